@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The flowdx collector API: feed packets to an engine, receive finished flow records with features. */
+#ifndef FLOWDX_FLOWDX_H
+#define FLOWDX_FLOWDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flowdx_version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(FDX_BUILDING_LIBRARY) && defined(__GNUC__)
+#define FDX_API __attribute__((visibility("default")))
+#else
+#define FDX_API
+#endif
+
+/**
+ * @file flowdx.h
+ *
+ * Thread-safety: every function that takes an engine or capture handle may be called from one
+ * thread at a time for that handle; distinct handles are independent (the library keeps no
+ * global mutable state). Functions without a handle are thread-safe.
+ *
+ * Errors: fallible calls return 0 or a negative FDX_E* code; fdx_strerror() names the code.
+ * Calls that parse user input also fill a caller buffer with a located message.
+ */
+
+/** @name Error codes (negative return values) */
+/**@{*/
+#define FDX_OK 0
+#define FDX_EINVAL (-1)   /**< invalid argument or option value */
+#define FDX_ENOMEM (-2)   /**< out of memory */
+#define FDX_EIO (-3)      /**< read or write failure of a file or device */
+#define FDX_EFORMAT (-4)  /**< input is not in the expected format */
+#define FDX_ENOTSUP (-5)  /**< valid request that this build cannot serve */
+#define FDX_ERANGE (-6)   /**< a value or a limit is out of range */
+#define FDX_ENOENT (-7)   /**< no such file, feature set or name */
+#define FDX_ETRUNC (-8)   /**< input ended in the middle of a record */
+/**@}*/
+
+/** Direction indices of per-direction arrays: request = initiator to responder. */
+#define FDX_DIR_REQ 0
+#define FDX_DIR_RESP 1
+
+/** @name Why a flow record ended (fdx_flow_record.end_reason) */
+/**@{*/
+#define FDX_END_IDLE 0    /**< no packet for the idle timeout */
+#define FDX_END_ACTIVE 1  /**< active timeout: the connection continues in a new record */
+#define FDX_END_FIN 2     /**< FIN seen in both directions, then the linger time passed */
+#define FDX_END_RST 3     /**< RST seen, then the linger time passed */
+#define FDX_END_EVICTED 4 /**< the flow table was full and this was the least recently seen flow */
+#define FDX_END_EOF 5     /**< end of input: fdx_engine_flush() */
+#define FDX_END_CUT 6     /**< cut by a feature set's own flow-cutting rules */
+#define FDX_END_COUNT 7
+/**@}*/
+
+/** @name Packet outcomes: every packet given to fdx_engine_feed() ends in exactly one */
+/**@{*/
+#define FDX_PKT_DECODED 0          /**< became part of a flow */
+#define FDX_PKT_TRUNCATED 1        /**< capture too short for the headers it announces */
+#define FDX_PKT_MALFORMED 2        /**< header fields are inconsistent or invalid */
+#define FDX_PKT_LINK_UNSUPPORTED 3 /**< link type that flowdx does not decode */
+#define FDX_PKT_NON_IP 4           /**< not IPv4 or IPv6 (ARP, LLDP, ...) */
+#define FDX_PKT_FRAG_UNMATCHED 5   /**< non-first fragment whose first fragment was not seen */
+#define FDX_PKT_NOT_SELECTED 6     /**< decoded, but not taken by the feature sets' selection */
+#define FDX_PKT_OUTCOME_COUNT 7
+/**@}*/
+
+/** Finished flow record, passed to the fdx_flow_fn callback. Layout is ABI: append-only. */
+struct fdx_flow_record {
+    uint32_t struct_size;  /**< sizeof(struct fdx_flow_record) of the library that filled it */
+    uint32_t end_reason;   /**< FDX_END_* */
+    uint64_t flow_id;      /**< engine-wide sequence number, from 1, in order of flow start */
+    uint64_t start_us;     /**< first packet, microseconds since the Unix epoch */
+    uint64_t end_us;       /**< last packet, microseconds since the Unix epoch */
+    uint8_t ip_version;    /**< 4 or 6 */
+    uint8_t proto;         /**< IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...) */
+    uint16_t src_port;     /**< initiator's port, host byte order; 0 without ports */
+    uint16_t dst_port;     /**< responder's port, host byte order; 0 without ports */
+    uint16_t segment;      /**< 0 for a connection's first record, +1 after each active cut */
+    uint8_t src_addr[16];  /**< initiator address, network byte order; IPv4 in bytes 0-3 */
+    uint8_t dst_addr[16];  /**< responder address, network byte order; IPv4 in bytes 0-3 */
+    uint64_t packets[2];   /**< packets per direction, [FDX_DIR_REQ] and [FDX_DIR_RESP] */
+    uint64_t bytes[2];     /**< IP bytes (IP total length) per direction */
+    const double *features; /**< n_features values, in fdx_engine_feature_name() order; borrowed
+                                 until the callback returns */
+    uint32_t n_features;   /**< number of values in features */
+};
+
+/**
+ * Called once for every finished flow record.
+ * @param user the options' user pointer.
+ * @param rec borrowed until the callback returns.
+ */
+typedef void (*fdx_flow_fn)(void *user, const struct fdx_flow_record *rec);
+
+#define FDX_LOG_ERROR 0
+#define FDX_LOG_WARNING 1
+#define FDX_LOG_INFO 2
+#define FDX_LOG_DEBUG 3
+
+/** Log sink: the library never prints; it calls this, if set. @p msg is borrowed for the call. */
+typedef void (*fdx_log_fn)(void *user, int level, const char *msg);
+
+/** Engine settings. Initialise with fdx_engine_options_init(), then change what you need. */
+struct fdx_engine_options {
+    uint32_t struct_size;       /**< set by fdx_engine_options_init() */
+    uint32_t max_flows;         /**< flow table capacity; the least recently seen is evicted */
+    uint64_t idle_timeout_us;   /**< default 120 s */
+    uint64_t active_timeout_us; /**< default 120 s; 0 disables */
+    uint64_t linger_us;         /**< after RST or both FINs, default 2 s */
+    const char *feature_sets;   /**< comma-separated names, default "zadnik"; copied */
+    const uint16_t *server_ports; /**< ports >= 1024 treated as server ports for the initiator
+                                       rule; NULL = the built-in list; copied */
+    uint32_t n_server_ports;    /**< entries in server_ports */
+    fdx_flow_fn on_flow;        /**< finished-record callback (may be NULL) */
+    fdx_log_fn log;             /**< log sink (may be NULL) */
+    void *user;                 /**< passed to on_flow and log; borrowed */
+};
+
+/** Counters of an engine, filled by fdx_engine_stats(). Layout is ABI: append-only. */
+struct fdx_engine_stats {
+    uint32_t struct_size;
+    uint32_t active_flows;                      /**< flows open now */
+    uint64_t packets;                           /**< packets fed */
+    uint64_t outcomes[FDX_PKT_OUTCOME_COUNT];   /**< FDX_PKT_* counters, summing to packets */
+    uint64_t flows_ended[FDX_END_COUNT];        /**< records produced per FDX_END_* */
+    uint64_t icmp_errors;                       /**< ICMP/ICMPv6 errors seen (own ICMP flows) */
+    uint64_t fragments;                         /**< IP fragments seen (any position) */
+    uint64_t max_active_flows;                  /**< high-water mark of open flows */
+};
+
+typedef struct fdx_engine fdx_engine;
+
+/** Fill @p opts with the defaults. */
+FDX_API void fdx_engine_options_init(struct fdx_engine_options *opts);
+
+/**
+ * Create an engine.
+ * @param opts borrowed for the call; strings and arrays in it are copied.
+ * @param ret_engine set on success; free with fdx_engine_free().
+ * @param errbuf filled with a message on failure (may be NULL).
+ * @return 0, FDX_EINVAL (bad option, unknown feature set: see errbuf) or FDX_ENOMEM.
+ */
+FDX_API int fdx_engine_new(const struct fdx_engine_options *opts, fdx_engine **ret_engine,
+                           char *errbuf, size_t errlen);
+
+/** Free an engine without producing records (call fdx_engine_flush() first to get them). NULL ok. */
+FDX_API void fdx_engine_free(fdx_engine *engine);
+
+/**
+ * Give the engine one captured packet. Packets must come in capture order; timestamps may go
+ * backwards slightly (the engine's clock never does).
+ * @param linktype the libpcap DLT_* value of the capture.
+ * @param ts_us capture time in microseconds since the Unix epoch.
+ * @param data borrowed for the call.
+ * @param caplen bytes in data; @param wirelen bytes on the wire (>= caplen).
+ * @return the FDX_PKT_* outcome (>= 0); never an error: bad packets are counted.
+ */
+FDX_API int fdx_engine_feed(fdx_engine *engine, int linktype, uint64_t ts_us, const uint8_t *data,
+                            uint32_t caplen, uint32_t wirelen);
+
+/** Advance the engine clock without a packet (live capture), ending flows whose time is up. */
+FDX_API void fdx_engine_advance(fdx_engine *engine, uint64_t now_us);
+
+/** End of input: every open flow ends with FDX_END_EOF, in order of start. */
+FDX_API void fdx_engine_flush(fdx_engine *engine);
+
+/** Copy the counters to @p ret_stats (whose struct_size the caller sets). */
+FDX_API void fdx_engine_stats(const fdx_engine *engine, struct fdx_engine_stats *ret_stats);
+
+/** Number of feature values in every record of this engine. */
+FDX_API uint32_t fdx_engine_feature_count(const fdx_engine *engine);
+
+/** Name of feature @p i (spec name), or NULL if out of range. Static storage. */
+FDX_API const char *fdx_engine_feature_name(const fdx_engine *engine, uint32_t i);
+
+/** Number of feature sets built into the library. */
+FDX_API uint32_t fdx_feature_set_count(void);
+
+/** Name of built-in feature set @p i, or NULL. Static storage. */
+FDX_API const char *fdx_feature_set_name(uint32_t i);
+
+/** One-line description of built-in feature set @p i, or NULL. Static storage. */
+FDX_API const char *fdx_feature_set_summary(uint32_t i);
+
+/** Static text for an FDX_E* code. */
+FDX_API const char *fdx_strerror(int err);
+
+/** Short name of an FDX_PKT_* outcome ("decoded", "truncated", ...), or NULL. */
+FDX_API const char *fdx_outcome_name(uint32_t outcome);
+
+/** Short name of an FDX_END_* reason ("idle", "active", "fin", ...), or NULL. */
+FDX_API const char *fdx_end_reason_name(uint32_t reason);
+
+/** Library version string, e.g. "0.1.0". */
+FDX_API const char *fdx_version(void);
+
+/* ---- Captures: pcap and pcapng files (and standard input) through libpcap. ---- */
+
+typedef struct fdx_capture fdx_capture;
+
+/** One packet read from a capture; data is borrowed until the next fdx_capture_next(). */
+struct fdx_capture_packet {
+    uint64_t ts_us;       /**< microseconds since the Unix epoch */
+    uint32_t caplen;      /**< bytes in data */
+    uint32_t wirelen;     /**< bytes on the wire */
+    const uint8_t *data;  /**< packet bytes, starting with the link header */
+};
+
+/**
+ * Open a pcap or pcapng file ("-" = standard input).
+ * @param path borrowed for the call.
+ * @param bpf capture filter in tcpdump syntax, or NULL; borrowed for the call.
+ * @param ret_capture set on success; free with fdx_capture_free().
+ * @param errbuf filled with "PATH: reason" on failure.
+ * @return 0, FDX_ENOENT (missing), FDX_EIO (unreadable), FDX_EFORMAT (not a capture), FDX_EINVAL
+ * (bad filter) or FDX_ENOMEM.
+ */
+FDX_API int fdx_capture_open_file(const char *path, const char *bpf, fdx_capture **ret_capture,
+                                  char *errbuf, size_t errlen);
+
+/**
+ * Read the next packet.
+ * @return 1 with @p ret_pkt filled, 0 at the end of the capture, or FDX_ETRUNC / FDX_EIO with
+ * "PATH: packet N: reason" in errbuf when the capture is damaged (packets read so far stay valid).
+ */
+FDX_API int fdx_capture_next(fdx_capture *capture, struct fdx_capture_packet *ret_pkt,
+                             char *errbuf, size_t errlen);
+
+/** libpcap DLT_* link type of the capture. */
+FDX_API int fdx_capture_linktype(const fdx_capture *capture);
+
+/** Bytes of the file read so far and its size (0 when unknown, e.g. a pipe). */
+FDX_API void fdx_capture_progress(const fdx_capture *capture, uint64_t *ret_done_bytes,
+                                  uint64_t *ret_total_bytes);
+
+/** Close a capture. NULL ok. */
+FDX_API void fdx_capture_free(fdx_capture *capture);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FLOWDX_FLOWDX_H */

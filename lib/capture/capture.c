@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Reads pcap and pcapng captures through libpcap, with located errors for bad files. */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "flowdx/flowdx.h"
+
+struct fdx_capture {
+    pcap_t *pcap;
+    char *path;           /* for messages */
+    uint64_t packets;     /* read so far */
+    uint64_t size_bytes;  /* file size, 0 when unknown */
+};
+
+void fdx_capture_free(fdx_capture *c)
+{
+    if (c == NULL)
+        return;
+    if (c->pcap != NULL)
+        pcap_close(c->pcap); /* also closes the FILE it was opened on */
+    free(c->path);
+    free(c);
+}
+
+static int open_stream(fdx_capture *c, const char *path, char *errbuf, size_t errlen)
+{
+    FILE *fp;
+    if (strcmp(path, "-") == 0) {
+        fp = stdin;
+    } else {
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            int err = errno;
+            snprintf(errbuf, errlen, "%s: %s", path, strerror(err));
+            return err == ENOENT ? FDX_ENOENT : FDX_EIO;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            snprintf(errbuf, errlen, "%s: is a directory, not a capture file", path);
+            return FDX_EIO;
+        }
+        if (S_ISREG(st.st_mode))
+            c->size_bytes = (uint64_t)st.st_size;
+        fp = fopen(path, "rb");
+        if (fp == NULL) {
+            snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+            return FDX_EIO;
+        }
+        if (c->size_bytes == 0 && S_ISREG(st.st_mode)) {
+            fclose(fp);
+            snprintf(errbuf, errlen, "%s: empty file, not a capture", path);
+            return FDX_EFORMAT;
+        }
+    }
+    char pe[PCAP_ERRBUF_SIZE] = "";
+    c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, pe);
+    if (c->pcap == NULL) {
+        if (fp != stdin)
+            fclose(fp);
+        const char *what = strcmp(path, "-") == 0 ? "standard input" : path;
+        snprintf(errbuf, errlen, "%s: not a pcap or pcapng capture (libpcap: %s)", what, pe);
+        return FDX_EFORMAT;
+    }
+    return 0;
+}
+
+static int set_filter(fdx_capture *c, const char *bpf, char *errbuf, size_t errlen)
+{
+    struct bpf_program prog;
+    if (pcap_compile(c->pcap, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(errbuf, errlen, "filter '%s': %s", bpf, pcap_geterr(c->pcap));
+        return FDX_EINVAL;
+    }
+    int rc = pcap_setfilter(c->pcap, &prog);
+    pcap_freecode(&prog);
+    if (rc != 0) {
+        snprintf(errbuf, errlen, "filter '%s': %s", bpf, pcap_geterr(c->pcap));
+        return FDX_EINVAL;
+    }
+    return 0;
+}
+
+int fdx_capture_open_file(const char *path, const char *bpf, fdx_capture **ret_capture,
+                          char *errbuf, size_t errlen)
+{
+    char scratch[1];
+    if (errbuf == NULL || errlen == 0) {
+        errbuf = scratch;
+        errlen = sizeof(scratch);
+    }
+    if (path == NULL || ret_capture == NULL) {
+        snprintf(errbuf, errlen, "fdx_capture_open_file: NULL argument");
+        return FDX_EINVAL;
+    }
+    fdx_capture *c = calloc(1, sizeof(*c));
+    if (c == NULL || (c->path = strdup(path)) == NULL) {
+        free(c);
+        snprintf(errbuf, errlen, "%s: out of memory", path);
+        return FDX_ENOMEM;
+    }
+    int rc = open_stream(c, path, errbuf, errlen);
+    if (rc == 0 && bpf != NULL && bpf[0] != '\0')
+        rc = set_filter(c, bpf, errbuf, errlen);
+    if (rc < 0) {
+        fdx_capture_free(c);
+        return rc;
+    }
+    *ret_capture = c;
+    return 0;
+}
+
+int fdx_capture_next(fdx_capture *c, struct fdx_capture_packet *ret_pkt, char *errbuf,
+                     size_t errlen)
+{
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc = pcap_next_ex(c->pcap, &h, &data);
+    if (rc == 1) {
+        c->packets++;
+        ret_pkt->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+        ret_pkt->caplen = h->caplen;
+        ret_pkt->wirelen = h->len;
+        ret_pkt->data = data;
+        return 1;
+    }
+    if (rc == PCAP_ERROR_BREAK)
+        return 0;
+    const char *msg = pcap_geterr(c->pcap);
+    const char *what = strcmp(c->path, "-") == 0 ? "standard input" : c->path;
+    if (errbuf != NULL && errlen > 0)
+        snprintf(errbuf, errlen, "%s: packet %llu: %s", what,
+                 (unsigned long long)c->packets + 1, msg);
+    return strstr(msg, "truncated") != NULL ? FDX_ETRUNC : FDX_EIO;
+}
+
+int fdx_capture_linktype(const fdx_capture *c)
+{
+    return pcap_datalink(c->pcap);
+}
+
+void fdx_capture_progress(const fdx_capture *c, uint64_t *ret_done_bytes,
+                          uint64_t *ret_total_bytes)
+{
+    FILE *fp = pcap_file(c->pcap);
+    long long pos = fp != NULL && fp != stdin ? (long long)ftello(fp) : -1;
+    *ret_done_bytes = pos > 0 ? (uint64_t)pos : 0;
+    *ret_total_bytes = c->size_bytes;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internal interface of the engine core: creating an engine from explicit feature-set tables. */
+#ifndef FDX_LIB_CORE_H
+#define FDX_LIB_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "feature/feature.h"
+#include "flowdx/flowdx.h"
+
+/* Most feature sets one engine runs. */
+#define FDXI_MAX_SETS 8
+
+/*
+ * fdx_engine_new() with the feature sets given as tables instead of names (options'
+ * feature_sets is ignored), so tests and later the plugin host can run sets that are not in the
+ * built-in registry.
+ */
+int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
+                              const struct fdxi_feature_set *const *sets, uint32_t n_sets,
+                              fdx_engine **ret_engine, char *errbuf, size_t errlen);
+
+/* The built-in list of server ports at or above 1024, for the initiator rule. */
+extern const uint16_t fdxi_default_server_ports[];
+extern const uint32_t fdxi_n_default_server_ports;
+
+#endif /* FDX_LIB_CORE_H */

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The engine: runs each packet through decoding, the flow table and the feature sets. */
+#include "core/core.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flow/flow.h"
+#include "packet/packet.h"
+
+#define DEFAULT_MAX_FLOWS 262144u
+#define MAX_MAX_FLOWS (1u << 26)
+#define FRAG_SLOTS 4096u
+#define FRAG_MAX_AGE_US (30u * 1000000u)
+#define MAX_SERVER_PORTS 4096u
+
+const uint16_t fdxi_default_server_ports[] = {
+    587,  1080, 1194, 1433, 1521, 1723, 1883, 2049, 2375, 2376, 3128, 3306,  3389,  5060,
+    5061, 5222, 5223, 5432, 5671, 5672, 5900, 5985, 5986, 6379, 6443, 6667,  8000,  8008,
+    8080, 8081, 8088, 8443, 8883, 8888, 9000, 9090, 9092, 9200, 9418, 11211, 27017,
+};
+const uint32_t fdxi_n_default_server_ports =
+    (uint32_t)(sizeof(fdxi_default_server_ports) / sizeof(fdxi_default_server_ports[0]));
+
+struct set_slot {
+    const struct fdxi_feature_set *set;
+    size_t flow_off;     /* offset of this set's state in the flow state area */
+    void *state;         /* per-engine state, owned */
+    uint32_t first;      /* index of the set's first value in the record */
+};
+
+struct fdx_engine {
+    struct fdx_engine_options opts;
+    struct set_slot sets[FDXI_MAX_SETS];
+    uint32_t n_sets;
+    const char **names;  /* n_features, borrowed from the sets' static tables */
+    uint32_t n_features;
+    double *values;      /* the record being finished */
+    void *policy_state;
+    struct fdxi_flow_table *flows;
+    struct fdxi_frag_table *frags;
+    uint64_t packets;
+    uint64_t outcomes[FDX_PKT_OUTCOME_COUNT];
+    uint64_t ended[FDX_END_COUNT];
+    uint64_t icmp_errors;
+    uint64_t fragments;
+    uint64_t max_active;
+};
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    if (errbuf == NULL || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+}
+
+void fdx_engine_options_init(struct fdx_engine_options *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->struct_size = sizeof(*opts);
+    opts->max_flows = DEFAULT_MAX_FLOWS;
+    opts->idle_timeout_us = 120u * 1000000u;
+    opts->active_timeout_us = 120u * 1000000u;
+    opts->linger_us = 2u * 1000000u;
+    opts->feature_sets = "zadnik";
+}
+
+static size_t align16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+/* ---- flow table callbacks ---- */
+
+static void on_begin(void *user, struct fdxi_flow *f)
+{
+    fdx_engine *e = user;
+    uint8_t *area = fdxi_flow_state(f);
+    for (uint32_t i = 0; i < e->n_sets; i++) {
+        const struct fdxi_feature_set *s = e->sets[i].set;
+        if (s->flow_begin != NULL)
+            s->flow_begin(e->sets[i].state, area + e->sets[i].flow_off, f);
+    }
+}
+
+static void on_end(void *user, struct fdxi_flow *f, int reason)
+{
+    fdx_engine *e = user;
+    uint8_t *area = fdxi_flow_state(f);
+    for (uint32_t i = 0; i < e->n_sets; i++) {
+        const struct fdxi_feature_set *s = e->sets[i].set;
+        s->finalise(e->sets[i].state, area + e->sets[i].flow_off, f, e->values + e->sets[i].first);
+    }
+    e->ended[reason]++;
+    if (e->opts.on_flow == NULL)
+        return;
+    struct fdx_flow_record r;
+    memset(&r, 0, sizeof(r));
+    r.struct_size = sizeof(r);
+    r.end_reason = (uint32_t)reason;
+    r.flow_id = f->id;
+    r.start_us = f->start_us;
+    r.end_us = f->last_us;
+    r.ip_version = f->key.ip_version;
+    r.proto = f->key.proto;
+    r.segment = f->segment;
+    memcpy(r.src_addr, fdxi_flow_addr(f, FDX_DIR_REQ), 16);
+    memcpy(r.dst_addr, fdxi_flow_addr(f, FDX_DIR_RESP), 16);
+    r.src_port = fdxi_flow_port(f, FDX_DIR_REQ);
+    r.dst_port = fdxi_flow_port(f, FDX_DIR_RESP);
+    memcpy(r.packets, f->packets, sizeof(r.packets));
+    memcpy(r.bytes, f->bytes, sizeof(r.bytes));
+    r.features = e->values;
+    r.n_features = e->n_features;
+    e->opts.on_flow(e->opts.user, &r);
+}
+
+/* ---- construction ---- */
+
+static int check_options(const struct fdx_engine_options *o, char *errbuf, size_t errlen)
+{
+    if (o->struct_size < sizeof(struct fdx_engine_options)) {
+        set_err(errbuf, errlen, "engine options: struct_size %u is smaller than %zu "
+                "(call fdx_engine_options_init())", o->struct_size, sizeof(*o));
+        return FDX_EINVAL;
+    }
+    if (o->max_flows == 0 || o->max_flows > MAX_MAX_FLOWS) {
+        set_err(errbuf, errlen, "max_flows %u out of range (1 to %u)", o->max_flows,
+                MAX_MAX_FLOWS);
+        return FDX_ERANGE;
+    }
+    if (o->idle_timeout_us == 0) {
+        set_err(errbuf, errlen, "idle timeout must be greater than 0");
+        return FDX_ERANGE;
+    }
+    if (o->n_server_ports > MAX_SERVER_PORTS || (o->n_server_ports > 0 && !o->server_ports)) {
+        set_err(errbuf, errlen, "server port list: %u entries (at most %u, and not NULL)",
+                o->n_server_ports, MAX_SERVER_PORTS);
+        return FDX_EINVAL;
+    }
+    return 0;
+}
+
+int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
+                              const struct fdxi_feature_set *const *sets, uint32_t n_sets,
+                              fdx_engine **ret_engine, char *errbuf, size_t errlen)
+{
+    int rc = check_options(opts, errbuf, errlen);
+    if (rc < 0)
+        return rc;
+    if (n_sets == 0 || n_sets > FDXI_MAX_SETS) {
+        set_err(errbuf, errlen, "%u feature sets given (1 to %d)", n_sets, FDXI_MAX_SETS);
+        return FDX_EINVAL;
+    }
+    const struct fdxi_flow_policy *policy = NULL;
+    for (uint32_t i = 0; i < n_sets; i++) {
+        for (uint32_t j = 0; j < i; j++) {
+            if (sets[i] == sets[j]) {
+                set_err(errbuf, errlen, "feature set '%s' given twice", sets[i]->name);
+                return FDX_EINVAL;
+            }
+        }
+        if (sets[i]->policy != NULL) {
+            if (n_sets > 1) {
+                set_err(errbuf, errlen,
+                        "feature set '%s' cuts its own flows (%s rules) and cannot be combined "
+                        "with other sets in one extraction", sets[i]->name,
+                        sets[i]->policy->name);
+                return FDX_EINVAL;
+            }
+            policy = sets[i]->policy;
+        }
+    }
+
+    rc = FDX_ENOMEM;
+    fdx_engine *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        goto fail;
+    e->opts = *opts;
+    e->opts.feature_sets = NULL;     /* borrowed strings are not kept */
+    e->opts.server_ports = NULL;
+    size_t flow_bytes = 0;
+    for (uint32_t i = 0; i < n_sets; i++) {
+        struct set_slot *s = &e->sets[i];
+        s->set = sets[i];
+        s->flow_off = flow_bytes;
+        flow_bytes += align16(sets[i]->flow_state_bytes);
+        s->first = e->n_features;
+        e->n_features += sets[i]->n_features;
+        if (sets[i]->set_state_bytes > 0) {
+            s->state = calloc(1, sets[i]->set_state_bytes);
+            if (s->state == NULL)
+                goto fail;
+        }
+        if (sets[i]->set_init != NULL) {
+            int irc = sets[i]->set_init(s->state);
+            if (irc < 0) {
+                set_err(errbuf, errlen, "feature set '%s': initialisation failed: %s",
+                        sets[i]->name, fdx_strerror(irc));
+                rc = irc;
+                e->n_sets = i; /* only the sets before this one are finalised */
+                goto fail;
+            }
+        }
+        e->n_sets = i + 1;
+    }
+    e->names = calloc(e->n_features, sizeof(*e->names));
+    e->values = calloc(e->n_features, sizeof(*e->values));
+    if (e->names == NULL || e->values == NULL)
+        goto fail;
+    for (uint32_t i = 0; i < n_sets; i++) {
+        for (uint32_t k = 0; k < sets[i]->n_features; k++)
+            e->names[e->sets[i].first + k] = sets[i]->feature_names[k];
+    }
+    if (policy != NULL && policy->state_bytes > 0) {
+        e->policy_state = calloc(1, policy->state_bytes);
+        if (e->policy_state == NULL)
+            goto fail;
+    }
+
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    struct fdxi_flow_table_config cfg = {
+        .max_flows = opts->max_flows,
+        .idle_us = opts->idle_timeout_us,
+        .active_us = opts->active_timeout_us,
+        .linger_us = opts->linger_us,
+        .state_bytes = flow_bytes,
+        .server_ports = opts->server_ports ? opts->server_ports : fdxi_default_server_ports,
+        .n_server_ports = opts->server_ports ? opts->n_server_ports
+                                             : fdxi_n_default_server_ports,
+        .policy = policy,
+        .policy_state = e->policy_state,
+        .on_begin = on_begin,
+        .on_end = on_end,
+        .user = e,
+        /* Only bucket placement depends on the seed, never the output. */
+        .hash_seed = (uint64_t)(uintptr_t)e ^ ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec,
+    };
+    e->flows = fdxi_flow_table_new(&cfg);
+    e->frags = fdxi_frag_table_new(FRAG_SLOTS, FRAG_MAX_AGE_US);
+    if (e->flows == NULL || e->frags == NULL)
+        goto fail;
+    *ret_engine = e;
+    return 0;
+fail:
+    if (rc == FDX_ENOMEM)
+        set_err(errbuf, errlen, "out of memory creating the engine (max_flows %u)",
+                opts->max_flows);
+    fdx_engine_free(e);
+    return rc;
+}
+
+/* Parse "a,b,c" into registry entries, with a located message for an unknown name. */
+static int resolve_sets(const char *list, const struct fdxi_feature_set **ret, uint32_t *ret_n,
+                        char *errbuf, size_t errlen)
+{
+    uint32_t n = 0;
+    const char *p = list;
+    while (1) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, ",");
+        size_t trimmed = len;
+        while (trimmed > 0 && p[trimmed - 1] == ' ')
+            trimmed--;
+        if (trimmed == 0) {
+            set_err(errbuf, errlen, "feature set list '%s': empty name", list);
+            return FDX_EINVAL;
+        }
+        const struct fdxi_feature_set *s = fdxi_feature_set_find(p, trimmed);
+        if (s == NULL) {
+            char known[256] = "";
+            size_t used = 0;
+            for (uint32_t i = 0; i < fdxi_feature_set_count() && used < sizeof(known); i++) {
+                int w = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
+                                 fdxi_feature_set_at(i)->name);
+                if (w > 0)
+                    used += (size_t)w;
+            }
+            set_err(errbuf, errlen, "unknown feature set '%.*s' (known: %s)", (int)trimmed, p,
+                    known);
+            return FDX_ENOENT;
+        }
+        if (n == FDXI_MAX_SETS) {
+            set_err(errbuf, errlen, "feature set list '%s': more than %d sets", list,
+                    FDXI_MAX_SETS);
+            return FDX_EINVAL;
+        }
+        ret[n++] = s;
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
+    }
+    *ret_n = n;
+    return 0;
+}
+
+int fdx_engine_new(const struct fdx_engine_options *opts, fdx_engine **ret_engine, char *errbuf,
+                   size_t errlen)
+{
+    if (opts == NULL || ret_engine == NULL) {
+        set_err(errbuf, errlen, "fdx_engine_new: NULL argument");
+        return FDX_EINVAL;
+    }
+    int rc = check_options(opts, errbuf, errlen);
+    if (rc < 0)
+        return rc;
+    const struct fdxi_feature_set *sets[FDXI_MAX_SETS];
+    uint32_t n = 0;
+    rc = resolve_sets(opts->feature_sets ? opts->feature_sets : "zadnik", sets, &n, errbuf,
+                      errlen);
+    if (rc < 0)
+        return rc;
+    return fdxi_engine_new_with_sets(opts, sets, n, ret_engine, errbuf, errlen);
+}
+
+void fdx_engine_free(fdx_engine *e)
+{
+    if (e == NULL)
+        return;
+    fdxi_flow_table_free(e->flows);
+    fdxi_frag_table_free(e->frags);
+    for (uint32_t i = 0; i < e->n_sets; i++) {
+        if (e->sets[i].set->set_fini != NULL)
+            e->sets[i].set->set_fini(e->sets[i].state);
+    }
+    for (uint32_t i = 0; i < FDXI_MAX_SETS; i++)
+        free(e->sets[i].state);
+    free(e->policy_state);
+    free(e->names);
+    free(e->values);
+    free(e);
+}
+
+/* ---- packets ---- */
+
+static int outcome_of(enum fdxi_decode_result r)
+{
+    switch (r) {
+    case FDXI_DEC_OK:
+        return FDX_PKT_DECODED;
+    case FDXI_DEC_TRUNCATED:
+        return FDX_PKT_TRUNCATED;
+    case FDXI_DEC_MALFORMED:
+        return FDX_PKT_MALFORMED;
+    case FDXI_DEC_LINK_UNSUPPORTED:
+        return FDX_PKT_LINK_UNSUPPORTED;
+    case FDXI_DEC_NON_IP:
+    default:
+        return FDX_PKT_NON_IP;
+    }
+}
+
+static int account(fdx_engine *e, int outcome)
+{
+    e->outcomes[outcome]++;
+    return outcome;
+}
+
+int fdx_engine_feed(fdx_engine *e, int linktype, uint64_t ts_us, const uint8_t *data,
+                    uint32_t caplen, uint32_t wirelen)
+{
+    e->packets++;
+    struct fdxi_packet pkt;
+    enum fdxi_decode_result r = fdxi_packet_decode(linktype, ts_us, data, caplen, wirelen, &pkt);
+    if (r != FDXI_DEC_OK)
+        return account(e, outcome_of(r));
+    if (pkt.icmp_error)
+        e->icmp_errors++;
+    if (pkt.is_fragment) {
+        e->fragments++;
+        if (pkt.first_fragment)
+            fdxi_frag_note_first(e->frags, &pkt);
+        else if (!fdxi_frag_resolve(e->frags, &pkt))
+            return account(e, FDX_PKT_FRAG_UNMATCHED);
+    }
+    int dir;
+    struct fdxi_flow *f = fdxi_flow_table_packet(e->flows, &pkt, &dir);
+    if (f == NULL)
+        return account(e, FDX_PKT_NOT_SELECTED);
+    uint8_t *area = fdxi_flow_state(f);
+    for (uint32_t i = 0; i < e->n_sets; i++) {
+        const struct fdxi_feature_set *s = e->sets[i].set;
+        s->packet(e->sets[i].state, area + e->sets[i].flow_off, f, &pkt, dir);
+    }
+    fdxi_flow_table_after_packet(e->flows, f);
+    uint32_t active = fdxi_flow_table_active(e->flows);
+    if (active > e->max_active)
+        e->max_active = active;
+    return account(e, FDX_PKT_DECODED);
+}
+
+void fdx_engine_advance(fdx_engine *e, uint64_t now_us)
+{
+    fdxi_flow_table_advance(e->flows, now_us);
+}
+
+void fdx_engine_flush(fdx_engine *e)
+{
+    fdxi_flow_table_flush(e->flows, FDX_END_EOF);
+}
+
+void fdx_engine_stats(const fdx_engine *e, struct fdx_engine_stats *ret)
+{
+    struct fdx_engine_stats s;
+    memset(&s, 0, sizeof(s));
+    s.struct_size = sizeof(s);
+    s.active_flows = fdxi_flow_table_active(e->flows);
+    s.packets = e->packets;
+    memcpy(s.outcomes, e->outcomes, sizeof(s.outcomes));
+    memcpy(s.flows_ended, e->ended, sizeof(s.flows_ended));
+    s.icmp_errors = e->icmp_errors;
+    s.fragments = e->fragments;
+    s.max_active_flows = e->max_active;
+    /* Copy no more than the caller's struct holds: an older caller has a shorter one. */
+    size_t n = ret->struct_size < sizeof(s) ? ret->struct_size : sizeof(s);
+    if (n < sizeof(uint32_t))
+        n = sizeof(s);
+    memcpy(ret, &s, n);
+    ret->struct_size = (uint32_t)n;
+}
+
+uint32_t fdx_engine_feature_count(const fdx_engine *e)
+{
+    return e->n_features;
+}
+
+const char *fdx_engine_feature_name(const fdx_engine *e, uint32_t i)
+{
+    return i < e->n_features ? e->names[i] : NULL;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internal interface of feature sets: the registry entry every set provides, and the lookups. */
+#ifndef FDX_LIB_FEATURE_H
+#define FDX_LIB_FEATURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow/flow.h"
+#include "packet/packet.h"
+
+/*
+ * One feature set. The engine reserves flow_state_bytes in every flow slot (zeroed before
+ * flow_begin) and set_state_bytes once per engine (zeroed before set_init), so a set can keep
+ * state across flows. A set that must cut flows its own way names a policy; the engine refuses
+ * to combine two sets that bring different policies.
+ */
+struct fdxi_feature_set {
+    const char *name;                   /**< as given to -f */
+    const char *summary;                /**< one line for listings */
+    const char *const *feature_names;   /**< n_features names, in output order */
+    uint32_t n_features;
+    size_t flow_state_bytes;            /**< per flow, in the flow slot */
+    size_t set_state_bytes;             /**< per engine */
+    const struct fdxi_flow_policy *policy; /**< NULL: the engine's default flow cutting */
+    /* Optional: prepare/release the per-engine state. set_init returns 0 or FDX_E*. */
+    int (*set_init)(void *set_state);
+    void (*set_fini)(void *set_state);
+    /* Optional: a record begins (flow_state is zeroed). */
+    void (*flow_begin)(void *set_state, void *flow_state, const struct fdxi_flow *f);
+    /* A packet of the record, in direction dir (FDX_DIR_REQ/RESP), after the table counted it. */
+    void (*packet)(void *set_state, void *flow_state, const struct fdxi_flow *f,
+                   const struct fdxi_packet *pkt, int dir);
+    /* The record ends: write n_features values to out. */
+    void (*finalise)(void *set_state, void *flow_state, const struct fdxi_flow *f, double *out);
+};
+
+/* Built-in sets, in listing order. */
+uint32_t fdxi_feature_set_count(void);
+const struct fdxi_feature_set *fdxi_feature_set_at(uint32_t i);
+/* The set named @p name (length @p len, not NUL-terminated), or NULL. */
+const struct fdxi_feature_set *fdxi_feature_set_find(const char *name, size_t len);
+
+extern const struct fdxi_feature_set fdxi_feature_set_zadnik;
+
+#endif /* FDX_LIB_FEATURE_H */

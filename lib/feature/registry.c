@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The table of built-in feature sets and lookups by name. */
+#include "feature/feature.h"
+
+#include <string.h>
+
+#include "flowdx/flowdx.h"
+
+static const struct fdxi_feature_set *const sets[] = {
+    &fdxi_feature_set_zadnik,
+};
+
+uint32_t fdxi_feature_set_count(void)
+{
+    return (uint32_t)(sizeof(sets) / sizeof(sets[0]));
+}
+
+const struct fdxi_feature_set *fdxi_feature_set_at(uint32_t i)
+{
+    return i < fdxi_feature_set_count() ? sets[i] : NULL;
+}
+
+const struct fdxi_feature_set *fdxi_feature_set_find(const char *name, size_t len)
+{
+    for (uint32_t i = 0; i < fdxi_feature_set_count(); i++) {
+        if (strlen(sets[i]->name) == len && memcmp(sets[i]->name, name, len) == 0)
+            return sets[i];
+    }
+    return NULL;
+}
+
+uint32_t fdx_feature_set_count(void)
+{
+    return fdxi_feature_set_count();
+}
+
+const char *fdx_feature_set_name(uint32_t i)
+{
+    const struct fdxi_feature_set *s = fdxi_feature_set_at(i);
+    return s ? s->name : NULL;
+}
+
+const char *fdx_feature_set_summary(uint32_t i)
+{
+    const struct fdxi_feature_set *s = fdxi_feature_set_at(i);
+    return s ? s->summary : NULL;
+}

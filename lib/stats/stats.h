@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internal interface of the one running-statistics accumulator that every feature uses. */
+#ifndef FDX_LIB_STATS_H
+#define FDX_LIB_STATS_H
+
+#include <stdint.h>
+
+__extension__ typedef unsigned __int128 fdxi_u128;
+
+/*
+ * Count, sum, sum of squares, minimum and maximum of non-negative integer samples. Sums are
+ * exact integers, so the mean and the population variance are exact up to the final rounding
+ * to double. Exact while n * sum(x^2) < 2^128: for 16-bit samples, any n below 2^64; for
+ * microsecond times up to 2^40 us (12.7 days), n up to 2^40.
+ */
+struct fdxi_stat {
+    uint64_t n;       /**< samples */
+    uint64_t sum;     /**< sum of x */
+    fdxi_u128 sumsq;  /**< sum of x^2 */
+    uint64_t min;     /**< smallest x; meaningful when n > 0 */
+    uint64_t max;     /**< largest x */
+};
+
+/* Add one sample. Inline: it runs for every packet and every feature. */
+static inline void fdxi_stat_add(struct fdxi_stat *s, uint64_t x)
+{
+    if (s->n == 0 || x < s->min)
+        s->min = x;
+    if (x > s->max)
+        s->max = x;
+    s->n++;
+    s->sum += x;
+    s->sumsq += (fdxi_u128)x * x;
+}
+
+/* Mean, or 0 when there are no samples. */
+double fdxi_stat_mean(const struct fdxi_stat *s);
+
+/* Population variance (divide by n), or 0 when there are no samples. */
+double fdxi_stat_variance(const struct fdxi_stat *s);
+
+/* Smallest sample, or 0 when there are none. */
+double fdxi_stat_min(const struct fdxi_stat *s);
+
+/* Largest sample, or 0 when there are none. */
+double fdxi_stat_max(const struct fdxi_stat *s);
+
+#endif /* FDX_LIB_STATS_H */

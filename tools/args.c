@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Parses and range-checks the numeric values of command-line options. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tool.h"
+
+bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us)
+{
+    char *end;
+    errno = 0;
+    double s = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !isfinite(s) || s < 0 || s > 1e9) {
+        fprintf(stderr, "flowdx: %s: '%s' is not a number of seconds (0 to 1e9, decimals ok)\n",
+                option, text);
+        return false;
+    }
+    *ret_us = (uint64_t)llround(s * 1e6);
+    return true;
+}
+
+bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max, uint32_t *ret)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
+        fprintf(stderr, "flowdx: %s: '%s' is not a whole number from %u to %u\n", option, text,
+                min, max);
+        return false;
+    }
+    *ret = (uint32_t)v;
+    return true;
+}
+
+bool parse_ports(const char *option, const char *text, uint16_t *ports, uint32_t cap,
+                 uint32_t *ret_n)
+{
+    uint32_t n = 0;
+    const char *p = text;
+    while (*p != '\0') {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(p, &end, 10);
+        if (errno != 0 || end == p || v == 0 || v > 65535 || (*end != ',' && *end != '\0') ||
+            *p == '-' || *p == '+') {
+            fprintf(stderr, "flowdx: %s: '%s': expected comma-separated ports 1-65535\n",
+                    option, text);
+            return false;
+        }
+        if (n == cap) {
+            fprintf(stderr, "flowdx: %s: more than %u ports\n", option, cap);
+            return false;
+        }
+        ports[n++] = (uint16_t)v;
+        p = *end == ',' ? end + 1 : end;
+    }
+    if (n == 0) {
+        fprintf(stderr, "flowdx: %s: empty port list\n", option);
+        return false;
+    }
+    *ret_n = n;
+    return true;
+}

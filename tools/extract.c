@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The `flowdx extract` command: captures in, one row of features per flow out. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+#define MAX_INPUTS 256
+#define MAX_PORTS 1024
+#define PROGRESS_EVERY_NS 500000000LL
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+void usage_extract(FILE *out)
+{
+    fprintf(out,
+        "Usage: flowdx extract -r CAPTURE [-r CAPTURE ...] [OPTIONS]\n\n"
+        "Reads pcap or pcapng captures and writes one row per flow: identifiers\n"
+        "(flow_id, src_addr, src_port, dst_addr, dst_port, proto, start_us, end_us,\n"
+        "end_reason), then the features of the chosen sets under their spec names.\n"
+        "src is the flow's initiator. A summary goes to standard error at the end.\n\n"
+        "Options:\n"
+        "  -r, --read FILE          capture to read ('-' = standard input); repeat to read\n"
+        "                           several files in order, as one stream\n"
+        "  -f, --features SETS      comma-separated feature sets (default: zadnik);\n"
+        "                           'flowdx features' lists them\n"
+        "      --format csv|jsonl   output format (default: csv, with a header row)\n"
+        "  -o, --output FILE        write to FILE instead of standard output\n"
+        "      --filter BPF         only packets matching this tcpdump-style filter\n"
+        "      --idle-timeout SEC   end a flow after SEC seconds without packets (default 120)\n"
+        "      --active-timeout SEC cut a flow after SEC seconds; the connection continues\n"
+        "                           in a new record (default 120; 0 = never)\n"
+        "      --max-flows N        open flows kept; beyond, the least recently seen is\n"
+        "                           evicted (default 262144)\n"
+        "      --server-ports LIST  ports at or above 1024 that count as server ports for\n"
+        "                           the initiator rule (default: a built-in list with\n"
+        "                           587, 1080, 3306, 5432, 8080, 8443, ...)\n"
+        "  -q, --quiet              no summary and no progress on standard error\n"
+        "  -h, --help               this text\n\n"
+        "Exit status: 0 done; 1 error; 2 bad command line; 3 a capture was damaged or\n"
+        "interrupted, and every flow read before that point was written.\n");
+}
+
+struct run {
+    struct writer w;
+    bool quiet;
+    bool progress;
+    struct timespec started;
+    long long last_progress_ns;
+};
+
+static void on_flow(void *user, const struct fdx_flow_record *r)
+{
+    struct run *run = user;
+    writer_record(&run->w, r);
+}
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void show_progress(struct run *run, const fdx_capture *cap, const fdx_engine *e,
+                          const char *path)
+{
+    long long t = now_ns();
+    if (t - run->last_progress_ns < PROGRESS_EVERY_NS)
+        return;
+    run->last_progress_ns = t;
+    struct fdx_engine_stats s = {.struct_size = sizeof(s)};
+    fdx_engine_stats(e, &s);
+    uint64_t done, total;
+    fdx_capture_progress(cap, &done, &total);
+    if (total > 0)
+        fprintf(stderr, "\rflowdx: %s: %3.0f%%, %llu packets, %u open flows   ", path,
+                100.0 * (double)done / (double)total, (unsigned long long)s.packets,
+                s.active_flows);
+    else
+        fprintf(stderr, "\rflowdx: %s: %llu packets, %u open flows   ", path,
+                (unsigned long long)s.packets, s.active_flows);
+}
+
+/* Feed one capture; returns 0, or the FDX_E* of the damage (already reported). */
+static int read_capture(struct run *run, fdx_engine *e, const char *path, const char *filter)
+{
+    char err[512];
+    fdx_capture *cap = NULL;
+    int rc = fdx_capture_open_file(path, filter, &cap, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "flowdx: %s\n", err);
+        return rc;
+    }
+    int linktype = fdx_capture_linktype(cap);
+    struct fdx_capture_packet pkt;
+    uint64_t n = 0;
+    while (!stop_requested && (rc = fdx_capture_next(cap, &pkt, err, sizeof(err))) == 1) {
+        fdx_engine_feed(e, linktype, pkt.ts_us, pkt.data, pkt.caplen, pkt.wirelen);
+        if (run->progress && (++n & 0xFFF) == 0)
+            show_progress(run, cap, e, path);
+    }
+    if (run->progress && run->last_progress_ns != 0)
+        fputs("\r\033[K", stderr);
+    if (rc < 0)
+        fprintf(stderr, "flowdx: %s; keeping the flows read so far\n", err);
+    else if (stop_requested)
+        fprintf(stderr, "flowdx: %s: interrupted; keeping the flows read so far\n", path);
+    fdx_capture_free(cap);
+    return rc < 0 ? rc : stop_requested ? FDX_ETRUNC : 0;
+}
+
+static void print_summary(const fdx_engine *e, double seconds)
+{
+    struct fdx_engine_stats s = {.struct_size = sizeof(s)};
+    fdx_engine_stats(e, &s);
+    fprintf(stderr, "flowdx: %llu packets in %.2f s:", (unsigned long long)s.packets, seconds);
+    for (uint32_t i = 0; i < FDX_PKT_OUTCOME_COUNT; i++)
+        fprintf(stderr, "%s %llu %s", i ? "," : "", (unsigned long long)s.outcomes[i],
+                fdx_outcome_name(i));
+    uint64_t flows = 0;
+    for (uint32_t i = 0; i < FDX_END_COUNT; i++)
+        flows += s.flows_ended[i];
+    fprintf(stderr, "\nflowdx: %llu flows:", (unsigned long long)flows);
+    for (uint32_t i = 0; i < FDX_END_COUNT; i++)
+        fprintf(stderr, "%s %llu %s", i ? "," : "", (unsigned long long)s.flows_ended[i],
+                fdx_end_reason_name(i));
+    fprintf(stderr, "; at most %llu open at once",
+            (unsigned long long)s.max_active_flows);
+    if (s.icmp_errors > 0 || s.fragments > 0)
+        fprintf(stderr, "; %llu ICMP errors (own flows), %llu IP fragments",
+                (unsigned long long)s.icmp_errors, (unsigned long long)s.fragments);
+    fputc('\n', stderr);
+}
+
+enum { OPT_FORMAT = 256, OPT_FILTER, OPT_IDLE, OPT_ACTIVE, OPT_MAX_FLOWS, OPT_SERVER_PORTS };
+
+static const struct option long_opts[] = {
+    {"read", required_argument, NULL, 'r'},
+    {"features", required_argument, NULL, 'f'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"output", required_argument, NULL, 'o'},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE},
+    {"active-timeout", required_argument, NULL, OPT_ACTIVE},
+    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+    {"server-ports", required_argument, NULL, OPT_SERVER_PORTS},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+int cmd_extract(int argc, char **argv)
+{
+    const char *inputs[MAX_INPUTS];
+    int n_inputs = 0;
+    const char *output = NULL, *filter = NULL;
+    static uint16_t ports[MAX_PORTS];
+    struct run run;
+    memset(&run, 0, sizeof(run));
+    run.w.format = OUT_CSV;
+    struct fdx_engine_options opts;
+    fdx_engine_options_init(&opts);
+
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "r:f:o:qh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (n_inputs == MAX_INPUTS) {
+                fprintf(stderr, "flowdx extract: more than %d captures\n", MAX_INPUTS);
+                return EXIT_USAGE;
+            }
+            inputs[n_inputs++] = optarg;
+            break;
+        case 'f':
+            opts.feature_sets = optarg;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "csv") == 0) {
+                run.w.format = OUT_CSV;
+            } else if (strcmp(optarg, "jsonl") == 0) {
+                run.w.format = OUT_JSONL;
+            } else {
+                fprintf(stderr, "flowdx extract: --format: '%s' is not csv or jsonl\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case OPT_FILTER:
+            filter = optarg;
+            break;
+        case OPT_IDLE:
+            if (!parse_seconds_us("--idle-timeout", optarg, &opts.idle_timeout_us))
+                return EXIT_USAGE;
+            break;
+        case OPT_ACTIVE:
+            if (!parse_seconds_us("--active-timeout", optarg, &opts.active_timeout_us))
+                return EXIT_USAGE;
+            break;
+        case OPT_MAX_FLOWS:
+            if (!parse_u32("--max-flows", optarg, 1, 1u << 26, &opts.max_flows))
+                return EXIT_USAGE;
+            break;
+        case OPT_SERVER_PORTS:
+            if (!parse_ports("--server-ports", optarg, ports, MAX_PORTS, &opts.n_server_ports))
+                return EXIT_USAGE;
+            opts.server_ports = ports;
+            break;
+        case 'q':
+            run.quiet = true;
+            break;
+        case 'h':
+            usage_extract(stdout);
+            return EXIT_OK;
+        default:
+            fprintf(stderr, "Try 'flowdx extract --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "flowdx extract: unexpected argument '%s' (captures go after -r)\n",
+                argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (n_inputs == 0) {
+        fprintf(stderr, "flowdx extract: no capture given: use -r FILE (or -r - for standard "
+                        "input)\nTry 'flowdx extract --help'.\n");
+        return EXIT_USAGE;
+    }
+    if (opts.idle_timeout_us == 0) {
+        fprintf(stderr, "flowdx extract: --idle-timeout must be greater than 0\n");
+        return EXIT_USAGE;
+    }
+
+    opts.on_flow = on_flow;
+    opts.user = &run;
+    char err[512];
+    fdx_engine *e = NULL;
+    int rc = fdx_engine_new(&opts, &e, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "flowdx extract: %s\n", err);
+        return rc == FDX_ENOMEM ? EXIT_ERROR : EXIT_USAGE;
+    }
+    run.w.engine = e;
+    run.w.fp = stdout;
+    if (output != NULL && strcmp(output, "-") != 0) {
+        run.w.fp = fopen(output, "w");
+        if (run.w.fp == NULL) {
+            fprintf(stderr, "flowdx extract: %s: %s\n", output, strerror(errno));
+            fdx_engine_free(e);
+            return EXIT_ERROR;
+        }
+    }
+    run.progress = !run.quiet && isatty(STDERR_FILENO);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    long long t0 = now_ns();
+
+    int status = EXIT_OK;
+    for (int i = 0; i < n_inputs && !stop_requested; i++) {
+        rc = read_capture(&run, e, inputs[i], filter);
+        if (rc == FDX_ETRUNC) {
+            status = EXIT_PARTIAL; /* damaged: go on with the next capture */
+        } else if (rc < 0) {
+            status = EXIT_ERROR; /* unreadable: the flows read so far are still written */
+            break;
+        }
+    }
+    fdx_engine_flush(e);
+    writer_finish(&run.w);
+    if (fflush(run.w.fp) != 0 || ferror(run.w.fp))
+        run.w.failed = true;
+    if (run.w.fp != stdout && fclose(run.w.fp) != 0)
+        run.w.failed = true;
+    if (run.w.failed) {
+        fprintf(stderr, "flowdx extract: writing %s failed: %s\n",
+                output ? output : "standard output", strerror(errno));
+        status = EXIT_ERROR;
+    }
+    if (!run.quiet)
+        print_summary(e, (double)(now_ns() - t0) / 1e9);
+    fdx_engine_free(e);
+    return status;
+}

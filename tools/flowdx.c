@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The flowdx command: dispatches subcommands to their implementations. */
+#include <stdio.h>
+#include <string.h>
+
+#include "flowdx/flowdx.h"
+#include "tool.h"
+
+static const struct command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+    void (*usage)(FILE *out);
+} commands[] = {
+    {"extract", "read captures, write one row of features per flow", cmd_extract, usage_extract},
+    {"features", "list the feature sets and their feature names", cmd_features, usage_features},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: flowdx COMMAND [OPTIONS]\n"
+                 "       flowdx help COMMAND\n"
+                 "       flowdx --version\n\n"
+                 "Turns network traffic into per-flow discriminators.\n\n"
+                 "Commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun 'flowdx COMMAND --help' for a command's options; 'man flowdx' or "
+                 "doc/flowdx.md for the manual.\n");
+}
+
+static const struct command *find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("flowdx %s\n", fdx_version());
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return 0;
+        }
+        const struct command *c = find(argv[2]);
+        if (c == NULL) {
+            fprintf(stderr, "flowdx: unknown command '%s'\n\n", argv[2]);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        c->usage(stdout);
+        return 0;
+    }
+    const struct command *c = find(cmd);
+    if (c == NULL) {
+        fprintf(stderr, "flowdx: unknown command '%s'\n\n", cmd);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Declarations shared by the files of the flowdx command. */
+#ifndef FDX_TOOLS_TOOL_H
+#define FDX_TOOLS_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "flowdx/flowdx.h"
+
+/* Exit statuses, documented in doc/flowdx.md. */
+#define EXIT_OK 0
+#define EXIT_ERROR 1   /* nothing or not everything could be done: see the message */
+#define EXIT_USAGE 2   /* bad command line */
+#define EXIT_PARTIAL 3 /* input damaged: every flow read before the damage was written */
+
+int cmd_extract(int argc, char **argv);
+void usage_extract(FILE *out);
+int cmd_features(int argc, char **argv);
+void usage_features(FILE *out);
+
+/* Option values: false (after printing "flowdx: OPTION: ...") when @p text is not valid. */
+bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us);
+bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max,
+               uint32_t *ret);
+/* Comma-separated port list into @p ports (capacity @p cap). */
+bool parse_ports(const char *option, const char *text, uint16_t *ports, uint32_t cap,
+                 uint32_t *ret_n);
+
+/* ---- flow record writers ---- */
+
+enum out_format { OUT_CSV, OUT_JSONL };
+
+struct writer {
+    FILE *fp;
+    enum out_format format;
+    const fdx_engine *engine;
+    bool header_done;
+    bool failed;    /* a write failed: reported once at the end */
+};
+
+/* Write one record (and the CSV header before the first). */
+void writer_record(struct writer *w, const struct fdx_flow_record *r);
+
+/* End of output: a CSV without any flow still gets its header row. */
+void writer_finish(struct writer *w);
+
+/* Format @p v as the shortest text that reads back to the same double. */
+void format_double(char *buf, size_t len, double v);
+
+#endif /* FDX_TOOLS_TOOL_H */
