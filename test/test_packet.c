@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the packet decoder on frames built byte by byte in this file. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+/* cmocka.h needs the four headers above first; a separate block keeps include sorting off it. */
+
 #include <cmocka.h>
 
 #include <stdbool.h>
@@ -303,8 +305,7 @@ static void expect_result(enum fdxi_decode_result got, enum fdxi_decode_result w
                           uint32_t caplen)
 {
     if (got != want) {
-        print_error("caplen %u: result %d, expected %d\n", (unsigned)caplen, (int)got,
-                    (int)want);
+        print_error("caplen %u: result %d, expected %d\n", (unsigned)caplen, (int)got, (int)want);
         fail();
     }
 }
@@ -418,7 +419,7 @@ static void test_packet_ethernet_ipv4_tcp_syn_with_options(void **state)
                                      .dport = 443,
                                      .seq = 0x01020304,
                                      .doff = 10,
-                                     .flags = 0x02, /* SYN */
+                                     .flags = 0xc2, /* SYN ECE CWR: an ECN-setup SYN */
                                      .window = 64240});
     memcpy(f + 54, opts, sizeof opts); /* 54 = 14 + 20 + 20 */
     assert_int_equal(n, sizeof f);
@@ -445,7 +446,8 @@ static void test_packet_ethernet_ipv4_tcp_syn_with_options(void **state)
     assert_int_equal(d.p.dport, 443);
     assert_int_equal(d.p.frag_id, 0x1c46);
     assert_int_equal(d.p.frag_offset_bytes, 0);
-    assert_int_equal(d.p.tcp_flags, FDXI_TCP_SYN);
+    assert_int_equal(d.p.tcp_flags, 0xc2);
+    assert_int_equal(d.p.tcp_flags, FDXI_TCP_SYN | FDXI_TCP_ECE | FDXI_TCP_CWR);
     assert_int_equal(d.p.tcp_window, 64240);
     assert_int_equal(d.p.tcp_seq, 0x01020304);
     assert_int_equal(d.p.tcp_ack, 0);
@@ -843,7 +845,8 @@ static void test_packet_ipv4_options_ihl_6_to_15(void **state)
         size_t n = put_eth(f, 0x0800);
 
         /* total length = IHL * 4 + 20 TCP + 3 payload */
-        n += put_ipv4(f + n, (struct v4){.ihl = ihl, .total_len = (uint16_t)(ihl * 4 + 23), .proto = 6});
+        n += put_ipv4(f + n,
+                      (struct v4){.ihl = ihl, .total_len = (uint16_t)(ihl * 4 + 23), .proto = 6});
         n += put_tcp(f + n, (struct tcp){.sport = 1111, .dport = 2222, .flags = 0x18});
         n += put_bytes(f + n, 3, 0x61);
 
@@ -979,8 +982,8 @@ static void test_packet_ipv6_hbh_routing_dstopts_tcp(void **state)
     assert_int_equal(d.p.link_hdr_bytes, 14);
     assert_int_equal(d.p.ip_version, 6);
     check_v6_addrs(&d.p);
-    assert_int_equal(d.p.ip_len, 113);       /* 40 + 73 */
-    assert_int_equal(d.p.ip_hdr_bytes, 88);  /* 40 + 8 + 24 + 16 */
+    assert_int_equal(d.p.ip_len, 113);      /* 40 + 73 */
+    assert_int_equal(d.p.ip_hdr_bytes, 88); /* 40 + 8 + 24 + 16 */
     assert_int_equal(d.p.proto, 6);
     assert_int_equal(d.p.ttl, V6_HLIM);
     assert_int_equal(d.p.tos, V6_TCLASS);
@@ -1055,28 +1058,32 @@ static void test_packet_ipv6_first_fragment(void **state)
 static void test_packet_ipv6_non_first_fragment(void **state)
 {
     uint8_t f[78];
-    size_t n = put_eth(f, 0x86dd);
 
     (void)state;
-    /* offset 175 units = 1400 bytes, last fragment; payload length 8 + 16 = 24 */
-    n += put_ipv6(f + n, 24, 44);
-    n += put_frag6(f + n, 17, 175, false, 0x01020304);
-    n += put_bytes(f + n, 16, 0x1b);
-    assert_int_equal(n, sizeof f);
+    /* offset 175 units = 1400 bytes, last (M clear) then middle (M set) fragment;
+     * payload length 8 + 16 = 24 */
+    for (int more = 0; more <= 1; more++) {
+        size_t n = put_eth(f, 0x86dd);
 
-    struct dec d = decode(LT_EN10MB, f, sizeof f);
+        n += put_ipv6(f + n, 24, 44);
+        n += put_frag6(f + n, 17, 175, more, 0x01020304);
+        n += put_bytes(f + n, 16, 0x1b);
+        assert_int_equal(n, sizeof f);
 
-    assert_int_equal(d.res, FDXI_DEC_OK);
-    assert_true(d.p.is_fragment);
-    assert_false(d.p.first_fragment);
-    assert_int_equal(d.p.frag_id, 0x01020304);
-    assert_int_equal(d.p.frag_offset_bytes, 1400);
-    assert_int_equal(d.p.ip_hdr_bytes, 48);
-    assert_int_equal(d.p.proto, 17);
-    assert_false(d.p.has_ports);
-    assert_int_equal(d.p.sport, 0);
-    assert_int_equal(d.p.dport, 0);
-    assert_int_equal(d.p.payload_bytes, 0);
+        struct dec d = decode(LT_EN10MB, f, sizeof f);
+
+        assert_int_equal(d.res, FDXI_DEC_OK);
+        assert_true(d.p.is_fragment);
+        assert_false(d.p.first_fragment);
+        assert_int_equal(d.p.frag_id, 0x01020304);
+        assert_int_equal(d.p.frag_offset_bytes, 1400);
+        assert_int_equal(d.p.ip_hdr_bytes, 48);
+        assert_int_equal(d.p.proto, 17);
+        assert_false(d.p.has_ports);
+        assert_int_equal(d.p.sport, 0);
+        assert_int_equal(d.p.dport, 0);
+        assert_int_equal(d.p.payload_bytes, 0);
+    }
 }
 
 static void test_packet_ipv6_no_next_header_and_esp(void **state)
@@ -1191,8 +1198,8 @@ static void test_packet_icmp_error_types(void **state)
     static const struct {
         uint8_t type;
         bool error;
-    } cases[] = {{0, false}, {3, true},   {4, true},   {5, true},   {8, false},
-                 {9, false}, {11, true},  {12, true},  {13, false}, {14, false}};
+    } cases[] = {{0, false}, {3, true},  {4, true},  {5, true},   {8, false},
+                 {9, false}, {11, true}, {12, true}, {13, false}, {14, false}};
     uint8_t f[42];
 
     (void)state;
@@ -1241,7 +1248,8 @@ static void test_packet_icmpv6_error_types(void **state)
     static const struct {
         uint8_t type;
         bool error;
-    } cases[] = {{1, true}, {2, true}, {3, true}, {4, true}, {128, false}, {129, false}, {135, false}};
+    } cases[] = {{1, true},    {2, true},    {3, true},   {4, true},
+                 {128, false}, {129, false}, {135, false}};
     uint8_t f[62];
 
     (void)state;
@@ -1365,8 +1373,8 @@ static void test_packet_unknown_linktype_unsupported(void **state)
 
 static void test_packet_linktype_supported(void **state)
 {
-    static const int yes[] = {LT_NULL, LT_EN10MB, LT_RAW,  LT_RAW101,    LT_LOOP,
-                              LT_LINUX_SLL, LT_IPV4, LT_IPV6, LT_LINUX_SLL2};
+    static const int yes[] = {LT_NULL,      LT_EN10MB, LT_RAW,  LT_RAW101,    LT_LOOP,
+                              LT_LINUX_SLL, LT_IPV4,   LT_IPV6, LT_LINUX_SLL2};
     static const int no[] = {9, 105, 127, 147, 2, 300, 65535, -1};
 
     (void)state;
@@ -1386,7 +1394,8 @@ static void test_packet_truncated_below_fixed_tcp_header_ipv4(void **state)
     (void)state;
     /* IHL 6 (24 bytes), TCP data offset 8 (32 bytes), 10 payload: total 24 + 32 + 10 = 66. */
     n += put_ipv4(f + n, (struct v4){.ihl = 6, .total_len = 66, .proto = 6});
-    n += put_tcp(f + n, (struct tcp){.sport = 51234, .dport = 443, .doff = 8, .flags = 0x18});
+    /* flags 0x39: URG ACK PSH FIN */
+    n += put_tcp(f + n, (struct tcp){.sport = 51234, .dport = 443, .doff = 8, .flags = 0x39});
     n += put_bytes(f + n, 10, 0x61);
     assert_int_equal(n, sizeof f);
 
@@ -1403,6 +1412,7 @@ static void test_packet_truncated_below_fixed_tcp_header_ipv4(void **state)
         assert_int_equal(d.p.ip_hdr_bytes, 24);
         assert_int_equal(d.p.sport, 51234);
         assert_int_equal(d.p.dport, 443);
+        assert_int_equal(d.p.tcp_flags, FDXI_TCP_URG | FDXI_TCP_ACK | FDXI_TCP_PSH | FDXI_TCP_FIN);
         assert_int_equal(d.p.tcp_hdr_bytes, 32);
         assert_int_equal(d.p.tcp_options_caplen, c < 70 ? c - 58 : 12);
         if (c > 58)
@@ -1506,6 +1516,17 @@ static void test_packet_truncated_other_headers(void **state)
     n = put_family(f, 2, false);
     n += put_v4_udp(f + n);
     check_truncation(LT_NULL, f, n, 32);
+
+    /* Raw IPv4 with IHL 15 carrying ESP, which is not parsed: the options end at 60. */
+    n = put_ipv4(f, (struct v4){.ihl = 15, .total_len = 68, .proto = 50});
+    n += put_bytes(f + n, 8, 0);
+    check_truncation(LT_RAW, f, n, 60);
+
+    /* IPv6 and a 16-byte destination options header ending the chain (59): 14 + 40 + 16 = 70 */
+    n = put_eth(f, 0x86dd);
+    n += put_ipv6(f + n, 16, 60);
+    n += put_ext(f + n, 59, 1);
+    check_truncation(LT_EN10MB, f, n, 70);
 
     /* Raw IPv4 with IHL 15: 60 + 8 = 68 */
     n = put_ipv4(f, (struct v4){.ihl = 15, .total_len = 72, .proto = 17});
@@ -1620,7 +1641,9 @@ static void test_packet_malformed_ipv4_ihl_below_5(void **state)
     for (uint8_t ihl = 0; ihl < 5; ihl++) {
         size_t n = put_eth(f, 0x0800);
 
-        n += put_v4_tcp(f + n);
+        /* ESP (50) has no header the decoder parses, so only the IHL can make this malformed. */
+        n += put_ipv4(f + n, (struct v4){.total_len = 40, .proto = 50});
+        n += put_bytes(f + n, 20, 0);
         f[14] = (uint8_t)(0x40 | ihl);
         assert_int_equal(decode(LT_EN10MB, f, n).res, FDXI_DEC_MALFORMED);
     }
@@ -1632,15 +1655,16 @@ static void test_packet_malformed_ipv4_total_length_below_header(void **state)
     size_t n = put_eth(f, 0x0800);
 
     (void)state;
+    /* ESP (50) has no header the decoder parses, so only the total length can be at fault. */
     /* 19 < 5 * 4 */
-    n += put_ipv4(f + n, (struct v4){.total_len = 19, .proto = 6});
-    n += put_tcp(f + n, (struct tcp){.sport = 1, .dport = 2});
+    n += put_ipv4(f + n, (struct v4){.total_len = 19, .proto = 50});
+    n += put_bytes(f + n, 20, 0);
     assert_int_equal(decode(LT_EN10MB, f, n).res, FDXI_DEC_MALFORMED);
 
     /* 23 < 6 * 4 */
     n = put_eth(f, 0x0800);
-    n += put_ipv4(f + n, (struct v4){.ihl = 6, .total_len = 23, .proto = 6});
-    n += put_tcp(f + n, (struct tcp){.sport = 1, .dport = 2});
+    n += put_ipv4(f + n, (struct v4){.ihl = 6, .total_len = 23, .proto = 50});
+    n += put_bytes(f + n, 20, 0);
     assert_int_equal(decode(LT_EN10MB, f, n).res, FDXI_DEC_MALFORMED);
 }
 
@@ -1730,6 +1754,21 @@ static void test_packet_malformed_tcp_header_beyond_ip_payload(void **state)
     assert_int_equal(decode(LT_EN10MB, f, n).res, FDXI_DEC_MALFORMED);
 }
 
+static void test_packet_malformed_tcp_header_beyond_complete_ip_packet(void **state)
+{
+    uint8_t f[30];
+
+    (void)state;
+    /* Raw IPv4, total length 30: 20 header + 10 bytes of TCP, all of it captured
+     * (caplen == wirelen == 30). Nothing was cut off, so this is not truncation: a TCP header
+     * (at least 20 bytes) longer than the 10-byte IP payload. */
+    size_t n = put_ipv4(f, (struct v4){.total_len = 30, .proto = 6});
+
+    n += put_bytes(f + n, 10, 0);
+    assert_int_equal(n, sizeof f);
+    assert_int_equal(decode(LT_RAW, f, sizeof f).res, FDXI_DEC_MALFORMED);
+}
+
 static void test_packet_malformed_ipv6_more_than_16_extension_headers(void **state)
 {
     uint8_t f[14 + 40 + 17 * 8];
@@ -1813,6 +1852,7 @@ int main(void)
         cmocka_unit_test(test_packet_malformed_ipv6_payload_length_beyond_wire),
         cmocka_unit_test(test_packet_malformed_tcp_data_offset_below_5),
         cmocka_unit_test(test_packet_malformed_tcp_header_beyond_ip_payload),
+        cmocka_unit_test(test_packet_malformed_tcp_header_beyond_complete_ip_packet),
         cmocka_unit_test(test_packet_malformed_ipv6_more_than_16_extension_headers),
     };
 

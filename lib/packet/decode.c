@@ -28,7 +28,7 @@ enum {
 };
 
 #define MAX_VLAN_TAGS 8
-#define MAX_MPLS_LABELS 8
+#define MAX_MPLS_LABELS 8 /* deeper stacks are treated as malformed (doc/packets.md) */
 #define MAX_IPV6_EXT 16
 
 /* Network-order readers; callers have checked the bounds. */
@@ -205,7 +205,7 @@ static enum fdxi_decode_result decode_ipv4(struct cursor *c, struct fdxi_packet 
         return FDXI_DEC_MALFORMED;
     p->ip_version = 4;
     p->tos = h[1];
-    p->ip_len = (uint16_t)total;
+    p->ip_len = total;
     p->ip_hdr_bytes = (uint16_t)ihl;
     p->ttl = h[8];
     p->proto = h[9];
@@ -235,11 +235,11 @@ static enum fdxi_decode_result decode_ipv6(struct cursor *c, struct fdxi_packet 
     if ((h[0] >> 4) != 6)
         return FDXI_DEC_MALFORMED;
     uint32_t total = 40u + rd16(h + 4);
-    if (total > wire_left(c) || total > 0xFFFF)
+    if (total > wire_left(c))
         return FDXI_DEC_MALFORMED;
     p->ip_version = 6;
     p->tos = (uint8_t)(((h[0] & 0x0F) << 4) | (h[1] >> 4));
-    p->ip_len = (uint16_t)total;
+    p->ip_len = total;
     p->ttl = h[7];
     memcpy(p->src, h + 8, 16);
     memcpy(p->dst, h + 24, 16);
@@ -290,8 +290,17 @@ static void set_payload(const struct cursor *c, struct fdxi_packet *p, uint32_t 
     p->payload_caplen = present < p->payload_bytes ? present : p->payload_bytes;
 }
 
+/* Whether the IP packet has room for a transport header of @p n bytes. The IP lengths are
+ * checked before the captured length, so that the answer does not depend on padding or snaplen. */
+static bool ip_room(const struct fdxi_packet *p, uint32_t n)
+{
+    return (uint32_t)p->ip_hdr_bytes + n <= p->ip_len;
+}
+
 static enum fdxi_decode_result decode_tcp(struct cursor *c, struct fdxi_packet *p)
 {
+    if (!ip_room(p, 20))
+        return FDXI_DEC_MALFORMED;
     if (!have(c, 20))
         return FDXI_DEC_TRUNCATED;
     const uint8_t *h = c->data + c->off;
@@ -318,10 +327,10 @@ static enum fdxi_decode_result decode_tcp(struct cursor *c, struct fdxi_packet *
 
 static enum fdxi_decode_result decode_udp(struct cursor *c, struct fdxi_packet *p)
 {
+    if (!ip_room(p, 8))
+        return FDXI_DEC_MALFORMED;
     if (!have(c, 8))
         return FDXI_DEC_TRUNCATED;
-    if ((uint32_t)p->ip_hdr_bytes + 8 > p->ip_len)
-        return FDXI_DEC_MALFORMED;
     const uint8_t *h = c->data + c->off;
     p->has_ports = true;
     p->sport = rd16(h);
@@ -334,6 +343,8 @@ static enum fdxi_decode_result decode_udp(struct cursor *c, struct fdxi_packet *
 
 static enum fdxi_decode_result decode_icmp(struct cursor *c, struct fdxi_packet *p)
 {
+    if (!ip_room(p, 4))
+        return FDXI_DEC_MALFORMED;
     if (!have(c, 4))
         return FDXI_DEC_TRUNCATED;
     const uint8_t *h = c->data + c->off;

@@ -44,7 +44,7 @@ struct fdxi_packet {
     uint8_t proto;            /**< transport protocol (after IPv6 extension headers) */
     uint8_t src[16];          /**< source address */
     uint8_t dst[16];          /**< destination address */
-    uint16_t ip_len;          /**< IP total length in bytes (IPv6: 40 + payload length) */
+    uint32_t ip_len;          /**< IP total length in bytes (IPv6: 40 + payload length, up to 65575) */
     uint16_t ip_hdr_bytes;    /**< IPv4 header with options; IPv6 40 + extension headers */
     uint8_t ttl;              /**< IPv4 TTL or IPv6 hop limit */
     uint8_t tos;              /**< IPv4 TOS or IPv6 traffic class */

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of the engine: outcomes, fragments, ICMP errors, records and feature-set wiring. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/core.h"
+#include "flowdx/flowdx.h"
+
+#define S 1000000ull
+#define DLT_EN10MB 1
+#define MAX_RECORDS 64
+
+struct rec {
+    struct fdx_flow_record r;
+    double f[128];
+};
+
+static struct rec recs[MAX_RECORDS];
+static int n_recs;
+
+static void collect(void *user, const struct fdx_flow_record *r)
+{
+    (void)user;
+    assert_true(n_recs < MAX_RECORDS);
+    assert_true(r->n_features <= 128);
+    recs[n_recs].r = *r;
+    memcpy(recs[n_recs].f, r->features, r->n_features * sizeof(double));
+    recs[n_recs].r.features = recs[n_recs].f;
+    n_recs++;
+}
+
+static fdx_engine *engine(const char *sets)
+{
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    o.feature_sets = sets;
+    o.on_flow = collect;
+    n_recs = 0;
+    fdx_engine *e = NULL;
+    char err[256];
+    assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), 0);
+    return e;
+}
+
+/* ---- frame builders: Ethernet + IPv4 + (TCP | ICMP | raw payload) ---- */
+
+static size_t eth(uint8_t *b, uint16_t type)
+{
+    memset(b, 0, 12);
+    b[0] = 0x02;
+    b[6] = 0x02;
+    b[12] = (uint8_t)(type >> 8);
+    b[13] = (uint8_t)type;
+    return 14;
+}
+
+/* IPv4 header of 20 bytes; frag = the 16-bit flags/offset field. */
+static size_t ipv4(uint8_t *b, uint16_t total, uint8_t proto, uint8_t ttl, uint8_t src,
+                   uint8_t dst, uint16_t id, uint16_t frag)
+{
+    memset(b, 0, 20);
+    b[0] = 0x45;
+    b[2] = (uint8_t)(total >> 8);
+    b[3] = (uint8_t)total;
+    b[4] = (uint8_t)(id >> 8);
+    b[5] = (uint8_t)id;
+    b[6] = (uint8_t)(frag >> 8);
+    b[7] = (uint8_t)frag;
+    b[8] = ttl;
+    b[9] = proto;
+    b[12] = 10;
+    b[15] = src;
+    b[16] = 10;
+    b[19] = dst;
+    return 20;
+}
+
+static size_t tcp(uint8_t *b, uint16_t sp, uint16_t dp, uint8_t flags, uint16_t win)
+{
+    memset(b, 0, 20);
+    b[0] = (uint8_t)(sp >> 8);
+    b[1] = (uint8_t)sp;
+    b[2] = (uint8_t)(dp >> 8);
+    b[3] = (uint8_t)dp;
+    b[12] = 5 << 4;
+    b[13] = flags;
+    b[14] = (uint8_t)(win >> 8);
+    b[15] = (uint8_t)win;
+    return 20;
+}
+
+/* A whole TCP frame with @p payload bytes of zeros; returns its length. */
+static size_t tcp_frame(uint8_t *b, uint8_t src, uint16_t sp, uint8_t dst, uint16_t dp,
+                        uint8_t flags, uint16_t payload)
+{
+    size_t n = eth(b, 0x0800);
+    n += ipv4(b + n, (uint16_t)(40 + payload), 6, 64, src, dst, 1, 0);
+    n += tcp(b + n, sp, dp, flags, 1000);
+    memset(b + n, 0, payload);
+    return n + payload;
+}
+
+static int feed(fdx_engine *e, uint64_t ts, const uint8_t *b, size_t n)
+{
+    /* An exact-size heap copy, so that the sanitizer sees any read past the end. */
+    uint8_t *copy = malloc(n ? n : 1);
+    assert_non_null(copy);
+    memcpy(copy, b, n);
+    int rc = fdx_engine_feed(e, DLT_EN10MB, ts, copy, (uint32_t)n, (uint32_t)n);
+    free(copy);
+    return rc;
+}
+
+static int fidx(const fdx_engine *e, const char *name)
+{
+    for (uint32_t i = 0; i < fdx_engine_feature_count(e); i++) {
+        if (strcmp(fdx_engine_feature_name(e, i), name) == 0)
+            return (int)i;
+    }
+    fail_msg("no feature %s", name);
+    return -1;
+}
+
+/* Every packet ends in exactly one outcome, and the outcomes add up to the packets fed. */
+static void test_engine_every_packet_has_one_outcome(void **state)
+{
+    (void)state;
+    fdx_engine *e = engine("zadnik");
+    uint8_t b[256];
+    size_t n = tcp_frame(b, 1, 40000, 2, 25, 0x02, 0);
+    assert_int_equal(feed(e, S, b, n), FDX_PKT_DECODED);
+    assert_int_equal(feed(e, S, b, 30), FDX_PKT_TRUNCATED);        /* IPv4 header cut */
+    size_t m = eth(b, 0x0806);                                      /* ARP */
+    memset(b + m, 0, 28);
+    assert_int_equal(feed(e, S, b, m + 28), FDX_PKT_NON_IP);
+    n = tcp_frame(b, 1, 40000, 2, 25, 0x02, 0);
+    b[14] = 0x44;                                                   /* IHL 4 < 5 */
+    assert_int_equal(feed(e, S, b, n), FDX_PKT_MALFORMED);
+    assert_int_equal(fdx_engine_feed(e, 147, S, b, (uint32_t)n, (uint32_t)n),
+                     FDX_PKT_LINK_UNSUPPORTED);
+    struct fdx_engine_stats st = {.struct_size = sizeof(st)};
+    fdx_engine_stats(e, &st);
+    assert_int_equal(st.packets, 5);
+    uint64_t sum = 0;
+    for (int i = 0; i < FDX_PKT_OUTCOME_COUNT; i++)
+        sum += st.outcomes[i];
+    assert_int_equal(sum, 5);
+    assert_int_equal(st.outcomes[FDX_PKT_DECODED], 1);
+    assert_int_equal(st.outcomes[FDX_PKT_TRUNCATED], 1);
+    assert_int_equal(st.outcomes[FDX_PKT_NON_IP], 1);
+    assert_int_equal(st.outcomes[FDX_PKT_MALFORMED], 1);
+    assert_int_equal(st.outcomes[FDX_PKT_LINK_UNSUPPORTED], 1);
+    fdx_engine_free(e);
+}
+
+/* A TCP segment split in two IPv4 fragments: the second (no TCP header) joins the flow through
+ * the fragment table; a stray non-first fragment is counted and skipped. */
+static void test_engine_fragments_join_their_flow(void **state)
+{
+    (void)state;
+    fdx_engine *e = engine("zadnik");
+    uint8_t b[2048];
+    /* First fragment: MF set, offset 0, 20 IP + 20 TCP + 1000 payload = 1040. */
+    size_t n = eth(b, 0x0800);
+    n += ipv4(b + n, 1040, 6, 64, 1, 2, 777, 0x2000);
+    n += tcp(b + n, 40000, 25, 0x18, 1000);
+    memset(b + n, 0, 1000);
+    assert_int_equal(feed(e, S, b, n + 1000), FDX_PKT_DECODED);
+    /* Second fragment: offset 1020/8 = 127.5 is not whole: use 1016 bytes (127 units) of the
+     * transport part in the first piece in spirit; the offset value only needs to be non-zero. */
+    n = eth(b, 0x0800);
+    n += ipv4(b + n, 520, 6, 64, 1, 2, 777, 127);
+    memset(b + n, 0, 500);
+    assert_int_equal(feed(e, S + 1, b, n + 500), FDX_PKT_DECODED);
+    /* A non-first fragment of a datagram never seen. */
+    n = eth(b, 0x0800);
+    n += ipv4(b + n, 520, 6, 64, 1, 2, 999, 127);
+    memset(b + n, 0, 500);
+    assert_int_equal(feed(e, S + 2, b, n + 500), FDX_PKT_FRAG_UNMATCHED);
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 1);
+    const double *v = recs[0].f;
+    assert_true(v[fidx(e, "sp")] == 2);
+    assert_true(v[fidx(e, "spl")] == (1040.0 + 520.0) / 2);
+    assert_true(v[fidx(e, "spas")] == 1); /* only the first piece has TCP flags */
+    assert_int_equal(recs[0].r.src_port, 40000);
+    assert_int_equal(recs[0].r.dst_port, 25);
+    struct fdx_engine_stats st = {.struct_size = sizeof(st)};
+    fdx_engine_stats(e, &st);
+    assert_int_equal(st.fragments, 3);
+    assert_int_equal(st.outcomes[FDX_PKT_FRAG_UNMATCHED], 1);
+    fdx_engine_free(e);
+}
+
+/* An ICMP frag-needed error quoting a TCP header is its own ICMP flow, not a TCP packet. */
+static void test_engine_icmp_error_is_not_in_quoted_flow(void **state)
+{
+    (void)state;
+    fdx_engine *e = engine("zadnik");
+    uint8_t b[256], quoted[64];
+    size_t n = tcp_frame(b, 1, 40000, 2, 25, 0x02, 0);
+    feed(e, S, b, n);
+    /* Quote: the original IPv4 header + 8 bytes of its TCP header. */
+    size_t q = ipv4(quoted, 40, 6, 64, 1, 2, 1, 0);
+    q += tcp(quoted + q, 40000, 25, 0x02, 1000);
+    q = 28;
+    n = eth(b, 0x0800);
+    n += ipv4(b + n, (uint16_t)(20 + 8 + q), 1, 255, 254, 1, 5, 0);
+    b[n] = 3;     /* destination unreachable */
+    b[n + 1] = 4; /* fragmentation needed */
+    memset(b + n + 2, 0, 6);
+    memcpy(b + n + 8, quoted, q);
+    n += 8 + q;
+    assert_int_equal(feed(e, S + 1, b, n), FDX_PKT_DECODED);
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 2);
+    int tcp_rec = recs[0].r.proto == 6 ? 0 : 1;
+    assert_int_equal(recs[tcp_rec].r.packets[0] + recs[tcp_rec].r.packets[1], 1);
+    assert_int_equal(recs[1 - tcp_rec].r.proto, 1);
+    assert_int_equal(recs[1 - tcp_rec].r.src_addr[3], 254);
+    struct fdx_engine_stats st = {.struct_size = sizeof(st)};
+    fdx_engine_stats(e, &st);
+    assert_int_equal(st.icmp_errors, 1);
+    fdx_engine_free(e);
+}
+
+/* The record carries times, initiator-first endpoints, and IP bytes per direction. */
+static void test_engine_record_fields(void **state)
+{
+    (void)state;
+    fdx_engine *e = engine("zadnik");
+    uint8_t b[256];
+    size_t n = tcp_frame(b, 7, 40000, 3, 25, 0x02, 0);
+    feed(e, 1000 * S + 5, b, n);
+    n = tcp_frame(b, 3, 25, 7, 40000, 0x12, 0);
+    feed(e, 1000 * S + 9, b, n);
+    n = tcp_frame(b, 7, 40000, 3, 25, 0x18, 100);
+    feed(e, 1001 * S, b, n);
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 1);
+    const struct fdx_flow_record *r = &recs[0].r;
+    assert_int_equal(r->struct_size, sizeof(struct fdx_flow_record));
+    assert_int_equal(r->flow_id, 1);
+    assert_int_equal(r->start_us, 1000 * S + 5);
+    assert_int_equal(r->end_us, 1001 * S);
+    assert_int_equal(r->end_reason, FDX_END_EOF);
+    assert_int_equal(r->ip_version, 4);
+    assert_int_equal(r->proto, 6);
+    assert_int_equal(r->src_addr[0], 10);
+    assert_int_equal(r->src_addr[3], 7);
+    assert_int_equal(r->dst_addr[3], 3);
+    assert_int_equal(r->src_port, 40000);
+    assert_int_equal(r->dst_port, 25);
+    assert_int_equal(r->packets[FDX_DIR_REQ], 2);
+    assert_int_equal(r->packets[FDX_DIR_RESP], 1);
+    assert_int_equal(r->bytes[FDX_DIR_REQ], 40 + 140);
+    assert_int_equal(r->bytes[FDX_DIR_RESP], 40);
+    assert_int_equal(r->n_features, 65);
+    fdx_engine_free(e);
+}
+
+static void test_engine_rejects_unknown_set_and_bad_options(void **state)
+{
+    (void)state;
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    fdx_engine *e = NULL;
+    char err[256] = "";
+    o.feature_sets = "zadnik,spamz";
+    assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), FDX_ENOENT);
+    assert_non_null(strstr(err, "'spamz'"));
+    assert_non_null(strstr(err, "zadnik"));
+    assert_null(e);
+    o.feature_sets = "zadnik,zadnik";
+    assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), FDX_EINVAL);
+    assert_non_null(strstr(err, "twice"));
+    o.feature_sets = "zadnik,";
+    assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), FDX_EINVAL);
+    o.feature_sets = "zadnik";
+    o.max_flows = 0;
+    assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), FDX_ERANGE);
+    o.max_flows = 10;
+    o.struct_size = 8;
+    assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), FDX_EINVAL);
+    assert_null(e);
+}
+
+/* ---- test sets: one keeps state across flows, one brings its own policy ---- */
+
+struct across {
+    uint64_t flows_begun;
+    int inited;
+};
+
+static const char *const across_names[] = {"flows_before"};
+
+static int across_init(void *set_state)
+{
+    ((struct across *)set_state)->inited = 1;
+    return 0;
+}
+
+static void across_begin(void *set_state, void *flow_state, const struct fdxi_flow *f)
+{
+    (void)f;
+    struct across *a = set_state;
+    *(uint64_t *)flow_state = a->flows_begun++;
+}
+
+static void across_packet(void *set_state, void *flow_state, const struct fdxi_flow *f,
+                          const struct fdxi_packet *p, int dir)
+{
+    (void)set_state;
+    (void)flow_state;
+    (void)f;
+    (void)p;
+    (void)dir;
+}
+
+static void across_finalise(void *set_state, void *flow_state, const struct fdxi_flow *f,
+                            double *out)
+{
+    (void)f;
+    assert_int_equal(((struct across *)set_state)->inited, 1);
+    out[0] = (double)*(uint64_t *)flow_state;
+}
+
+static const struct fdxi_feature_set across = {
+    .name = "across",
+    .summary = "test: number of flows begun before this one",
+    .feature_names = across_names,
+    .n_features = 1,
+    .flow_state_bytes = sizeof(uint64_t),
+    .set_state_bytes = sizeof(struct across),
+    .set_init = across_init,
+    .flow_begin = across_begin,
+    .packet = across_packet,
+    .finalise = across_finalise,
+};
+
+/* A set's per-engine state persists across flows; values land after the other sets'. */
+static void test_engine_set_state_across_flows(void **state)
+{
+    (void)state;
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    o.on_flow = collect;
+    n_recs = 0;
+    const struct fdxi_feature_set *sets[] = {&fdxi_feature_set_zadnik, &across};
+    fdx_engine *e = NULL;
+    assert_int_equal(fdxi_engine_new_with_sets(&o, sets, 2, &e, NULL, 0), 0);
+    assert_int_equal(fdx_engine_feature_count(e), 66);
+    assert_string_equal(fdx_engine_feature_name(e, 65), "flows_before");
+    uint8_t b[256];
+    for (uint16_t i = 0; i < 3; i++) {
+        size_t n = tcp_frame(b, 1, (uint16_t)(40000 + i), 2, 25, 0x02, 0);
+        feed(e, S * (i + 1), b, n);
+    }
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_true(recs[i].f[65] == (double)i);
+        assert_true(recs[i].f[0] == 1.0); /* zadnik's sp, undisturbed */
+    }
+    fdx_engine_free(e);
+}
+
+static bool only_udp(void *st, const struct fdxi_packet *p)
+{
+    (void)st;
+    return p->proto == 17;
+}
+
+static const struct fdxi_flow_policy udp_policy = {
+    .name = "udp-only",
+    .default_timeouts = true,
+    .select = only_udp,
+};
+
+static const struct fdxi_feature_set own_cutting = {
+    .name = "own",
+    .summary = "test: a set with its own flow policy",
+    .feature_names = across_names,
+    .n_features = 1,
+    .flow_state_bytes = sizeof(uint64_t),
+    .set_state_bytes = sizeof(struct across),
+    .set_init = across_init,
+    .flow_begin = across_begin,
+    .packet = across_packet,
+    .finalise = across_finalise,
+    .policy = &udp_policy,
+};
+
+/* A set with its own policy runs alone (its packets selection applies) and refuses company. */
+static void test_engine_set_with_policy_runs_alone(void **state)
+{
+    (void)state;
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    o.on_flow = collect;
+    fdx_engine *e = NULL;
+    char err[256] = "";
+    const struct fdxi_feature_set *both[] = {&fdxi_feature_set_zadnik, &own_cutting};
+    assert_int_equal(fdxi_engine_new_with_sets(&o, both, 2, &e, err, sizeof(err)), FDX_EINVAL);
+    assert_non_null(strstr(err, "cannot be combined"));
+    const struct fdxi_feature_set *alone[] = {&own_cutting};
+    assert_int_equal(fdxi_engine_new_with_sets(&o, alone, 1, &e, err, sizeof(err)), 0);
+    uint8_t b[256];
+    size_t n = tcp_frame(b, 1, 40000, 2, 25, 0x02, 0);
+    assert_int_equal(feed(e, S, b, n), FDX_PKT_NOT_SELECTED);
+    fdx_engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_engine_every_packet_has_one_outcome),
+        cmocka_unit_test(test_engine_fragments_join_their_flow),
+        cmocka_unit_test(test_engine_icmp_error_is_not_in_quoted_flow),
+        cmocka_unit_test(test_engine_record_fields),
+        cmocka_unit_test(test_engine_rejects_unknown_set_and_bad_options),
+        cmocka_unit_test(test_engine_set_state_across_flows),
+        cmocka_unit_test(test_engine_set_with_policy_runs_alone),
+    };
+    return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+}
