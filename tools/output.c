@@ -14,26 +14,41 @@ static const char *const id_columns[] = {
 };
 #define N_ID_COLUMNS (sizeof(id_columns) / sizeof(id_columns[0]))
 
-void format_double(char *buf, size_t len, double v)
+/* Decimal digits of @p u into buf (at least 21 bytes); returns the length. */
+static size_t format_u64(char *buf, uint64_t u)
 {
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
+
+size_t format_double(char *buf, size_t len, double v)
+{
+    int n;
     if (isnan(v)) {
-        snprintf(buf, len, "NaN");
-        return;
+        n = snprintf(buf, len, "NaN");
+    } else if (isinf(v)) {
+        n = snprintf(buf, len, v > 0 ? "inf" : "-inf");
+    } else if (v == floor(v) && fabs(v) < 1e15 && len >= 24) {
+        /* Whole numbers (counts, lengths, extrema): most values, and printf is slow for them. */
+        size_t k = 0;
+        if (signbit(v))
+            buf[k++] = '-'; /* -0 stays -0, so the text reads back to the same double */
+        return k + format_u64(buf + k, (uint64_t)fabs(v));
+    } else {
+        /* 15 significant digits when they read back exactly, else 17, which always do. */
+        n = snprintf(buf, len, "%.15g", v);
+        if (strtod(buf, NULL) != v)
+            n = snprintf(buf, len, "%.17g", v);
     }
-    if (isinf(v)) {
-        snprintf(buf, len, v > 0 ? "inf" : "-inf");
-        return;
-    }
-    if (v == floor(v) && fabs(v) < 1e15) {
-        snprintf(buf, len, "%.0f", v);
-        return;
-    }
-    /* The shortest of 15, 16 or 17 significant digits that reads back exactly. */
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, len, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
+    return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 
 static void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr)
@@ -52,41 +67,118 @@ static void write_csv_header(struct writer *w)
     fputc('\n', w->fp);
 }
 
-static void write_csv(struct writer *w, const struct fdx_flow_record *r, const char *src,
-                      const char *dst)
+/* Row under construction. The command is single-threaded, so one static row serves. A row that
+ * would not fit (far beyond any feature set's) marks the output failed instead of being cut. */
+struct row {
+    char buf[65536];
+    size_t n;
+    bool overflow;
+};
+
+static void put(struct row *r, const char *s, size_t len)
 {
-    fprintf(w->fp, "%llu,%s,%u,%s,%u,%u,%llu,%llu,%s", (unsigned long long)r->flow_id, src,
-            r->src_port, dst, r->dst_port, r->proto, (unsigned long long)r->start_us,
-            (unsigned long long)r->end_us, fdx_end_reason_name(r->end_reason));
-    char num[64];
-    for (uint32_t i = 0; i < r->n_features; i++) {
-        format_double(num, sizeof(num), r->features[i]);
-        fprintf(w->fp, ",%s", num);
+    if (len > sizeof(r->buf) - r->n) {
+        r->overflow = true;
+        return;
     }
-    fputc('\n', w->fp);
+    memcpy(r->buf + r->n, s, len);
+    r->n += len;
 }
 
-static void write_jsonl(struct writer *w, const struct fdx_flow_record *r, const char *src,
+static void put_str(struct row *r, const char *s)
+{
+    put(r, s, strlen(s));
+}
+
+static void put_u64(struct row *r, uint64_t v)
+{
+    char num[24];
+    put(r, num, format_u64(num, v));
+}
+
+static void put_double(struct row *r, double v)
+{
+    char num[64];
+    put(r, num, format_double(num, sizeof(num), v));
+}
+
+static void emit(struct writer *w, const struct row *r)
+{
+    if (r->overflow)
+        w->failed = true;
+    else
+        fwrite(r->buf, 1, r->n, w->fp);
+}
+
+static void write_csv(struct writer *w, const struct fdx_flow_record *rec, const char *src,
+                      const char *dst)
+{
+    static struct row r;
+    r.n = 0;
+    r.overflow = false;
+    put_u64(&r, rec->flow_id);
+    put_str(&r, ",");
+    put_str(&r, src);
+    put_str(&r, ",");
+    put_u64(&r, rec->src_port);
+    put_str(&r, ",");
+    put_str(&r, dst);
+    put_str(&r, ",");
+    put_u64(&r, rec->dst_port);
+    put_str(&r, ",");
+    put_u64(&r, rec->proto);
+    put_str(&r, ",");
+    put_u64(&r, rec->start_us);
+    put_str(&r, ",");
+    put_u64(&r, rec->end_us);
+    put_str(&r, ",");
+    put_str(&r, fdx_end_reason_name(rec->end_reason));
+    for (uint32_t i = 0; i < rec->n_features; i++) {
+        put_str(&r, ",");
+        put_double(&r, rec->features[i]);
+    }
+    put_str(&r, "\n");
+    emit(w, &r);
+}
+
+static void write_jsonl(struct writer *w, const struct fdx_flow_record *rec, const char *src,
                         const char *dst)
 {
-    fprintf(w->fp,
-            "{\"flow_id\":%llu,\"src_addr\":\"%s\",\"src_port\":%u,\"dst_addr\":\"%s\","
-            "\"dst_port\":%u,\"proto\":%u,\"start_us\":%llu,\"end_us\":%llu,"
-            "\"end_reason\":\"%s\"",
-            (unsigned long long)r->flow_id, src, r->src_port, dst, r->dst_port, r->proto,
-            (unsigned long long)r->start_us, (unsigned long long)r->end_us,
-            fdx_end_reason_name(r->end_reason));
-    char num[64];
-    for (uint32_t i = 0; i < r->n_features; i++) {
-        double v = r->features[i];
+    static struct row r;
+    r.n = 0;
+    r.overflow = false;
+    put_str(&r, "{\"flow_id\":");
+    put_u64(&r, rec->flow_id);
+    put_str(&r, ",\"src_addr\":\"");
+    put_str(&r, src);
+    put_str(&r, "\",\"src_port\":");
+    put_u64(&r, rec->src_port);
+    put_str(&r, ",\"dst_addr\":\"");
+    put_str(&r, dst);
+    put_str(&r, "\",\"dst_port\":");
+    put_u64(&r, rec->dst_port);
+    put_str(&r, ",\"proto\":");
+    put_u64(&r, rec->proto);
+    put_str(&r, ",\"start_us\":");
+    put_u64(&r, rec->start_us);
+    put_str(&r, ",\"end_us\":");
+    put_u64(&r, rec->end_us);
+    put_str(&r, ",\"end_reason\":\"");
+    put_str(&r, fdx_end_reason_name(rec->end_reason));
+    put_str(&r, "\"");
+    for (uint32_t i = 0; i < rec->n_features; i++) {
+        put_str(&r, ",\"");
+        put_str(&r, fdx_engine_feature_name(w->engine, i));
+        put_str(&r, "\":");
+        double v = rec->features[i];
         /* JSON has no NaN or infinity: they become null. */
         if (isfinite(v))
-            format_double(num, sizeof(num), v);
+            put_double(&r, v);
         else
-            snprintf(num, sizeof(num), "null");
-        fprintf(w->fp, ",\"%s\":%s", fdx_engine_feature_name(w->engine, i), num);
+            put_str(&r, "null");
     }
-    fputs("}\n", w->fp);
+    put_str(&r, "}\n");
+    emit(w, &r);
 }
 
 void writer_record(struct writer *w, const struct fdx_flow_record *r)

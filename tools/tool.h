@@ -46,7 +46,7 @@ void writer_record(struct writer *w, const struct fdx_flow_record *r);
 /* End of output: a CSV without any flow still gets its header row. */
 void writer_finish(struct writer *w);
 
-/* Format @p v as the shortest text that reads back to the same double. */
-void format_double(char *buf, size_t len, double v);
+/* Format @p v as short text that reads back to the same double; returns its length. */
+size_t format_double(char *buf, size_t len, double v);
 
 #endif /* FDX_TOOLS_TOOL_H */

@@ -349,8 +349,10 @@ struct fdxi_flow *fdxi_flow_table_packet(struct fdxi_flow_table *t, const struct
     f->packets[dir]++;
     f->bytes[dir] += p->ip_len;
     f->last_us = t->now_us;
-    list_remove(t, FDXI_LIST_LRU, f);
-    list_append(t, FDXI_LIST_LRU, f);
+    if (t->tail[FDXI_LIST_LRU] != f->self) { /* bursts of one flow skip the relink */
+        list_remove(t, FDXI_LIST_LRU, f);
+        list_append(t, FDXI_LIST_LRU, f);
+    }
     if (t->policy.default_timeouts && p->proto == FDXI_PROTO_TCP && p->has_ports)
         note_close(t, f, p, dir);
     *ret_dir = dir;
