@@ -93,16 +93,12 @@ static void show_progress(struct run *run, const fdx_capture *cap, const fdx_eng
                 (unsigned long long)s.packets, s.active_flows);
 }
 
-/* Feed one capture; returns 0, or the FDX_E* of the damage (already reported). */
-static int read_capture(struct run *run, fdx_engine *e, const char *path, const char *filter)
+/* Feed one opened capture and close it; returns 0, or FDX_ETRUNC when it was damaged or
+ * interrupted (already reported: the packets before the damage count). */
+static int read_capture(struct run *run, fdx_engine *e, fdx_capture *cap, const char *path)
 {
     char err[512];
-    fdx_capture *cap = NULL;
-    int rc = fdx_capture_open_file(path, filter, &cap, err, sizeof(err));
-    if (rc < 0) {
-        fprintf(stderr, "flowdx: %s\n", err);
-        return rc;
-    }
+    int rc;
     int linktype = fdx_capture_linktype(cap);
     struct fdx_capture_packet pkt;
     uint64_t n = 0;
@@ -118,7 +114,7 @@ static int read_capture(struct run *run, fdx_engine *e, const char *path, const 
     else if (stop_requested)
         fprintf(stderr, "flowdx: %s: interrupted; keeping the flows read so far\n", path);
     fdx_capture_free(cap);
-    return rc < 0 ? rc : stop_requested ? FDX_ETRUNC : 0;
+    return rc < 0 || stop_requested ? FDX_ETRUNC : 0;
 }
 
 static void print_summary(const fdx_engine *e, double seconds)
@@ -173,6 +169,8 @@ int cmd_extract(int argc, char **argv)
     struct fdx_engine_options opts;
     fdx_engine_options_init(&opts);
 
+    static char prog[] = "flowdx extract";
+    argv[0] = prog; /* getopt's messages start with argv[0] */
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:f:o:qh", long_opts, NULL)) != -1) {
@@ -256,41 +254,45 @@ int cmd_extract(int argc, char **argv)
         return rc == FDX_ENOMEM ? EXIT_ERROR : EXIT_USAGE;
     }
     run.w.engine = e;
-    run.w.fp = stdout;
-    if (output != NULL && strcmp(output, "-") != 0) {
-        run.w.fp = fopen(output, "w");
-        if (run.w.fp == NULL) {
-            fprintf(stderr, "flowdx extract: %s: %s\n", output, strerror(errno));
-            fdx_engine_free(e);
-            return EXIT_ERROR;
-        }
+
+    /* The first capture opens before the output does: a typo in -r must not clobber -o FILE. */
+    fdx_capture *cap = NULL;
+    rc = fdx_capture_open_file(inputs[0], filter, &cap, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "flowdx extract: %s\n", err);
+        fdx_engine_free(e);
+        return EXIT_ERROR;
     }
+    struct output out;
+    if (!output_open(&out, output)) {
+        fdx_capture_free(cap);
+        fdx_engine_free(e);
+        return EXIT_ERROR;
+    }
+    run.w.fp = out.fp;
     run.progress = !run.quiet && isatty(STDERR_FILENO);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     long long t0 = now_ns();
 
     int status = EXIT_OK;
-    for (int i = 0; i < n_inputs && !stop_requested; i++) {
-        rc = read_capture(&run, e, inputs[i], filter);
-        if (rc == FDX_ETRUNC) {
+    for (int i = 0; cap != NULL; i++) {
+        if (read_capture(&run, e, cap, inputs[i]) == FDX_ETRUNC)
             status = EXIT_PARTIAL; /* damaged: go on with the next capture */
-        } else if (rc < 0) {
-            status = EXIT_ERROR; /* unreadable: the flows read so far are still written */
+        cap = NULL;
+        if (i + 1 == n_inputs || stop_requested)
             break;
+        rc = fdx_capture_open_file(inputs[i + 1], filter, &cap, err, sizeof(err));
+        if (rc < 0) {
+            /* Unreadable: stop here; the flows read so far are still written. */
+            fprintf(stderr, "flowdx extract: %s; keeping the flows read so far\n", err);
+            status = EXIT_ERROR;
         }
     }
     fdx_engine_flush(e);
     writer_finish(&run.w);
-    if (fflush(run.w.fp) != 0 || ferror(run.w.fp))
-        run.w.failed = true;
-    if (run.w.fp != stdout && fclose(run.w.fp) != 0)
-        run.w.failed = true;
-    if (run.w.failed) {
-        fprintf(stderr, "flowdx extract: writing %s failed: %s\n",
-                output ? output : "standard output", strerror(errno));
+    if (!output_close(&out, !run.w.failed))
         status = EXIT_ERROR;
-    }
     if (!run.quiet)
         print_summary(e, (double)(now_ns() - t0) / 1e9);
     fdx_engine_free(e);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Writes flow records as CSV rows or JSON lines. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tool.h"
 
@@ -206,4 +209,72 @@ void writer_finish(struct writer *w)
         write_csv_header(w);
         w->header_done = true;
     }
+}
+
+bool output_open(struct output *o, const char *path)
+{
+    memset(o, 0, sizeof(*o));
+    o->path = path;
+    if (path == NULL || strcmp(path, "-") == 0) {
+        o->fp = stdout;
+        o->path = NULL;
+        return true;
+    }
+    /* A regular file (or a new one) is written under a temporary name and renamed at the end,
+     * so an earlier file is replaced only by a complete output. Devices and pipes (/dev/null,
+     * a FIFO) are written directly. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        o->fp = fopen(path, "w");
+        if (o->fp == NULL) {
+            fprintf(stderr, "flowdx: %s: %s\n", path, strerror(errno));
+            return false;
+        }
+        return true;
+    }
+    int n = snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", path);
+    if (n < 0 || (size_t)n >= sizeof(o->tmp)) {
+        fprintf(stderr, "flowdx: %s: path too long\n", path);
+        return false;
+    }
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        fprintf(stderr, "flowdx: %s: cannot create a file beside it: %s\n", path,
+                strerror(errno));
+        o->tmp[0] = '\0';
+        return false;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0 || (o->fp = fdopen(fd, "w")) == NULL) {
+        fprintf(stderr, "flowdx: %s: %s\n", o->tmp, strerror(errno));
+        close(fd);
+        unlink(o->tmp);
+        o->tmp[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
+bool output_close(struct output *o, bool keep)
+{
+    const char *name = o->path ? o->path : "standard output";
+    bool ok = fflush(o->fp) == 0 && !ferror(o->fp);
+    int err = errno;
+    if (o->fp != stdout && fclose(o->fp) != 0 && ok) {
+        ok = false;
+        err = errno;
+    }
+    if (!ok || !keep)
+        fprintf(stderr, "flowdx: writing %s failed%s%s\n", name, ok ? "" : ": ",
+                ok ? "" : strerror(err));
+    if (o->tmp[0] != '\0') {
+        if (ok && keep && rename(o->tmp, o->path) != 0) {
+            fprintf(stderr, "flowdx: %s: %s\n", o->path, strerror(errno));
+            ok = false;
+        }
+        if (!ok || !keep)
+            unlink(o->tmp);
+    }
+    return ok && keep;
 }

@@ -46,6 +46,19 @@ void writer_record(struct writer *w, const struct fdx_flow_record *r);
 /* End of output: a CSV without any flow still gets its header row. */
 void writer_finish(struct writer *w);
 
+/* Where rows go: standard output, a device or FIFO, or a regular file replaced at the end. */
+struct output {
+    FILE *fp;
+    const char *path;  /* NULL for standard output */
+    char tmp[4096];    /* temporary name while a regular file is written, else "" */
+};
+
+/* Open @p path ("-" or NULL = standard output); false after printing why. */
+bool output_open(struct output *o, const char *path);
+/* Finish: with @p keep and no write error, the output takes its name; else the temporary file
+ * is removed. False (after printing why) when the output is not complete. */
+bool output_close(struct output *o, bool keep);
+
 /* Format @p v as short text that reads back to the same double; returns its length. */
 size_t format_double(char *buf, size_t len, double v);
 

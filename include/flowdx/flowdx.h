@@ -226,8 +226,9 @@ FDX_API int fdx_capture_open_file(const char *path, const char *bpf, fdx_capture
 
 /**
  * Read the next packet.
- * @return 1 with @p ret_pkt filled, 0 at the end of the capture, or FDX_ETRUNC / FDX_EIO with
- * "PATH: packet N: reason" in errbuf when the capture is damaged (packets read so far stay valid).
+ * @return 1 with @p ret_pkt filled, 0 at the end of the capture, or, with "PATH: packet N: reason"
+ * in errbuf, FDX_ETRUNC when the file ends inside a record and FDX_EFORMAT when a record header is
+ * corrupt. The packets read before stay valid; the capture cannot be read further.
  */
 FDX_API int fdx_capture_next(fdx_capture *capture, struct fdx_capture_packet *ret_pkt,
                              char *errbuf, size_t errlen);

@@ -71,13 +71,13 @@ static int set_filter(fdx_capture *c, const char *bpf, char *errbuf, size_t errl
 {
     struct bpf_program prog;
     if (pcap_compile(c->pcap, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        snprintf(errbuf, errlen, "filter '%s': %s", bpf, pcap_geterr(c->pcap));
+        snprintf(errbuf, errlen, "%s: filter '%s': %s", c->path, bpf, pcap_geterr(c->pcap));
         return FDX_EINVAL;
     }
     int rc = pcap_setfilter(c->pcap, &prog);
     pcap_freecode(&prog);
     if (rc != 0) {
-        snprintf(errbuf, errlen, "filter '%s': %s", bpf, pcap_geterr(c->pcap));
+        snprintf(errbuf, errlen, "%s: filter '%s': %s", c->path, bpf, pcap_geterr(c->pcap));
         return FDX_EINVAL;
     }
     return 0;
@@ -133,7 +133,9 @@ int fdx_capture_next(fdx_capture *c, struct fdx_capture_packet *ret_pkt, char *e
     if (errbuf != NULL && errlen > 0)
         snprintf(errbuf, errlen, "%s: packet %llu: %s", what,
                  (unsigned long long)c->packets + 1, msg);
-    return strstr(msg, "truncated") != NULL ? FDX_ETRUNC : FDX_EIO;
+    /* After a good header, every read failure is damage to the file: cut short, or a record
+     * header libpcap cannot believe (e.g. an impossible capture length). */
+    return strstr(msg, "truncated") != NULL ? FDX_ETRUNC : FDX_EFORMAT;
 }
 
 int fdx_capture_linktype(const fdx_capture *c)

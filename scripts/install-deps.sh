@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Installs, from Debian 12's archive, everything flowdx needs to build, test and benchmark.
+set -euo pipefail
+
+packages=(
+  build-essential   # gcc, g++ (C++ header test), make, binutils (nm, export test)
+  meson ninja-build pkg-config python3
+  libpcap-dev       # capture files and live capture
+  libcmocka-dev     # the test suites
+  libndpi-bin       # ndpiReader, the benchmark's peer
+  time              # GNU time, peak memory in the benchmark
+)
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+  else
+    echo "install-deps: run as root (or install sudo): apt-get needs it" >&2
+    exit 1
+  fi
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
