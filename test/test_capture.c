@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "flowdx/flowdx.h"
+#include "scratch.h"
 
 /*
  * Link types by their LINKTYPE_ numbers (tcpdump.org/linktypes.html), written out so that the
@@ -32,11 +33,6 @@
 
 static const char *samples_dir; /* argv[1] */
 
-/* Per-test scratch directory, removed with everything in it by the teardown. */
-struct scratch {
-    char dir[PATH_MAX];
-};
-
 /* One packet to write: time stamp fraction in microseconds or nanoseconds (file precision). */
 struct pkt {
     long sec;
@@ -45,53 +41,6 @@ struct pkt {
     uint32_t caplen;
     uint32_t wirelen;
 };
-
-static int scratch_setup(void **state)
-{
-    struct scratch *s = calloc(1, sizeof(*s));
-    if (s == NULL)
-        return -1;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s->dir, sizeof(s->dir), "%s/fdx-test-capture-XXXXXX",
-             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-    if (mkdtemp(s->dir) == NULL) {
-        free(s);
-        return -1;
-    }
-    *state = s;
-    return 0;
-}
-
-static int scratch_teardown(void **state)
-{
-    struct scratch *s = *state;
-    int rc = 0;
-    DIR *d = opendir(s->dir);
-    if (d == NULL) {
-        rc = -1;
-    } else {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char p[PATH_MAX + 256];
-            snprintf(p, sizeof(p), "%s/%s", s->dir, e->d_name);
-            if (unlink(p) != 0)
-                rc = -1;
-        }
-        closedir(d);
-        if (rmdir(s->dir) != 0)
-            rc = -1;
-    }
-    free(s);
-    return rc;
-}
-
-static void path_in(const struct scratch *s, const char *name, char *buf, size_t len)
-{
-    int n = snprintf(buf, len, "%s/%s", s->dir, name);
-    assert_true(n > 0 && (size_t)n < len);
-}
 
 /* Write @p n packets as a pcap file with link type @p dlt and the given time stamp precision. */
 static void write_pcap(const char *path, int dlt, int precision, const struct pkt *pkts, size_t n)
@@ -112,15 +61,6 @@ static void write_pcap(const char *path, int dlt, int precision, const struct pk
     }
     pcap_dump_close(d);
     pcap_close(p);
-}
-
-static void write_bytes(const char *path, const void *data, size_t len)
-{
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    if (len > 0)
-        assert_int_equal(fwrite(data, 1, len, fp), len);
-    assert_int_equal(fclose(fp), 0);
 }
 
 static uint64_t file_size(const char *path)
@@ -193,7 +133,7 @@ static void open_fails(const char *path, const char *bpf, int want, char *err, s
 static void test_capture_reads_packets_with_exact_fields(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "three.pcap", path, sizeof(path));
+    scratch_path(*state, "three.pcap", path, sizeof(path));
     write_three(path);
 
     fdx_capture *cap = open_ok(path, NULL);
@@ -220,7 +160,7 @@ static void test_capture_reads_packets_with_exact_fields(void **state)
 static void test_capture_scales_nanosecond_pcap_down_to_microseconds(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "nano.pcap", path, sizeof(path));
+    scratch_path(*state, "nano.pcap", path, sizeof(path));
     uint8_t data[20] = {0};
     /*
      * pcap_open_offline(3PCAP): time stamps of another precision "will be scaled up or down as
@@ -247,7 +187,7 @@ static void test_capture_scales_nanosecond_pcap_down_to_microseconds(void **stat
 static void test_capture_reports_link_type(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "sll.pcap", path, sizeof(path));
+    scratch_path(*state, "sll.pcap", path, sizeof(path));
     uint8_t data[16] = {0};
     const struct pkt pkts[1] = {{1700000000, 0, data, sizeof(data), sizeof(data)}};
     write_pcap(path, DLT_LINUX_SLL, PCAP_TSTAMP_PRECISION_MICRO, pkts, 1);
@@ -290,7 +230,7 @@ static void test_capture_reads_bundled_pcapng(void **state)
 static void test_capture_progress_reaches_file_size(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "three.pcap", path, sizeof(path));
+    scratch_path(*state, "three.pcap", path, sizeof(path));
     write_three(path);
 
     fdx_capture *cap = open_ok(path, NULL);
@@ -347,7 +287,7 @@ static uint32_t build_frame(uint8_t *f, uint8_t proto)
 static void test_capture_filter_keeps_only_matching_packets(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "mixed.pcap", path, sizeof(path));
+    scratch_path(*state, "mixed.pcap", path, sizeof(path));
     uint8_t udp[64], tcp[64];
     uint32_t udp_len = build_frame(udp, 17);
     uint32_t tcp_len = build_frame(tcp, 6);
@@ -381,7 +321,7 @@ static void test_capture_filter_keeps_only_matching_packets(void **state)
 static void test_capture_rejects_bad_filter(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "three.pcap", path, sizeof(path));
+    scratch_path(*state, "three.pcap", path, sizeof(path));
     write_three(path);
     char err[512];
     open_fails(path, "tcp port banana", FDX_EINVAL, err, sizeof(err));
@@ -393,7 +333,7 @@ static void test_capture_rejects_bad_filter(void **state)
 static void test_capture_stops_at_packet_cut_in_its_data(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "cut.pcap", path, sizeof(path));
+    scratch_path(*state, "cut.pcap", path, sizeof(path));
     write_three(path);
     /* Keep the third record's header and 30 of its 60 data bytes. */
     assert_int_equal(truncate(path, THIRD_RECORD_OFFSET + REC_HDR_BYTES + 30), 0);
@@ -414,7 +354,7 @@ static void test_capture_stops_at_packet_cut_in_its_data(void **state)
 static void test_capture_stops_at_packet_cut_in_its_header(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "cut.pcap", path, sizeof(path));
+    scratch_path(*state, "cut.pcap", path, sizeof(path));
     write_three(path);
     /* Keep 8 of the third record's 16 header bytes. */
     assert_int_equal(truncate(path, THIRD_RECORD_OFFSET + 8), 0);
@@ -433,7 +373,7 @@ static void test_capture_stops_at_packet_cut_in_its_header(void **state)
 static void test_capture_reports_corrupt_record_length(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "bad-len.pcap", path, sizeof(path));
+    scratch_path(*state, "bad-len.pcap", path, sizeof(path));
     write_three(path);
     /* The third record's caplen field (bytes 8-11 of its header) becomes 0xffffffff. */
     FILE *fp = fopen(path, "r+b");
@@ -457,7 +397,7 @@ static void test_capture_reports_corrupt_record_length(void **state)
 static void test_capture_rejects_truncated_file_header(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "hdr.pcap", path, sizeof(path));
+    scratch_path(*state, "hdr.pcap", path, sizeof(path));
     write_three(path);
     assert_int_equal(truncate(path, 10), 0); /* 10 of the 24 file-header bytes */
     char err[512];
@@ -468,7 +408,7 @@ static void test_capture_rejects_truncated_file_header(void **state)
 static void test_capture_reports_missing_file(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "no-such.pcap", path, sizeof(path));
+    scratch_path(*state, "no-such.pcap", path, sizeof(path));
     char err[512];
     open_fails(path, NULL, FDX_ENOENT, err, sizeof(err));
     assert_contains(err, path);
@@ -487,8 +427,8 @@ static void test_capture_rejects_directory(void **state)
 static void test_capture_rejects_empty_file(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "empty.pcap", path, sizeof(path));
-    write_bytes(path, "", 0);
+    scratch_path(*state, "empty.pcap", path, sizeof(path));
+    scratch_write(path, "", 0);
     char err[512];
     open_fails(path, NULL, FDX_EFORMAT, err, sizeof(err));
     assert_contains(err, path);
@@ -497,9 +437,9 @@ static void test_capture_rejects_empty_file(void **state)
 static void test_capture_rejects_text_file(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "notes.txt", path, sizeof(path));
+    scratch_path(*state, "notes.txt", path, sizeof(path));
     static const char text[] = "This is a text file, not a packet capture.\n";
-    write_bytes(path, text, sizeof(text) - 1);
+    scratch_write(path, text, sizeof(text) - 1);
     char err[512];
     open_fails(path, NULL, FDX_EFORMAT, err, sizeof(err));
     assert_contains(err, path);
@@ -508,7 +448,7 @@ static void test_capture_rejects_text_file(void **state)
 static void test_capture_tolerates_missing_or_tiny_errbuf(void **state)
 {
     char path[PATH_MAX];
-    path_in(*state, "no-such.pcap", path, sizeof(path));
+    scratch_path(*state, "no-such.pcap", path, sizeof(path));
     fdx_capture *cap = NULL;
     assert_int_equal(fdx_capture_open_file(path, NULL, &cap, NULL, 0), FDX_ENOENT);
     assert_null(cap);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "flowdx_version.h"
+#include "scratch.h"
 
 static const char *flowdx_bin;  /* argv[1] */
 static const char *samples_dir; /* argv[2] */
@@ -175,60 +176,6 @@ static void sample(const char *name, char *buf, size_t len)
     assert_true(n > 0 && (size_t)n < len);
 }
 
-/* ---- Scratch directory (per test, removed with its files by the teardown) ---- */
-
-struct scratch {
-    char dir[PATH_MAX];
-};
-
-static int scratch_setup(void **state)
-{
-    struct scratch *s = calloc(1, sizeof(*s));
-    if (s == NULL)
-        return -1;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(s->dir, sizeof(s->dir), "%s/fdx-test-cli-XXXXXX",
-             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-    if (mkdtemp(s->dir) == NULL) {
-        free(s);
-        return -1;
-    }
-    *state = s;
-    return 0;
-}
-
-static int scratch_teardown(void **state)
-{
-    struct scratch *s = *state;
-    int rc = 0;
-    DIR *d = opendir(s->dir);
-    if (d == NULL) {
-        rc = -1;
-    } else {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char p[PATH_MAX + 256];
-            snprintf(p, sizeof(p), "%s/%s", s->dir, e->d_name);
-            if (unlink(p) != 0)
-                rc = -1;
-        }
-        closedir(d);
-        if (rmdir(s->dir) != 0)
-            rc = -1;
-    }
-    free(s);
-    return rc;
-}
-
-static void path_in(void **state, const char *name, char *buf, size_t len)
-{
-    const struct scratch *s = *state;
-    int n = snprintf(buf, len, "%s/%s", s->dir, name);
-    assert_true(n > 0 && (size_t)n < len);
-}
-
 /* Read a whole file; *ret_len gets its size. */
 static char *slurp(const char *path, size_t *ret_len)
 {
@@ -251,14 +198,6 @@ static char *slurp(const char *path, size_t *ret_len)
     buf[len] = '\0';
     *ret_len = len;
     return buf;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, len, fp), len);
-    assert_int_equal(fclose(fp), 0);
 }
 
 /* ---- Output checks ---- */
@@ -457,7 +396,7 @@ static void test_cli_extract_bad_filter_is_error(void **state)
 static void test_cli_extract_missing_capture_is_error(void **state)
 {
     char cap[PATH_MAX];
-    path_in(state, "no-such-capture.pcap", cap, sizeof(cap));
+    scratch_path(*state, "no-such-capture.pcap", cap, sizeof(cap));
     struct result r;
     run_expect(&r, 1, NULL, ARGS("extract", "-r", cap));
     assert_contains(r.err, cap);
@@ -467,9 +406,9 @@ static void test_cli_extract_missing_capture_is_error(void **state)
 static void test_cli_extract_text_file_is_error(void **state)
 {
     char cap[PATH_MAX];
-    path_in(state, "notes.txt", cap, sizeof(cap));
+    scratch_path(*state, "notes.txt", cap, sizeof(cap));
     static const char text[] = "Not a capture: just a line of text.\n";
-    write_file(cap, text, sizeof(text) - 1);
+    scratch_write(cap, text, sizeof(text) - 1);
     struct result r;
     run_expect(&r, 1, NULL, ARGS("extract", "-r", cap));
     assert_contains(r.err, "not a pcap");
@@ -507,7 +446,7 @@ static void test_cli_extract_truncated_capture_keeps_flows(void **state)
 {
     char src[PATH_MAX], cap[PATH_MAX];
     sample("emotet.pcap", src, sizeof(src));
-    path_in(state, "emotet-cut.pcap", cap, sizeof(cap));
+    scratch_path(*state, "emotet-cut.pcap", cap, sizeof(cap));
     size_t len;
     char *whole = slurp(src, &len);
     assert_true(len > EMOTET_CUT_BYTES);
@@ -518,7 +457,7 @@ static void test_cli_extract_truncated_capture_keeps_flows(void **state)
      */
     unsigned cut_packet = record_cut_in_data((const unsigned char *)whole, len, EMOTET_CUT_BYTES);
     assert_int_equal(cut_packet, 96);
-    write_file(cap, whole, EMOTET_CUT_BYTES);
+    scratch_write(cap, whole, EMOTET_CUT_BYTES);
     free(whole);
 
     struct result r;
@@ -543,12 +482,12 @@ static void test_cli_extract_corrupt_record_keeps_flows_and_goes_on(void **state
     char src[PATH_MAX], cap[PATH_MAX], next[PATH_MAX];
     sample("emotet.pcap", src, sizeof(src));
     sample("smtp.pcap", next, sizeof(next));
-    path_in(state, "emotet-bad.pcap", cap, sizeof(cap));
+    scratch_path(*state, "emotet-bad.pcap", cap, sizeof(cap));
     size_t len;
     unsigned char *whole = (unsigned char *)slurp(src, &len);
     assert_int_equal(record_cut_in_data(whole, len, 59788 + 16 + 1), 96);
     memset(whole + 59788 + 8, 0xff, 4);
-    write_file(cap, whole, len);
+    scratch_write(cap, whole, len);
     free(whole);
 
     struct result r;
@@ -562,10 +501,10 @@ static void test_cli_extract_corrupt_record_keeps_flows_and_goes_on(void **state
 static void test_cli_extract_failed_open_keeps_existing_output(void **state)
 {
     char out[PATH_MAX], missing[PATH_MAX];
-    path_in(state, "result.csv", out, sizeof(out));
-    path_in(state, "no-such.pcap", missing, sizeof(missing));
+    scratch_path(*state, "result.csv", out, sizeof(out));
+    scratch_path(*state, "no-such.pcap", missing, sizeof(missing));
     static const char precious[] = "earlier results\n";
-    write_file(out, precious, sizeof(precious) - 1);
+    scratch_write(out, precious, sizeof(precious) - 1);
     struct result r;
     run_expect(&r, 1, NULL, ARGS("extract", "-r", missing, "-o", out));
     assert_contains(r.err, missing);
@@ -628,7 +567,7 @@ static void test_cli_extract_output_file_matches_stdout(void **state)
 {
     char cap[PATH_MAX], out[PATH_MAX];
     sample("emotet.pcap", cap, sizeof(cap));
-    path_in(state, "flows.csv", out, sizeof(out));
+    scratch_path(*state, "flows.csv", out, sizeof(out));
     struct result to_stdout, to_file;
     run_expect(&to_stdout, 0, NULL, ARGS("extract", "-q", "-r", cap));
     run_expect(&to_file, 0, NULL, ARGS("extract", "-q", "-r", cap, "-o", out));
