@@ -55,21 +55,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef FDX_LIBFUZZER
-/* Without libFuzzer: replay the files named on the command line (a corpus or crash inputs). */
+#include <dirent.h>
+#include <sys/stat.h>
+
+static int replay_file(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+        fprintf(stderr, "fuzz_packet: %s: cannot open\n", path);
+        return -1;
+    }
+    static uint8_t buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof(buf), fp);
+    fclose(fp);
+    LLVMFuzzerTestOneInput(buf, n);
+    return 1;
+}
+
+/* Without libFuzzer: replay files, or every file of directories, named on the command line. */
 int main(int argc, char **argv)
 {
+    int replayed = 0;
     for (int i = 1; i < argc; i++) {
-        FILE *fp = fopen(argv[i], "rb");
-        if (fp == NULL) {
-            fprintf(stderr, "fuzz_packet: %s: cannot open\n", argv[i]);
+        struct stat st;
+        if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            DIR *d = opendir(argv[i]);
+            if (d == NULL)
+                return 1;
+            struct dirent *e;
+            while ((e = readdir(d)) != NULL) {
+                if (e->d_name[0] == '.')
+                    continue;
+                char path[4096];
+                snprintf(path, sizeof(path), "%s/%s", argv[i], e->d_name);
+                if (replay_file(path) < 0)
+                    return 1;
+                replayed++;
+            }
+            closedir(d);
+        } else if (replay_file(argv[i]) < 0) {
             return 1;
+        } else {
+            replayed++;
         }
-        static uint8_t buf[1 << 20];
-        size_t n = fread(buf, 1, sizeof(buf), fp);
-        fclose(fp);
-        LLVMFuzzerTestOneInput(buf, n);
     }
-    printf("fuzz_packet: %d inputs replayed\n", argc - 1);
-    return 0;
+    printf("fuzz_packet: %d inputs replayed\n", replayed);
+    return replayed > 0 ? 0 : 1;
 }
 #endif
