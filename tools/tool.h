@@ -9,7 +9,7 @@
 
 #include "flowdx/flowdx.h"
 
-/* Exit statuses, documented in doc/flowdx.md. */
+/* Exit statuses, documented in doc/flowdx.1. */
 #define EXIT_OK 0
 #define EXIT_ERROR 1   /* nothing or not everything could be done: see the message */
 #define EXIT_USAGE 2   /* bad command line */

@@ -107,9 +107,10 @@ int main(int argc, char **argv)
 {
     const char *prog = "example-collector";
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: %s CAPTURE [FILTER]\n"
-                        "  CAPTURE  pcap or pcapng file ('-' = standard input)\n"
-                        "  FILTER   optional tcpdump-style filter, e.g. 'tcp port 25'\n",
+        fprintf(stderr,
+                "usage: %s CAPTURE [FILTER]\n"
+                "  CAPTURE  pcap or pcapng file ('-' = standard input)\n"
+                "  FILTER   optional tcpdump-style filter, e.g. 'tcp port 25'\n",
                 prog);
         return 1;
     }

@@ -81,7 +81,7 @@ struct fdx_flow_record {
     uint8_t proto;         /**< IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...) */
     uint16_t src_port;     /**< initiator's port, host byte order; 0 without ports */
     uint16_t dst_port;     /**< responder's port, host byte order; 0 without ports */
-    uint16_t segment;      /**< 0 for a connection's first record, +1 after each active cut */
+    uint32_t segment;      /**< 0 for a connection's first record, +1 after each active cut */
     uint8_t src_addr[16];  /**< initiator address, network byte order; IPv4 in bytes 0-3 */
     uint8_t dst_addr[16];  /**< responder address, network byte order; IPv4 in bytes 0-3 */
     uint64_t packets[2];   /**< packets per direction, [FDX_DIR_REQ] and [FDX_DIR_RESP] */
@@ -92,7 +92,8 @@ struct fdx_flow_record {
 };
 
 /**
- * Called once for every finished flow record.
+ * Called once for every finished flow record, from inside fdx_engine_feed(), _advance() or
+ * _flush(). It must not call those functions or fdx_engine_free() on the same engine.
  * @param user the options' user pointer.
  * @param rec borrowed until the callback returns.
  */
@@ -132,6 +133,8 @@ struct fdx_engine_stats {
     uint64_t icmp_errors;                       /**< ICMP/ICMPv6 errors seen (own ICMP flows) */
     uint64_t fragments;                         /**< IP fragments seen (any position) */
     uint64_t max_active_flows;                  /**< high-water mark of open flows */
+    uint64_t alloc_failures;                    /**< times memory for more flows ran out (the
+                                                     table then evicts as if full; logged once) */
 };
 
 typedef struct fdx_engine fdx_engine;
@@ -144,7 +147,8 @@ FDX_API void fdx_engine_options_init(struct fdx_engine_options *opts);
  * @param opts borrowed for the call; strings and arrays in it are copied.
  * @param ret_engine set on success; free with fdx_engine_free().
  * @param errbuf filled with a message on failure (may be NULL).
- * @return 0, FDX_EINVAL (bad option, unknown feature set: see errbuf) or FDX_ENOMEM.
+ * @return 0, or with a message in errbuf: FDX_EINVAL (bad option or set combination), FDX_ENOENT
+ * (unknown feature set), FDX_ERANGE (max_flows or idle timeout out of range) or FDX_ENOMEM.
  */
 FDX_API int fdx_engine_new(const struct fdx_engine_options *opts, fdx_engine **ret_engine,
                            char *errbuf, size_t errlen);

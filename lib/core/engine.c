@@ -48,6 +48,7 @@ struct fdx_engine {
     uint64_t icmp_errors;
     uint64_t fragments;
     uint64_t max_active;
+    uint64_t alloc_failures;
 };
 
 static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -361,6 +362,19 @@ static int outcome_of(enum fdxi_decode_result r)
     }
 }
 
+/* Memory for more flow slots ran out: the table keeps working at its present size. Said once. */
+static void out_of_memory(fdx_engine *e)
+{
+    e->alloc_failures++;
+    if (e->alloc_failures == 1 && e->opts.log != NULL) {
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "out of memory growing the flow table past %u flows: evicting from now on",
+                 fdxi_flow_table_active(e->flows));
+        e->opts.log(e->opts.user, FDX_LOG_ERROR, msg);
+    }
+}
+
 static int account(fdx_engine *e, int outcome)
 {
     e->outcomes[outcome]++;
@@ -385,7 +399,10 @@ int fdx_engine_feed(fdx_engine *e, int linktype, uint64_t ts_us, const uint8_t *
             return account(e, FDX_PKT_FRAG_UNMATCHED);
     }
     int dir;
+    uint64_t failures = fdxi_flow_table_alloc_failures(e->flows);
     struct fdxi_flow *f = fdxi_flow_table_packet(e->flows, &pkt, &dir);
+    if (fdxi_flow_table_alloc_failures(e->flows) != failures)
+        out_of_memory(e);
     if (f == NULL)
         return account(e, FDX_PKT_NOT_SELECTED);
     uint8_t *area = fdxi_flow_state(f);
@@ -422,6 +439,7 @@ void fdx_engine_stats(const fdx_engine *e, struct fdx_engine_stats *ret)
     s.icmp_errors = e->icmp_errors;
     s.fragments = e->fragments;
     s.max_active_flows = e->max_active;
+    s.alloc_failures = e->alloc_failures;
     /* Copy no more than the caller's struct holds: an older caller has a shorter one. */
     size_t n = ret->struct_size < sizeof(s) ? ret->struct_size : sizeof(s);
     if (n < sizeof(uint32_t))

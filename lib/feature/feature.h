@@ -12,8 +12,8 @@
 /*
  * One feature set. The engine reserves flow_state_bytes in every flow slot (zeroed before
  * flow_begin) and set_state_bytes once per engine (zeroed before set_init), so a set can keep
- * state across flows. A set that must cut flows its own way names a policy; the engine refuses
- * to combine two sets that bring different policies.
+ * state across flows. A set that must cut flows its own way names a policy; such a set runs
+ * alone: the engine refuses to combine it with any other set.
  */
 struct fdxi_feature_set {
     const char *name;                   /**< as given to -f */

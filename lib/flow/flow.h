@@ -28,7 +28,7 @@ struct fdxi_flow {
     bool rst_seen;          /**< a RST was seen */
     bool lingering;         /**< closed by FIN/RST; ends at close_us */
     bool pending;           /**< active-cut continuation that has no packet yet */
-    uint16_t segment;       /**< records of this connection before this one */
+    uint32_t segment;       /**< records of this connection before this one */
     uint32_t hash;          /**< hash of key */
     uint32_t self;          /**< index of this slot */
     uint32_t hash_next;     /**< next index in the bucket chain, FDXI_NIL at the end */
@@ -111,7 +111,8 @@ void fdxi_flow_table_free(struct fdxi_flow_table *t);
 /*
  * Account one decoded packet (ports resolved, fragments mapped) to its flow, creating, cutting
  * and evicting as needed. Ends expired flows first. Returns the flow and sets *ret_dir to the
- * packet's direction; NULL (and no side effect) when the policy does not select the packet.
+ * packet's direction; NULL when the policy does not select the packet, or when memory for even
+ * one flow cannot be had (see fdxi_flow_table_alloc_failures()).
  */
 struct fdxi_flow *fdxi_flow_table_packet(struct fdxi_flow_table *t, const struct fdxi_packet *pkt,
                                          int *ret_dir);
@@ -127,6 +128,8 @@ void fdxi_flow_table_flush(struct fdxi_flow_table *t, int reason);
 
 uint32_t fdxi_flow_table_active(const struct fdxi_flow_table *t);
 uint64_t fdxi_flow_table_evictions(const struct fdxi_flow_table *t);
+/* Slab allocations that failed; the table then evicts as if it were full. */
+uint64_t fdxi_flow_table_alloc_failures(const struct fdxi_flow_table *t);
 
 /* Per-flow state area of the feature sets. */
 void *fdxi_flow_state(struct fdxi_flow *f);

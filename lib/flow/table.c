@@ -27,6 +27,7 @@ struct fdxi_flow_table {
     uint64_t next_id;
     uint64_t now_us;
     uint64_t evictions;
+    uint64_t alloc_failures;        /* slabs that could not be allocated */
 };
 
 static size_t align16(size_t n)
@@ -220,21 +221,29 @@ static void end_flow(struct fdxi_flow_table *t, struct fdxi_flow *f, int reason)
     memset(f->bytes, 0, sizeof(f->bytes));
 }
 
+/* Make sure the slab holding slot used_slots exists; false when memory runs out. */
+static bool grow(struct fdxi_flow_table *t)
+{
+    uint32_t s = t->used_slots >> SLAB_SHIFT;
+    if (t->slabs[s] == NULL) {
+        t->slabs[s] = calloc(SLAB_SLOTS, t->slot_bytes);
+        if (t->slabs[s] == NULL) {
+            /* The table stays at its present size: from now on it evicts as if full. */
+            t->alloc_failures++;
+            return false;
+        }
+    }
+    return true;
+}
+
 static struct fdxi_flow *alloc_slot(struct fdxi_flow_table *t)
 {
     uint32_t idx;
     if (t->free_head != FDXI_NIL) {
         idx = t->free_head;
         t->free_head = slot(t, idx)->hash_next;
-    } else if (t->used_slots < t->cfg.max_flows) {
-        idx = t->used_slots;
-        uint32_t s = idx >> SLAB_SHIFT;
-        if (t->slabs[s] == NULL) {
-            t->slabs[s] = calloc(SLAB_SLOTS, t->slot_bytes);
-            if (t->slabs[s] == NULL)
-                return NULL;
-        }
-        t->used_slots++;
+    } else if (t->used_slots < t->cfg.max_flows && grow(t)) {
+        idx = t->used_slots++;
     } else {
         struct fdxi_flow *victim = list_head(t, FDXI_LIST_LRU);
         if (victim == NULL)
@@ -389,6 +398,11 @@ uint32_t fdxi_flow_table_active(const struct fdxi_flow_table *t)
 uint64_t fdxi_flow_table_evictions(const struct fdxi_flow_table *t)
 {
     return t->evictions;
+}
+
+uint64_t fdxi_flow_table_alloc_failures(const struct fdxi_flow_table *t)
+{
+    return t->alloc_failures;
 }
 
 /* ---- life cycle ---- */

@@ -247,7 +247,7 @@ static enum fdxi_decode_result decode_ipv6(struct cursor *c, struct fdxi_packet 
     uint32_t hdr = 40;
     c->off += 40;
     for (int n = 0; is_ipv6_ext(nh); n++) {
-        if (n >= MAX_IPV6_EXT)
+        if (n >= MAX_IPV6_EXT || hdr + 8 > total)
             return FDXI_DEC_MALFORMED;
         if (!have(c, 8))
             return FDXI_DEC_TRUNCATED;

@@ -10,8 +10,8 @@ __extension__ typedef unsigned __int128 fdxi_u128;
 /*
  * Count, sum, sum of squares, minimum and maximum of non-negative integer samples. Sums are
  * exact integers, so the mean and the population variance are exact up to the final rounding
- * to double. Exact while n * sum(x^2) < 2^128: for 16-bit samples, any n below 2^64; for
- * microsecond times up to 2^40 us (12.7 days), n up to 2^40.
+ * to double. Exact while n * sum(x^2) < 2^128, i.e. n^2 * max(x)^2 < 2^128: for IP lengths
+ * (below 2^17) any n below 2^47; for microsecond times below 2^40 us (12.7 days), n below 2^24.
  */
 struct fdxi_stat {
     uint64_t n;       /**< samples */
