@@ -19,6 +19,7 @@ struct ended {
     uint64_t id;
     int reason;
     uint64_t start_us, last_us;
+    uint64_t first_ts_us, last_ts_us;
     uint64_t packets[2];
     uint16_t init_port, resp_port;
     uint16_t segment;
@@ -37,6 +38,8 @@ static void on_end(void *user, struct fdxi_flow *f, int reason)
     e->reason = reason;
     e->start_us = f->start_us;
     e->last_us = f->last_us;
+    e->first_ts_us = f->first_ts_us;
+    e->last_ts_us = f->last_ts_us;
     memcpy(e->packets, f->packets, sizeof(e->packets));
     e->init_port = fdxi_flow_port(f, FDX_DIR_REQ);
     e->resp_port = fdxi_flow_port(f, FDX_DIR_RESP);
@@ -308,6 +311,47 @@ static void test_flow_pool_spans_slabs_and_is_reused(void **state)
     fdxi_flow_table_free(t);
 }
 
+/* Packets slightly out of order stay in their flow; the record spans their own earliest and
+ * latest times (9.5 s to 12 s here), whatever order they came in. */
+static void test_flow_small_time_jitter_keeps_flow(void **state)
+{
+    (void)state;
+    struct fdxi_flow_table *t = table(16, NULL, NULL);
+    feed(t, tcp(10 * S, 1, 40000, 2, 25, FDXI_TCP_SYN), NULL);
+    feed(t, tcp(12 * S, 2, 25, 1, 40000, FDXI_TCP_SYN | FDXI_TCP_ACK), NULL);
+    feed(t, tcp(11 * S, 1, 40000, 2, 25, FDXI_TCP_ACK), NULL);
+    feed(t, tcp(9 * S + S / 2, 1, 40000, 2, 25, FDXI_TCP_ACK), NULL);
+    fdxi_flow_table_flush(t, FDX_END_EOF);
+    assert_int_equal(n_ended, 1);
+    assert_int_equal(ended[0].packets[0] + ended[0].packets[1], 4);
+    assert_int_equal(ended[0].first_ts_us, 9 * S + S / 2);
+    assert_int_equal(ended[0].last_ts_us, 12 * S);
+    fdxi_flow_table_free(t);
+}
+
+/* Time going back by more than the idle timeout (120 s) is a restarted capture: the open flows
+ * end with reason clock, and the same 5-tuple starts a new flow at the new time. 1000 s back to
+ * 500 s is 500 s; 1000 s back to 900 s is only 100 s, which is jitter, not a restart. */
+static void test_flow_clock_jump_back_ends_open_flows(void **state)
+{
+    (void)state;
+    struct fdxi_flow_table *t = table(16, NULL, NULL);
+    feed(t, tcp(1000 * S, 1, 40000, 2, 25, FDXI_TCP_SYN), NULL);
+    feed(t, tcp(1000 * S, 3, 40001, 4, 25, FDXI_TCP_SYN), NULL);
+    feed(t, tcp(900 * S, 1, 40000, 2, 25, FDXI_TCP_ACK), NULL);
+    assert_int_equal(n_ended, 0);
+    feed(t, tcp(500 * S, 1, 40000, 2, 25, FDXI_TCP_SYN), NULL);
+    assert_int_equal(n_ended, 2);
+    assert_int_equal(ended[0].reason, FDX_END_CLOCK);
+    assert_int_equal(ended[1].reason, FDX_END_CLOCK);
+    assert_int_equal(ended[0].packets[0], 2);
+    fdxi_flow_table_flush(t, FDX_END_EOF);
+    assert_int_equal(n_ended, 3);
+    assert_int_equal(ended[2].first_ts_us, 500 * S);
+    assert_int_equal(ended[2].packets[0], 1);
+    fdxi_flow_table_free(t);
+}
+
 /* ---- a policy that cuts its own flows, to prove the seam works without the core knowing ---- */
 
 struct every3 {
@@ -407,6 +451,8 @@ int main(void)
         cmocka_unit_test(test_flow_rst_ends_and_half_close_does_not),
         cmocka_unit_test(test_flow_table_evicts_least_recently_seen_when_full),
         cmocka_unit_test(test_flow_pool_spans_slabs_and_is_reused),
+        cmocka_unit_test(test_flow_small_time_jitter_keeps_flow),
+        cmocka_unit_test(test_flow_clock_jump_back_ends_open_flows),
         cmocka_unit_test(test_flow_policy_owns_cutting),
     };
     return cmocka_run_group_tests_name("flow", tests, NULL, NULL);

@@ -55,7 +55,9 @@ extern "C" {
 #define FDX_END_EVICTED 4 /**< the flow table was full and this was the least recently seen flow */
 #define FDX_END_EOF 5     /**< end of input: fdx_engine_flush() */
 #define FDX_END_CUT 6     /**< cut by a feature set's own flow-cutting rules */
-#define FDX_END_COUNT 7
+#define FDX_END_CLOCK 7   /**< packet times went back by more than the idle timeout (a capture
+                               restarted): every open flow ends before the new time begins */
+#define FDX_END_COUNT 8
 /**@}*/
 
 /** @name Packet outcomes: every packet given to fdx_engine_feed() ends in exactly one */
@@ -75,8 +77,8 @@ struct fdx_flow_record {
     uint32_t struct_size;  /**< sizeof(struct fdx_flow_record) of the library that filled it */
     uint32_t end_reason;   /**< FDX_END_* */
     uint64_t flow_id;      /**< engine-wide sequence number, from 1, in order of flow start */
-    uint64_t start_us;     /**< first packet, microseconds since the Unix epoch */
-    uint64_t end_us;       /**< last packet, microseconds since the Unix epoch */
+    uint64_t start_us;     /**< earliest packet time, microseconds since the Unix epoch */
+    uint64_t end_us;       /**< latest packet time, microseconds since the Unix epoch */
     uint8_t ip_version;    /**< 4 or 6 */
     uint8_t proto;         /**< IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...) */
     uint16_t src_port;     /**< initiator's port, host byte order; 0 without ports */
@@ -157,8 +159,9 @@ FDX_API int fdx_engine_new(const struct fdx_engine_options *opts, fdx_engine **r
 FDX_API void fdx_engine_free(fdx_engine *engine);
 
 /**
- * Give the engine one captured packet. Packets must come in capture order; timestamps may go
- * backwards slightly (the engine's clock never does).
+ * Give the engine one captured packet, in capture order. Timestamps may go backwards a little
+ * (the engine's clock keeps its maximum); a jump back by more than the idle timeout (a capture
+ * that restarts) ends every open flow with FDX_END_CLOCK and restarts the clock.
  * @param linktype the libpcap DLT_* value of the capture.
  * @param ts_us capture time in microseconds since the Unix epoch.
  * @param data borrowed for the call.

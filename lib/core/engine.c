@@ -109,8 +109,8 @@ static void on_end(void *user, struct fdxi_flow *f, int reason)
     r.struct_size = sizeof(r);
     r.end_reason = (uint32_t)reason;
     r.flow_id = f->id;
-    r.start_us = f->start_us;
-    r.end_us = f->last_us;
+    r.start_us = f->first_ts_us;
+    r.end_us = f->last_ts_us;
     r.ip_version = f->key.ip_version;
     r.proto = f->key.proto;
     r.segment = f->segment;

@@ -36,8 +36,10 @@ struct fdxi_flow {
     uint32_t prev[3];       /**< previous index on each FDXI_LIST_* */
     uint32_t next[3];       /**< next index on each FDXI_LIST_* */
     uint64_t id;            /**< engine-wide record number */
-    uint64_t start_us;      /**< first packet of this record */
-    uint64_t last_us;       /**< latest packet */
+    uint64_t start_us;      /**< engine clock at the record's first packet (active timeout) */
+    uint64_t last_us;       /**< engine clock at the latest packet (idle timeout) */
+    uint64_t first_ts_us;   /**< earliest packet timestamp of the record */
+    uint64_t last_ts_us;    /**< latest packet timestamp of the record */
     uint64_t close_us;      /**< end of the linger time */
     uint64_t packets[2];    /**< per direction */
     uint64_t bytes[2];      /**< IP bytes per direction */

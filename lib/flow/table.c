@@ -264,7 +264,9 @@ static struct fdxi_flow *alloc_slot(struct fdxi_flow_table *t)
 static void begin_record(struct fdxi_flow_table *t, struct fdxi_flow *f, uint64_t ts_us)
 {
     f->id = ++t->next_id;
-    f->start_us = ts_us;
+    f->start_us = t->now_us;
+    f->first_ts_us = ts_us;
+    f->last_ts_us = ts_us;
     f->pending = false;
     list_append(t, FDXI_LIST_AGE, f);
     memset(fdxi_flow_state(f), 0, t->slot_bytes - align16(sizeof(*f)));
@@ -289,7 +291,7 @@ static struct fdxi_flow *create(struct fdxi_flow_table *t, const struct fdxi_flo
     *bucket = f->self;
     f->last_us = t->now_us;
     list_append(t, FDXI_LIST_LRU, f);
-    begin_record(t, f, t->now_us);
+    begin_record(t, f, p->ts_us);
     return f;
 }
 
@@ -336,6 +338,12 @@ struct fdxi_flow *fdxi_flow_table_packet(struct fdxi_flow_table *t, const struct
 {
     if (t->policy.select != NULL && !t->policy.select(t->cfg.policy_state, p))
         return NULL;
+    if (p->ts_us < t->now_us && t->now_us - p->ts_us > t->cfg.idle_us) {
+        /* Time went back further than any flow could idle: a capture restarted (concatenated
+         * files, a replay). Flows of the old time must not absorb packets of the new one. */
+        fdxi_flow_table_flush(t, FDX_END_CLOCK);
+        t->now_us = p->ts_us;
+    }
     fdxi_flow_table_advance(t, p->ts_us);
 
     struct fdxi_flow_key k;
@@ -352,12 +360,16 @@ struct fdxi_flow *fdxi_flow_table_packet(struct fdxi_flow_table *t, const struct
         if (f == NULL)
             return NULL;
     } else if (f->pending) {
-        begin_record(t, f, t->now_us);
+        begin_record(t, f, p->ts_us);
     }
     int dir = src_side == f->init_side ? FDX_DIR_REQ : FDX_DIR_RESP;
     f->packets[dir]++;
     f->bytes[dir] += p->ip_len;
     f->last_us = t->now_us;
+    if (p->ts_us < f->first_ts_us)
+        f->first_ts_us = p->ts_us;
+    if (p->ts_us > f->last_ts_us)
+        f->last_ts_us = p->ts_us;
     if (t->tail[FDXI_LIST_LRU] != f->self) { /* bursts of one flow skip the relink */
         list_remove(t, FDXI_LIST_LRU, f);
         list_append(t, FDXI_LIST_LRU, f);
