@@ -17,43 +17,6 @@ static const char *const id_columns[] = {
 };
 #define N_ID_COLUMNS (sizeof(id_columns) / sizeof(id_columns[0]))
 
-/* Decimal digits of @p u into buf (at least 21 bytes); returns the length. */
-static size_t format_u64(char *buf, uint64_t u)
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
-    buf[n] = '\0';
-    return n;
-}
-
-size_t format_double(char *buf, size_t len, double v)
-{
-    int n;
-    if (isnan(v)) {
-        n = snprintf(buf, len, "NaN");
-    } else if (isinf(v)) {
-        n = snprintf(buf, len, v > 0 ? "inf" : "-inf");
-    } else if (v == floor(v) && fabs(v) < 1e15 && len >= 24) {
-        /* Whole numbers (counts, lengths, extrema): most values, and printf is slow for them. */
-        size_t k = 0;
-        if (signbit(v))
-            buf[k++] = '-'; /* -0 stays -0, so the text reads back to the same double */
-        return k + format_u64(buf + k, (uint64_t)fabs(v));
-    } else {
-        /* 15 significant digits when they read back exactly, else 17, which always do. */
-        n = snprintf(buf, len, "%.15g", v);
-        if (strtod(buf, NULL) != v)
-            n = snprintf(buf, len, "%.17g", v);
-    }
-    return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
-}
-
 static void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr)
 {
     if (inet_ntop(version == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len) == NULL)

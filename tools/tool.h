@@ -59,7 +59,10 @@ bool output_open(struct output *o, const char *path);
  * is removed. False (after printing why) when the output is not complete. */
 bool output_close(struct output *o, bool keep);
 
-/* Format @p v as short text that reads back to the same double; returns its length. */
+/* Format @p v as the shortest text that reads back to the same double (NaN as "NaN"); @p buf
+ * should hold 48 bytes. Returns the length. */
 size_t format_double(char *buf, size_t len, double v);
+/* Decimal digits of @p u into @p buf (at least 21 bytes); returns the length. */
+size_t format_u64(char *buf, uint64_t u);
 
 #endif /* FDX_TOOLS_TOOL_H */
