@@ -35,6 +35,9 @@ Options:
   -r RUNS       timed runs per tool (default 3)
   -m SPEEDUP    exit 3 if ndpiReader/flowdx is below SPEEDUP (default: report only)
   -o FILE       also keep the generated capture as FILE
+  -c            also count user-space instructions of one run of each tool with valgrind's
+                callgrind: slow (about a minute) but repeatable, whatever else the machine
+                is doing; wall time on a shared machine is not
   -h            show this help
 
 Exit status: 0 done; 1 a tool failed or a prerequisite is missing; 2 usage;
@@ -59,7 +62,8 @@ max_gap_us=300000000
 runs=3
 min_speedup=
 keep=
-while getopts ':d:p:n:s:g:r:m:o:h' opt; do
+count_instr=0
+while getopts ':d:p:n:s:g:r:m:o:ch' opt; do
     case $opt in
     d) input_dir=$OPTARG ;;
     p) packets=$OPTARG ;;
@@ -69,6 +73,7 @@ while getopts ':d:p:n:s:g:r:m:o:h' opt; do
     r) runs=$OPTARG ;;
     m) min_speedup=$OPTARG ;;
     o) keep=$OPTARG ;;
+    c) count_instr=1 ;;
     h)
         usage
         exit 0
@@ -347,6 +352,31 @@ echo "ratio ndpiReader / flowdx   = ${speedup}x wall$(cpu_ratio ndpiReader flowd
     "(speed-up; target >= 2x: $met)"
 echo "ratio flowdx / readloop     = ${overhead}x wall$(cpu_ratio flowdx readloop)" \
     "(cost over the bare libpcap read)"
+# instructions NAME CMD...: user-space instructions of one run under callgrind.
+instructions() {
+    local name=$1 exe
+    exe=$(realpath "$(command -v "$2")")
+    shift 2
+    (cd "$tmp" && valgrind --tool=callgrind --callgrind-out-file="$tmp/$name.cg" "$exe" "$@") \
+        >/dev/null 2>"$tmp/$name.vg" || return 1
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$tmp/$name.vg"
+}
+if [ "$count_instr" -eq 1 ]; then
+    if ! command -v valgrind >/dev/null 2>&1; then
+        echo "bench: -c needs valgrind (apt-get install valgrind)" >&2
+    else
+        echo "bench: counting instructions (callgrind, one run each) ..."
+        i_f=$(instructions flowdx "${flowdx_cmd[@]}")
+        i_n=$(instructions ndpiReader "${ndpi_cmd[@]}")
+        i_r=$(instructions readloop "${readloop_cmd[@]}")
+        awk -v f="$i_f" -v n="$i_n" -v r="$i_r" 'BEGIN {
+            printf "instructions: flowdx %.3f G, ndpiReader %.3f G, readloop %.3f G\n",
+                f / 1e9, n / 1e9, r / 1e9
+            printf "ratio ndpiReader / flowdx   = %.2fx in instructions\n", n / f
+            printf "ratio flowdx / readloop     = %.2fx in instructions\n", f / r
+        }'
+    fi
+fi
 awk -v s="$speedup" -v o="$overhead" 'BEGIN {
     printf "bench: flowdx is %.1fx faster than ndpiReader; %.1fx the bare read loop\n", s, o
 }'

@@ -10,6 +10,7 @@ packages=(
   libcmocka-dev     # the test suites
   libndpi-bin       # ndpiReader, the benchmark's peer
   time              # GNU time, peak memory in the benchmark
+  valgrind          # instruction counts in the benchmark (bench/run.sh -c)
 )
 
 sudo=()
