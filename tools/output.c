@@ -6,16 +6,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tool.h"
 
-/* The identifier columns that precede the features, in output order. */
-static const char *const id_columns[] = {
-    "flow_id", "src_addr", "src_port", "dst_addr", "dst_port",
-    "proto",   "start_us", "end_us",   "end_reason",
+/* What an identifier column holds. */
+enum id_field { F_FLOW_ID, F_SRC, F_SPORT, F_DST, F_DPORT, F_PROTO, F_START, F_END, F_REASON,
+                F_TIMESTAMP };
+
+struct id_column {
+    const char *name;
+    enum id_field field;
 };
-#define N_ID_COLUMNS (sizeof(id_columns) / sizeof(id_columns[0]))
+
+/* The identifier columns that precede the features, per FDX_IDS_* style, in output order. */
+static const struct id_column ids_flowdx[] = {
+    {"flow_id", F_FLOW_ID}, {"src_addr", F_SRC}, {"src_port", F_SPORT},
+    {"dst_addr", F_DST},    {"dst_port", F_DPORT}, {"proto", F_PROTO},
+    {"start_us", F_START},  {"end_us", F_END},   {"end_reason", F_REASON},
+};
+static const struct id_column ids_dataset[] = {
+    {"SourceIP", F_SRC}, {"DestinationIP", F_DST}, {"SourcePort", F_SPORT},
+    {"DestinationPort", F_DPORT}, {"TimeStamp", F_TIMESTAMP},
+};
+
+static const struct id_column *id_columns(const struct writer *w, size_t *ret_n)
+{
+    if (fdx_engine_id_style(w->engine) == FDX_IDS_DATASET) {
+        *ret_n = sizeof(ids_dataset) / sizeof(ids_dataset[0]);
+        return ids_dataset;
+    }
+    *ret_n = sizeof(ids_flowdx) / sizeof(ids_flowdx[0]);
+    return ids_flowdx;
+}
 
 static void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr)
 {
@@ -25,8 +49,10 @@ static void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *a
 
 static void write_csv_header(struct writer *w)
 {
-    for (size_t i = 0; i < N_ID_COLUMNS; i++)
-        fprintf(w->fp, "%s%s", i ? "," : "", id_columns[i]);
+    size_t n_ids;
+    const struct id_column *ids = id_columns(w, &n_ids);
+    for (size_t i = 0; i < n_ids; i++)
+        fprintf(w->fp, "%s%s", i ? "," : "", ids[i].name);
     uint32_t n = fdx_engine_feature_count(w->engine);
     for (uint32_t i = 0; i < n; i++)
         fprintf(w->fp, ",%s", fdx_engine_feature_name(w->engine, i));
@@ -76,29 +102,69 @@ static void emit(struct writer *w, const struct row *r)
         fwrite(r->buf, 1, r->n, w->fp);
 }
 
-static void write_csv(struct writer *w, const struct fdx_flow_record *rec, const char *src,
-                      const char *dst)
+/* One identifier value; strings are quoted in JSON. */
+static void put_id(struct row *r, enum id_field field, const struct fdx_flow_record *rec,
+                   bool json)
+{
+    char text[64];
+    const char *str = NULL;
+    switch (field) {
+    case F_FLOW_ID:
+        put_u64(r, rec->flow_id);
+        return;
+    case F_SRC:
+    case F_DST:
+        format_addr(text, sizeof(text), rec->ip_version,
+                    field == F_SRC ? rec->src_addr : rec->dst_addr);
+        str = text;
+        break;
+    case F_SPORT:
+        put_u64(r, rec->src_port);
+        return;
+    case F_DPORT:
+        put_u64(r, rec->dst_port);
+        return;
+    case F_PROTO:
+        put_u64(r, rec->proto);
+        return;
+    case F_START:
+        put_u64(r, rec->start_us);
+        return;
+    case F_END:
+        put_u64(r, rec->end_us);
+        return;
+    case F_REASON:
+        str = fdx_end_reason_name(rec->end_reason);
+        break;
+    case F_TIMESTAMP: {
+        /* The dataset's "%Y-%m-%d %H:%M:%S" of the first packet, in UTC. */
+        time_t t = (time_t)(rec->start_us / 1000000u);
+        struct tm tm;
+        if (gmtime_r(&t, &tm) == NULL || strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+            snprintf(text, sizeof(text), "?");
+        str = text;
+        break;
+    }
+    }
+    if (json)
+        put_str(r, "\"");
+    put_str(r, str);
+    if (json)
+        put_str(r, "\"");
+}
+
+static void write_csv(struct writer *w, const struct fdx_flow_record *rec)
 {
     static struct row r;
     r.n = 0;
     r.overflow = false;
-    put_u64(&r, rec->flow_id);
-    put_str(&r, ",");
-    put_str(&r, src);
-    put_str(&r, ",");
-    put_u64(&r, rec->src_port);
-    put_str(&r, ",");
-    put_str(&r, dst);
-    put_str(&r, ",");
-    put_u64(&r, rec->dst_port);
-    put_str(&r, ",");
-    put_u64(&r, rec->proto);
-    put_str(&r, ",");
-    put_u64(&r, rec->start_us);
-    put_str(&r, ",");
-    put_u64(&r, rec->end_us);
-    put_str(&r, ",");
-    put_str(&r, fdx_end_reason_name(rec->end_reason));
+    size_t n_ids;
+    const struct id_column *ids = id_columns(w, &n_ids);
+    for (size_t i = 0; i < n_ids; i++) {
+        if (i > 0)
+            put_str(&r, ",");
+        put_id(&r, ids[i].field, rec, false);
+    }
     for (uint32_t i = 0; i < rec->n_features; i++) {
         put_str(&r, ",");
         put_double(&r, rec->features[i]);
@@ -107,31 +173,19 @@ static void write_csv(struct writer *w, const struct fdx_flow_record *rec, const
     emit(w, &r);
 }
 
-static void write_jsonl(struct writer *w, const struct fdx_flow_record *rec, const char *src,
-                        const char *dst)
+static void write_jsonl(struct writer *w, const struct fdx_flow_record *rec)
 {
     static struct row r;
     r.n = 0;
     r.overflow = false;
-    put_str(&r, "{\"flow_id\":");
-    put_u64(&r, rec->flow_id);
-    put_str(&r, ",\"src_addr\":\"");
-    put_str(&r, src);
-    put_str(&r, "\",\"src_port\":");
-    put_u64(&r, rec->src_port);
-    put_str(&r, ",\"dst_addr\":\"");
-    put_str(&r, dst);
-    put_str(&r, "\",\"dst_port\":");
-    put_u64(&r, rec->dst_port);
-    put_str(&r, ",\"proto\":");
-    put_u64(&r, rec->proto);
-    put_str(&r, ",\"start_us\":");
-    put_u64(&r, rec->start_us);
-    put_str(&r, ",\"end_us\":");
-    put_u64(&r, rec->end_us);
-    put_str(&r, ",\"end_reason\":\"");
-    put_str(&r, fdx_end_reason_name(rec->end_reason));
-    put_str(&r, "\"");
+    size_t n_ids;
+    const struct id_column *ids = id_columns(w, &n_ids);
+    for (size_t i = 0; i < n_ids; i++) {
+        put_str(&r, i == 0 ? "{\"" : ",\"");
+        put_str(&r, ids[i].name);
+        put_str(&r, "\":");
+        put_id(&r, ids[i].field, rec, true);
+    }
     for (uint32_t i = 0; i < rec->n_features; i++) {
         put_str(&r, ",\"");
         put_str(&r, fdx_engine_feature_name(w->engine, i));
@@ -155,13 +209,10 @@ void writer_record(struct writer *w, const struct fdx_flow_record *r)
         write_csv_header(w);
         w->header_done = true;
     }
-    char src[64], dst[64];
-    format_addr(src, sizeof(src), r->ip_version, r->src_addr);
-    format_addr(dst, sizeof(dst), r->ip_version, r->dst_addr);
     if (w->format == OUT_CSV)
-        write_csv(w, r, src, dst);
+        write_csv(w, r);
     else
-        write_jsonl(w, r, src, dst);
+        write_jsonl(w, r);
     if (ferror(w->fp))
         w->failed = true;
 }

@@ -180,6 +180,18 @@ FDX_API void fdx_engine_flush(fdx_engine *engine);
 /** Copy the counters to @p ret_stats (whose struct_size the caller sets). */
 FDX_API void fdx_engine_stats(const fdx_engine *engine, struct fdx_engine_stats *ret_stats);
 
+/** @name Identifier columns a record is best written with (fdx_engine_id_style()) */
+/**@{*/
+#define FDX_IDS_FLOWDX 0  /**< flow_id, src_addr, src_port, dst_addr, dst_port, proto, start_us,
+                               end_us, end_reason */
+#define FDX_IDS_DATASET 1 /**< SourceIP, DestinationIP, SourcePort, DestinationPort, TimeStamp
+                               (UTC, "%Y-%m-%d %H:%M:%S"), as CIRA-CIC-DoHBrw-2020 */
+/**@}*/
+
+/** FDX_IDS_DATASET when the engine runs one feature set that asks for the dataset's identifier
+ * columns (doh), else FDX_IDS_FLOWDX. */
+FDX_API uint32_t fdx_engine_id_style(const fdx_engine *engine);
+
 /** Number of feature values in every record of this engine. */
 FDX_API uint32_t fdx_engine_feature_count(const fdx_engine *engine);
 

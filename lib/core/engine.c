@@ -448,6 +448,11 @@ void fdx_engine_stats(const fdx_engine *e, struct fdx_engine_stats *ret)
     ret->struct_size = (uint32_t)n;
 }
 
+uint32_t fdx_engine_id_style(const fdx_engine *e)
+{
+    return e->n_sets == 1 ? e->sets[0].set->id_style : FDX_IDS_FLOWDX;
+}
+
 uint32_t fdx_engine_feature_count(const fdx_engine *e)
 {
     return e->n_features;

@@ -17,6 +17,8 @@
  */
 struct fdxi_feature_set {
     const char *name;                   /**< as given to -f */
+    const char *alias;                  /**< another name for it (e.g. "doh"), or NULL */
+    uint32_t id_style;                  /**< FDX_IDS_*: identifier columns when it runs alone */
     const char *summary;                /**< one line for listings */
     const char *const *feature_names;   /**< n_features names, in output order */
     uint32_t n_features;
@@ -42,5 +44,7 @@ const struct fdxi_feature_set *fdxi_feature_set_at(uint32_t i);
 const struct fdxi_feature_set *fdxi_feature_set_find(const char *name, size_t len);
 
 extern const struct fdxi_feature_set fdxi_feature_set_zadnik;
+extern const struct fdxi_feature_set fdxi_feature_set_doh_ip;
+extern const struct fdxi_feature_set fdxi_feature_set_doh_dohlyzer;
 
 #endif /* FDX_LIB_FEATURE_H */

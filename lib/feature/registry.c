@@ -8,6 +8,8 @@
 
 static const struct fdxi_feature_set *const sets[] = {
     &fdxi_feature_set_zadnik,
+    &fdxi_feature_set_doh_ip,
+    &fdxi_feature_set_doh_dohlyzer,
 };
 
 uint32_t fdxi_feature_set_count(void)
@@ -23,7 +25,9 @@ const struct fdxi_feature_set *fdxi_feature_set_at(uint32_t i)
 const struct fdxi_feature_set *fdxi_feature_set_find(const char *name, size_t len)
 {
     for (uint32_t i = 0; i < fdxi_feature_set_count(); i++) {
-        if (strlen(sets[i]->name) == len && memcmp(sets[i]->name, name, len) == 0)
+        const char *alias = sets[i]->alias;
+        if ((strlen(sets[i]->name) == len && memcmp(sets[i]->name, name, len) == 0) ||
+            (alias != NULL && strlen(alias) == len && memcmp(alias, name, len) == 0))
             return sets[i];
     }
     return NULL;

@@ -15,6 +15,8 @@ struct fdxi_flow_key {
     uint16_t port[2];
     uint8_t proto;
     uint8_t ip_version;
+    uint16_t pad_;      /**< zero */
+    uint32_t sub;       /**< sub-flow of the same 5-tuple chosen by a policy; 0 by default */
 };
 
 /*
@@ -63,6 +65,8 @@ static inline uint16_t fdxi_flow_port(const struct fdxi_flow *f, int dir)
     return f->key.port[dir == 0 ? f->init_side : 1 - f->init_side];
 }
 
+struct fdxi_flow_table;
+
 /*
  * How flows are cut. The engine's default (idle/active timeouts, FIN/RST linger, the initiator
  * rule) is one instance; a feature set that must reproduce another tool's flows supplies its own.
@@ -77,6 +81,13 @@ struct fdxi_flow_policy {
     bool (*select)(void *state, const struct fdxi_packet *pkt);
     /* Whether a new flow's first packet was sent by the initiator. NULL: the initiator rule. */
     bool (*src_is_initiator)(void *state, const struct fdxi_packet *pkt);
+    /*
+     * Optional: which sub-flow of its 5-tuple @p pkt belongs to, so that several flows of one
+     * 5-tuple can be open at once (as in tools that split a connection into pieces). It may look
+     * flows up with fdxi_flow_table_peek(). NULL: always 0.
+     */
+    uint32_t (*choose_sub)(void *state, const struct fdxi_flow_table *t,
+                           const struct fdxi_packet *pkt);
     /* Before @p pkt joins the open flow @p f: true ends f (FDX_END_CUT) and pkt starts anew. */
     bool (*cut_before)(void *state, const struct fdxi_flow *f, const struct fdxi_packet *pkt);
     /* After a packet joined @p f: true asks the table to run a sweep with expired(). */
@@ -104,8 +115,6 @@ struct fdxi_flow_table_config {
     uint64_t hash_seed;
 };
 
-struct fdxi_flow_table;
-
 /* Create a table; returns NULL when out of memory. */
 struct fdxi_flow_table *fdxi_flow_table_new(const struct fdxi_flow_table_config *cfg);
 void fdxi_flow_table_free(struct fdxi_flow_table *t);
@@ -118,6 +127,12 @@ void fdxi_flow_table_free(struct fdxi_flow_table *t);
  */
 struct fdxi_flow *fdxi_flow_table_packet(struct fdxi_flow_table *t, const struct fdxi_packet *pkt,
                                          int *ret_dir);
+
+/* The open flow of @p pkt's 5-tuple and sub-flow @p sub, or NULL; *ret_dir (may be NULL) gets
+ * the packet's direction in it. No side effects. */
+const struct fdxi_flow *fdxi_flow_table_peek(const struct fdxi_flow_table *t,
+                                             const struct fdxi_packet *pkt, uint32_t sub,
+                                             int *ret_dir);
 
 /* Run the policy's sweep after a packet (see fdxi_flow_policy.sweep_after). */
 void fdxi_flow_table_after_packet(struct fdxi_flow_table *t, struct fdxi_flow *f);
@@ -135,6 +150,9 @@ uint64_t fdxi_flow_table_alloc_failures(const struct fdxi_flow_table *t);
 
 /* Per-flow state area of the feature sets. */
 void *fdxi_flow_state(struct fdxi_flow *f);
+
+/* Which canonical key endpoint (0 or 1) sent @p pkt. */
+int fdxi_flow_packet_side(const struct fdxi_packet *pkt);
 
 /* Whether @p port counts as a server port (below 1024 or in the configured list). */
 bool fdxi_flow_is_server_port(const struct fdxi_flow_table *t, uint16_t port);

@@ -104,6 +104,11 @@ static int make_key(const struct fdxi_packet *p, struct fdxi_flow_key *k)
     return src_side;
 }
 
+int fdxi_flow_packet_side(const struct fdxi_packet *p)
+{
+    return endpoint_cmp(p->src, p->sport, p->dst, p->dport) <= 0 ? 0 : 1;
+}
+
 static uint64_t mix(uint64_t h, uint64_t w)
 {
     h ^= w;
@@ -114,6 +119,7 @@ static uint64_t mix(uint64_t h, uint64_t w)
 
 static uint32_t hash_key(const struct fdxi_flow_table *t, const struct fdxi_flow_key *k)
 {
+    /* The sub-flow joins the hash with the ports below. */
     uint64_t h = t->cfg.hash_seed ^ 0x243F6A8885A308D3ull;
     for (int s = 0; s < 2; s++) {
         uint64_t w[2];
@@ -121,7 +127,8 @@ static uint32_t hash_key(const struct fdxi_flow_table *t, const struct fdxi_flow
         h = mix(h, w[0]);
         h = mix(h, w[1]);
     }
-    h = mix(h, (uint64_t)k->port[0] << 32 | (uint64_t)k->port[1] << 16 | k->proto);
+    h = mix(h, (uint64_t)k->port[0] << 48 | (uint64_t)k->port[1] << 32 | (uint64_t)k->sub << 8 |
+                   k->proto);
     h ^= h >> 31;
     h *= 0xBF58476D1CE4E5B9ull;
     h ^= h >> 32;
@@ -333,6 +340,19 @@ static void note_close(struct fdxi_flow_table *t, struct fdxi_flow *f, const str
     }
 }
 
+const struct fdxi_flow *fdxi_flow_table_peek(const struct fdxi_flow_table *t,
+                                             const struct fdxi_packet *pkt, uint32_t sub,
+                                             int *ret_dir)
+{
+    struct fdxi_flow_key k;
+    int src_side = make_key(pkt, &k);
+    k.sub = sub;
+    const struct fdxi_flow *f = lookup(t, &k, hash_key(t, &k));
+    if (f != NULL && ret_dir != NULL)
+        *ret_dir = src_side == f->init_side ? FDX_DIR_REQ : FDX_DIR_RESP;
+    return f;
+}
+
 struct fdxi_flow *fdxi_flow_table_packet(struct fdxi_flow_table *t, const struct fdxi_packet *p,
                                          int *ret_dir)
 {
@@ -348,6 +368,8 @@ struct fdxi_flow *fdxi_flow_table_packet(struct fdxi_flow_table *t, const struct
 
     struct fdxi_flow_key k;
     int src_side = make_key(p, &k);
+    if (t->policy.choose_sub != NULL)
+        k.sub = t->policy.choose_sub(t->cfg.policy_state, t, p);
     uint32_t hash = hash_key(t, &k);
     struct fdxi_flow *f = lookup(t, &k, hash);
     if (f != NULL && !f->pending && t->policy.cut_before != NULL &&

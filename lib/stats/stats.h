@@ -3,6 +3,7 @@
 #ifndef FDX_LIB_STATS_H
 #define FDX_LIB_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 __extension__ typedef unsigned __int128 fdxi_u128;
@@ -44,5 +45,27 @@ double fdxi_stat_min(const struct fdxi_stat *s);
 
 /* Largest sample, or 0 when there are none. */
 double fdxi_stat_max(const struct fdxi_stat *s);
+
+/* ---- statistics of a stored sample of doubles ---- */
+
+/*
+ * Sum of v[0..n) by pairwise summation in numpy's order (blocks of 8 partial sums below 128
+ * values, halves above), so that means and variances agree with numpy's to the last bit in
+ * the usual cases; any order would do for accuracy, this one is for conformance.
+ */
+double fdxi_sample_sum(const double *v, size_t n);
+
+/* Mean and population variance (numpy.mean, numpy.var: two passes); 0 for n = 0. */
+double fdxi_sample_mean(const double *v, size_t n);
+double fdxi_sample_variance(const double *v, size_t n, double mean, double *scratch);
+
+/* Median of sorted values (mean of the two middle ones for even n); NaN for n = 0. */
+double fdxi_sample_median_sorted(const double *sorted, size_t n);
+
+/* Most frequent of sorted values, the smallest on ties (scipy.stats.mode); NaN for n = 0. */
+double fdxi_sample_mode_sorted(const double *sorted, size_t n);
+
+/* Sort v[0..n) ascending (NaN last). */
+void fdxi_sample_sort(double *v, size_t n);
 
 #endif /* FDX_LIB_STATS_H */

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The doh feature sets: the 29 CIRA-CIC-DoHBrw-2020 flow statistics (doc/features/doh.md). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feature/doh.h"
+#include "feature/feature.h"
+#include "flowdx/flowdx.h"
+#include "stats/stats.h"
+
+/*
+ * Medians and modes need every value of a flow, so each flow keeps its packets (time, length,
+ * direction) in chunks taken from a per-engine pool: no allocation per packet, bounded memory.
+ * A flow keeps at most DOH_MAX_PACKETS records; past that its exact running sums still give
+ * the byte counts, rates, duration, means and variances, and the medians and modes come from
+ * the first DOH_MAX_PACKETS packets (doc/features/doh.md says so).
+ */
+#define CHUNK_RECS 63
+#define BLOCK_CHUNKS 256
+#define NIL UINT32_MAX
+
+struct rec {
+    double t;      /* capture time, seconds, as the dataset tool held it */
+    uint32_t len;  /* frame length (dohlyzer) or IP length (ip) */
+    uint32_t dir;  /* FDX_DIR_REQ (the tool's forward) or FDX_DIR_RESP */
+};
+
+struct chunk {
+    uint32_t next;
+    uint32_t n;
+    struct rec r[CHUNK_RECS];
+};
+
+struct doh_engine {
+    struct chunk **blocks;
+    uint32_t n_blocks;
+    uint32_t max_blocks;
+    uint32_t used;       /* chunks handed out, high-water mark */
+    uint32_t free_head;
+    uint64_t pool_exhausted; /* records not stored because the pool was full */
+    /* Scratch for one flow's computation: DOH_MAX_PACKETS values each. */
+    double *a, *b, *c, *sq;
+};
+
+struct doh_flow {
+    bool candidate;      /* ip mode: TCP to a DoH port; dohlyzer mode: always */
+    uint32_t head, tail; /* chunk list */
+    uint32_t stored;
+    uint64_t total;
+    double t0;           /* first packet's time */
+    double t_min, t_max; /* extreme packet times */
+    uint64_t bytes[2];
+    struct fdxi_stat len; /* every packet's length, exact */
+    /* Running sums over every packet, for flows longer than the cap. */
+    double rel_sum, rel_sumsq;
+    double rt_sum, rt_sumsq, rt_min;
+    uint64_t rt_n;
+    int last_dir;
+    double last_t;
+};
+
+static struct chunk *chunk_at(struct doh_engine *e, uint32_t i)
+{
+    return &e->blocks[i / BLOCK_CHUNKS][i % BLOCK_CHUNKS];
+}
+
+static uint32_t chunk_new(struct doh_engine *e)
+{
+    uint32_t i;
+    if (e->free_head != NIL) {
+        i = e->free_head;
+        e->free_head = chunk_at(e, i)->next;
+    } else {
+        uint32_t b = e->used / BLOCK_CHUNKS;
+        if (b >= e->max_blocks)
+            return NIL;
+        if (b == e->n_blocks) {
+            e->blocks[b] = malloc(sizeof(struct chunk) * BLOCK_CHUNKS);
+            if (e->blocks[b] == NULL)
+                return NIL;
+            e->n_blocks++;
+        }
+        i = e->used++;
+    }
+    struct chunk *c = chunk_at(e, i);
+    c->next = NIL;
+    c->n = 0;
+    return i;
+}
+
+static void chunks_release(struct doh_engine *e, struct doh_flow *f)
+{
+    uint32_t i = f->head;
+    while (i != NIL) {
+        struct chunk *c = chunk_at(e, i);
+        uint32_t next = c->next;
+        c->next = e->free_head;
+        e->free_head = i;
+        i = next;
+    }
+    f->head = f->tail = NIL;
+}
+
+static int doh_set_init(void *set_state)
+{
+    struct doh_engine *e = set_state;
+    e->free_head = NIL;
+    e->max_blocks = (uint32_t)(DOH_POOL_RECORDS / CHUNK_RECS / BLOCK_CHUNKS) + 1;
+    e->blocks = calloc(e->max_blocks, sizeof(*e->blocks));
+    e->a = malloc(DOH_MAX_PACKETS * sizeof(double));
+    e->b = malloc(DOH_MAX_PACKETS * sizeof(double));
+    e->c = malloc(DOH_MAX_PACKETS * sizeof(double));
+    e->sq = malloc(DOH_MAX_PACKETS * sizeof(double));
+    if (e->blocks == NULL || e->a == NULL || e->b == NULL || e->c == NULL || e->sq == NULL)
+        return FDX_ENOMEM;
+    return 0;
+}
+
+static void doh_set_fini(void *set_state)
+{
+    struct doh_engine *e = set_state;
+    if (e->blocks != NULL) {
+        for (uint32_t i = 0; i < e->n_blocks; i++)
+            free(e->blocks[i]);
+    }
+    free(e->blocks);
+    free(e->a);
+    free(e->b);
+    free(e->c);
+    free(e->sq);
+}
+
+static void doh_begin(void *set_state, void *flow_state, const struct fdxi_flow *f)
+{
+    (void)set_state;
+    struct doh_flow *d = flow_state;
+    d->head = d->tail = NIL;
+    d->last_dir = -1;
+    d->rt_min = INFINITY;
+    /* ip mode: TCP flows whose responder port is a DoH port; dohlyzer selects its packets. */
+    uint16_t server_port = fdxi_flow_port(f, FDX_DIR_RESP);
+    d->candidate = f->key.proto == FDXI_PROTO_TCP && fdxi_doh_port(server_port);
+}
+
+static void doh_begin_all(void *set_state, void *flow_state, const struct fdxi_flow *f)
+{
+    doh_begin(set_state, flow_state, f);
+    ((struct doh_flow *)flow_state)->candidate = true;
+}
+
+static void add(struct doh_engine *e, struct doh_flow *d, double t, uint32_t len, int dir)
+{
+    if (d->total == 0) {
+        d->t0 = t;
+        d->t_min = d->t_max = t;
+    }
+    if (t < d->t_min)
+        d->t_min = t;
+    if (t > d->t_max)
+        d->t_max = t;
+    d->total++;
+    d->bytes[dir] += len;
+    fdxi_stat_add(&d->len, len);
+    double rel = t - d->t0;
+    d->rel_sum += rel;
+    d->rel_sumsq += rel * rel;
+    if (d->last_dir == FDX_DIR_REQ && dir == FDX_DIR_RESP) {
+        double rt = t - d->last_t;
+        d->rt_n++;
+        d->rt_sum += rt;
+        d->rt_sumsq += rt * rt;
+        if (rt < d->rt_min)
+            d->rt_min = rt;
+    }
+    d->last_dir = dir;
+    d->last_t = t;
+    if (d->stored >= DOH_MAX_PACKETS)
+        return;
+    if (d->tail == NIL || chunk_at(e, d->tail)->n == CHUNK_RECS) {
+        uint32_t i = chunk_new(e);
+        if (i == NIL) {
+            e->pool_exhausted++;
+            return;
+        }
+        if (d->tail == NIL)
+            d->head = i;
+        else
+            chunk_at(e, d->tail)->next = i;
+        d->tail = i;
+    }
+    struct chunk *c = chunk_at(e, d->tail);
+    c->r[c->n++] = (struct rec){t, len, (uint32_t)dir};
+    d->stored++;
+}
+
+/* Times as the dataset tool held them: the double nearest to the microsecond timestamp. */
+static double seconds(uint64_t ts_us)
+{
+    return (double)ts_us / 1e6;
+}
+
+static void doh_packet_ip(void *set_state, void *flow_state, const struct fdxi_flow *f,
+                          const struct fdxi_packet *p, int dir)
+{
+    (void)f;
+    struct doh_flow *d = flow_state;
+    if (d->candidate)
+        add(set_state, d, seconds(p->ts_us), p->ip_len, dir);
+}
+
+static void doh_packet_frame(void *set_state, void *flow_state, const struct fdxi_flow *f,
+                             const struct fdxi_packet *p, int dir)
+{
+    (void)f;
+    add(set_state, flow_state, seconds(p->ts_us), p->caplen, dir);
+}
+
+/* The statistics of one sample, with the dataset tool's sentinels for its kind. */
+struct summary {
+    double var, std, mean, median, mode, skew_median, skew_mode, cov;
+};
+
+static void summarise(double *v, size_t n, double *scratch, struct summary *s)
+{
+    s->mean = fdxi_sample_mean(v, n);
+    s->var = fdxi_sample_variance(v, n, s->mean, scratch);
+    s->std = sqrt(s->var);
+    fdxi_sample_sort(v, n);
+    s->median = fdxi_sample_median_sorted(v, n);
+    s->mode = fdxi_sample_mode_sorted(v, n);
+    s->skew_median = s->std != 0 ? 3 * (s->mean - s->median) / s->std : -10;
+    s->skew_mode = s->std != 0 ? (s->mean - s->mode) / s->std : -10;
+    s->cov = s->mean != 0 ? s->std / s->mean : -1;
+}
+
+static double *put(double *o, const struct summary *s)
+{
+    *o++ = s->var;
+    *o++ = s->std;
+    *o++ = s->mean;
+    *o++ = s->median;
+    *o++ = s->mode;
+    *o++ = s->skew_median;
+    *o++ = s->skew_mode;
+    *o++ = s->cov;
+    return o;
+}
+
+static void doh_finalise(void *set_state, void *flow_state, const struct fdxi_flow *f,
+                         double *out)
+{
+    (void)f;
+    struct doh_engine *e = set_state;
+    struct doh_flow *d = flow_state;
+    if (!d->candidate || d->total == 0) {
+        for (uint32_t i = 0; i < DOH_N_FEATURES; i++)
+            out[i] = NAN;
+        chunks_release(e, d);
+        return;
+    }
+    /* Gather the stored packets: lengths (a), offsets from the first packet (b), response
+     * times (c): a forward packet immediately followed by a reverse one. */
+    size_t n = 0, n_rt = 0;
+    int prev_dir = -1;
+    double prev_t = 0;
+    for (uint32_t i = d->head; i != NIL; i = chunk_at(e, i)->next) {
+        const struct chunk *c = chunk_at(e, i);
+        for (uint32_t k = 0; k < c->n; k++) {
+            const struct rec *r = &c->r[k];
+            e->a[n] = r->len;
+            e->b[n] = r->t - d->t0;
+            if (prev_dir == FDX_DIR_REQ && (int)r->dir == FDX_DIR_RESP)
+                e->c[n_rt++] = r->t - prev_t;
+            prev_dir = (int)r->dir;
+            prev_t = r->t;
+            n++;
+        }
+    }
+    bool complete = n == d->total;
+    double duration = (d->t_max - d->t0) - (d->t_min - d->t0);
+    double *o = out;
+    *o++ = duration;
+    *o++ = (double)d->bytes[FDX_DIR_REQ];
+    *o++ = duration == 0 ? -1 : (double)d->bytes[FDX_DIR_REQ] / duration;
+    *o++ = (double)d->bytes[FDX_DIR_RESP];
+    *o++ = duration == 0 ? -1 : (double)d->bytes[FDX_DIR_RESP] / duration;
+
+    struct summary len, rel, rt;
+    summarise(e->a, n, e->sq, &len);
+    if (!complete) {
+        len.mean = fdxi_stat_mean(&d->len);
+        len.var = fdxi_stat_variance(&d->len);
+        len.std = sqrt(len.var);
+    }
+    o = put(o, &len);
+    summarise(e->b, n, e->sq, &rel);
+    if (!complete) {
+        double nn = (double)d->total;
+        rel.mean = d->rel_sum / nn;
+        rel.var = fmax(0.0, d->rel_sumsq / nn - rel.mean * rel.mean);
+        rel.std = sqrt(rel.var);
+    }
+    o = put(o, &rel);
+    if (d->rt_n == 0) {
+        /* The tool's values for a flow without any response: its -1 sentinels, numpy's NaN
+         * median of an empty list, and what its formulas then give (NaN skew, -0.0, 1.0). */
+        rt = (struct summary){-1, -1, -1, NAN, -1, NAN, -0.0, 1.0};
+    } else {
+        summarise(e->c, n_rt, e->sq, &rt);
+        if (!complete) {
+            double nn = (double)d->rt_n;
+            rt.mean = d->rt_sum / nn;
+            rt.var = fmax(0.0, d->rt_sumsq / nn - rt.mean * rt.mean);
+            rt.std = sqrt(rt.var);
+        }
+    }
+    put(o, &rt);
+    /* Recompute the derived values when running sums replaced the sample's. */
+    if (!complete) {
+        struct summary *ss[3] = {&len, &rel, &rt};
+        double *at[3] = {out + 5, out + 13, out + 21};
+        for (int i = 0; i < 3; i++) {
+            if (ss[i] == &rt && d->rt_n == 0)
+                continue;
+            struct summary *s = ss[i];
+            s->skew_median = s->std != 0 ? 3 * (s->mean - s->median) / s->std : -10;
+            s->skew_mode = s->std != 0 ? (s->mean - s->mode) / s->std : -10;
+            s->cov = s->mean != 0 ? s->std / s->mean : -1;
+            put(at[i], s);
+        }
+    }
+    chunks_release(e, d);
+}
+
+#define DOH_NAMES                                                                                  \
+    "Duration", "FlowBytesSent", "FlowSentRate", "FlowBytesReceived", "FlowReceivedRate",          \
+        "PacketLengthVariance", "PacketLengthStandardDeviation", "PacketLengthMean",               \
+        "PacketLengthMedian", "PacketLengthMode", "PacketLengthSkewFromMedian",                    \
+        "PacketLengthSkewFromMode", "PacketLengthCoefficientofVariation", "PacketTimeVariance",   \
+        "PacketTimeStandardDeviation", "PacketTimeMean", "PacketTimeMedian", "PacketTimeMode",     \
+        "PacketTimeSkewFromMedian", "PacketTimeSkewFromMode", "PacketTimeCoefficientofVariation",  \
+        "ResponseTimeTimeVariance", "ResponseTimeTimeStandardDeviation",                          \
+        "ResponseTimeTimeMean", "ResponseTimeTimeMedian", "ResponseTimeTimeMode",                 \
+        "ResponseTimeTimeSkewFromMedian", "ResponseTimeTimeSkewFromMode",                         \
+        "ResponseTimeTimeCoefficientofVariation"
+
+static const char *const names[DOH_N_FEATURES] = {DOH_NAMES};
+
+const struct fdxi_feature_set fdxi_feature_set_doh_ip = {
+    .name = "doh:ip",
+    .alias = "doh",
+    .summary = "CIRA-CIC-DoHBrw-2020 DoH statistics on IP lengths and flowdx's flows (TCP/443)",
+    .feature_names = names,
+    .n_features = DOH_N_FEATURES,
+    .id_style = FDX_IDS_DATASET,
+    .flow_state_bytes = sizeof(struct doh_flow),
+    .set_state_bytes = sizeof(struct doh_engine),
+    .set_init = doh_set_init,
+    .set_fini = doh_set_fini,
+    .flow_begin = doh_begin,
+    .packet = doh_packet_ip,
+    .finalise = doh_finalise,
+};
+
+const struct fdxi_feature_set fdxi_feature_set_doh_dohlyzer = {
+    .name = "doh:dohlyzer",
+    .summary = "the same, exactly as the dataset's own tool: frame lengths and its flow cutting",
+    .feature_names = names,
+    .n_features = DOH_N_FEATURES,
+    .id_style = FDX_IDS_DATASET,
+    .flow_state_bytes = sizeof(struct doh_flow),
+    .set_state_bytes = sizeof(struct doh_engine),
+    .policy = &fdxi_policy_dohlyzer,
+    .set_init = doh_set_init,
+    .set_fini = doh_set_fini,
+    .flow_begin = doh_begin_all,
+    .packet = doh_packet_frame,
+    .finalise = doh_finalise,
+};
