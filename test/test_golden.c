@@ -12,87 +12,19 @@
 
 #include <cmocka.h>
 
-#define MAX_COLS 512
-#define MAX_ROWS 256
-#define LINE_BYTES 16384
+#include "csvtable.h"
+
 
 static const char *flowdx_bin;  /* argv[1] */
 static const char *samples_dir; /* argv[2] */
 static const char *vectors;     /* argv[3] */
-
-/* One extraction's CSV: a header and rows of fields. */
-struct table {
-    int n_cols;
-    int n_rows;
-    char *cols[MAX_COLS];
-    char *rows[MAX_ROWS][MAX_COLS];
-};
-
-static int split(char *line, char **out, int max)
-{
-    int n = 0;
-    line[strcspn(line, "\r\n")] = '\0';
-    for (char *p = line; n < max;) {
-        out[n++] = p;
-        char *comma = strchr(p, ',');
-        if (comma == NULL)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    return n;
-}
 
 static struct table *extract(const char *capture, const char *extra_args)
 {
     char cmd[2048];
     snprintf(cmd, sizeof(cmd), "'%s' extract -q -r '%s/%s' %s", flowdx_bin, samples_dir, capture,
              extra_args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    struct table *t = calloc(1, sizeof(*t));
-    assert_non_null(t);
-    char line[LINE_BYTES];
-    assert_non_null(fgets(line, sizeof(line), p));
-    t->cols[0] = strdup(line);
-    t->n_cols = split(t->cols[0], t->cols, MAX_COLS);
-    while (fgets(line, sizeof(line), p) != NULL) {
-        assert_true(t->n_rows < MAX_ROWS);
-        char *copy = strdup(line);
-        int n = split(copy, t->rows[t->n_rows], MAX_COLS);
-        assert_int_equal(n, t->n_cols);
-        t->n_rows++;
-    }
-    assert_int_equal(pclose(p), 0);
-    return t;
-}
-
-static void table_free(struct table *t)
-{
-    free(t->cols[0]);
-    for (int r = 0; r < t->n_rows; r++)
-        free(t->rows[r][0]);
-    free(t);
-}
-
-static int col(const struct table *t, const char *name)
-{
-    for (int i = 0; i < t->n_cols; i++) {
-        if (strcmp(t->cols[i], name) == 0)
-            return i;
-    }
-    fail_msg("no column '%s'", name);
-    return -1;
-}
-
-static double num(const struct table *t, int row, const char *name)
-{
-    char *end;
-    const char *s = t->rows[row][col(t, name)];
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0')
-        fail_msg("column %s: '%s' is not a number", name, s);
-    return v;
+    return table_from_command(cmd);
 }
 
 /* The one TCP row with @p port on either side. */
@@ -100,9 +32,9 @@ static int row_with_port(const struct table *t, const char *port)
 {
     int found = -1;
     for (int r = 0; r < t->n_rows; r++) {
-        bool hit = strcmp(t->rows[r][col(t, "proto")], "6") == 0 &&
-                   (strcmp(t->rows[r][col(t, "src_port")], port) == 0 ||
-                    strcmp(t->rows[r][col(t, "dst_port")], port) == 0);
+        bool hit = strcmp(t->rows[r][table_col(t, "proto")], "6") == 0 &&
+                   (strcmp(t->rows[r][table_col(t, "src_port")], port) == 0 ||
+                    strcmp(t->rows[r][table_col(t, "dst_port")], port) == 0);
         if (hit) {
             if (found >= 0)
                 fail_msg("two TCP flows with port %s", port);
@@ -136,7 +68,7 @@ static void test_golden_zadnik_spec_vectors(void **state)
             t = extract(capture, "-f zadnik --format csv");
             snprintf(current, sizeof(current), "%s", capture);
         }
-        double got = num(t, row_with_port(t, port), feature);
+        double got = table_num(t, row_with_port(t, port), feature);
         double want = strtod(expected, NULL);
         if (fabs(round(got * 1000.0) / 1000.0 - want) > 1e-9) {
             print_error("%s port %s: %s = %.6f, spec says %s\n", capture, port, feature, got,
@@ -158,17 +90,17 @@ static void check_one_sided(const char *capture, double packets)
 {
     struct table *t = extract(capture, "");
     assert_int_equal(t->n_rows, 1);
-    assert_true(num(t, 0, "oneway") == 1.0);
-    assert_true(num(t, 0, "sp") == packets);
-    assert_string_equal(t->rows[0][col(t, "dst_port")], "25");
+    assert_true(table_num(t, 0, "oneway") == 1.0);
+    assert_true(table_num(t, 0, "sp") == packets);
+    assert_string_equal(t->rows[0][table_col(t, "dst_port")], "25");
     int responses = 0;
     for (int i = 0; i < t->n_cols; i++) {
-        if (t->cols[i][0] == 'r' && strcmp(t->cols[i], "rsp") != 0 && i > col(t, "spzw")) {
-            assert_true(num(t, 0, t->cols[i]) == 0.0);
+        if (t->cols[i][0] == 'r' && strcmp(t->cols[i], "rsp") != 0 && i > table_col(t, "spzw")) {
+            assert_true(table_num(t, 0, t->cols[i]) == 0.0);
             responses++;
         }
     }
-    assert_true(num(t, 0, "rsp") == 0.0);
+    assert_true(table_num(t, 0, "rsp") == 0.0);
     assert_int_equal(responses + 1, 32);
     table_free(t);
 }
@@ -188,16 +120,16 @@ static void test_golden_icmp_errors_stay_out_of_quoted_flow(void **state)
     (void)state;
     struct table *t = extract("spam/zeek/smtp.pcap", "");
     int r = row_with_port(t, "1470");
-    assert_true(num(t, r, "sp") + num(t, r, "rsp") == 53.0);
+    assert_true(table_num(t, r, "sp") + table_num(t, r, "rsp") == 53.0);
     int icmp = -1;
     for (int i = 0; i < t->n_rows; i++) {
-        if (strcmp(t->rows[i][col(t, "proto")], "1") == 0)
+        if (strcmp(t->rows[i][table_col(t, "proto")], "1") == 0)
             icmp = i;
     }
     assert_true(icmp >= 0);
-    assert_string_equal(t->rows[icmp][col(t, "src_addr")], "192.168.1.1");
-    assert_true(num(t, icmp, "sp") == 4.0);
-    assert_true(num(t, icmp, "stw") == 0.0); /* non-TCP: window features are 0 */
+    assert_string_equal(t->rows[icmp][table_col(t, "src_addr")], "192.168.1.1");
+    assert_true(table_num(t, icmp, "sp") == 4.0);
+    assert_true(table_num(t, icmp, "stw") == 0.0); /* non-TCP: window features are 0 */
     table_free(t);
 }
 
