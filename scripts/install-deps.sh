@@ -8,6 +8,8 @@ packages=(
   meson ninja-build pkg-config python3
   libpcap-dev       # capture files and live capture
   libcmocka-dev     # the test suites
+  libsvm-dev        # SVM training
+  wireshark-common  # editcap: link-type rewriting in the DoH tests
   libndpi-bin       # ndpiReader, the benchmark's peer
   time              # GNU time, peak memory in the benchmark
   valgrind          # instruction counts in the benchmark (bench/run.sh -c)

@@ -10,7 +10,7 @@
 #include "model/model.h"
 #include "model/tree.h"
 
-#define LEAF UINT32_MAX   /* the feature of a leaf in model files */
+#define LEAF UINT32_MAX /* the feature of a leaf in model files */
 #define NO_PARENT UINT32_MAX
 
 struct node {
@@ -211,7 +211,7 @@ static void sort_values(double *v, uint32_t *ix, size_t n)
 struct frame {
     uint32_t start, end; /* the node's rows are samples[start..end) */
     uint32_t depth;
-    uint32_t parent;     /* NO_PARENT for the root */
+    uint32_t parent; /* NO_PARENT for the root */
     bool is_left;
 };
 
@@ -228,10 +228,10 @@ struct grower {
     uint32_t d, n_classes;
     uint32_t *samples;
     struct fdxi_rng *rng;
-    double *xf;        /* values of the feature being tried, parallel to samples */
-    uint32_t *count;   /* class counts of the node */
-    uint32_t *left;    /* class counts left of the candidate threshold */
-    uint32_t *right;   /* class counts right of it */
+    double *xf;         /* values of the feature being tried, parallel to samples */
+    uint32_t *count;    /* class counts of the node */
+    uint32_t *left;     /* class counts left of the candidate threshold */
+    uint32_t *right;    /* class counts right of it */
     uint32_t *features; /* a permutation of 0..d-1 for random draws */
     struct frame *stack;
     size_t stack_len, stack_cap;
@@ -434,8 +434,8 @@ struct fdxi_tree *fdxi_tree_grow(const struct fdxi_tree_grow *g, const double *x
                                  uint32_t d, uint32_t n_classes, uint32_t *samples,
                                  uint32_t n_samples, struct fdxi_rng *rng)
 {
-    struct grower gr = {.g = g, .x = x, .y = y, .d = d, .n_classes = n_classes,
-                        .samples = samples, .rng = rng};
+    struct grower gr = {
+        .g = g, .x = x, .y = y, .d = d, .n_classes = n_classes, .samples = samples, .rng = rng};
     /* A binary tree of n leaves has 2n - 1 nodes, and every leaf holds at least one row. */
     gr.max_nodes = 2 * n_samples - 1;
     struct fdxi_tree *ret = NULL;
@@ -512,11 +512,11 @@ static void check_node(struct fdxi_rbuf *r, size_t at, const struct fdxi_tree *t
     } else if (!isfinite(threshold)) {
         fdxi_rbuf_fail(r, "offset %zu: tree node %u: threshold is not a finite number", at, i);
     } else if (l >= n || rt >= n) {
-        fdxi_rbuf_fail(r, "offset %zu: tree node %u: child index %u out of range (%u nodes)", at,
-                       i, l >= n ? l : rt, n);
+        fdxi_rbuf_fail(r, "offset %zu: tree node %u: child index %u out of range (%u nodes)", at, i,
+                       l >= n ? l : rt, n);
     } else if (l <= i || rt <= i) {
-        fdxi_rbuf_fail(r, "offset %zu: tree node %u: child index %u does not point forward", at,
-                       i, l <= i ? l : rt);
+        fdxi_rbuf_fail(r, "offset %zu: tree node %u: child index %u does not point forward", at, i,
+                       l <= i ? l : rt);
     } else if (l == rt) {
         fdxi_rbuf_fail(r, "offset %zu: tree node %u: both children are node %u", at, i, l);
     }
@@ -526,8 +526,8 @@ static void check_node(struct fdxi_rbuf *r, size_t at, const struct fdxi_tree *t
     double sum = 0.0;
     for (uint32_t c = 0; c < t->n_classes; c++) {
         if (!(p[c] >= 0.0 && p[c] <= 1.0)) {
-            fdxi_rbuf_fail(r, "offset %zu: tree node %u: probability of class %u not in [0, 1]",
-                           at, i, c);
+            fdxi_rbuf_fail(r, "offset %zu: tree node %u: probability of class %u not in [0, 1]", at,
+                           i, c);
             return;
         }
         sum += p[c];
@@ -638,9 +638,10 @@ int fdxi_tree_check_train(const struct fdxi_train_params *p, const double *x, co
         return FDX_ERANGE;
     }
     if (p->tree_min_samples_split < 2 || p->tree_min_samples_leaf < 1) {
-        snprintf(err, errlen, "tree min_samples_split %u (at least 2) or min_samples_leaf %u "
-                 "(at least 1) out of range", p->tree_min_samples_split,
-                 p->tree_min_samples_leaf);
+        snprintf(err, errlen,
+                 "tree min_samples_split %u (at least 2) or min_samples_leaf %u "
+                 "(at least 1) out of range",
+                 p->tree_min_samples_split, p->tree_min_samples_leaf);
         return FDX_EINVAL;
     }
     for (uint32_t i = 0; i < n; i++) {
@@ -651,8 +652,8 @@ int fdxi_tree_check_train(const struct fdxi_train_params *p, const double *x, co
         }
         for (uint32_t j = 0; j < d; j++) {
             if (!isfinite(x[(size_t)i * d + j])) {
-                snprintf(err, errlen, "row %u, feature %u: not a finite number (impute first)",
-                         i, j);
+                snprintf(err, errlen, "row %u, feature %u: not a finite number (impute first)", i,
+                         j);
                 return FDX_EINVAL;
             }
         }

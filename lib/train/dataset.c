@@ -60,18 +60,19 @@ struct source {
     unsigned char buf[READ_CHUNK_BYTES];
     size_t pos;
     size_t len;
-    bool io_error;
+    int io_errno; /* errno of a failed read, 0 until then */
 };
 
-/* The next byte, or -1 at the end of the file (or after a read error, see io_error). */
+/* The next byte, or -1 at the end of the file (or after a read error, see io_errno). */
 static int next_byte(struct source *s)
 {
     if (s->pos == s->len) {
+        errno = 0;
         s->len = fread(s->buf, 1, sizeof(s->buf), s->f);
         s->pos = 0;
         if (s->len == 0) {
             if (ferror(s->f))
-                s->io_error = true;
+                s->io_errno = errno != 0 ? errno : EIO;
             return -1;
         }
     }
@@ -161,8 +162,9 @@ static int read_record(struct source *s, struct record *r, uint64_t *line, uint3
     for (;;) {
         int c = next_byte(s);
         if (c < 0) {
-            if (s->io_error) {
-                fail(err, errlen, "%s:%llu: read error", path, (unsigned long long)first_line);
+            if (s->io_errno != 0) {
+                fail(err, errlen, "%s:%llu: %s", path, (unsigned long long)*line,
+                     strerror(s->io_errno));
                 return FDX_EIO;
             }
             if (quoted) {
@@ -332,8 +334,8 @@ static int grow_rows(struct builder *b)
 {
     if (b->n_rows < b->cap_rows)
         return 0;
-    uint32_t cap = b->cap_rows ? (b->cap_rows > UINT32_MAX / 2 ? UINT32_MAX : b->cap_rows * 2)
-                               : 1024;
+    uint32_t cap =
+        b->cap_rows ? (b->cap_rows > UINT32_MAX / 2 ? UINT32_MAX : b->cap_rows * 2) : 1024;
     if ((size_t)cap > SIZE_MAX / sizeof(double) / b->n_cols)
         return FDX_ENOMEM;
     double *x = realloc(b->x, (size_t)cap * b->n_cols * sizeof(*x));
@@ -431,8 +433,8 @@ static int read_header(const struct record *h, const char *path, const char *lab
 }
 
 /* The class index (in order of first appearance) of a label cell, adding it when new. */
-static int label_index(struct labels *l, char *cell, const char *path, uint64_t line,
-                       int32_t *ret, char *err, size_t errlen)
+static int label_index(struct labels *l, char *cell, const char *path, uint64_t line, int32_t *ret,
+                       char *err, size_t errlen)
 {
     const char *name = trim(cell);
     if (*name == '\0') {
@@ -578,8 +580,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
             goto out;
         }
         if (b.n_rows == max_rows) {
-            fail(err, errlen, "%s:%llu: more than %u rows", path, (unsigned long long)at,
-                 max_rows);
+            fail(err, errlen, "%s:%llu: more than %u rows", path, (unsigned long long)at, max_rows);
             rc = FDX_ERANGE;
             goto out;
         }
@@ -604,8 +605,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
         b.n_rows++;
     }
     if (b.n_rows == 0) {
-        fail(err, errlen, "%s:%llu: no data rows after the header", path,
-             (unsigned long long)line);
+        fail(err, errlen, "%s:%llu: no data rows after the header", path, (unsigned long long)line);
         rc = FDX_EFORMAT;
         goto out;
     }

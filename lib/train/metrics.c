@@ -28,8 +28,7 @@ static int by_score_desc(const void *pa, const void *pb)
  * order).
  */
 static int sort_scores(const int32_t *truth, const double *score, uint32_t n, uint32_t n_classes,
-                       uint32_t positive, struct scored **ret, uint64_t *ret_pos,
-                       uint64_t *ret_neg)
+                       uint32_t positive, struct scored **ret, uint64_t *ret_pos, uint64_t *ret_neg)
 {
     struct scored *v = malloc((size_t)n * sizeof(*v));
     if (v == NULL)
@@ -105,8 +104,8 @@ static void class_rates(const struct fdxi_metrics *m, uint32_t c, double *p, dou
     *f = *p + *r > 0 ? 2.0 * *p * *r / (*p + *r) : 0.0;
 }
 
-int fdxi_metrics_compute(const int32_t *truth, const int32_t *pred, const double *score,
-                         uint32_t n, uint32_t n_classes, struct fdxi_metrics *ret)
+int fdxi_metrics_compute(const int32_t *truth, const int32_t *pred, const double *score, uint32_t n,
+                         uint32_t n_classes, struct fdxi_metrics *ret)
 {
     struct fdxi_metrics *m;
     int rc;
@@ -173,8 +172,8 @@ out:
     return rc;
 }
 
-uint32_t fdxi_roc_curve(const int32_t *truth, const double *score, uint32_t n,
-                        uint32_t n_classes, uint32_t positive, struct fdxi_roc_point **ret_points)
+uint32_t fdxi_roc_curve(const int32_t *truth, const double *score, uint32_t n, uint32_t n_classes,
+                        uint32_t positive, struct fdxi_roc_point **ret_points)
 {
     struct scored *v = NULL;
     struct fdxi_roc_point *pts = NULL;

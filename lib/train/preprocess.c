@@ -81,8 +81,7 @@ void fdxi_correlation(const struct fdxi_dataset *ds, double *corr)
     }
 }
 
-uint32_t fdxi_correlation_filter(const double *corr, uint32_t n_cols, double threshold,
-                                 bool *keep)
+uint32_t fdxi_correlation_filter(const double *corr, uint32_t n_cols, double threshold, bool *keep)
 {
     uint32_t kept = 0;
     for (uint32_t j = 0; j < n_cols; j++) {

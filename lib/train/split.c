@@ -12,8 +12,8 @@
  * idx[first[c] .. first[c + 1]). Rows enter in index order before the shuffle, so the result
  * depends on the seed and the labels only. Returns NULL when out of memory.
  */
-static uint32_t *shuffled_by_class(const int32_t *y, uint32_t n, uint32_t n_classes,
-                                   uint64_t seed, uint32_t *first)
+static uint32_t *shuffled_by_class(const int32_t *y, uint32_t n, uint32_t n_classes, uint64_t seed,
+                                   uint32_t *first)
 {
     uint32_t *idx = malloc((size_t)n * sizeof(*idx));
     if (idx == NULL)
@@ -73,8 +73,8 @@ int fdxi_split_holdout(const int32_t *y, uint32_t n, uint32_t n_classes, double 
     return 0;
 }
 
-int fdxi_split_kfold(const int32_t *y, uint32_t n, uint32_t n_classes, uint32_t k,
-                     uint64_t seed, uint32_t *ret_fold)
+int fdxi_split_kfold(const int32_t *y, uint32_t n, uint32_t n_classes, uint32_t k, uint64_t seed,
+                     uint32_t *ret_fold)
 {
     uint32_t first[FDXI_MODEL_MAX_CLASSES + 1];
 
