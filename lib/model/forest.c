@@ -99,7 +99,7 @@ static int forest_train(const struct fdxi_train_params *p, const double *x, cons
     }
     uint32_t max_features = p->forest_max_features;
     if (max_features == 0) {
-        max_features = (uint32_t)lround(sqrt((double)d));
+        max_features = (uint32_t)floor(sqrt((double)d)); /* scikit-learn: int(sqrt(d)) */
         if (max_features < 1)
             max_features = 1;
     }

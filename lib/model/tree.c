@@ -239,7 +239,7 @@ struct grower {
     uint32_t max_nodes;
 };
 
-/* A new node of the rows counted in g->count, or UINT32_MAX when out of memory. */
+/* A new node of the rows counted in gr->count, or UINT32_MAX when out of memory. */
 static uint32_t add_node(struct grower *gr, uint32_t n)
 {
     struct fdxi_tree *t = gr->t;

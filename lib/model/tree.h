@@ -62,8 +62,8 @@ struct fdxi_tree_grow {
 /*
  * Grow a tree on the rows samples[0..n_samples) of x (d columns) and y; samples may repeat rows
  * (a bootstrap sample) and is reordered. rng draws the features tried at each split when
- * g->max_features < d (it may be NULL otherwise). x must be finite and y in [0, n_classes);
- * the caller checks. Returns NULL when out of memory.
+ * g->max_features < d (it may be NULL otherwise). n_samples must be at least 1, x finite and y
+ * in [0, n_classes): the caller checks (fdxi_tree_check_train). Returns NULL when out of memory.
  */
 struct fdxi_tree *fdxi_tree_grow(const struct fdxi_tree_grow *g, const double *x, const int32_t *y,
                                  uint32_t d, uint32_t n_classes, uint32_t *samples,
