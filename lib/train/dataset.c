@@ -189,16 +189,18 @@ static int read_record(struct source *s, struct record *r, uint64_t *line, uint3
             (*line)++;
             break;
         }
-        if (++raw > max_bytes) {
+        /* A doubled quote inside quotes is two bytes of the line. */
+        bool doubled = quoted && c == '"' && peek_byte(s) == '"';
+        raw += doubled ? 2 : 1;
+        if (raw > max_bytes) {
             fail(err, errlen, "%s:%llu: line longer than %u bytes", path,
                  (unsigned long long)first_line, max_bytes);
             return FDX_ERANGE;
         }
         if (quoted) {
             if (c == '"') {
-                if (peek_byte(s) == '"') {
+                if (doubled) {
                     next_byte(s);
-                    raw++;
                 } else {
                     quoted = false;
                     after_quote = true;

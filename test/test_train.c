@@ -1,0 +1,1066 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of training support (CSV data sets, preprocessing, splits, metrics) against values
+ * computed by hand or by scikit-learn/pandas. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "flowdx/flowdx.h"
+#include "train/train.h"
+
+/* The CIRA-CIC-DoHBrw-2020 sample (argv[1]); the tests that need it skip without it. */
+static const char *sample_path;
+
+/* ---- helpers ---- */
+
+/* Write @p text to a new temporary file whose path goes into @p path. */
+static void write_temp(const char *text, char *path, size_t len)
+{
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, len, "%s/fdx_train_XXXXXX", dir != NULL && *dir != '\0' ? dir : "/tmp");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t n = strlen(text);
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
+    assert_int_equal(close(fd), 0);
+}
+
+/*
+ * Read @p text as a CSV file with options @p o. The file's path is left in @p path (for
+ * expected messages), the message in @p err. The file is removed before returning.
+ */
+static int read_text(const char *text, const struct fdxi_csv_options *o, struct fdxi_dataset *ds,
+                     char *path, size_t path_len, char *err, size_t err_len)
+{
+    write_temp(text, path, path_len);
+    err[0] = '\0';
+    int rc = fdxi_dataset_read_csv(path, o, ds, err, err_len);
+    unlink(path);
+    return rc;
+}
+
+/* Read @p text that must fail with @p want_rc; the message must be "<path>:<want_msg>". */
+static void expect_error(const char *text, const struct fdxi_csv_options *o, int want_rc,
+                         const char *want_msg)
+{
+    char path[256], err[512], want[800];
+    struct fdxi_dataset ds, untouched;
+    memset(&ds, 0xAB, sizeof(ds));
+    memcpy(&untouched, &ds, sizeof(ds));
+    int rc = read_text(text, o, &ds, path, sizeof(path), err, sizeof(err));
+    assert_int_equal(rc, want_rc);
+    snprintf(want, sizeof(want), "%s:%s", path, want_msg);
+    assert_string_equal(err, want);
+    /* Outputs are untouched on failure. */
+    assert_memory_equal(&ds, &untouched, sizeof(ds));
+}
+
+static double cell(const struct fdxi_dataset *ds, uint32_t row, const char *col)
+{
+    int j = fdxi_dataset_column(ds, col);
+    assert_true(j >= 0);
+    return ds->x[(size_t)row * ds->n_cols + (uint32_t)j];
+}
+
+static void assert_close(double got, double want, double tol)
+{
+    if (!(fabs(got - want) <= tol))
+        fail_msg("got %.17g, want %.17g (tolerance %g)", got, want, tol);
+}
+
+/* ---- CSV reading ---- */
+
+/*
+ * Quoted fields (a comma inside a header name, a doubled quote and a comma inside identifier
+ * cells), CRLF line ends, and every NaN and infinity spelling of the contract.
+ */
+static void test_train_csv_quotes_crlf_nan(void **state)
+{
+    (void)state;
+    const char *text = "SourceIP,Duration,\"Packet, Length\",TimeStamp,Label\r\n"
+                       "\"10.0.0.1, spoofed\",1.5,\"2\",2019/12/16 19:32,Benign\r\n"
+                       "x,,NaN,\"a \"\"b\"\"\",Malicious\r\n"
+                       "y,nan,-inf,z,Benign\r\n"
+                       "z,inf, 3e2 ,q,Malicious\r\n";
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    assert_int_equal(read_text(text, NULL, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(ds.n_rows, 4);
+    assert_int_equal(ds.n_cols, 2);
+    assert_string_equal(ds.col_names[0], "Duration");
+    assert_string_equal(ds.col_names[1], "Packet, Length");
+    assert_true(ds.x[0] == 1.5);
+    assert_true(ds.x[1] == 2.0);
+    assert_true(isnan(ds.x[2])); /* empty */
+    assert_true(isnan(ds.x[3])); /* NaN */
+    assert_true(isnan(ds.x[4])); /* nan */
+    assert_true(isinf(ds.x[5]) && ds.x[5] < 0);
+    assert_true(isinf(ds.x[6]) && ds.x[6] > 0);
+    assert_true(ds.x[7] == 300.0); /* " 3e2 ": surrounding spaces are not part of the number */
+    assert_int_equal(ds.n_classes, 2);
+    assert_string_equal(ds.class_names[0], "Benign");
+    assert_string_equal(ds.class_names[1], "Malicious");
+    assert_int_equal(ds.y[0], 0);
+    assert_int_equal(ds.y[1], 1);
+    assert_int_equal(ds.y[2], 0);
+    assert_int_equal(ds.y[3], 1);
+    fdxi_dataset_free(&ds);
+}
+
+/* A quoted line break belongs to the cell; the rows after it keep their physical line numbers. */
+static void test_train_csv_quoted_newline_keeps_line_numbers(void **state)
+{
+    (void)state;
+    const char *ok = "SourceIP,a,Label\n\"x\ny\",1,0\nz,2,1\n";
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    assert_int_equal(read_text(ok, NULL, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(ds.n_rows, 2);
+    assert_true(ds.x[0] == 1.0 && ds.x[1] == 2.0);
+    fdxi_dataset_free(&ds);
+    /* Lines: 1 header, 2-3 the quoted cell's row, 4 the bad one. */
+    expect_error("SourceIP,a,Label\n\"x\ny\",1,0\nz,abc,1\n", NULL, FDX_EFORMAT,
+                 "4: column 'a': 'abc' is not a number");
+}
+
+/* CRLF counts as one line end: the bad cell is on line 3, not 5. */
+static void test_train_csv_crlf_line_numbers(void **state)
+{
+    (void)state;
+    expect_error("a,Label\r\n1,0\r\nx,1\r\n", NULL, FDX_EFORMAT,
+                 "3: column 'a': 'x' is not a number");
+}
+
+/* Blank lines (anywhere) are skipped, the last line may lack its end, a UTF-8 BOM is ignored. */
+static void test_train_csv_blank_lines_bom_and_no_final_newline(void **state)
+{
+    (void)state;
+    const char *text = "\xEF\xBB\xBF"
+                       "a,Label\n\n1,0\r\n\r\n2,1";
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    assert_int_equal(read_text(text, NULL, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    assert_string_equal(ds.col_names[0], "a");
+    assert_int_equal(ds.n_rows, 2);
+    assert_true(ds.x[0] == 1.0 && ds.x[1] == 2.0);
+    fdxi_dataset_free(&ds);
+}
+
+static void expect_classes(const char *text, const struct fdxi_csv_options *o, uint32_t n_classes,
+                           const char *const *names, const int32_t *y, uint32_t n_rows)
+{
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    int rc = read_text(text, o, &ds, path, sizeof(path), err, sizeof(err));
+    if (rc != 0)
+        fail_msg("%s", err);
+    assert_int_equal(ds.n_classes, n_classes);
+    for (uint32_t c = 0; c < n_classes; c++)
+        assert_string_equal(ds.class_names[c], names[c]);
+    assert_int_equal(ds.n_rows, n_rows);
+    for (uint32_t i = 0; i < n_rows; i++)
+        assert_int_equal(ds.y[i], y[i]);
+    fdxi_dataset_free(&ds);
+}
+
+/*
+ * Known negatives are class 0 wherever they first appear; with more classes the others follow
+ * by name (byte order). The label column is found by its names or given by the options.
+ */
+static void test_train_csv_label_spellings_to_classes(void **state)
+{
+    (void)state;
+    /* Layer 1: the negative NonDoH appears second but is class 0. */
+    const char *const l1[] = {"NonDoH", "DoH"};
+    const int32_t l1_y[] = {1, 0, 1};
+    expect_classes("f,Label\n1,DoH\n2,NonDoH\n3,DoH\n", NULL, 2, l1, l1_y, 3);
+    /* The sample's integer labels, under a lower-case column name. */
+    const char *const bin[] = {"0", "1"};
+    const int32_t bin_y[] = {1, 1, 0};
+    expect_classes("f,label\n1,1\n2,1\n3,0\n", NULL, 2, bin, bin_y, 3);
+    /* Upper-case and lower-case benign, ham. */
+    const char *const up[] = {"BENIGN", "attack"};
+    const int32_t up_y[] = {1, 0};
+    expect_classes("f,class\n1,attack\n2,BENIGN\n", NULL, 2, up, up_y, 2);
+    const char *const ham[] = {"ham", "spam"};
+    const int32_t ham_y[] = {1, 0};
+    expect_classes("f,class\n1,spam\n2,ham\n", NULL, 2, ham, ham_y, 2);
+    /* Four classes: benign first, then dns2tcp < dnscat2 < iodine by name. */
+    const char *const multi[] = {"benign", "dns2tcp", "dnscat2", "iodine"};
+    const int32_t multi_y[] = {2, 0, 3, 1, 2};
+    expect_classes("f,Label\n1,dnscat2\n2,benign\n3,iodine\n4,dns2tcp\n5,dnscat2\n", NULL, 4, multi,
+                   multi_y, 5);
+    /* DoHLyzer's own output: column DoH holding True/False; no negative, so by name. */
+    const char *const tf[] = {"False", "True"};
+    const int32_t tf_y[] = {1, 0};
+    expect_classes("f,DoH\n1,True\n2,False\n", NULL, 2, tf, tf_y, 2);
+    /* "Label" wins over "class" when both are present; the other one must then be numeric. */
+    const char *const pick[] = {"0", "1"};
+    const int32_t pick_y[] = {0, 1};
+    expect_classes("class,Label\n7,0\n8,1\n", NULL, 2, pick, pick_y, 2);
+    /* The options name the column: "Label" is then an ordinary (numeric) feature. */
+    struct fdxi_csv_options o = {.label_column = "verdict"};
+    const char *const named[] = {"Benign", "Malicious"};
+    const int32_t named_y[] = {1, 0};
+    expect_classes("Label,verdict\n1,Malicious\n0,Benign\n", &o, 2, named, named_y, 2);
+}
+
+/*
+ * Identifier columns of both layouts are dropped by name whatever they hold; the others stay
+ * as features in file order.
+ */
+static void test_train_csv_drops_identifier_columns(void **state)
+{
+    (void)state;
+    const char *cira = "SourceIP,DestinationIP,SourcePort,DestinationPort,TimeStamp,Duration,"
+                       "FlowBytesSent,Label\n"
+                       "192.168.20.111,8.8.8.8,47458,443,2019/12/16 19:32,0.195289,4468,0\n";
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    assert_int_equal(read_text(cira, NULL, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(ds.n_cols, 2);
+    assert_string_equal(ds.col_names[0], "Duration");
+    assert_string_equal(ds.col_names[1], "FlowBytesSent");
+    assert_true(ds.x[0] == 0.195289 && ds.x[1] == 4468.0);
+    assert_int_equal(fdxi_dataset_column(&ds, "SourcePort"), -1);
+    fdxi_dataset_free(&ds);
+
+    const char *extract = "flow_id,src_addr,src_port,dst_addr,dst_port,proto,start_us,end_us,"
+                          "end_reason,zadnik_a,zadnik_b,label\n"
+                          "1,2001:db8::1,40000,10.0.0.1,443,6,1600000000000000,1600000001000000,"
+                          "idle,3.5,-1,ham\n";
+    assert_int_equal(read_text(extract, NULL, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(ds.n_cols, 2);
+    assert_string_equal(ds.col_names[0], "zadnik_a");
+    assert_string_equal(ds.col_names[1], "zadnik_b");
+    assert_true(ds.x[0] == 3.5 && ds.x[1] == -1.0);
+    fdxi_dataset_free(&ds);
+}
+
+/* Each message names the file and the line (the header is line 1). */
+static void test_train_csv_bad_number_names_line(void **state)
+{
+    (void)state;
+    expect_error("SourceIP,Duration,Label\nx,1,0\ny,abc,1\n", NULL, FDX_EFORMAT,
+                 "3: column 'Duration': 'abc' is not a number");
+    /* A number followed by text, a hexadecimal number and an overflowing one are no numbers. */
+    expect_error("a,Label\n1.5x,0\n", NULL, FDX_EFORMAT, "2: column 'a': '1.5x' is not a number");
+    expect_error("a,Label\n0x10,0\n", NULL, FDX_EFORMAT, "2: column 'a': '0x10' is not a number");
+    expect_error("a,Label\n1,0\n1e999,0\n", NULL, FDX_EFORMAT,
+                 "3: column 'a': '1e999' is not a number");
+}
+
+static void test_train_csv_ragged_row_names_line(void **state)
+{
+    (void)state;
+    expect_error("a,b,Label\n1,2,0\n3,1\n", NULL, FDX_EFORMAT, "3: 2 fields, the header has 3");
+    expect_error("a,b,Label\n1,2,0,9\n", NULL, FDX_EFORMAT, "2: 4 fields, the header has 3");
+}
+
+static void test_train_csv_missing_label_column(void **state)
+{
+    (void)state;
+    expect_error("a,b,Verdict\n1,2,0\n", NULL, FDX_EFORMAT,
+                 "1: no label column (looked for Label, label, DoH, class)");
+    struct fdxi_csv_options o = {.label_column = "verdict"};
+    expect_error("a,Label\n1,0\n", &o, FDX_EFORMAT, "1: no label column 'verdict'");
+}
+
+/* A line of 17 bytes against a limit of 16; 16 bytes pass. */
+static void test_train_csv_overlong_line_names_line(void **state)
+{
+    (void)state;
+    struct fdxi_csv_options o = {.max_line_bytes = 16};
+    /* "1234567890123,0" is 15 bytes; "12345678901234,0" 16; "123456789012345,0" 17. */
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    assert_int_equal(
+        read_text("a,Label\n12345678901234,0\n", &o, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    fdxi_dataset_free(&ds);
+    expect_error("a,Label\n1234567890123,0\n123456789012345,0\n", &o, FDX_ERANGE,
+                 "3: line longer than 16 bytes");
+}
+
+/*
+ * A doubled quote counts as the two bytes it takes in the file. With a limit of 16 (the
+ * header "SourceIP,a,Label" is 16 bytes), "a""bcdefgh",1,0 (16 bytes) passes and
+ * "a""bcdefghi",1,0 (17 bytes) does not.
+ */
+static void test_train_csv_line_limit_counts_doubled_quotes(void **state)
+{
+    (void)state;
+    struct fdxi_csv_options o = {.max_line_bytes = 16};
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    assert_int_equal(read_text("SourceIP,a,Label\n\"a\"\"bcdefgh\",1,0\n", &o, &ds, path,
+                               sizeof(path), err, sizeof(err)),
+                     0);
+    fdxi_dataset_free(&ds);
+    expect_error("SourceIP,a,Label\n\"a\"\"bcdefghi\",1,0\n", &o, FDX_ERANGE,
+                 "2: line longer than 16 bytes");
+}
+
+static void test_train_csv_row_limit(void **state)
+{
+    (void)state;
+    struct fdxi_csv_options o = {.max_rows = 2};
+    expect_error("a,Label\n1,0\n2,1\n3,0\n", &o, FDX_ERANGE, "4: more than 2 rows");
+}
+
+static void test_train_csv_malformed_structure(void **state)
+{
+    (void)state;
+    expect_error("a,Label\n\"1,0\n", NULL, FDX_ETRUNC,
+                 "2: quoted field not closed at the end of the file");
+    expect_error("a,Label\n\"1\"2,0\n", NULL, FDX_EFORMAT,
+                 "2: field 1: text after a closing quote");
+    expect_error("a,Label\n1\"2,0\n", NULL, FDX_EFORMAT,
+                 "2: field 1: quote inside an unquoted field");
+    expect_error("a,a,Label\n1,2,0\n", NULL, FDX_EFORMAT,
+                 "1: column 'a' appears twice (columns 1 and 2)");
+    expect_error("", NULL, FDX_EFORMAT, "1: no header row");
+    expect_error("a,Label\n", NULL, FDX_EFORMAT, "2: no data rows after the header");
+    expect_error("a,Label\n1,\n", NULL, FDX_EFORMAT, "2: empty label");
+    expect_error("SourceIP,Label\nx,0\n", NULL, FDX_EFORMAT,
+                 "1: no feature columns besides the label and identifiers");
+}
+
+static void test_train_csv_missing_file(void **state)
+{
+    (void)state;
+    char err[256];
+    struct fdxi_dataset ds;
+    int rc = fdxi_dataset_read_csv("/nonexistent/fdx_train.csv", NULL, &ds, err, sizeof(err));
+    assert_int_equal(rc, FDX_ENOENT);
+    assert_string_equal(err, "/nonexistent/fdx_train.csv: No such file or directory");
+    /* A directory opens but cannot be read. */
+    assert_int_equal(fdxi_dataset_read_csv("/", NULL, &ds, err, sizeof(err)), FDX_EIO);
+    assert_string_equal(err, "/:1: Is a directory");
+}
+
+/* ---- data set operations ---- */
+
+/* Selection keeps order and values; a selection of nothing is refused without a change. */
+static void test_train_select_column_and_impute(void **state)
+{
+    (void)state;
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    assert_int_equal(read_text("a,b,c,Label\n1,2,3,0\n4,,6,1\n", NULL, &ds, path, sizeof(path), err,
+                               sizeof(err)),
+                     0);
+    assert_int_equal(fdxi_dataset_column(&ds, "b"), 1);
+    assert_int_equal(fdxi_dataset_column(&ds, "Label"), -1);
+    const bool none[3] = {false, false, false};
+    assert_int_equal(fdxi_dataset_select(&ds, none), FDX_EINVAL);
+    assert_int_equal(ds.n_cols, 3);
+    const bool keep[3] = {true, false, true};
+    assert_int_equal(fdxi_dataset_select(&ds, keep), 0);
+    assert_int_equal(ds.n_cols, 2);
+    assert_string_equal(ds.col_names[0], "a");
+    assert_string_equal(ds.col_names[1], "c");
+    assert_int_equal(fdxi_dataset_column(&ds, "c"), 1);
+    assert_true(ds.x[0] == 1 && ds.x[1] == 3 && ds.x[2] == 4 && ds.x[3] == 6);
+
+    const bool keep_b[3] = {true, true, true};
+    fdxi_dataset_free(&ds);
+    assert_int_equal(
+        read_text("a,b,Label\n1,,0\nNaN,2,1\n", NULL, &ds, path, sizeof(path), err, sizeof(err)),
+        0);
+    assert_int_equal(fdxi_dataset_select(&ds, keep_b), 0);
+    fdxi_dataset_impute_nan(&ds, -7);
+    assert_true(ds.x[0] == 1 && ds.x[1] == -7 && ds.x[2] == -7 && ds.x[3] == 2);
+    fdxi_dataset_free(&ds);
+    fdxi_dataset_free(&ds); /* a freed (zeroed) data set may be freed again */
+    fdxi_dataset_free(NULL);
+}
+
+/* ---- the real sample ---- */
+
+/* The 29 feature columns of shared spec doh.md, "Columns, in dataset order". */
+static const char *const doh_features[29] = {
+    "Duration",
+    "FlowBytesSent",
+    "FlowSentRate",
+    "FlowBytesReceived",
+    "FlowReceivedRate",
+    "PacketLengthVariance",
+    "PacketLengthStandardDeviation",
+    "PacketLengthMean",
+    "PacketLengthMedian",
+    "PacketLengthMode",
+    "PacketLengthSkewFromMedian",
+    "PacketLengthSkewFromMode",
+    "PacketLengthCoefficientofVariation",
+    "PacketTimeVariance",
+    "PacketTimeStandardDeviation",
+    "PacketTimeMean",
+    "PacketTimeMedian",
+    "PacketTimeMode",
+    "PacketTimeSkewFromMedian",
+    "PacketTimeSkewFromMode",
+    "PacketTimeCoefficientofVariation",
+    "ResponseTimeTimeVariance",
+    "ResponseTimeTimeStandardDeviation",
+    "ResponseTimeTimeMean",
+    "ResponseTimeTimeMedian",
+    "ResponseTimeTimeMode",
+    "ResponseTimeTimeSkewFromMedian",
+    "ResponseTimeTimeSkewFromMode",
+    "ResponseTimeTimeCoefficientofVariation",
+};
+
+static void read_sample(struct fdxi_dataset *ds, double *seconds)
+{
+    char err[512];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = fdxi_dataset_read_csv(sample_path, NULL, ds, err, sizeof(err));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc != 0)
+        fail_msg("%s", err);
+    if (seconds != NULL)
+        *seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+}
+
+/*
+ * SOURCES.md: 6,000 rows, 3,000 of label 1; the spec's 29 features in order. Row values are the
+ * file's own text (its lines 2 and 6001).
+ */
+static void test_train_sample_reads_6000_rows(void **state)
+{
+    (void)state;
+    if (sample_path == NULL)
+        skip();
+    struct fdxi_dataset ds;
+    double seconds;
+    read_sample(&ds, &seconds);
+    print_message("read %u rows in %.3f s\n", ds.n_rows, seconds);
+    assert_true(seconds < 1.0);
+    assert_int_equal(ds.n_rows, 6000);
+    assert_int_equal(ds.n_cols, 29);
+    for (uint32_t j = 0; j < 29; j++)
+        assert_string_equal(ds.col_names[j], doh_features[j]);
+    assert_int_equal(ds.n_classes, 2);
+    assert_string_equal(ds.class_names[0], "0");
+    assert_string_equal(ds.class_names[1], "1");
+    uint32_t ones = 0;
+    for (uint32_t i = 0; i < ds.n_rows; i++)
+        ones += ds.y[i] == 1;
+    assert_int_equal(ones, 3000);
+    /* Line 2: 192.168.20.111,8.8.8.8,47458,443,2019/12/16 19:32,0.195289,4468,...,0.924019825,0 */
+    assert_true(cell(&ds, 0, "Duration") == 0.195289);
+    assert_true(cell(&ds, 0, "FlowBytesSent") == 4468);
+    assert_true(cell(&ds, 0, "PacketLengthMode") == 66);
+    assert_true(cell(&ds, 0, "ResponseTimeTimeCoefficientofVariation") == 0.924019825);
+    assert_int_equal(ds.y[0], 0);
+    /* Line 6001: ...,98.022007,584,...,0.115269042,1 */
+    assert_true(cell(&ds, 5999, "Duration") == 98.022007);
+    assert_true(cell(&ds, 5999, "PacketLengthMode") == 56);
+    assert_true(cell(&ds, 5999, "ResponseTimeTimeCoefficientofVariation") == 0.115269042);
+    assert_int_equal(ds.y[5999], 1);
+    fdxi_dataset_free(&ds);
+}
+
+/*
+ * The seed's filter at 0.7 keeps the same 15 columns as pandas:
+ *   python3 -c "import pandas as pd, numpy as np; d=pd.read_csv('train_set_3000.csv').drop(
+ *     columns=['SourceIP','DestinationIP','SourcePort','DestinationPort','TimeStamp','Label']);
+ *     c=d.corr().abs(); u=c.where(np.triu(np.ones(c.shape),k=1).astype(bool));
+ *     drop=[x for x in u.columns if any(u[x]>0.7)]; print([x for x in d.columns if x not in drop])"
+ * (pandas 1.5.3, Debian 12). No |r| in the upper triangle lies within 0.005 of 0.7, so
+ * rounding differences cannot move a column across the threshold. PacketTimeMode is nearly
+ * always 0 but not constant.
+ */
+static void test_train_sample_correlation_filter_matches_pandas(void **state)
+{
+    (void)state;
+    if (sample_path == NULL)
+        skip();
+    static const char *const kept[] = {
+        "Duration",
+        "FlowBytesSent",
+        "FlowSentRate",
+        "PacketLengthVariance",
+        "PacketLengthMedian",
+        "PacketLengthMode",
+        "PacketLengthSkewFromMedian",
+        "PacketTimeMode",
+        "PacketTimeSkewFromMedian",
+        "PacketTimeSkewFromMode",
+        "PacketTimeCoefficientofVariation",
+        "ResponseTimeTimeVariance",
+        "ResponseTimeTimeMean",
+        "ResponseTimeTimeSkewFromMedian",
+        "ResponseTimeTimeCoefficientofVariation",
+    };
+    struct fdxi_dataset ds;
+    read_sample(&ds, NULL);
+    double *corr = malloc((size_t)ds.n_cols * ds.n_cols * sizeof(*corr));
+    bool *keep = malloc(ds.n_cols * sizeof(*keep));
+    assert_non_null(corr);
+    assert_non_null(keep);
+    fdxi_correlation(&ds, corr);
+    assert_int_equal(fdxi_correlation_filter(corr, ds.n_cols, 0.7, keep), 15);
+    assert_int_equal(fdxi_dataset_select(&ds, keep), 0);
+    assert_int_equal(ds.n_cols, 15);
+    for (uint32_t j = 0; j < 15; j++)
+        assert_string_equal(ds.col_names[j], kept[j]);
+    free(corr);
+    free(keep);
+    fdxi_dataset_free(&ds);
+}
+
+/*
+ * The correction over the whole sample against pandas:
+ *   python3 -c "import pandas as pd, numpy as np; d=pd.read_csv('train_set_3000.csv');
+ *     h=np.where(d.Label==1,16,14); mo=d.PacketLengthMode-h; mo[mo==46]=40;
+ *     me=d.PacketLengthMedian-h; me[me==46]=40; mean=d.PacketLengthMean-h;
+ *     cov=np.where(mean==0,-1,d.PacketLengthStandardDeviation/mean);
+ *     print(mo.sum(), me.sum(), float(np.sum(cov)), (mo==40).sum())"
+ *   -> 332964 479911.5 6517.798493437577 886
+ */
+static void test_train_sample_header_correct_matches_pandas(void **state)
+{
+    (void)state;
+    if (sample_path == NULL)
+        skip();
+    struct fdxi_dataset ds;
+    char err[256];
+    read_sample(&ds, NULL);
+    const double h[2] = {14, 16};
+    assert_int_equal(fdxi_dataset_header_correct(&ds, h, true, err, sizeof(err)), 0);
+    assert_int_equal(ds.n_cols, 25);
+    double mode = 0, median = 0, cov = 0;
+    uint32_t forty = 0;
+    for (uint32_t i = 0; i < ds.n_rows; i++) {
+        mode += cell(&ds, i, "PacketLengthMode");
+        median += cell(&ds, i, "PacketLengthMedian");
+        cov += cell(&ds, i, "PacketLengthCoefficientofVariation");
+        forty += cell(&ds, i, "PacketLengthMode") == 40;
+    }
+    assert_true(mode == 332964);
+    assert_true(median == 479911.5);
+    assert_close(cov, 6517.798493437577, 1e-9);
+    assert_int_equal(forty, 886);
+    fdxi_dataset_free(&ds);
+}
+
+/* 20 % of each class of 3,000 is 600 on the test side. */
+static void test_train_sample_holdout_per_class(void **state)
+{
+    (void)state;
+    if (sample_path == NULL)
+        skip();
+    struct fdxi_dataset ds;
+    read_sample(&ds, NULL);
+    bool *test = malloc(ds.n_rows * sizeof(*test));
+    assert_non_null(test);
+    assert_int_equal(fdxi_split_holdout(ds.y, ds.n_rows, 2, 0.2, 42, test), 0);
+    uint32_t n_test[2] = {0, 0};
+    for (uint32_t i = 0; i < ds.n_rows; i++)
+        n_test[ds.y[i]] += test[i];
+    assert_int_equal(n_test[0], 600);
+    assert_int_equal(n_test[1], 600);
+    free(test);
+    fdxi_dataset_free(&ds);
+}
+
+/* ---- header correction ---- */
+
+/*
+ * Two rows by hand. Benign (h = 14): mean 74 -> 60, median 60 -> 46 -> 40 (padding map),
+ * mode 60 -> 46 -> 40, CoV = std 30 / 60 = 0.5. Malicious (h = 16): mean 66 -> 50,
+ * median 62 -> 46 -> 40, mode 68 -> 52, CoV = 25 / 50 = 0.5. The four per-direction byte and
+ * rate columns go; std and Duration stay untouched.
+ */
+static const char *const two_rows =
+    "FlowBytesSent,FlowSentRate,FlowBytesReceived,FlowReceivedRate,"
+    "PacketLengthStandardDeviation,PacketLengthMean,PacketLengthMedian,PacketLengthMode,"
+    "PacketLengthCoefficientofVariation,Duration,Label\n"
+    "500,100,700,140,30,74,60,60,0.4054,5,0\n"
+    "300,30,900,90,25,66,62,68,0.3788,10,1\n";
+
+static void test_train_header_correct_two_rows(void **state)
+{
+    (void)state;
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    const double h[2] = {14, 16};
+    assert_int_equal(read_text(two_rows, NULL, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(fdxi_dataset_header_correct(&ds, h, true, err, sizeof(err)), 0);
+    static const char *const left[] = {
+        "PacketLengthStandardDeviation",
+        "PacketLengthMean",
+        "PacketLengthMedian",
+        "PacketLengthMode",
+        "PacketLengthCoefficientofVariation",
+        "Duration",
+    };
+    assert_int_equal(ds.n_cols, 6);
+    for (uint32_t j = 0; j < 6; j++)
+        assert_string_equal(ds.col_names[j], left[j]);
+    assert_true(cell(&ds, 0, "PacketLengthMean") == 60);
+    assert_true(cell(&ds, 0, "PacketLengthMedian") == 40);
+    assert_true(cell(&ds, 0, "PacketLengthMode") == 40);
+    assert_true(cell(&ds, 0, "PacketLengthCoefficientofVariation") == 0.5);
+    assert_true(cell(&ds, 0, "PacketLengthStandardDeviation") == 30);
+    assert_true(cell(&ds, 0, "Duration") == 5);
+    assert_true(cell(&ds, 1, "PacketLengthMean") == 50);
+    assert_true(cell(&ds, 1, "PacketLengthMedian") == 40);
+    assert_true(cell(&ds, 1, "PacketLengthMode") == 52);
+    assert_true(cell(&ds, 1, "PacketLengthCoefficientofVariation") == 0.5);
+    assert_true(cell(&ds, 1, "Duration") == 10);
+    fdxi_dataset_free(&ds);
+
+    /* Without the padding map, the corrected 46s stay. */
+    assert_int_equal(read_text(two_rows, NULL, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(fdxi_dataset_header_correct(&ds, h, false, err, sizeof(err)), 0);
+    assert_true(cell(&ds, 0, "PacketLengthMedian") == 46);
+    assert_true(cell(&ds, 0, "PacketLengthMode") == 46);
+    assert_true(cell(&ds, 1, "PacketLengthMedian") == 46);
+    assert_true(cell(&ds, 1, "PacketLengthMode") == 52);
+    fdxi_dataset_free(&ds);
+}
+
+/* A mean equal to the header length corrects to 0: CoV takes the dataset's -1 sentinel. */
+static void test_train_header_correct_zero_mean_sentinel(void **state)
+{
+    (void)state;
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    const double h[2] = {14, 16};
+    const char *text = "PacketLengthStandardDeviation,PacketLengthMean,PacketLengthMedian,"
+                       "PacketLengthMode,PacketLengthCoefficientofVariation,Label\n"
+                       "0,14,14,14,0,Benign\n";
+    assert_int_equal(read_text(text, NULL, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(fdxi_dataset_header_correct(&ds, h, true, err, sizeof(err)), 0);
+    assert_int_equal(ds.n_cols, 5);
+    assert_true(cell(&ds, 0, "PacketLengthMean") == 0);
+    assert_true(cell(&ds, 0, "PacketLengthCoefficientofVariation") == -1);
+    fdxi_dataset_free(&ds);
+}
+
+/* A missing column is named, and the table is left as it was. */
+static void test_train_header_correct_missing_column(void **state)
+{
+    (void)state;
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    const double h[2] = {14, 16};
+    const char *text = "PacketLengthStandardDeviation,PacketLengthMean,PacketLengthMedian,"
+                       "PacketLengthCoefficientofVariation,FlowSentRate,Label\n"
+                       "30,74,60,0.4,5,0\n";
+    assert_int_equal(read_text(text, NULL, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(fdxi_dataset_header_correct(&ds, h, true, err, sizeof(err)), FDX_ENOENT);
+    assert_string_equal(err, "header correction: no column 'PacketLengthMode'");
+    assert_int_equal(ds.n_cols, 5);
+    assert_true(cell(&ds, 0, "PacketLengthMean") == 74);
+    fdxi_dataset_free(&ds);
+}
+
+/* ---- correlation ---- */
+
+/*
+ * Columns x = {1, 2, 3, NaN}, y = {1, 3, 2, 100}, z = {7, 7, 7, 7}, w = {3, 2, 1, 0}.
+ * x, y over rows 0-2 (row 3 has a NaN): deviations {-1, 0, 1} and {-1, 1, 0}: sxy = 1,
+ *   sxx = syy = 2, r = 1 / 2 = 0.5.
+ * x, w over rows 0-2: w = 4 - x, r = -1.
+ * y, w over all rows: means 26.5 and 1.5; dy = {-25.5, -23.5, -24.5, 73.5},
+ *   dw = {1.5, 0.5, -0.5, -1.5}; syw = -38.25 - 11.75 + 12.25 - 110.25 = -148,
+ *   syy = 7205, sww = 5; r = -148 / sqrt(36025) = -0.7797577872652717
+ *   (python3 -c "import numpy as np; print(np.corrcoef([1,3,2,100],[3,2,1,0])[0,1])").
+ * z is constant: 0 with everything, itself included.
+ */
+static void test_train_correlation_hand_example(void **state)
+{
+    (void)state;
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    const char *text = "x,y,z,w,Label\n1,1,7,3,0\n2,3,7,2,1\n3,2,7,1,0\nNaN,100,7,0,1\n";
+    assert_int_equal(read_text(text, NULL, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    double c[16];
+    fdxi_correlation(&ds, c);
+    assert_close(c[0 * 4 + 1], 0.5, 1e-15);
+    assert_close(c[1 * 4 + 0], 0.5, 1e-15);
+    assert_close(c[0 * 4 + 3], -1.0, 1e-15);
+    assert_close(c[1 * 4 + 3], -0.7797577872652717, 1e-15);
+    assert_close(c[3 * 4 + 1], -0.7797577872652717, 1e-15);
+    for (int k = 0; k < 4; k++) {
+        assert_true(c[2 * 4 + k] == 0.0);
+        assert_true(c[k * 4 + 2] == 0.0);
+    }
+    assert_true(c[0] == 1.0 && c[5] == 1.0 && c[15] == 1.0);
+    fdxi_dataset_free(&ds);
+}
+
+/*
+ * corr(0,1) = 0.9 drops 1; corr(1,2) = -0.8 drops 2 although 1 itself is dropped (the seed's
+ * upper-triangle rule); corr(0,3) = 0.7 is not above 0.7, and a NaN never drops: 0 and 3 stay.
+ */
+static void test_train_correlation_filter_upper_triangle_rule(void **state)
+{
+    (void)state;
+    const double c[16] = {
+        1.0, 0.9,  0.1,  0.7, /* */
+        0.9, 1.0,  -0.8, NAN, /* */
+        0.1, -0.8, 1.0,  0.5, /* */
+        0.7, NAN,  0.5,  1.0,
+    };
+    bool keep[4];
+    assert_int_equal(fdxi_correlation_filter(c, 4, 0.7, keep), 2);
+    assert_true(keep[0]);
+    assert_false(keep[1]);
+    assert_false(keep[2]);
+    assert_true(keep[3]);
+}
+
+/* ---- scaler ---- */
+
+/*
+ * Column a = {1, 2, 4, NaN}: the NaN is left out; mean 7/3, population variance
+ * ((4/3)^2 + (1/3)^2 + (5/3)^2) / 3 = 14/9, scale sqrt(14)/3 = 1.247219128924647.
+ * Column b = {5, 5, 5, 5} is constant: scale 1. Column c = {0.1, 0.1, 0.1, NaN} is constant
+ * too, although its computed mean is 0.10000000000000002 and its computed variance is not
+ * exactly 0 (scikit-learn's rounding-aware test). scikit-learn agrees:
+ *   python3 -c "import numpy as np; from sklearn.preprocessing import StandardScaler as S;
+ *     s=S().fit(np.array([[1,5,.1],[2,5,.1],[4,5,.1],[np.nan,5,np.nan]]));
+ *     print(s.mean_, s.scale_, s.transform([[4,5,.1]]))"
+ *   -> [2.33333333 5. 0.1] [1.24721913 1. 1.] [[1.33630621e+00 0. -1.38777878e-17]]
+ * (4 - 7/3) / (sqrt(14)/3) = 5 / sqrt(14) = 1.3363062095621219.
+ */
+static void test_train_scaler_population_std(void **state)
+{
+    (void)state;
+    const double x[12] = {1, 5, 0.1, 2, 5, 0.1, 4, 5, 0.1, NAN, 5, NAN};
+    struct fdxi_scaler s;
+    assert_int_equal(fdxi_scaler_fit(&s, x, 4, 3), 0);
+    assert_int_equal(s.n_cols, 3);
+    assert_close(s.mean[0], 7.0 / 3.0, 1e-15);
+    assert_close(s.scale[0], sqrt(14.0) / 3.0, 1e-15);
+    assert_true(s.mean[1] == 5.0 && s.scale[1] == 1.0);
+    assert_close(s.mean[2], 0.1, 1e-15);
+    assert_true(s.scale[2] == 1.0);
+    double row[3] = {4, 5, 0.1};
+    fdxi_scaler_apply(&s, row);
+    assert_close(row[0], 1.3363062095621219, 1e-15);
+    assert_true(row[1] == 0.0);
+    assert_close(row[2], 0.0, 1e-15);
+    double nan_row[3] = {NAN, 6, 0.1};
+    fdxi_scaler_apply(&s, nan_row);
+    assert_true(isnan(nan_row[0]));
+    assert_true(nan_row[1] == 1.0);
+    fdxi_scaler_fini(&s);
+    fdxi_scaler_fini(&s);
+    assert_int_equal(fdxi_scaler_fit(&s, x, 0, 3), FDX_EINVAL);
+}
+
+/* ---- splits ---- */
+
+/* Class sizes 10, 5, 1, 2 (rows interleaved). */
+static const int32_t split_y[18] = {0, 1, 0, 3, 0, 1, 0, 0, 2, 0, 1, 0, 3, 0, 1, 0, 1, 0};
+
+/*
+ * test_fraction 0.25, rounded to the nearest row: 10 -> 2.5 -> 3, 5 -> 1.25 -> 1,
+ * 1 -> 0.25 -> 0 (a single row stays on the training side), 2 -> 0.5 -> 1.
+ * test_fraction 0.9: 10 -> 9, 5 -> 4.5 -> 5 -> 4 (a class of two or more keeps a training row),
+ * 1 -> 0.9 -> 1, 2 -> 1.8 -> 2 -> 1.
+ */
+static void test_train_holdout_stratified(void **state)
+{
+    (void)state;
+    bool test[18];
+    uint32_t n_test[4] = {0}, n_train[4] = {0};
+    assert_int_equal(fdxi_split_holdout(split_y, 18, 4, 0.25, 1, test), 0);
+    for (int i = 0; i < 18; i++) {
+        n_test[split_y[i]] += test[i];
+        n_train[split_y[i]] += !test[i];
+    }
+    assert_int_equal(n_test[0], 3);
+    assert_int_equal(n_test[1], 1);
+    assert_int_equal(n_test[2], 0);
+    assert_int_equal(n_test[3], 1);
+    assert_int_equal(n_train[0], 7);
+
+    memset(n_test, 0, sizeof(n_test));
+    assert_int_equal(fdxi_split_holdout(split_y, 18, 4, 0.9, 1, test), 0);
+    for (int i = 0; i < 18; i++)
+        n_test[split_y[i]] += test[i];
+    assert_int_equal(n_test[0], 9);
+    assert_int_equal(n_test[1], 4);
+    assert_int_equal(n_test[2], 1);
+    assert_int_equal(n_test[3], 1);
+
+    assert_int_equal(fdxi_split_holdout(split_y, 18, 4, 0.0, 1, test), FDX_EINVAL);
+    assert_int_equal(fdxi_split_holdout(split_y, 18, 4, 1.0, 1, test), FDX_EINVAL);
+    assert_int_equal(fdxi_split_holdout(split_y, 18, 3, 0.5, 1, test), FDX_EINVAL); /* y = 3 */
+}
+
+/* 200 rows, two classes of 100 each: the same seed repeats the split; seeds 1 and 2 differ. */
+static void test_train_holdout_deterministic_by_seed(void **state)
+{
+    (void)state;
+    int32_t y[200];
+    bool a[200], b[200], c[200];
+    for (int i = 0; i < 200; i++)
+        y[i] = i % 2;
+    assert_int_equal(fdxi_split_holdout(y, 200, 2, 0.3, 1, a), 0);
+    assert_int_equal(fdxi_split_holdout(y, 200, 2, 0.3, 1, b), 0);
+    assert_int_equal(fdxi_split_holdout(y, 200, 2, 0.3, 2, c), 0);
+    assert_memory_equal(a, b, sizeof(a));
+    assert_memory_not_equal(a, c, sizeof(a));
+    /* Not simply the first rows of each class: a shuffle took place. */
+    bool prefix = true;
+    for (int i = 0; i < 60; i++)
+        prefix &= a[i];
+    assert_false(prefix);
+}
+
+/*
+ * 20 rows (10, 7, 3 per class) in 3 folds: each class spreads as evenly as possible over the
+ * folds (10 -> 4,3,3; 7 -> 3,2,2; 3 -> 1,1,1) and the folds hold 7, 7 and 6 rows in some order.
+ */
+static void test_train_kfold_stratified_and_deterministic(void **state)
+{
+    (void)state;
+    int32_t y[20];
+    uint32_t f[20], g[20], h[20];
+    for (int i = 0; i < 20; i++)
+        y[i] = i < 10 ? 0 : i < 17 ? 1 : 2;
+    assert_int_equal(fdxi_split_kfold(y, 20, 3, 3, 7, f), 0);
+    uint32_t per[3][3] = {{0}}, total[3] = {0};
+    for (int i = 0; i < 20; i++) {
+        assert_true(f[i] < 3);
+        per[y[i]][f[i]]++;
+        total[f[i]]++;
+    }
+    const uint32_t size[3] = {10, 7, 3};
+    for (int c = 0; c < 3; c++) {
+        for (int k = 0; k < 3; k++) {
+            assert_true(per[c][k] == size[c] / 3 || per[c][k] == size[c] / 3 + 1);
+        }
+    }
+    uint32_t sevens = 0, sixes = 0;
+    for (int k = 0; k < 3; k++) {
+        sevens += total[k] == 7;
+        sixes += total[k] == 6;
+    }
+    assert_int_equal(sevens, 2);
+    assert_int_equal(sixes, 1);
+
+    assert_int_equal(fdxi_split_kfold(y, 20, 3, 3, 7, g), 0);
+    assert_memory_equal(f, g, sizeof(f));
+    assert_int_equal(fdxi_split_kfold(y, 20, 3, 3, 8, h), 0);
+    assert_memory_not_equal(f, h, sizeof(f));
+    assert_int_equal(fdxi_split_kfold(y, 20, 3, 1, 7, h), FDX_EINVAL);
+    assert_int_equal(fdxi_split_kfold(y, 20, 3, 21, 7, h), FDX_EINVAL);
+}
+
+/* ---- metrics ---- */
+
+/* Binary scores as the n x 2 matrix of the contract: column 1 is class 1's score. */
+static void two_columns(const double *s1, uint32_t n, double *score)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        score[2 * i] = 1.0 - s1[i];
+        score[2 * i + 1] = s1[i];
+    }
+}
+
+/*
+ * truth {0,0,0,0,1,1,1,1}, pred {0,1,1,0,1,1,0,1}: confusion [[2,2],[1,3]]; accuracy 5/8;
+ * precision 3/5 = 0.6, recall 3/4, F1 = 2 * 0.6 * 0.75 / 1.35 = 2/3.
+ * AUC: positives {0.8, 0.6, 0.35, 0.9} against negatives {0.1, 0.4, 0.6, 0.35}: 0.8 and 0.9
+ * beat all 4 (8); 0.6 beats 3 and ties 1 (3.5); 0.35 beats 1 and ties 1 (1.5): 13/16 = 0.8125.
+ * scikit-learn 1.2.1 agrees (confusion_matrix, accuracy_score, precision_score, recall_score,
+ * f1_score, roc_auc_score on these lists -> [[2,2],[1,3]] 0.625 0.6 0.75 0.6666666666666665
+ * 0.8125).
+ */
+static void test_train_metrics_hand_example(void **state)
+{
+    (void)state;
+    const int32_t truth[8] = {0, 0, 0, 0, 1, 1, 1, 1};
+    const int32_t pred[8] = {0, 1, 1, 0, 1, 1, 0, 1};
+    const double s1[8] = {0.1, 0.4, 0.6, 0.35, 0.8, 0.6, 0.35, 0.9};
+    double score[16];
+    two_columns(s1, 8, score);
+    struct fdxi_metrics m;
+    assert_int_equal(fdxi_metrics_compute(truth, pred, score, 8, 2, &m), 0);
+    assert_int_equal(m.n_classes, 2);
+    assert_int_equal(m.confusion[0][0], 2);
+    assert_int_equal(m.confusion[0][1], 2);
+    assert_int_equal(m.confusion[1][0], 1);
+    assert_int_equal(m.confusion[1][1], 3);
+    assert_true(m.accuracy == 0.625);
+    assert_close(m.precision, 0.6, 1e-15);
+    assert_true(m.recall == 0.75);
+    assert_close(m.f1, 2.0 / 3.0, 1e-15);
+    assert_true(m.roc_auc == 0.8125);
+
+    /* Nothing predicted positive: precision (0/0), recall and F1 are 0. */
+    const int32_t zeros[8] = {0};
+    assert_int_equal(fdxi_metrics_compute(truth, zeros, score, 8, 2, &m), 0);
+    assert_true(m.precision == 0.0 && m.recall == 0.0 && m.f1 == 0.0);
+    assert_true(m.accuracy == 0.5);
+    assert_true(m.roc_auc == 0.8125);
+
+    /* Only one class in truth: the AUC is undefined. */
+    assert_int_equal(fdxi_metrics_compute(zeros, pred, score, 4, 2, &m), 0);
+    assert_true(isnan(m.roc_auc));
+    const int32_t bad[8] = {0, 0, 0, 0, 1, 1, 1, 2};
+    assert_int_equal(fdxi_metrics_compute(truth, bad, score, 8, 2, &m), FDX_EINVAL);
+}
+
+/*
+ * 50 rows with many tied scores, from
+ *   python3 -c "import numpy as np; from sklearn.metrics import roc_auc_score;
+ *     rs=np.random.RandomState(2024); t=rs.randint(0,2,50);
+ *     s=np.round(rs.rand(50)*0.5+t*0.3,1); print(list(t), list(s), roc_auc_score(t,s))"
+ *   -> AUC 0.9056 (25 positives, 25 negatives: 566 of 625 pairs).
+ */
+static void test_train_metrics_auc_matches_sklearn_50_rows(void **state)
+{
+    (void)state;
+    const int32_t truth[50] = {0, 0, 0, 0, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1,
+                               0, 1, 0, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 0, 0, 1, 1,
+                               0, 0, 0, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 0};
+    const double s1[50] = {0.4, 0.4, 0.3, 0.2, 0.5, 0.1, 0.4, 0.4, 0.5, 0.7, 0.4, 0.4, 0.7,
+                           0.2, 0.1, 0.2, 0.3, 0.3, 0.7, 0.4, 0.4, 0.6, 0.4, 0.1, 0.7, 0.3,
+                           0.6, 0.3, 0.8, 0.4, 0.0, 0.5, 0.7, 0.4, 0.5, 0.2, 0.2, 0.4, 0.7,
+                           0.6, 0.0, 0.6, 0.3, 0.7, 0.5, 0.6, 0.7, 0.4, 0.3, 0.2};
+    double score[100];
+    int32_t pred[50];
+    two_columns(s1, 50, score);
+    for (int i = 0; i < 50; i++)
+        pred[i] = s1[i] >= 0.5;
+    struct fdxi_metrics m;
+    assert_int_equal(fdxi_metrics_compute(truth, pred, score, 50, 2, &m), 0);
+    assert_close(m.roc_auc, 0.9056, 1e-12);
+}
+
+/*
+ * Three classes, truth {0,0,1,1,2,2}, pred {0,1,1,1,2,0}. Per class (P, R, F1):
+ * 0: 1/2, 1/2, 1/2; 1: 2/3, 1, 4/5; 2: 1, 1/2, 2/3. Macro: P 13/18, R 2/3, F1 59/90;
+ * accuracy 4/6. One-vs-rest AUC: class 0 positives {0.6, 0.3} vs {0.2, 0.1, 0.2, 0.5}: 7/8;
+ * classes 1 and 2 separate fully: 1; mean 23/24. scikit-learn 1.2.1 (average='macro',
+ * roc_auc_score(multi_class='ovr')) gives 0.7222222222222222 0.6666666666666666
+ * 0.6555555555555556 0.9583333333333334.
+ */
+static void test_train_metrics_multiclass_macro(void **state)
+{
+    (void)state;
+    const int32_t truth[6] = {0, 0, 1, 1, 2, 2};
+    const int32_t pred[6] = {0, 1, 1, 1, 2, 0};
+    const double score[18] = {0.6, 0.3, 0.1, 0.3, 0.5, 0.2, 0.2, 0.7, 0.1,
+                              0.1, 0.8, 0.1, 0.2, 0.2, 0.6, 0.5, 0.1, 0.4};
+    struct fdxi_metrics m;
+    assert_int_equal(fdxi_metrics_compute(truth, pred, score, 6, 3, &m), 0);
+    assert_int_equal(m.confusion[2][0], 1);
+    assert_int_equal(m.confusion[0][1], 1);
+    assert_close(m.accuracy, 4.0 / 6.0, 1e-15);
+    assert_close(m.precision, 13.0 / 18.0, 1e-15);
+    assert_close(m.recall, 2.0 / 3.0, 1e-15);
+    assert_close(m.f1, 59.0 / 90.0, 1e-15);
+    assert_close(m.roc_auc, 23.0 / 24.0, 1e-15);
+
+    /*
+     * Class 2 absent from truth and predictions: the macro averages run over classes 0 and 1
+     * only (scikit-learn's default label set). truth {0,0,1,1}, pred {0,1,1,1}: P (1 + 2/3) / 2
+     * = 5/6, R (1/2 + 1) / 2 = 3/4, F1 (2/3 + 4/5) / 2 = 11/15; scikit-learn's macro scores on
+     * these lists: 0.8333333333333333 0.75 0.7333333333333334.
+     */
+    const int32_t t2[4] = {0, 0, 1, 1}, p2[4] = {0, 1, 1, 1};
+    assert_int_equal(fdxi_metrics_compute(t2, p2, score, 4, 3, &m), 0);
+    assert_close(m.precision, 5.0 / 6.0, 1e-15);
+    assert_close(m.recall, 0.75, 1e-15);
+    assert_close(m.f1, 11.0 / 15.0, 1e-15);
+
+    /* Class 2 absent from truth: its one-vs-rest AUC, and so the average, is NaN. */
+    const int32_t no_two[6] = {0, 0, 1, 1, 1, 0};
+    assert_int_equal(fdxi_metrics_compute(no_two, pred, score, 6, 3, &m), 0);
+    assert_true(isnan(m.roc_auc));
+}
+
+/*
+ * The hand example's curve, thresholds from the highest score down: 0.9 (+1 tp), 0.8 (+1 tp),
+ * 0.6 (+1 tp, +1 fp), 0.4 (+1 fp), 0.35 (+1 tp, +1 fp), 0.1 (+1 fp); with 4 positives and 4
+ * negatives: (0,0) (0,.25) (0,.5) (.25,.75) (.5,.75) (.75,1) (1,1). scikit-learn's
+ * roc_curve(t, s, drop_intermediate=False) gives the same fpr and tpr lists.
+ */
+static void test_train_roc_curve_hand_example(void **state)
+{
+    (void)state;
+    const int32_t truth[8] = {0, 0, 0, 0, 1, 1, 1, 1};
+    const double s1[8] = {0.1, 0.4, 0.6, 0.35, 0.8, 0.6, 0.35, 0.9};
+    double score[16];
+    two_columns(s1, 8, score);
+    struct fdxi_roc_point *pts;
+    uint32_t n = fdxi_roc_curve(truth, score, 8, 2, 1, &pts);
+    assert_int_equal(n, 7);
+    const double fpr[7] = {0, 0, 0, 0.25, 0.5, 0.75, 1};
+    const double tpr[7] = {0, 0.25, 0.5, 0.75, 0.75, 1, 1};
+    for (uint32_t k = 0; k < 7; k++) {
+        assert_true(pts[k].fpr == fpr[k]);
+        assert_true(pts[k].tpr == tpr[k]);
+    }
+    free(pts);
+    /* Class 0's curve mirrors it: score 1 - s, positives the other rows. */
+    n = fdxi_roc_curve(truth, score, 8, 2, 0, &pts);
+    assert_int_equal(n, 7);
+    assert_true(pts[6].fpr == 1.0 && pts[6].tpr == 1.0);
+    free(pts);
+    /* No negatives: no curve. */
+    const int32_t ones[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    assert_int_equal(fdxi_roc_curve(ones, score, 8, 2, 1, &pts), 0);
+    assert_null(pts);
+}
+
+int main(int argc, char **argv)
+{
+    sample_path = argc > 1 ? argv[1] : NULL;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_train_csv_quotes_crlf_nan),
+        cmocka_unit_test(test_train_csv_quoted_newline_keeps_line_numbers),
+        cmocka_unit_test(test_train_csv_crlf_line_numbers),
+        cmocka_unit_test(test_train_csv_blank_lines_bom_and_no_final_newline),
+        cmocka_unit_test(test_train_csv_label_spellings_to_classes),
+        cmocka_unit_test(test_train_csv_drops_identifier_columns),
+        cmocka_unit_test(test_train_csv_bad_number_names_line),
+        cmocka_unit_test(test_train_csv_ragged_row_names_line),
+        cmocka_unit_test(test_train_csv_missing_label_column),
+        cmocka_unit_test(test_train_csv_overlong_line_names_line),
+        cmocka_unit_test(test_train_csv_line_limit_counts_doubled_quotes),
+        cmocka_unit_test(test_train_csv_row_limit),
+        cmocka_unit_test(test_train_csv_malformed_structure),
+        cmocka_unit_test(test_train_csv_missing_file),
+        cmocka_unit_test(test_train_select_column_and_impute),
+        cmocka_unit_test(test_train_sample_reads_6000_rows),
+        cmocka_unit_test(test_train_sample_correlation_filter_matches_pandas),
+        cmocka_unit_test(test_train_sample_header_correct_matches_pandas),
+        cmocka_unit_test(test_train_sample_holdout_per_class),
+        cmocka_unit_test(test_train_header_correct_two_rows),
+        cmocka_unit_test(test_train_header_correct_zero_mean_sentinel),
+        cmocka_unit_test(test_train_header_correct_missing_column),
+        cmocka_unit_test(test_train_correlation_hand_example),
+        cmocka_unit_test(test_train_correlation_filter_upper_triangle_rule),
+        cmocka_unit_test(test_train_scaler_population_std),
+        cmocka_unit_test(test_train_holdout_stratified),
+        cmocka_unit_test(test_train_holdout_deterministic_by_seed),
+        cmocka_unit_test(test_train_kfold_stratified_and_deterministic),
+        cmocka_unit_test(test_train_metrics_hand_example),
+        cmocka_unit_test(test_train_metrics_auc_matches_sklearn_50_rows),
+        cmocka_unit_test(test_train_metrics_multiclass_macro),
+        cmocka_unit_test(test_train_roc_curve_hand_example),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
