@@ -104,7 +104,8 @@ void fdxi_train_params_init(struct fdxi_train_params *p);
  * One model kind. Training data is row-major: x[i * d + j] is feature j of row i, already
  * scaled; y[i] in [0, n_classes). predict writes n_classes probabilities (summing to 1) for one
  * row. Models are immutable after training or loading and may be used from several threads.
- * Training refuses non-finite inputs with FDX_EINVAL (impute first) and leaves *ret_model
+ * Training may change process-wide state (libsvm's rand() and print hook) and is not
+ * thread-safe; prediction is. Training refuses non-finite inputs with FDX_EINVAL (impute first) and leaves *ret_model
  * untouched on failure. Tags: knn 1, svm 2, tree 3, forest 4, mlp 5 (stable in model files).
  */
 struct fdxi_model_kind {
@@ -114,9 +115,13 @@ struct fdxi_model_kind {
                  uint32_t n, uint32_t d, uint32_t n_classes, void **ret_model, char *err,
                  size_t errlen);
     void (*predict)(const void *model, const double *x, double *ret_proba);
-    /* Append the model to w (after the bundle has written d and n_classes). */
+    /* Write the model to w (the bundle gives each model its own buffer and records its length;
+     * d and n_classes are stored by the bundle, not here). */
     void (*save)(const void *model, struct fdxi_wbuf *w);
-    /* Read and validate a model of d features and n_classes classes; NULL with r failed on error. */
+    /* Read and validate a model of d features and n_classes classes from exactly its own bytes
+     * (r covers only them, so offsets in messages count from the model's start); NULL with r
+     * failed on error. Check that the bytes left can hold what a count announces before
+     * allocating for it: per-dimension limits alone do not bound their product. */
     void *(*load)(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes);
     void (*free)(void *model);
 };

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The SVM model kind: libsvm's C-SVC with Platt probabilities, kept and evaluated in flowdx's form. */
+/* The SVM model kind: libsvm's C-SVC with Platt probabilities, held in flowdx's own form. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,15 +45,15 @@
 #define MIN_PROB 1e-7
 
 struct svm {
-    uint32_t d;                              /**< features */
-    uint32_t n_classes;                      /**< flowdx classes (probabilities written) */
-    uint32_t k;                              /**< classes present in training */
-    uint32_t n_sv;                           /**< support vectors */
-    uint32_t kernel;                         /**< FDXI_SVM_RBF or FDXI_SVM_LINEAR */
-    double gamma;                            /**< RBF width; 0 for linear */
-    uint32_t label[FDXI_MODEL_MAX_CLASSES];  /**< flowdx class of libsvm class c */
-    uint32_t nsv[FDXI_MODEL_MAX_CLASSES];    /**< support vectors of libsvm class c */
-    double *sv;     /**< n_sv * d, row-major, grouped by class */
+    uint32_t d;                             /**< features */
+    uint32_t n_classes;                     /**< flowdx classes (probabilities written) */
+    uint32_t k;                             /**< classes present in training */
+    uint32_t n_sv;                          /**< support vectors */
+    uint32_t kernel;                        /**< FDXI_SVM_RBF or FDXI_SVM_LINEAR */
+    double gamma;                           /**< RBF width; 0 for linear */
+    uint32_t label[FDXI_MODEL_MAX_CLASSES]; /**< flowdx class of libsvm class c */
+    uint32_t nsv[FDXI_MODEL_MAX_CLASSES];   /**< support vectors of libsvm class c */
+    double *sv;                             /**< n_sv * d, row-major, grouped by class */
     double *coef;   /**< (k - 1) * n_sv: row r, support vector s at coef[r * n_sv + s] */
     double *rho;    /**< per pair */
     double *prob_a; /**< per pair, Platt slope */
@@ -173,7 +173,7 @@ static double pair_r(const double *up, uint32_t i, uint32_t j, uint32_t k)
     return i < j ? up[pair_index(i, j, k)] : 1 - up[pair_index(j, i, k)];
 }
 
-/* Off-diagonal Q[t][j] = -r[j][t] * r[t][j], recomputed rather than stored to keep the stack small. */
+/* Off-diagonal Q[t][j] = -r[j][t] * r[t][j], recomputed rather than stored: a smaller stack. */
 static double q_off(const double *up, uint32_t t, uint32_t j, uint32_t k)
 {
     return -pair_r(up, j, t, k) * pair_r(up, t, j, k);
@@ -282,24 +282,25 @@ static double gamma_scale(const double *x, size_t n_values, uint32_t d)
         ss += t * t;
     }
     double var = ss / (double)n_values;
-    return var > 0.0 ? 1.0 / ((double)d * var) : 1.0;
+    return var == 0.0 ? 1.0 : 1.0 / ((double)d * var);
 }
 
 /* Copy what prediction needs out of libsvm's model: 0, or FDX_E* with err if it is unusable. */
 static int copy_model(struct svm *m, const struct svm_model *lm, char *err, size_t errlen)
 {
     if (lm->nr_class != (int)m->k || lm->l < 0 || (uint32_t)lm->l > FDXI_MODEL_MAX_ROWS)
-        return fail(err, errlen, FDX_ERANGE, "svm: libsvm returned %d classes and %d support "
-                    "vectors (expected %u classes, at most %u vectors)", lm->nr_class, lm->l,
-                    m->k, FDXI_MODEL_MAX_ROWS);
+        return fail(err, errlen, FDX_ERANGE,
+                    "svm: libsvm returned %d classes, %d support vectors (expected %u, at most %u)",
+                    lm->nr_class, lm->l, m->k, FDXI_MODEL_MAX_ROWS);
     if (lm->probA == NULL || lm->probB == NULL)
         return fail(err, errlen, FDX_EINVAL, "svm: libsvm returned no probability model");
     m->n_sv = (uint32_t)lm->l;
     uint64_t total = 0;
     for (uint32_t c = 0; c < m->k; c++) {
         if (lm->label[c] < 0 || (uint32_t)lm->label[c] >= m->n_classes || lm->nSV[c] < 0)
-            return fail(err, errlen, FDX_EINVAL, "svm: libsvm returned class %d with %d "
-                        "support vectors", lm->label[c], lm->nSV[c]);
+            return fail(err, errlen, FDX_EINVAL,
+                        "svm: libsvm returned class %d with %d support vectors", lm->label[c],
+                        lm->nSV[c]);
         m->label[c] = (uint32_t)lm->label[c];
         m->nsv[c] = (uint32_t)lm->nSV[c];
         total += m->nsv[c];
@@ -307,8 +308,7 @@ static int copy_model(struct svm *m, const struct svm_model *lm, char *err, size
     if (total != m->n_sv)
         return fail(err, errlen, FDX_EINVAL, "svm: libsvm's support vector counts disagree");
     if (!alloc_arrays(m))
-        return fail(err, errlen, FDX_ENOMEM, "svm: out of memory for %u support vectors",
-                    m->n_sv);
+        return fail(err, errlen, FDX_ENOMEM, "svm: out of memory for %u support vectors", m->n_sv);
     for (uint32_t s = 0; s < m->n_sv; s++) {
         double *row = m->sv + (size_t)s * m->d;
         for (const struct svm_node *nd = lm->SV[s]; nd->index != -1; nd++) {
@@ -331,14 +331,14 @@ static int copy_model(struct svm *m, const struct svm_model *lm, char *err, size
     for (size_t a = 0; a < 2; a++) {
         for (size_t i = 0; i < n_values[a]; i++) {
             if (!isfinite(arrays[a][i]))
-                return fail(err, errlen, FDX_ERANGE, "svm: training produced a non-finite "
-                            "coefficient (are the features scaled?)");
+                return fail(err, errlen, FDX_ERANGE,
+                            "svm: training produced a non-finite coefficient");
         }
     }
     for (size_t p = 0; p < pairs_of(m->k); p++) {
         if (!isfinite(m->rho[p]) || !isfinite(m->prob_a[p]) || !isfinite(m->prob_b[p]))
-            return fail(err, errlen, FDX_ERANGE, "svm: training produced a non-finite "
-                        "decision offset or probability parameter");
+            return fail(err, errlen, FDX_ERANGE,
+                        "svm: training produced a non-finite offset or Platt parameter");
     }
     return 0;
 }
@@ -390,14 +390,14 @@ static int train(const struct fdxi_train_params *p, const double *x, const int32
     uint32_t count[FDXI_MODEL_MAX_CLASSES] = {0};
     for (uint32_t i = 0; i < n; i++) {
         if (y[i] < 0 || (uint32_t)y[i] >= n_classes)
-            return fail(err, errlen, FDX_ERANGE, "svm: row %u: class %d out of range (0 to %u)",
-                        i, y[i], n_classes - 1);
+            return fail(err, errlen, FDX_ERANGE, "svm: row %u: class %d out of range (0 to %u)", i,
+                        y[i], n_classes - 1);
         count[y[i]]++;
         for (uint32_t j = 0; j < d; j++) {
             double v = x[(size_t)i * d + j];
             if (!isfinite(v))
-                return fail(err, errlen, FDX_EINVAL, "svm: row %u, feature %u: not a finite "
-                            "number (impute and scale first)", i, j);
+                return fail(err, errlen, FDX_EINVAL, "svm: row %u, feature %u: not a finite number",
+                            i, j);
             n_nonzero += v != 0.0;
         }
     }
@@ -410,8 +410,15 @@ static int train(const struct fdxi_train_params *p, const double *x, const int32
     m->d = d;
     m->n_classes = n_classes;
     m->kernel = (uint32_t)p->svm_kernel;
-    if (m->kernel == FDXI_SVM_RBF)
+    if (m->kernel == FDXI_SVM_RBF) {
         m->gamma = p->svm_gamma > 0.0 ? p->svm_gamma : gamma_scale(x, n_values, d);
+        /* Values near DBL_MAX overflow the variance; such a gamma could not be loaded. */
+        if (!isfinite(m->gamma) || m->gamma <= 0.0) {
+            rc = fail(err, errlen, FDX_ERANGE,
+                      "svm: gamma \"scale\" is %g for these values; scale the features", m->gamma);
+            goto out;
+        }
+    }
     for (uint32_t c = 0; c < n_classes; c++)
         m->k += count[c] > 0;
 
@@ -555,8 +562,7 @@ static void *load(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes)
     at = r->off;
     m->gamma = fdxi_rbuf_finite(r, "svm gamma");
     if (fdxi_rbuf_ok(r) && m->kernel == FDXI_SVM_RBF && !(m->gamma > 0.0))
-        fdxi_rbuf_fail(r, "offset %zu: svm gamma: %g, an RBF kernel needs gamma > 0", at,
-                       m->gamma);
+        fdxi_rbuf_fail(r, "offset %zu: svm gamma: %g, an RBF kernel needs gamma > 0", at, m->gamma);
     if (fdxi_rbuf_ok(r) && m->kernel == FDXI_SVM_LINEAR && m->gamma != 0.0)
         fdxi_rbuf_fail(r, "offset %zu: svm gamma: %g, a linear kernel has gamma 0", at, m->gamma);
 
