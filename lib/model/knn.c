@@ -2,6 +2,7 @@
 /* The k-nearest-neighbour model kind, searched through a k-d tree rebuilt from its stored rows. */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,7 @@
 #define KNN_FORMAT 1u
 /* Leaves hold LEAF_SIZE / 2 to LEAF_SIZE rows (median splits halve a node of more than
  * LEAF_SIZE rows). */
-#define LEAF_SIZE 16u
+#define LEAF_SIZE 32u
 /* The neighbour heap lives on the stack of predict (which cannot fail), so k is bounded. */
 #define KNN_MAX_K 1024u
 
@@ -38,17 +39,17 @@ struct node {
 struct knn {
     uint32_t n, d, n_classes, k;
     bool weighted;
-    double *rows;       /**< n * d, in tree order so that a leaf's rows are contiguous */
-    uint32_t *orig;     /**< tree position -> training-row index */
-    uint32_t *label;    /**< tree position -> class */
+    double *rows;    /**< n * d, in tree order so that a leaf's rows are contiguous */
+    uint32_t *orig;  /**< tree position -> training-row index */
+    uint32_t *label; /**< tree position -> class */
     struct node *nodes;
     uint32_t n_nodes;
-    double *box;        /**< per node: d lower bounds, then d upper bounds of its rows */
+    double *box; /**< per node: d lower bounds, then d upper bounds of its rows */
 };
 
 struct cand {
-    double dist2;  /**< squared distance to the query */
-    uint32_t idx;  /**< training-row index, the tie-breaker */
+    double dist2; /**< squared distance to the query */
+    uint32_t idx; /**< training-row index, the tie-breaker */
     uint32_t label;
 };
 
@@ -57,8 +58,8 @@ struct heap {
     uint32_t n, k;
 };
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
-                                                          const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
+                                                          ...)
 {
     if (err == NULL || errlen == 0)
         return;
@@ -66,6 +67,15 @@ __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errl
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+/* malloc of count elements of size bytes; NULL also when the byte count does not fit size_t
+ * (possible on 32-bit hosts at the row and feature limits). */
+static void *alloc_array(uint64_t count, size_t size)
+{
+    if (count > SIZE_MAX / size)
+        return NULL;
+    return malloc((size_t)count * size);
 }
 
 static void knn_free(void *model)
@@ -233,11 +243,11 @@ static int knn_build(struct knn *m, const double *x, const int32_t *y32, const u
     /* Every leaf except a lone root holds at least LEAF_SIZE / 2 rows, so there are at most
      * n / (LEAF_SIZE / 2) leaves and twice as many nodes. */
     uint32_t max_nodes = 2 * (n / (LEAF_SIZE / 2) + 1);
-    m->orig = malloc((size_t)n * sizeof(uint32_t));
-    m->label = malloc((size_t)n * sizeof(uint32_t));
-    m->rows = malloc((size_t)n * d * sizeof(double));
-    m->nodes = malloc((size_t)max_nodes * sizeof(struct node));
-    m->box = malloc((size_t)max_nodes * 2 * d * sizeof(double));
+    m->orig = alloc_array(n, sizeof(uint32_t));
+    m->label = alloc_array(n, sizeof(uint32_t));
+    m->rows = alloc_array((uint64_t)n * d, sizeof(double));
+    m->nodes = alloc_array(max_nodes, sizeof(struct node));
+    m->box = alloc_array((uint64_t)max_nodes * 2 * d, sizeof(double));
     if (!m->orig || !m->label || !m->rows || !m->nodes || !m->box)
         return FDX_ENOMEM;
     for (uint32_t i = 0; i < n; i++)
@@ -272,8 +282,7 @@ static int knn_train(const struct fdxi_train_params *p, const double *x, const i
                      size_t errlen)
 {
     if (d < 1 || d > FDXI_MODEL_MAX_FEATURES) {
-        set_err(err, errlen, "knn: %u features out of range (1 to %u)", d,
-                FDXI_MODEL_MAX_FEATURES);
+        set_err(err, errlen, "knn: %u features out of range (1 to %u)", d, FDXI_MODEL_MAX_FEATURES);
         return FDX_ERANGE;
     }
     if (n_classes < 1 || n_classes > FDXI_MODEL_MAX_CLASSES) {
@@ -358,24 +367,33 @@ static void heap_offer(struct heap *h, const struct cand *c)
 }
 
 /*
+ * max(lo - q, q - hi, 0). (t + |t|) / 2 is exactly t or 0 (doubling and halving are exact; if
+ * 2t overflows, t * t is infinite anyway) and, unlike a comparison with 0, compiles without a
+ * branch, which the unpredictable gaps of high-dimensional data would mispredict.
+ */
+static double gap(double lo, double hi, double q)
+{
+    double below = lo - q, above = q - hi;
+    double t = below > above ? below : above;
+    return (t + fabs(t)) * 0.5;
+}
+
+/*
  * Squared distance from q to node's box, summed over dimensions in the same order as a row's
  * distance. Rounding is monotonic, so for every row in the box each term, and so the sum, is
  * at most the row's own: the bound is exact in floating point, not just in real arithmetic.
- * NaN (from a NaN query) counts as infinity, so the order stays total.
+ * A NaN query coordinate makes the bound NaN, which prunes nothing: such a query is infinitely
+ * far from every row.
  */
 static double box_dist2(const struct knn *m, uint32_t node, const double *q)
 {
     const double *lo = m->box + (size_t)node * 2 * m->d, *hi = lo + m->d;
     double s = 0.0;
     for (uint32_t j = 0; j < m->d; j++) {
-        double t = 0.0;
-        if (q[j] < lo[j])
-            t = lo[j] - q[j];
-        else if (q[j] > hi[j])
-            t = q[j] - hi[j];
+        double t = gap(lo[j], hi[j], q[j]);
         s += t * t;
     }
-    return isnan(s) ? INFINITY : s;
+    return s;
 }
 
 /* A subtree whose box is strictly further than the current k-th neighbour cannot hold a better
@@ -385,23 +403,27 @@ static bool prunable(const struct heap *h, double bound)
     return h->n == h->k && bound > h->c[0].dist2;
 }
 
+/* Squared distance of row r to q. No early exit once the sum passes the k-th distance: where
+ * the tree must scan many rows (high intrinsic dimension) that branch is unpredictable and
+ * costs more than the dimensions it saves. */
+static double row_dist2(const double *r, const double *q, uint32_t d)
+{
+    double s = 0.0;
+    for (uint32_t j = 0; j < d; j++) {
+        double t = r[j] - q[j];
+        s += t * t;
+    }
+    return s;
+}
+
 static void scan_leaf(const struct knn *m, const struct node *nd, const double *q, struct heap *h)
 {
     uint32_t d = m->d;
     for (uint32_t p = nd->start; p < nd->end; p++) {
-        const double *r = m->rows + (size_t)p * d;
-        double limit = h->n == h->k ? h->c[0].dist2 : INFINITY;
-        double s = 0.0;
-        uint32_t j;
-        /* Partial sums only grow, so once one exceeds the k-th distance the row is out. */
-        for (j = 0; j < d; j++) {
-            double t = r[j] - q[j];
-            s += t * t;
-            if (s > limit)
-                break;
-        }
-        if (j < d)
+        double s = row_dist2(m->rows + (size_t)p * d, q, d);
+        if (h->n == h->k && s > h->c[0].dist2)
             continue;
+        /* NaN (a NaN query) counts as infinitely far, which keeps the order total. */
         struct cand c = {.dist2 = isnan(s) ? INFINITY : s, .idx = m->orig[p], .label = m->label[p]};
         heap_offer(h, &c);
     }
@@ -475,7 +497,7 @@ static void knn_predict(const void *model, const double *x, double *ret_proba)
 static void knn_save(const void *model, struct fdxi_wbuf *w)
 {
     const struct knn *m = model;
-    uint32_t *pos = malloc((size_t)m->n * sizeof(uint32_t));
+    uint32_t *pos = alloc_array(m->n, sizeof(uint32_t));
     if (pos == NULL) {
         w->failed = true;
         return;
@@ -533,8 +555,8 @@ static void *knn_load(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes)
                        r->off, n, d, (unsigned long long)need, r->len - r->off);
         goto out;
     }
-    x = malloc((size_t)n * d * sizeof(double));
-    y = malloc((size_t)n * sizeof(uint32_t));
+    x = alloc_array((uint64_t)n * d, sizeof(double));
+    y = alloc_array(n, sizeof(uint32_t));
     if (x == NULL || y == NULL) {
         fdxi_rbuf_fail(r, "knn: out of memory for %u rows of %u features", n, d);
         goto out;

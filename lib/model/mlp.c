@@ -55,17 +55,17 @@
 
 struct mlp {
     uint32_t d, n_classes;
-    uint32_t n_layers;                            /**< weight layers: hidden + 1 */
-    uint32_t width[FDXI_MODEL_MAX_LAYERS + 2];    /**< width[0] = d, width[n_layers] = outputs */
-    size_t off[FDXI_MODEL_MAX_LAYERS + 2];        /**< layer l's weights start at params + off[l];
-                                                       its biases follow them */
+    uint32_t n_layers;                         /**< weight layers: hidden + 1 */
+    uint32_t width[FDXI_MODEL_MAX_LAYERS + 2]; /**< width[0] = d, width[n_layers] = outputs */
+    size_t off[FDXI_MODEL_MAX_LAYERS + 2];     /**< layer l's weights start at params + off[l];
+                                                    its biases follow them */
     size_t n_params;
     uint32_t max_width;
     double *params;
 };
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen,
-                                                          const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
+                                                          ...)
 {
     if (err == NULL || errlen == 0)
         return;
@@ -149,6 +149,21 @@ static double softmax(double *z, uint32_t n)
     return mx + log(s);
 }
 
+/* y[0..n) += a * x[0..n), unrolled by hand (-O2 does not vectorise loops of unknown length);
+ * every y[j] gets the same single operation as in the plain loop. */
+static void axpy(double *restrict y, double a, const double *restrict x, uint32_t n)
+{
+    uint32_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        y[j] += a * x[j];
+        y[j + 1] += a * x[j + 1];
+        y[j + 2] += a * x[j + 2];
+        y[j + 3] += a * x[j + 3];
+    }
+    for (; j < n; j++)
+        y[j] += a * x[j];
+}
+
 /*
  * out (rows x fo) = in (rows x fi) . W (fi x fo) + b, then ReLU when hidden. Zero inputs (the
  * common ReLU output) are skipped; skipping adds nothing but an exact zero.
@@ -164,12 +179,8 @@ static void layer_forward(const struct mlp *m, uint32_t l, const double *in, dou
         double *o = out + (size_t)r * fo;
         memcpy(o, b, fo * sizeof(double));
         for (uint32_t i = 0; i < fi; i++) {
-            double ai = a[i];
-            if (ai == 0.0)
-                continue;
-            const double *wi = w + (size_t)i * fo;
-            for (uint32_t j = 0; j < fo; j++)
-                o[j] += ai * wi[j];
+            if (a[i] != 0.0)
+                axpy(o, a[i], w + (size_t)i * fo, fo);
         }
         if (hidden) {
             for (uint32_t j = 0; j < fo; j++)
@@ -227,7 +238,7 @@ struct trainer {
     const struct fdxi_train_params *p;
     const double *x;
     const int32_t *y;
-    uint32_t batch;        /**< rows per batch */
+    uint32_t batch;                           /**< rows per batch */
     double *act[FDXI_MODEL_MAX_LAYERS + 2];   /**< batch x width[l]; act[0] is the input batch */
     double *delta[FDXI_MODEL_MAX_LAYERS + 2]; /**< batch x width[l], l >= 1 */
     double *grad, *mom, *vel;                 /**< n_params each */
@@ -316,15 +327,10 @@ static double train_batch(struct trainer *t, const uint32_t *idx, uint32_t rows)
         for (uint32_t r = 0; r < rows; r++) {
             const double *ar = a + (size_t)r * fi, *dr = dl + (size_t)r * fo;
             for (uint32_t i = 0; i < fi; i++) {
-                double ai = ar[i];
-                if (ai == 0.0)
-                    continue;
-                double *g = gw + (size_t)i * fo;
-                for (uint32_t j = 0; j < fo; j++)
-                    g[j] += ai * dr[j];
+                if (ar[i] != 0.0)
+                    axpy(gw + (size_t)i * fo, ar[i], dr, fo);
             }
-            for (uint32_t j = 0; j < fo; j++)
-                gb[j] += dr[j];
+            axpy(gb, 1.0, dr, fo);
         }
         size_t nw = (size_t)fi * fo;
         for (size_t i = 0; i < nw; i++)
@@ -451,8 +457,7 @@ static int check_params(const struct fdxi_train_params *p, uint32_t n, uint32_t 
                         uint32_t n_classes, uint32_t *ret_hidden, char *err, size_t errlen)
 {
     if (d < 1 || d > FDXI_MODEL_MAX_FEATURES) {
-        set_err(err, errlen, "mlp: %u features out of range (1 to %u)", d,
-                FDXI_MODEL_MAX_FEATURES);
+        set_err(err, errlen, "mlp: %u features out of range (1 to %u)", d, FDXI_MODEL_MAX_FEATURES);
         return FDX_ERANGE;
     }
     if (n_classes < 2 || n_classes > FDXI_MODEL_MAX_CLASSES) {
@@ -591,6 +596,15 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
             uint32_t rows = n_train - s < t.batch ? n_train - s : t.batch;
             total += train_batch(&t, tr + s, rows) * rows;
         }
+        /* Overflow (unscaled features, a huge step) shows first as a non-finite loss. */
+        if (!isfinite(total)) {
+            set_err(err, errlen,
+                    "mlp: training diverged in epoch %u (loss not finite); scale "
+                    "the features or lower the learning rate",
+                    epoch + 1);
+            rc = FDX_ERANGE;
+            goto out;
+        }
         if (n_val) {
             double score = accuracy(&t, va, n_val);
             stale = score < best_score + MLP_TOL ? stale + 1 : 0;
@@ -611,8 +625,10 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
         memcpy(m->params, best, m->n_params * sizeof(double));
     for (size_t i = 0; i < m->n_params; i++) {
         if (!isfinite(m->params[i])) {
-            set_err(err, errlen, "mlp: training diverged (weight %zu is not finite); "
-                                 "lower the learning rate", i);
+            set_err(err, errlen,
+                    "mlp: training diverged (weight %zu is not finite); scale the "
+                    "features or lower the learning rate",
+                    i);
             rc = FDX_ERANGE;
             goto out;
         }
@@ -694,8 +710,10 @@ static void *mlp_load(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes)
                 goto fail;
             if (!isfinite(v)) {
                 if (i < (size_t)fi * fo)
-                    fdxi_rbuf_fail(r, "offset %zu: mlp layer %u weight [%zu][%zu]: not a finite "
-                                   "number", at, l + 1, i / fo, i % fo);
+                    fdxi_rbuf_fail(r,
+                                   "offset %zu: mlp layer %u weight [%zu][%zu]: not a finite "
+                                   "number",
+                                   at, l + 1, i / fo, i % fo);
                 else
                     fdxi_rbuf_fail(r, "offset %zu: mlp layer %u bias [%zu]: not a finite number",
                                    at, l + 1, i - (size_t)fi * fo);
