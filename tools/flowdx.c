@@ -14,6 +14,11 @@ static const struct command {
 } commands[] = {
     {"extract", "read captures, write one row of features per flow", cmd_extract, usage_extract},
     {"features", "list the feature sets and their feature names", cmd_features, usage_features},
+    {"train", "train a detector (five models and their jury) on labelled flows", cmd_train,
+     usage_train},
+    {"eval", "measure a model on labelled flows: accuracy, precision, recall, F1, AUC", cmd_eval,
+     usage_eval},
+    {"model", "show what a model file holds", cmd_model, usage_model},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -19,6 +19,12 @@ int cmd_extract(int argc, char **argv);
 void usage_extract(FILE *out);
 int cmd_features(int argc, char **argv);
 void usage_features(FILE *out);
+int cmd_train(int argc, char **argv);
+void usage_train(FILE *out);
+int cmd_eval(int argc, char **argv);
+void usage_eval(FILE *out);
+int cmd_model(int argc, char **argv);
+void usage_model(FILE *out);
 
 /* Option values: false (after printing "flowdx: OPTION: ...") when @p text is not valid. */
 bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us);

@@ -98,6 +98,10 @@ void fdxi_bundle_classify(const struct fdxi_bundle *b, const double *x_full, con
 /* The jury's decision from per-model class votes (weights and threshold of the bundle). */
 uint32_t fdxi_bundle_vote(const struct fdxi_bundle *b, const uint32_t *votes, double *ret_score);
 
+struct fdx_model;
+/* The bundle inside a public model handle. */
+const struct fdxi_bundle *fdxi_model_bundle(const struct fdx_model *m);
+
 /* FNV-1a 64 of bytes, to record and check what a model was trained on. */
 uint64_t fdxi_fnv1a64(const void *data, size_t len);
 

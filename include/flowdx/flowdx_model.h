@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The flowdx model API: train detectors on labelled flows, load them, classify flow records. */
+#ifndef FLOWDX_FLOWDX_MODEL_H
+#define FLOWDX_FLOWDX_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flowdx.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @file flowdx_model.h
+ *
+ * A model file holds a detector: the feature set it reads, the inputs it selected, their
+ * scaling, up to eight trained models (kNN, SVM, decision tree, random forest, MLP) and the
+ * jury that combines their votes. Thread-safety: a loaded model may classify from several
+ * threads at once; training is not thread-safe (libsvm keeps process-wide state).
+ */
+
+typedef struct fdx_model fdx_model;
+
+/** The jury's verdict on one flow, with every model's vote. Layout is ABI: append-only. */
+struct fdx_verdict {
+    uint32_t struct_size;  /**< set by the caller to sizeof(struct fdx_verdict) */
+    uint32_t verdict;      /**< class index: 0 benign; fdx_model_class_name() names it */
+    double score;          /**< weighted share of the votes for class 1 (binary models) */
+    uint32_t n_models;     /**< entries used below */
+    uint32_t votes[8];     /**< each model's class */
+    double proba[8];       /**< each model's probability of class 1 (binary) or of its vote */
+};
+
+/**
+ * Load and validate a model file. A truncated, corrupted or hostile file is refused with
+ * "PATH: ..." in errbuf (offset and field), never a crash.
+ * @return 0, FDX_ENOENT, FDX_EIO, FDX_EFORMAT, FDX_ENOTSUP (newer format) or FDX_ENOMEM.
+ */
+FDX_API int fdx_model_load(const char *path, fdx_model **ret_model, char *errbuf, size_t errlen);
+
+/** Free a model. NULL ok. */
+FDX_API void fdx_model_free(fdx_model *model);
+
+/** Name of the feature set the model reads (e.g. "doh:ip"). Borrowed from the model. */
+FDX_API const char *fdx_model_feature_set(const fdx_model *model);
+
+/** Name of class @p c, or NULL. Borrowed from the model. */
+FDX_API const char *fdx_model_class_name(const fdx_model *model, uint32_t c);
+
+/** Number of models in the jury. */
+FDX_API uint32_t fdx_model_count(const fdx_model *model);
+
+/** Kind of model @p i ("knn", "svm", "tree", "forest", "mlp"), or NULL. Static storage. */
+FDX_API const char *fdx_model_kind(const fdx_model *model, uint32_t i);
+
+/**
+ * Map the model's inputs onto an engine's feature columns (by name). Needed once before
+ * fdx_model_classify() with that engine's records.
+ * @return 0, or FDX_ENOENT naming the first input the engine does not compute.
+ */
+FDX_API int fdx_model_bind(fdx_model *model, const fdx_engine *engine, char *errbuf,
+                           size_t errlen);
+
+/**
+ * Classify one finished flow record of the bound engine.
+ * @param ret_verdict its struct_size set by the caller.
+ * @return 0, or FDX_EINVAL when the model is not bound or the record has another layout.
+ */
+FDX_API int fdx_model_classify(const fdx_model *model, const struct fdx_flow_record *rec,
+                               struct fdx_verdict *ret_verdict);
+
+/** Human-readable description of the model (what `flowdx model show` prints), snprintf-style:
+ * returns the length the full text needs. */
+FDX_API size_t fdx_model_describe(const fdx_model *model, char *buf, size_t len);
+
+/* ---- training and evaluation ---- */
+
+/** Training settings. Initialise with fdx_train_options_init(). Strings are borrowed for the
+ * call of fdx_train_run(). */
+struct fdx_train_options {
+    uint32_t struct_size;
+    const char *data_path;      /**< labelled CSV: the dataset layout or flowdx extract + label */
+    const char *label_column;   /**< NULL: Label, label, DoH or class */
+    const char *feature_set;    /**< the set the rows come from, recorded in the model ("doh:ip") */
+    const char *models;         /**< "jury" (all five) or one of knn, svm, tree, forest, mlp */
+    const char *params;         /**< "forest.trees=200,knn.k=7,..." (see flowdx-train docs) or NULL */
+    uint32_t header_correct;    /**< 1: dataset rows to IP-length space (doh spec correction) */
+    uint32_t map_padding;       /**< with header_correct: a corrected median/mode of 46 becomes 40 */
+    double corr_threshold;      /**< drop one of each pair with |r| above it; default 0.7; 1 = off */
+    uint32_t folds;             /**< stratified k-fold cross-validation, default 5 (2 to 20) */
+    uint64_t seed;              /**< every random choice derives from it; default 42 */
+    double nan_value;           /**< NaN cells become this before scaling; default -1 */
+    double jury_threshold;      /**< class 1 when this weighted share of votes says so; 0.5 */
+    fdx_log_fn log;             /**< progress messages (may be NULL) */
+    void *user;                 /**< passed to log */
+};
+
+typedef struct fdx_training fdx_training;
+
+FDX_API void fdx_train_options_init(struct fdx_train_options *opts);
+
+/**
+ * Read the data, select and scale features, cross-validate every model and the jury, then fit
+ * the final models on all rows. Reproducible: the same data, options and seed give the same
+ * models, bit for bit.
+ * @return 0, or FDX_E* with a located message ("data.csv:17: ...", "--params: ...").
+ */
+FDX_API int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_training,
+                          char *errbuf, size_t errlen);
+
+/** Write the trained model file. */
+FDX_API int fdx_training_save(const fdx_training *t, const char *path, char *errbuf,
+                              size_t errlen);
+
+/** Cross-validation report as a text table, or as JSON; snprintf-style. */
+FDX_API size_t fdx_training_report(const fdx_training *t, int json, char *buf, size_t len);
+
+/** Write the prepared rows as CSV: the kept features (NaN replaced, not scaled), then `label`
+ * (class index) and `fold` (its cross-validation fold), so that another tool can be compared
+ * on exactly the same split and features. */
+FDX_API int fdx_training_export(const fdx_training *t, const char *path, char *errbuf,
+                                size_t errlen);
+
+/** Write the correlation heatmaps before and after the filter as SVG files. */
+FDX_API int fdx_training_write_svg(const fdx_training *t, const char *before_path,
+                                   const char *after_path, char *errbuf, size_t errlen);
+
+FDX_API void fdx_training_free(fdx_training *t);
+
+typedef struct fdx_evaluation fdx_evaluation;
+
+/**
+ * Classify every row of a labelled CSV with @p model and measure each model and the jury:
+ * accuracy, precision, recall, F1, ROC AUC and the confusion matrix. With @p header_correct,
+ * dataset rows are first mapped to IP-length space (as the model's training data was).
+ */
+FDX_API int fdx_eval_run(const fdx_model *model, const char *data_path, const char *label_column,
+                         uint32_t header_correct, fdx_evaluation **ret_eval, char *errbuf,
+                         size_t errlen);
+
+/** Evaluation report as a text table, or as JSON; snprintf-style. */
+FDX_API size_t fdx_evaluation_report(const fdx_evaluation *ev, int json, char *buf, size_t len);
+
+/** Write the ROC curves of every model and the jury as one SVG file. */
+FDX_API int fdx_evaluation_write_svg(const fdx_evaluation *ev, const char *path, char *errbuf,
+                                     size_t errlen);
+
+FDX_API void fdx_evaluation_free(fdx_evaluation *ev);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FLOWDX_FLOWDX_MODEL_H */

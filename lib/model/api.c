@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The public model API: loading bundles, binding them to an engine and classifying records. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flowdx/flowdx_model.h"
+#include "model/bundle.h"
+
+struct fdx_model {
+    struct fdxi_bundle *b;
+    uint32_t *map;          /* bundle input -> engine feature index, after fdx_model_bind() */
+    uint32_t n_features;    /* features of the bound engine's records */
+};
+
+const struct fdxi_bundle *fdxi_model_bundle(const struct fdx_model *m)
+{
+    return m->b;
+}
+
+int fdx_model_load(const char *path, fdx_model **ret_model, char *errbuf, size_t errlen)
+{
+    fdx_model *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        return FDX_ENOMEM;
+    int rc = fdxi_bundle_load(path, &m->b, errbuf, errlen);
+    if (rc < 0) {
+        free(m);
+        return rc;
+    }
+    *ret_model = m;
+    return 0;
+}
+
+void fdx_model_free(fdx_model *m)
+{
+    if (m == NULL)
+        return;
+    fdxi_bundle_free(m->b);
+    free(m->map);
+    free(m);
+}
+
+const char *fdx_model_feature_set(const fdx_model *m)
+{
+    return m->b->feature_set;
+}
+
+const char *fdx_model_class_name(const fdx_model *m, uint32_t c)
+{
+    return c < m->b->n_classes ? m->b->class_names[c] : NULL;
+}
+
+uint32_t fdx_model_count(const fdx_model *m)
+{
+    return m->b->n_models;
+}
+
+const char *fdx_model_kind(const fdx_model *m, uint32_t i)
+{
+    return i < m->b->n_models ? m->b->models[i].kind->name : NULL;
+}
+
+int fdx_model_bind(fdx_model *m, const fdx_engine *e, char *errbuf, size_t errlen)
+{
+    uint32_t n = fdx_engine_feature_count(e);
+    const char **names = calloc(n ? n : 1, sizeof(*names));
+    uint32_t *map = calloc(m->b->n_inputs, sizeof(*map));
+    if (names == NULL || map == NULL) {
+        free(names);
+        free(map);
+        return FDX_ENOMEM;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        names[i] = fdx_engine_feature_name(e, i);
+    int rc = fdxi_bundle_bind(m->b, names, n, map, errbuf, errlen);
+    free(names);
+    if (rc < 0) {
+        free(map);
+        return rc;
+    }
+    free(m->map);
+    m->map = map;
+    m->n_features = n;
+    return 0;
+}
+
+int fdx_model_classify(const fdx_model *m, const struct fdx_flow_record *rec,
+                       struct fdx_verdict *ret)
+{
+    if (m->map == NULL || rec->n_features != m->n_features ||
+        ret->struct_size < sizeof(struct fdx_verdict))
+        return FDX_EINVAL;
+    const struct fdxi_bundle *b = m->b;
+    size_t need = 2 * (size_t)b->n_inputs + b->n_classes;
+    double stack[512];
+    double *scratch = need <= 512 ? stack : malloc(need * sizeof(double));
+    if (scratch == NULL)
+        return FDX_ENOMEM;
+    struct fdxi_verdict v;
+    fdxi_bundle_classify(b, rec->features, m->map, scratch, &v);
+    if (scratch != stack)
+        free(scratch);
+    ret->verdict = v.verdict;
+    ret->score = v.score;
+    ret->n_models = v.n_models;
+    for (uint32_t i = 0; i < v.n_models; i++) {
+        ret->votes[i] = v.vote[i];
+        ret->proba[i] = v.proba[i];
+    }
+    return 0;
+}
+
+static size_t add(char *buf, size_t len, size_t used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static size_t add(char *buf, size_t len, size_t used, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(used < len ? buf + used : NULL, used < len ? len - used : 0, fmt, ap);
+    va_end(ap);
+    return n > 0 ? used + (size_t)n : used;
+}
+
+static size_t add_scores(char *buf, size_t len, size_t used, const struct fdxi_bundle_scores *s)
+{
+    return add(buf, len, used, "accuracy %.4f, precision %.4f, recall %.4f, F1 %.4f, AUC %.4f",
+               s->accuracy, s->precision, s->recall, s->f1, s->roc_auc);
+}
+
+size_t fdx_model_describe(const fdx_model *m, char *buf, size_t len)
+{
+    const struct fdxi_bundle *b = m->b;
+    size_t used = 0;
+    used = add(buf, len, used, "feature set:   %s\n", b->feature_set);
+    used = add(buf, len, used, "training data: %s\n", b->description);
+    used = add(buf, len, used, "               %u rows, checksum %016llx, seed %llu\n",
+               b->train_rows, (unsigned long long)b->data_checksum,
+               (unsigned long long)b->seed);
+    used = add(buf, len, used, "correction:    %s\n",
+               b->correction == FDXI_CORRECTION_DATASET
+                   ? "dataset rows mapped to IP lengths (header correction)"
+                   : "none");
+    used = add(buf, len, used, "classes:      ");
+    for (uint32_t c = 0; c < b->n_classes; c++)
+        used = add(buf, len, used, " %u = '%s'%s", c, b->class_names[c],
+                   c + 1 < b->n_classes ? "," : "\n");
+    used = add(buf, len, used, "inputs (%u, scaled as (x - mean) / scale; NaN -> %g):\n",
+               b->n_inputs, b->nan_value);
+    for (uint32_t i = 0; i < b->n_inputs; i++)
+        used = add(buf, len, used, "  %-40s mean %14.6g  scale %14.6g\n", b->input_names[i],
+                   b->mean[i], b->scale[i]);
+    used = add(buf, len, used, "models (cross-validated scores):\n");
+    for (uint32_t i = 0; i < b->n_models; i++) {
+        used = add(buf, len, used, "  %-7s weight %.2f  ", b->models[i].kind->name,
+                   b->models[i].weight);
+        used = add_scores(buf, len, used, &b->models[i].scores);
+        used = add(buf, len, used, "\n");
+    }
+    used = add(buf, len, used, "jury:          class 1 when the weighted share of votes is >= "
+               "%.2f\n               ", b->threshold);
+    used = add_scores(buf, len, used, &b->jury_scores);
+    return add(buf, len, used, "\n");
+}

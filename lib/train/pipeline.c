@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The training pipeline: prepare labelled rows, cross-validate the models and fit the detector. */
+#include "train/pipeline.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flowdx/flowdx.h"
+
+static const char *const jury_kinds[] = {"knn", "svm", "tree", "forest", "mlp"};
+
+void fdx_train_options_init(struct fdx_train_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->struct_size = sizeof(*o);
+    o->feature_set = "doh:ip";
+    o->models = "jury";
+    o->corr_threshold = 0.7;
+    o->folds = 5;
+    o->seed = 42;
+    o->nan_value = -1;
+    o->jury_threshold = 0.5;
+}
+
+static void say(const struct fdx_train_options *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void say(const struct fdx_train_options *o, const char *fmt, ...)
+{
+    if (o->log == NULL)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    o->log(o->user, FDX_LOG_INFO, msg);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void fdxi_result_fini(struct fdxi_result *r)
+{
+    free(r->pred);
+    free(r->score);
+    memset(r, 0, sizeof(*r));
+}
+
+void fdx_training_free(fdx_training *t)
+{
+    if (t == NULL)
+        return;
+    fdxi_dataset_free(&t->ds);
+    if (t->all_names != NULL) {
+        for (uint32_t i = 0; i < t->n_all; i++)
+            free(t->all_names[i]);
+    }
+    free(t->all_names);
+    free(t->corr_before);
+    free(t->corr_after);
+    free(t->keep);
+    for (uint32_t i = 0; i <= FDXI_JURY; i++)
+        fdxi_result_fini(&t->result[i]);
+    free(t->data_path);
+    fdxi_bundle_free(t->bundle);
+    free(t->fold);
+    free(t);
+}
+
+/* Scaled copies of the rows selected by want(i) (or all): rows fitted with s. */
+static double *scaled_rows(const struct fdxi_dataset *ds, const struct fdxi_scaler *s,
+                           const uint32_t *fold, uint32_t f, bool in_fold, uint32_t *ret_n,
+                           int32_t *ret_y, uint32_t *ret_idx)
+{
+    uint32_t d = ds->n_cols, n = 0;
+    double *x = malloc((size_t)ds->n_rows * d * sizeof(double));
+    if (x == NULL)
+        return NULL;
+    for (uint32_t i = 0; i < ds->n_rows; i++) {
+        if (fold != NULL && (fold[i] == f) != in_fold)
+            continue;
+        double *row = x + (size_t)n * d;
+        memcpy(row, ds->x + (size_t)i * d, d * sizeof(double));
+        fdxi_scaler_apply(s, row);
+        if (ret_y != NULL)
+            ret_y[n] = ds->y[i];
+        if (ret_idx != NULL)
+            ret_idx[n] = i;
+        n++;
+    }
+    *ret_n = n;
+    return x;
+}
+
+/* The scaler of the rows with fold[i] != f (all rows when fold is NULL). */
+static int fit_scaler(const struct fdxi_dataset *ds, const uint32_t *fold, uint32_t f,
+                      struct fdxi_scaler *s)
+{
+    uint32_t d = ds->n_cols, n = 0;
+    double *x = malloc((size_t)ds->n_rows * d * sizeof(double));
+    if (x == NULL)
+        return FDX_ENOMEM;
+    for (uint32_t i = 0; i < ds->n_rows; i++) {
+        if (fold != NULL && fold[i] == f)
+            continue;
+        memcpy(x + (size_t)n * d, ds->x + (size_t)i * d, d * sizeof(double));
+        n++;
+    }
+    int rc = fdxi_scaler_fit(s, x, n, d);
+    free(x);
+    return rc;
+}
+
+/* Which kinds to train: the jury's five, or one. */
+static int choose_kinds(const char *models, const struct fdxi_model_kind **kinds, uint32_t *ret_n,
+                        char *err, size_t errlen)
+{
+    if (models == NULL || strcmp(models, "jury") == 0) {
+        for (uint32_t i = 0; i < 5; i++)
+            kinds[i] = fdxi_model_kind_by_name(jury_kinds[i]);
+        *ret_n = 5;
+        return 0;
+    }
+    kinds[0] = fdxi_model_kind_by_name(models);
+    if (kinds[0] == NULL) {
+        snprintf(err, errlen, "--model: '%s' is not jury, knn, svm, tree, forest or mlp", models);
+        return FDX_EINVAL;
+    }
+    *ret_n = 1;
+    return 0;
+}
+
+/* A model's and the jury's predictions for the rows of one fold. */
+static int run_fold(fdx_training *t, const struct fdxi_model_kind *const *kinds,
+                    const struct fdxi_train_params *params, const uint32_t *fold, uint32_t f,
+                    char *err, size_t errlen)
+{
+    const struct fdxi_dataset *ds = &t->ds;
+    uint32_t d = ds->n_cols, nc = ds->n_classes;
+    struct fdxi_scaler s = {0};
+    int32_t *ytr = malloc(ds->n_rows * sizeof(int32_t));
+    uint32_t *idx = malloc(ds->n_rows * sizeof(uint32_t));
+    double *proba = malloc(nc * sizeof(double));
+    double *xtr = NULL, *xte = NULL;
+    uint32_t ntr = 0, nte = 0;
+    int rc = ytr && idx && proba ? fit_scaler(ds, fold, f, &s) : FDX_ENOMEM;
+    if (rc < 0)
+        goto out;
+    xtr = scaled_rows(ds, &s, fold, f, false, &ntr, ytr, NULL);
+    xte = scaled_rows(ds, &s, fold, f, true, &nte, NULL, idx);
+    if (xtr == NULL || xte == NULL) {
+        rc = FDX_ENOMEM;
+        goto out;
+    }
+    uint32_t correct[FDXI_BUNDLE_MAX_MODELS + 1] = {0};
+    for (uint32_t m = 0; m < t->n_models; m++) {
+        double t0 = now_s();
+        void *model = NULL;
+        rc = kinds[m]->train(params, xtr, ytr, ntr, d, nc, &model, err, errlen);
+        if (rc < 0)
+            goto out;
+        struct fdxi_result *r = &t->result[m];
+        double t1 = now_s();
+        r->train_seconds += t1 - t0;
+        for (uint32_t k = 0; k < nte; k++) {
+            uint32_t i = idx[k];
+            kinds[m]->predict(model, xte + (size_t)k * d, r->score + (size_t)i * nc);
+            int32_t best = 0;
+            for (uint32_t c = 1; c < nc; c++) {
+                if (r->score[(size_t)i * nc + c] > r->score[(size_t)i * nc + (uint32_t)best])
+                    best = (int32_t)c;
+            }
+            r->pred[i] = best;
+            correct[m] += best == ds->y[i];
+        }
+        r->predict_seconds += now_s() - t1;
+        kinds[m]->free(model);
+        r->fold_accuracy[f] = nte ? (double)correct[m] / nte : 0;
+        r->n_folds = f + 1;
+        say(&t->opts, "fold %u: %-6s accuracy %.4f (%.1f s)", f + 1, kinds[m]->name,
+            r->fold_accuracy[f], now_s() - t0);
+    }
+    /* The jury over this fold's rows: each model's vote, equal weights. */
+    struct fdxi_result *j = &t->result[FDXI_JURY];
+    for (uint32_t k = 0; k < nte; k++) {
+        uint32_t i = idx[k], votes[FDXI_BUNDLE_MAX_MODELS];
+        for (uint32_t m = 0; m < t->n_models; m++)
+            votes[m] = (uint32_t)t->result[m].pred[i];
+        double score;
+        uint32_t v = fdxi_bundle_vote(t->bundle, votes, &score);
+        j->pred[i] = (int32_t)v;
+        for (uint32_t c = 0; c < nc; c++)
+            j->score[(size_t)i * nc + c] = nc == 2 ? (c == 1 ? score : 1 - score)
+                                                   : (c == v ? score : 0);
+        correct[FDXI_JURY] += (int32_t)v == ds->y[i];
+    }
+    j->fold_accuracy[f] = nte ? (double)correct[FDXI_JURY] / nte : 0;
+    j->n_folds = f + 1;
+out:
+    fdxi_scaler_fini(&s);
+    free(xtr);
+    free(xte);
+    free(ytr);
+    free(idx);
+    free(proba);
+    return rc;
+}
+
+/* Prepare the rows: header correction, correlation filter, NaN replacement. */
+static int prepare(fdx_training *t, char *err, size_t errlen)
+{
+    struct fdxi_dataset *ds = &t->ds;
+    const struct fdx_train_options *o = &t->opts;
+    if (o->header_correct) {
+        if (ds->n_classes != 2) {
+            snprintf(err, errlen, "--correct-header needs the dataset's two classes (benign "
+                     "captured on Ethernet, malicious on Linux cooked); %s has %u",
+                     t->data_path, ds->n_classes);
+            return FDX_EINVAL;
+        }
+        const double h[2] = {14, 16};
+        int rc = fdxi_dataset_header_correct(ds, h, o->map_padding != 0, err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    t->n_all = ds->n_cols;
+    t->all_names = calloc(t->n_all, sizeof(char *));
+    t->corr_before = malloc((size_t)t->n_all * t->n_all * sizeof(double));
+    t->keep = calloc(t->n_all, sizeof(bool));
+    if (t->all_names == NULL || t->corr_before == NULL || t->keep == NULL)
+        return FDX_ENOMEM;
+    for (uint32_t j = 0; j < t->n_all; j++) {
+        if ((t->all_names[j] = strdup(ds->col_names[j])) == NULL)
+            return FDX_ENOMEM;
+    }
+    fdxi_correlation(ds, t->corr_before);
+    uint32_t kept = t->n_all;
+    if (o->corr_threshold < 1) {
+        kept = fdxi_correlation_filter(t->corr_before, t->n_all, o->corr_threshold, t->keep);
+    } else {
+        for (uint32_t j = 0; j < t->n_all; j++)
+            t->keep[j] = true;
+    }
+    if (kept < t->n_all) {
+        int rc = fdxi_dataset_select(ds, t->keep);
+        if (rc < 0)
+            return rc;
+    }
+    t->corr_after = malloc((size_t)ds->n_cols * ds->n_cols * sizeof(double));
+    if (t->corr_after == NULL)
+        return FDX_ENOMEM;
+    fdxi_correlation(ds, t->corr_after);
+    fdxi_dataset_impute_nan(ds, o->nan_value);
+    for (uint32_t i = 0; i < ds->n_rows; i++)
+        t->class_count[ds->y[i]]++;
+    say(o, "%u rows, %u features, %u kept after the correlation filter (|r| > %g)", ds->n_rows,
+        t->n_all, ds->n_cols, o->corr_threshold);
+    return 0;
+}
+
+/* The bundle's fixed part: inputs, classes, jury policy and metadata (models come later). */
+static int bundle_start(fdx_training *t, const char *feature_set, uint64_t checksum)
+{
+    struct fdxi_bundle *b = calloc(1, sizeof(*b));
+    if (b == NULL)
+        return FDX_ENOMEM;
+    t->bundle = b;
+    const struct fdxi_dataset *ds = &t->ds;
+    b->feature_set = strdup(feature_set ? feature_set : "doh:ip");
+    b->n_inputs = ds->n_cols;
+    b->input_names = calloc(ds->n_cols, sizeof(char *));
+    b->n_classes = ds->n_classes;
+    b->class_names = calloc(ds->n_classes, sizeof(char *));
+    b->mean = calloc(ds->n_cols, sizeof(double));
+    b->scale = calloc(ds->n_cols, sizeof(double));
+    if (b->feature_set == NULL || b->input_names == NULL || b->class_names == NULL ||
+        b->mean == NULL || b->scale == NULL)
+        return FDX_ENOMEM;
+    for (uint32_t j = 0; j < ds->n_cols; j++) {
+        if ((b->input_names[j] = strdup(ds->col_names[j])) == NULL)
+            return FDX_ENOMEM;
+    }
+    for (uint32_t c = 0; c < ds->n_classes; c++) {
+        if ((b->class_names[c] = strdup(ds->class_names[c])) == NULL)
+            return FDX_ENOMEM;
+    }
+    b->nan_value = t->opts.nan_value;
+    b->correction = t->opts.header_correct ? FDXI_CORRECTION_DATASET : FDXI_CORRECTION_NONE;
+    b->threshold = t->opts.jury_threshold;
+    b->data_checksum = checksum;
+    b->seed = t->opts.seed;
+    b->train_rows = ds->n_rows;
+    /* The jury votes during cross-validation use the models' weights: 1 each. */
+    b->n_models = t->n_models;
+    for (uint32_t m = 0; m < t->n_models; m++)
+        b->models[m].weight = 1;
+    return 0;
+}
+
+static struct fdxi_bundle_scores scores_of(const struct fdxi_metrics *m)
+{
+    return (struct fdxi_bundle_scores){m->accuracy, m->precision, m->recall, m->f1, m->roc_auc};
+}
+
+/* Fit every model on all rows and put them into the bundle. */
+static int fit_final(fdx_training *t, const struct fdxi_model_kind *const *kinds,
+                     const struct fdxi_train_params *params, char *err, size_t errlen)
+{
+    struct fdxi_bundle *b = t->bundle;
+    struct fdxi_scaler s = {0};
+    int rc = fit_scaler(&t->ds, NULL, 0, &s);
+    if (rc < 0)
+        return rc;
+    memcpy(b->mean, s.mean, t->ds.n_cols * sizeof(double));
+    memcpy(b->scale, s.scale, t->ds.n_cols * sizeof(double));
+    uint32_t n = 0;
+    int32_t *y = malloc(t->ds.n_rows * sizeof(int32_t));
+    double *x = y ? scaled_rows(&t->ds, &s, NULL, 0, false, &n, y, NULL) : NULL;
+    fdxi_scaler_fini(&s);
+    if (x == NULL) {
+        free(y);
+        return FDX_ENOMEM;
+    }
+    for (uint32_t m = 0; m < t->n_models && rc == 0; m++) {
+        double t0 = now_s();
+        b->models[m].kind = kinds[m];
+        rc = kinds[m]->train(params, x, y, n, t->ds.n_cols, t->ds.n_classes, &b->models[m].model,
+                             err, errlen);
+        b->models[m].scores = scores_of(&t->result[m].metrics);
+        say(&t->opts, "final %-6s on all %u rows (%.1f s)", kinds[m]->name, n, now_s() - t0);
+    }
+    b->jury_scores = scores_of(&t->result[FDXI_JURY].metrics);
+    free(x);
+    free(y);
+    return rc;
+}
+
+static int file_checksum(const char *path, uint64_t *ret)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        return FDX_EIO;
+    uint64_t h = 0xcbf29ce484222325ull;
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            h ^= buf[i];
+            h *= 0x100000001b3ull;
+        }
+    }
+    fclose(fp);
+    *ret = h;
+    return 0;
+}
+
+int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_training,
+                  char *errbuf, size_t errlen)
+{
+    char scratch[1];
+    if (errbuf == NULL || errlen == 0) {
+        errbuf = scratch;
+        errlen = sizeof(scratch);
+    }
+    if (opts == NULL || opts->struct_size < sizeof(*opts) || opts->data_path == NULL) {
+        snprintf(errbuf, errlen, "training: no data file given");
+        return FDX_EINVAL;
+    }
+    if (opts->folds < 2 || opts->folds > FDXI_MAX_FOLDS) {
+        snprintf(errbuf, errlen, "--folds: %u out of range (2 to %d)", opts->folds,
+                 FDXI_MAX_FOLDS);
+        return FDX_ERANGE;
+    }
+    if (!(opts->jury_threshold > 0 && opts->jury_threshold <= 1)) {
+        snprintf(errbuf, errlen, "--jury-threshold: %g outside (0, 1]", opts->jury_threshold);
+        return FDX_ERANGE;
+    }
+    struct fdxi_train_params params;
+    fdxi_train_params_init(&params);
+    params.seed = opts->seed;
+    int rc = fdxi_train_params_parse(opts->params, &params, errbuf, errlen);
+    if (rc < 0)
+        return rc;
+    const struct fdxi_model_kind *kinds[FDXI_BUNDLE_MAX_MODELS];
+    fdx_training *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return FDX_ENOMEM;
+    t->opts = *opts;
+    t->opts.data_path = t->opts.label_column = t->opts.feature_set = NULL;
+    t->opts.models = t->opts.params = NULL;
+    t->data_path = strdup(opts->data_path);
+    if (t->data_path == NULL) {
+        rc = FDX_ENOMEM;
+        goto fail;
+    }
+    rc = choose_kinds(opts->models, kinds, &t->n_models, errbuf, errlen);
+    if (rc < 0)
+        goto fail;
+    struct fdxi_csv_options co = {.label_column = opts->label_column};
+    rc = fdxi_dataset_read_csv(opts->data_path, &co, &t->ds, errbuf, errlen);
+    if (rc < 0)
+        goto fail;
+    uint64_t checksum = 0;
+    file_checksum(opts->data_path, &checksum);
+    rc = prepare(t, errbuf, errlen);
+    if (rc < 0)
+        goto fail_msg;
+    rc = bundle_start(t, opts->feature_set, checksum);
+    if (rc < 0)
+        goto fail_msg;
+    uint32_t n = t->ds.n_rows, nc = t->ds.n_classes;
+    for (uint32_t m = 0; m < t->n_models; m++)
+        t->result[m].name = kinds[m]->name;
+    t->result[FDXI_JURY].name = "jury";
+    for (uint32_t m = 0; m <= FDXI_JURY; m++) {
+        if (m >= t->n_models && m != FDXI_JURY)
+            continue;
+        t->result[m].pred = calloc(n, sizeof(int32_t));
+        t->result[m].score = calloc((size_t)n * nc, sizeof(double));
+        if (t->result[m].pred == NULL || t->result[m].score == NULL) {
+            rc = FDX_ENOMEM;
+            goto fail_msg;
+        }
+    }
+    uint32_t *fold = t->fold = malloc(n * sizeof(uint32_t));
+    if (fold == NULL) {
+        rc = FDX_ENOMEM;
+        goto fail_msg;
+    }
+    rc = fdxi_split_kfold(t->ds.y, n, nc, opts->folds, opts->seed, fold);
+    for (uint32_t f = 0; f < opts->folds && rc == 0; f++)
+        rc = run_fold(t, kinds, &params, fold, f, errbuf, errlen);
+    if (rc < 0)
+        goto fail;
+    for (uint32_t m = 0; m <= FDXI_JURY; m++) {
+        if (m >= t->n_models && m != FDXI_JURY)
+            continue;
+        fdxi_metrics_compute(t->ds.y, t->result[m].pred, t->result[m].score, n, nc,
+                             &t->result[m].metrics);
+    }
+    rc = fit_final(t, kinds, &params, errbuf, errlen);
+    if (rc < 0)
+        goto fail;
+    char desc[1024];
+    snprintf(desc, sizeof(desc), "trained on %s (%u rows); models %s; %u-fold CV; seed %llu%s",
+             t->data_path, n, opts->models ? opts->models : "jury", opts->folds,
+             (unsigned long long)opts->seed,
+             opts->header_correct ? "; dataset header correction" : "");
+    t->bundle->description = strdup(desc);
+    *ret_training = t;
+    return 0;
+fail_msg:
+    if (rc == FDX_ENOMEM)
+        snprintf(errbuf, errlen, "%s: out of memory while training", opts->data_path);
+fail:
+    fdx_training_free(t);
+    return rc;
+}
+
+int fdx_training_save(const fdx_training *t, const char *path, char *errbuf, size_t errlen)
+{
+    return fdxi_bundle_save(t->bundle, path, errbuf, errlen);
+}
+
+int fdx_training_export(const fdx_training *t, const char *path, char *errbuf, size_t errlen)
+{
+    FILE *fp = fopen(path, "w");
+    if (fp == NULL) {
+        snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        return FDX_EIO;
+    }
+    const struct fdxi_dataset *ds = &t->ds;
+    for (uint32_t j = 0; j < ds->n_cols; j++)
+        fprintf(fp, "%s,", ds->col_names[j]);
+    fprintf(fp, "label,fold\n");
+    for (uint32_t i = 0; i < ds->n_rows; i++) {
+        for (uint32_t j = 0; j < ds->n_cols; j++)
+            fprintf(fp, "%.17g,", ds->x[(size_t)i * ds->n_cols + j]);
+        fprintf(fp, "%d,%u\n", ds->y[i], t->fold[i]);
+    }
+    if (fclose(fp) != 0) {
+        snprintf(errbuf, errlen, "%s: write failed: %s", path, strerror(errno));
+        return FDX_EIO;
+    }
+    return 0;
+}

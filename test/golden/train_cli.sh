@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# flowdx train / eval / model on the bundled CIRA sample: the jury's cross-validated accuracy,
+# determinism, evaluation, model files, and refusals. Usage: train_cli.sh FLOWDX SAMPLE_CSV
+set -uo pipefail
+flowdx=$1
+data=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+check() { # check DESCRIPTION COMMAND...: the command must succeed
+    if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi
+}
+
+# The issue's bar: the jury of five, header-corrected, 5-fold CV, at least 0.98 accuracy.
+"$flowdx" train -q -i "$data" --correct-header -o "$tmp/jury.fdxm" --json "$tmp/jury.json" \
+    > "$tmp/jury.txt"
+check "jury trains" test -s "$tmp/jury.fdxm"
+jury=$(python3 -c 'import json,sys; r={x["model"]:x for x in json.load(open(sys.argv[1]))["results"]}; print(sum(r["jury"]["fold_accuracy"])/len(r["jury"]["fold_accuracy"]))' "$tmp/jury.json")
+check "jury cross-validated accuracy $jury >= 0.98" python3 -c "import sys; sys.exit(not $jury >= 0.98)"
+check "the report names all five models and the jury" \
+    bash -c "for m in knn svm tree forest mlp jury; do grep -q \"^\$m \" '$tmp/jury.txt' || exit 1; done"
+
+# Reproducible: the same data and seed give the same model, byte for byte.
+"$flowdx" train -q -i "$data" --correct-header --model tree -o "$tmp/a.fdxm" > /dev/null
+"$flowdx" train -q -i "$data" --correct-header --model tree -o "$tmp/b.fdxm" > /dev/null
+check "same seed, same model file" cmp -s "$tmp/a.fdxm" "$tmp/b.fdxm"
+"$flowdx" train -q -i "$data" --correct-header --model forest --params forest.trees=10 \
+    --seed 1 -o "$tmp/c.fdxm" > /dev/null
+"$flowdx" train -q -i "$data" --correct-header --model forest --params forest.trees=10 \
+    --seed 2 -o "$tmp/d.fdxm" > /dev/null
+check "another seed, another forest" bash -c "! cmp -s '$tmp/c.fdxm' '$tmp/d.fdxm'"
+
+# An unpruned CART tree fits its own training rows: on them it is right nearly always (rows
+# repeated with both labels are the only way to be wrong).
+"$flowdx" eval -m "$tmp/a.fdxm" -i "$data" --correct-header > "$tmp/eval.txt"
+acc=$(awk '$1 == "tree" { print $2 }' "$tmp/eval.txt")
+check "tree on its training rows: accuracy $acc >= 0.99" python3 -c "import sys; sys.exit(not $acc >= 0.99)"
+
+check "model show describes the file" grep -q "feature set:   doh:ip" <("$flowdx" model show "$tmp/jury.fdxm")
+
+# Refusals: a misspelt parameter, a truncated model file.
+out=$("$flowdx" train -q -i "$data" -o "$tmp/x.fdxm" --params forest.tres=5 2>&1); rc=$?
+check "misspelt parameter: exit 2 and a suggestion" bash -c "[ $rc -eq 2 ] && grep -q \"did you mean 'forest.trees'\" <<< \"\$0\"" "$out"
+head -c 1000 "$tmp/jury.fdxm" > "$tmp/cut.fdxm"
+out=$("$flowdx" model show "$tmp/cut.fdxm" 2>&1); rc=$?
+check "truncated model file: exit 1 and a message naming it" bash -c "[ $rc -eq 1 ] && grep -q 'cut.fdxm: truncated' <<< \"\$0\"" "$out"
+printf 'not a model' > "$tmp/text.fdxm"
+out=$("$flowdx" model show "$tmp/text.fdxm" 2>&1); rc=$?
+check "text file: refused as not a model" bash -c "[ $rc -eq 1 ] && grep -q 'not a flowdx model file' <<< \"\$0\"" "$out"
+
+echo "$fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The `flowdx train`, `flowdx eval` and `flowdx model` commands: detectors from labelled rows. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flowdx/flowdx_model.h"
+#include "tool.h"
+
+void usage_train(FILE *out)
+{
+    fprintf(out,
+        "Usage: flowdx train -i DATA.csv -o MODEL.fdxm [OPTIONS]\n\n"
+        "Trains a detector on labelled flows: the CIRA-CIC-DoHBrw-2020 layout, or `flowdx\n"
+        "extract` output with a label column (see `flowdx label`). Identifier columns\n"
+        "(addresses, ports, times) are never used. Drops one of each pair of features\n"
+        "correlated above a threshold, scales, cross-validates every model and their jury,\n"
+        "prints the scores, then fits the models on all rows and writes the model file.\n\n"
+        "Options:\n"
+        "  -i, --input FILE          labelled CSV\n"
+        "  -o, --output FILE         model file to write\n"
+        "      --model NAME          jury (default: knn, svm, tree, forest and mlp voting),\n"
+        "                            or one of knn, svm, tree, forest, mlp\n"
+        "      --feature-set NAME    the set the rows come from, recorded in the model\n"
+        "                            (default doh:ip; the model reads it at detection)\n"
+        "      --correct-header      map dataset rows to IP lengths first (benign -14,\n"
+        "                            malicious -16 bytes; per-direction bytes and rates\n"
+        "                            dropped): for CIRA-CIC-DoHBrw-2020 rows, whose classes\n"
+        "                            were captured with different link headers\n"
+        "      --no-map-padding      with --correct-header, keep a corrected median/mode of 46\n"
+        "                            (a padded 60-byte frame) instead of mapping it to 40\n"
+        "      --corr-threshold R    correlation filter threshold (default 0.7; 1 = off)\n"
+        "      --folds K             stratified K-fold cross-validation (default 5)\n"
+        "      --seed N              seed of every random choice (default 42)\n"
+        "      --params LIST         model settings, e.g. forest.trees=200,knn.k=7,\n"
+        "                            svm.kernel=linear,mlp.layers=100x50 (doc/training.md)\n"
+        "      --label-column NAME   label column (default: Label, label, DoH or class)\n"
+        "      --nan-value V         value for empty/NaN cells (default -1)\n"
+        "      --jury-threshold F    share of votes for class 1 (default 0.5)\n"
+        "      --json FILE           also write the report as JSON\n"
+        "      --export-prepared FILE  also write the prepared rows with their fold (CSV), for\n"
+        "                            comparing another tool on the same split (bench/)\n"
+        "      --svg-dir DIR         also write the correlation heatmaps before and after the\n"
+        "                            filter as DIR/correlation-before.svg and -after.svg\n"
+        "  -q, --quiet               no progress on standard error\n"
+        "  -h, --help                this text\n");
+}
+
+static void log_stderr(void *user, int level, const char *msg)
+{
+    (void)user;
+    (void)level;
+    fprintf(stderr, "flowdx train: %s\n", msg);
+}
+
+/* Run a snprintf-style report function into a new buffer and write it to fp. */
+static bool write_report(FILE *fp, size_t (*fn)(const void *, int, char *, size_t),
+                         const void *obj, int json)
+{
+    size_t need = fn(obj, json, NULL, 0);
+    char *buf = malloc(need + 1);
+    if (buf == NULL)
+        return false;
+    fn(obj, json, buf, need + 1);
+    bool ok = fwrite(buf, 1, need, fp) == need;
+    free(buf);
+    return ok;
+}
+
+static size_t training_report(const void *t, int json, char *buf, size_t len)
+{
+    return fdx_training_report(t, json, buf, len);
+}
+
+static size_t evaluation_report(const void *e, int json, char *buf, size_t len)
+{
+    return fdx_evaluation_report(e, json, buf, len);
+}
+
+static bool write_json_file(const char *path, size_t (*fn)(const void *, int, char *, size_t),
+                            const void *obj)
+{
+    FILE *fp = fopen(path, "w");
+    if (fp == NULL) {
+        fprintf(stderr, "flowdx: %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    bool ok = write_report(fp, fn, obj, 1);
+    ok = fclose(fp) == 0 && ok;
+    if (!ok)
+        fprintf(stderr, "flowdx: %s: write failed\n", path);
+    return ok;
+}
+
+static bool parse_double(const char *option, const char *text, double *ret)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0') {
+        fprintf(stderr, "flowdx: %s: '%s' is not a number\n", option, text);
+        return false;
+    }
+    *ret = v;
+    return true;
+}
+
+enum {
+    OPT_MODEL = 256, OPT_SET, OPT_CORRECT, OPT_NOPAD, OPT_CORR, OPT_FOLDS, OPT_SEED, OPT_PARAMS,
+    OPT_LABEL, OPT_NAN, OPT_JURY, OPT_JSON, OPT_SVG, OPT_EXPORT
+};
+
+int cmd_train(int argc, char **argv)
+{
+    static const struct option opts_long[] = {
+        {"input", required_argument, NULL, 'i'},
+        {"output", required_argument, NULL, 'o'},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"feature-set", required_argument, NULL, OPT_SET},
+        {"correct-header", no_argument, NULL, OPT_CORRECT},
+        {"no-map-padding", no_argument, NULL, OPT_NOPAD},
+        {"corr-threshold", required_argument, NULL, OPT_CORR},
+        {"folds", required_argument, NULL, OPT_FOLDS},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"params", required_argument, NULL, OPT_PARAMS},
+        {"label-column", required_argument, NULL, OPT_LABEL},
+        {"nan-value", required_argument, NULL, OPT_NAN},
+        {"jury-threshold", required_argument, NULL, OPT_JURY},
+        {"json", required_argument, NULL, OPT_JSON},
+        {"svg-dir", required_argument, NULL, OPT_SVG},
+        {"export-prepared", required_argument, NULL, OPT_EXPORT},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct fdx_train_options o;
+    fdx_train_options_init(&o);
+    o.map_padding = 1;
+    o.log = log_stderr;
+    const char *output = NULL, *json = NULL, *svg_dir = NULL, *export_path = NULL;
+    static char prog[] = "flowdx train";
+    argv[0] = prog;
+    optind = 1;
+    int c;
+    uint32_t u;
+    while ((c = getopt_long(argc, argv, "i:o:qh", opts_long, NULL)) != -1) {
+        switch (c) {
+        case 'i': o.data_path = optarg; break;
+        case 'o': output = optarg; break;
+        case OPT_MODEL: o.models = optarg; break;
+        case OPT_SET: o.feature_set = optarg; break;
+        case OPT_CORRECT: o.header_correct = 1; break;
+        case OPT_NOPAD: o.map_padding = 0; break;
+        case OPT_CORR:
+            if (!parse_double("--corr-threshold", optarg, &o.corr_threshold))
+                return EXIT_USAGE;
+            break;
+        case OPT_FOLDS:
+            if (!parse_u32("--folds", optarg, 2, 20, &o.folds))
+                return EXIT_USAGE;
+            break;
+        case OPT_SEED:
+            if (!parse_u32("--seed", optarg, 0, UINT32_MAX, &u))
+                return EXIT_USAGE;
+            o.seed = u;
+            break;
+        case OPT_PARAMS: o.params = optarg; break;
+        case OPT_LABEL: o.label_column = optarg; break;
+        case OPT_NAN:
+            if (!parse_double("--nan-value", optarg, &o.nan_value))
+                return EXIT_USAGE;
+            break;
+        case OPT_JURY:
+            if (!parse_double("--jury-threshold", optarg, &o.jury_threshold))
+                return EXIT_USAGE;
+            break;
+        case OPT_JSON: json = optarg; break;
+        case OPT_SVG: svg_dir = optarg; break;
+        case OPT_EXPORT: export_path = optarg; break;
+        case 'q': o.log = NULL; break;
+        case 'h': usage_train(stdout); return EXIT_OK;
+        default:
+            fprintf(stderr, "Try 'flowdx train --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc || o.data_path == NULL || output == NULL) {
+        fprintf(stderr, "flowdx train: %s\nTry 'flowdx train --help'.\n",
+                optind < argc ? "unexpected argument" : "-i DATA and -o MODEL are required");
+        return EXIT_USAGE;
+    }
+    char err[1024];
+    fdx_training *t = NULL;
+    int rc = fdx_train_run(&o, &t, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "flowdx train: %s\n", err);
+        return rc == FDX_EINVAL || rc == FDX_ERANGE ? EXIT_USAGE : EXIT_ERROR;
+    }
+    int status = EXIT_OK;
+    if (!write_report(stdout, training_report, t, 0))
+        status = EXIT_ERROR;
+    if (json != NULL && !write_json_file(json, training_report, t))
+        status = EXIT_ERROR;
+    if (svg_dir != NULL) {
+        char before[4096], after[4096];
+        snprintf(before, sizeof(before), "%s/correlation-before.svg", svg_dir);
+        snprintf(after, sizeof(after), "%s/correlation-after.svg", svg_dir);
+        if (fdx_training_write_svg(t, before, after, err, sizeof(err)) < 0) {
+            fprintf(stderr, "flowdx train: %s\n", err);
+            status = EXIT_ERROR;
+        }
+    }
+    if (export_path != NULL && fdx_training_export(t, export_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "flowdx train: %s\n", err);
+        status = EXIT_ERROR;
+    }
+    if (fdx_training_save(t, output, err, sizeof(err)) < 0) {
+        fprintf(stderr, "flowdx train: %s\n", err);
+        status = EXIT_ERROR;
+    } else if (o.log != NULL) {
+        fprintf(stderr, "flowdx train: model written to %s\n", output);
+    }
+    fdx_training_free(t);
+    return status;
+}
+
+void usage_eval(FILE *out)
+{
+    fprintf(out,
+        "Usage: flowdx eval -m MODEL -i DATA.csv [--correct-header] [--json] [--svg FILE]\n\n"
+        "Classifies every row of a labelled CSV with a model file and prints, for each model\n"
+        "and the jury, accuracy, precision, recall, F1, ROC AUC and the jury's confusion\n"
+        "matrix. Columns are matched by name.\n\n"
+        "Options:\n"
+        "  -m, --model FILE          model file\n"
+        "  -i, --input FILE          labelled CSV\n"
+        "      --correct-header      map dataset rows to IP lengths first (as for training)\n"
+        "      --label-column NAME   label column\n"
+        "      --json                print JSON instead of the table\n"
+        "      --svg FILE            also write the ROC curves of every model and the jury\n"
+        "  -h, --help                this text\n");
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    static const struct option opts_long[] = {
+        {"model", required_argument, NULL, 'm'},
+        {"input", required_argument, NULL, 'i'},
+        {"correct-header", no_argument, NULL, OPT_CORRECT},
+        {"label-column", required_argument, NULL, OPT_LABEL},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"svg", required_argument, NULL, OPT_SVG},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *model_path = NULL, *data = NULL, *label = NULL, *svg = NULL;
+    int json = 0;
+    uint32_t correct = 0;
+    static char prog[] = "flowdx eval";
+    argv[0] = prog;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "m:i:h", opts_long, NULL)) != -1) {
+        switch (c) {
+        case 'm': model_path = optarg; break;
+        case 'i': data = optarg; break;
+        case OPT_CORRECT: correct = 1; break;
+        case OPT_LABEL: label = optarg; break;
+        case OPT_JSON: json = 1; break;
+        case OPT_SVG: svg = optarg; break;
+        case 'h': usage_eval(stdout); return EXIT_OK;
+        default:
+            fprintf(stderr, "Try 'flowdx eval --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc || model_path == NULL || data == NULL) {
+        fprintf(stderr, "flowdx eval: -m MODEL and -i DATA are required\n"
+                        "Try 'flowdx eval --help'.\n");
+        return EXIT_USAGE;
+    }
+    char err[1024];
+    fdx_model *m = NULL;
+    if (fdx_model_load(model_path, &m, err, sizeof(err)) < 0) {
+        fprintf(stderr, "flowdx eval: %s\n", err);
+        return EXIT_ERROR;
+    }
+    fdx_evaluation *ev = NULL;
+    int status = EXIT_OK;
+    if (fdx_eval_run(m, data, label, correct, &ev, err, sizeof(err)) < 0) {
+        fprintf(stderr, "flowdx eval: %s\n", err);
+        status = EXIT_ERROR;
+    } else {
+        if (!write_report(stdout, evaluation_report, ev, json))
+            status = EXIT_ERROR;
+        if (svg != NULL && fdx_evaluation_write_svg(ev, svg, err, sizeof(err)) < 0) {
+            fprintf(stderr, "flowdx eval: %s\n", err);
+            status = EXIT_ERROR;
+        }
+    }
+    fdx_evaluation_free(ev);
+    fdx_model_free(m);
+    return status;
+}
+
+void usage_model(FILE *out)
+{
+    fprintf(out, "Usage: flowdx model show FILE\n\n"
+                 "Validates a model file and prints what is inside: the feature set, the\n"
+                 "inputs and their scaling, the models with their cross-validated scores, the\n"
+                 "jury and the training metadata.\n");
+}
+
+int cmd_model(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage_model(stdout);
+        return EXIT_OK;
+    }
+    if (argc != 3 || strcmp(argv[1], "show") != 0) {
+        fprintf(stderr, "flowdx model: expected 'show FILE'\nTry 'flowdx model --help'.\n");
+        return EXIT_USAGE;
+    }
+    char err[1024];
+    fdx_model *m = NULL;
+    if (fdx_model_load(argv[2], &m, err, sizeof(err)) < 0) {
+        fprintf(stderr, "flowdx model: %s\n", err);
+        return EXIT_ERROR;
+    }
+    size_t need = fdx_model_describe(m, NULL, 0);
+    char *buf = malloc(need + 1);
+    if (buf != NULL) {
+        fdx_model_describe(m, buf, need + 1);
+        fputs(buf, stdout);
+    }
+    free(buf);
+    fdx_model_free(m);
+    return buf != NULL ? EXIT_OK : EXIT_ERROR;
+}
