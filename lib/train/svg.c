@@ -759,27 +759,33 @@ static int roc_check(const char *path, const struct fdxi_svg_curve *curves, uint
     return 0;
 }
 
+/* Whether curve @p c passes through the square of side @p z at the top-left corner. */
+static bool enters_corner(const struct fdxi_svg_curve *c, double z)
+{
+    for (uint32_t k = 1; k < c->n_points; k++) {
+        double a[2] = {c->points[k - 1].fpr / z, (c->points[k - 1].tpr - 1 + z) / z};
+        double b[2] = {c->points[k].fpr / z, (c->points[k].tpr - 1 + z) / z};
+        bool cut_end;
+        if (clip(a, b, 0, 1, &cut_end))
+            return true;
+    }
+    return false;
+}
+
 /*
  * Side of the top-left square worth a detail plot, or 0: the smallest of 0.01, 0.02, 0.05 and
- * 0.1 that at least half of the curves (and two) enter, else that two curves enter. Good models
- * crowd into that corner, where the full plot cannot tell them apart.
+ * 0.1 that most of the curves pass through, else that two do. Good models crowd into that
+ * corner, where the full plot cannot tell them apart.
  */
 static double detail_span(const struct fdxi_svg_curve *curves, uint32_t n_curves)
 {
     static const double spans[] = {0.01, 0.02, 0.05, 0.1};
-    uint32_t two = n_curves < 2 ? n_curves : 2, half = (n_curves + 1) / 2;
-    uint32_t enough[2] = {half > two ? half : two, two};
+    uint32_t enough[2] = {n_curves / 2 + 1, n_curves < 2 ? n_curves : 2};
     for (int e = 0; e < 2; e++) {
         for (size_t z = 0; z < COUNT_OF(spans); z++) {
             uint32_t inside = 0;
-            for (uint32_t i = 0; i < n_curves; i++) {
-                const struct fdxi_svg_curve *c = &curves[i];
-                uint32_t k = 0;
-                while (k < c->n_points &&
-                       !(c->points[k].fpr <= spans[z] && c->points[k].tpr >= 1 - spans[z]))
-                    k++;
-                inside += k < c->n_points ? 1 : 0;
-            }
+            for (uint32_t i = 0; i < n_curves; i++)
+                inside += enters_corner(&curves[i], spans[z]) ? 1 : 0;
             if (inside >= enough[e])
                 return spans[z];
         }
