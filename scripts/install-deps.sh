@@ -13,6 +13,7 @@ packages=(
   libndpi-bin       # ndpiReader, the benchmark's peer
   time              # GNU time, peak memory in the benchmark
   valgrind          # instruction counts in the benchmark (bench/run.sh -c)
+  python3-sklearn   # the scikit-learn comparison (bench/sklearn_compare.py)
 )
 
 sudo=()
