@@ -19,6 +19,8 @@ static const struct command {
     {"eval", "measure a model on labelled flows: accuracy, precision, recall, F1, AUC", cmd_eval,
      usage_eval},
     {"model", "show what a model file holds", cmd_model, usage_model},
+    {"label", "add labels to extracted flows by address, port and time rules", cmd_label,
+     usage_label},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

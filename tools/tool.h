@@ -24,6 +24,8 @@ void usage_train(FILE *out);
 int cmd_eval(int argc, char **argv);
 void usage_eval(FILE *out);
 int cmd_model(int argc, char **argv);
+int cmd_label(int argc, char **argv);
+void usage_label(FILE *out);
 void usage_model(FILE *out);
 
 /* Option values: false (after printing "flowdx: OPTION: ...") when @p text is not valid. */
