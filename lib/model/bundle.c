@@ -295,8 +295,10 @@ static void read_payload(struct fdxi_rbuf *r, struct fdxi_bundle *b)
     double weights = 0;
     for (uint32_t i = 0; i < b->n_models; i++)
         weights += b->models[i].weight;
-    if (fdxi_rbuf_ok(r) && !(weights > 0))
-        fdxi_rbuf_fail(r, "the models' weights add up to 0");
+    /* Finite too: weights whose sum overflows would make every share NaN (a silent "benign"). */
+    if (fdxi_rbuf_ok(r) && !(weights > 0 && isfinite(weights)))
+        fdxi_rbuf_fail(r, "the models' weights add up to %g (must be positive and finite)",
+                       weights);
     if (fdxi_rbuf_ok(r) && r->off != r->len)
         fdxi_rbuf_fail(r, "offset %zu: %zu bytes after the end of the model", r->off,
                        r->len - r->off);
@@ -347,7 +349,7 @@ int fdxi_bundle_parse(const void *data, size_t len, const char *name, struct fdx
     fdxi_rbuf_init(&p, payload, (size_t)plen);
     read_payload(&p, b);
     if (!fdxi_rbuf_ok(&p)) {
-        /* Offsets in messages count from the start of the file. */
+        /* Offsets in messages count from the payload's start, which the prefix locates. */
         set_err(err, errlen, "%s: payload (file offset +%zu): %s", name, r.off, p.err);
         fdxi_bundle_free(b);
         return FDX_EFORMAT;
