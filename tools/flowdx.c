@@ -13,6 +13,8 @@ static const struct command {
     void (*usage)(FILE *out);
 } commands[] = {
     {"extract", "read captures, write one row of features per flow", cmd_extract, usage_extract},
+    {"run", "classify the flows of captures and report malicious ones (--detect doh)", cmd_run,
+     usage_run},
     {"features", "list the feature sets and their feature names", cmd_features, usage_features},
     {"train", "train a detector (five models and their jury) on labelled flows", cmd_train,
      usage_train},

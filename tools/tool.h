@@ -25,6 +25,8 @@ int cmd_eval(int argc, char **argv);
 void usage_eval(FILE *out);
 int cmd_model(int argc, char **argv);
 int cmd_label(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+void usage_run(FILE *out);
 void usage_label(FILE *out);
 void usage_model(FILE *out);
 
