@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The engine: runs each packet through decoding, the flow table and the feature sets. */
 #include "core/core.h"
+#include "core/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,19 +51,6 @@ struct fdx_engine {
     uint64_t max_active;
     uint64_t alloc_failures;
 };
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (errbuf == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void fdx_engine_options_init(struct fdx_engine_options *opts)
 {
@@ -130,21 +118,21 @@ static void on_end(void *user, struct fdxi_flow *f, int reason)
 static int check_options(const struct fdx_engine_options *o, char *errbuf, size_t errlen)
 {
     if (o->struct_size < sizeof(struct fdx_engine_options)) {
-        set_err(errbuf, errlen, "engine options: struct_size %u is smaller than %zu "
+        fdxi_set_err(errbuf, errlen, "engine options: struct_size %u is smaller than %zu "
                 "(call fdx_engine_options_init())", o->struct_size, sizeof(*o));
         return FDX_EINVAL;
     }
     if (o->max_flows == 0 || o->max_flows > MAX_MAX_FLOWS) {
-        set_err(errbuf, errlen, "max_flows %u out of range (1 to %u)", o->max_flows,
+        fdxi_set_err(errbuf, errlen, "max_flows %u out of range (1 to %u)", o->max_flows,
                 MAX_MAX_FLOWS);
         return FDX_ERANGE;
     }
     if (o->idle_timeout_us == 0) {
-        set_err(errbuf, errlen, "idle timeout must be greater than 0");
+        fdxi_set_err(errbuf, errlen, "idle timeout must be greater than 0");
         return FDX_ERANGE;
     }
     if (o->n_server_ports > MAX_SERVER_PORTS || (o->n_server_ports > 0 && !o->server_ports)) {
-        set_err(errbuf, errlen, "server port list: %u entries (at most %u, and not NULL)",
+        fdxi_set_err(errbuf, errlen, "server port list: %u entries (at most %u, and not NULL)",
                 o->n_server_ports, MAX_SERVER_PORTS);
         return FDX_EINVAL;
     }
@@ -159,20 +147,20 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
     if (rc < 0)
         return rc;
     if (n_sets == 0 || n_sets > FDXI_MAX_SETS) {
-        set_err(errbuf, errlen, "%u feature sets given (1 to %d)", n_sets, FDXI_MAX_SETS);
+        fdxi_set_err(errbuf, errlen, "%u feature sets given (1 to %d)", n_sets, FDXI_MAX_SETS);
         return FDX_EINVAL;
     }
     const struct fdxi_flow_policy *policy = NULL;
     for (uint32_t i = 0; i < n_sets; i++) {
         for (uint32_t j = 0; j < i; j++) {
             if (sets[i] == sets[j]) {
-                set_err(errbuf, errlen, "feature set '%s' given twice", sets[i]->name);
+                fdxi_set_err(errbuf, errlen, "feature set '%s' given twice", sets[i]->name);
                 return FDX_EINVAL;
             }
         }
         if (sets[i]->policy != NULL) {
             if (n_sets > 1) {
-                set_err(errbuf, errlen,
+                fdxi_set_err(errbuf, errlen,
                         "feature set '%s' cuts its own flows (%s rules) and cannot be combined "
                         "with other sets in one extraction", sets[i]->name,
                         sets[i]->policy->name);
@@ -205,7 +193,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
         if (sets[i]->set_init != NULL) {
             int irc = sets[i]->set_init(s->state);
             if (irc < 0) {
-                set_err(errbuf, errlen, "feature set '%s': initialisation failed: %s",
+                fdxi_set_err(errbuf, errlen, "feature set '%s': initialisation failed: %s",
                         sets[i]->name, fdx_strerror(irc));
                 rc = irc;
                 e->n_sets = i; /* only the sets before this one are finalised */
@@ -255,7 +243,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
     return 0;
 fail:
     if (rc == FDX_ENOMEM)
-        set_err(errbuf, errlen, "out of memory creating the engine (max_flows %u)",
+        fdxi_set_err(errbuf, errlen, "out of memory creating the engine (max_flows %u)",
                 opts->max_flows);
     fdx_engine_free(e);
     return rc;
@@ -275,7 +263,7 @@ static int resolve_sets(const char *list, const struct fdxi_feature_set **ret, u
         while (trimmed > 0 && p[trimmed - 1] == ' ')
             trimmed--;
         if (trimmed == 0) {
-            set_err(errbuf, errlen, "feature set list '%s': empty name", list);
+            fdxi_set_err(errbuf, errlen, "feature set list '%s': empty name", list);
             return FDX_EINVAL;
         }
         const struct fdxi_feature_set *s = fdxi_feature_set_find(p, trimmed);
@@ -288,12 +276,12 @@ static int resolve_sets(const char *list, const struct fdxi_feature_set **ret, u
                 if (w > 0)
                     used += (size_t)w;
             }
-            set_err(errbuf, errlen, "unknown feature set '%.*s' (known: %s)", (int)trimmed, p,
+            fdxi_set_err(errbuf, errlen, "unknown feature set '%.*s' (known: %s)", (int)trimmed, p,
                     known);
             return FDX_ENOENT;
         }
         if (n == FDXI_MAX_SETS) {
-            set_err(errbuf, errlen, "feature set list '%s': more than %d sets", list,
+            fdxi_set_err(errbuf, errlen, "feature set list '%s': more than %d sets", list,
                     FDXI_MAX_SETS);
             return FDX_EINVAL;
         }
@@ -310,7 +298,7 @@ int fdx_engine_new(const struct fdx_engine_options *opts, fdx_engine **ret_engin
                    size_t errlen)
 {
     if (opts == NULL || ret_engine == NULL) {
-        set_err(errbuf, errlen, "fdx_engine_new: NULL argument");
+        fdxi_set_err(errbuf, errlen, "fdx_engine_new: NULL argument");
         return FDX_EINVAL;
     }
     int rc = check_options(opts, errbuf, errlen);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Reads, validates and writes model bundles, and runs their jury (doc/model-file.md). */
 #include "model/bundle.h"
+#include "core/err.h"
 
 #include <errno.h>
 #include <math.h>
@@ -48,19 +49,6 @@ uint64_t fdxi_fnv1a64(const void *data, size_t len)
         h *= 0x100000001b3ull;
     }
     return h;
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- writing ---- */
@@ -131,18 +119,18 @@ int fdxi_bundle_save(const struct fdxi_bundle *b, const char *path, char *err, s
     int rc = 0;
     char tmp[4096];
     if (w.failed) {
-        set_err(err, errlen, "%s: out of memory serialising the model", path);
+        fdxi_set_err(err, errlen, "%s: out of memory serialising the model", path);
         rc = FDX_ENOMEM;
         goto out;
     }
     if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
-        set_err(err, errlen, "%s: path too long", path);
+        fdxi_set_err(err, errlen, "%s: path too long", path);
         rc = FDX_EINVAL;
         goto out;
     }
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        set_err(err, errlen, "%s: cannot create a file beside it: %s", path, strerror(errno));
+        fdxi_set_err(err, errlen, "%s: cannot create a file beside it: %s", path, strerror(errno));
         rc = FDX_EIO;
         goto out;
     }
@@ -153,7 +141,7 @@ int fdxi_bundle_save(const struct fdxi_bundle *b, const char *path, char *err, s
     else
         close(fd);
     if (!ok || chmod(tmp, 0644) != 0 || rename(tmp, path) != 0) {
-        set_err(err, errlen, "%s: writing failed: %s", path, strerror(errno));
+        fdxi_set_err(err, errlen, "%s: writing failed: %s", path, strerror(errno));
         unlink(tmp);
         rc = FDX_EIO;
     }
@@ -310,23 +298,23 @@ int fdxi_bundle_parse(const void *data, size_t len, const char *name, struct fdx
     struct fdxi_rbuf r;
     fdxi_rbuf_init(&r, data, len);
     if (len < 4 || memcmp(data, magic, 4) != 0) {
-        set_err(err, errlen, "%s: not a flowdx model file (no FDXM signature)", name);
+        fdxi_set_err(err, errlen, "%s: not a flowdx model file (no FDXM signature)", name);
         return FDX_EFORMAT;
     }
     r.off = 4;
     uint32_t version = fdxi_rbuf_u32(&r, "format version");
     uint64_t plen = fdxi_rbuf_u64(&r, "payload length");
     if (!fdxi_rbuf_ok(&r)) {
-        set_err(err, errlen, "%s: %s", name, r.err);
+        fdxi_set_err(err, errlen, "%s: %s", name, r.err);
         return FDX_EFORMAT;
     }
     if (version != FORMAT_VERSION) {
-        set_err(err, errlen, "%s: model format version %u; this flowdx reads version %u",
+        fdxi_set_err(err, errlen, "%s: model format version %u; this flowdx reads version %u",
                 name, version, FORMAT_VERSION);
         return FDX_ENOTSUP;
     }
     if (plen > len - r.off || len - r.off - plen != 8) {
-        set_err(err, errlen, "%s: truncated or padded: %llu payload bytes announced, file has "
+        fdxi_set_err(err, errlen, "%s: truncated or padded: %llu payload bytes announced, file has "
                 "%zu after the header (payload + 8-byte checksum expected)", name,
                 (unsigned long long)plen, len - r.off);
         return FDX_EFORMAT;
@@ -336,13 +324,13 @@ int fdxi_bundle_parse(const void *data, size_t len, const char *name, struct fdx
     fdxi_rbuf_init(&tail, payload + plen, 8);
     uint64_t sum = fdxi_rbuf_u64(&tail, "checksum");
     if (sum != fdxi_fnv1a64(payload, (size_t)plen)) {
-        set_err(err, errlen, "%s: checksum mismatch: the file is corrupted", name);
+        fdxi_set_err(err, errlen, "%s: checksum mismatch: the file is corrupted", name);
         return FDX_EFORMAT;
     }
     /* The checksum only catches accidents; the payload is still validated field by field. */
     struct fdxi_bundle *b = calloc(1, sizeof(*b));
     if (b == NULL) {
-        set_err(err, errlen, "%s: out of memory", name);
+        fdxi_set_err(err, errlen, "%s: out of memory", name);
         return FDX_ENOMEM;
     }
     struct fdxi_rbuf p;
@@ -350,7 +338,7 @@ int fdxi_bundle_parse(const void *data, size_t len, const char *name, struct fdx
     read_payload(&p, b);
     if (!fdxi_rbuf_ok(&p)) {
         /* Offsets in messages count from the payload's start, which the prefix locates. */
-        set_err(err, errlen, "%s: payload (file offset +%zu): %s", name, r.off, p.err);
+        fdxi_set_err(err, errlen, "%s: payload (file offset +%zu): %s", name, r.off, p.err);
         fdxi_bundle_free(b);
         return FDX_EFORMAT;
     }
@@ -362,17 +350,17 @@ int fdxi_bundle_load(const char *path, struct fdxi_bundle **ret, char *err, size
 {
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        fdxi_set_err(err, errlen, "%s: %s", path, strerror(errno));
         return errno == ENOENT ? FDX_ENOENT : FDX_EIO;
     }
     struct stat st;
     if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "%s: not a regular file", path);
+        fdxi_set_err(err, errlen, "%s: not a regular file", path);
         fclose(fp);
         return FDX_EIO;
     }
     if ((uint64_t)st.st_size > FDXI_BUNDLE_MAX_BYTES) {
-        set_err(err, errlen, "%s: %lld bytes, larger than any model flowdx writes (%u)", path,
+        fdxi_set_err(err, errlen, "%s: %lld bytes, larger than any model flowdx writes (%u)", path,
                 (long long)st.st_size, FDXI_BUNDLE_MAX_BYTES);
         fclose(fp);
         return FDX_ERANGE;
@@ -381,14 +369,14 @@ int fdxi_bundle_load(const char *path, struct fdxi_bundle **ret, char *err, size
     uint8_t *data = malloc(n ? n : 1);
     if (data == NULL) {
         fclose(fp);
-        set_err(err, errlen, "%s: out of memory", path);
+        fdxi_set_err(err, errlen, "%s: out of memory", path);
         return FDX_ENOMEM;
     }
     size_t got = fread(data, 1, n, fp);
     fclose(fp);
     int rc;
     if (got != n) {
-        set_err(err, errlen, "%s: read %zu of %zu bytes", path, got, n);
+        fdxi_set_err(err, errlen, "%s: read %zu of %zu bytes", path, got, n);
         rc = FDX_EIO;
     } else {
         rc = fdxi_bundle_parse(data, n, path, ret, err, errlen);
@@ -407,7 +395,7 @@ int fdxi_bundle_bind(const struct fdxi_bundle *b, const char *const *names, uint
         while (j < n_names && strcmp(names[j], b->input_names[i]) != 0)
             j++;
         if (j == n_names) {
-            set_err(err, errlen, "the model reads feature '%s', which feature set '%s' lacks",
+            fdxi_set_err(err, errlen, "the model reads feature '%s', which feature set '%s' lacks",
                     b->input_names[i], b->feature_set);
             return FDX_ENOENT;
         }

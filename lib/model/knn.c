@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "flowdx/flowdx.h"
+#include "core/err.h"
 #include "model/model.h"
 
 /*
@@ -57,17 +58,6 @@ struct heap {
     struct cand *c; /**< max-heap: c[0] is the worst of the best found so far */
     uint32_t n, k;
 };
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
-                                                          ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* malloc of count elements of size bytes; NULL also when the byte count does not fit size_t
  * (possible on 32-bit hosts at the row and feature limits). */
@@ -282,33 +272,33 @@ static int knn_train(const struct fdxi_train_params *p, const double *x, const i
                      size_t errlen)
 {
     if (d < 1 || d > FDXI_MODEL_MAX_FEATURES) {
-        set_err(err, errlen, "knn: %u features out of range (1 to %u)", d, FDXI_MODEL_MAX_FEATURES);
+        fdxi_set_err(err, errlen, "knn: %u features out of range (1 to %u)", d, FDXI_MODEL_MAX_FEATURES);
         return FDX_ERANGE;
     }
     if (n_classes < 1 || n_classes > FDXI_MODEL_MAX_CLASSES) {
-        set_err(err, errlen, "knn: %u classes out of range (1 to %u)", n_classes,
+        fdxi_set_err(err, errlen, "knn: %u classes out of range (1 to %u)", n_classes,
                 FDXI_MODEL_MAX_CLASSES);
         return FDX_ERANGE;
     }
     if (n < 1 || n > FDXI_MODEL_MAX_ROWS) {
-        set_err(err, errlen, "knn: %u training rows out of range (1 to %u)", n,
+        fdxi_set_err(err, errlen, "knn: %u training rows out of range (1 to %u)", n,
                 FDXI_MODEL_MAX_ROWS);
         return FDX_ERANGE;
     }
     if (p->knn_k < 1 || p->knn_k > KNN_MAX_K || p->knn_k > n) {
-        set_err(err, errlen, "knn: k = %u out of range (1 to %u, and at most the %u training rows)",
+        fdxi_set_err(err, errlen, "knn: k = %u out of range (1 to %u, and at most the %u training rows)",
                 p->knn_k, KNN_MAX_K, n);
         return FDX_ERANGE;
     }
     for (uint32_t i = 0; i < n; i++) {
         if (y[i] < 0 || (uint32_t)y[i] >= n_classes) {
-            set_err(err, errlen, "knn: row %u: label %d out of range (0 to %u)", i, (int)y[i],
+            fdxi_set_err(err, errlen, "knn: row %u: label %d out of range (0 to %u)", i, (int)y[i],
                     n_classes - 1);
             return FDX_EINVAL;
         }
         for (uint32_t j = 0; j < d; j++) {
             if (!isfinite(x[(size_t)i * d + j])) {
-                set_err(err, errlen, "knn: row %u feature %u: not a finite number", i, j);
+                fdxi_set_err(err, errlen, "knn: row %u feature %u: not a finite number", i, j);
                 return FDX_EINVAL;
             }
         }
@@ -317,7 +307,7 @@ static int knn_train(const struct fdxi_train_params *p, const double *x, const i
     int rc = m ? knn_build(m, x, y, NULL) : FDX_ENOMEM;
     if (rc != 0) {
         knn_free(m);
-        set_err(err, errlen, "knn: out of memory for %u rows of %u features", n, d);
+        fdxi_set_err(err, errlen, "knn: out of memory for %u rows of %u features", n, d);
         return rc;
     }
     *ret_model = m;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "flowdx/flowdx.h"
+#include "core/err.h"
 #include "model/model.h"
 
 /*
@@ -63,17 +64,6 @@ struct mlp {
     uint32_t max_width;
     double *params;
 };
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
-                                                          ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void mlp_free(void *model)
 {
@@ -457,22 +447,22 @@ static int check_params(const struct fdxi_train_params *p, uint32_t n, uint32_t 
                         uint32_t n_classes, uint32_t *ret_hidden, char *err, size_t errlen)
 {
     if (d < 1 || d > FDXI_MODEL_MAX_FEATURES) {
-        set_err(err, errlen, "mlp: %u features out of range (1 to %u)", d, FDXI_MODEL_MAX_FEATURES);
+        fdxi_set_err(err, errlen, "mlp: %u features out of range (1 to %u)", d, FDXI_MODEL_MAX_FEATURES);
         return FDX_ERANGE;
     }
     if (n_classes < 2 || n_classes > FDXI_MODEL_MAX_CLASSES) {
-        set_err(err, errlen, "mlp: %u classes out of range (2 to %u)", n_classes,
+        fdxi_set_err(err, errlen, "mlp: %u classes out of range (2 to %u)", n_classes,
                 FDXI_MODEL_MAX_CLASSES);
         return FDX_ERANGE;
     }
     if (n < 1) {
-        set_err(err, errlen, "mlp: no training rows");
+        fdxi_set_err(err, errlen, "mlp: no training rows");
         return FDX_ERANGE;
     }
     uint32_t n_hidden = 0;
     while (n_hidden < FDXI_MODEL_MAX_LAYERS && p->mlp_layers[n_hidden] != 0) {
         if (p->mlp_layers[n_hidden] > FDXI_MODEL_MAX_WIDTH) {
-            set_err(err, errlen, "mlp: hidden layer %u: width %u out of range (1 to %u)",
+            fdxi_set_err(err, errlen, "mlp: hidden layer %u: width %u out of range (1 to %u)",
                     n_hidden + 1, p->mlp_layers[n_hidden], FDXI_MODEL_MAX_WIDTH);
             return FDX_ERANGE;
         }
@@ -480,26 +470,26 @@ static int check_params(const struct fdxi_train_params *p, uint32_t n, uint32_t 
     }
     *ret_hidden = n_hidden;
     if (!(p->mlp_learning_rate > 0.0 && p->mlp_learning_rate <= 1e6)) {
-        set_err(err, errlen, "mlp: learning rate %g out of range (above 0, at most 1e6)",
+        fdxi_set_err(err, errlen, "mlp: learning rate %g out of range (above 0, at most 1e6)",
                 p->mlp_learning_rate);
         return FDX_ERANGE;
     }
     if (!(p->mlp_l2 >= 0.0 && p->mlp_l2 <= 1e6)) {
-        set_err(err, errlen, "mlp: L2 penalty %g out of range (0 to 1e6)", p->mlp_l2);
+        fdxi_set_err(err, errlen, "mlp: L2 penalty %g out of range (0 to 1e6)", p->mlp_l2);
         return FDX_ERANGE;
     }
     if (!(p->mlp_validation_fraction >= 0.0 && p->mlp_validation_fraction < 1.0)) {
-        set_err(err, errlen, "mlp: validation fraction %g out of range (0 to below 1)",
+        fdxi_set_err(err, errlen, "mlp: validation fraction %g out of range (0 to below 1)",
                 p->mlp_validation_fraction);
         return FDX_ERANGE;
     }
     if (p->mlp_max_epochs < 1 || p->mlp_max_epochs > MLP_MAX_EPOCHS) {
-        set_err(err, errlen, "mlp: max epochs %u out of range (1 to %u)", p->mlp_max_epochs,
+        fdxi_set_err(err, errlen, "mlp: max epochs %u out of range (1 to %u)", p->mlp_max_epochs,
                 MLP_MAX_EPOCHS);
         return FDX_ERANGE;
     }
     if (p->mlp_batch < 1) {
-        set_err(err, errlen, "mlp: batch size 0 out of range (at least 1)");
+        fdxi_set_err(err, errlen, "mlp: batch size 0 out of range (at least 1)");
         return FDX_ERANGE;
     }
     /* mlp_patience needs no limit of its own: max epochs bound it. */
@@ -516,13 +506,13 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
         return rc;
     for (uint32_t i = 0; i < n; i++) {
         if (y[i] < 0 || (uint32_t)y[i] >= n_classes) {
-            set_err(err, errlen, "mlp: row %u: label %d out of range (0 to %u)", i, (int)y[i],
+            fdxi_set_err(err, errlen, "mlp: row %u: label %d out of range (0 to %u)", i, (int)y[i],
                     n_classes - 1);
             return FDX_EINVAL;
         }
         for (uint32_t j = 0; j < d; j++) {
             if (!isfinite(x[(size_t)i * d + j])) {
-                set_err(err, errlen, "mlp: row %u feature %u: not a finite number", i, j);
+                fdxi_set_err(err, errlen, "mlp: row %u feature %u: not a finite number", i, j);
                 return FDX_EINVAL;
             }
         }
@@ -532,7 +522,7 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
     if (p->mlp_validation_fraction > 0.0) {
         n_val = (uint32_t)ceil(p->mlp_validation_fraction * n);
         if (n_val >= n) {
-            set_err(err, errlen,
+            fdxi_set_err(err, errlen,
                     "mlp: validation fraction %g of %u rows leaves no rows to train on",
                     p->mlp_validation_fraction, n);
             return FDX_ERANGE;
@@ -548,7 +538,7 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
     if (m == NULL)
         goto out;
     if (!shape(m, d, p->mlp_layers, n_hidden, n_classes)) {
-        set_err(err, errlen, "mlp: more than %u weights", MLP_MAX_PARAMS);
+        fdxi_set_err(err, errlen, "mlp: more than %u weights", MLP_MAX_PARAMS);
         rc = FDX_ERANGE;
         goto out;
     }
@@ -557,7 +547,7 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
     for (uint32_t l = 0; l <= m->n_layers; l++)
         scratch += (uint64_t)t.batch * m->width[l];
     if (scratch > MLP_MAX_SCRATCH) {
-        set_err(err, errlen, "mlp: batch of %u rows times the layer widths exceeds %u values",
+        fdxi_set_err(err, errlen, "mlp: batch of %u rows times the layer widths exceeds %u values",
                 t.batch, MLP_MAX_SCRATCH);
         rc = FDX_ERANGE;
         goto out;
@@ -598,7 +588,7 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
         }
         /* Overflow (unscaled features, a huge step) shows first as a non-finite loss. */
         if (!isfinite(total)) {
-            set_err(err, errlen,
+            fdxi_set_err(err, errlen,
                     "mlp: training diverged in epoch %u (loss not finite); scale "
                     "the features or lower the learning rate",
                     epoch + 1);
@@ -625,7 +615,7 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
         memcpy(m->params, best, m->n_params * sizeof(double));
     for (size_t i = 0; i < m->n_params; i++) {
         if (!isfinite(m->params[i])) {
-            set_err(err, errlen,
+            fdxi_set_err(err, errlen,
                     "mlp: training diverged (weight %zu is not finite); scale the "
                     "features or lower the learning rate",
                     i);
@@ -638,7 +628,7 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
     rc = 0;
 out:
     if (rc == FDX_ENOMEM)
-        set_err(err, errlen, "mlp: out of memory");
+        fdxi_set_err(err, errlen, "mlp: out of memory");
     trainer_fini(&t);
     free(tr);
     free(va);

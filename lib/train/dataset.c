@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "flowdx/flowdx.h"
+#include "core/err.h"
 #include "model/model.h"
 #include "train/train.h"
 
@@ -38,19 +39,6 @@ static const char *const negative_labels[] = {
 };
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- reading records ---- */
 
@@ -163,12 +151,12 @@ static int read_record(struct source *s, struct record *r, uint64_t *line, uint3
         int c = next_byte(s);
         if (c < 0) {
             if (s->io_errno != 0) {
-                fail(err, errlen, "%s:%llu: %s", path, (unsigned long long)*line,
+                fdxi_set_err(err, errlen, "%s:%llu: %s", path, (unsigned long long)*line,
                      strerror(s->io_errno));
                 return FDX_EIO;
             }
             if (quoted) {
-                fail(err, errlen, "%s:%llu: quoted field not closed at the end of the file", path,
+                fdxi_set_err(err, errlen, "%s:%llu: quoted field not closed at the end of the file", path,
                      (unsigned long long)first_line);
                 return FDX_ETRUNC;
             }
@@ -179,7 +167,7 @@ static int read_record(struct source *s, struct record *r, uint64_t *line, uint3
             break;
         }
         if (c == '\0') {
-            fail(err, errlen, "%s:%llu: NUL byte (not a text file)", path,
+            fdxi_set_err(err, errlen, "%s:%llu: NUL byte (not a text file)", path,
                  (unsigned long long)*line);
             return FDX_EFORMAT;
         }
@@ -193,7 +181,7 @@ static int read_record(struct source *s, struct record *r, uint64_t *line, uint3
         bool doubled = quoted && c == '"' && peek_byte(s) == '"';
         raw += doubled ? 2 : 1;
         if (raw > max_bytes) {
-            fail(err, errlen, "%s:%llu: line longer than %u bytes", path,
+            fdxi_set_err(err, errlen, "%s:%llu: line longer than %u bytes", path,
                  (unsigned long long)first_line, max_bytes);
             return FDX_ERANGE;
         }
@@ -221,13 +209,13 @@ static int read_record(struct source *s, struct record *r, uint64_t *line, uint3
             continue;
         }
         if (after_quote) {
-            fail(err, errlen, "%s:%llu: field %zu: text after a closing quote", path,
+            fdxi_set_err(err, errlen, "%s:%llu: field %zu: text after a closing quote", path,
                  (unsigned long long)first_line, r->n_fields);
             return FDX_EFORMAT;
         }
         if (c == '"') {
             if (field_started) {
-                fail(err, errlen, "%s:%llu: field %zu: quote inside an unquoted field", path,
+                fdxi_set_err(err, errlen, "%s:%llu: field %zu: quote inside an unquoted field", path,
                      (unsigned long long)first_line, r->n_fields);
                 return FDX_EFORMAT;
             }
@@ -376,14 +364,14 @@ static int read_header(const struct record *h, const char *path, const char *lab
                        char ***ret_names, char *err, size_t errlen)
 {
     if (h->n_fields > MAX_COLUMNS) {
-        fail(err, errlen, "%s:1: %zu columns, more than the limit of %u", path, h->n_fields,
+        fdxi_set_err(err, errlen, "%s:1: %zu columns, more than the limit of %u", path, h->n_fields,
              MAX_COLUMNS);
         return FDX_ERANGE;
     }
     for (size_t k = 0; k < h->n_fields; k++) {
         for (size_t m = 0; m < k; m++) {
             if (strcmp(field(h, k), field(h, m)) == 0) {
-                fail(err, errlen, "%s:1: column '%s' appears twice (columns %zu and %zu)", path,
+                fdxi_set_err(err, errlen, "%s:1: column '%s' appears twice (columns %zu and %zu)", path,
                      field(h, k), m + 1, k + 1);
                 return FDX_EFORMAT;
             }
@@ -392,9 +380,9 @@ static int read_header(const struct record *h, const char *path, const char *lab
     long label = find_label(h, label_column);
     if (label < 0) {
         if (label_column != NULL)
-            fail(err, errlen, "%s:1: no label column '%s'", path, label_column);
+            fdxi_set_err(err, errlen, "%s:1: no label column '%s'", path, label_column);
         else
-            fail(err, errlen, "%s:1: no label column (looked for Label, label, DoH, class)", path);
+            fdxi_set_err(err, errlen, "%s:1: no label column (looked for Label, label, DoH, class)", path);
         return FDX_EFORMAT;
     }
     uint32_t n_cols = 0;
@@ -406,11 +394,11 @@ static int read_header(const struct record *h, const char *path, const char *lab
         feature_of[k] = n_cols++;
     }
     if (n_cols == 0) {
-        fail(err, errlen, "%s:1: no feature columns besides the label and identifiers", path);
+        fdxi_set_err(err, errlen, "%s:1: no feature columns besides the label and identifiers", path);
         return FDX_EFORMAT;
     }
     if (n_cols > FDXI_MODEL_MAX_FEATURES) {
-        fail(err, errlen, "%s:1: %u feature columns, more than the limit of %u", path, n_cols,
+        fdxi_set_err(err, errlen, "%s:1: %u feature columns, more than the limit of %u", path, n_cols,
              FDXI_MODEL_MAX_FEATURES);
         return FDX_ERANGE;
     }
@@ -440,7 +428,7 @@ static int label_index(struct labels *l, char *cell, const char *path, uint64_t 
 {
     const char *name = trim(cell);
     if (*name == '\0') {
-        fail(err, errlen, "%s:%llu: empty label", path, (unsigned long long)line);
+        fdxi_set_err(err, errlen, "%s:%llu: empty label", path, (unsigned long long)line);
         return FDX_EFORMAT;
     }
     for (uint32_t c = 0; c < l->n; c++) {
@@ -450,12 +438,12 @@ static int label_index(struct labels *l, char *cell, const char *path, uint64_t 
         }
     }
     if (strlen(name) > MAX_LABEL_BYTES) {
-        fail(err, errlen, "%s:%llu: label longer than %u bytes", path, (unsigned long long)line,
+        fdxi_set_err(err, errlen, "%s:%llu: label longer than %u bytes", path, (unsigned long long)line,
              MAX_LABEL_BYTES);
         return FDX_ERANGE;
     }
     if (l->n == FDXI_MODEL_MAX_CLASSES) {
-        fail(err, errlen, "%s:%llu: label '%s' makes more than %u classes", path,
+        fdxi_set_err(err, errlen, "%s:%llu: label '%s' makes more than %u classes", path,
              (unsigned long long)line, name, FDXI_MODEL_MAX_CLASSES);
         return FDX_ERANGE;
     }
@@ -515,7 +503,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
     int rc;
 
     if (path == NULL || ret == NULL) {
-        fail(err, errlen, "no path or result given");
+        fdxi_set_err(err, errlen, "no path or result given");
         return FDX_EINVAL;
     }
     const char *label_column = o ? o->label_column : NULL;
@@ -532,7 +520,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
     src->f = fopen(path, "rb");
     if (src->f == NULL) {
         rc = errno == ENOENT ? FDX_ENOENT : FDX_EIO;
-        fail(err, errlen, "%s: %s", path, strerror(errno));
+        fdxi_set_err(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
 
@@ -540,7 +528,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
     if (peek_byte(src) == 0xEF) {
         next_byte(src);
         if (next_byte(src) != 0xBB || next_byte(src) != 0xBF) {
-            fail(err, errlen, "%s:1: not UTF-8 text", path);
+            fdxi_set_err(err, errlen, "%s:1: not UTF-8 text", path);
             rc = FDX_EFORMAT;
             goto out;
         }
@@ -551,7 +539,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
             goto out;
     } while (status == RECORD_BLANK);
     if (status == RECORD_EOF) {
-        fail(err, errlen, "%s:%llu: no header row", path, (unsigned long long)line);
+        fdxi_set_err(err, errlen, "%s:%llu: no header row", path, (unsigned long long)line);
         rc = FDX_EFORMAT;
         goto out;
     }
@@ -576,13 +564,13 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
         if (status == RECORD_BLANK)
             continue;
         if (rec.n_fields != n_fields) {
-            fail(err, errlen, "%s:%llu: %zu fields, the header has %zu", path,
+            fdxi_set_err(err, errlen, "%s:%llu: %zu fields, the header has %zu", path,
                  (unsigned long long)at, rec.n_fields, n_fields);
             rc = FDX_EFORMAT;
             goto out;
         }
         if (b.n_rows == max_rows) {
-            fail(err, errlen, "%s:%llu: more than %u rows", path, (unsigned long long)at, max_rows);
+            fdxi_set_err(err, errlen, "%s:%llu: more than %u rows", path, (unsigned long long)at, max_rows);
             rc = FDX_ERANGE;
             goto out;
         }
@@ -597,7 +585,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
                     goto out;
             } else if (feature_of[k] != UINT32_MAX) {
                 if (!parse_cell(cell, &row[feature_of[k]])) {
-                    fail(err, errlen, "%s:%llu: column '%s': '%s' is not a number", path,
+                    fdxi_set_err(err, errlen, "%s:%llu: column '%s': '%s' is not a number", path,
                          (unsigned long long)at, col_names[feature_of[k]], cell);
                     rc = FDX_EFORMAT;
                     goto out;
@@ -607,7 +595,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
         b.n_rows++;
     }
     if (b.n_rows == 0) {
-        fail(err, errlen, "%s:%llu: no data rows after the header", path, (unsigned long long)line);
+        fdxi_set_err(err, errlen, "%s:%llu: no data rows after the header", path, (unsigned long long)line);
         rc = FDX_EFORMAT;
         goto out;
     }

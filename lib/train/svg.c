@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "flowdx/flowdx.h"
+#include "core/err.h"
 #include "train/svg.h"
 
 /* Limits: a 512-column heatmap is already 262,144 cells (about 20 MB of SVG). */
@@ -28,19 +29,6 @@
 #define MARK_TEXT "#a63d00"   /* a flagged name: the same hue, dark enough to read */
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- the document in memory ---- */
 
@@ -295,13 +283,13 @@ static void rect(struct sbuf *s, double x, double y, double w, double h, const c
 static int write_file(const char *path, const struct sbuf *s, char *err, size_t errlen)
 {
     if (s->failed) {
-        fail(err, errlen, "%s: out of memory building the plot", path);
+        fdxi_set_err(err, errlen, "%s: out of memory building the plot", path);
         return FDX_ENOMEM;
     }
     size_t plen = strlen(path);
     char *tmp = malloc(plen + sizeof(".XXXXXX"));
     if (tmp == NULL) {
-        fail(err, errlen, "%s: out of memory", path);
+        fdxi_set_err(err, errlen, "%s: out of memory", path);
         return FDX_ENOMEM;
     }
     memcpy(tmp, path, plen);
@@ -309,7 +297,7 @@ static int write_file(const char *path, const struct sbuf *s, char *err, size_t 
     int rc = 0;
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        fail(err, errlen, "%s: cannot create a file beside it: %s", path, strerror(errno));
+        fdxi_set_err(err, errlen, "%s: cannot create a file beside it: %s", path, strerror(errno));
         rc = FDX_EIO;
         goto out;
     }
@@ -337,7 +325,7 @@ static int write_file(const char *path, const struct sbuf *s, char *err, size_t 
     }
     if (what != NULL) {
         unlink(tmp);
-        fail(err, errlen, "%s: %s failed: %s", path, what, strerror(saved));
+        fdxi_set_err(err, errlen, "%s: %s failed: %s", path, what, strerror(saved));
         rc = FDX_EIO;
     }
 out:
@@ -540,23 +528,23 @@ int fdxi_svg_heatmap(const char *path, const char *title, const double *corr, ui
                      const char *const *names, const bool *mark, char *err, size_t errlen)
 {
     if (path == NULL) {
-        fail(err, errlen, "heatmap: no output path");
+        fdxi_set_err(err, errlen, "heatmap: no output path");
         return FDX_EINVAL;
     }
     if (n == 0 || corr == NULL || names == NULL) {
-        fail(err, errlen, "%s: heatmap needs at least one column, its correlations and names",
+        fdxi_set_err(err, errlen, "%s: heatmap needs at least one column, its correlations and names",
              path);
         return FDX_EINVAL;
     }
     if (n > MAX_HEATMAP_COLS) {
-        fail(err, errlen, "%s: %u columns is more than the heatmap limit of %u", path, n,
+        fdxi_set_err(err, errlen, "%s: %u columns is more than the heatmap limit of %u", path, n,
              MAX_HEATMAP_COLS);
         return FDX_ERANGE;
     }
     uint32_t n_marked = 0;
     for (uint32_t j = 0; j < n; j++) {
         if (names[j] == NULL) {
-            fail(err, errlen, "%s: column %u has no name", path, j);
+            fdxi_set_err(err, errlen, "%s: column %u has no name", path, j);
             return FDX_EINVAL;
         }
         n_marked += is_marked(mark, j) ? 1 : 0;
@@ -744,13 +732,13 @@ static int roc_check(const char *path, const struct fdxi_svg_curve *curves, uint
     for (uint32_t i = 0; i < n_curves; i++) {
         const struct fdxi_svg_curve *c = &curves[i];
         if (c->label == NULL || c->points == NULL || c->n_points < 2) {
-            fail(err, errlen, "%s: curve %u needs a label and at least 2 points", path, i);
+            fdxi_set_err(err, errlen, "%s: curve %u needs a label and at least 2 points", path, i);
             return FDX_EINVAL;
         }
         for (uint32_t k = 0; k < c->n_points; k++) {
             double x = c->points[k].fpr, y = c->points[k].tpr;
             if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1)) {
-                fail(err, errlen, "%s: curve %u ('%.64s'): point %u (%g, %g) is outside [0, 1]",
+                fdxi_set_err(err, errlen, "%s: curve %u ('%.64s'): point %u (%g, %g) is outside [0, 1]",
                      path, i, c->label, k, x, y);
                 return FDX_EINVAL;
             }
@@ -884,15 +872,15 @@ int fdxi_svg_roc(const char *path, const char *title, const struct fdxi_svg_curv
                  uint32_t n_curves, char *err, size_t errlen)
 {
     if (path == NULL) {
-        fail(err, errlen, "ROC plot: no output path");
+        fdxi_set_err(err, errlen, "ROC plot: no output path");
         return FDX_EINVAL;
     }
     if (curves == NULL || n_curves == 0) {
-        fail(err, errlen, "%s: ROC plot needs at least one curve", path);
+        fdxi_set_err(err, errlen, "%s: ROC plot needs at least one curve", path);
         return FDX_EINVAL;
     }
     if (n_curves > MAX_CURVES) {
-        fail(err, errlen, "%s: %u curves is more than the ROC plot limit of %u", path, n_curves,
+        fdxi_set_err(err, errlen, "%s: %u curves is more than the ROC plot limit of %u", path, n_curves,
              MAX_CURVES);
         return FDX_ERANGE;
     }
