@@ -419,6 +419,8 @@ enum fdxi_decode_result fdxi_packet_decode(int linktype, uint64_t ts_us, const u
     if (net == NET_OTHER)
         return FDXI_DEC_NON_IP;
     ret->link_hdr_bytes = (uint16_t)c.off;
+    ret->l3 = c.data + c.off;
+    ret->l3_caplen = c.caplen > c.off ? c.caplen - c.off : 0;
     r = net == NET_IPV4 ? decode_ipv4(&c, ret) : decode_ipv6(&c, ret);
     if (r != FDXI_DEC_OK)
         return r;

@@ -40,6 +40,8 @@ struct fdxi_packet {
     uint32_t caplen;          /**< captured bytes, link header included */
     uint32_t wirelen;         /**< bytes on the wire, link header included */
     uint16_t link_hdr_bytes;  /**< link-layer header bytes before the IP header (VLAN tags incl.) */
+    const uint8_t *l3;        /**< the IP header in the capture (for DPI) */
+    uint32_t l3_caplen;       /**< captured bytes from the IP header on */
     uint8_t ip_version;       /**< 4 or 6 */
     uint8_t proto;            /**< transport protocol (after IPv6 extension headers) */
     uint8_t src[16];          /**< source address */
