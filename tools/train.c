@@ -28,6 +28,9 @@ void usage_train(FILE *out)
         "                            malicious -16 bytes; per-direction bytes and rates\n"
         "                            dropped): for CIRA-CIC-DoHBrw-2020 rows, whose classes\n"
         "                            were captured with different link headers\n"
+        "      --add FILE            more labelled rows, already in IP-length space (flowdx\n"
+        "                            extract -f doh output labelled with flowdx label): never\n"
+        "                            header-corrected; repeatable\n"
         "      --no-map-padding      with --correct-header, keep a corrected median/mode of 46\n"
         "                            (a padded 60-byte frame) instead of mapping it to 40\n"
         "      --corr-threshold R    correlation filter threshold (default 0.7; 1 = off)\n"
@@ -108,7 +111,7 @@ static bool parse_double(const char *option, const char *text, double *ret)
 
 enum {
     OPT_MODEL = 256, OPT_SET, OPT_CORRECT, OPT_NOPAD, OPT_CORR, OPT_FOLDS, OPT_SEED, OPT_PARAMS,
-    OPT_LABEL, OPT_NAN, OPT_JURY, OPT_JSON, OPT_SVG, OPT_EXPORT
+    OPT_LABEL, OPT_NAN, OPT_JURY, OPT_JSON, OPT_SVG, OPT_EXPORT, OPT_ADD
 };
 
 int cmd_train(int argc, char **argv)
@@ -130,6 +133,7 @@ int cmd_train(int argc, char **argv)
         {"json", required_argument, NULL, OPT_JSON},
         {"svg-dir", required_argument, NULL, OPT_SVG},
         {"export-prepared", required_argument, NULL, OPT_EXPORT},
+        {"add", required_argument, NULL, OPT_ADD},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -139,6 +143,8 @@ int cmd_train(int argc, char **argv)
     o.map_padding = 1;
     o.log = log_stderr;
     const char *output = NULL, *json = NULL, *svg_dir = NULL, *export_path = NULL;
+    static const char *more[64];
+    uint32_t n_more = 0;
     static char prog[] = "flowdx train";
     argv[0] = prog;
     optind = 1;
@@ -178,6 +184,14 @@ int cmd_train(int argc, char **argv)
         case OPT_JSON: json = optarg; break;
         case OPT_SVG: svg_dir = optarg; break;
         case OPT_EXPORT: export_path = optarg; break;
+        case OPT_ADD:
+            if (n_more == sizeof(more) / sizeof(more[0])) {
+                fprintf(stderr, "flowdx train: more than %zu --add files\n",
+                        sizeof(more) / sizeof(more[0]));
+                return EXIT_USAGE;
+            }
+            more[n_more++] = optarg;
+            break;
         case 'q': o.log = NULL; break;
         case 'h': usage_train(stdout); return EXIT_OK;
         default:
@@ -190,6 +204,8 @@ int cmd_train(int argc, char **argv)
                 optind < argc ? "unexpected argument" : "-i DATA and -o MODEL are required");
         return EXIT_USAGE;
     }
+    o.more_data = more;
+    o.n_more_data = n_more;
     char err[1024];
     fdx_training *t = NULL;
     int rc = fdx_train_run(&o, &t, err, sizeof(err));

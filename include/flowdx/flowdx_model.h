@@ -95,6 +95,10 @@ struct fdx_train_options {
     double jury_threshold;      /**< class 1 when this weighted share of votes says so; 0.5 */
     fdx_log_fn log;             /**< progress messages (may be NULL) */
     void *user;                 /**< passed to log */
+    const char *const *more_data; /**< further labelled CSVs, already in IP-length space (e.g.
+                                       flowdx extract output labelled with flowdx label): never
+                                       header-corrected; their rows join data_path's */
+    uint32_t n_more_data;       /**< entries in more_data */
 };
 
 typedef struct fdx_training fdx_training;

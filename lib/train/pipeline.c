@@ -216,8 +216,12 @@ out:
     return rc;
 }
 
-/* Prepare the rows: header correction, correlation filter, NaN replacement. */
-static int prepare(fdx_training *t, char *err, size_t errlen)
+static int file_checksum(const char *path, uint64_t *ret);
+
+/* Prepare the rows: header correction of the first file, further files joined, correlation
+ * filter, NaN replacement. */
+static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in,
+                             uint64_t *checksum, char *err, size_t errlen)
 {
     struct fdxi_dataset *ds = &t->ds;
     const struct fdx_train_options *o = &t->opts;
@@ -232,6 +236,20 @@ static int prepare(fdx_training *t, char *err, size_t errlen)
         int rc = fdxi_dataset_header_correct(ds, h, o->map_padding != 0, err, errlen);
         if (rc < 0)
             return rc;
+    }
+    for (uint32_t f = 0; f < in->n_more_data; f++) {
+        struct fdxi_dataset more = {0};
+        struct fdxi_csv_options co = {.label_column = in->label_column};
+        int rc = fdxi_dataset_read_csv(in->more_data[f], &co, &more, err, errlen);
+        if (rc == 0)
+            rc = fdxi_dataset_append(ds, &more, in->more_data[f], err, errlen);
+        say(o, "%s: %u rows added", in->more_data[f], more.n_rows);
+        fdxi_dataset_free(&more);
+        if (rc < 0)
+            return rc;
+        uint64_t sum = 0;
+        file_checksum(in->more_data[f], &sum);
+        *checksum = (*checksum ^ sum) * 0x100000001b3ull;
     }
     t->n_all = ds->n_cols;
     t->all_names = calloc(t->n_all, sizeof(char *));
@@ -412,7 +430,7 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
         goto fail;
     uint64_t checksum = 0;
     file_checksum(opts->data_path, &checksum);
-    rc = prepare(t, errbuf, errlen);
+    rc = prepare_and_merge(t, opts, &checksum, errbuf, errlen);
     if (rc < 0)
         goto fail_msg;
     rc = bundle_start(t, opts->feature_set, checksum);
@@ -452,10 +470,14 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     if (rc < 0)
         goto fail;
     char desc[1024];
-    snprintf(desc, sizeof(desc), "trained on %s (%u rows); models %s; %u-fold CV; seed %llu%s",
-             t->data_path, n, opts->models ? opts->models : "jury", opts->folds,
-             (unsigned long long)opts->seed,
-             opts->header_correct ? "; dataset header correction" : "");
+    int w = snprintf(desc, sizeof(desc), "trained on %s%s", t->data_path,
+                     opts->header_correct ? " (header-corrected)" : "");
+    for (uint32_t f = 0; f < opts->n_more_data && w > 0 && (size_t)w < sizeof(desc); f++)
+        w += snprintf(desc + w, sizeof(desc) - (size_t)w, " + %s", opts->more_data[f]);
+    if (w > 0 && (size_t)w < sizeof(desc))
+        snprintf(desc + w, sizeof(desc) - (size_t)w, " (%u rows); models %s; %u-fold CV; seed %llu",
+                 n, opts->models ? opts->models : "jury", opts->folds,
+                 (unsigned long long)opts->seed);
     t->bundle->description = strdup(desc);
     *ret_training = t;
     return 0;

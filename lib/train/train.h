@@ -44,6 +44,14 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
                           struct fdxi_dataset *ret, char *err, size_t errlen);
 void fdxi_dataset_free(struct fdxi_dataset *ds);
 
+/*
+ * Append src's rows to dst: dst's columns are looked up in src by name (src may have more);
+ * classes by name, or for two classes on both sides by index (benign first). Errors name
+ * @p src_name. 0 or FDX_E*.
+ */
+int fdxi_dataset_append(struct fdxi_dataset *dst, const struct fdxi_dataset *src,
+                        const char *src_name, char *err, size_t errlen);
+
 /* Index of column @p name, or -1. */
 int fdxi_dataset_column(const struct fdxi_dataset *ds, const char *name);
 

@@ -37,6 +37,16 @@ check "another seed, another forest" bash -c "! cmp -s '$tmp/c.fdxm' '$tmp/d.fdx
 acc=$(awk '$1 == "tree" { print $2 }' "$tmp/eval.txt")
 check "tree on its training rows: accuracy $acc >= 0.99" python3 -c "import sys; sys.exit(not $acc >= 0.99)"
 
+# A file holding only class "1" rows is class 1 for the model, not its first class: every row
+# must land in the confusion matrix's second row (3,000 malicious rows in the sample).
+awk -F, 'NR == 1 || $NF == "1"' "$data" > "$tmp/ones.csv"
+"$flowdx" eval -m "$tmp/a.fdxm" -i "$tmp/ones.csv" --json > "$tmp/ones.json"
+check "one-class file keeps its class" python3 -c '
+import json, sys
+r = {x["model"]: x for x in json.load(open(sys.argv[1]))["results"]}
+c = r["tree"]["confusion"]
+sys.exit(not (sum(c[0]) == 0 and sum(c[1]) == 3000))' "$tmp/ones.json"
+
 check "model show describes the file" grep -q "feature set:   doh:ip" <("$flowdx" model show "$tmp/jury.fdxm")
 
 # Refusals: a misspelt parameter, a truncated model file.
