@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Writes formatted error messages into caller-supplied buffers. */
+/* Formats error messages and report text into caller-supplied buffers. */
 #include "core/err.h"
 
 #include <stdarg.h>
@@ -13,4 +13,13 @@ void fdxi_set_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+}
+
+size_t fdxi_appendf(char *buf, size_t len, size_t used, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(used < len ? buf + used : NULL, used < len ? len - used : 0, fmt, ap);
+    va_end(ap);
+    return n > 0 ? used + (size_t)n : used;
 }

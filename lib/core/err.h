@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Internal interface for writing located error messages into a caller's buffer. */
+/* Internal interface for formatting messages and reports into caller buffers. */
 #ifndef FDX_LIB_CORE_ERR_H
 #define FDX_LIB_CORE_ERR_H
 
@@ -8,5 +8,12 @@
 /* printf into err (errlen bytes, always terminated); nothing when err is NULL or errlen 0. */
 void fdxi_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * snprintf-style appending for reports: formats at buf + used (when it fits) and returns used
+ * plus the length of the formatted text, so a first call with len 0 measures the whole report.
+ */
+size_t fdxi_appendf(char *buf, size_t len, size_t used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif /* FDX_LIB_CORE_ERR_H */

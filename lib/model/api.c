@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "flowdx/flowdx_model.h"
+#include "core/err.h"
 #include "model/bundle.h"
 
 struct fdx_model {
@@ -113,21 +114,9 @@ int fdx_model_classify(const fdx_model *m, const struct fdx_flow_record *rec,
     return 0;
 }
 
-static size_t add(char *buf, size_t len, size_t used, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static size_t add(char *buf, size_t len, size_t used, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(used < len ? buf + used : NULL, used < len ? len - used : 0, fmt, ap);
-    va_end(ap);
-    return n > 0 ? used + (size_t)n : used;
-}
-
 static size_t add_scores(char *buf, size_t len, size_t used, const struct fdxi_bundle_scores *s)
 {
-    return add(buf, len, used, "accuracy %.4f, precision %.4f, recall %.4f, F1 %.4f, AUC %.4f",
+    return fdxi_appendf(buf, len, used, "accuracy %.4f, precision %.4f, recall %.4f, F1 %.4f, AUC %.4f",
                s->accuracy, s->precision, s->recall, s->f1, s->roc_auc);
 }
 
@@ -135,33 +124,33 @@ size_t fdx_model_describe(const fdx_model *m, char *buf, size_t len)
 {
     const struct fdxi_bundle *b = m->b;
     size_t used = 0;
-    used = add(buf, len, used, "feature set:   %s\n", b->feature_set);
-    used = add(buf, len, used, "training data: %s\n", b->description);
-    used = add(buf, len, used, "               %u rows, checksum %016llx, seed %llu\n",
+    used = fdxi_appendf(buf, len, used, "feature set:   %s\n", b->feature_set);
+    used = fdxi_appendf(buf, len, used, "training data: %s\n", b->description);
+    used = fdxi_appendf(buf, len, used, "               %u rows, checksum %016llx, seed %llu\n",
                b->train_rows, (unsigned long long)b->data_checksum,
                (unsigned long long)b->seed);
-    used = add(buf, len, used, "correction:    %s\n",
+    used = fdxi_appendf(buf, len, used, "correction:    %s\n",
                b->correction == FDXI_CORRECTION_DATASET
                    ? "dataset rows mapped to IP lengths (header correction)"
                    : "none");
-    used = add(buf, len, used, "classes:      ");
+    used = fdxi_appendf(buf, len, used, "classes:      ");
     for (uint32_t c = 0; c < b->n_classes; c++)
-        used = add(buf, len, used, " %u = '%s'%s", c, b->class_names[c],
+        used = fdxi_appendf(buf, len, used, " %u = '%s'%s", c, b->class_names[c],
                    c + 1 < b->n_classes ? "," : "\n");
-    used = add(buf, len, used, "inputs (%u, scaled as (x - mean) / scale; NaN -> %g):\n",
+    used = fdxi_appendf(buf, len, used, "inputs (%u, scaled as (x - mean) / scale; NaN -> %g):\n",
                b->n_inputs, b->nan_value);
     for (uint32_t i = 0; i < b->n_inputs; i++)
-        used = add(buf, len, used, "  %-40s mean %14.6g  scale %14.6g\n", b->input_names[i],
+        used = fdxi_appendf(buf, len, used, "  %-40s mean %14.6g  scale %14.6g\n", b->input_names[i],
                    b->mean[i], b->scale[i]);
-    used = add(buf, len, used, "models (cross-validated scores):\n");
+    used = fdxi_appendf(buf, len, used, "models (cross-validated scores):\n");
     for (uint32_t i = 0; i < b->n_models; i++) {
-        used = add(buf, len, used, "  %-7s weight %.2f  ", b->models[i].kind->name,
+        used = fdxi_appendf(buf, len, used, "  %-7s weight %.2f  ", b->models[i].kind->name,
                    b->models[i].weight);
         used = add_scores(buf, len, used, &b->models[i].scores);
-        used = add(buf, len, used, "\n");
+        used = fdxi_appendf(buf, len, used, "\n");
     }
-    used = add(buf, len, used, "jury:          class 1 when the weighted share of votes is >= "
+    used = fdxi_appendf(buf, len, used, "jury:          class 1 when the weighted share of votes is >= "
                "%.2f\n               ", b->threshold);
     used = add_scores(buf, len, used, &b->jury_scores);
-    return add(buf, len, used, "\n");
+    return fdxi_appendf(buf, len, used, "\n");
 }

@@ -5,69 +5,58 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "train/pipeline.h"
-
-/* snprintf-style appending: `used` keeps counting past len, so callers learn the size needed. */
-static size_t add(char *buf, size_t len, size_t used, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static size_t add(char *buf, size_t len, size_t used, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(used < len ? buf + used : NULL, used < len ? len - used : 0, fmt, ap);
-    va_end(ap);
-    return n > 0 ? used + (size_t)n : used;
-}
 
 /* A JSON number: NaN (an AUC without both classes) becomes null. */
 static size_t add_num(char *buf, size_t len, size_t used, double v)
 {
-    return isfinite(v) ? add(buf, len, used, "%.6f", v) : add(buf, len, used, "null");
+    return isfinite(v) ? fdxi_appendf(buf, len, used, "%.6f", v)
+                       : fdxi_appendf(buf, len, used, "null");
 }
 
 static size_t add_json_str(char *buf, size_t len, size_t used, const char *s)
 {
-    used = add(buf, len, used, "\"");
+    used = fdxi_appendf(buf, len, used, "\"");
     for (; *s != '\0'; s++) {
         if (*s == '"' || *s == '\\')
-            used = add(buf, len, used, "\\%c", *s);
+            used = fdxi_appendf(buf, len, used, "\\%c", *s);
         else if ((unsigned char)*s < 0x20)
-            used = add(buf, len, used, "\\u%04x", (unsigned char)*s);
+            used = fdxi_appendf(buf, len, used, "\\u%04x", (unsigned char)*s);
         else
-            used = add(buf, len, used, "%c", *s);
+            used = fdxi_appendf(buf, len, used, "%c", *s);
     }
-    return add(buf, len, used, "\"");
+    return fdxi_appendf(buf, len, used, "\"");
 }
 
 static size_t text_table(const struct fdxi_result *const *rows, uint32_t n,
                          const char *const *class_names, uint32_t nc, char *buf, size_t len,
                          size_t used)
 {
-    used = add(buf, len, used, "%-7s %8s %9s %7s %7s %8s  %-s\n", "model", "accuracy",
+    used = fdxi_appendf(buf, len, used, "%-7s %8s %9s %7s %7s %8s  %-s\n", "model", "accuracy",
                "precision", "recall", "F1", "ROC AUC", "fold accuracies");
     for (uint32_t i = 0; i < n; i++) {
         const struct fdxi_result *r = rows[i];
         const struct fdxi_metrics *m = &r->metrics;
-        used = add(buf, len, used, "%-7s %8.4f %9.4f %7.4f %7.4f %8.4f ", r->name, m->accuracy,
+        used = fdxi_appendf(buf, len, used, "%-7s %8.4f %9.4f %7.4f %7.4f %8.4f ", r->name, m->accuracy,
                    m->precision, m->recall, m->f1, m->roc_auc);
         for (uint32_t f = 0; f < r->n_folds; f++)
-            used = add(buf, len, used, " %.4f", r->fold_accuracy[f]);
-        used = add(buf, len, used, "\n");
+            used = fdxi_appendf(buf, len, used, " %.4f", r->fold_accuracy[f]);
+        used = fdxi_appendf(buf, len, used, "\n");
     }
     const struct fdxi_result *last = rows[n - 1];
-    used = add(buf, len, used, "\nconfusion matrix of %s (rows: true class, columns: predicted):\n",
+    used = fdxi_appendf(buf, len, used, "\nconfusion matrix of %s (rows: true class, columns: predicted):\n",
                last->name);
-    used = add(buf, len, used, "%16s", "");
+    used = fdxi_appendf(buf, len, used, "%16s", "");
     for (uint32_t c = 0; c < nc; c++)
-        used = add(buf, len, used, " %12.12s", class_names[c]);
-    used = add(buf, len, used, "\n");
+        used = fdxi_appendf(buf, len, used, " %12.12s", class_names[c]);
+    used = fdxi_appendf(buf, len, used, "\n");
     for (uint32_t a = 0; a < nc; a++) {
-        used = add(buf, len, used, "%16.16s", class_names[a]);
+        used = fdxi_appendf(buf, len, used, "%16.16s", class_names[a]);
         for (uint32_t c = 0; c < nc; c++)
-            used = add(buf, len, used, " %12llu",
+            used = fdxi_appendf(buf, len, used, " %12llu",
                        (unsigned long long)last->metrics.confusion[a][c]);
-        used = add(buf, len, used, "\n");
+        used = fdxi_appendf(buf, len, used, "\n");
     }
     return used;
 }
@@ -75,35 +64,35 @@ static size_t text_table(const struct fdxi_result *const *rows, uint32_t n,
 static size_t json_results(const struct fdxi_result *const *rows, uint32_t n, uint32_t nc,
                            char *buf, size_t len, size_t used)
 {
-    used = add(buf, len, used, "\"results\":[");
+    used = fdxi_appendf(buf, len, used, "\"results\":[");
     for (uint32_t i = 0; i < n; i++) {
         const struct fdxi_result *r = rows[i];
         const struct fdxi_metrics *m = &r->metrics;
-        used = add(buf, len, used, "%s{\"model\":", i ? "," : "");
+        used = fdxi_appendf(buf, len, used, "%s{\"model\":", i ? "," : "");
         used = add_json_str(buf, len, used, r->name);
         const char *keys[5] = {"accuracy", "precision", "recall", "f1", "roc_auc"};
         const double vals[5] = {m->accuracy, m->precision, m->recall, m->f1, m->roc_auc};
         for (int k = 0; k < 5; k++) {
-            used = add(buf, len, used, ",\"%s\":", keys[k]);
+            used = fdxi_appendf(buf, len, used, ",\"%s\":", keys[k]);
             used = add_num(buf, len, used, vals[k]);
         }
-        used = add(buf, len, used, ",\"fold_accuracy\":[");
+        used = fdxi_appendf(buf, len, used, ",\"fold_accuracy\":[");
         for (uint32_t f = 0; f < r->n_folds; f++) {
-            used = add(buf, len, used, "%s", f ? "," : "");
+            used = fdxi_appendf(buf, len, used, "%s", f ? "," : "");
             used = add_num(buf, len, used, r->fold_accuracy[f]);
         }
-        used = add(buf, len, used, "],\"train_seconds\":%.3f,\"predict_seconds\":%.3f,"
+        used = fdxi_appendf(buf, len, used, "],\"train_seconds\":%.3f,\"predict_seconds\":%.3f,"
                    "\"confusion\":[", r->train_seconds, r->predict_seconds);
         for (uint32_t a = 0; a < nc; a++) {
-            used = add(buf, len, used, "%s[", a ? "," : "");
+            used = fdxi_appendf(buf, len, used, "%s[", a ? "," : "");
             for (uint32_t c = 0; c < nc; c++)
-                used = add(buf, len, used, "%s%llu", c ? "," : "",
+                used = fdxi_appendf(buf, len, used, "%s%llu", c ? "," : "",
                            (unsigned long long)m->confusion[a][c]);
-            used = add(buf, len, used, "]");
+            used = fdxi_appendf(buf, len, used, "]");
         }
-        used = add(buf, len, used, "]}");
+        used = fdxi_appendf(buf, len, used, "]}");
     }
-    return add(buf, len, used, "]");
+    return fdxi_appendf(buf, len, used, "]");
 }
 
 size_t fdxi_report_results(const struct fdxi_result *res, uint32_t n_models, bool jury,
@@ -127,34 +116,34 @@ size_t fdx_training_report(const fdx_training *t, int json, char *buf, size_t le
     size_t used = 0;
     bool jury = t->n_models > 1;
     if (json) {
-        used = add(buf, len, used, "{\"data\":");
+        used = fdxi_appendf(buf, len, used, "{\"data\":");
         used = add_json_str(buf, len, used, t->data_path);
-        used = add(buf, len, used, ",\"rows\":%u,\"features_before\":%u,\"features_kept\":[",
+        used = fdxi_appendf(buf, len, used, ",\"rows\":%u,\"features_before\":%u,\"features_kept\":[",
                    ds->n_rows, t->n_all);
         for (uint32_t j = 0; j < ds->n_cols; j++) {
-            used = add(buf, len, used, "%s", j ? "," : "");
+            used = fdxi_appendf(buf, len, used, "%s", j ? "," : "");
             used = add_json_str(buf, len, used, ds->col_names[j]);
         }
-        used = add(buf, len, used, "],\"header_correction\":%s,\"folds\":%u,\"seed\":%llu,",
+        used = fdxi_appendf(buf, len, used, "],\"header_correction\":%s,\"folds\":%u,\"seed\":%llu,",
                    t->opts.header_correct ? "true" : "false", t->opts.folds,
                    (unsigned long long)t->opts.seed);
         used = fdxi_report_results(t->result, t->n_models, jury,
                                    (const char *const *)b->class_names, ds->n_classes, true, buf,
                                    len, used);
-        return add(buf, len, used, "}\n");
+        return fdxi_appendf(buf, len, used, "}\n");
     }
-    used = add(buf, len, used, "data: %s: %u rows;", t->data_path, ds->n_rows);
+    used = fdxi_appendf(buf, len, used, "data: %s: %u rows;", t->data_path, ds->n_rows);
     for (uint32_t c = 0; c < ds->n_classes; c++)
-        used = add(buf, len, used, " class %u '%s': %u rows%s", c, ds->class_names[c],
+        used = fdxi_appendf(buf, len, used, " class %u '%s': %u rows%s", c, ds->class_names[c],
                    t->class_count[c], c + 1 < ds->n_classes ? "," : "\n");
     if (t->opts.header_correct)
-        used = add(buf, len, used, "header correction: dataset rows mapped to IP lengths "
+        used = fdxi_appendf(buf, len, used, "header correction: dataset rows mapped to IP lengths "
                    "(benign -14, malicious -16 bytes; per-direction bytes and rates dropped)\n");
-    used = add(buf, len, used, "features: %u, of which %u kept by the correlation filter "
+    used = fdxi_appendf(buf, len, used, "features: %u, of which %u kept by the correlation filter "
                "(|r| > %g):\n ", t->n_all, ds->n_cols, t->opts.corr_threshold);
     for (uint32_t j = 0; j < ds->n_cols; j++)
-        used = add(buf, len, used, " %s", ds->col_names[j]);
-    used = add(buf, len, used, "\n%u-fold stratified cross-validation, seed %llu "
+        used = fdxi_appendf(buf, len, used, " %s", ds->col_names[j]);
+    used = fdxi_appendf(buf, len, used, "\n%u-fold stratified cross-validation, seed %llu "
                "(out-of-fold predictions):\n", t->opts.folds, (unsigned long long)t->opts.seed);
     return fdxi_report_results(t->result, t->n_models, jury,
                                (const char *const *)b->class_names, ds->n_classes, false, buf,
