@@ -27,8 +27,8 @@ bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max,
     errno = 0;
     unsigned long long v = strtoull(text, &end, 10);
     if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-        fprintf(stderr, "flowdx: %s: '%s' is not a whole number from %u to %u\n", option, text,
-                min, max);
+        fprintf(stderr, "flowdx: %s: '%s' is not a whole number from %u to %u\n", option, text, min,
+                max);
         return false;
     }
     *ret = (uint32_t)v;
@@ -46,8 +46,8 @@ bool parse_ports(const char *option, const char *text, uint16_t *ports, uint32_t
         unsigned long v = strtoul(p, &end, 10);
         if (errno != 0 || end == p || v == 0 || v > 65535 || (*end != ',' && *end != '\0') ||
             *p == '-' || *p == '+') {
-            fprintf(stderr, "flowdx: %s: '%s': expected comma-separated ports 1-65535\n",
-                    option, text);
+            fprintf(stderr, "flowdx: %s: '%s': expected comma-separated ports 1-65535\n", option,
+                    text);
             return false;
         }
         if (n == cap) {

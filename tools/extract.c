@@ -24,7 +24,8 @@ static void on_signal(int sig)
 
 void usage_extract(FILE *out)
 {
-    fprintf(out,
+    fprintf(
+        out,
         "Usage: flowdx extract -r CAPTURE [-r CAPTURE ...] [OPTIONS]\n\n"
         "Reads pcap or pcapng captures and writes one row per flow: identifiers\n"
         "(flow_id, src_addr, src_port, dst_addr, dst_port, proto, start_us, end_us,\n"
@@ -132,8 +133,7 @@ static void print_summary(const fdx_engine *e, double seconds)
     for (uint32_t i = 0; i < FDX_END_COUNT; i++)
         fprintf(stderr, "%s %llu %s", i ? "," : "", (unsigned long long)s.flows_ended[i],
                 fdx_end_reason_name(i));
-    fprintf(stderr, "; at most %llu open at once",
-            (unsigned long long)s.max_active_flows);
+    fprintf(stderr, "; at most %llu open at once", (unsigned long long)s.max_active_flows);
     if (s.icmp_errors > 0 || s.fragments > 0)
         fprintf(stderr, "; %llu ICMP errors (own flows), %llu IP fragments",
                 (unsigned long long)s.icmp_errors, (unsigned long long)s.fragments);

@@ -36,8 +36,10 @@ static void usage(FILE *out)
                  "Commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nRun 'flowdx COMMAND --help' for a command's options; 'man flowdx' (in the source tree: "
-                 "man ./doc/flowdx.1) for the manual.\n");
+    fprintf(
+        out,
+        "\nRun 'flowdx COMMAND --help' for a command's options; 'man flowdx' (in the source tree: "
+        "man ./doc/flowdx.1) for the manual.\n");
 }
 
 static const struct command *find(const char *name)

@@ -18,27 +18,27 @@
 void usage_label(FILE *out)
 {
     fprintf(out,
-        "Usage: flowdx label -i FLOWS.csv -l RULES.csv [-o OUT.csv] [--default LABEL]\n\n"
-        "Adds a Label column to flows written by `flowdx extract` (either identifier style),\n"
-        "so that they can train a model (`flowdx train`). Each flow takes the label of the\n"
-        "first rule it matches; flows that match no rule are left out (counted on standard\n"
-        "error) unless --default gives them a label.\n\n"
-        "RULES.csv: a header line `label,addr,peer,port,start,end`, then one rule per line;\n"
-        "'#' starts a comment. Empty fields match anything:\n"
-        "  label   the label to give (e.g. benign, malicious)\n"
-        "  addr    an address or prefix (10.99.1.12, 10.99.1.0/24, 2001:db8::/32) that one\n"
-        "          endpoint of the flow must be in\n"
-        "  peer    likewise for the other endpoint\n"
-        "  port    a port either endpoint uses\n"
-        "  start   the flow must end at or after this time\n"
-        "  end     the flow must start at or before this time (times: epoch seconds, or\n"
-        "          'YYYY-MM-DD HH:MM:SS' in UTC)\n\n"
-        "Options:\n"
-        "  -i, --input FILE      flows (CSV from flowdx extract)\n"
-        "  -l, --labels FILE     rules\n"
-        "  -o, --output FILE     write here instead of standard output\n"
-        "      --default LABEL   label for flows no rule matches\n"
-        "  -h, --help            this text\n");
+            "Usage: flowdx label -i FLOWS.csv -l RULES.csv [-o OUT.csv] [--default LABEL]\n\n"
+            "Adds a Label column to flows written by `flowdx extract` (either identifier style),\n"
+            "so that they can train a model (`flowdx train`). Each flow takes the label of the\n"
+            "first rule it matches; flows that match no rule are left out (counted on standard\n"
+            "error) unless --default gives them a label.\n\n"
+            "RULES.csv: a header line `label,addr,peer,port,start,end`, then one rule per line;\n"
+            "'#' starts a comment. Empty fields match anything:\n"
+            "  label   the label to give (e.g. benign, malicious)\n"
+            "  addr    an address or prefix (10.99.1.12, 10.99.1.0/24, 2001:db8::/32) that one\n"
+            "          endpoint of the flow must be in\n"
+            "  peer    likewise for the other endpoint\n"
+            "  port    a port either endpoint uses\n"
+            "  start   the flow must end at or after this time\n"
+            "  end     the flow must start at or before this time (times: epoch seconds, or\n"
+            "          'YYYY-MM-DD HH:MM:SS' in UTC)\n\n"
+            "Options:\n"
+            "  -i, --input FILE      flows (CSV from flowdx extract)\n"
+            "  -l, --labels FILE     rules\n"
+            "  -o, --output FILE     write here instead of standard output\n"
+            "      --default LABEL   label for flows no rule matches\n"
+            "  -h, --help            this text\n");
 }
 
 struct prefix {
@@ -51,7 +51,7 @@ struct prefix {
 struct rule {
     char label[64];
     struct prefix addr, peer;
-    int port; /* -1: any */
+    int port;          /* -1: any */
     double start, end; /* seconds; -inf / +inf: any */
 };
 
@@ -162,8 +162,10 @@ static int read_rules(const char *path, struct rule **ret, uint32_t *ret_n)
             if (nf != 6 || strcmp(f[0], "label") != 0 || strcmp(f[1], "addr") != 0 ||
                 strcmp(f[2], "peer") != 0 || strcmp(f[3], "port") != 0 ||
                 strcmp(f[4], "start") != 0 || strcmp(f[5], "end") != 0) {
-                fprintf(stderr, "flowdx label: %s:%u: expected the header "
-                                "'label,addr,peer,port,start,end'\n", path, lineno);
+                fprintf(stderr,
+                        "flowdx label: %s:%u: expected the header "
+                        "'label,addr,peer,port,start,end'\n",
+                        path, lineno);
                 rc = -1;
                 break;
             }
@@ -176,8 +178,7 @@ static int read_rules(const char *path, struct rule **ret, uint32_t *ret_n)
             break;
         }
         if (n == MAX_RULES) {
-            fprintf(stderr, "flowdx label: %s:%u: more than %d rules\n", path, lineno,
-                    MAX_RULES);
+            fprintf(stderr, "flowdx label: %s:%u: more than %d rules\n", path, lineno, MAX_RULES);
             rc = -1;
             break;
         }
@@ -256,13 +257,23 @@ static bool find_layout(char **cols, int n, struct layout *l)
 {
     l->label = find(cols, n, "Label");
     if (find(cols, n, "src_addr") >= 0) {
-        *l = (struct layout){find(cols, n, "src_addr"), find(cols, n, "dst_addr"),
-                             find(cols, n, "src_port"), find(cols, n, "dst_port"),
-                             find(cols, n, "start_us"), find(cols, n, "end_us"), true, l->label};
+        *l = (struct layout){find(cols, n, "src_addr"),
+                             find(cols, n, "dst_addr"),
+                             find(cols, n, "src_port"),
+                             find(cols, n, "dst_port"),
+                             find(cols, n, "start_us"),
+                             find(cols, n, "end_us"),
+                             true,
+                             l->label};
     } else {
-        *l = (struct layout){find(cols, n, "SourceIP"), find(cols, n, "DestinationIP"),
-                             find(cols, n, "SourcePort"), find(cols, n, "DestinationPort"),
-                             find(cols, n, "TimeStamp"), -1, false, l->label};
+        *l = (struct layout){find(cols, n, "SourceIP"),
+                             find(cols, n, "DestinationIP"),
+                             find(cols, n, "SourcePort"),
+                             find(cols, n, "DestinationPort"),
+                             find(cols, n, "TimeStamp"),
+                             -1,
+                             false,
+                             l->label};
     }
     return l->src >= 0 && l->dst >= 0 && l->sport >= 0 && l->dport >= 0 && l->start >= 0;
 }
@@ -314,9 +325,9 @@ static const char *match(const struct rule *rules, uint32_t n, char **f, const s
 int cmd_label(int argc, char **argv)
 {
     static const struct option opts_long[] = {
-        {"input", required_argument, NULL, 'i'},   {"labels", required_argument, NULL, 'l'},
-        {"output", required_argument, NULL, 'o'},  {"default", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"input", required_argument, NULL, 'i'},  {"labels", required_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'}, {"default", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *in = NULL, *rules_path = NULL, *out_path = NULL, *dflt = NULL;
     static char prog[] = "flowdx label";
@@ -325,11 +336,21 @@ int cmd_label(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "i:l:o:h", opts_long, NULL)) != -1) {
         switch (c) {
-        case 'i': in = optarg; break;
-        case 'l': rules_path = optarg; break;
-        case 'o': out_path = optarg; break;
-        case 'd': dflt = optarg; break;
-        case 'h': usage_label(stdout); return EXIT_OK;
+        case 'i':
+            in = optarg;
+            break;
+        case 'l':
+            rules_path = optarg;
+            break;
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'd':
+            dflt = optarg;
+            break;
+        case 'h':
+            usage_label(stdout);
+            return EXIT_OK;
         default:
             fprintf(stderr, "Try 'flowdx label --help'.\n");
             return EXIT_USAGE;

@@ -38,7 +38,7 @@ static size_t format_fraction(char *buf, double v)
     int biased = (int)((bits >> 52) & 0x7FF);
     uint64_t frac = bits & ((1ull << 52) - 1);
     if (biased == 0 || biased == 0x7FF)
-        return 0; /* subnormal, infinite or NaN */
+        return 0;          /* subnormal, infinite or NaN */
     int k = 1075 - biased; /* v = m / 2^k */
     if (k < 1 || k > 62)
         return 0;
@@ -68,8 +68,8 @@ static size_t format_fraction(char *buf, double v)
         mp *= 10;
         int d = (int)(r / s);
         r %= s;
-        bool low = r < mm;       /* the digits so far are close enough */
-        bool high = r + mp > s;  /* the digits so far, last one + 1, are close enough */
+        bool low = r < mm;      /* the digits so far are close enough */
+        bool high = r + mp > s; /* the digits so far, last one + 1, are close enough */
         if (!low && !high) {
             *p++ = (char)('0' + d);
             continue;

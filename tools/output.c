@@ -12,8 +12,18 @@
 #include "tool.h"
 
 /* What an identifier column holds. */
-enum id_field { F_FLOW_ID, F_SRC, F_SPORT, F_DST, F_DPORT, F_PROTO, F_START, F_END, F_REASON,
-                F_TIMESTAMP };
+enum id_field {
+    F_FLOW_ID,
+    F_SRC,
+    F_SPORT,
+    F_DST,
+    F_DPORT,
+    F_PROTO,
+    F_START,
+    F_END,
+    F_REASON,
+    F_TIMESTAMP
+};
 
 struct id_column {
     const char *name;
@@ -22,12 +32,12 @@ struct id_column {
 
 /* The identifier columns that precede the features, per FDX_IDS_* style, in output order. */
 static const struct id_column ids_flowdx[] = {
-    {"flow_id", F_FLOW_ID}, {"src_addr", F_SRC}, {"src_port", F_SPORT},
+    {"flow_id", F_FLOW_ID}, {"src_addr", F_SRC},   {"src_port", F_SPORT},
     {"dst_addr", F_DST},    {"dst_port", F_DPORT}, {"proto", F_PROTO},
-    {"start_us", F_START},  {"end_us", F_END},   {"end_reason", F_REASON},
+    {"start_us", F_START},  {"end_us", F_END},     {"end_reason", F_REASON},
 };
 static const struct id_column ids_dataset[] = {
-    {"SourceIP", F_SRC}, {"DestinationIP", F_DST}, {"SourcePort", F_SPORT},
+    {"SourceIP", F_SRC},          {"DestinationIP", F_DST},   {"SourcePort", F_SPORT},
     {"DestinationPort", F_DPORT}, {"TimeStamp", F_TIMESTAMP},
 };
 
@@ -103,8 +113,7 @@ static void emit(struct writer *w, const struct row *r)
 }
 
 /* One identifier value; strings are quoted in JSON. */
-static void put_id(struct row *r, enum id_field field, const struct fdx_flow_record *rec,
-                   bool json)
+static void put_id(struct row *r, enum id_field field, const struct fdx_flow_record *rec, bool json)
 {
     char text[64];
     const char *str = NULL;
@@ -140,7 +149,8 @@ static void put_id(struct row *r, enum id_field field, const struct fdx_flow_rec
         /* The dataset's "%Y-%m-%d %H:%M:%S" of the first packet, in UTC. */
         time_t t = (time_t)(rec->start_us / 1000000u);
         struct tm tm;
-        if (gmtime_r(&t, &tm) == NULL || strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        if (gmtime_r(&t, &tm) == NULL ||
+            strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S", &tm) == 0)
             snprintf(text, sizeof(text), "?");
         str = text;
         break;
@@ -263,8 +273,7 @@ bool output_open(struct output *o, const char *path)
     }
     int fd = mkstemp(o->tmp);
     if (fd < 0) {
-        fprintf(stderr, "flowdx: %s: cannot create a file beside it: %s\n", path,
-                strerror(errno));
+        fprintf(stderr, "flowdx: %s: cannot create a file beside it: %s\n", path, strerror(errno));
         o->tmp[0] = '\0';
         return false;
     }

@@ -24,37 +24,55 @@
  * tool used the first twelve; the rest are the same services' other addresses.
  */
 static const char *const known_resolvers[] = {
-    "8.8.8.8", "8.8.4.4", "9.9.9.9", "1.1.1.1", "176.103.130.131", "176.103.130.130",
-    "149.112.112.10", "9.9.9.10", "9.9.9.11", "149.112.112.112", "104.16.248.249",
-    "104.16.249.249", "1.0.0.1", "94.140.14.14", "94.140.15.15", "208.67.222.222",
-    "208.67.220.220", "2606:4700:4700::1111", "2606:4700:4700::1001", "2001:4860:4860::8888",
-    "2001:4860:4860::8844", "2620:fe::fe", "2620:fe::9",
+    "8.8.8.8",
+    "8.8.4.4",
+    "9.9.9.9",
+    "1.1.1.1",
+    "176.103.130.131",
+    "176.103.130.130",
+    "149.112.112.10",
+    "9.9.9.10",
+    "9.9.9.11",
+    "149.112.112.112",
+    "104.16.248.249",
+    "104.16.249.249",
+    "1.0.0.1",
+    "94.140.14.14",
+    "94.140.15.15",
+    "208.67.222.222",
+    "208.67.220.220",
+    "2606:4700:4700::1111",
+    "2606:4700:4700::1001",
+    "2001:4860:4860::8888",
+    "2001:4860:4860::8844",
+    "2620:fe::fe",
+    "2620:fe::9",
 };
 
 void usage_run(FILE *out)
 {
     fprintf(out,
-        "Usage: flowdx run -r CAPTURE [-r CAPTURE ...] --detect doh [OPTIONS]\n\n"
-        "Reads captures, decides which flows are DoH, classifies each when it ends with the\n"
-        "model's jury, and prints one alert per flow the jury calls malicious, with its votes\n"
-        "and features, then a summary. A long flow is classified at every active-timeout cut\n"
-        "(120 s), so an open tunnel is reported within two minutes.\n\n"
-        "DoH candidates are TCP flows to port 443 whose server is a configured DoH resolver\n"
-        "(--doh-server), a well-known public resolver (built-in list), or any TLS server\n"
-        "with --all-tls.\n\n"
-        "Options:\n"
-        "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
-        "      --detect doh        the detector to run (doh; spam comes later)\n"
-        "  -m, --model FILE        model file (default: " FDX_MODEL_DIR "/doh.fdxm)\n"
-        "      --doh-server ADDR   a DoH resolver's address; repeatable\n"
-        "      --all-tls           treat every TCP/443 flow as a DoH candidate\n"
-        "      --format FMT        alerts (default) or jsonl (one object per classified flow)\n"
-        "  -o, --output FILE       write here instead of standard output\n"
-        "      --filter BPF        only packets matching this capture filter\n"
-        "  -q, --quiet             no summary on standard error\n"
-        "  -h, --help              this text\n\n"
-        "Exit status: 0 done (whether or not anything was flagged); 1 error; 2 bad command\n"
-        "line; 3 a capture was damaged, and everything before the damage was classified.\n");
+            "Usage: flowdx run -r CAPTURE [-r CAPTURE ...] --detect doh [OPTIONS]\n\n"
+            "Reads captures, decides which flows are DoH, classifies each when it ends with the\n"
+            "model's jury, and prints one alert per flow the jury calls malicious, with its votes\n"
+            "and features, then a summary. A long flow is classified at every active-timeout cut\n"
+            "(120 s), so an open tunnel is reported within two minutes.\n\n"
+            "DoH candidates are TCP flows to port 443 whose server is a configured DoH resolver\n"
+            "(--doh-server), a well-known public resolver (built-in list), or any TLS server\n"
+            "with --all-tls.\n\n"
+            "Options:\n"
+            "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
+            "      --detect doh        the detector to run (doh; spam comes later)\n"
+            "  -m, --model FILE        model file (default: " FDX_MODEL_DIR "/doh.fdxm)\n"
+            "      --doh-server ADDR   a DoH resolver's address; repeatable\n"
+            "      --all-tls           treat every TCP/443 flow as a DoH candidate\n"
+            "      --format FMT        alerts (default) or jsonl (one object per classified flow)\n"
+            "  -o, --output FILE       write here instead of standard output\n"
+            "      --filter BPF        only packets matching this capture filter\n"
+            "  -q, --quiet             no summary on standard error\n"
+            "  -h, --help              this text\n\n"
+            "Exit status: 0 done (whether or not anything was flagged); 1 error; 2 bad command\n"
+            "line; 3 a capture was damaged, and everything before the damage was classified.\n");
 }
 
 struct server {
@@ -147,7 +165,8 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
     char when[32], a[64], b[64], num[48];
     iso_time(when, sizeof(when), r->start_us);
     int af = r->ip_version == 6 ? AF_INET6 : AF_INET;
-    if (inet_ntop(af, r->src_addr, a, sizeof(a)) == NULL || inet_ntop(af, r->dst_addr, b, sizeof(b)) == NULL)
+    if (inet_ntop(af, r->src_addr, a, sizeof(a)) == NULL ||
+        inet_ntop(af, r->dst_addr, b, sizeof(b)) == NULL)
         snprintf(a, sizeof(a), "?");
     fprintf(d->out,
             "{\"flow_id\":%llu,\"time\":\"%s\",\"src_addr\":\"%s\",\"src_port\":%u,"
@@ -155,8 +174,7 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
             "\"end_reason\":\"%s\",\"verdict\":\"%s\",\"score\":%.6f,\"votes\":{",
             (unsigned long long)r->flow_id, when, a, r->src_port, b, r->dst_port,
             (unsigned long long)r->start_us, (unsigned long long)r->end_us,
-            fdx_end_reason_name(r->end_reason),
-            v->verdict == 1 ? "malicious" : "benign", v->score);
+            fdx_end_reason_name(r->end_reason), v->verdict == 1 ? "malicious" : "benign", v->score);
     for (uint32_t i = 0; i < v->n_models; i++)
         fprintf(d->out, "%s\"%s\":{\"vote\":\"%s\",\"p\":%.6f}", i ? "," : "",
                 fdx_model_kind(d->model, i), v->votes[i] == 1 ? "malicious" : "benign",
@@ -167,8 +185,7 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
             format_double(num, sizeof(num), r->features[i]);
         else
             snprintf(num, sizeof(num), "null");
-        fprintf(d->out, "%s\"%s\":%s", i ? "," : "", fdx_engine_feature_name(d->engine, i),
-                num);
+        fprintf(d->out, "%s\"%s\":%s", i ? "," : "", fdx_engine_feature_name(d->engine, i), num);
     }
     fputs("}}\n", d->out);
 }
@@ -196,11 +213,16 @@ int cmd_run(int argc, char **argv)
 {
     enum { OPT_DETECT = 256, OPT_SERVER, OPT_ALLTLS, OPT_FORMAT, OPT_FILTER };
     static const struct option opts_long[] = {
-        {"read", required_argument, NULL, 'r'},       {"detect", required_argument, NULL, OPT_DETECT},
-        {"model", required_argument, NULL, 'm'},      {"doh-server", required_argument, NULL, OPT_SERVER},
-        {"all-tls", no_argument, NULL, OPT_ALLTLS},   {"format", required_argument, NULL, OPT_FORMAT},
-        {"output", required_argument, NULL, 'o'},     {"filter", required_argument, NULL, OPT_FILTER},
-        {"quiet", no_argument, NULL, 'q'},            {"help", no_argument, NULL, 'h'},
+        {"read", required_argument, NULL, 'r'},
+        {"detect", required_argument, NULL, OPT_DETECT},
+        {"model", required_argument, NULL, 'm'},
+        {"doh-server", required_argument, NULL, OPT_SERVER},
+        {"all-tls", no_argument, NULL, OPT_ALLTLS},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"output", required_argument, NULL, 'o'},
+        {"filter", required_argument, NULL, OPT_FILTER},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *inputs[MAX_INPUTS];
@@ -223,16 +245,24 @@ int cmd_run(int argc, char **argv)
             }
             inputs[n_inputs++] = optarg;
             break;
-        case OPT_DETECT: detector = optarg; break;
-        case 'm': model_path = optarg; break;
+        case OPT_DETECT:
+            detector = optarg;
+            break;
+        case 'm':
+            model_path = optarg;
+            break;
         case OPT_SERVER:
             if (d.n_servers == MAX_SERVERS || !add_server(&d, optarg)) {
-                fprintf(stderr, "flowdx run: --doh-server: '%s' is not an IPv4 or IPv6 address"
-                                " (or more than %d given)\n", optarg, MAX_SERVERS);
+                fprintf(stderr,
+                        "flowdx run: --doh-server: '%s' is not an IPv4 or IPv6 address"
+                        " (or more than %d given)\n",
+                        optarg, MAX_SERVERS);
                 return EXIT_USAGE;
             }
             break;
-        case OPT_ALLTLS: d.all_tls = true; break;
+        case OPT_ALLTLS:
+            d.all_tls = true;
+            break;
         case OPT_FORMAT:
             if (strcmp(optarg, "jsonl") == 0) {
                 d.jsonl = true;
@@ -241,10 +271,18 @@ int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
-        case 'o': output = optarg; break;
-        case OPT_FILTER: filter = optarg; break;
-        case 'q': quiet = true; break;
-        case 'h': usage_run(stdout); return EXIT_OK;
+        case 'o':
+            output = optarg;
+            break;
+        case OPT_FILTER:
+            filter = optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            usage_run(stdout);
+            return EXIT_OK;
         default:
             fprintf(stderr, "Try 'flowdx run --help'.\n");
             return EXIT_USAGE;
@@ -318,8 +356,9 @@ int cmd_run(int argc, char **argv)
     if (!output_close(&out, true))
         status = EXIT_ERROR;
     if (!quiet)
-        fprintf(stderr, "flowdx run: %llu flows, %llu DoH candidates classified, %llu malicious "
-                        "(%.1f %%), %llu benign; model %s\n",
+        fprintf(stderr,
+                "flowdx run: %llu flows, %llu DoH candidates classified, %llu malicious "
+                "(%.1f %%), %llu benign; model %s\n",
                 (unsigned long long)d.flows, (unsigned long long)d.candidates,
                 (unsigned long long)d.malicious,
                 d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,

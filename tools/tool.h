@@ -32,8 +32,7 @@ void usage_model(FILE *out);
 
 /* Option values: false (after printing "flowdx: OPTION: ...") when @p text is not valid. */
 bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us);
-bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max,
-               uint32_t *ret);
+bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max, uint32_t *ret);
 /* Comma-separated port list into @p ports (capacity @p cap). */
 bool parse_ports(const char *option, const char *text, uint16_t *ports, uint32_t cap,
                  uint32_t *ret_n);
@@ -47,7 +46,7 @@ struct writer {
     enum out_format format;
     const fdx_engine *engine;
     bool header_done;
-    bool failed;    /* a write failed: reported once at the end */
+    bool failed; /* a write failed: reported once at the end */
 };
 
 /* Write one record (and the CSV header before the first). */
@@ -59,8 +58,8 @@ void writer_finish(struct writer *w);
 /* Where rows go: standard output, a device or FIFO, or a regular file replaced at the end. */
 struct output {
     FILE *fp;
-    const char *path;  /* NULL for standard output */
-    char tmp[4096];    /* temporary name while a regular file is written, else "" */
+    const char *path; /* NULL for standard output */
+    char tmp[4096];   /* temporary name while a regular file is written, else "" */
 };
 
 /* Open @p path ("-" or NULL = standard output); false after printing why. */

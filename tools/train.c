@@ -10,7 +10,8 @@
 
 void usage_train(FILE *out)
 {
-    fprintf(out,
+    fprintf(
+        out,
         "Usage: flowdx train -i DATA.csv -o MODEL.fdxm [OPTIONS]\n\n"
         "Trains a detector on labelled flows: the CIRA-CIC-DoHBrw-2020 layout, or `flowdx\n"
         "extract` output with a label column (see `flowdx label`). Identifier columns\n"
@@ -58,8 +59,8 @@ static void log_stderr(void *user, int level, const char *msg)
 }
 
 /* Run a snprintf-style report function into a new buffer and write it to fp. */
-static bool write_report(FILE *fp, size_t (*fn)(const void *, int, char *, size_t),
-                         const void *obj, int json)
+static bool write_report(FILE *fp, size_t (*fn)(const void *, int, char *, size_t), const void *obj,
+                         int json)
 {
     size_t need = fn(obj, json, NULL, 0);
     char *buf = malloc(need + 1);
@@ -110,8 +111,21 @@ static bool parse_double(const char *option, const char *text, double *ret)
 }
 
 enum {
-    OPT_MODEL = 256, OPT_SET, OPT_CORRECT, OPT_NOPAD, OPT_CORR, OPT_FOLDS, OPT_SEED, OPT_PARAMS,
-    OPT_LABEL, OPT_NAN, OPT_JURY, OPT_JSON, OPT_SVG, OPT_EXPORT, OPT_ADD
+    OPT_MODEL = 256,
+    OPT_SET,
+    OPT_CORRECT,
+    OPT_NOPAD,
+    OPT_CORR,
+    OPT_FOLDS,
+    OPT_SEED,
+    OPT_PARAMS,
+    OPT_LABEL,
+    OPT_NAN,
+    OPT_JURY,
+    OPT_JSON,
+    OPT_SVG,
+    OPT_EXPORT,
+    OPT_ADD
 };
 
 int cmd_train(int argc, char **argv)
@@ -152,12 +166,24 @@ int cmd_train(int argc, char **argv)
     uint32_t u;
     while ((c = getopt_long(argc, argv, "i:o:qh", opts_long, NULL)) != -1) {
         switch (c) {
-        case 'i': o.data_path = optarg; break;
-        case 'o': output = optarg; break;
-        case OPT_MODEL: o.models = optarg; break;
-        case OPT_SET: o.feature_set = optarg; break;
-        case OPT_CORRECT: o.header_correct = 1; break;
-        case OPT_NOPAD: o.map_padding = 0; break;
+        case 'i':
+            o.data_path = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case OPT_MODEL:
+            o.models = optarg;
+            break;
+        case OPT_SET:
+            o.feature_set = optarg;
+            break;
+        case OPT_CORRECT:
+            o.header_correct = 1;
+            break;
+        case OPT_NOPAD:
+            o.map_padding = 0;
+            break;
         case OPT_CORR:
             if (!parse_double("--corr-threshold", optarg, &o.corr_threshold))
                 return EXIT_USAGE;
@@ -171,8 +197,12 @@ int cmd_train(int argc, char **argv)
                 return EXIT_USAGE;
             o.seed = u;
             break;
-        case OPT_PARAMS: o.params = optarg; break;
-        case OPT_LABEL: o.label_column = optarg; break;
+        case OPT_PARAMS:
+            o.params = optarg;
+            break;
+        case OPT_LABEL:
+            o.label_column = optarg;
+            break;
         case OPT_NAN:
             if (!parse_double("--nan-value", optarg, &o.nan_value))
                 return EXIT_USAGE;
@@ -181,9 +211,15 @@ int cmd_train(int argc, char **argv)
             if (!parse_double("--jury-threshold", optarg, &o.jury_threshold))
                 return EXIT_USAGE;
             break;
-        case OPT_JSON: json = optarg; break;
-        case OPT_SVG: svg_dir = optarg; break;
-        case OPT_EXPORT: export_path = optarg; break;
+        case OPT_JSON:
+            json = optarg;
+            break;
+        case OPT_SVG:
+            svg_dir = optarg;
+            break;
+        case OPT_EXPORT:
+            export_path = optarg;
+            break;
         case OPT_ADD:
             if (n_more == sizeof(more) / sizeof(more[0])) {
                 fprintf(stderr, "flowdx train: more than %zu --add files\n",
@@ -192,8 +228,12 @@ int cmd_train(int argc, char **argv)
             }
             more[n_more++] = optarg;
             break;
-        case 'q': o.log = NULL; break;
-        case 'h': usage_train(stdout); return EXIT_OK;
+        case 'q':
+            o.log = NULL;
+            break;
+        case 'h':
+            usage_train(stdout);
+            return EXIT_OK;
         default:
             fprintf(stderr, "Try 'flowdx train --help'.\n");
             return EXIT_USAGE;
@@ -244,18 +284,18 @@ int cmd_train(int argc, char **argv)
 void usage_eval(FILE *out)
 {
     fprintf(out,
-        "Usage: flowdx eval -m MODEL -i DATA.csv [--correct-header] [--json] [--svg FILE]\n\n"
-        "Classifies every row of a labelled CSV with a model file and prints, for each model\n"
-        "and the jury, accuracy, precision, recall, F1, ROC AUC and the jury's confusion\n"
-        "matrix. Columns are matched by name.\n\n"
-        "Options:\n"
-        "  -m, --model FILE          model file\n"
-        "  -i, --input FILE          labelled CSV\n"
-        "      --correct-header      map dataset rows to IP lengths first (as for training)\n"
-        "      --label-column NAME   label column\n"
-        "      --json                print JSON instead of the table\n"
-        "      --svg FILE            also write the ROC curves of every model and the jury\n"
-        "  -h, --help                this text\n");
+            "Usage: flowdx eval -m MODEL -i DATA.csv [--correct-header] [--json] [--svg FILE]\n\n"
+            "Classifies every row of a labelled CSV with a model file and prints, for each model\n"
+            "and the jury, accuracy, precision, recall, F1, ROC AUC and the jury's confusion\n"
+            "matrix. Columns are matched by name.\n\n"
+            "Options:\n"
+            "  -m, --model FILE          model file\n"
+            "  -i, --input FILE          labelled CSV\n"
+            "      --correct-header      map dataset rows to IP lengths first (as for training)\n"
+            "      --label-column NAME   label column\n"
+            "      --json                print JSON instead of the table\n"
+            "      --svg FILE            also write the ROC curves of every model and the jury\n"
+            "  -h, --help                this text\n");
 }
 
 int cmd_eval(int argc, char **argv)
@@ -279,13 +319,27 @@ int cmd_eval(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "m:i:h", opts_long, NULL)) != -1) {
         switch (c) {
-        case 'm': model_path = optarg; break;
-        case 'i': data = optarg; break;
-        case OPT_CORRECT: correct = 1; break;
-        case OPT_LABEL: label = optarg; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_SVG: svg = optarg; break;
-        case 'h': usage_eval(stdout); return EXIT_OK;
+        case 'm':
+            model_path = optarg;
+            break;
+        case 'i':
+            data = optarg;
+            break;
+        case OPT_CORRECT:
+            correct = 1;
+            break;
+        case OPT_LABEL:
+            label = optarg;
+            break;
+        case OPT_JSON:
+            json = 1;
+            break;
+        case OPT_SVG:
+            svg = optarg;
+            break;
+        case 'h':
+            usage_eval(stdout);
+            return EXIT_OK;
         default:
             fprintf(stderr, "Try 'flowdx eval --help'.\n");
             return EXIT_USAGE;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The flowdx collector API: feed packets to an engine, receive finished flow records with features. */
+/* The flowdx collector API: feed packets to an engine, receive finished flow records with features.
+ */
 #ifndef FLOWDX_FLOWDX_H
 #define FLOWDX_FLOWDX_H
 
@@ -32,14 +33,14 @@ extern "C" {
 /** @name Error codes (negative return values) */
 /**@{*/
 #define FDX_OK 0
-#define FDX_EINVAL (-1)   /**< invalid argument or option value */
-#define FDX_ENOMEM (-2)   /**< out of memory */
-#define FDX_EIO (-3)      /**< read or write failure of a file or device */
-#define FDX_EFORMAT (-4)  /**< input is not in the expected format */
-#define FDX_ENOTSUP (-5)  /**< valid request that this build cannot serve */
-#define FDX_ERANGE (-6)   /**< a value or a limit is out of range */
-#define FDX_ENOENT (-7)   /**< no such file, feature set or name */
-#define FDX_ETRUNC (-8)   /**< input ended in the middle of a record */
+#define FDX_EINVAL (-1)  /**< invalid argument or option value */
+#define FDX_ENOMEM (-2)  /**< out of memory */
+#define FDX_EIO (-3)     /**< read or write failure of a file or device */
+#define FDX_EFORMAT (-4) /**< input is not in the expected format */
+#define FDX_ENOTSUP (-5) /**< valid request that this build cannot serve */
+#define FDX_ERANGE (-6)  /**< a value or a limit is out of range */
+#define FDX_ENOENT (-7)  /**< no such file, feature set or name */
+#define FDX_ETRUNC (-8)  /**< input ended in the middle of a record */
 /**@}*/
 
 /** Direction indices of per-direction arrays: request = initiator to responder. */
@@ -52,11 +53,13 @@ extern "C" {
 #define FDX_END_ACTIVE 1  /**< active timeout: the connection continues in a new record */
 #define FDX_END_FIN 2     /**< FIN seen in both directions, then the linger time passed */
 #define FDX_END_RST 3     /**< RST seen, then the linger time passed */
-#define FDX_END_EVICTED 4 /**< the flow table was full and this was the least recently seen flow */
+#define FDX_END_EVICTED 4 /**< the flow table was full and this was the least recently seen flow   \
+                           */
 #define FDX_END_EOF 5     /**< end of input: fdx_engine_flush() */
 #define FDX_END_CUT 6     /**< cut by a feature set's own flow-cutting rules */
-#define FDX_END_CLOCK 7   /**< packet times went back by more than the idle timeout (a capture
-                               restarted): every open flow ends before the new time begins */
+#define FDX_END_CLOCK                                                                              \
+    7 /**< packet times went back by more than the idle timeout (a capture                         \
+           restarted): every open flow ends before the new time begins */
 #define FDX_END_COUNT 8
 /**@}*/
 
@@ -74,23 +77,23 @@ extern "C" {
 
 /** Finished flow record, passed to the fdx_flow_fn callback. Layout is ABI: append-only. */
 struct fdx_flow_record {
-    uint32_t struct_size;  /**< sizeof(struct fdx_flow_record) of the library that filled it */
-    uint32_t end_reason;   /**< FDX_END_* */
-    uint64_t flow_id;      /**< engine-wide sequence number, from 1, in order of flow start */
-    uint64_t start_us;     /**< earliest packet time, microseconds since the Unix epoch */
-    uint64_t end_us;       /**< latest packet time, microseconds since the Unix epoch */
-    uint8_t ip_version;    /**< 4 or 6 */
-    uint8_t proto;         /**< IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...) */
-    uint16_t src_port;     /**< initiator's port, host byte order; 0 without ports */
-    uint16_t dst_port;     /**< responder's port, host byte order; 0 without ports */
-    uint32_t segment;      /**< 0 for a connection's first record, +1 after each active cut */
-    uint8_t src_addr[16];  /**< initiator address, network byte order; IPv4 in bytes 0-3 */
-    uint8_t dst_addr[16];  /**< responder address, network byte order; IPv4 in bytes 0-3 */
-    uint64_t packets[2];   /**< packets per direction, [FDX_DIR_REQ] and [FDX_DIR_RESP] */
-    uint64_t bytes[2];     /**< IP bytes (IP total length) per direction */
+    uint32_t struct_size;   /**< sizeof(struct fdx_flow_record) of the library that filled it */
+    uint32_t end_reason;    /**< FDX_END_* */
+    uint64_t flow_id;       /**< engine-wide sequence number, from 1, in order of flow start */
+    uint64_t start_us;      /**< earliest packet time, microseconds since the Unix epoch */
+    uint64_t end_us;        /**< latest packet time, microseconds since the Unix epoch */
+    uint8_t ip_version;     /**< 4 or 6 */
+    uint8_t proto;          /**< IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...) */
+    uint16_t src_port;      /**< initiator's port, host byte order; 0 without ports */
+    uint16_t dst_port;      /**< responder's port, host byte order; 0 without ports */
+    uint32_t segment;       /**< 0 for a connection's first record, +1 after each active cut */
+    uint8_t src_addr[16];   /**< initiator address, network byte order; IPv4 in bytes 0-3 */
+    uint8_t dst_addr[16];   /**< responder address, network byte order; IPv4 in bytes 0-3 */
+    uint64_t packets[2];    /**< packets per direction, [FDX_DIR_REQ] and [FDX_DIR_RESP] */
+    uint64_t bytes[2];      /**< IP bytes (IP total length) per direction */
     const double *features; /**< n_features values, in fdx_engine_feature_name() order; borrowed
                                  until the callback returns */
-    uint32_t n_features;   /**< number of values in features */
+    uint32_t n_features;    /**< number of values in features */
 };
 
 /**
@@ -111,32 +114,32 @@ typedef void (*fdx_log_fn)(void *user, int level, const char *msg);
 
 /** Engine settings. Initialise with fdx_engine_options_init(), then change what you need. */
 struct fdx_engine_options {
-    uint32_t struct_size;       /**< set by fdx_engine_options_init() */
-    uint32_t max_flows;         /**< flow table capacity; the least recently seen is evicted */
-    uint64_t idle_timeout_us;   /**< default 120 s */
-    uint64_t active_timeout_us; /**< default 120 s; 0 disables */
-    uint64_t linger_us;         /**< after RST or both FINs, default 2 s */
-    const char *feature_sets;   /**< comma-separated names, default "zadnik"; copied */
+    uint32_t struct_size;         /**< set by fdx_engine_options_init() */
+    uint32_t max_flows;           /**< flow table capacity; the least recently seen is evicted */
+    uint64_t idle_timeout_us;     /**< default 120 s */
+    uint64_t active_timeout_us;   /**< default 120 s; 0 disables */
+    uint64_t linger_us;           /**< after RST or both FINs, default 2 s */
+    const char *feature_sets;     /**< comma-separated names, default "zadnik"; copied */
     const uint16_t *server_ports; /**< ports >= 1024 treated as server ports for the initiator
                                        rule; NULL = the built-in list; copied */
-    uint32_t n_server_ports;    /**< entries in server_ports */
-    fdx_flow_fn on_flow;        /**< finished-record callback (may be NULL) */
-    fdx_log_fn log;             /**< log sink (may be NULL) */
-    void *user;                 /**< passed to on_flow and log; borrowed */
+    uint32_t n_server_ports;      /**< entries in server_ports */
+    fdx_flow_fn on_flow;          /**< finished-record callback (may be NULL) */
+    fdx_log_fn log;               /**< log sink (may be NULL) */
+    void *user;                   /**< passed to on_flow and log; borrowed */
 };
 
 /** Counters of an engine, filled by fdx_engine_stats(). Layout is ABI: append-only. */
 struct fdx_engine_stats {
     uint32_t struct_size;
-    uint32_t active_flows;                      /**< flows open now */
-    uint64_t packets;                           /**< packets fed */
-    uint64_t outcomes[FDX_PKT_OUTCOME_COUNT];   /**< FDX_PKT_* counters, summing to packets */
-    uint64_t flows_ended[FDX_END_COUNT];        /**< records produced per FDX_END_* */
-    uint64_t icmp_errors;                       /**< ICMP/ICMPv6 errors seen (own ICMP flows) */
-    uint64_t fragments;                         /**< IP fragments seen (any position) */
-    uint64_t max_active_flows;                  /**< high-water mark of open flows */
-    uint64_t alloc_failures;                    /**< times memory for more flows ran out (the
-                                                     table then evicts as if full; logged once) */
+    uint32_t active_flows;                    /**< flows open now */
+    uint64_t packets;                         /**< packets fed */
+    uint64_t outcomes[FDX_PKT_OUTCOME_COUNT]; /**< FDX_PKT_* counters, summing to packets */
+    uint64_t flows_ended[FDX_END_COUNT];      /**< records produced per FDX_END_* */
+    uint64_t icmp_errors;                     /**< ICMP/ICMPv6 errors seen (own ICMP flows) */
+    uint64_t fragments;                       /**< IP fragments seen (any position) */
+    uint64_t max_active_flows;                /**< high-water mark of open flows */
+    uint64_t alloc_failures;                  /**< times memory for more flows ran out (the
+                                                   table then evicts as if full; logged once) */
 };
 
 typedef struct fdx_engine fdx_engine;
@@ -155,7 +158,8 @@ FDX_API void fdx_engine_options_init(struct fdx_engine_options *opts);
 FDX_API int fdx_engine_new(const struct fdx_engine_options *opts, fdx_engine **ret_engine,
                            char *errbuf, size_t errlen);
 
-/** Free an engine without producing records (call fdx_engine_flush() first to get them). NULL ok. */
+/** Free an engine without producing records (call fdx_engine_flush() first to get them). NULL ok.
+ */
 FDX_API void fdx_engine_free(fdx_engine *engine);
 
 /**
@@ -182,10 +186,12 @@ FDX_API void fdx_engine_stats(const fdx_engine *engine, struct fdx_engine_stats 
 
 /** @name Identifier columns a record is best written with (fdx_engine_id_style()) */
 /**@{*/
-#define FDX_IDS_FLOWDX 0  /**< flow_id, src_addr, src_port, dst_addr, dst_port, proto, start_us,
-                               end_us, end_reason */
-#define FDX_IDS_DATASET 1 /**< SourceIP, DestinationIP, SourcePort, DestinationPort, TimeStamp
-                               (UTC, "%Y-%m-%d %H:%M:%S"), as CIRA-CIC-DoHBrw-2020 */
+#define FDX_IDS_FLOWDX                                                                             \
+    0 /**< flow_id, src_addr, src_port, dst_addr, dst_port, proto, start_us,                       \
+           end_us, end_reason */
+#define FDX_IDS_DATASET                                                                            \
+    1 /**< SourceIP, DestinationIP, SourcePort, DestinationPort, TimeStamp                         \
+           (UTC, "%Y-%m-%d %H:%M:%S"), as CIRA-CIC-DoHBrw-2020 */
 /**@}*/
 
 /** FDX_IDS_DATASET when the engine runs one feature set that asks for the dataset's identifier
@@ -225,10 +231,10 @@ typedef struct fdx_capture fdx_capture;
 
 /** One packet read from a capture; data is borrowed until the next fdx_capture_next(). */
 struct fdx_capture_packet {
-    uint64_t ts_us;       /**< microseconds since the Unix epoch */
-    uint32_t caplen;      /**< bytes in data */
-    uint32_t wirelen;     /**< bytes on the wire */
-    const uint8_t *data;  /**< packet bytes, starting with the link header */
+    uint64_t ts_us;      /**< microseconds since the Unix epoch */
+    uint32_t caplen;     /**< bytes in data */
+    uint32_t wirelen;    /**< bytes on the wire */
+    const uint8_t *data; /**< packet bytes, starting with the link header */
 };
 
 /**
@@ -249,8 +255,8 @@ FDX_API int fdx_capture_open_file(const char *path, const char *bpf, fdx_capture
  * in errbuf, FDX_ETRUNC when the file ends inside a record and FDX_EFORMAT when a record header is
  * corrupt. The packets read before stay valid; the capture cannot be read further.
  */
-FDX_API int fdx_capture_next(fdx_capture *capture, struct fdx_capture_packet *ret_pkt,
-                             char *errbuf, size_t errlen);
+FDX_API int fdx_capture_next(fdx_capture *capture, struct fdx_capture_packet *ret_pkt, char *errbuf,
+                             size_t errlen);
 
 /** libpcap DLT_* link type of the capture. */
 FDX_API int fdx_capture_linktype(const fdx_capture *capture);

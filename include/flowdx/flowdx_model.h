@@ -25,12 +25,12 @@ typedef struct fdx_model fdx_model;
 
 /** The jury's verdict on one flow, with every model's vote. Layout is ABI: append-only. */
 struct fdx_verdict {
-    uint32_t struct_size;  /**< set by the caller to sizeof(struct fdx_verdict) */
-    uint32_t verdict;      /**< class index: 0 benign; fdx_model_class_name() names it */
-    double score;          /**< weighted share of the votes for class 1 (binary models) */
-    uint32_t n_models;     /**< entries used below */
-    uint32_t votes[8];     /**< each model's class */
-    double proba[8];       /**< each model's probability of class 1 (binary) or of its vote */
+    uint32_t struct_size; /**< set by the caller to sizeof(struct fdx_verdict) */
+    uint32_t verdict;     /**< class index: 0 benign; fdx_model_class_name() names it */
+    double score;         /**< weighted share of the votes for class 1 (binary models) */
+    uint32_t n_models;    /**< entries used below */
+    uint32_t votes[8];    /**< each model's class */
+    double proba[8];      /**< each model's probability of class 1 (binary) or of its vote */
 };
 
 /**
@@ -60,8 +60,7 @@ FDX_API const char *fdx_model_kind(const fdx_model *model, uint32_t i);
  * fdx_model_classify() with that engine's records.
  * @return 0, or FDX_ENOENT naming the first input the engine does not compute.
  */
-FDX_API int fdx_model_bind(fdx_model *model, const fdx_engine *engine, char *errbuf,
-                           size_t errlen);
+FDX_API int fdx_model_bind(fdx_model *model, const fdx_engine *engine, char *errbuf, size_t errlen);
 
 /**
  * Classify one finished flow record of the bound engine.
@@ -81,24 +80,24 @@ FDX_API size_t fdx_model_describe(const fdx_model *model, char *buf, size_t len)
  * call of fdx_train_run(). */
 struct fdx_train_options {
     uint32_t struct_size;
-    const char *data_path;      /**< labelled CSV: the dataset layout or flowdx extract + label */
-    const char *label_column;   /**< NULL: Label, label, DoH or class */
-    const char *feature_set;    /**< the set the rows come from, recorded in the model ("doh:ip") */
-    const char *models;         /**< "jury" (all five) or one of knn, svm, tree, forest, mlp */
-    const char *params;         /**< "forest.trees=200,knn.k=7,..." (see flowdx-train docs) or NULL */
-    uint32_t header_correct;    /**< 1: dataset rows to IP-length space (doh spec correction) */
-    uint32_t map_padding;       /**< with header_correct: a corrected median/mode of 46 becomes 40 */
-    double corr_threshold;      /**< drop one of each pair with |r| above it; default 0.7; 1 = off */
-    uint32_t folds;             /**< stratified k-fold cross-validation, default 5 (2 to 20) */
-    uint64_t seed;              /**< every random choice derives from it; default 42 */
-    double nan_value;           /**< NaN cells become this before scaling; default -1 */
-    double jury_threshold;      /**< class 1 when this weighted share of votes says so; 0.5 */
-    fdx_log_fn log;             /**< progress messages (may be NULL) */
-    void *user;                 /**< passed to log */
+    const char *data_path;    /**< labelled CSV: the dataset layout or flowdx extract + label */
+    const char *label_column; /**< NULL: Label, label, DoH or class */
+    const char *feature_set;  /**< the set the rows come from, recorded in the model ("doh:ip") */
+    const char *models;       /**< "jury" (all five) or one of knn, svm, tree, forest, mlp */
+    const char *params;       /**< "forest.trees=200,knn.k=7,..." (see flowdx-train docs) or NULL */
+    uint32_t header_correct;  /**< 1: dataset rows to IP-length space (doh spec correction) */
+    uint32_t map_padding;     /**< with header_correct: a corrected median/mode of 46 becomes 40 */
+    double corr_threshold;    /**< drop one of each pair with |r| above it; default 0.7; 1 = off */
+    uint32_t folds;           /**< stratified k-fold cross-validation, default 5 (2 to 20) */
+    uint64_t seed;            /**< every random choice derives from it; default 42 */
+    double nan_value;         /**< NaN cells become this before scaling; default -1 */
+    double jury_threshold;    /**< class 1 when this weighted share of votes says so; 0.5 */
+    fdx_log_fn log;           /**< progress messages (may be NULL) */
+    void *user;               /**< passed to log */
     const char *const *more_data; /**< further labelled CSVs, already in IP-length space (e.g.
                                        flowdx extract output labelled with flowdx label): never
                                        header-corrected; their rows join data_path's */
-    uint32_t n_more_data;       /**< entries in more_data */
+    uint32_t n_more_data;         /**< entries in more_data */
 };
 
 typedef struct fdx_training fdx_training;
@@ -115,8 +114,7 @@ FDX_API int fdx_train_run(const struct fdx_train_options *opts, fdx_training **r
                           char *errbuf, size_t errlen);
 
 /** Write the trained model file. */
-FDX_API int fdx_training_save(const fdx_training *t, const char *path, char *errbuf,
-                              size_t errlen);
+FDX_API int fdx_training_save(const fdx_training *t, const char *path, char *errbuf, size_t errlen);
 
 /** Cross-validation report as a text table, or as JSON; snprintf-style. */
 FDX_API size_t fdx_training_report(const fdx_training *t, int json, char *buf, size_t len);

@@ -11,10 +11,10 @@
 
 struct fdx_capture {
     pcap_t *pcap;
-    char *path;           /* for messages */
-    uint64_t packets;     /* read so far */
-    uint64_t size_bytes;  /* file size, 0 when unknown */
-    char *iobuf;          /* stdio buffer of the file; freed after the FILE is closed */
+    char *path;          /* for messages */
+    uint64_t packets;    /* read so far */
+    uint64_t size_bytes; /* file size, 0 when unknown */
+    char *iobuf;         /* stdio buffer of the file; freed after the FILE is closed */
 };
 
 #define IO_BUFFER_BYTES (1u << 20)
@@ -139,8 +139,8 @@ int fdx_capture_next(fdx_capture *c, struct fdx_capture_packet *ret_pkt, char *e
     const char *msg = pcap_geterr(c->pcap);
     const char *what = strcmp(c->path, "-") == 0 ? "standard input" : c->path;
     if (errbuf != NULL && errlen > 0)
-        snprintf(errbuf, errlen, "%s: packet %llu: %s", what,
-                 (unsigned long long)c->packets + 1, msg);
+        snprintf(errbuf, errlen, "%s: packet %llu: %s", what, (unsigned long long)c->packets + 1,
+                 msg);
     /* After a good header, every read failure is damage to the file: cut short, or a record
      * header libpcap cannot believe (e.g. an impossible capture length). */
     return strstr(msg, "truncated") != NULL ? FDX_ETRUNC : FDX_EFORMAT;
@@ -151,8 +151,7 @@ int fdx_capture_linktype(const fdx_capture *c)
     return pcap_datalink(c->pcap);
 }
 
-void fdx_capture_progress(const fdx_capture *c, uint64_t *ret_done_bytes,
-                          uint64_t *ret_total_bytes)
+void fdx_capture_progress(const fdx_capture *c, uint64_t *ret_done_bytes, uint64_t *ret_total_bytes)
 {
     FILE *fp = pcap_file(c->pcap);
     long long pos = fp != NULL && fp != stdin ? (long long)ftello(fp) : -1;

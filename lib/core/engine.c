@@ -28,18 +28,18 @@ const uint32_t fdxi_n_default_server_ports =
 
 struct set_slot {
     const struct fdxi_feature_set *set;
-    size_t flow_off;     /* offset of this set's state in the flow state area */
-    void *state;         /* per-engine state, owned */
-    uint32_t first;      /* index of the set's first value in the record */
+    size_t flow_off; /* offset of this set's state in the flow state area */
+    void *state;     /* per-engine state, owned */
+    uint32_t first;  /* index of the set's first value in the record */
 };
 
 struct fdx_engine {
     struct fdx_engine_options opts;
     struct set_slot sets[FDXI_MAX_SETS];
     uint32_t n_sets;
-    const char **names;  /* n_features, borrowed from the sets' static tables */
+    const char **names; /* n_features, borrowed from the sets' static tables */
     uint32_t n_features;
-    double *values;      /* the record being finished */
+    double *values; /* the record being finished */
     void *policy_state;
     struct fdxi_flow_table *flows;
     struct fdxi_frag_table *frags;
@@ -118,13 +118,15 @@ static void on_end(void *user, struct fdxi_flow *f, int reason)
 static int check_options(const struct fdx_engine_options *o, char *errbuf, size_t errlen)
 {
     if (o->struct_size < sizeof(struct fdx_engine_options)) {
-        fdxi_set_err(errbuf, errlen, "engine options: struct_size %u is smaller than %zu "
-                "(call fdx_engine_options_init())", o->struct_size, sizeof(*o));
+        fdxi_set_err(errbuf, errlen,
+                     "engine options: struct_size %u is smaller than %zu "
+                     "(call fdx_engine_options_init())",
+                     o->struct_size, sizeof(*o));
         return FDX_EINVAL;
     }
     if (o->max_flows == 0 || o->max_flows > MAX_MAX_FLOWS) {
         fdxi_set_err(errbuf, errlen, "max_flows %u out of range (1 to %u)", o->max_flows,
-                MAX_MAX_FLOWS);
+                     MAX_MAX_FLOWS);
         return FDX_ERANGE;
     }
     if (o->idle_timeout_us == 0) {
@@ -133,7 +135,7 @@ static int check_options(const struct fdx_engine_options *o, char *errbuf, size_
     }
     if (o->n_server_ports > MAX_SERVER_PORTS || (o->n_server_ports > 0 && !o->server_ports)) {
         fdxi_set_err(errbuf, errlen, "server port list: %u entries (at most %u, and not NULL)",
-                o->n_server_ports, MAX_SERVER_PORTS);
+                     o->n_server_ports, MAX_SERVER_PORTS);
         return FDX_EINVAL;
     }
     return 0;
@@ -160,10 +162,11 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
         }
         if (sets[i]->policy != NULL) {
             if (n_sets > 1) {
-                fdxi_set_err(errbuf, errlen,
-                        "feature set '%s' cuts its own flows (%s rules) and cannot be combined "
-                        "with other sets in one extraction", sets[i]->name,
-                        sets[i]->policy->name);
+                fdxi_set_err(
+                    errbuf, errlen,
+                    "feature set '%s' cuts its own flows (%s rules) and cannot be combined "
+                    "with other sets in one extraction",
+                    sets[i]->name, sets[i]->policy->name);
                 return FDX_EINVAL;
             }
             policy = sets[i]->policy;
@@ -175,7 +178,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
     if (e == NULL)
         goto fail;
     e->opts = *opts;
-    e->opts.feature_sets = NULL;     /* borrowed strings are not kept */
+    e->opts.feature_sets = NULL; /* borrowed strings are not kept */
     e->opts.server_ports = NULL;
     size_t flow_bytes = 0;
     for (uint32_t i = 0; i < n_sets; i++) {
@@ -194,7 +197,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
             int irc = sets[i]->set_init(s->state);
             if (irc < 0) {
                 fdxi_set_err(errbuf, errlen, "feature set '%s': initialisation failed: %s",
-                        sets[i]->name, fdx_strerror(irc));
+                             sets[i]->name, fdx_strerror(irc));
                 rc = irc;
                 e->n_sets = i; /* only the sets before this one are finalised */
                 goto fail;
@@ -225,8 +228,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
         .linger_us = opts->linger_us,
         .state_bytes = flow_bytes,
         .server_ports = opts->server_ports ? opts->server_ports : fdxi_default_server_ports,
-        .n_server_ports = opts->server_ports ? opts->n_server_ports
-                                             : fdxi_n_default_server_ports,
+        .n_server_ports = opts->server_ports ? opts->n_server_ports : fdxi_n_default_server_ports,
         .policy = policy,
         .policy_state = e->policy_state,
         .on_begin = on_begin,
@@ -244,7 +246,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
 fail:
     if (rc == FDX_ENOMEM)
         fdxi_set_err(errbuf, errlen, "out of memory creating the engine (max_flows %u)",
-                opts->max_flows);
+                     opts->max_flows);
     fdx_engine_free(e);
     return rc;
 }
@@ -277,12 +279,12 @@ static int resolve_sets(const char *list, const struct fdxi_feature_set **ret, u
                     used += (size_t)w;
             }
             fdxi_set_err(errbuf, errlen, "unknown feature set '%.*s' (known: %s)", (int)trimmed, p,
-                    known);
+                         known);
             return FDX_ENOENT;
         }
         if (n == FDXI_MAX_SETS) {
             fdxi_set_err(errbuf, errlen, "feature set list '%s': more than %d sets", list,
-                    FDXI_MAX_SETS);
+                         FDXI_MAX_SETS);
             return FDX_EINVAL;
         }
         ret[n++] = s;
@@ -306,8 +308,7 @@ int fdx_engine_new(const struct fdx_engine_options *opts, fdx_engine **ret_engin
         return rc;
     const struct fdxi_feature_set *sets[FDXI_MAX_SETS];
     uint32_t n = 0;
-    rc = resolve_sets(opts->feature_sets ? opts->feature_sets : "zadnik", sets, &n, errbuf,
-                      errlen);
+    rc = resolve_sets(opts->feature_sets ? opts->feature_sets : "zadnik", sets, &n, errbuf, errlen);
     if (rc < 0)
         return rc;
     return fdxi_engine_new_with_sets(opts, sets, n, ret_engine, errbuf, errlen);

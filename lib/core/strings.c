@@ -44,9 +44,9 @@ const char *fdx_outcome_name(uint32_t outcome)
 }
 
 static const char *const end_names[FDX_END_COUNT] = {
-    [FDX_END_IDLE] = "idle",       [FDX_END_ACTIVE] = "active",   [FDX_END_FIN] = "fin",
-    [FDX_END_RST] = "rst",         [FDX_END_EVICTED] = "evicted", [FDX_END_EOF] = "eof",
-    [FDX_END_CUT] = "cut",         [FDX_END_CLOCK] = "clock",
+    [FDX_END_IDLE] = "idle", [FDX_END_ACTIVE] = "active",   [FDX_END_FIN] = "fin",
+    [FDX_END_RST] = "rst",   [FDX_END_EVICTED] = "evicted", [FDX_END_EOF] = "eof",
+    [FDX_END_CUT] = "cut",   [FDX_END_CLOCK] = "clock",
 };
 
 const char *fdx_end_reason_name(uint32_t reason)

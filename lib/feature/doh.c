@@ -21,9 +21,9 @@
 #define NIL UINT32_MAX
 
 struct rec {
-    double t;      /* capture time, seconds, as the dataset tool held it */
-    uint32_t len;  /* frame length (dohlyzer) or IP length (ip) */
-    uint32_t dir;  /* FDX_DIR_REQ (the tool's forward) or FDX_DIR_RESP */
+    double t;     /* capture time, seconds, as the dataset tool held it */
+    uint32_t len; /* frame length (dohlyzer) or IP length (ip) */
+    uint32_t dir; /* FDX_DIR_REQ (the tool's forward) or FDX_DIR_RESP */
 };
 
 struct chunk {
@@ -36,7 +36,7 @@ struct doh_engine {
     struct chunk **blocks;
     uint32_t n_blocks;
     uint32_t max_blocks;
-    uint32_t used;       /* chunks handed out, high-water mark */
+    uint32_t used; /* chunks handed out, high-water mark */
     uint32_t free_head;
     uint64_t pool_exhausted; /* records not stored because the pool was full */
     /* Scratch for one flow's computation: DOH_MAX_PACKETS values each. */
@@ -247,8 +247,7 @@ static double *put(double *o, const struct summary *s)
     return o;
 }
 
-static void doh_finalise(void *set_state, void *flow_state, const struct fdxi_flow *f,
-                         double *out)
+static void doh_finalise(void *set_state, void *flow_state, const struct fdxi_flow *f, double *out)
 {
     (void)f;
     struct doh_engine *e = set_state;
@@ -337,13 +336,12 @@ static void doh_finalise(void *set_state, void *flow_state, const struct fdxi_fl
     "Duration", "FlowBytesSent", "FlowSentRate", "FlowBytesReceived", "FlowReceivedRate",          \
         "PacketLengthVariance", "PacketLengthStandardDeviation", "PacketLengthMean",               \
         "PacketLengthMedian", "PacketLengthMode", "PacketLengthSkewFromMedian",                    \
-        "PacketLengthSkewFromMode", "PacketLengthCoefficientofVariation", "PacketTimeVariance",   \
+        "PacketLengthSkewFromMode", "PacketLengthCoefficientofVariation", "PacketTimeVariance",    \
         "PacketTimeStandardDeviation", "PacketTimeMean", "PacketTimeMedian", "PacketTimeMode",     \
         "PacketTimeSkewFromMedian", "PacketTimeSkewFromMode", "PacketTimeCoefficientofVariation",  \
-        "ResponseTimeTimeVariance", "ResponseTimeTimeStandardDeviation",                          \
-        "ResponseTimeTimeMean", "ResponseTimeTimeMedian", "ResponseTimeTimeMode",                 \
-        "ResponseTimeTimeSkewFromMedian", "ResponseTimeTimeSkewFromMode",                         \
-        "ResponseTimeTimeCoefficientofVariation"
+        "ResponseTimeTimeVariance", "ResponseTimeTimeStandardDeviation", "ResponseTimeTimeMean",   \
+        "ResponseTimeTimeMedian", "ResponseTimeTimeMode", "ResponseTimeTimeSkewFromMedian",        \
+        "ResponseTimeTimeSkewFromMode", "ResponseTimeTimeCoefficientofVariation"
 
 static const char *const names[DOH_N_FEATURES] = {DOH_NAMES};
 

@@ -25,7 +25,7 @@ struct dohlyzer {
     bool new_src_is_forward; /* for the piece choose_sub just asked the table to open */
 };
 
-#define SUB(count, orient) ((count) * 2u + (uint32_t)(orient))
+#define SUB(count, orient) ((count)*2u + (uint32_t)(orient))
 
 /* The tool's times: the double nearest to the microsecond timestamp. */
 static double seconds(uint64_t ts_us)

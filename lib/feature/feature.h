@@ -16,14 +16,14 @@
  * alone: the engine refuses to combine it with any other set.
  */
 struct fdxi_feature_set {
-    const char *name;                   /**< as given to -f */
-    const char *alias;                  /**< another name for it (e.g. "doh"), or NULL */
-    uint32_t id_style;                  /**< FDX_IDS_*: identifier columns when it runs alone */
-    const char *summary;                /**< one line for listings */
-    const char *const *feature_names;   /**< n_features names, in output order */
+    const char *name;                 /**< as given to -f */
+    const char *alias;                /**< another name for it (e.g. "doh"), or NULL */
+    uint32_t id_style;                /**< FDX_IDS_*: identifier columns when it runs alone */
+    const char *summary;              /**< one line for listings */
+    const char *const *feature_names; /**< n_features names, in output order */
     uint32_t n_features;
-    size_t flow_state_bytes;            /**< per flow, in the flow slot */
-    size_t set_state_bytes;             /**< per engine */
+    size_t flow_state_bytes;               /**< per flow, in the flow slot */
+    size_t set_state_bytes;                /**< per engine */
     const struct fdxi_flow_policy *policy; /**< NULL: the engine's default flow cutting */
     /* Optional: prepare/release the per-engine state. set_init returns 0 or FDX_E*. */
     int (*set_init)(void *set_state);

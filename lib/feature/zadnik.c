@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The zadnik feature set: the 64 per-direction spam discriminators and `oneway` (doc/features/zadnik.md). */
+/* The zadnik feature set: the 64 per-direction spam discriminators and `oneway`
+ * (doc/features/zadnik.md). */
 #include <string.h>
 
 #include "feature/feature.h"
@@ -9,10 +10,10 @@
 /* Accumulators of one direction. The eight flag accumulators are in TCP flag-bit order
  * (FIN SYN RST PSH ACK URG ECE CWR), which is also the spec's order of the flag features. */
 enum {
-    Q_PL,   /* IP total length of every packet */
-    Q_TTL,  /* TTL / hop limit of every packet */
-    Q_WIN,  /* raw window of every TCP packet with a header */
-    Q_FLAG, /* first of 8: IP length of the packets with that flag */
+    Q_PL,                /* IP total length of every packet */
+    Q_TTL,               /* TTL / hop limit of every packet */
+    Q_WIN,               /* raw window of every TCP packet with a header */
+    Q_FLAG,              /* first of 8: IP length of the packets with that flag */
     Q_DATA = Q_FLAG + 8, /* TCP payload length of the packets that carry payload */
     Q_COUNT
 };
@@ -30,10 +31,10 @@ struct zadnik_flow {
 #define N_FEATURES (2 * PER_DIR + 1)
 
 /* Spec section "The 32 features of one direction", then the same with the r prefix, then oneway. */
-#define DIR_NAMES(r)                                                                              \
+#define DIR_NAMES(r)                                                                               \
     r "sp", r "spl", r "spl2", r "minpl", r "maxpl", r "sttl", r "sttl2", r "minttl", r "maxttl",  \
-        r "stw", r "stw2", r "mintw", r "maxtw", r "spfs", r "slfs", r "spss", r "slss", r "sprs",  \
-        r "slrs", r "spps", r "slps", r "spas", r "slas", r "spus", r "slus", r "spes", r "sles",   \
+        r "stw", r "stw2", r "mintw", r "maxtw", r "spfs", r "slfs", r "spss", r "slss", r "sprs", \
+        r "slrs", r "spps", r "slps", r "spas", r "slas", r "spus", r "slus", r "spes", r "sles",  \
         r "spcs", r "slcs", r "spd", r "sld", r "spzw"
 
 static const char *const names[N_FEATURES] = {DIR_NAMES(""), DIR_NAMES("r"), "oneway"};

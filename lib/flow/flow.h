@@ -15,8 +15,8 @@ struct fdxi_flow_key {
     uint16_t port[2];
     uint8_t proto;
     uint8_t ip_version;
-    uint16_t pad_;      /**< zero */
-    uint32_t sub;       /**< sub-flow of the same 5-tuple chosen by a policy; 0 by default */
+    uint16_t pad_; /**< zero */
+    uint32_t sub;  /**< sub-flow of the same 5-tuple chosen by a policy; 0 by default */
 };
 
 /*
@@ -25,26 +25,26 @@ struct fdxi_flow_key {
  */
 struct fdxi_flow {
     struct fdxi_flow_key key;
-    uint8_t init_side;      /**< which key endpoint (0 or 1) is the initiator */
-    uint8_t fin_seen;       /**< bit per direction: FIN sent by that direction */
-    bool rst_seen;          /**< a RST was seen */
-    bool lingering;         /**< closed by FIN/RST; ends at close_us */
-    bool pending;           /**< active-cut continuation that has no packet yet */
-    uint32_t segment;       /**< records of this connection before this one */
-    uint32_t hash;          /**< hash of key */
-    uint32_t self;          /**< index of this slot */
-    uint32_t hash_next;     /**< next index in the bucket chain, FDXI_NIL at the end */
-    uint8_t lists;          /**< bit per FDXI_LIST_* the flow is on */
-    uint32_t prev[3];       /**< previous index on each FDXI_LIST_* */
-    uint32_t next[3];       /**< next index on each FDXI_LIST_* */
-    uint64_t id;            /**< engine-wide record number */
-    uint64_t start_us;      /**< engine clock at the record's first packet (active timeout) */
-    uint64_t last_us;       /**< engine clock at the latest packet (idle timeout) */
-    uint64_t first_ts_us;   /**< earliest packet timestamp of the record */
-    uint64_t last_ts_us;    /**< latest packet timestamp of the record */
-    uint64_t close_us;      /**< end of the linger time */
-    uint64_t packets[2];    /**< per direction */
-    uint64_t bytes[2];      /**< IP bytes per direction */
+    uint8_t init_side;    /**< which key endpoint (0 or 1) is the initiator */
+    uint8_t fin_seen;     /**< bit per direction: FIN sent by that direction */
+    bool rst_seen;        /**< a RST was seen */
+    bool lingering;       /**< closed by FIN/RST; ends at close_us */
+    bool pending;         /**< active-cut continuation that has no packet yet */
+    uint32_t segment;     /**< records of this connection before this one */
+    uint32_t hash;        /**< hash of key */
+    uint32_t self;        /**< index of this slot */
+    uint32_t hash_next;   /**< next index in the bucket chain, FDXI_NIL at the end */
+    uint8_t lists;        /**< bit per FDXI_LIST_* the flow is on */
+    uint32_t prev[3];     /**< previous index on each FDXI_LIST_* */
+    uint32_t next[3];     /**< next index on each FDXI_LIST_* */
+    uint64_t id;          /**< engine-wide record number */
+    uint64_t start_us;    /**< engine clock at the record's first packet (active timeout) */
+    uint64_t last_us;     /**< engine clock at the latest packet (idle timeout) */
+    uint64_t first_ts_us; /**< earliest packet timestamp of the record */
+    uint64_t last_ts_us;  /**< latest packet timestamp of the record */
+    uint64_t close_us;    /**< end of the linger time */
+    uint64_t packets[2];  /**< per direction */
+    uint64_t bytes[2];    /**< IP bytes per direction */
 };
 
 #define FDXI_NIL UINT32_MAX
@@ -104,11 +104,11 @@ typedef void (*fdxi_flow_begin_fn)(void *user, struct fdxi_flow *f);
 struct fdxi_flow_table_config {
     uint32_t max_flows;
     uint64_t idle_us, active_us, linger_us;
-    size_t state_bytes;             /**< per-flow bytes after the header, for the feature sets */
-    const uint16_t *server_ports;   /**< sorted; ports >= 1024 that count as server ports */
+    size_t state_bytes;           /**< per-flow bytes after the header, for the feature sets */
+    const uint16_t *server_ports; /**< sorted; ports >= 1024 that count as server ports */
     uint32_t n_server_ports;
     const struct fdxi_flow_policy *policy; /**< NULL = default */
-    void *policy_state;             /**< borrowed */
+    void *policy_state;                    /**< borrowed */
     fdxi_flow_begin_fn on_begin;
     fdxi_flow_end_fn on_end;
     void *user;

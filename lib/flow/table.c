@@ -16,18 +16,18 @@ struct fdxi_flow_table {
     struct fdxi_flow_policy policy; /* cfg.policy or the default, copied */
     uint16_t *server_ports;         /* owned, sorted */
     size_t slot_bytes;
-    uint8_t **slabs;                /* max_flows / SLAB_SLOTS rounded up */
+    uint8_t **slabs; /* max_flows / SLAB_SLOTS rounded up */
     uint32_t n_slabs;
-    uint32_t used_slots;            /* slots ever handed out (high-water mark) */
-    uint32_t free_head;             /* free list through hash_next */
-    uint32_t *buckets;              /* heads of the hash chains */
+    uint32_t used_slots; /* slots ever handed out (high-water mark) */
+    uint32_t free_head;  /* free list through hash_next */
+    uint32_t *buckets;   /* heads of the hash chains */
     uint32_t bucket_mask;
-    uint32_t head[3], tail[3];      /* FDXI_LIST_* */
-    uint32_t active;                /* slots in use */
+    uint32_t head[3], tail[3]; /* FDXI_LIST_* */
+    uint32_t active;           /* slots in use */
     uint64_t next_id;
     uint64_t now_us;
     uint64_t evictions;
-    uint64_t alloc_failures;        /* slabs that could not be allocated */
+    uint64_t alloc_failures; /* slabs that could not be allocated */
 };
 
 static size_t align16(size_t n)
@@ -72,7 +72,7 @@ static void list_remove(struct fdxi_flow_table *t, int l, struct fdxi_flow *f)
         slot(t, f->next[l])->prev[l] = f->prev[l];
     else
         t->tail[l] = f->prev[l];
-    f->lists &= (uint8_t)~(1u << l);
+    f->lists &= (uint8_t) ~(1u << l);
 }
 
 static struct fdxi_flow *list_head(const struct fdxi_flow_table *t, int l)

@@ -6,14 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flowdx/flowdx_model.h"
 #include "core/err.h"
+#include "flowdx/flowdx_model.h"
 #include "model/bundle.h"
 
 struct fdx_model {
     struct fdxi_bundle *b;
-    uint32_t *map;          /* bundle input -> engine feature index, after fdx_model_bind() */
-    uint32_t n_features;    /* features of the bound engine's records */
+    uint32_t *map;       /* bundle input -> engine feature index, after fdx_model_bind() */
+    uint32_t n_features; /* features of the bound engine's records */
 };
 
 const struct fdxi_bundle *fdxi_model_bundle(const struct fdx_model *m)
@@ -116,8 +116,9 @@ int fdx_model_classify(const fdx_model *m, const struct fdx_flow_record *rec,
 
 static size_t add_scores(char *buf, size_t len, size_t used, const struct fdxi_bundle_scores *s)
 {
-    return fdxi_appendf(buf, len, used, "accuracy %.4f, precision %.4f, recall %.4f, F1 %.4f, AUC %.4f",
-               s->accuracy, s->precision, s->recall, s->f1, s->roc_auc);
+    return fdxi_appendf(buf, len, used,
+                        "accuracy %.4f, precision %.4f, recall %.4f, F1 %.4f, AUC %.4f",
+                        s->accuracy, s->precision, s->recall, s->f1, s->roc_auc);
 }
 
 size_t fdx_model_describe(const fdx_model *m, char *buf, size_t len)
@@ -127,30 +128,32 @@ size_t fdx_model_describe(const fdx_model *m, char *buf, size_t len)
     used = fdxi_appendf(buf, len, used, "feature set:   %s\n", b->feature_set);
     used = fdxi_appendf(buf, len, used, "training data: %s\n", b->description);
     used = fdxi_appendf(buf, len, used, "               %u rows, checksum %016llx, seed %llu\n",
-               b->train_rows, (unsigned long long)b->data_checksum,
-               (unsigned long long)b->seed);
+                        b->train_rows, (unsigned long long)b->data_checksum,
+                        (unsigned long long)b->seed);
     used = fdxi_appendf(buf, len, used, "correction:    %s\n",
-               b->correction == FDXI_CORRECTION_DATASET
-                   ? "dataset rows mapped to IP lengths (header correction)"
-                   : "none");
+                        b->correction == FDXI_CORRECTION_DATASET
+                            ? "dataset rows mapped to IP lengths (header correction)"
+                            : "none");
     used = fdxi_appendf(buf, len, used, "classes:      ");
     for (uint32_t c = 0; c < b->n_classes; c++)
         used = fdxi_appendf(buf, len, used, " %u = '%s'%s", c, b->class_names[c],
-                   c + 1 < b->n_classes ? "," : "\n");
+                            c + 1 < b->n_classes ? "," : "\n");
     used = fdxi_appendf(buf, len, used, "inputs (%u, scaled as (x - mean) / scale; NaN -> %g):\n",
-               b->n_inputs, b->nan_value);
+                        b->n_inputs, b->nan_value);
     for (uint32_t i = 0; i < b->n_inputs; i++)
-        used = fdxi_appendf(buf, len, used, "  %-40s mean %14.6g  scale %14.6g\n", b->input_names[i],
-                   b->mean[i], b->scale[i]);
+        used = fdxi_appendf(buf, len, used, "  %-40s mean %14.6g  scale %14.6g\n",
+                            b->input_names[i], b->mean[i], b->scale[i]);
     used = fdxi_appendf(buf, len, used, "models (cross-validated scores):\n");
     for (uint32_t i = 0; i < b->n_models; i++) {
         used = fdxi_appendf(buf, len, used, "  %-7s weight %.2f  ", b->models[i].kind->name,
-                   b->models[i].weight);
+                            b->models[i].weight);
         used = add_scores(buf, len, used, &b->models[i].scores);
         used = fdxi_appendf(buf, len, used, "\n");
     }
-    used = fdxi_appendf(buf, len, used, "jury:          class 1 when the weighted share of votes is >= "
-               "%.2f\n               ", b->threshold);
+    used = fdxi_appendf(buf, len, used,
+                        "jury:          class 1 when the weighted share of votes is >= "
+                        "%.2f\n               ",
+                        b->threshold);
     used = add_scores(buf, len, used, &b->jury_scores);
     return fdxi_appendf(buf, len, used, "\n");
 }

@@ -110,8 +110,8 @@ static const uint8_t *take(struct fdxi_rbuf *r, size_t n, const char *what)
     if (r->failed)
         return NULL;
     if (n > r->len - r->off) {
-        fdxi_rbuf_fail(r, "offset %zu: %s: file ends (%zu bytes needed, %zu left)", r->off, what,
-                       n, r->len - r->off);
+        fdxi_rbuf_fail(r, "offset %zu: %s: file ends (%zu bytes needed, %zu left)", r->off, what, n,
+                       r->len - r->off);
         return NULL;
     }
     const uint8_t *p = r->data + r->off;

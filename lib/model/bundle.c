@@ -309,14 +309,15 @@ int fdxi_bundle_parse(const void *data, size_t len, const char *name, struct fdx
         return FDX_EFORMAT;
     }
     if (version != FORMAT_VERSION) {
-        fdxi_set_err(err, errlen, "%s: model format version %u; this flowdx reads version %u",
-                name, version, FORMAT_VERSION);
+        fdxi_set_err(err, errlen, "%s: model format version %u; this flowdx reads version %u", name,
+                     version, FORMAT_VERSION);
         return FDX_ENOTSUP;
     }
     if (plen > len - r.off || len - r.off - plen != 8) {
-        fdxi_set_err(err, errlen, "%s: truncated or padded: %llu payload bytes announced, file has "
-                "%zu after the header (payload + 8-byte checksum expected)", name,
-                (unsigned long long)plen, len - r.off);
+        fdxi_set_err(err, errlen,
+                     "%s: truncated or padded: %llu payload bytes announced, file has "
+                     "%zu after the header (payload + 8-byte checksum expected)",
+                     name, (unsigned long long)plen, len - r.off);
         return FDX_EFORMAT;
     }
     const uint8_t *payload = (const uint8_t *)data + r.off;
@@ -361,7 +362,7 @@ int fdxi_bundle_load(const char *path, struct fdxi_bundle **ret, char *err, size
     }
     if ((uint64_t)st.st_size > FDXI_BUNDLE_MAX_BYTES) {
         fdxi_set_err(err, errlen, "%s: %lld bytes, larger than any model flowdx writes (%u)", path,
-                (long long)st.st_size, FDXI_BUNDLE_MAX_BYTES);
+                     (long long)st.st_size, FDXI_BUNDLE_MAX_BYTES);
         fclose(fp);
         return FDX_ERANGE;
     }
@@ -396,7 +397,7 @@ int fdxi_bundle_bind(const struct fdxi_bundle *b, const char *const *names, uint
             j++;
         if (j == n_names) {
             fdxi_set_err(err, errlen, "the model reads feature '%s', which feature set '%s' lacks",
-                    b->input_names[i], b->feature_set);
+                         b->input_names[i], b->feature_set);
             return FDX_ENOENT;
         }
         map[i] = j;

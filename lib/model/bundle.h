@@ -24,8 +24,8 @@ struct fdxi_bundle_scores {
 
 struct fdxi_bundle_model {
     const struct fdxi_model_kind *kind;
-    void *model;                       /* owned */
-    double weight;                     /* its vote's weight in the jury */
+    void *model;   /* owned */
+    double weight; /* its vote's weight in the jury */
     struct fdxi_bundle_scores scores;
 };
 
@@ -34,33 +34,33 @@ struct fdxi_bundle_model {
  * them; at use, rows of the set's full output are mapped by name (fdxi_bundle_bind()).
  */
 struct fdxi_bundle {
-    char *feature_set;        /* the set whose features it reads, e.g. "doh:ip" */
+    char *feature_set; /* the set whose features it reads, e.g. "doh:ip" */
     uint32_t n_inputs;
-    char **input_names;       /* n_inputs */
-    double *mean, *scale;     /* standard scaling of each input */
-    double nan_value;         /* NaN inputs are replaced by this before scaling */
-    uint32_t correction;      /* FDXI_CORRECTION_* */
+    char **input_names;   /* n_inputs */
+    double *mean, *scale; /* standard scaling of each input */
+    double nan_value;     /* NaN inputs are replaced by this before scaling */
+    uint32_t correction;  /* FDXI_CORRECTION_* */
     uint32_t n_classes;
-    char **class_names;       /* class 0 is the benign one */
+    char **class_names; /* class 0 is the benign one */
     uint32_t n_models;
     struct fdxi_bundle_model models[FDXI_BUNDLE_MAX_MODELS];
-    double threshold;         /* jury: class 1 when the weighted share of class-1 votes >= this */
+    double threshold; /* jury: class 1 when the weighted share of class-1 votes >= this */
     struct fdxi_bundle_scores jury_scores;
     /* training metadata */
-    uint64_t data_checksum;   /* FNV-1a 64 of the training file's bytes */
+    uint64_t data_checksum; /* FNV-1a 64 of the training file's bytes */
     uint64_t seed;
     uint32_t train_rows;
-    char *description;        /* free text: data, command line, date */
+    char *description; /* free text: data, command line, date */
 };
 
 /* One verdict, with what every model said. */
 struct fdxi_verdict {
-    uint32_t verdict;         /* the jury's class */
-    double score;             /* weighted share of votes for class 1 (binary) or for verdict */
+    uint32_t verdict; /* the jury's class */
+    double score;     /* weighted share of votes for class 1 (binary) or for verdict */
     uint32_t n_models;
-    uint32_t vote[FDXI_BUNDLE_MAX_MODELS];     /* each model's class */
-    double proba[FDXI_BUNDLE_MAX_MODELS];      /* each model's probability of class 1 (binary) or
-                                                  of its own vote */
+    uint32_t vote[FDXI_BUNDLE_MAX_MODELS]; /* each model's class */
+    double proba[FDXI_BUNDLE_MAX_MODELS];  /* each model's probability of class 1 (binary) or
+                                              of its own vote */
 };
 
 /* Serialise to a file (written under a temporary name, then renamed). Returns 0 or FDX_E*. */

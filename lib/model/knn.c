@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flowdx/flowdx.h"
 #include "core/err.h"
+#include "flowdx/flowdx.h"
 #include "model/model.h"
 
 /*
@@ -272,28 +272,30 @@ static int knn_train(const struct fdxi_train_params *p, const double *x, const i
                      size_t errlen)
 {
     if (d < 1 || d > FDXI_MODEL_MAX_FEATURES) {
-        fdxi_set_err(err, errlen, "knn: %u features out of range (1 to %u)", d, FDXI_MODEL_MAX_FEATURES);
+        fdxi_set_err(err, errlen, "knn: %u features out of range (1 to %u)", d,
+                     FDXI_MODEL_MAX_FEATURES);
         return FDX_ERANGE;
     }
     if (n_classes < 1 || n_classes > FDXI_MODEL_MAX_CLASSES) {
         fdxi_set_err(err, errlen, "knn: %u classes out of range (1 to %u)", n_classes,
-                FDXI_MODEL_MAX_CLASSES);
+                     FDXI_MODEL_MAX_CLASSES);
         return FDX_ERANGE;
     }
     if (n < 1 || n > FDXI_MODEL_MAX_ROWS) {
         fdxi_set_err(err, errlen, "knn: %u training rows out of range (1 to %u)", n,
-                FDXI_MODEL_MAX_ROWS);
+                     FDXI_MODEL_MAX_ROWS);
         return FDX_ERANGE;
     }
     if (p->knn_k < 1 || p->knn_k > KNN_MAX_K || p->knn_k > n) {
-        fdxi_set_err(err, errlen, "knn: k = %u out of range (1 to %u, and at most the %u training rows)",
-                p->knn_k, KNN_MAX_K, n);
+        fdxi_set_err(err, errlen,
+                     "knn: k = %u out of range (1 to %u, and at most the %u training rows)",
+                     p->knn_k, KNN_MAX_K, n);
         return FDX_ERANGE;
     }
     for (uint32_t i = 0; i < n; i++) {
         if (y[i] < 0 || (uint32_t)y[i] >= n_classes) {
             fdxi_set_err(err, errlen, "knn: row %u: label %d out of range (0 to %u)", i, (int)y[i],
-                    n_classes - 1);
+                         n_classes - 1);
             return FDX_EINVAL;
         }
         for (uint32_t j = 0; j < d; j++) {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flowdx/flowdx.h"
 #include "core/err.h"
+#include "flowdx/flowdx.h"
 #include "model/model.h"
 
 /*
@@ -447,12 +447,13 @@ static int check_params(const struct fdxi_train_params *p, uint32_t n, uint32_t 
                         uint32_t n_classes, uint32_t *ret_hidden, char *err, size_t errlen)
 {
     if (d < 1 || d > FDXI_MODEL_MAX_FEATURES) {
-        fdxi_set_err(err, errlen, "mlp: %u features out of range (1 to %u)", d, FDXI_MODEL_MAX_FEATURES);
+        fdxi_set_err(err, errlen, "mlp: %u features out of range (1 to %u)", d,
+                     FDXI_MODEL_MAX_FEATURES);
         return FDX_ERANGE;
     }
     if (n_classes < 2 || n_classes > FDXI_MODEL_MAX_CLASSES) {
         fdxi_set_err(err, errlen, "mlp: %u classes out of range (2 to %u)", n_classes,
-                FDXI_MODEL_MAX_CLASSES);
+                     FDXI_MODEL_MAX_CLASSES);
         return FDX_ERANGE;
     }
     if (n < 1) {
@@ -463,7 +464,7 @@ static int check_params(const struct fdxi_train_params *p, uint32_t n, uint32_t 
     while (n_hidden < FDXI_MODEL_MAX_LAYERS && p->mlp_layers[n_hidden] != 0) {
         if (p->mlp_layers[n_hidden] > FDXI_MODEL_MAX_WIDTH) {
             fdxi_set_err(err, errlen, "mlp: hidden layer %u: width %u out of range (1 to %u)",
-                    n_hidden + 1, p->mlp_layers[n_hidden], FDXI_MODEL_MAX_WIDTH);
+                         n_hidden + 1, p->mlp_layers[n_hidden], FDXI_MODEL_MAX_WIDTH);
             return FDX_ERANGE;
         }
         n_hidden++;
@@ -471,7 +472,7 @@ static int check_params(const struct fdxi_train_params *p, uint32_t n, uint32_t 
     *ret_hidden = n_hidden;
     if (!(p->mlp_learning_rate > 0.0 && p->mlp_learning_rate <= 1e6)) {
         fdxi_set_err(err, errlen, "mlp: learning rate %g out of range (above 0, at most 1e6)",
-                p->mlp_learning_rate);
+                     p->mlp_learning_rate);
         return FDX_ERANGE;
     }
     if (!(p->mlp_l2 >= 0.0 && p->mlp_l2 <= 1e6)) {
@@ -480,12 +481,12 @@ static int check_params(const struct fdxi_train_params *p, uint32_t n, uint32_t 
     }
     if (!(p->mlp_validation_fraction >= 0.0 && p->mlp_validation_fraction < 1.0)) {
         fdxi_set_err(err, errlen, "mlp: validation fraction %g out of range (0 to below 1)",
-                p->mlp_validation_fraction);
+                     p->mlp_validation_fraction);
         return FDX_ERANGE;
     }
     if (p->mlp_max_epochs < 1 || p->mlp_max_epochs > MLP_MAX_EPOCHS) {
         fdxi_set_err(err, errlen, "mlp: max epochs %u out of range (1 to %u)", p->mlp_max_epochs,
-                MLP_MAX_EPOCHS);
+                     MLP_MAX_EPOCHS);
         return FDX_ERANGE;
     }
     if (p->mlp_batch < 1) {
@@ -507,7 +508,7 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
     for (uint32_t i = 0; i < n; i++) {
         if (y[i] < 0 || (uint32_t)y[i] >= n_classes) {
             fdxi_set_err(err, errlen, "mlp: row %u: label %d out of range (0 to %u)", i, (int)y[i],
-                    n_classes - 1);
+                         n_classes - 1);
             return FDX_EINVAL;
         }
         for (uint32_t j = 0; j < d; j++) {
@@ -523,8 +524,8 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
         n_val = (uint32_t)ceil(p->mlp_validation_fraction * n);
         if (n_val >= n) {
             fdxi_set_err(err, errlen,
-                    "mlp: validation fraction %g of %u rows leaves no rows to train on",
-                    p->mlp_validation_fraction, n);
+                         "mlp: validation fraction %g of %u rows leaves no rows to train on",
+                         p->mlp_validation_fraction, n);
             return FDX_ERANGE;
         }
     }
@@ -548,7 +549,7 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
         scratch += (uint64_t)t.batch * m->width[l];
     if (scratch > MLP_MAX_SCRATCH) {
         fdxi_set_err(err, errlen, "mlp: batch of %u rows times the layer widths exceeds %u values",
-                t.batch, MLP_MAX_SCRATCH);
+                     t.batch, MLP_MAX_SCRATCH);
         rc = FDX_ERANGE;
         goto out;
     }
@@ -589,9 +590,9 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
         /* Overflow (unscaled features, a huge step) shows first as a non-finite loss. */
         if (!isfinite(total)) {
             fdxi_set_err(err, errlen,
-                    "mlp: training diverged in epoch %u (loss not finite); scale "
-                    "the features or lower the learning rate",
-                    epoch + 1);
+                         "mlp: training diverged in epoch %u (loss not finite); scale "
+                         "the features or lower the learning rate",
+                         epoch + 1);
             rc = FDX_ERANGE;
             goto out;
         }
@@ -616,9 +617,9 @@ static int mlp_train(const struct fdxi_train_params *p, const double *x, const i
     for (size_t i = 0; i < m->n_params; i++) {
         if (!isfinite(m->params[i])) {
             fdxi_set_err(err, errlen,
-                    "mlp: training diverged (weight %zu is not finite); scale the "
-                    "features or lower the learning rate",
-                    i);
+                         "mlp: training diverged (weight %zu is not finite); scale the "
+                         "features or lower the learning rate",
+                         i);
             rc = FDX_ERANGE;
             goto out;
         }

@@ -59,7 +59,8 @@ double fdxi_rbuf_finite(struct fdxi_rbuf *r, const char *what);
 /* A string into a new allocation (caller frees); at most max_len bytes, no NUL inside. */
 char *fdxi_rbuf_str(struct fdxi_rbuf *r, uint32_t max_len, const char *what);
 /* Record a failure found by the caller's own validation (printf-style). */
-void fdxi_rbuf_fail(struct fdxi_rbuf *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void fdxi_rbuf_fail(struct fdxi_rbuf *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static inline bool fdxi_rbuf_ok(const struct fdxi_rbuf *r)
 {
     return !r->failed;
@@ -69,23 +70,23 @@ static inline bool fdxi_rbuf_ok(const struct fdxi_rbuf *r)
 
 /* Training settings of every kind; each kind reads its own group. */
 struct fdxi_train_params {
-    uint64_t seed;          /**< every random choice derives from it: same seed, same model */
+    uint64_t seed; /**< every random choice derives from it: same seed, same model */
     /* knn */
-    uint32_t knn_k;         /**< neighbours, default 5 */
+    uint32_t knn_k;             /**< neighbours, default 5 */
     bool knn_distance_weighted; /**< weight votes by 1/distance (default false: uniform) */
     /* svm */
-    int svm_kernel;         /**< FDXI_SVM_RBF (default) or FDXI_SVM_LINEAR */
-    double svm_c;           /**< default 1 */
-    double svm_gamma;       /**< RBF gamma; 0 = 1 / (n_features * variance of X), as sklearn's "scale" */
+    int svm_kernel;   /**< FDXI_SVM_RBF (default) or FDXI_SVM_LINEAR */
+    double svm_c;     /**< default 1 */
+    double svm_gamma; /**< RBF gamma; 0 = 1 / (n_features * variance of X), as sklearn's "scale" */
     /* tree and forest */
-    uint32_t tree_max_depth;        /**< 0 = unlimited */
+    uint32_t tree_max_depth;         /**< 0 = unlimited */
     uint32_t tree_min_samples_split; /**< default 2 */
     uint32_t tree_min_samples_leaf;  /**< default 1 */
-    uint32_t forest_trees;          /**< default 100 */
-    uint32_t forest_max_features;   /**< features tried per split; 0 = max(1, floor(sqrt(d))), as
-                                         scikit-learn's "sqrt" */
+    uint32_t forest_trees;           /**< default 100 */
+    uint32_t forest_max_features;    /**< features tried per split; 0 = max(1, floor(sqrt(d))), as
+                                          scikit-learn's "sqrt" */
     /* mlp */
-    uint32_t mlp_layers[8]; /**< hidden layer widths, 0-terminated; default {100} */
+    uint32_t mlp_layers[8];         /**< hidden layer widths, 0-terminated; default {100} */
     double mlp_learning_rate;       /**< Adam step, default 0.001 */
     uint32_t mlp_max_epochs;        /**< default 200 */
     uint32_t mlp_batch;             /**< default 200 (or n if smaller) */
@@ -105,15 +106,15 @@ void fdxi_train_params_init(struct fdxi_train_params *p);
  * scaled; y[i] in [0, n_classes). predict writes n_classes probabilities (summing to 1) for one
  * row. Models are immutable after training or loading and may be used from several threads.
  * Training may change process-wide state (libsvm's rand() and print hook) and is not
- * thread-safe; prediction is. Training refuses non-finite inputs with FDX_EINVAL (impute first) and leaves *ret_model
- * untouched on failure. Tags: knn 1, svm 2, tree 3, forest 4, mlp 5 (stable in model files).
+ * thread-safe; prediction is. Training refuses non-finite inputs with FDX_EINVAL (impute first) and
+ * leaves *ret_model untouched on failure. Tags: knn 1, svm 2, tree 3, forest 4, mlp 5 (stable in
+ * model files).
  */
 struct fdxi_model_kind {
-    const char *name;        /**< "knn", "svm", "tree", "forest", "mlp" */
-    uint32_t tag;            /**< stable number in model files */
-    int (*train)(const struct fdxi_train_params *p, const double *x, const int32_t *y,
-                 uint32_t n, uint32_t d, uint32_t n_classes, void **ret_model, char *err,
-                 size_t errlen);
+    const char *name; /**< "knn", "svm", "tree", "forest", "mlp" */
+    uint32_t tag;     /**< stable number in model files */
+    int (*train)(const struct fdxi_train_params *p, const double *x, const int32_t *y, uint32_t n,
+                 uint32_t d, uint32_t n_classes, void **ret_model, char *err, size_t errlen);
     void (*predict)(const void *model, const double *x, double *ret_proba);
     /* Write the model to w (the bundle gives each model its own buffer and records its length;
      * d and n_classes are stored by the bundle, not here). */
@@ -135,8 +136,8 @@ extern const struct fdxi_model_kind fdxi_model_mlp;
 /* Limits that loaders enforce, so a hostile file cannot ask for absurd memory. */
 #define FDXI_MODEL_MAX_FEATURES 4096
 #define FDXI_MODEL_MAX_CLASSES 64
-#define FDXI_MODEL_MAX_ROWS 10000000u      /* kNN training rows, SVM support vectors */
-#define FDXI_MODEL_MAX_NODES 50000000u     /* nodes of one tree */
+#define FDXI_MODEL_MAX_ROWS 10000000u  /* kNN training rows, SVM support vectors */
+#define FDXI_MODEL_MAX_NODES 50000000u /* nodes of one tree */
 #define FDXI_MODEL_MAX_TREES 10000u
 #define FDXI_MODEL_MAX_LAYERS 8
 #define FDXI_MODEL_MAX_WIDTH 65536u

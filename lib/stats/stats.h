@@ -15,11 +15,11 @@ __extension__ typedef unsigned __int128 fdxi_u128;
  * (below 2^17) any n below 2^47; for microsecond times below 2^40 us (12.7 days), n below 2^24.
  */
 struct fdxi_stat {
-    uint64_t n;       /**< samples */
-    uint64_t sum;     /**< sum of x */
-    fdxi_u128 sumsq;  /**< sum of x^2 */
-    uint64_t min;     /**< smallest x; meaningful when n > 0 */
-    uint64_t max;     /**< largest x */
+    uint64_t n;      /**< samples */
+    uint64_t sum;    /**< sum of x */
+    fdxi_u128 sumsq; /**< sum of x^2 */
+    uint64_t min;    /**< smallest x; meaningful when n > 0 */
+    uint64_t max;    /**< largest x */
 };
 
 /* Add one sample. Inline: it runs for every packet and every feature. */

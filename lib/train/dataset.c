@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flowdx/flowdx.h"
 #include "core/err.h"
+#include "flowdx/flowdx.h"
 #include "model/model.h"
 #include "train/train.h"
 
@@ -152,12 +152,12 @@ static int read_record(struct source *s, struct record *r, uint64_t *line, uint3
         if (c < 0) {
             if (s->io_errno != 0) {
                 fdxi_set_err(err, errlen, "%s:%llu: %s", path, (unsigned long long)*line,
-                     strerror(s->io_errno));
+                             strerror(s->io_errno));
                 return FDX_EIO;
             }
             if (quoted) {
-                fdxi_set_err(err, errlen, "%s:%llu: quoted field not closed at the end of the file", path,
-                     (unsigned long long)first_line);
+                fdxi_set_err(err, errlen, "%s:%llu: quoted field not closed at the end of the file",
+                             path, (unsigned long long)first_line);
                 return FDX_ETRUNC;
             }
             if (raw == 0) {
@@ -168,7 +168,7 @@ static int read_record(struct source *s, struct record *r, uint64_t *line, uint3
         }
         if (c == '\0') {
             fdxi_set_err(err, errlen, "%s:%llu: NUL byte (not a text file)", path,
-                 (unsigned long long)*line);
+                         (unsigned long long)*line);
             return FDX_EFORMAT;
         }
         if (!quoted && (c == '\n' || c == '\r')) {
@@ -182,7 +182,7 @@ static int read_record(struct source *s, struct record *r, uint64_t *line, uint3
         raw += doubled ? 2 : 1;
         if (raw > max_bytes) {
             fdxi_set_err(err, errlen, "%s:%llu: line longer than %u bytes", path,
-                 (unsigned long long)first_line, max_bytes);
+                         (unsigned long long)first_line, max_bytes);
             return FDX_ERANGE;
         }
         if (quoted) {
@@ -210,13 +210,13 @@ static int read_record(struct source *s, struct record *r, uint64_t *line, uint3
         }
         if (after_quote) {
             fdxi_set_err(err, errlen, "%s:%llu: field %zu: text after a closing quote", path,
-                 (unsigned long long)first_line, r->n_fields);
+                         (unsigned long long)first_line, r->n_fields);
             return FDX_EFORMAT;
         }
         if (c == '"') {
             if (field_started) {
-                fdxi_set_err(err, errlen, "%s:%llu: field %zu: quote inside an unquoted field", path,
-                     (unsigned long long)first_line, r->n_fields);
+                fdxi_set_err(err, errlen, "%s:%llu: field %zu: quote inside an unquoted field",
+                             path, (unsigned long long)first_line, r->n_fields);
                 return FDX_EFORMAT;
             }
             quoted = true;
@@ -365,14 +365,14 @@ static int read_header(const struct record *h, const char *path, const char *lab
 {
     if (h->n_fields > MAX_COLUMNS) {
         fdxi_set_err(err, errlen, "%s:1: %zu columns, more than the limit of %u", path, h->n_fields,
-             MAX_COLUMNS);
+                     MAX_COLUMNS);
         return FDX_ERANGE;
     }
     for (size_t k = 0; k < h->n_fields; k++) {
         for (size_t m = 0; m < k; m++) {
             if (strcmp(field(h, k), field(h, m)) == 0) {
-                fdxi_set_err(err, errlen, "%s:1: column '%s' appears twice (columns %zu and %zu)", path,
-                     field(h, k), m + 1, k + 1);
+                fdxi_set_err(err, errlen, "%s:1: column '%s' appears twice (columns %zu and %zu)",
+                             path, field(h, k), m + 1, k + 1);
                 return FDX_EFORMAT;
             }
         }
@@ -382,7 +382,8 @@ static int read_header(const struct record *h, const char *path, const char *lab
         if (label_column != NULL)
             fdxi_set_err(err, errlen, "%s:1: no label column '%s'", path, label_column);
         else
-            fdxi_set_err(err, errlen, "%s:1: no label column (looked for Label, label, DoH, class)", path);
+            fdxi_set_err(err, errlen, "%s:1: no label column (looked for Label, label, DoH, class)",
+                         path);
         return FDX_EFORMAT;
     }
     uint32_t n_cols = 0;
@@ -394,12 +395,13 @@ static int read_header(const struct record *h, const char *path, const char *lab
         feature_of[k] = n_cols++;
     }
     if (n_cols == 0) {
-        fdxi_set_err(err, errlen, "%s:1: no feature columns besides the label and identifiers", path);
+        fdxi_set_err(err, errlen, "%s:1: no feature columns besides the label and identifiers",
+                     path);
         return FDX_EFORMAT;
     }
     if (n_cols > FDXI_MODEL_MAX_FEATURES) {
-        fdxi_set_err(err, errlen, "%s:1: %u feature columns, more than the limit of %u", path, n_cols,
-             FDXI_MODEL_MAX_FEATURES);
+        fdxi_set_err(err, errlen, "%s:1: %u feature columns, more than the limit of %u", path,
+                     n_cols, FDXI_MODEL_MAX_FEATURES);
         return FDX_ERANGE;
     }
     char **names = calloc(n_cols, sizeof(*names));
@@ -438,13 +440,13 @@ static int label_index(struct labels *l, char *cell, const char *path, uint64_t 
         }
     }
     if (strlen(name) > MAX_LABEL_BYTES) {
-        fdxi_set_err(err, errlen, "%s:%llu: label longer than %u bytes", path, (unsigned long long)line,
-             MAX_LABEL_BYTES);
+        fdxi_set_err(err, errlen, "%s:%llu: label longer than %u bytes", path,
+                     (unsigned long long)line, MAX_LABEL_BYTES);
         return FDX_ERANGE;
     }
     if (l->n == FDXI_MODEL_MAX_CLASSES) {
         fdxi_set_err(err, errlen, "%s:%llu: label '%s' makes more than %u classes", path,
-             (unsigned long long)line, name, FDXI_MODEL_MAX_CLASSES);
+                     (unsigned long long)line, name, FDXI_MODEL_MAX_CLASSES);
         return FDX_ERANGE;
     }
     l->name[l->n] = strdup(name);
@@ -565,12 +567,13 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
             continue;
         if (rec.n_fields != n_fields) {
             fdxi_set_err(err, errlen, "%s:%llu: %zu fields, the header has %zu", path,
-                 (unsigned long long)at, rec.n_fields, n_fields);
+                         (unsigned long long)at, rec.n_fields, n_fields);
             rc = FDX_EFORMAT;
             goto out;
         }
         if (b.n_rows == max_rows) {
-            fdxi_set_err(err, errlen, "%s:%llu: more than %u rows", path, (unsigned long long)at, max_rows);
+            fdxi_set_err(err, errlen, "%s:%llu: more than %u rows", path, (unsigned long long)at,
+                         max_rows);
             rc = FDX_ERANGE;
             goto out;
         }
@@ -586,7 +589,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
             } else if (feature_of[k] != UINT32_MAX) {
                 if (!parse_cell(cell, &row[feature_of[k]])) {
                     fdxi_set_err(err, errlen, "%s:%llu: column '%s': '%s' is not a number", path,
-                         (unsigned long long)at, col_names[feature_of[k]], cell);
+                                 (unsigned long long)at, col_names[feature_of[k]], cell);
                     rc = FDX_EFORMAT;
                     goto out;
                 }
@@ -595,7 +598,8 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
         b.n_rows++;
     }
     if (b.n_rows == 0) {
-        fdxi_set_err(err, errlen, "%s:%llu: no data rows after the header", path, (unsigned long long)line);
+        fdxi_set_err(err, errlen, "%s:%llu: no data rows after the header", path,
+                     (unsigned long long)line);
         rc = FDX_EFORMAT;
         goto out;
     }

@@ -22,8 +22,7 @@ void fdx_evaluation_free(fdx_evaluation *ev)
 /* Spellings of the benign class that the data reader also knows. */
 static bool benign_name(const char *s)
 {
-    static const char *const names[] = {"0", "Benign", "benign", "BENIGN", "NonDoH", "ham",
-                                        "Ham"};
+    static const char *const names[] = {"0", "Benign", "benign", "BENIGN", "NonDoH", "ham", "Ham"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcmp(s, names[i]) == 0)
             return true;
@@ -36,8 +35,8 @@ static bool benign_name(const char *s)
  * model's class 1); else, for a two-class model, the known benign spellings are class 0 and
  * anything else class 1. Never by position: a file holding one class must not become class 0.
  */
-static int map_classes(const struct fdxi_dataset *ds, const struct fdxi_bundle *b,
-                       uint32_t *map, char *err, size_t errlen, const char *path)
+static int map_classes(const struct fdxi_dataset *ds, const struct fdxi_bundle *b, uint32_t *map,
+                       char *err, size_t errlen, const char *path)
 {
     for (uint32_t c = 0; c < ds->n_classes; c++) {
         const char *name = ds->class_names[c];
@@ -172,8 +171,8 @@ size_t fdx_evaluation_report(const fdx_evaluation *ev, int json, char *buf, size
                      ev->data_path, ev->n_rows);
     used = n > 0 ? (size_t)n : 0;
     used = fdxi_report_results(ev->result, ev->n_models, ev->n_models > 1,
-                               (const char *const *)ev->class_names, ev->n_classes, json != 0,
-                               buf, len, used);
+                               (const char *const *)ev->class_names, ev->n_classes, json != 0, buf,
+                               len, used);
     if (json) {
         n = snprintf(used < len ? buf + used : NULL, used < len ? len - used : 0, "}\n");
         used += n > 0 ? (size_t)n : 0;
@@ -194,8 +193,7 @@ int fdx_evaluation_write_svg(const fdx_evaluation *ev, const char *path, char *e
         if (m >= ev->n_models && m != FDXI_JURY)
             continue;
         const struct fdxi_result *r = &ev->result[m];
-        uint32_t np = fdxi_roc_curve(ev->truth, r->score, ev->n_rows, ev->n_classes, 1,
-                                     &points[n]);
+        uint32_t np = fdxi_roc_curve(ev->truth, r->score, ev->n_rows, ev->n_classes, 1, &points[n]);
         if (np < 2)
             continue;
         snprintf(labels[n], sizeof(labels[n]), "%s (AUC %.3f)", r->name, r->metrics.roc_auc);
@@ -221,13 +219,13 @@ int fdx_training_write_svg(const fdx_training *t, const char *before_path, const
         return FDX_ENOMEM;
     for (uint32_t j = 0; j < t->n_all; j++)
         dropped[j] = !t->keep[j];
-    int rc = fdxi_svg_heatmap(before_path, "Feature correlation before the filter (dropped: marked)",
-                              t->corr_before, t->n_all, (const char *const *)t->all_names,
-                              dropped, errbuf, errlen);
+    int rc = fdxi_svg_heatmap(
+        before_path, "Feature correlation before the filter (dropped: marked)", t->corr_before,
+        t->n_all, (const char *const *)t->all_names, dropped, errbuf, errlen);
     free(dropped);
     if (rc == 0)
-        rc = fdxi_svg_heatmap(after_path, "Feature correlation after the filter",
-                              t->corr_after, t->ds.n_cols, (const char *const *)t->ds.col_names,
-                              NULL, errbuf, errlen);
+        rc = fdxi_svg_heatmap(after_path, "Feature correlation after the filter", t->corr_after,
+                              t->ds.n_cols, (const char *const *)t->ds.col_names, NULL, errbuf,
+                              errlen);
     return rc;
 }

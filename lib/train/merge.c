@@ -19,8 +19,8 @@ int fdxi_dataset_append(struct fdxi_dataset *dst, const struct fdxi_dataset *src
     for (uint32_t j = 0; j < dst->n_cols; j++) {
         int k = fdxi_dataset_column(src, dst->col_names[j]);
         if (k < 0) {
-            fdxi_set_err(err, errlen, "%s: no column '%s', which the first data file has",
-                         src_name, dst->col_names[j]);
+            fdxi_set_err(err, errlen, "%s: no column '%s', which the first data file has", src_name,
+                         dst->col_names[j]);
             free(col);
             return FDX_EINVAL;
         }
@@ -37,8 +37,8 @@ int fdxi_dataset_append(struct fdxi_dataset *dst, const struct fdxi_dataset *src
             if (src->n_classes == 2 && dst->n_classes == 2) {
                 k = c;
             } else {
-                fdxi_set_err(err, errlen, "%s: class '%s' is not in the first data file",
-                             src_name, src->class_names[c]);
+                fdxi_set_err(err, errlen, "%s: class '%s' is not in the first data file", src_name,
+                             src->class_names[c]);
                 free(col);
                 return FDX_EINVAL;
             }

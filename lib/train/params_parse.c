@@ -98,9 +98,10 @@ static int set_value(const struct param *pp, const char *v, size_t vlen,
             unsigned long w = strtoul(s, &end, 10);
             if (errno != 0 || end == s || w > FDXI_MODEL_MAX_WIDTH || *s == '-' ||
                 (*end != 'x' && *end != '\0') || n == FDXI_MODEL_MAX_LAYERS) {
-                snprintf(err, errlen, "--params: mlp.layers: '%s' is not widths like 100x50 "
-                         "(at most %d layers of at most %u)", text, FDXI_MODEL_MAX_LAYERS,
-                         FDXI_MODEL_MAX_WIDTH);
+                snprintf(err, errlen,
+                         "--params: mlp.layers: '%s' is not widths like 100x50 "
+                         "(at most %d layers of at most %u)",
+                         text, FDXI_MODEL_MAX_LAYERS, FDXI_MODEL_MAX_WIDTH);
                 return FDX_EINVAL;
             }
             if (w > 0)
@@ -131,8 +132,7 @@ static int set_value(const struct param *pp, const char *v, size_t vlen,
     return FDX_EINVAL;
 }
 
-int fdxi_train_params_parse(const char *text, struct fdxi_train_params *p, char *err,
-                            size_t errlen)
+int fdxi_train_params_parse(const char *text, struct fdxi_train_params *p, char *err, size_t errlen)
 {
     if (text == NULL)
         return 0;
@@ -160,11 +160,13 @@ int fdxi_train_params_parse(const char *text, struct fdxi_train_params *p, char 
                 snprintf(err, errlen, "--params: unknown parameter '%.*s' (did you mean '%s'?)",
                          (int)nlen, s, near->name);
             else
-                snprintf(err, errlen, "--params: unknown parameter '%.*s' (known: knn.k, "
+                snprintf(err, errlen,
+                         "--params: unknown parameter '%.*s' (known: knn.k, "
                          "knn.weights, svm.kernel, svm.c, svm.gamma, tree.max_depth, "
                          "tree.min_samples_split, tree.min_samples_leaf, forest.trees, "
                          "forest.max_features, mlp.layers, mlp.lr, mlp.epochs, mlp.batch, "
-                         "mlp.patience, mlp.validation, mlp.l2)", (int)nlen, s);
+                         "mlp.patience, mlp.validation, mlp.l2)",
+                         (int)nlen, s);
             return FDX_EINVAL;
         }
         int rc = set_value(pp, eq + 1, len - nlen - 1, p, err, errlen);

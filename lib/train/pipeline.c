@@ -200,8 +200,8 @@ static int run_fold(fdx_training *t, const struct fdxi_model_kind *const *kinds,
         uint32_t v = fdxi_bundle_vote(t->bundle, votes, &score);
         j->pred[i] = (int32_t)v;
         for (uint32_t c = 0; c < nc; c++)
-            j->score[(size_t)i * nc + c] = nc == 2 ? (c == 1 ? score : 1 - score)
-                                                   : (c == v ? score : 0);
+            j->score[(size_t)i * nc + c] =
+                nc == 2 ? (c == 1 ? score : 1 - score) : (c == v ? score : 0);
         correct[FDXI_JURY] += (int32_t)v == ds->y[i];
     }
     j->fold_accuracy[f] = nte ? (double)correct[FDXI_JURY] / nte : 0;
@@ -227,7 +227,8 @@ static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in
     const struct fdx_train_options *o = &t->opts;
     if (o->header_correct) {
         if (ds->n_classes != 2) {
-            snprintf(err, errlen, "--correct-header needs the dataset's two classes (benign "
+            snprintf(err, errlen,
+                     "--correct-header needs the dataset's two classes (benign "
                      "captured on Ethernet, malicious on Linux cooked); %s has %u",
                      t->data_path, ds->n_classes);
             return FDX_EINVAL;
@@ -382,8 +383,8 @@ static int file_checksum(const char *path, uint64_t *ret)
     return 0;
 }
 
-int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_training,
-                  char *errbuf, size_t errlen)
+int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_training, char *errbuf,
+                  size_t errlen)
 {
     char scratch[1];
     if (errbuf == NULL || errlen == 0) {
@@ -395,8 +396,7 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
         return FDX_EINVAL;
     }
     if (opts->folds < 2 || opts->folds > FDXI_MAX_FOLDS) {
-        snprintf(errbuf, errlen, "--folds: %u out of range (2 to %d)", opts->folds,
-                 FDXI_MAX_FOLDS);
+        snprintf(errbuf, errlen, "--folds: %u out of range (2 to %d)", opts->folds, FDXI_MAX_FOLDS);
         return FDX_ERANGE;
     }
     if (!(opts->jury_threshold > 0 && opts->jury_threshold <= 1)) {

@@ -19,34 +19,34 @@ struct fdxi_result {
     const char *name;
     uint32_t n_folds;
     double fold_accuracy[FDXI_MAX_FOLDS];
-    struct fdxi_metrics metrics;   /* over all out-of-fold (or evaluated) rows */
-    int32_t *pred;                 /* per row */
-    double *score;                 /* per row, n_classes each */
-    double train_seconds;          /* summed over folds */
-    double predict_seconds;        /* summed over folds */
+    struct fdxi_metrics metrics; /* over all out-of-fold (or evaluated) rows */
+    int32_t *pred;               /* per row */
+    double *score;               /* per row, n_classes each */
+    double train_seconds;        /* summed over folds */
+    double predict_seconds;      /* summed over folds */
 };
 
 struct fdx_training {
-    struct fdxi_dataset ds;        /* after correction, selection and imputation; unscaled */
-    uint32_t n_all;                /* columns before the correlation filter */
+    struct fdxi_dataset ds; /* after correction, selection and imputation; unscaled */
+    uint32_t n_all;         /* columns before the correlation filter */
     char **all_names;
-    double *corr_before;           /* n_all * n_all */
-    double *corr_after;            /* ds.n_cols * ds.n_cols */
-    bool *keep;                    /* n_all */
+    double *corr_before; /* n_all * n_all */
+    double *corr_after;  /* ds.n_cols * ds.n_cols */
+    bool *keep;          /* n_all */
     uint32_t n_models;
     struct fdxi_result result[FDXI_BUNDLE_MAX_MODELS + 1];
     uint32_t class_count[FDXI_MODEL_MAX_CLASSES];
     struct fdx_train_options opts; /* scalars only; strings below */
     char *data_path;
     struct fdxi_bundle *bundle;
-    uint32_t *fold;                /* cross-validation fold of each row */
+    uint32_t *fold; /* cross-validation fold of each row */
 };
 
 struct fdx_evaluation {
     char *data_path;
     uint32_t n_rows;
     uint32_t n_classes;
-    char **class_names;            /* borrowed from the model */
+    char **class_names; /* borrowed from the model */
     uint32_t n_models;
     struct fdxi_result result[FDXI_BUNDLE_MAX_MODELS + 1];
     int32_t *truth;
@@ -58,8 +58,8 @@ int fdxi_train_params_parse(const char *text, struct fdxi_train_params *p, char 
 
 /* Text or JSON report of results (training's cross-validation or an evaluation). */
 size_t fdxi_report_results(const struct fdxi_result *res, uint32_t n_models, bool jury,
-                           const char *const *class_names, uint32_t n_classes, bool json,
-                           char *buf, size_t len, size_t used);
+                           const char *const *class_names, uint32_t n_classes, bool json, char *buf,
+                           size_t len, size_t used);
 
 void fdxi_result_fini(struct fdxi_result *r);
 

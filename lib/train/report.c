@@ -34,19 +34,20 @@ static size_t text_table(const struct fdxi_result *const *rows, uint32_t n,
                          size_t used)
 {
     used = fdxi_appendf(buf, len, used, "%-7s %8s %9s %7s %7s %8s  %-s\n", "model", "accuracy",
-               "precision", "recall", "F1", "ROC AUC", "fold accuracies");
+                        "precision", "recall", "F1", "ROC AUC", "fold accuracies");
     for (uint32_t i = 0; i < n; i++) {
         const struct fdxi_result *r = rows[i];
         const struct fdxi_metrics *m = &r->metrics;
-        used = fdxi_appendf(buf, len, used, "%-7s %8.4f %9.4f %7.4f %7.4f %8.4f ", r->name, m->accuracy,
-                   m->precision, m->recall, m->f1, m->roc_auc);
+        used = fdxi_appendf(buf, len, used, "%-7s %8.4f %9.4f %7.4f %7.4f %8.4f ", r->name,
+                            m->accuracy, m->precision, m->recall, m->f1, m->roc_auc);
         for (uint32_t f = 0; f < r->n_folds; f++)
             used = fdxi_appendf(buf, len, used, " %.4f", r->fold_accuracy[f]);
         used = fdxi_appendf(buf, len, used, "\n");
     }
     const struct fdxi_result *last = rows[n - 1];
-    used = fdxi_appendf(buf, len, used, "\nconfusion matrix of %s (rows: true class, columns: predicted):\n",
-               last->name);
+    used = fdxi_appendf(buf, len, used,
+                        "\nconfusion matrix of %s (rows: true class, columns: predicted):\n",
+                        last->name);
     used = fdxi_appendf(buf, len, used, "%16s", "");
     for (uint32_t c = 0; c < nc; c++)
         used = fdxi_appendf(buf, len, used, " %12.12s", class_names[c]);
@@ -55,7 +56,7 @@ static size_t text_table(const struct fdxi_result *const *rows, uint32_t n,
         used = fdxi_appendf(buf, len, used, "%16.16s", class_names[a]);
         for (uint32_t c = 0; c < nc; c++)
             used = fdxi_appendf(buf, len, used, " %12llu",
-                       (unsigned long long)last->metrics.confusion[a][c]);
+                                (unsigned long long)last->metrics.confusion[a][c]);
         used = fdxi_appendf(buf, len, used, "\n");
     }
     return used;
@@ -81,13 +82,15 @@ static size_t json_results(const struct fdxi_result *const *rows, uint32_t n, ui
             used = fdxi_appendf(buf, len, used, "%s", f ? "," : "");
             used = add_num(buf, len, used, r->fold_accuracy[f]);
         }
-        used = fdxi_appendf(buf, len, used, "],\"train_seconds\":%.3f,\"predict_seconds\":%.3f,"
-                   "\"confusion\":[", r->train_seconds, r->predict_seconds);
+        used = fdxi_appendf(buf, len, used,
+                            "],\"train_seconds\":%.3f,\"predict_seconds\":%.3f,"
+                            "\"confusion\":[",
+                            r->train_seconds, r->predict_seconds);
         for (uint32_t a = 0; a < nc; a++) {
             used = fdxi_appendf(buf, len, used, "%s[", a ? "," : "");
             for (uint32_t c = 0; c < nc; c++)
                 used = fdxi_appendf(buf, len, used, "%s%llu", c ? "," : "",
-                           (unsigned long long)m->confusion[a][c]);
+                                    (unsigned long long)m->confusion[a][c]);
             used = fdxi_appendf(buf, len, used, "]");
         }
         used = fdxi_appendf(buf, len, used, "]}");
@@ -96,8 +99,8 @@ static size_t json_results(const struct fdxi_result *const *rows, uint32_t n, ui
 }
 
 size_t fdxi_report_results(const struct fdxi_result *res, uint32_t n_models, bool jury,
-                           const char *const *class_names, uint32_t n_classes, bool json,
-                           char *buf, size_t len, size_t used)
+                           const char *const *class_names, uint32_t n_classes, bool json, char *buf,
+                           size_t len, size_t used)
 {
     const struct fdxi_result *rows[FDXI_BUNDLE_MAX_MODELS + 1];
     uint32_t n = 0;
@@ -118,34 +121,41 @@ size_t fdx_training_report(const fdx_training *t, int json, char *buf, size_t le
     if (json) {
         used = fdxi_appendf(buf, len, used, "{\"data\":");
         used = add_json_str(buf, len, used, t->data_path);
-        used = fdxi_appendf(buf, len, used, ",\"rows\":%u,\"features_before\":%u,\"features_kept\":[",
-                   ds->n_rows, t->n_all);
+        used =
+            fdxi_appendf(buf, len, used, ",\"rows\":%u,\"features_before\":%u,\"features_kept\":[",
+                         ds->n_rows, t->n_all);
         for (uint32_t j = 0; j < ds->n_cols; j++) {
             used = fdxi_appendf(buf, len, used, "%s", j ? "," : "");
             used = add_json_str(buf, len, used, ds->col_names[j]);
         }
-        used = fdxi_appendf(buf, len, used, "],\"header_correction\":%s,\"folds\":%u,\"seed\":%llu,",
-                   t->opts.header_correct ? "true" : "false", t->opts.folds,
-                   (unsigned long long)t->opts.seed);
-        used = fdxi_report_results(t->result, t->n_models, jury,
-                                   (const char *const *)b->class_names, ds->n_classes, true, buf,
-                                   len, used);
+        used =
+            fdxi_appendf(buf, len, used, "],\"header_correction\":%s,\"folds\":%u,\"seed\":%llu,",
+                         t->opts.header_correct ? "true" : "false", t->opts.folds,
+                         (unsigned long long)t->opts.seed);
+        used =
+            fdxi_report_results(t->result, t->n_models, jury, (const char *const *)b->class_names,
+                                ds->n_classes, true, buf, len, used);
         return fdxi_appendf(buf, len, used, "}\n");
     }
     used = fdxi_appendf(buf, len, used, "data: %s: %u rows;", t->data_path, ds->n_rows);
     for (uint32_t c = 0; c < ds->n_classes; c++)
         used = fdxi_appendf(buf, len, used, " class %u '%s': %u rows%s", c, ds->class_names[c],
-                   t->class_count[c], c + 1 < ds->n_classes ? "," : "\n");
+                            t->class_count[c], c + 1 < ds->n_classes ? "," : "\n");
     if (t->opts.header_correct)
-        used = fdxi_appendf(buf, len, used, "header correction: dataset rows mapped to IP lengths "
-                   "(benign -14, malicious -16 bytes; per-direction bytes and rates dropped)\n");
-    used = fdxi_appendf(buf, len, used, "features: %u, of which %u kept by the correlation filter "
-               "(|r| > %g):\n ", t->n_all, ds->n_cols, t->opts.corr_threshold);
+        used = fdxi_appendf(
+            buf, len, used,
+            "header correction: dataset rows mapped to IP lengths "
+            "(benign -14, malicious -16 bytes; per-direction bytes and rates dropped)\n");
+    used = fdxi_appendf(buf, len, used,
+                        "features: %u, of which %u kept by the correlation filter "
+                        "(|r| > %g):\n ",
+                        t->n_all, ds->n_cols, t->opts.corr_threshold);
     for (uint32_t j = 0; j < ds->n_cols; j++)
         used = fdxi_appendf(buf, len, used, " %s", ds->col_names[j]);
-    used = fdxi_appendf(buf, len, used, "\n%u-fold stratified cross-validation, seed %llu "
-               "(out-of-fold predictions):\n", t->opts.folds, (unsigned long long)t->opts.seed);
-    return fdxi_report_results(t->result, t->n_models, jury,
-                               (const char *const *)b->class_names, ds->n_classes, false, buf,
-                               len, used);
+    used = fdxi_appendf(buf, len, used,
+                        "\n%u-fold stratified cross-validation, seed %llu "
+                        "(out-of-fold predictions):\n",
+                        t->opts.folds, (unsigned long long)t->opts.seed);
+    return fdxi_report_results(t->result, t->n_models, jury, (const char *const *)b->class_names,
+                               ds->n_classes, false, buf, len, used);
 }

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "flowdx/flowdx.h"
 #include "core/err.h"
+#include "flowdx/flowdx.h"
 #include "train/svg.h"
 
 /* Limits: a 512-column heatmap is already 262,144 cells (about 20 MB of SVG). */
@@ -532,13 +532,13 @@ int fdxi_svg_heatmap(const char *path, const char *title, const double *corr, ui
         return FDX_EINVAL;
     }
     if (n == 0 || corr == NULL || names == NULL) {
-        fdxi_set_err(err, errlen, "%s: heatmap needs at least one column, its correlations and names",
-             path);
+        fdxi_set_err(err, errlen,
+                     "%s: heatmap needs at least one column, its correlations and names", path);
         return FDX_EINVAL;
     }
     if (n > MAX_HEATMAP_COLS) {
         fdxi_set_err(err, errlen, "%s: %u columns is more than the heatmap limit of %u", path, n,
-             MAX_HEATMAP_COLS);
+                     MAX_HEATMAP_COLS);
         return FDX_ERANGE;
     }
     uint32_t n_marked = 0;
@@ -738,8 +738,9 @@ static int roc_check(const char *path, const struct fdxi_svg_curve *curves, uint
         for (uint32_t k = 0; k < c->n_points; k++) {
             double x = c->points[k].fpr, y = c->points[k].tpr;
             if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1)) {
-                fdxi_set_err(err, errlen, "%s: curve %u ('%.64s'): point %u (%g, %g) is outside [0, 1]",
-                     path, i, c->label, k, x, y);
+                fdxi_set_err(err, errlen,
+                             "%s: curve %u ('%.64s'): point %u (%g, %g) is outside [0, 1]", path, i,
+                             c->label, k, x, y);
                 return FDX_EINVAL;
             }
         }
@@ -880,8 +881,8 @@ int fdxi_svg_roc(const char *path, const char *title, const struct fdxi_svg_curv
         return FDX_EINVAL;
     }
     if (n_curves > MAX_CURVES) {
-        fdxi_set_err(err, errlen, "%s: %u curves is more than the ROC plot limit of %u", path, n_curves,
-             MAX_CURVES);
+        fdxi_set_err(err, errlen, "%s: %u curves is more than the ROC plot limit of %u", path,
+                     n_curves, MAX_CURVES);
         return FDX_ERANGE;
     }
     int rc = roc_check(path, curves, n_curves, err, errlen);

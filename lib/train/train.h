@@ -19,14 +19,14 @@ struct fdxi_dataset {
     double *x;
     int32_t *y;
     uint32_t n_classes;
-    char **col_names;    /* n_cols, owned */
-    char **class_names;  /* n_classes, owned; class 0 is the benign/negative one when known */
+    char **col_names;   /* n_cols, owned */
+    char **class_names; /* n_classes, owned; class 0 is the benign/negative one when known */
 };
 
 struct fdxi_csv_options {
-    const char *label_column;  /* NULL: the first of "Label", "label", "DoH", "class" present */
-    uint32_t max_line_bytes;   /* 0: 1 MiB */
-    uint32_t max_rows;         /* 0: 10,000,000 */
+    const char *label_column; /* NULL: the first of "Label", "label", "DoH", "class" present */
+    uint32_t max_line_bytes;  /* 0: 1 MiB */
+    uint32_t max_rows;        /* 0: 10,000,000 */
 };
 
 /*
@@ -87,8 +87,7 @@ void fdxi_correlation(const struct fdxi_dataset *ds, double *corr);
  * (whether or not i itself is dropped, as the seed's upper-triangle rule does). keep[j] is
  * set for the columns that stay. Returns how many stay.
  */
-uint32_t fdxi_correlation_filter(const double *corr, uint32_t n_cols, double threshold,
-                                 bool *keep);
+uint32_t fdxi_correlation_filter(const double *corr, uint32_t n_cols, double threshold, bool *keep);
 
 /* Standard scaling: per column mean and population standard deviation (1 when it is 0). */
 struct fdxi_scaler {
@@ -112,8 +111,8 @@ int fdxi_split_holdout(const int32_t *y, uint32_t n, uint32_t n_classes, double 
                        uint64_t seed, bool *ret_test);
 
 /* Stratified k-fold: ret_fold[i] in [0, k), each class spread evenly over the folds. */
-int fdxi_split_kfold(const int32_t *y, uint32_t n, uint32_t n_classes, uint32_t k,
-                     uint64_t seed, uint32_t *ret_fold);
+int fdxi_split_kfold(const int32_t *y, uint32_t n, uint32_t n_classes, uint32_t k, uint64_t seed,
+                     uint32_t *ret_fold);
 
 /* ---- metrics ---- */
 
@@ -121,19 +120,19 @@ struct fdxi_metrics {
     uint32_t n_classes;
     uint64_t confusion[64][64]; /* [true][predicted] */
     double accuracy;
-    double precision;  /* binary: of class 1; more classes: macro average */
+    double precision; /* binary: of class 1; more classes: macro average */
     double recall;
     double f1;
-    double roc_auc;    /* binary: of class 1's score; more classes: macro one-vs-rest; NaN if a
-                          class is absent */
+    double roc_auc; /* binary: of class 1's score; more classes: macro one-vs-rest; NaN if a
+                       class is absent */
 };
 
 /*
  * Metrics of predictions: pred[i] the predicted class, score[i * n_classes + c] the score of
  * class c (probabilities). AUC counts ties as half (Mann-Whitney).
  */
-int fdxi_metrics_compute(const int32_t *truth, const int32_t *pred, const double *score,
-                         uint32_t n, uint32_t n_classes, struct fdxi_metrics *ret);
+int fdxi_metrics_compute(const int32_t *truth, const int32_t *pred, const double *score, uint32_t n,
+                         uint32_t n_classes, struct fdxi_metrics *ret);
 
 /* One point of a ROC curve. */
 struct fdxi_roc_point {
@@ -145,7 +144,7 @@ struct fdxi_roc_point {
  * ROC curve of class @p positive's score: points from (0,0) to (1,1), one per distinct score
  * threshold. *ret_points is allocated (caller frees); returns the number of points.
  */
-uint32_t fdxi_roc_curve(const int32_t *truth, const double *score, uint32_t n,
-                        uint32_t n_classes, uint32_t positive, struct fdxi_roc_point **ret_points);
+uint32_t fdxi_roc_curve(const int32_t *truth, const double *score, uint32_t n, uint32_t n_classes,
+                        uint32_t positive, struct fdxi_roc_point **ret_points);
 
 #endif /* FDX_LIB_TRAIN_H */
