@@ -284,7 +284,7 @@ struct labels {
     uint32_t n;
 };
 
-static bool is_negative(const char *name)
+bool fdxi_label_is_benign(const char *name)
 {
     for (size_t i = 0; i < COUNT_OF(negative_labels); i++) {
         if (strcmp(name, negative_labels[i]) == 0)
@@ -296,7 +296,7 @@ static bool is_negative(const char *name)
 /* Class order of the contract: negatives first, then by name (byte order). */
 static int label_cmp(const char *a, const char *b)
 {
-    bool na = is_negative(a), nb = is_negative(b);
+    bool na = fdxi_label_is_benign(a), nb = fdxi_label_is_benign(b);
     if (na != nb)
         return na ? -1 : 1;
     return strcmp(a, b);

@@ -19,48 +19,6 @@ void fdx_evaluation_free(fdx_evaluation *ev)
     free(ev);
 }
 
-/* Spellings of the benign class that the data reader also knows. */
-static bool benign_name(const char *s)
-{
-    static const char *const names[] = {"0", "Benign", "benign", "BENIGN", "NonDoH", "ham", "Ham"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcmp(s, names[i]) == 0)
-            return true;
-    }
-    return false;
-}
-
-/*
- * Dataset classes onto the model's: by name; else a number names the class index ("1" is the
- * model's class 1); else, for a two-class model, the known benign spellings are class 0 and
- * anything else class 1. Never by position: a file holding one class must not become class 0.
- */
-static int map_classes(const struct fdxi_dataset *ds, const struct fdxi_bundle *b, uint32_t *map,
-                       char *err, size_t errlen, const char *path)
-{
-    for (uint32_t c = 0; c < ds->n_classes; c++) {
-        const char *name = ds->class_names[c];
-        uint32_t k = 0;
-        while (k < b->n_classes && strcmp(name, b->class_names[k]) != 0)
-            k++;
-        if (k == b->n_classes) {
-            char *end;
-            unsigned long v = strtoul(name, &end, 10);
-            if (end != name && *end == '\0' && v < b->n_classes) {
-                k = (uint32_t)v;
-            } else if (b->n_classes == 2) {
-                k = benign_name(name) ? 0 : 1;
-            } else {
-                snprintf(err, errlen, "%s: class '%s' is not one of the model's", path,
-                         ds->class_names[c]);
-                return FDX_EINVAL;
-            }
-        }
-        map[c] = k;
-    }
-    return 0;
-}
-
 int fdx_eval_run(const fdx_model *model, const char *data_path, const char *label_column,
                  uint32_t header_correct, fdx_evaluation **ret_eval, char *errbuf, size_t errlen)
 {
@@ -85,7 +43,9 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
             goto out;
     }
     uint32_t class_map[FDXI_MODEL_MAX_CLASSES];
-    rc = map_classes(&ds, b, class_map, errbuf, errlen, data_path);
+    rc = fdxi_class_map((const char *const *)ds.class_names, ds.n_classes,
+                        (const char *const *)b->class_names, b->n_classes, class_map, data_path,
+                        "the model", errbuf, errlen);
     if (rc < 0)
         goto out;
     cols = calloc(b->n_inputs, sizeof(uint32_t));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Appends the rows of one labelled data set to another, matching columns and classes by name. */
+/* Appends the rows of one labelled data set to another, matching columns and classes. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,32 @@
 #include "core/err.h"
 #include "flowdx/flowdx.h"
 #include "train/train.h"
+
+int fdxi_class_map(const char *const *from, uint32_t n_from, const char *const *to,
+                   uint32_t n_to, uint32_t *map, const char *source, const char *target,
+                   char *err, size_t errlen)
+{
+    for (uint32_t c = 0; c < n_from; c++) {
+        uint32_t k = 0;
+        while (k < n_to && strcmp(from[c], to[k]) != 0)
+            k++;
+        if (k == n_to) {
+            char *end;
+            unsigned long v = strtoul(from[c], &end, 10);
+            if (end != from[c] && *end == '\0' && v < n_to) {
+                k = (uint32_t)v;
+            } else if (n_to == 2) {
+                k = fdxi_label_is_benign(from[c]) ? 0 : 1;
+            } else {
+                fdxi_set_err(err, errlen, "%s: class '%s' is not one of %s's classes", source,
+                             from[c], target);
+                return FDX_EINVAL;
+            }
+        }
+        map[c] = k;
+    }
+    return 0;
+}
 
 int fdxi_dataset_append(struct fdxi_dataset *dst, const struct fdxi_dataset *src,
                         const char *src_name, char *err, size_t errlen)
@@ -26,24 +53,13 @@ int fdxi_dataset_append(struct fdxi_dataset *dst, const struct fdxi_dataset *src
         }
         col[j] = (uint32_t)k;
     }
-    /* Classes: by name; with two classes on both sides, benign first on both (the reader puts
-     * the known benign spellings first), so 0/1 rows and benign/malicious rows agree. */
     uint32_t cls[64];
-    for (uint32_t c = 0; c < src->n_classes; c++) {
-        uint32_t k = 0;
-        while (k < dst->n_classes && strcmp(src->class_names[c], dst->class_names[k]) != 0)
-            k++;
-        if (k == dst->n_classes) {
-            if (src->n_classes == 2 && dst->n_classes == 2) {
-                k = c;
-            } else {
-                fdxi_set_err(err, errlen, "%s: class '%s' is not in the first data file", src_name,
-                             src->class_names[c]);
-                free(col);
-                return FDX_EINVAL;
-            }
-        }
-        cls[c] = k;
+    int rc = fdxi_class_map((const char *const *)src->class_names, src->n_classes,
+                            (const char *const *)dst->class_names, dst->n_classes, cls, src_name,
+                            "the first data file", err, errlen);
+    if (rc < 0) {
+        free(col);
+        return rc;
     }
     size_t n = (size_t)dst->n_rows + src->n_rows;
     double *x = realloc(dst->x, n * dst->n_cols * sizeof(double));

@@ -44,10 +44,22 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
                           struct fdxi_dataset *ret, char *err, size_t errlen);
 void fdxi_dataset_free(struct fdxi_dataset *ds);
 
+/* Whether @p name is one of the known spellings of the benign class (0, Benign, NonDoH, ham...). */
+bool fdxi_label_is_benign(const char *name);
+
+/*
+ * Map class names onto a target's classes: by name; else a number names the target's class
+ * index ("1" is class 1); else, for two target classes, a known benign spelling is class 0 and
+ * any other name class 1. Never by position: a file holding only malicious rows must not become
+ * class 0. Errors: "SOURCE: class 'x' is not one of TARGET's classes". 0 or FDX_EINVAL.
+ */
+int fdxi_class_map(const char *const *from, uint32_t n_from, const char *const *to,
+                   uint32_t n_to, uint32_t *map, const char *source, const char *target,
+                   char *err, size_t errlen);
+
 /*
  * Append src's rows to dst: dst's columns are looked up in src by name (src may have more);
- * classes by name, or for two classes on both sides by index (benign first). Errors name
- * @p src_name. 0 or FDX_E*.
+ * classes as fdxi_class_map() maps them. Errors name @p src_name. 0 or FDX_E*.
  */
 int fdxi_dataset_append(struct fdxi_dataset *dst, const struct fdxi_dataset *src,
                         const char *src_name, char *err, size_t errlen);

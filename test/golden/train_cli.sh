@@ -47,6 +47,21 @@ r = {x["model"]: x for x in json.load(open(sys.argv[1]))["results"]}
 c = r["tree"]["confusion"]
 sys.exit(not (sum(c[0]) == 0 and sum(c[1]) == 3000))' "$tmp/ones.json"
 
+# --add with a file of one class, "malicious" (the Korving tunnels: 64 DoH flows to
+# 192.168.0.10:443 by tshark -z conv,tcp), joins the data set's class 1, not its first class.
+k=$(dirname "$data")/../korving
+for cap in "$k"/*.pcap; do "$flowdx" extract -q -f doh -r "$cap"; done |
+    awk 'NR == 1 || !/^SourceIP/' > "$tmp/korving.csv"
+printf 'label,addr,peer,port,start,end\nmalicious,192.168.0.30,192.168.0.10,443,,\n' > "$tmp/rules.csv"
+"$flowdx" label -i "$tmp/korving.csv" -l "$tmp/rules.csv" -o "$tmp/korving-l.csv" 2> /dev/null
+"$flowdx" train -q -i "$data" --correct-header --add "$tmp/korving-l.csv" --model tree --folds 2 \
+    -o "$tmp/added.fdxm" --export-prepared "$tmp/prepared.csv" > /dev/null
+check "added malicious rows are class 1" python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+added = rows[6000:]
+sys.exit(not (len(added) == 64 and all(r["label"] == "1" for r in added)))' "$tmp/prepared.csv"
+
 check "model show describes the file" grep -q "feature set:   doh:ip" <("$flowdx" model show "$tmp/jury.fdxm")
 
 # Refusals: a misspelt parameter, a truncated model file.
