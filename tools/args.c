@@ -21,6 +21,19 @@ bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us)
     return true;
 }
 
+bool parse_double(const char *option, const char *text, double *ret)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0') {
+        fprintf(stderr, "flowdx: %s: '%s' is not a number\n", option, text);
+        return false;
+    }
+    *ret = v;
+    return true;
+}
+
 bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max, uint32_t *ret)
 {
     char *end;

@@ -97,18 +97,6 @@ static bool write_json_file(const char *path, size_t (*fn)(const void *, int, ch
     return ok;
 }
 
-static bool parse_double(const char *option, const char *text, double *ret)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0') {
-        fprintf(stderr, "flowdx: %s: '%s' is not a number\n", option, text);
-        return false;
-    }
-    *ret = v;
-    return true;
-}
 
 enum {
     OPT_MODEL = 256,

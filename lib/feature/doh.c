@@ -194,26 +194,20 @@ static void add(struct doh_engine *e, struct doh_flow *d, double t, uint32_t len
     d->stored++;
 }
 
-/* Times as the dataset tool held them: the double nearest to the microsecond timestamp. */
-static double seconds(uint64_t ts_us)
-{
-    return (double)ts_us / 1e6;
-}
-
 static void doh_packet_ip(void *set_state, void *flow_state, const struct fdxi_flow *f,
                           const struct fdxi_packet *p, int dir)
 {
     (void)f;
     struct doh_flow *d = flow_state;
     if (d->candidate)
-        add(set_state, d, seconds(p->ts_us), p->ip_len, dir);
+        add(set_state, d, fdxi_doh_seconds(p->ts_us), p->ip_len, dir);
 }
 
 static void doh_packet_frame(void *set_state, void *flow_state, const struct fdxi_flow *f,
                              const struct fdxi_packet *p, int dir)
 {
     (void)f;
-    add(set_state, flow_state, seconds(p->ts_us), p->caplen, dir);
+    add(set_state, flow_state, fdxi_doh_seconds(p->ts_us), p->caplen, dir);
 }
 
 /* The statistics of one sample, with the dataset tool's sentinels for its kind. */

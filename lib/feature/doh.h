@@ -15,6 +15,13 @@
 /* Packet records all flows of one engine may keep at once (16 bytes each: 64 MiB). */
 #define DOH_POOL_RECORDS (4u * 1024u * 1024u)
 
+/* A capture time as the dataset tool held it: the double nearest to the microsecond timestamp
+ * (exact: ts_us < 2^53 and 1e6 are doubles, and IEEE division rounds once). */
+static inline double fdxi_doh_seconds(uint64_t ts_us)
+{
+    return (double)ts_us / 1e6;
+}
+
 /* Whether @p port is a DoH server port of the ip mode (443). */
 bool fdxi_doh_port(uint16_t port);
 

@@ -27,12 +27,6 @@ struct dohlyzer {
 
 #define SUB(count, orient) ((count)*2u + (uint32_t)(orient))
 
-/* The tool's times: the double nearest to the microsecond timestamp. */
-static double seconds(uint64_t ts_us)
-{
-    return (double)ts_us / 1e6;
-}
-
 bool fdxi_doh_port(uint16_t port)
 {
     return port == 443;
@@ -61,10 +55,10 @@ static uint32_t choose_sub(void *state, const struct fdxi_flow_table *t,
             return SUB(0, side);
         }
     }
-    double now = seconds(p->ts_us);
+    double now = fdxi_doh_seconds(p->ts_us);
     uint32_t count = 0;
     double allowed = GAP_S;
-    while (now - seconds(f->last_ts_us) > allowed) {
+    while (now - fdxi_doh_seconds(f->last_ts_us) > allowed) {
         count++;
         allowed += GAP_S;
         f = fdxi_flow_table_peek(t, p, SUB(count, orient), NULL);
@@ -85,7 +79,7 @@ static bool src_is_forward(void *state, const struct fdxi_packet *p)
 
 static double duration(const struct fdxi_flow *f)
 {
-    return seconds(f->last_ts_us) - seconds(f->first_ts_us);
+    return fdxi_doh_seconds(f->last_ts_us) - fdxi_doh_seconds(f->first_ts_us);
 }
 
 static bool sweep_after(void *state, const struct fdxi_flow *f)
@@ -98,7 +92,7 @@ static bool sweep_after(void *state, const struct fdxi_flow *f)
 static bool expired(void *state, const struct fdxi_flow *f, uint64_t now_us)
 {
     (void)state;
-    return seconds(now_us) - seconds(f->last_ts_us) > GC_IDLE_S || duration(f) > GC_DURATION_S;
+    return fdxi_doh_seconds(now_us) - fdxi_doh_seconds(f->last_ts_us) > GC_IDLE_S || duration(f) > GC_DURATION_S;
 }
 
 const struct fdxi_flow_policy fdxi_policy_dohlyzer = {

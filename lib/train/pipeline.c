@@ -250,7 +250,7 @@ static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in
             return rc;
         uint64_t sum = 0;
         file_checksum(in->more_data[f], &sum);
-        *checksum = (*checksum ^ sum) * 0x100000001b3ull;
+        *checksum = fdxi_fnv1a64_update(*checksum, &sum, sizeof(sum));
     }
     t->n_all = ds->n_cols;
     t->all_names = calloc(t->n_all, sizeof(char *));
@@ -369,15 +369,11 @@ static int file_checksum(const char *path, uint64_t *ret)
     FILE *fp = fopen(path, "rb");
     if (fp == NULL)
         return FDX_EIO;
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = FDXI_FNV1A64_BASIS;
     unsigned char buf[65536];
     size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
-        for (size_t i = 0; i < n; i++) {
-            h ^= buf[i];
-            h *= 0x100000001b3ull;
-        }
-    }
+    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+        h = fdxi_fnv1a64_update(h, buf, n);
     fclose(fp);
     *ret = h;
     return 0;
