@@ -1,26 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The `flowdx extract` command: captures in, one row of features per flow out. */
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tool.h"
 
 #define MAX_INPUTS 256
 #define MAX_PORTS 1024
-#define PROGRESS_EVERY_NS 500000000LL
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 void usage_extract(FILE *out)
 {
@@ -56,66 +44,12 @@ void usage_extract(FILE *out)
 struct run {
     struct writer w;
     bool quiet;
-    bool progress;
-    struct timespec started;
-    long long last_progress_ns;
 };
 
 static void on_flow(void *user, const struct fdx_flow_record *r)
 {
     struct run *run = user;
     writer_record(&run->w, r);
-}
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void show_progress(struct run *run, const fdx_capture *cap, const fdx_engine *e,
-                          const char *path)
-{
-    long long t = now_ns();
-    if (t - run->last_progress_ns < PROGRESS_EVERY_NS)
-        return;
-    run->last_progress_ns = t;
-    struct fdx_engine_stats s = {.struct_size = sizeof(s)};
-    fdx_engine_stats(e, &s);
-    uint64_t done, total;
-    fdx_capture_progress(cap, &done, &total);
-    if (total > 0)
-        fprintf(stderr, "\rflowdx: %s: %3.0f%%, %llu packets, %u open flows   ", path,
-                100.0 * (double)done / (double)total, (unsigned long long)s.packets,
-                s.active_flows);
-    else
-        fprintf(stderr, "\rflowdx: %s: %llu packets, %u open flows   ", path,
-                (unsigned long long)s.packets, s.active_flows);
-}
-
-/* Feed one opened capture and close it; returns 0, or FDX_ETRUNC when it was damaged or
- * interrupted (already reported: the packets before the damage count). */
-static int read_capture(struct run *run, fdx_engine *e, fdx_capture *cap, const char *path)
-{
-    char err[512];
-    int rc;
-    int linktype = fdx_capture_linktype(cap);
-    struct fdx_capture_packet pkt;
-    uint64_t n = 0;
-    while (!stop_requested && (rc = fdx_capture_next(cap, &pkt, err, sizeof(err))) == 1) {
-        fdx_engine_feed(e, linktype, pkt.ts_us, pkt.data, pkt.caplen, pkt.wirelen);
-        if (run->progress && (++n & 0xFFF) == 0)
-            show_progress(run, cap, e, path);
-    }
-    if (run->progress && run->last_progress_ns != 0)
-        fputs("\r\033[K", stderr);
-    if (rc < 0)
-        fprintf(stderr, "flowdx: %s; keeping the flows read so far\n", err);
-    else if (stop_requested)
-        fprintf(stderr, "flowdx: %s: interrupted; keeping the flows read so far\n", path);
-    fdx_capture_free(cap);
-    return rc < 0 || stop_requested ? FDX_ETRUNC : 0;
 }
 
 static void print_summary(const fdx_engine *e, double seconds)
@@ -255,46 +189,27 @@ int cmd_extract(int argc, char **argv)
     }
     run.w.engine = e;
 
-    /* The first capture opens before the output does: a typo in -r must not clobber -o FILE. */
-    fdx_capture *cap = NULL;
-    rc = fdx_capture_open_file(inputs[0], filter, &cap, err, sizeof(err));
-    if (rc < 0) {
-        fprintf(stderr, "flowdx extract: %s\n", err);
+    struct feeder feed = {.inputs = inputs, .n_inputs = n_inputs, .filter = filter,
+                          .prog = "flowdx extract", .catch_signals = true,
+                          .progress = !run.quiet && isatty(STDERR_FILENO)};
+    if (!feeder_open(&feed)) {
         fdx_engine_free(e);
         return EXIT_ERROR;
     }
     struct output out;
     if (!output_open(&out, output)) {
-        fdx_capture_free(cap);
+        feeder_abort(&feed);
         fdx_engine_free(e);
         return EXIT_ERROR;
     }
     run.w.fp = out.fp;
-    run.progress = !run.quiet && isatty(STDERR_FILENO);
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    long long t0 = now_ns();
-
-    int status = EXIT_OK;
-    for (int i = 0; cap != NULL; i++) {
-        if (read_capture(&run, e, cap, inputs[i]) == FDX_ETRUNC)
-            status = EXIT_PARTIAL; /* damaged: go on with the next capture */
-        cap = NULL;
-        if (i + 1 == n_inputs || stop_requested)
-            break;
-        rc = fdx_capture_open_file(inputs[i + 1], filter, &cap, err, sizeof(err));
-        if (rc < 0) {
-            /* Unreadable: stop here; the flows read so far are still written. */
-            fprintf(stderr, "flowdx extract: %s; keeping the flows read so far\n", err);
-            status = EXIT_ERROR;
-        }
-    }
-    fdx_engine_flush(e);
+    long long t0 = monotonic_ns();
+    int status = feeder_run(&feed, e);
     writer_finish(&run.w);
     if (!output_close(&out, !run.w.failed))
         status = EXIT_ERROR;
     if (!run.quiet)
-        print_summary(e, (double)(now_ns() - t0) / 1e9);
+        print_summary(e, (double)(monotonic_ns() - t0) / 1e9);
     fdx_engine_free(e);
     return status;
 }

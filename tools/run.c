@@ -324,31 +324,17 @@ int cmd_run(int argc, char **argv)
         return EXIT_ERROR;
     }
     d.engine = e;
+    struct feeder feed = {.inputs = inputs, .n_inputs = n_inputs, .filter = filter,
+                          .prog = "flowdx run"};
     struct output out;
-    if (!output_open(&out, output)) {
+    if (!feeder_open(&feed) || !output_open(&out, output)) {
+        feeder_abort(&feed);
         fdx_engine_free(e);
         fdx_model_free(d.model);
         return EXIT_ERROR;
     }
     d.out = out.fp;
-    for (int i = 0; i < n_inputs; i++) {
-        fdx_capture *cap = NULL;
-        if (fdx_capture_open_file(inputs[i], filter, &cap, err, sizeof(err)) < 0) {
-            fprintf(stderr, "flowdx run: %s\n", err);
-            status = EXIT_ERROR;
-            break;
-        }
-        int lt = fdx_capture_linktype(cap), rc;
-        struct fdx_capture_packet pkt;
-        while ((rc = fdx_capture_next(cap, &pkt, err, sizeof(err))) == 1)
-            fdx_engine_feed(e, lt, pkt.ts_us, pkt.data, pkt.caplen, pkt.wirelen);
-        if (rc < 0) {
-            fprintf(stderr, "flowdx run: %s; keeping the flows read so far\n", err);
-            status = EXIT_PARTIAL;
-        }
-        fdx_capture_free(cap);
-    }
-    fdx_engine_flush(e);
+    status = feeder_run(&feed, e);
     if (d.failed) {
         fprintf(stderr, "flowdx run: a record did not fit the model\n");
         status = EXIT_ERROR;

@@ -38,6 +38,29 @@ bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max,
 bool parse_ports(const char *option, const char *text, uint16_t *ports, uint32_t cap,
                  uint32_t *ret_n);
 
+/* ---- reading captures into an engine (feed.c) ---- */
+
+struct feeder {
+    const char *const *inputs; /* captures, read in this order as one stream */
+    int n_inputs;
+    const char *filter;        /* BPF, or NULL */
+    const char *prog;          /* message prefix, e.g. "flowdx extract" */
+    bool progress;             /* a progress line on standard error */
+    bool catch_signals;        /* SIGINT/SIGTERM stop reading; what was read is kept */
+    fdx_capture *first;        /* opened by feeder_open() */
+    long long last_progress_ns;
+};
+
+/* Open the first capture, before the command opens its output, so that a typo in -r cannot
+ * clobber -o FILE. false after printing why. */
+bool feeder_open(struct feeder *f);
+/* Close the first capture when the command gives up before feeder_run(). */
+void feeder_abort(struct feeder *f);
+/* Feed every capture in order, then flush the engine: EXIT_OK, EXIT_PARTIAL (a capture was
+ * damaged or reading was interrupted) or EXIT_ERROR (a later capture could not be opened). */
+int feeder_run(struct feeder *f, fdx_engine *e);
+long long monotonic_ns(void);
+
 /* ---- flow record writers ---- */
 
 enum out_format { OUT_CSV, OUT_JSONL };

@@ -64,5 +64,10 @@ out=$("$flowdx" run --detect spam -r "$k/korving_ft_iodine_private_b64_23a0a5a8.
 check "unknown detector: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'not available' <<< \"\$0\"" "$out"
 out=$("$flowdx" run --detect doh -m "$tmp/none.fdxm" -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" 2>&1); rc=$?
 check "missing model: exit 1 and a hint" bash -c "[ $rc -eq 1 ] && grep -q 'flowdx train' <<< \"\$0\"" "$out"
+# A capture that cannot be opened must not replace an existing output file.
+printf 'earlier results\n' > "$tmp/keep.jsonl"
+"$flowdx" run -q --detect doh -m "$tmp/m.fdxm" -r "$tmp/no-such.pcap" --format jsonl \
+    -o "$tmp/keep.jsonl" 2> /dev/null
+check "failed open keeps the existing output" grep -qx 'earlier results' "$tmp/keep.jsonl"
 echo "$fails failed"
 [ "$fails" -eq 0 ]
