@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The `flowdx run` command: classifies the flows of captures and reports malicious ones. */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -227,7 +226,7 @@ int cmd_run(int argc, char **argv)
     };
     const char *inputs[MAX_INPUTS];
     int n_inputs = 0;
-    const char *detector = NULL, *model_path = FDX_MODEL_DIR "/doh.fdxm", *output = NULL;
+    const char *detector = NULL, *model_path = NULL, *output = NULL;
     const char *filter = NULL;
     bool quiet = false;
     static struct detect d;
@@ -302,11 +301,17 @@ int cmd_run(int argc, char **argv)
         add_server(&d, known_resolvers[i]);
 
     char err[1024];
+    bool default_model = model_path == NULL;
+    if (default_model)
+        model_path = FDX_MODEL_DIR "/doh.fdxm";
     if (fdx_model_load(model_path, &d.model, err, sizeof(err)) < 0) {
-        fprintf(stderr, "flowdx run: %s\n", err);
-        if (errno == ENOENT || strstr(err, "No such file") != NULL)
-            fprintf(stderr, "flowdx run: train a model with 'flowdx train' (doc/training.md) "
-                            "and pass it with --model\n");
+        if (default_model && strstr(err, "No such file") != NULL)
+            fprintf(stderr, "flowdx run: no model given, and this release ships no DoH model "
+                            "(%s is missing)\n", model_path);
+        else
+            fprintf(stderr, "flowdx run: %s\n", err);
+        fprintf(stderr, "flowdx run: train one with 'flowdx train' (doc/training.md) and pass it "
+                        "with --model FILE\n");
         return EXIT_ERROR;
     }
     struct fdx_engine_options o;
