@@ -51,7 +51,7 @@ static const struct id_column *id_columns(const struct writer *w, size_t *ret_n)
     return ids_flowdx;
 }
 
-static void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr)
+void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr)
 {
     if (inet_ntop(version == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len) == NULL)
         snprintf(buf, len, "?");

@@ -130,8 +130,7 @@ static void iso_time(char *buf, size_t len, uint64_t us)
 static void endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version, uint16_t port)
 {
     char a[64];
-    if (inet_ntop(version == 6 ? AF_INET6 : AF_INET, addr, a, sizeof(a)) == NULL)
-        snprintf(a, sizeof(a), "?");
+    format_addr(a, sizeof(a), version, addr);
     snprintf(buf, len, version == 6 ? "[%s]:%u" : "%s:%u", a, port);
 }
 
@@ -163,10 +162,8 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
 {
     char when[32], a[64], b[64], num[48];
     iso_time(when, sizeof(when), r->start_us);
-    int af = r->ip_version == 6 ? AF_INET6 : AF_INET;
-    if (inet_ntop(af, r->src_addr, a, sizeof(a)) == NULL ||
-        inet_ntop(af, r->dst_addr, b, sizeof(b)) == NULL)
-        snprintf(a, sizeof(a), "?");
+    format_addr(a, sizeof(a), r->ip_version, r->src_addr);
+    format_addr(b, sizeof(b), r->ip_version, r->dst_addr);
     fprintf(d->out,
             "{\"flow_id\":%llu,\"time\":\"%s\",\"src_addr\":\"%s\",\"src_port\":%u,"
             "\"dst_addr\":\"%s\",\"dst_port\":%u,\"start_us\":%llu,\"end_us\":%llu,"

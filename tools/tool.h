@@ -92,6 +92,9 @@ bool output_open(struct output *o, const char *path);
  * is removed. False (after printing why) when the output is not complete. */
 bool output_close(struct output *o, bool keep);
 
+/* An address in text (IPv4 or IPv6 by @p version), "?" when it cannot be written. */
+void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr);
+
 /* Format @p v as the shortest text that reads back to the same double (NaN as "NaN"); @p buf
  * should hold 48 bytes. Returns the length. */
 size_t format_double(char *buf, size_t len, double v);

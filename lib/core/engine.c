@@ -63,11 +63,6 @@ void fdx_engine_options_init(struct fdx_engine_options *opts)
     opts->feature_sets = "zadnik";
 }
 
-static size_t align16(size_t n)
-{
-    return (n + 15) & ~(size_t)15;
-}
-
 /* ---- flow table callbacks ---- */
 
 static void on_begin(void *user, struct fdxi_flow *f)
@@ -185,7 +180,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
         struct set_slot *s = &e->sets[i];
         s->set = sets[i];
         s->flow_off = flow_bytes;
-        flow_bytes += align16(sets[i]->flow_state_bytes);
+        flow_bytes += fdxi_align16(sets[i]->flow_state_bytes);
         s->first = e->n_features;
         e->n_features += sets[i]->n_features;
         if (sets[i]->set_state_bytes > 0) {

@@ -54,6 +54,12 @@ struct fdxi_flow {
 #define FDXI_LIST_AGE 1    /* flows with packets (not pending), by start */
 #define FDXI_LIST_LINGER 2 /* flows closed by FIN/RST, by close time */
 
+/* n rounded up to a multiple of 16: the alignment of every part of a flow slot. */
+static inline size_t fdxi_align16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
 /* Address and port of one direction's sender. */
 static inline const uint8_t *fdxi_flow_addr(const struct fdxi_flow *f, int dir)
 {

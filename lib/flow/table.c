@@ -30,11 +30,6 @@ struct fdxi_flow_table {
     uint64_t alloc_failures; /* slabs that could not be allocated */
 };
 
-static size_t align16(size_t n)
-{
-    return (n + 15) & ~(size_t)15;
-}
-
 static struct fdxi_flow *slot(const struct fdxi_flow_table *t, uint32_t idx)
 {
     return (struct fdxi_flow *)(t->slabs[idx >> SLAB_SHIFT] +
@@ -43,7 +38,7 @@ static struct fdxi_flow *slot(const struct fdxi_flow_table *t, uint32_t idx)
 
 void *fdxi_flow_state(struct fdxi_flow *f)
 {
-    return (uint8_t *)f + align16(sizeof(*f));
+    return (uint8_t *)f + fdxi_align16(sizeof(*f));
 }
 
 /* ---- the three ordered lists ---- */
@@ -276,7 +271,7 @@ static void begin_record(struct fdxi_flow_table *t, struct fdxi_flow *f, uint64_
     f->last_ts_us = ts_us;
     f->pending = false;
     list_append(t, FDXI_LIST_AGE, f);
-    memset(fdxi_flow_state(f), 0, t->slot_bytes - align16(sizeof(*f)));
+    memset(fdxi_flow_state(f), 0, t->slot_bytes - fdxi_align16(sizeof(*f)));
     if (t->cfg.on_begin != NULL)
         t->cfg.on_begin(t->cfg.user, f);
 }
@@ -468,7 +463,7 @@ struct fdxi_flow_table *fdxi_flow_table_new(const struct fdxi_flow_table_config 
         memcpy(t->server_ports, cfg->server_ports, cfg->n_server_ports * sizeof(uint16_t));
         qsort(t->server_ports, cfg->n_server_ports, sizeof(uint16_t), cmp_u16);
     }
-    t->slot_bytes = align16(sizeof(struct fdxi_flow)) + align16(cfg->state_bytes);
+    t->slot_bytes = fdxi_align16(sizeof(struct fdxi_flow)) + fdxi_align16(cfg->state_bytes);
     t->n_slabs = (cfg->max_flows + SLAB_SLOTS - 1) / SLAB_SLOTS;
     t->slabs = calloc(t->n_slabs, sizeof(*t->slabs));
     uint32_t nb = 1024;
