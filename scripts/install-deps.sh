@@ -10,6 +10,7 @@ packages=(
   libcmocka-dev     # the test suites
   libsvm-dev        # SVM training
   wireshark-common  # editcap: link-type rewriting in the DoH tests
+  libndpi-dev       # nDPI 4.2: the dpi feature set (lib/dpi)
   libndpi-bin       # ndpiReader, the benchmark's peer
   time              # GNU time, peak memory in the benchmark
   valgrind          # instruction counts in the benchmark (bench/run.sh -c)

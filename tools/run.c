@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <ndpi_api.h>
+
 #include "flowdx/flowdx_model.h"
 #include "tool.h"
 
@@ -17,6 +19,12 @@
 
 #define MAX_INPUTS 256
 #define MAX_SERVERS 256
+
+/* The feature set that runs nDPI (doc/features/dpi.md). */
+#define DPI_SET "dpi"
+
+/* Where a DoH candidate came from; a flow can come from several. */
+enum { SRC_RESOLVER = 1, SRC_DPI = 2, SRC_ALL_TLS = 4 };
 
 /*
  * Public DoH resolvers, by address: a flow to one of them is a DoH candidate. The data set's
@@ -56,16 +64,21 @@ void usage_run(FILE *out)
             "model's jury, and prints one alert per flow the jury calls malicious, with its votes\n"
             "and features, then a summary. A long flow is classified at every active-timeout cut\n"
             "(120 s), so an open tunnel is reported within two minutes.\n\n"
-            "DoH candidates are TCP flows to port 443 whose server is a configured DoH resolver\n"
-            "(--doh-server), a well-known public resolver (built-in list), or any TLS server\n"
-            "with --all-tls.\n\n"
+            "DoH candidates are TCP flows that nDPI recognises as DoH or DoT (on any port; the\n"
+            "first 24 packets of each flow are inspected), and TCP flows to port 443 whose\n"
+            "server is a configured DoH resolver (--doh-server), a well-known public resolver\n"
+            "(built-in list), or any TLS server with --all-tls. The summary counts the\n"
+            "candidates of each source.\n\n"
             "Options:\n"
             "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
             "      --detect doh        the detector to run (doh; spam comes later)\n"
             "  -m, --model FILE        model file (default: " FDX_MODEL_DIR "/doh.fdxm)\n"
             "      --doh-server ADDR   a DoH resolver's address; repeatable\n"
             "      --all-tls           treat every TCP/443 flow as a DoH candidate\n"
-            "      --format FMT        alerts (default) or jsonl (one object per classified flow)\n"
+            "      --no-dpi            do not run nDPI (candidates from the resolver lists and\n"
+            "                          --all-tls only)\n"
+            "      --format FMT        alerts (default) or jsonl (one object per classified flow,\n"
+            "                          with nDPI's protocol name under \"dpi\")\n"
             "  -o, --output FILE       write here instead of standard output\n"
             "      --filter BPF        only packets matching this capture filter\n"
             "  -q, --quiet             no summary on standard error\n"
@@ -84,10 +97,16 @@ struct detect {
     FILE *out;
     bool jsonl;
     bool all_tls;
+    bool dpi; /* the engine runs the dpi set (unless --no-dpi) */
     struct server servers[MAX_SERVERS + sizeof(known_resolvers) / sizeof(known_resolvers[0])];
     uint32_t n_servers;
     const fdx_engine *engine;
+    uint32_t n_shown;               /* the model's own features: shown in alerts and jsonl */
+    int64_t i_master, i_app, i_doh; /* the dpi set's values in the record, -1 without it */
+    struct ndpi_detection_module_struct *names; /* nDPI's protocol names, for jsonl */
     uint64_t flows, candidates, malicious;
+    uint64_t by_resolver, by_dpi, by_all_tls; /* candidates per source (overlapping) */
+    uint64_t no_values; /* candidates the model's feature set has no values for */
     bool failed;
 };
 
@@ -105,18 +124,39 @@ static bool add_server(struct detect *d, const char *text)
     return true;
 }
 
-static bool candidate(const struct detect *d, const struct fdx_flow_record *r)
+/* The sources (SRC_*) that make @p r a DoH candidate; 0 when none does. */
+static unsigned candidate(const struct detect *d, const struct fdx_flow_record *r)
 {
-    if (r->proto != 6 || r->dst_port != 443)
-        return false;
+    if (r->proto != 6)
+        return 0;
+    unsigned src = 0;
+    if (d->i_doh >= 0 && r->features[d->i_doh] == 1.0)
+        src |= SRC_DPI;
+    if (r->dst_port != 443)
+        return src;
     if (d->all_tls)
-        return true;
+        src |= SRC_ALL_TLS;
     for (uint32_t i = 0; i < d->n_servers; i++) {
         const struct server *s = &d->servers[i];
-        if (s->family == r->ip_version && memcmp(s->addr, r->dst_addr, 16) == 0)
-            return true;
+        if (s->family == r->ip_version && memcmp(s->addr, r->dst_addr, 16) == 0) {
+            src |= SRC_RESOLVER;
+            break;
+        }
     }
-    return false;
+    return src;
+}
+
+/* nDPI's name of the record's protocol ("TLS.DoH_DoT", "Unknown"), or NULL without nDPI. */
+static const char *dpi_name(const struct detect *d, const struct fdx_flow_record *r, char *buf,
+                            size_t len)
+{
+    if (d->names == NULL || d->i_master < 0 || d->i_app < 0)
+        return NULL;
+    ndpi_protocol p;
+    memset(&p, 0, sizeof(p));
+    p.master_protocol = (uint16_t)r->features[d->i_master];
+    p.app_protocol = (uint16_t)r->features[d->i_app];
+    return ndpi_protocol2name(d->names, p, buf, (u_int)len);
 }
 
 static void iso_time(char *buf, size_t len, uint64_t us)
@@ -150,7 +190,7 @@ static void write_alert(struct detect *d, const struct fdx_flow_record *r,
         fprintf(d->out, " %s=%s(%.2f)", fdx_model_kind(d->model, i),
                 v->votes[i] == 1 ? "malicious" : "benign", v->proba[i]);
     fprintf(d->out, "\n  features:");
-    for (uint32_t i = 0; i < r->n_features; i++) {
+    for (uint32_t i = 0; i < d->n_shown; i++) {
         format_double(num, sizeof(num), r->features[i]);
         fprintf(d->out, " %s=%s", fdx_engine_feature_name(d->engine, i), num);
     }
@@ -175,8 +215,22 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
         fprintf(d->out, "%s\"%s\":{\"vote\":\"%s\",\"p\":%.6f}", i ? "," : "",
                 fdx_model_kind(d->model, i), v->votes[i] == 1 ? "malicious" : "benign",
                 v->proba[i]);
-    fprintf(d->out, "},\"features\":{");
-    for (uint32_t i = 0; i < r->n_features; i++) {
+    fprintf(d->out, "},\"dpi\":");
+    char name[64];
+    const char *dpi = dpi_name(d, r, name, sizeof(name));
+    if (dpi == NULL) {
+        fputs("null", d->out);
+    } else {
+        /* nDPI's names are printable ASCII; anything else is left out rather than escaped. */
+        fputc('"', d->out);
+        for (const char *c = dpi; *c; c++) {
+            if (*c >= 0x20 && *c < 0x7f && *c != '"' && *c != '\\')
+                fputc(*c, d->out);
+        }
+        fputc('"', d->out);
+    }
+    fprintf(d->out, ",\"features\":{");
+    for (uint32_t i = 0; i < d->n_shown; i++) {
         if (isfinite(r->features[i]))
             format_double(num, sizeof(num), r->features[i]);
         else
@@ -186,18 +240,109 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
     fputs("}}\n", d->out);
 }
 
+/* Whether the comma list @p sets names the dpi set. */
+static bool lists_dpi(const char *sets)
+{
+    size_t n = strlen(DPI_SET);
+    for (const char *p = sets; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, ",");
+        size_t trimmed = len;
+        while (trimmed > 0 && p[trimmed - 1] == ' ')
+            trimmed--;
+        if (trimmed == n && memcmp(p, DPI_SET, n) == 0)
+            return true;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}
+
+/* Index of the record value named @p name, or -1. */
+static int64_t feature_index(const fdx_engine *e, const char *name)
+{
+    for (uint32_t i = 0; i < fdx_engine_feature_count(e); i++) {
+        if (strcmp(fdx_engine_feature_name(e, i), name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/*
+ * An engine for the model's feature set and, unless --no-dpi, the dpi set after it. The model
+ * finds its inputs by name (fdx_model_bind), so the dpi values do not reach it; they come last
+ * so that alerts and JSON lines show the model's features alone, as before.
+ */
+static int new_engine(struct detect *d, struct fdx_engine_options *o, fdx_engine **ret, char *err,
+                      size_t errlen)
+{
+    const char *model_sets = fdx_model_feature_set(d->model);
+    char *with_dpi = NULL;
+    bool add_dpi = d->dpi && !lists_dpi(model_sets);
+    if (add_dpi) {
+        size_t len = strlen(model_sets) + sizeof("," DPI_SET);
+        with_dpi = malloc(len);
+        if (with_dpi == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return FDX_ENOMEM;
+        }
+        snprintf(with_dpi, len, "%s,%s", model_sets, DPI_SET);
+    }
+    o->feature_sets = add_dpi ? with_dpi : model_sets;
+    int rc = fdx_engine_new(o, ret, err, errlen);
+    if ((rc == FDX_EINVAL || rc == FDX_ENOMEM) && add_dpi) {
+        /* A set that cuts its own flows (doh:dohlyzer) runs alone, and nDPI's module may not
+         * fit in memory: classify without nDPI rather than not at all. */
+        fprintf(stderr, "flowdx run: classifying without nDPI: %s\n", err);
+        add_dpi = false;
+        o->feature_sets = model_sets;
+        rc = fdx_engine_new(o, ret, err, errlen);
+    }
+    free(with_dpi);
+    o->feature_sets = NULL;
+    if (rc < 0)
+        return rc;
+    d->i_master = feature_index(*ret, "dpi_master");
+    d->i_app = feature_index(*ret, "dpi_app");
+    d->i_doh = feature_index(*ret, "dpi_doh");
+    d->dpi = d->i_doh >= 0;
+    d->n_shown = add_dpi ? (uint32_t)d->i_master : fdx_engine_feature_count(*ret);
+    return 0;
+}
+
+/* Whether the model's feature set left the record without any value (a flow it does not cover,
+ * such as a DoT flow on port 853 for doh:ip): a model cannot classify it. */
+static bool no_values(const struct detect *d, const struct fdx_flow_record *r)
+{
+    for (uint32_t i = 0; i < d->n_shown; i++) {
+        if (!isnan(r->features[i]))
+            return false;
+    }
+    return true;
+}
+
 static void on_flow(void *user, const struct fdx_flow_record *r)
 {
     struct detect *d = user;
     d->flows++;
-    if (!candidate(d, r))
+    unsigned src = candidate(d, r);
+    if (src == 0)
         return;
+    if (no_values(d, r)) {
+        d->no_values++;
+        return;
+    }
     struct fdx_verdict v = {.struct_size = sizeof(v)};
     if (fdx_model_classify(d->model, r, &v) < 0) {
         d->failed = true;
         return;
     }
     d->candidates++;
+    d->by_resolver += (src & SRC_RESOLVER) != 0;
+    d->by_dpi += (src & SRC_DPI) != 0;
+    d->by_all_tls += (src & SRC_ALL_TLS) != 0;
     d->malicious += v.verdict == 1;
     if (d->jsonl)
         write_json(d, r, &v);
@@ -207,13 +352,14 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
 
 int cmd_run(int argc, char **argv)
 {
-    enum { OPT_DETECT = 256, OPT_SERVER, OPT_ALLTLS, OPT_FORMAT, OPT_FILTER };
+    enum { OPT_DETECT = 256, OPT_SERVER, OPT_ALLTLS, OPT_NODPI, OPT_FORMAT, OPT_FILTER };
     static const struct option opts_long[] = {
         {"read", required_argument, NULL, 'r'},
         {"detect", required_argument, NULL, OPT_DETECT},
         {"model", required_argument, NULL, 'm'},
         {"doh-server", required_argument, NULL, OPT_SERVER},
         {"all-tls", no_argument, NULL, OPT_ALLTLS},
+        {"no-dpi", no_argument, NULL, OPT_NODPI},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
         {"filter", required_argument, NULL, OPT_FILTER},
@@ -228,6 +374,7 @@ int cmd_run(int argc, char **argv)
     bool quiet = false;
     static struct detect d;
     memset(&d, 0, sizeof(d));
+    d.dpi = true;
     static char prog[] = "flowdx run";
     argv[0] = prog;
     optind = 1;
@@ -258,6 +405,9 @@ int cmd_run(int argc, char **argv)
             break;
         case OPT_ALLTLS:
             d.all_tls = true;
+            break;
+        case OPT_NODPI:
+            d.dpi = false;
             break;
         case OPT_FORMAT:
             if (strcmp(optarg, "jsonl") == 0) {
@@ -313,12 +463,11 @@ int cmd_run(int argc, char **argv)
     }
     struct fdx_engine_options o;
     fdx_engine_options_init(&o);
-    o.feature_sets = fdx_model_feature_set(d.model);
     o.on_flow = on_flow;
     o.user = &d;
     fdx_engine *e = NULL;
     int status = EXIT_OK;
-    if (fdx_engine_new(&o, &e, err, sizeof(err)) < 0 ||
+    if (new_engine(&d, &o, &e, err, sizeof(err)) < 0 ||
         fdx_model_bind(d.model, e, err, sizeof(err)) < 0) {
         fprintf(stderr, "flowdx run: %s: %s\n", model_path, err);
         fdx_engine_free(e);
@@ -336,6 +485,9 @@ int cmd_run(int argc, char **argv)
         return EXIT_ERROR;
     }
     d.out = out.fp;
+    /* The engine's nDPI module is internal to the library; this one only names protocols. */
+    if (d.jsonl && d.dpi)
+        d.names = ndpi_init_detection_module(ndpi_no_prefs);
     status = feeder_run(&feed, e);
     if (d.failed) {
         fprintf(stderr, "flowdx run: a record did not fit the model\n");
@@ -343,14 +495,30 @@ int cmd_run(int argc, char **argv)
     }
     if (!output_close(&out, true))
         status = EXIT_ERROR;
-    if (!quiet)
+    if (!quiet) {
+        char by_dpi[32];
+        if (d.dpi)
+            snprintf(by_dpi, sizeof(by_dpi), "%llu", (unsigned long long)d.by_dpi);
+        else
+            snprintf(by_dpi, sizeof(by_dpi), "off");
         fprintf(stderr,
-                "flowdx run: %llu flows, %llu DoH candidates classified, %llu malicious "
-                "(%.1f %%), %llu benign; model %s\n",
+                "flowdx run: %llu flows, %llu DoH candidates classified (by source: resolver "
+                "list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), %llu benign; "
+                "model %s\n",
                 (unsigned long long)d.flows, (unsigned long long)d.candidates,
+                (unsigned long long)d.by_resolver, by_dpi, (unsigned long long)d.by_all_tls,
                 (unsigned long long)d.malicious,
                 d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
                 (unsigned long long)(d.candidates - d.malicious), model_path);
+        if (d.no_values > 0)
+            fprintf(stderr,
+                    "flowdx run: %llu more candidate%s not classified: feature set '%s' has no "
+                    "values for %s\n",
+                    (unsigned long long)d.no_values, d.no_values == 1 ? "" : "s",
+                    fdx_model_feature_set(d.model), d.no_values == 1 ? "it" : "them");
+    }
+    if (d.names != NULL)
+        ndpi_exit_detection_module(d.names);
     fdx_engine_free(e);
     fdx_model_free(d.model);
     return status;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# flowdx run --detect doh on the Korving captures: candidates, alerts, JSON lines, and verdicts
-# that do not depend on the link type. Usage: run_cli.sh FLOWDX SAMPLES_DIR
+# flowdx run --detect doh on the Korving and nDPI captures: candidates (resolver lists, nDPI),
+# alerts, JSON lines, and verdicts that do not depend on the link type or on nDPI.
+# Usage: run_cli.sh FLOWDX SAMPLES_DIR
 set -uo pipefail
 flowdx=$1
 samples=$2
@@ -44,6 +45,69 @@ check "summary counts the malicious flows" grep -q "$mal malicious" "$tmp/err2"
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" \
     > /dev/null 2> "$tmp/err3"
 check "no candidates without --doh-server" grep -q " 0 DoH candidates" "$tmp/err3"
+
+# nDPI as a source of candidates. Expected values from nDPI's reference outputs
+# (shared/data/doh/pcap/ndpi/*.ndpiReader.out; Debian's ndpiReader 4.2 says the same):
+# dns_doh.pcap is one flow 172.20.10.4:49877 -> 104.16.248.249:443, TLS.DoH_DoT (104.16.248.249,
+# Cloudflare, is also in the built-in resolver list); dnscrypt-v2-doh.pcap has 34 TLS.DoH_DoT
+# flows: 31 on port 443, of which 3 go to built-in resolvers (1.0.0.1 once, 9.9.9.10 twice), and
+# 3 on ports 453 and 8443, where doh:ip has no values; dns_dot.pcap is one DoT flow to
+# 8.8.8.8:853.
+n="$samples/doh/ndpi"
+"$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dns_doh.pcap" --format jsonl \
+    -o "$tmp/doh.jsonl" 2> "$tmp/err4"
+check "dns_doh: 1 candidate, from nDPI and the resolver list" \
+    grep -q "1 DoH candidates classified (by source: resolver list 1, nDPI 1, --all-tls 0)" "$tmp/err4"
+check "dns_doh: JSON names nDPI's protocol, the model's 29 features only" python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 1 and rows[0]["dpi"] == "TLS.DoH_DoT", rows
+assert len(rows[0]["features"]) == 29 and not any(k.startswith("dpi") for k in rows[0]["features"])
+' "$tmp/doh.jsonl"
+"$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dns_doh.pcap" --no-dpi --format jsonl \
+    -o "$tmp/nodpi.jsonl" 2> "$tmp/err5"
+check "dns_doh --no-dpi: from the resolver list alone" \
+    grep -q "1 DoH candidates classified (by source: resolver list 1, nDPI off, --all-tls 0)" "$tmp/err5"
+check "dns_doh --no-dpi: JSON dpi is null" grep -q '"dpi":null' "$tmp/nodpi.jsonl"
+
+"$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dnscrypt-v2-doh.pcap" -o /dev/null 2> "$tmp/err6"
+check "dnscrypt: 31 classified thanks to nDPI, 3 of them also listed" \
+    grep -q "31 DoH candidates classified (by source: resolver list 3, nDPI 31, --all-tls 0)" "$tmp/err6"
+check "dnscrypt: 3 nDPI candidates off port 443 not classified" \
+    grep -q "3 more candidates not classified: feature set 'doh:ip' has no values for them" "$tmp/err6"
+"$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dnscrypt-v2-doh.pcap" --no-dpi -o /dev/null \
+    2> "$tmp/err7"
+check "dnscrypt --no-dpi: only the 3 listed resolvers" \
+    grep -q " 3 DoH candidates classified (by source: resolver list 3, nDPI off" "$tmp/err7"
+"$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dns_dot.pcap" -o /dev/null 2> "$tmp/err8"
+check "dns_dot: nDPI candidate on port 853 not classified" bash -c \
+    "grep -q ' 0 DoH candidates' '$tmp/err8' && grep -q '1 more candidate not classified' '$tmp/err8'"
+
+# The dpi values never reach the model: with --all-tls, the same 31 flows get the same verdicts,
+# scores and features with nDPI on and off.
+for mode in dpi no-dpi; do
+    opt=(); [ "$mode" = dpi ] || opt=(--no-dpi)
+    "$flowdx" run -q --detect doh -m "$tmp/m.fdxm" -r "$n/dnscrypt-v2-doh.pcap" --all-tls \
+        "${opt[@]}" --format jsonl -o "$tmp/crypt.$mode.jsonl"
+done
+check "nDPI on or off: the same 31 verdicts" python3 -c '
+import json, sys
+a, b = ([json.loads(l) for l in open(p)] for p in sys.argv[1:3])
+assert len(a) == len(b) == 31, (len(a), len(b))
+for x, y in zip(a, b):
+    assert x.pop("dpi") == "TLS.DoH_DoT" and y.pop("dpi") is None
+    assert x == y, (x, y)
+' "$tmp/crypt.dpi.jsonl" "$tmp/crypt.no-dpi.jsonl"
+
+# The dpi set with another: one row per flow (dnscrypt: 34 flows), and listed with a summary.
+"$flowdx" extract -f doh,dpi -r "$n/dnscrypt-v2-doh.pcap" -o "$tmp/dohdpi.csv" 2> /dev/null
+check "extract -f doh,dpi: one row per flow, the 3 dpi columns last" python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 34 and all(r["dpi_doh"] == "1" for r in rows)
+assert list(rows[0])[-3:] == ["dpi_master", "dpi_app", "dpi_doh"]
+' "$tmp/dohdpi.csv"
+check "flowdx features lists dpi" bash -c "\"\$0\" features | grep -q '^dpi .*nDPI'" "$flowdx"
 
 # Link-type invariance: the same verdicts from Linux cooked, Ethernet and raw IP.
 for cap in "$k"/*.pcap; do
