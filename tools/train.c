@@ -32,6 +32,10 @@ void usage_train(FILE *out)
         "      --add FILE            more labelled rows, already in IP-length space (flowdx\n"
         "                            extract -f doh output labelled with flowdx label): never\n"
         "                            header-corrected; repeatable\n"
+        "      --exclude LIST        never use these features: comma-separated names, a\n"
+        "                            trailing * matches a prefix (e.g. 'ResponseTime*', whose\n"
+        "                            values say where the capture was taken: microseconds next\n"
+        "                            to the server, the round trip at the client)\n"
         "      --no-map-padding      with --correct-header, keep a corrected median/mode of 46\n"
         "                            (a padded 60-byte frame) instead of mapping it to 40\n"
         "      --corr-threshold R    correlation filter threshold (default 0.7; 1 = off)\n"
@@ -113,7 +117,8 @@ enum {
     OPT_JSON,
     OPT_SVG,
     OPT_EXPORT,
-    OPT_ADD
+    OPT_ADD,
+    OPT_EXCLUDE
 };
 
 int cmd_train(int argc, char **argv)
@@ -136,6 +141,7 @@ int cmd_train(int argc, char **argv)
         {"svg-dir", required_argument, NULL, OPT_SVG},
         {"export-prepared", required_argument, NULL, OPT_EXPORT},
         {"add", required_argument, NULL, OPT_ADD},
+        {"exclude", required_argument, NULL, OPT_EXCLUDE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -215,6 +221,9 @@ int cmd_train(int argc, char **argv)
                 return EXIT_USAGE;
             }
             more[n_more++] = optarg;
+            break;
+        case OPT_EXCLUDE:
+            o.exclude = optarg;
             break;
         case 'q':
             o.log = NULL;

@@ -98,6 +98,8 @@ struct fdx_train_options {
                                        flowdx extract output labelled with flowdx label): never
                                        header-corrected; their rows join data_path's */
     uint32_t n_more_data;         /**< entries in more_data */
+    const char *exclude;          /**< comma-separated feature names never to use (e.g. features
+                                       that depend on where the capture was taken); NULL = none */
 };
 
 typedef struct fdx_training fdx_training;

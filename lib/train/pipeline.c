@@ -3,6 +3,7 @@
 #include "train/pipeline.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -218,6 +219,59 @@ out:
 
 static int file_checksum(const char *path, uint64_t *ret);
 
+/* The options of the first release end at n_more_data; later fields are read only when the
+ * caller's struct_size covers them. */
+#define TRAIN_OPTIONS_V1_SIZE (offsetof(struct fdx_train_options, n_more_data) + sizeof(uint32_t))
+
+static const char *opt_exclude(const struct fdx_train_options *o)
+{
+    if (o->struct_size < offsetof(struct fdx_train_options, exclude) + sizeof(o->exclude))
+        return NULL;
+    return o->exclude != NULL && o->exclude[0] != '\0' ? o->exclude : NULL;
+}
+
+/* Drop the named feature columns (a comma-separated list; "Name*" is a prefix); a name that
+ * matches nothing is an error, so that a typo cannot silently keep a feature the user meant to
+ * leave out. */
+static int exclude_columns(struct fdxi_dataset *ds, const char *list, char *err, size_t errlen)
+{
+    bool *keep = malloc(ds->n_cols * sizeof(bool));
+    if (keep == NULL)
+        return FDX_ENOMEM;
+    for (uint32_t j = 0; j < ds->n_cols; j++)
+        keep[j] = true;
+    int rc = 0;
+    const char *p = list;
+    while (rc == 0 && *p != '\0') {
+        size_t n = strcspn(p, ",");
+        if (n > 0) {
+            bool prefix = p[n - 1] == '*';
+            size_t m = prefix ? n - 1 : n;
+            uint32_t hits = 0;
+            for (uint32_t j = 0; j < ds->n_cols; j++) {
+                const char *name = ds->col_names[j];
+                if (strncmp(name, p, m) == 0 && (prefix || name[m] == '\0')) {
+                    keep[j] = false;
+                    hits++;
+                }
+            }
+            if (hits == 0) {
+                snprintf(err, errlen, "--exclude: the data has no feature %s '%.*s'",
+                         prefix ? "starting with" : "named", (int)m, p);
+                rc = FDX_EINVAL;
+            }
+        }
+        p += n + (p[n] == ',');
+    }
+    if (rc == 0) {
+        rc = fdxi_dataset_select(ds, keep);
+        if (rc < 0)
+            snprintf(err, errlen, "--exclude: no feature would be left");
+    }
+    free(keep);
+    return rc;
+}
+
 /* Prepare the rows: header correction of the first file, further files joined, correlation
  * filter, NaN replacement. */
 static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in,
@@ -251,6 +305,13 @@ static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in
         uint64_t sum = 0;
         file_checksum(in->more_data[f], &sum);
         *checksum = fdxi_fnv1a64_update(*checksum, &sum, sizeof(sum));
+    }
+    const char *exclude = opt_exclude(in);
+    if (exclude != NULL) {
+        int rc = exclude_columns(ds, exclude, err, errlen);
+        if (rc < 0)
+            return rc;
+        say(o, "excluded: %s", exclude);
     }
     t->n_all = ds->n_cols;
     t->all_names = calloc(t->n_all, sizeof(char *));
@@ -387,7 +448,7 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
         errbuf = scratch;
         errlen = sizeof(scratch);
     }
-    if (opts == NULL || opts->struct_size < sizeof(*opts) || opts->data_path == NULL) {
+    if (opts == NULL || opts->struct_size < TRAIN_OPTIONS_V1_SIZE || opts->data_path == NULL) {
         snprintf(errbuf, errlen, "training: no data file given");
         return FDX_EINVAL;
     }
@@ -409,9 +470,10 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     fdx_training *t = calloc(1, sizeof(*t));
     if (t == NULL)
         return FDX_ENOMEM;
-    t->opts = *opts;
+    memcpy(&t->opts, opts, opts->struct_size < sizeof(*opts) ? opts->struct_size : sizeof(*opts));
+    t->opts.struct_size = sizeof(t->opts);
     t->opts.data_path = t->opts.label_column = t->opts.feature_set = NULL;
-    t->opts.models = t->opts.params = NULL;
+    t->opts.models = t->opts.params = t->opts.exclude = NULL;
     t->data_path = strdup(opts->data_path);
     if (t->data_path == NULL) {
         rc = FDX_ENOMEM;
@@ -471,9 +533,12 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     for (uint32_t f = 0; f < opts->n_more_data && w > 0 && (size_t)w < sizeof(desc); f++)
         w += snprintf(desc + w, sizeof(desc) - (size_t)w, " + %s", opts->more_data[f]);
     if (w > 0 && (size_t)w < sizeof(desc))
-        snprintf(desc + w, sizeof(desc) - (size_t)w, " (%u rows); models %s; %u-fold CV; seed %llu",
-                 n, opts->models ? opts->models : "jury", opts->folds,
-                 (unsigned long long)opts->seed);
+        w += snprintf(desc + w, sizeof(desc) - (size_t)w,
+                      " (%u rows); models %s; %u-fold CV; seed %llu", n,
+                      opts->models ? opts->models : "jury", opts->folds,
+                      (unsigned long long)opts->seed);
+    if (opt_exclude(opts) != NULL && w > 0 && (size_t)w < sizeof(desc))
+        snprintf(desc + w, sizeof(desc) - (size_t)w, "; excluded %s", opt_exclude(opts));
     t->bundle->description = strdup(desc);
     *ret_training = t;
     return 0;
