@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the engine: outcomes, fragments, ICMP errors, records and feature-set wiring. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -417,6 +418,51 @@ static void test_engine_set_with_policy_runs_alone(void **state)
     fdx_engine_free(e);
 }
 
+/* A TCP frame whose SYN carries an MSS option (data offset 6: kind 2, length 4, the MSS). */
+static size_t syn_frame(uint8_t *b, uint8_t src, uint16_t sp, uint8_t dst, uint16_t dp,
+                        uint8_t flags, uint16_t mss)
+{
+    size_t n = eth(b, 0x0800);
+    n += ipv4(b + n, 44, 6, 64, src, dst, 1, 0);
+    n += tcp(b + n, sp, dp, flags, 1000);
+    b[n - 8] = 6 << 4;
+    b[n] = 2;
+    b[n + 1] = 4;
+    b[n + 2] = (uint8_t)(mss >> 8);
+    b[n + 3] = (uint8_t)mss;
+    return n + 4;
+}
+
+/*
+ * doh (ip mode) counts a TSO/GRO aggregate as the wire segments it stands for. The client
+ * (10.0.0.1) announces MSS 1000, the server (10.0.0.2:443) MSS 1460. Then:
+ *   server -> client, 2500 payload bytes in one 2540-byte IP packet: the client's MSS 1000
+ *     (20-byte TCP header, no options) makes 1000 + 1000 + 500 -> IP lengths 1040, 1040, 540;
+ *   client -> server, 1400 payload bytes (1440 IP bytes): under the server's 1460, one packet.
+ * Packets: SYN 44, SYN-ACK 44, 3 segments, 1440 = 6. FlowBytesReceived = 44 + 1040 + 1040 + 540
+ * = 2664 (2540 + 2 extra 40-byte headers + the SYN-ACK), FlowBytesSent = 44 + 1440 = 1484,
+ * PacketLengthMean = (1484 + 2664) / 6 = 691.333..., PacketLengthMode = 44 (twice; 1040 twice,
+ * smallest wins).
+ */
+static void test_engine_doh_ip_counts_wire_segments(void **state)
+{
+    (void)state;
+    fdx_engine *e = engine("doh");
+    uint8_t b[4096];
+    assert_int_equal(feed(e, 1 * S, b, syn_frame(b, 1, 40000, 2, 443, 0x02, 1000)), 0);
+    assert_int_equal(feed(e, 1 * S + 1000, b, syn_frame(b, 2, 443, 1, 40000, 0x12, 1460)), 0);
+    assert_int_equal(feed(e, 1 * S + 2000, b, tcp_frame(b, 2, 443, 1, 40000, 0x18, 2500)), 0);
+    assert_int_equal(feed(e, 1 * S + 3000, b, tcp_frame(b, 1, 40000, 2, 443, 0x18, 1400)), 0);
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 1);
+    const double *f = recs[0].f;
+    assert_true(f[fidx(e, "FlowBytesReceived")] == 2664);
+    assert_true(f[fidx(e, "FlowBytesSent")] == 1484);
+    assert_true(fabs(f[fidx(e, "PacketLengthMean")] - 4148.0 / 6) < 1e-9);
+    assert_true(f[fidx(e, "PacketLengthMode")] == 44);
+    fdx_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -427,6 +473,7 @@ int main(void)
         cmocka_unit_test(test_engine_rejects_unknown_set_and_bad_options),
         cmocka_unit_test(test_engine_set_state_across_flows),
         cmocka_unit_test(test_engine_set_with_policy_runs_alone),
+        cmocka_unit_test(test_engine_doh_ip_counts_wire_segments),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

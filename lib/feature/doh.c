@@ -58,6 +58,7 @@ struct doh_flow {
     uint64_t rt_n;
     int last_dir;
     double last_t;
+    uint16_t mss[2]; /* ip mode: MSS each direction's receiver announced in its SYN (0: unseen) */
 };
 
 static struct chunk *chunk_at(struct doh_engine *e, uint32_t i)
@@ -194,13 +195,61 @@ static void add(struct doh_engine *e, struct doh_flow *d, double t, uint32_t len
     d->stored++;
 }
 
+/* The MSS option of a SYN, or 0. */
+static uint16_t syn_mss(const struct fdxi_packet *p)
+{
+    const uint8_t *o = p->tcp_options;
+    uint32_t n = p->tcp_options_caplen;
+    for (uint32_t i = 0; i < n;) {
+        if (o[i] == 0)
+            break;
+        if (o[i] == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= n || o[i + 1] < 2)
+            break;
+        if (o[i] == 2 && o[i + 1] == 4 && i + 4 <= n)
+            return (uint16_t)(o[i + 2] << 8 | o[i + 3]);
+        i += o[i + 1];
+    }
+    return 0;
+}
+
+/*
+ * ip mode counts packets as they are on the wire. A capture taken on an end host sees the
+ * host's TSO/GSO writes and GRO-merged arrivals as single packets of up to 64 KB; on a wire or a
+ * span port the same data is a train of MSS-sized segments. A TCP packet carrying more payload
+ * than its receiver's MSS (from the receiver's SYN; 1500-byte MTU when the SYN was not seen) is
+ * therefore counted as the segments it was or will be sent as: full segments with the packet's
+ * own headers, then the remainder, all at the packet's time (doc/features/doh.md).
+ */
 static void doh_packet_ip(void *set_state, void *flow_state, const struct fdxi_flow *f,
                           const struct fdxi_packet *p, int dir)
 {
     (void)f;
     struct doh_flow *d = flow_state;
-    if (d->candidate)
-        add(set_state, d, fdxi_doh_seconds(p->ts_us), p->ip_len, dir);
+    if (!d->candidate)
+        return;
+    double t = fdxi_doh_seconds(p->ts_us);
+    if (p->proto == FDXI_PROTO_TCP && (p->tcp_flags & FDXI_TCP_SYN) != 0) {
+        uint16_t mss = syn_mss(p);
+        if (mss != 0)
+            d->mss[!dir] = mss; /* limits what the other side sends */
+    }
+    uint32_t hdr = (uint32_t)p->ip_hdr_bytes + p->tcp_hdr_bytes;
+    uint32_t limit = d->mss[dir] ? d->mss[dir] : 1500u - p->ip_hdr_bytes - 20u;
+    uint32_t opts = p->tcp_hdr_bytes > 20 ? p->tcp_hdr_bytes - 20u : 0;
+    uint32_t seg = limit > opts + 64 ? limit - opts : 0; /* payload per segment */
+    if (p->proto != FDXI_PROTO_TCP || seg == 0 || p->payload_bytes <= seg ||
+        p->ip_len != hdr + p->payload_bytes) {
+        add(set_state, d, t, p->ip_len, dir);
+        return;
+    }
+    uint32_t left = p->payload_bytes;
+    for (; left > seg; left -= seg)
+        add(set_state, d, t, hdr + seg, dir);
+    add(set_state, d, t, hdr + left, dir);
 }
 
 static void doh_packet_frame(void *set_state, void *flow_state, const struct fdxi_flow *f,
