@@ -10,14 +10,17 @@ Connection policy (drawn from the seed, the same distribution in both classes):
   idle_close  seconds without a query after which the client closes the connection itself (0 = never);
   max_age     seconds after which a connection is not reused for new queries (0 = no limit);
   method      "POST" or "GET";  pad  pad queries to a multiple of 128 octets with EDNS(0) padding (RFC 8467);
-  zero_id     send DNS ID 0 (RFC 8484 4.1 SHOULD) and restore the caller's ID on the answer.
+  zero_id     send DNS ID 0 (RFC 8484 4.1 SHOULD) and restore the caller's ID on the answer;
+  streams     most queries in flight on one connection (0 = no limit: one multiplexed HTTP/2 connection, as
+              browsers do). With a limit the client keeps a pool and opens another connection when every open
+              one is full, as HTTP client libraries with per-connection limits do (one request at a time is
+              HTTP/1.1's way); idle pool connections close after idle_close;
+  max_queries queries after which a connection takes no new ones and closes once drained (0 = no limit).
 """
 import argparse
 import asyncio
 import base64
 import json
-import os
-import random
 import signal
 import ssl
 import struct
@@ -97,21 +100,25 @@ class _Conn:
         self.born = time.monotonic()
         self.last_use = self.born
         self.task = None
+        self.used = 0
+        self.retired = False
 
 
 class DoHClient:
     def __init__(self, server, port=443, sni="doh.lab.test", path="/dns-query", cafile=None, method="POST",
-                 pad=True, zero_id=True, idle_close=0.0, max_age=0.0, timeout=5.0, log=None):
+                 pad=True, zero_id=True, idle_close=0.0, max_age=0.0, timeout=5.0, log=None, streams=0,
+                 max_queries=0):
         self.server, self.port, self.sni, self.path = server, port, sni, path
         self.method, self.pad, self.zero_id = method.upper(), pad, zero_id
         self.idle_close, self.max_age, self.timeout = idle_close, max_age, timeout
+        self.streams, self.max_queries = streams, max_queries
+        self.pool = []  # open connections taking new queries (one, unless streams limits them)
         self.ctx = ssl.create_default_context(cafile=cafile)
         self.ctx.set_alpn_protocols(["h2"])
         self.conn = None
         self.lock = asyncio.Lock()
         self.log = log
         self.stats = {"connections": 0, "queries": 0, "answers": 0, "errors": 0}
-        self._idle_task = None
 
     def _emit(self, **kw):
         if self.log:
@@ -186,23 +193,42 @@ class DoHClient:
                 pass
             self._emit(ev="closed")
 
+    def _retire(self, c, why):
+        """No new queries on c; it closes once its queries are answered."""
+        if c in self.pool:
+            self.pool.remove(c)
+        if not c.closed and not c.retired:
+            c.retired = True
+            self._emit(ev=why)
+            asyncio.ensure_future(self._drain_close(c))
+
     async def _get_conn(self):
         async with self.lock:
-            c = self.conn
             now = time.monotonic()
-            if c is not None and (c.closed or (self.max_age and now - c.born > self.max_age)):
-                if not c.closed:
-                    # retire it: new queries go to a new connection, this one closes once drained
-                    self._emit(ev="max_age")
-                    asyncio.ensure_future(self._drain_close(c))
-                self.conn = None
-                c = None
-            if c is None:
+            for c in list(self.pool):
+                if c.closed:
+                    self.pool.remove(c)
+                elif self.max_age and now - c.born > self.max_age:
+                    self._retire(c, "max_age")
+                elif self.max_queries and c.used >= self.max_queries:
+                    self._retire(c, "max_queries")
+            for c in self.pool:
+                if not self.streams or len(c.pending) < self.streams:
+                    break
+            else:
                 c = await self._connect()
-                self.conn = c
+                self.pool.append(c)
+                if self.idle_close:
+                    asyncio.ensure_future(self._idle_watch(c))
+            c.used += 1
+            self.conn = c
             return c
 
     async def _close_conn(self, c):
+        if c in self.pool:
+            self.pool.remove(c)
+        if self.conn is c:
+            self.conn = None
         if c.closed:
             return
         c.closed = True
@@ -213,8 +239,6 @@ class DoHClient:
             c.writer.close()
         except Exception:  # noqa: BLE001
             pass
-        if self.conn is c:
-            self.conn = None
 
     async def _drain_close(self, c, limit=10.0):
         t_end = time.monotonic() + limit
@@ -222,11 +246,8 @@ class DoHClient:
             await asyncio.sleep(0.1)
         await self._close_conn(c)
 
-    async def _idle_watch(self):
-        while True:
-            c = self.conn
-            if c is None or c.closed or not self.idle_close:
-                return
+    async def _idle_watch(self, c):
+        while not c.closed:
             wait = c.last_use + self.idle_close - time.monotonic()
             if wait <= 0 and not c.pending:
                 self._emit(ev="idle_close")
@@ -266,8 +287,6 @@ class DoHClient:
                 c.last_use = time.monotonic()
                 ans = await asyncio.wait_for(fut, self.timeout)
                 c.last_use = time.monotonic()
-                if self.idle_close and (self._idle_task is None or self._idle_task.done()):
-                    self._idle_task = asyncio.ensure_future(self._idle_watch())
                 self.stats["answers"] += 1
                 return orig_id + ans[2:]
             except asyncio.TimeoutError:
@@ -289,8 +308,8 @@ class DoHClient:
         raise DoHError("unreachable")
 
     async def close(self):
-        if self.conn is not None:
-            await self._close_conn(self.conn)
+        for c in list(self.pool):
+            await self._close_conn(c)
 
 
 class _UDPStub(asyncio.DatagramProtocol):
@@ -320,7 +339,7 @@ def main():
     f.add_argument("--server", required=True)
     f.add_argument("--sni", default="doh.lab.test")
     f.add_argument("--cafile", required=True)
-    f.add_argument("--policy", required=True, help="JSON: method, pad, zero_id, idle_close, max_age")
+    f.add_argument("--policy", required=True, help="JSON: method, pad, zero_id, idle_close, max_age, streams, max_queries")
     f.add_argument("--log")
     f.add_argument("--deadline", type=float, default=0, help="exit after this many seconds")
     a = ap.parse_args()
@@ -337,7 +356,8 @@ def main():
         client = DoHClient(a.server, sni=a.sni, cafile=a.cafile, method=pol.get("method", "POST"),
                            pad=pol.get("pad", True), zero_id=pol.get("zero_id", True),
                            idle_close=pol.get("idle_close", 0), max_age=pol.get("max_age", 0),
-                           timeout=pol.get("timeout", 5.0), log=log)
+                           timeout=pol.get("timeout", 5.0), log=log, streams=pol.get("streams", 0),
+                           max_queries=pol.get("max_queries", 0))
         host, port = a.listen.rsplit(":", 1)
         loop = asyncio.get_event_loop()
         transport, _ = await loop.create_datagram_endpoint(lambda: _UDPStub(client, log),

@@ -24,7 +24,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"  # Debian's interpreter: python3-h2 is installed for it
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 
 NET_CLIENTS = "10.99.1"   # /24 behind the router's client bridge
 NET_RES = "10.99.2"       # router .1, resolver .2
@@ -104,14 +104,21 @@ def draw_link(r):
 
 def draw_doh_policy(r):
     """Connection behaviour of an in-process DoH client (agent h2 and pyfwd): same distribution in both
-    classes."""
-    return {"method": r.choice(["POST", "POST", "GET"]),
-            "pad": r.choice([True, True, False]),
-            "zero_id": r.choice([True, True, False]),
-            "idle_close": r.choice([0, 0, 10, 20, 30, 60]),
-            "max_age": r.choice([0, 0, 0, 15, 30, 60, 120]),
-            "udp_size": r.choice([1232, 1232, 4096, 512]),
-            "timeout": 5.0}
+    classes. `streams`/`max_queries` (a pool of connections with a per-connection limit, short-lived
+    connections) are used by pyfwd only; the h2 agent is a browser and multiplexes one connection."""
+    pol = {"method": r.choice(["POST", "POST", "GET"]),
+           "pad": r.choice([True, True, False]),
+           "zero_id": r.choice([True, True, False]),
+           "idle_close": r.choice([0, 0, 10, 20, 30, 60]),
+           "max_age": r.choice([0, 0, 0, 15, 30, 60, 120]),
+           "udp_size": r.choice([1232, 1232, 4096, 512]),
+           "timeout": 5.0}
+    pol["streams"] = r.choice([0, 0, 1, 1, 2])
+    pol["max_queries"] = r.choice([0, 0, 3, 8, 20])
+    if pol["streams"]:
+        # a pool closes the connections it no longer needs, as HTTP libraries do with idle keep-alives
+        pol["idle_close"] = r.choice([0.5, 1, 2, 5, 15, 30])
+    return pol
 
 
 def draw_dnsdist_policy(r):
@@ -242,7 +249,14 @@ def make_plan(seed, duration, per_scenario=1, browser=False):
             # QNAME minimisation off: with it, unbound 1.17 asks the tunnel servers for the full name with
             # type A, iodined answers with a CNAME and the tunnels never come up (tried, see README).
             "resolver": {"tcp_idle_timeout_ms": r.choice([10000, 30000, 30000, 60000]),
-                         "qname_minimisation": False},
+                         "qname_minimisation": False,
+                         # What the server's TLS handshake weighs and how its writes reach the capture
+                         # vary from run to run (the same for both classes within a run): public DoH
+                         # servers send RSA or ECDSA certificates with 0-2 intermediates (1-5 KB), and a
+                         # capture on the server itself sees its TSO/GSO writes as packets up to 64 KB.
+                         "pki": {"key": r.choice(["ec256", "rsa2048", "rsa2048", "rsa4096"]),
+                                 "intermediates": r.choice([0, 1, 1, 2])},
+                         "offload": r.choice([False, True])},
             "upstream_link": {"up": draw_dir(r, lognorm(r, 15.0, 0.6, 2.0, 60.0)),
                               "down": draw_dir(r, lognorm(r, 15.0, 0.6, 2.0, 60.0)), "seed": r.getrandbits(32)},
             "zone": zone,
@@ -268,10 +282,11 @@ def make_plan(seed, duration, per_scenario=1, browser=False):
         workloads.update(zip(idx, wl))
     rp = rng("profiles")
     profiles = [(draw_host(rp), draw_link(rp)) for _ in range(per_scenario)]
-    # The proxies' configuration is a site standard for the run: every dnsdist shares one configuration and
-    # every pyfwd one policy, so benign stubs and tunnels behind the same proxy behave alike.
-    site = {"dnsdist": draw_dnsdist_policy(rng("dnsdist")), "pyfwd": draw_doh_policy(rng("pyfwd"))}
-    plan["proxies"] = site
+    # The proxies' configuration is a site standard for each group: every dnsdist of a group shares one
+    # configuration and every pyfwd one policy, so benign stubs and tunnels behind the same proxy behave alike.
+    rpx = rng("proxies")
+    sites = [{"dnsdist": draw_dnsdist_policy(rpx), "pyfwd": draw_doh_policy(rpx)} for _ in range(per_scenario)]
+    plan["proxies"] = sites
     clients = []
     for i, (scenario, label, group) in enumerate(slots):
         host, link = profiles[group]
@@ -299,9 +314,9 @@ def make_plan(seed, duration, per_scenario=1, browser=False):
             else:
                 cl["tunnel"] = {"type": rc.choice(["TXT", "TXT", "KEY"]), "compression": rc.choice([0, 1])}
         if cl["proxy"] == "dnsdist":
-            cl["dnsdist"] = dict(site["dnsdist"])
+            cl["dnsdist"] = dict(sites[group]["dnsdist"])
         elif cl["proxy"] == "pyfwd":
-            cl["policy"] = dict(site["pyfwd"])
+            cl["policy"] = dict(sites[group]["pyfwd"])
         clients.append(cl)
     plan["clients"] = clients
     return plan
@@ -377,9 +392,10 @@ class Lab:
             val = " ".join(str(x) for x in v) if isinstance(v, list) else str(v)
             self.sh("sysctl", "-qw", "%s=%s" % (key, val), ns=ns)
 
-    def offloads_off(self, ns, dev):
+    def offloads_off(self, ns, dev, on=False):
         if shutil.which("ethtool"):
-            self.sh("ethtool", "-K", dev, "tso", "off", "gso", "off", "gro", "off", ns=ns, check=False)
+            v = "on" if on else "off"
+            self.sh("ethtool", "-K", dev, "tso", v, "gso", v, "gro", "off", ns=ns, check=False)
 
     def setup_network(self):
         p = self.plan
@@ -403,7 +419,9 @@ class Lab:
             self.sh("ip", "-n", ns, "link", "set", "eth0", "up")
             self.sh("ip", "-n", ns, "route", "add", "default", "via", net + ".1")
             self.offloads_off(R, dev)
-            self.offloads_off(ns, "eth0")
+            # the resolver's own TSO/GSO (plan: resolver.offload): its capture then shows its large
+            # writes as single packets, as a capture on a real server does
+            self.offloads_off(ns, "eth0", on=ns == NS_RES and p["resolver"].get("offload", False))
         for cl in p["clients"]:
             ns, h = cl["name"], cl["host"]
             self.add_ns(ns)
@@ -449,17 +467,38 @@ class Lab:
 
     # ----------------------------------------------------------------------------------------- servers ---
     def make_pki(self):
+        """Test CA (root), 0-2 intermediates and the DoH server's certificate, with the plan's key type.
+        The server sends its certificate and the intermediates; clients trust the root (ca.pem)."""
         w = self.work
         o = lambda *a: self.sh("openssl", *a)  # noqa: E731
-        o("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-          w + "/ca.key", "-out", w + "/ca.pem", "-days", "7", "-subj", "/CN=fdxlab DoH test CA")
-        o("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", w + "/doh.key",
-          "-out", w + "/doh.csr", "-subj", "/CN=" + SNI)
+        pki = self.plan["resolver"].get("pki", {"key": "ec256", "intermediates": 0})
+        key = (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] if pki["key"] == "ec256" else
+               ["-newkey", "rsa:" + pki["key"][3:]])
+        o("req", "-x509", *key, "-nodes", "-keyout", w + "/ca.key", "-out", w + "/ca.pem", "-days", "7",
+          "-subj", "/CN=fdxlab DoH test CA")
+        with open(w + "/ca-ext.cnf", "w") as f:
+            f.write("basicConstraints=critical,CA:TRUE,pathlen:2\nkeyUsage=critical,keyCertSign,cRLSign\n")
+        issuer, chain = "ca", []
+        for i in range(pki["intermediates"]):
+            name = "int%d" % i
+            o("req", *key, "-nodes", "-keyout", "%s/%s.key" % (w, name), "-out", "%s/%s.csr" % (w, name),
+              "-subj", "/CN=fdxlab DoH intermediate %d" % i)
+            o("x509", "-req", "-in", "%s/%s.csr" % (w, name), "-CA", "%s/%s.pem" % (w, issuer), "-CAkey",
+              "%s/%s.key" % (w, issuer), "-CAcreateserial", "-out", "%s/%s.pem" % (w, name), "-days", "7",
+              "-extfile", w + "/ca-ext.cnf")
+            chain.insert(0, "%s/%s.pem" % (w, name))
+            issuer = name
+        o("req", *key, "-nodes", "-keyout", w + "/doh.key", "-out", w + "/doh.csr", "-subj", "/CN=" + SNI)
         with open(w + "/ext.cnf", "w") as f:
             f.write("subjectAltName=DNS:%s,IP:%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
                     % (SNI, RESOLVER))
-        o("x509", "-req", "-in", w + "/doh.csr", "-CA", w + "/ca.pem", "-CAkey", w + "/ca.key",
-          "-CAcreateserial", "-out", w + "/doh.pem", "-days", "7", "-extfile", w + "/ext.cnf")
+        o("x509", "-req", "-in", w + "/doh.csr", "-CA", "%s/%s.pem" % (w, issuer), "-CAkey",
+          "%s/%s.key" % (w, issuer), "-CAcreateserial", "-out", w + "/doh-leaf.pem", "-days", "7",
+          "-extfile", w + "/ext.cnf")
+        with open(w + "/doh.pem", "w") as f:  # leaf first, then the intermediates towards the root
+            for part in [w + "/doh-leaf.pem"] + chain:
+                f.write(open(part).read())
+        # web servers: P-256 straight from the root (they are not what the detector looks at)
         # the lab web servers also speak HTTPS (Firefox upgrades to it: HTTPS-First and HTTPS records)
         z = self.plan["zone"]
         doms = sorted({s["domain"] for s in z["sites"] + z["third"]} | {b.split(".", 1)[1] for b in z["bg"]})
