@@ -68,7 +68,8 @@ void usage_run(FILE *out)
             "first 24 packets of each flow are inspected), and TCP flows to port 443 whose\n"
             "server is a configured DoH resolver (--doh-server), a well-known public resolver\n"
             "(built-in list), or any TLS server with --all-tls. The summary counts the\n"
-            "candidates of each source.\n\n"
+            "candidates of each source. The doh:ip features, and so the verdicts, cover TCP to\n"
+            "port 443: nDPI's candidates on other ports (DoT on 853) are counted, not classified.\n\n"
             "Options:\n"
             "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
             "      --detect doh        the detector to run (doh; spam comes later)\n"
@@ -453,12 +454,15 @@ int cmd_run(int argc, char **argv)
         model_path = FDX_MODEL_DIR "/doh.fdxm";
     if (fdx_model_load(model_path, &d.model, err, sizeof(err)) < 0) {
         if (default_model && strstr(err, "No such file") != NULL)
-            fprintf(stderr, "flowdx run: no model given, and this release ships no DoH model "
-                            "(%s is missing)\n", model_path);
+            fprintf(stderr,
+                    "flowdx run: no --model given, and the default model %s is not there: the "
+                    "path is relative to the current directory, so run from the top of the "
+                    "flowdx tree or pass --model FILE\n",
+                    model_path);
         else
             fprintf(stderr, "flowdx run: %s\n", err);
-        fprintf(stderr, "flowdx run: train one with 'flowdx train' (doc/training.md) and pass it "
-                        "with --model FILE\n");
+        fprintf(stderr, "flowdx run: scripts/build-doh-model.sh rebuilds the shipped model; "
+                        "'flowdx train' makes your own (doc/training.md)\n");
         return EXIT_ERROR;
     }
     struct fdx_engine_options o;
@@ -512,8 +516,9 @@ int cmd_run(int argc, char **argv)
                 (unsigned long long)(d.candidates - d.malicious), model_path);
         if (d.no_values > 0)
             fprintf(stderr,
-                    "flowdx run: %llu more candidate%s not classified: feature set '%s' has no "
-                    "values for %s\n",
+                    "flowdx run: %llu more candidate%s not classified: the model's feature set "
+                    "'%s' has no values for %s (doh:ip covers TCP to port 443; nDPI also "
+                    "finds DoH and DoT on other ports)\n",
                     (unsigned long long)d.no_values, d.no_values == 1 ? "" : "s",
                     fdx_model_feature_set(d.model), d.no_values == 1 ? "it" : "them");
     }

@@ -74,7 +74,7 @@ check "dns_doh --no-dpi: JSON dpi is null" grep -q '"dpi":null' "$tmp/nodpi.json
 check "dnscrypt: 31 classified thanks to nDPI, 3 of them also listed" \
     grep -q "31 DoH candidates classified (by source: resolver list 3, nDPI 31, --all-tls 0)" "$tmp/err6"
 check "dnscrypt: 3 nDPI candidates off port 443 not classified" \
-    grep -q "3 more candidates not classified: feature set 'doh:ip' has no values for them" "$tmp/err6"
+    grep -q "3 more candidates not classified: the model's feature set 'doh:ip' has no values for them" "$tmp/err6"
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dnscrypt-v2-doh.pcap" --no-dpi -o /dev/null \
     2> "$tmp/err7"
 check "dnscrypt --no-dpi: only the 3 listed resolvers" \
