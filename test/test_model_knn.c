@@ -12,17 +12,9 @@
 
 #include "flowdx/flowdx.h"
 #include "model/model.h"
+#include "model_util.h"
 
 /* cmocka 1.1's assert_float_equal converts to float (about 7 digits); this compares doubles. */
-#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
-static void near_at(double a, double b, double eps, const char *file, int line)
-{
-    if (!(fabs(a - b) <= eps)) {
-        print_error("%.17g and %.17g differ by more than %g\n", a, b, eps);
-        _fail(file, line);
-    }
-}
-
 static const struct fdxi_model_kind *const K = &fdxi_model_knn;
 
 static void *train_ok(uint32_t k, bool weighted, const double *x, const int32_t *y, uint32_t n,
@@ -32,37 +24,7 @@ static void *train_ok(uint32_t k, bool weighted, const double *x, const int32_t 
     fdxi_train_params_init(&p);
     p.knn_k = k;
     p.knn_distance_weighted = weighted;
-    void *m = NULL;
-    char err[256] = "";
-    int rc = K->train(&p, x, y, n, d, n_classes, &m, err, sizeof(err));
-    if (rc != 0)
-        print_error("train: %s\n", err);
-    assert_int_equal(rc, 0);
-    assert_non_null(m);
-    return m;
-}
-
-static void save(const void *m, struct fdxi_wbuf *w)
-{
-    memset(w, 0, sizeof(*w));
-    K->save(m, w);
-    assert_false(w->failed);
-}
-
-/* Load len bytes of data; returns the model or NULL, with the reader's message in err. */
-static void *load(const void *data, size_t len, uint32_t d, uint32_t n_classes, char *err)
-{
-    struct fdxi_rbuf r;
-    fdxi_rbuf_init(&r, data, len);
-    void *m = K->load(&r, d, n_classes);
-    if (m == NULL) {
-        assert_true(r.failed);
-        assert_true(r.err[0] != '\0');
-    } else {
-        assert_false(r.failed);
-    }
-    memcpy(err, r.err, sizeof(r.err));
-    return m;
+    return mu_train(K, &p, x, y, n, d, n_classes);
 }
 
 /*
@@ -365,11 +327,11 @@ static void test_model_knn_save_load_gives_identical_probabilities(void **state)
     for (int w = 0; w < 2; w++) {
         void *m = train_ok(5, w == 1, x, y, RN, RD, 3);
         struct fdxi_wbuf buf;
-        save(m, &buf);
+        mu_save(K, m, &buf);
         /* format, k, weighting, rows, then the rows and labels. */
         assert_int_equal(buf.len, 4 + 4 + 1 + 4 + RN * RD * 8 + RN * 4);
         char err[256];
-        void *m2 = load(buf.data, buf.len, RD, 3, err);
+        void *m2 = mu_load(K, buf.data, buf.len, RD, 3, err);
         assert_non_null(m2);
         for (uint32_t qi = 0; qi < RQ; qi++) {
             double a[3], b[3];
@@ -378,7 +340,7 @@ static void test_model_knn_save_load_gives_identical_probabilities(void **state)
             assert_memory_equal(a, b, sizeof(a));
         }
         struct fdxi_wbuf buf2;
-        save(m2, &buf2);
+        mu_save(K, m2, &buf2);
         assert_int_equal(buf2.len, buf.len);
         assert_memory_equal(buf2.data, buf.data, buf.len);
         fdxi_wbuf_fini(&buf);
@@ -396,17 +358,17 @@ static void test_model_knn_every_truncation_fails_cleanly(void **state)
     (void)state;
     void *m = train_ok(3, true, hand_x, hand_y, 5, 2, 2);
     struct fdxi_wbuf buf;
-    save(m, &buf);
+    mu_save(K, m, &buf);
     char err[256];
     for (size_t len = 0; len < buf.len; len++) {
         /* A copy of exactly len bytes, so ASan sees any read past the end. */
         uint8_t *cut = malloc(len ? len : 1);
         assert_non_null(cut);
         memcpy(cut, buf.data, len);
-        assert_null(load(cut, len, 2, 2, err));
+        assert_null(mu_load(K, cut, len, 2, 2, err));
         free(cut);
     }
-    void *full = load(buf.data, buf.len, 2, 2, err);
+    void *full = mu_load(K, buf.data, buf.len, 2, 2, err);
     assert_non_null(full);
     check_hand(full, true);
     K->free(full);
@@ -428,13 +390,13 @@ static void expect_refused(size_t at, const uint8_t *patch, size_t patch_len, ui
 {
     void *m = train_ok(3, true, hand_x, hand_y, 5, 2, 2);
     struct fdxi_wbuf buf;
-    save(m, &buf);
+    mu_save(K, m, &buf);
     K->free(m);
     assert_int_equal(buf.len, 113);
     assert_true(at + patch_len <= buf.len);
     memcpy(buf.data + at, patch, patch_len);
     char err[256];
-    assert_null(load(buf.data, buf.len, d, n_classes, err));
+    assert_null(mu_load(K, buf.data, buf.len, d, n_classes, err));
     if (strstr(err, needle) == NULL)
         print_error("message '%s' lacks '%s'\n", err, needle);
     assert_non_null(strstr(err, needle));

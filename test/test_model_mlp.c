@@ -14,60 +14,17 @@
 
 #include "flowdx/flowdx.h"
 #include "model/model.h"
+#include "model_util.h"
 
 /* cmocka 1.1's assert_float_equal converts to float (about 7 digits); this compares doubles. */
-#define assert_near(a, b, eps) near_at((a), (b), (eps), __FILE__, __LINE__)
-static void near_at(double a, double b, double eps, const char *file, int line)
-{
-    if (!(fabs(a - b) <= eps)) {
-        print_error("%.17g and %.17g differ by more than %g\n", a, b, eps);
-        _fail(file, line);
-    }
-}
-
 static const struct fdxi_model_kind *const M = &fdxi_model_mlp;
-
-static void *train_ok(const struct fdxi_train_params *p, const double *x, const int32_t *y,
-                      uint32_t n, uint32_t d, uint32_t n_classes)
-{
-    void *m = NULL;
-    char err[256] = "";
-    int rc = M->train(p, x, y, n, d, n_classes, &m, err, sizeof(err));
-    if (rc != 0)
-        print_error("train: %s\n", err);
-    assert_int_equal(rc, 0);
-    assert_non_null(m);
-    return m;
-}
-
-static void save(const void *m, struct fdxi_wbuf *w)
-{
-    memset(w, 0, sizeof(*w));
-    M->save(m, w);
-    assert_false(w->failed);
-}
-
-static void *load(const void *data, size_t len, uint32_t d, uint32_t n_classes, char *err)
-{
-    struct fdxi_rbuf r;
-    fdxi_rbuf_init(&r, data, len);
-    void *m = M->load(&r, d, n_classes);
-    if (m == NULL) {
-        assert_true(r.failed);
-        assert_true(r.err[0] != '\0');
-    } else {
-        assert_false(r.failed);
-    }
-    memcpy(err, r.err, sizeof(r.err));
-    return m;
-}
 
 /* The saved bytes of two models are equal (the whole model state). */
 static bool same_model(const void *a, const void *b)
 {
     struct fdxi_wbuf wa, wb;
-    save(a, &wa);
-    save(b, &wb);
+    mu_save(M, a, &wa);
+    mu_save(M, b, &wb);
     bool same = wa.len == wb.len && memcmp(wa.data, wb.data, wa.len) == 0;
     fdxi_wbuf_fini(&wa);
     fdxi_wbuf_fini(&wb);
@@ -143,7 +100,7 @@ static void test_model_mlp_learns_xor(void **state)
     (void)state;
     struct fdxi_train_params p;
     xor_params(&p, 1);
-    void *m = train_ok(&p, xor_x, xor_y, 4, 2, 2);
+    void *m = mu_train(M, &p, xor_x, xor_y, 4, 2, 2);
     for (int i = 0; i < 4; i++) {
         double pr[2];
         M->predict(m, xor_x + 2 * i, pr);
@@ -166,7 +123,7 @@ static void test_model_mlp_learns_xor_for_most_seeds(void **state)
     for (uint64_t seed = 0; seed < 50; seed++) {
         struct fdxi_train_params p;
         xor_params(&p, seed);
-        void *m = train_ok(&p, xor_x, xor_y, 4, 2, 2);
+        void *m = mu_train(M, &p, xor_x, xor_y, 4, 2, 2);
         solved += accuracy(m, xor_x, xor_y, 4, 2, 2) == 1.0;
         M->free(m);
     }
@@ -193,7 +150,7 @@ static void test_model_mlp_loss_decreases(void **state)
     double prev = INFINITY;
     for (size_t i = 0; i < sizeof(epochs) / sizeof(epochs[0]); i++) {
         p.mlp_max_epochs = epochs[i];
-        void *m = train_ok(&p, x, y, 2 * N, 2, 2);
+        void *m = mu_train(M, &p, x, y, 2 * N, 2, 2);
         double loss = log_loss(m, x, y, 2 * N, 2);
         print_message("epochs %3u: log-loss %.6f\n", epochs[i], loss);
         assert_true(loss < prev);
@@ -216,11 +173,11 @@ static void test_model_mlp_same_seed_same_model(void **state)
     p.mlp_layers[0] = 20;
     p.mlp_layers[1] = 10;
     p.mlp_batch = 64;
-    void *a = train_ok(&p, x, y, 2 * N, 3, 2);
-    void *b = train_ok(&p, x, y, 2 * N, 3, 2);
+    void *a = mu_train(M, &p, x, y, 2 * N, 3, 2);
+    void *b = mu_train(M, &p, x, y, 2 * N, 3, 2);
     assert_true(same_model(a, b));
     p.seed = 43;
-    void *c = train_ok(&p, x, y, 2 * N, 3, 2);
+    void *c = mu_train(M, &p, x, y, 2 * N, 3, 2);
     assert_false(same_model(a, c));
     M->free(a);
     M->free(b);
@@ -242,7 +199,7 @@ static void test_model_mlp_two_gaussians_accuracy_above_95_percent(void **state)
     gaussians(14, N, 2, 2, 1.5, tx, ty);
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
-    void *m = train_ok(&p, x, y, 2 * N, 2, 2);
+    void *m = mu_train(M, &p, x, y, 2 * N, 2, 2);
     double acc = accuracy(m, tx, ty, 2 * N, 2, 2);
     print_message("held-out accuracy %.4f\n", acc);
     assert_true(acc > 0.95);
@@ -271,15 +228,15 @@ static void test_model_mlp_no_hidden_layer_is_logistic_regression(void **state)
     p.mlp_layers[0] = 0;
     p.mlp_learning_rate = 0.01;
     p.mlp_validation_fraction = 0.0;
-    void *m = train_ok(&p, x, y, 2 * N, 2, 2);
+    void *m = mu_train(M, &p, x, y, 2 * N, 2, 2);
     double acc = accuracy(m, tx, ty, 2 * N, 2, 2);
     print_message("held-out accuracy %.4f\n", acc);
     assert_true(acc > 0.97);
     struct fdxi_wbuf w;
-    save(m, &w);
+    mu_save(M, m, &w);
     assert_int_equal(w.len, 32);
     char err[256];
-    void *m2 = load(w.data, w.len, 2, 2, err);
+    void *m2 = mu_load(M, w.data, w.len, 2, 2, err);
     assert_non_null(m2);
     assert_true(same_model(m, m2));
     fdxi_wbuf_fini(&w);
@@ -305,7 +262,7 @@ static void test_model_mlp_three_classes_softmax(void **state)
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
     p.mlp_layers[0] = 32;
-    void *m = train_ok(&p, x, y, 3 * N, 3, 3);
+    void *m = mu_train(M, &p, x, y, 3 * N, 3, 3);
     double acc = accuracy(m, tx, ty, 3 * N, 3, 3);
     print_message("held-out accuracy %.4f\n", acc);
     assert_true(acc > 0.93);
@@ -330,11 +287,11 @@ static void test_model_mlp_stops_on_training_loss_before_max_epochs(void **state
     p.mlp_layers[0] = 16;
     p.mlp_validation_fraction = 0.0;
     p.mlp_max_epochs = 2000;
-    void *a = train_ok(&p, x, y, 2 * N, 2, 2);
+    void *a = mu_train(M, &p, x, y, 2 * N, 2, 2);
     p.mlp_max_epochs = 20000;
-    void *b = train_ok(&p, x, y, 2 * N, 2, 2);
+    void *b = mu_train(M, &p, x, y, 2 * N, 2, 2);
     p.mlp_max_epochs = 20;
-    void *c = train_ok(&p, x, y, 2 * N, 2, 2);
+    void *c = mu_train(M, &p, x, y, 2 * N, 2, 2);
     assert_true(same_model(a, b));
     assert_false(same_model(a, c));
     M->free(a);
@@ -346,7 +303,7 @@ static double cpu_seconds(const struct fdxi_train_params *p, const double *x, co
                           uint32_t n, void **ret_model)
 {
     clock_t t0 = clock();
-    *ret_model = train_ok(p, x, y, n, 2, 2);
+    *ret_model = mu_train(M, p, x, y, n, 2, 2);
     return (double)(clock() - t0) / CLOCKS_PER_SEC;
 }
 
@@ -382,7 +339,7 @@ static void test_model_mlp_early_stopping_on_validation_stops_and_keeps_best(voi
     bool found = false;
     for (uint32_t e = 1; e < 40 && !found; e++) {
         p.mlp_max_epochs = e;
-        void *cut = train_ok(&p, x, y, 2 * N, 2, 2);
+        void *cut = mu_train(M, &p, x, y, 2 * N, 2, 2);
         found = same_model(cut, many);
         if (e == 1)
             assert_false(found);
@@ -413,7 +370,7 @@ static void test_model_mlp_extreme_logits_stay_finite(void **state)
         for (uint32_t c = 0; c < outs; c++)
             fdxi_wbuf_f64(&w, 0.0);
         char err[256];
-        void *m = load(w.data, w.len, 1, k, err);
+        void *m = mu_load(M, w.data, w.len, 1, k, err);
         assert_non_null(m);
         const double xs[] = {100.0, -100.0, 1e150, -1e150, 0.0};
         for (size_t i = 0; i < 5; i++) {
@@ -450,14 +407,14 @@ static void test_model_mlp_save_load_gives_identical_probabilities(void **state)
         fdxi_train_params_init(&p);
         p.mlp_layers[0] = 12;
         p.mlp_layers[1] = 7;
-        void *m = train_ok(&p, x, y, k * N, 3, k);
+        void *m = mu_train(M, &p, x, y, k * N, 3, k);
         struct fdxi_wbuf w;
-        save(m, &w);
+        mu_save(M, m, &w);
         /* format, 2 hidden, widths 12 and 7, then (3*12+12) + (12*7+7) + (7*out+out) doubles. */
         size_t out = k == 2 ? 1 : k;
         assert_int_equal(w.len, 16 + 8 * (48 + 91 + 8 * out));
         char err[256];
-        void *m2 = load(w.data, w.len, 3, k, err);
+        void *m2 = mu_load(M, w.data, w.len, 3, k, err);
         assert_non_null(m2);
         for (uint32_t i = 0; i < k * N; i++) {
             double a[3], b[3];
@@ -480,9 +437,9 @@ static struct fdxi_wbuf small_model(void)
     xor_params(&p, 1);
     p.mlp_layers[0] = 3;
     p.mlp_max_epochs = 5;
-    void *m = train_ok(&p, xor_x, xor_y, 4, 2, 2);
+    void *m = mu_train(M, &p, xor_x, xor_y, 4, 2, 2);
     struct fdxi_wbuf w;
-    save(m, &w);
+    mu_save(M, m, &w);
     M->free(m);
     assert_int_equal(w.len, 116);
     return w;
@@ -497,10 +454,10 @@ static void test_model_mlp_every_truncation_fails_cleanly(void **state)
         uint8_t *cut = malloc(len ? len : 1);
         assert_non_null(cut);
         memcpy(cut, w.data, len);
-        assert_null(load(cut, len, 2, 2, err));
+        assert_null(mu_load(M, cut, len, 2, 2, err));
         free(cut);
     }
-    void *m = load(w.data, w.len, 2, 2, err);
+    void *m = mu_load(M, w.data, w.len, 2, 2, err);
     assert_non_null(m);
     M->free(m);
     fdxi_wbuf_fini(&w);
@@ -521,7 +478,7 @@ static void expect_refused(size_t at, const void *patch, size_t patch_len, uint3
     assert_true(at + patch_len <= w.len);
     memcpy(w.data + at, patch, patch_len);
     char err[256];
-    assert_null(load(w.data, w.len, d, n_classes, err));
+    assert_null(mu_load(M, w.data, w.len, d, n_classes, err));
     if (strstr(err, needle) == NULL)
         print_error("message '%s' lacks '%s'\n", err, needle);
     assert_non_null(strstr(err, needle));
@@ -572,7 +529,7 @@ static void test_model_mlp_too_many_weights_refused(void **state)
     for (int i = 0; i < 8; i++)
         fdxi_wbuf_u32(&w, 65536);
     char err[256];
-    assert_null(load(w.data, w.len, 10, 2, err));
+    assert_null(mu_load(M, w.data, w.len, 10, 2, err));
     assert_non_null(strstr(err, "more than 268435456 weights"));
     fdxi_wbuf_fini(&w);
 

@@ -16,6 +16,7 @@
 
 #include "flowdx/flowdx.h"
 #include "model/model.h"
+#include "model_util.h"
 
 #define TOL 1e-12
 
@@ -275,18 +276,6 @@ static void *load_wire(const struct wire *wi, uint32_t d, uint32_t n_classes)
     return m;
 }
 
-static void *train_ok(const struct fdxi_train_params *p, const double *x, const int32_t *y,
-                      uint32_t n, uint32_t d, uint32_t n_classes)
-{
-    void *m = NULL;
-    char err[256] = "";
-    int rc = fdxi_model_svm.train(p, x, y, n, d, n_classes, &m, err, sizeof(err));
-    if (rc != 0)
-        fail_msg("training failed (%d): %s", rc, err);
-    assert_non_null(m);
-    return m;
-}
-
 /* ---- libsvm as the oracle of prediction ---- */
 
 /*
@@ -512,7 +501,7 @@ static void check_training_is_libsvm(int kernel)
     p.svm_kernel = kernel;
     p.svm_c = 2.0;
     p.svm_gamma = 0.2;
-    void *m = train_ok(&p, x, y, N, D, K);
+    void *m = mu_train(&fdxi_model_svm, &p, x, y, N, D, K);
     struct fdxi_wbuf w = {0};
     fdxi_model_svm.save(m, &w);
     struct wire got;
@@ -581,7 +570,7 @@ static void test_model_svm_gamma_scale_is_one_over_d_times_variance(void **state
     }
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
-    void *m = train_ok(&p, x, y, 32, 2, 2);
+    void *m = mu_train(&fdxi_model_svm, &p, x, y, 32, 2, 2);
     struct fdxi_wbuf w = {0};
     fdxi_model_svm.save(m, &w);
     struct wire wi;
@@ -628,7 +617,7 @@ static void test_model_svm_separable_accuracy_above_95_percent(void **state)
         struct fdxi_train_params p;
         fdxi_train_params_init(&p);
         p.svm_kernel = kernel;
-        void *m = train_ok(&p, x, y, N, D, K);
+        void *m = mu_train(&fdxi_model_svm, &p, x, y, N, D, K);
         double acc = accuracy(m, t, ty, N, D, K);
         if (acc <= 0.95)
             fail_msg("kernel %d: accuracy %.3f", kernel, acc);
@@ -657,13 +646,13 @@ static void test_model_svm_same_seed_same_model(void **state)
     fdxi_train_params_init(&p);
     p.seed = 1234;
     srand(1);
-    void *a = train_ok(&p, x, y, N, D, K);
+    void *a = mu_train(&fdxi_model_svm, &p, x, y, N, D, K);
     srand(99);
     for (int i = 0; i < 1000; i++)
         (void)rand();
-    void *b = train_ok(&p, x, y, N, D, K);
+    void *b = mu_train(&fdxi_model_svm, &p, x, y, N, D, K);
     p.seed = 1235;
-    void *c = train_ok(&p, x, y, N, D, K);
+    void *c = mu_train(&fdxi_model_svm, &p, x, y, N, D, K);
     struct fdxi_wbuf wa, wb, wc;
     saved(a, &wa);
     saved(b, &wb);
@@ -718,7 +707,7 @@ static void run_flowdx_training(void *arg)
     struct job *jb = arg;
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
-    jb->model = train_ok(&p, jb->x, jb->y, 120, 2, 2);
+    jb->model = mu_train(&fdxi_model_svm, &p, jb->x, jb->y, 120, 2, 2);
 }
 
 static void run_libsvm_training(void *arg)
@@ -810,7 +799,7 @@ static void test_model_svm_single_class_is_certain(void **state)
     }
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
-    void *m = train_ok(&p, x, y, 20, 2, 3);
+    void *m = mu_train(&fdxi_model_svm, &p, x, y, 20, 2, 3);
     struct fdxi_wbuf w;
     saved(m, &w);
     char err[256];
@@ -891,7 +880,7 @@ static void *small_model(struct fdxi_wbuf *w, int kernel)
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
     p.svm_kernel = kernel;
-    void *m = train_ok(&p, x, y, N, D, K);
+    void *m = mu_train(&fdxi_model_svm, &p, x, y, N, D, K);
     saved(m, w);
     return m;
 }

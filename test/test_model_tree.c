@@ -15,30 +15,9 @@
 #include "flowdx/flowdx.h"
 #include "model/model.h"
 #include "model/tree.h"
+#include "model_util.h"
 
 /* ---- helpers ---- */
-
-/* |a - b| <= tol, printing both values when not (this cmocka has no assert_double_equal). */
-#define assert_near(a, b, tol)                                                                     \
-    do {                                                                                           \
-        double near_a = (a), near_b = (b);                                                         \
-        if (!(fabs(near_a - near_b) <= (tol)))                                                     \
-            print_error("%.17g is not %.17g\n", near_a, near_b);                                   \
-        assert_true(fabs(near_a - near_b) <= (tol));                                               \
-    } while (0)
-
-static void *train(const struct fdxi_model_kind *k, const struct fdxi_train_params *p,
-                   const double *x, const int32_t *y, uint32_t n, uint32_t d, uint32_t n_classes)
-{
-    void *m = NULL;
-    char err[256] = "";
-    int rc = k->train(p, x, y, n, d, n_classes, &m, err, sizeof(err));
-    if (rc != 0)
-        print_error("train: %s\n", err);
-    assert_int_equal(rc, 0);
-    assert_non_null(m);
-    return m;
-}
 
 static struct fdxi_wbuf save(const struct fdxi_model_kind *k, const void *m)
 {
@@ -134,7 +113,7 @@ static void test_model_tree_hand_gini_split(void **state)
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
     p.tree_max_depth = 1;
-    void *m = train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
+    void *m = mu_train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
     assert_int_equal(fdxi_tree_node_count(m), 3);
     struct fdxi_tree_node nd;
     fdxi_tree_node(m, 0, &nd);
@@ -163,7 +142,7 @@ static void test_model_tree_predict_leaf_probabilities(void **state)
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
     p.tree_max_depth = 1;
-    void *m = train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
+    void *m = mu_train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
     double out[2];
     const double below[2] = {100.0, 3.25}, above[2] = {-100.0, 3.2500001};
     fdxi_model_tree.predict(m, below, out);
@@ -180,7 +159,7 @@ static void test_model_tree_nan_goes_left(void **state)
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
     p.tree_max_depth = 1;
-    void *m = train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
+    void *m = mu_train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
     double out[2];
     const double x[2] = {8.0, NAN};
     fdxi_model_tree.predict(m, x, out);
@@ -198,7 +177,7 @@ static void test_model_tree_pure_nodes_become_leaves(void **state)
     (void)state;
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
-    void *m = train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
+    void *m = mu_train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
     assert_int_equal(fdxi_tree_node_count(m), 5);
     struct fdxi_tree_node nd;
     fdxi_tree_node(m, 2, &nd);
@@ -215,7 +194,7 @@ static void test_model_tree_pure_nodes_become_leaves(void **state)
 
     /* All rows of one class: the root is a leaf, P = (1, 0). */
     const int32_t same[8] = {0};
-    m = train(&fdxi_model_tree, &p, hand_x, same, 8, 2, 2);
+    m = mu_train(&fdxi_model_tree, &p, hand_x, same, 8, 2, 2);
     assert_int_equal(fdxi_tree_node_count(m), 1);
     fdxi_tree_node(m, 0, &nd);
     assert_int_equal(nd.feature, -1);
@@ -244,12 +223,12 @@ static void test_model_tree_max_depth_respected(void **state)
     }
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
-    void *m = train(&fdxi_model_tree, &p, x, y, 16, 1, 2);
+    void *m = mu_train(&fdxi_model_tree, &p, x, y, 16, 1, 2);
     assert_int_equal(fdxi_tree_node_count(m), 31);
     fdxi_model_tree.free(m);
 
     p.tree_max_depth = 2;
-    m = train(&fdxi_model_tree, &p, x, y, 16, 1, 2);
+    m = mu_train(&fdxi_model_tree, &p, x, y, 16, 1, 2);
     uint32_t n = fdxi_tree_node_count(m), deepest = 0;
     assert_int_equal(n, 5);
     for (uint32_t i = 0; i < n; i++) {
@@ -280,12 +259,12 @@ static void test_model_tree_min_samples_respected(void **state)
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
     p.tree_min_samples_leaf = 3;
-    void *m = train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
+    void *m = mu_train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
     assert_int_equal(fdxi_tree_node_count(m), 3);
     fdxi_model_tree.free(m);
 
     p.tree_min_samples_leaf = 2;
-    m = train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
+    m = mu_train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
     assert_int_equal(fdxi_tree_node_count(m), 5);
     const uint32_t rows[5] = {8, 4, 4, 2, 2};
     for (uint32_t i = 0; i < 5; i++) {
@@ -310,7 +289,7 @@ static void test_model_tree_min_samples_respected(void **state)
         ay[i] = i % 2;
     }
     p.tree_max_depth = 1;
-    m = train(&fdxi_model_tree, &p, ax, ay, 16, 1, 2);
+    m = mu_train(&fdxi_model_tree, &p, ax, ay, 16, 1, 2);
     struct fdxi_tree_node root, left;
     fdxi_tree_node(m, 0, &root);
     fdxi_tree_node(m, root.left, &left);
@@ -320,7 +299,7 @@ static void test_model_tree_min_samples_respected(void **state)
 
     fdxi_train_params_init(&p);
     p.tree_min_samples_split = 9;
-    m = train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
+    m = mu_train(&fdxi_model_tree, &p, hand_x, hand_y, 8, 2, 2);
     assert_int_equal(fdxi_tree_node_count(m), 1);
     fdxi_model_tree.free(m);
 }
@@ -358,7 +337,7 @@ static void test_model_tree_importance_matches_sklearn(void **state)
     (void)state;
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
-    void *m = train(&fdxi_model_tree, &p, imp_x, imp_y, 20, 3, 2);
+    void *m = mu_train(&fdxi_model_tree, &p, imp_x, imp_y, 20, 3, 2);
     const int32_t features[9] = {1, 0, -1, 2, 1, -1, -1, -1, -1};
     assert_int_equal(fdxi_tree_node_count(m), 9);
     for (uint32_t i = 0; i < 9; i++) {
@@ -379,7 +358,7 @@ static void test_model_tree_importance_matches_sklearn(void **state)
 
     /* A single leaf has no importance: all zeros, as scikit-learn. */
     const int32_t same[20] = {0};
-    m = train(&fdxi_model_tree, &p, imp_x, same, 20, 3, 2);
+    m = mu_train(&fdxi_model_tree, &p, imp_x, same, 20, 3, 2);
     assert_int_equal(fdxi_tree_importance(m, imp, 3), 0);
     assert_true(imp[0] == 0.0 && imp[1] == 0.0 && imp[2] == 0.0);
     fdxi_model_tree.free(m);
@@ -452,7 +431,7 @@ static void test_model_forest_accurate_on_separable_blobs(void **state)
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
     p.forest_trees = 50;
-    void *m = train(&fdxi_model_forest, &p, x, y, N_TRAIN, BLOB_D, 2);
+    void *m = mu_train(&fdxi_model_forest, &p, x, y, N_TRAIN, BLOB_D, 2);
     int right = 0;
     for (int i = N_TRAIN; i < N_TRAIN + N_TEST; i++) {
         double pr[2];
@@ -488,10 +467,10 @@ static void test_model_forest_deterministic_per_seed(void **state)
     fdxi_train_params_init(&p);
     p.forest_trees = 20;
     p.seed = 7;
-    void *a = train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
-    void *b = train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
+    void *a = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
+    void *b = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
     p.seed = 8;
-    void *c = train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
+    void *c = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
     struct fdxi_wbuf wa = save(&fdxi_model_forest, a), wb = save(&fdxi_model_forest, b);
     assert_int_equal(wa.len, wb.len);
     assert_memory_equal(wa.data, wb.data, wa.len);
@@ -523,7 +502,7 @@ static void test_model_forest_predicts_mean_of_trees(void **state)
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
     p.forest_trees = 7;
-    void *m = train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
+    void *m = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
     assert_int_equal(fdxi_forest_tree_count(m), 7);
     for (int i = 0; i < N; i += 13) {
         const double *row = &x[i * BLOB_D];
@@ -580,8 +559,8 @@ static void test_model_tree_forest_save_load_same_predictions(void **state)
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
     p.forest_trees = 10;
-    void *t = train(&fdxi_model_tree, &p, x, y, N, BLOB_D, 2);
-    void *f = train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
+    void *t = mu_train(&fdxi_model_tree, &p, x, y, N, BLOB_D, 2);
+    void *f = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
     round_trip(&fdxi_model_tree, t, x, N, BLOB_D);
     round_trip(&fdxi_model_forest, f, x, N, BLOB_D);
     fdxi_model_tree.free(t);
@@ -601,7 +580,7 @@ static void test_model_tree_forest_every_truncation_refused(void **state)
     p.forest_trees = 3;
     const struct fdxi_model_kind *kinds[2] = {&fdxi_model_tree, &fdxi_model_forest};
     for (int k = 0; k < 2; k++) {
-        void *m = train(kinds[k], &p, x, y, N, BLOB_D, 2);
+        void *m = mu_train(kinds[k], &p, x, y, N, BLOB_D, 2);
         struct fdxi_wbuf w = save(kinds[k], m);
         assert_true(w.len > 100);
         for (size_t len = 0; len < w.len; len++) {
@@ -746,7 +725,7 @@ static void test_model_forest_mutated_files_never_crash(void **state)
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
     p.forest_trees = 3;
-    void *m = train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
+    void *m = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
     struct fdxi_wbuf w = save(&fdxi_model_forest, m);
     uint8_t *copy = malloc(w.len);
     assert_non_null(copy);

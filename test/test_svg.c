@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "flowdx/flowdx.h"
 #include "train/svg.h"
+#include "train_util.h"
 
 /* ---- scratch directory ---- */
 
@@ -316,39 +318,6 @@ static void assert_well_formed(const char *doc)
 
 /* ---- fixtures ---- */
 
-/* The 29 feature columns of CIRA-CIC-DoHBrw-2020, in its order. */
-static const char *const doh_names[29] = {
-    "Duration",
-    "FlowBytesSent",
-    "FlowSentRate",
-    "FlowBytesReceived",
-    "FlowReceivedRate",
-    "PacketLengthVariance",
-    "PacketLengthStandardDeviation",
-    "PacketLengthMean",
-    "PacketLengthMedian",
-    "PacketLengthMode",
-    "PacketLengthSkewFromMedian",
-    "PacketLengthSkewFromMode",
-    "PacketLengthCoefficientofVariation",
-    "PacketTimeVariance",
-    "PacketTimeStandardDeviation",
-    "PacketTimeMean",
-    "PacketTimeMedian",
-    "PacketTimeMode",
-    "PacketTimeSkewFromMedian",
-    "PacketTimeSkewFromMode",
-    "PacketTimeCoefficientofVariation",
-    "ResponseTimeTimeVariance",
-    "ResponseTimeTimeStandardDeviation",
-    "ResponseTimeTimeMean",
-    "ResponseTimeTimeMedian",
-    "ResponseTimeTimeMode",
-    "ResponseTimeTimeSkewFromMedian",
-    "ResponseTimeTimeSkewFromMode",
-    "ResponseTimeTimeCoefficientofVariation",
-};
-
 /* A staircase ROC curve of n points from (0,0) to (1,1), positives ahead of negatives. */
 static struct fdxi_roc_point *staircase(uint32_t n, uint32_t seed, double skill)
 {
@@ -487,7 +456,7 @@ static void test_svg_heatmap_29_has_every_cell_and_name(void **state)
     }
     assert_int_equal(n_nan, 2 * N - 1);
     char err[256] = "";
-    assert_int_equal(fdxi_svg_heatmap(path, "DoH features before the filter", corr, N, doh_names,
+    assert_int_equal(fdxi_svg_heatmap(path, "DoH features before the filter", corr, N, tu_doh_names,
                                       mark, err, sizeof(err)),
                      0);
     char *doc = slurp(path, NULL);
@@ -501,7 +470,7 @@ static void test_svg_heatmap_29_has_every_cell_and_name(void **state)
     /* Every name once as a row and once as a column. */
     for (int j = 0; j < N; j++) {
         char needle[128];
-        snprintf(needle, sizeof(needle), ">%s</text>", doh_names[j]);
+        snprintf(needle, sizeof(needle), ">%s</text>", tu_doh_names[j]);
         assert_int_equal(count(doc, doc + strlen(doc), needle), 2);
     }
     /* A flag on each marked row and column, one in the legend. */

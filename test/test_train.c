@@ -22,38 +22,6 @@
 /* The CIRA-CIC-DoHBrw-2020 sample (argv[1]); the tests that need it skip without it. */
 static const char *sample_path;
 
-static const char *const doh_features[29] = {
-    "Duration",
-    "FlowBytesSent",
-    "FlowSentRate",
-    "FlowBytesReceived",
-    "FlowReceivedRate",
-    "PacketLengthVariance",
-    "PacketLengthStandardDeviation",
-    "PacketLengthMean",
-    "PacketLengthMedian",
-    "PacketLengthMode",
-    "PacketLengthSkewFromMedian",
-    "PacketLengthSkewFromMode",
-    "PacketLengthCoefficientofVariation",
-    "PacketTimeVariance",
-    "PacketTimeStandardDeviation",
-    "PacketTimeMean",
-    "PacketTimeMedian",
-    "PacketTimeMode",
-    "PacketTimeSkewFromMedian",
-    "PacketTimeSkewFromMode",
-    "PacketTimeCoefficientofVariation",
-    "ResponseTimeTimeVariance",
-    "ResponseTimeTimeStandardDeviation",
-    "ResponseTimeTimeMean",
-    "ResponseTimeTimeMedian",
-    "ResponseTimeTimeMode",
-    "ResponseTimeTimeSkewFromMedian",
-    "ResponseTimeTimeSkewFromMode",
-    "ResponseTimeTimeCoefficientofVariation",
-};
-
 static void read_sample(struct fdxi_dataset *ds, double *seconds)
 {
     char err[512];
@@ -84,7 +52,7 @@ static void test_train_sample_reads_6000_rows(void **state)
     assert_int_equal(ds.n_rows, 6000);
     assert_int_equal(ds.n_cols, 29);
     for (uint32_t j = 0; j < 29; j++)
-        assert_string_equal(ds.col_names[j], doh_features[j]);
+        assert_string_equal(ds.col_names[j], tu_doh_names[j]);
     assert_int_equal(ds.n_classes, 2);
     assert_string_equal(ds.class_names[0], "0");
     assert_string_equal(ds.class_names[1], "1");

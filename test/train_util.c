@@ -35,7 +35,7 @@ void tu_write_temp(const char *text, char *path, size_t len)
  * expected messages), the message in @p err. The file is removed before returning.
  */
 int tu_read_text(const char *text, const struct fdxi_csv_options *o, struct fdxi_dataset *ds,
-                     char *path, size_t path_len, char *err, size_t err_len)
+                 char *path, size_t path_len, char *err, size_t err_len)
 {
     tu_write_temp(text, path, path_len);
     err[0] = '\0';
@@ -46,7 +46,7 @@ int tu_read_text(const char *text, const struct fdxi_csv_options *o, struct fdxi
 
 /* Read @p text that must fail with @p want_rc; the message must be "<path>:<want_msg>". */
 void tu_expect_error(const char *text, const struct fdxi_csv_options *o, int want_rc,
-                         const char *want_msg)
+                     const char *want_msg)
 {
     char path[256], err[512], want[800];
     struct fdxi_dataset ds, untouched;
@@ -72,3 +72,36 @@ void tu_assert_close(double got, double want, double tol)
     if (!(fabs(got - want) <= tol))
         fail_msg("got %.17g, want %.17g (tolerance %g)", got, want, tol);
 }
+
+/* The 29 feature columns of CIRA-CIC-DoHBrw-2020, in its order (shared/spec/doh.md). */
+const char *const tu_doh_names[29] = {
+    "Duration",
+    "FlowBytesSent",
+    "FlowSentRate",
+    "FlowBytesReceived",
+    "FlowReceivedRate",
+    "PacketLengthVariance",
+    "PacketLengthStandardDeviation",
+    "PacketLengthMean",
+    "PacketLengthMedian",
+    "PacketLengthMode",
+    "PacketLengthSkewFromMedian",
+    "PacketLengthSkewFromMode",
+    "PacketLengthCoefficientofVariation",
+    "PacketTimeVariance",
+    "PacketTimeStandardDeviation",
+    "PacketTimeMean",
+    "PacketTimeMedian",
+    "PacketTimeMode",
+    "PacketTimeSkewFromMedian",
+    "PacketTimeSkewFromMode",
+    "PacketTimeCoefficientofVariation",
+    "ResponseTimeTimeVariance",
+    "ResponseTimeTimeStandardDeviation",
+    "ResponseTimeTimeMean",
+    "ResponseTimeTimeMedian",
+    "ResponseTimeTimeMode",
+    "ResponseTimeTimeSkewFromMedian",
+    "ResponseTimeTimeSkewFromMode",
+    "ResponseTimeTimeCoefficientofVariation",
+};

@@ -22,4 +22,7 @@ double tu_cell(const struct fdxi_dataset *ds, uint32_t row, const char *col);
 /* Fails unless |got - want| <= tol. */
 void tu_assert_close(double got, double want, double tol);
 
+/* The 29 feature columns of CIRA-CIC-DoHBrw-2020, in the data set's order. */
+extern const char *const tu_doh_names[29];
+
 #endif
