@@ -71,7 +71,7 @@ static void test_train_csv_quoted_newline_keeps_line_numbers(void **state)
     fdxi_dataset_free(&ds);
     /* Lines: 1 header, 2-3 the quoted cell's row, 4 the bad one. */
     tu_expect_error("SourceIP,a,Label\n\"x\ny\",1,0\nz,abc,1\n", NULL, FDX_EFORMAT,
-                 "4: column 'a': 'abc' is not a number");
+                    "4: column 'a': 'abc' is not a number");
 }
 
 /* CRLF counts as one line end: the bad cell is on line 3, not 5. */
@@ -79,7 +79,7 @@ static void test_train_csv_crlf_line_numbers(void **state)
 {
     (void)state;
     tu_expect_error("a,Label\r\n1,0\r\nx,1\r\n", NULL, FDX_EFORMAT,
-                 "3: column 'a': 'x' is not a number");
+                    "3: column 'a': 'x' is not a number");
 }
 
 /* Blank lines (anywhere) are skipped, the last line may lack its end, a UTF-8 BOM is ignored. */
@@ -193,12 +193,14 @@ static void test_train_csv_bad_number_names_line(void **state)
 {
     (void)state;
     tu_expect_error("SourceIP,Duration,Label\nx,1,0\ny,abc,1\n", NULL, FDX_EFORMAT,
-                 "3: column 'Duration': 'abc' is not a number");
+                    "3: column 'Duration': 'abc' is not a number");
     /* A number followed by text, a hexadecimal number and an overflowing one are no numbers. */
-    tu_expect_error("a,Label\n1.5x,0\n", NULL, FDX_EFORMAT, "2: column 'a': '1.5x' is not a number");
-    tu_expect_error("a,Label\n0x10,0\n", NULL, FDX_EFORMAT, "2: column 'a': '0x10' is not a number");
+    tu_expect_error("a,Label\n1.5x,0\n", NULL, FDX_EFORMAT,
+                    "2: column 'a': '1.5x' is not a number");
+    tu_expect_error("a,Label\n0x10,0\n", NULL, FDX_EFORMAT,
+                    "2: column 'a': '0x10' is not a number");
     tu_expect_error("a,Label\n1,0\n1e999,0\n", NULL, FDX_EFORMAT,
-                 "3: column 'a': '1e999' is not a number");
+                    "3: column 'a': '1e999' is not a number");
 }
 
 static void test_train_csv_ragged_row_names_line(void **state)
@@ -212,7 +214,7 @@ static void test_train_csv_missing_label_column(void **state)
 {
     (void)state;
     tu_expect_error("a,b,Verdict\n1,2,0\n", NULL, FDX_EFORMAT,
-                 "1: no label column (looked for Label, label, DoH, class)");
+                    "1: no label column (looked for Label, label, DoH, class)");
     struct fdxi_csv_options o = {.label_column = "verdict"};
     tu_expect_error("a,Label\n1,0\n", &o, FDX_EFORMAT, "1: no label column 'verdict'");
 }
@@ -226,10 +228,11 @@ static void test_train_csv_overlong_line_names_line(void **state)
     char path[256], err[256];
     struct fdxi_dataset ds;
     assert_int_equal(
-        tu_read_text("a,Label\n12345678901234,0\n", &o, &ds, path, sizeof(path), err, sizeof(err)), 0);
+        tu_read_text("a,Label\n12345678901234,0\n", &o, &ds, path, sizeof(path), err, sizeof(err)),
+        0);
     fdxi_dataset_free(&ds);
     tu_expect_error("a,Label\n1234567890123,0\n123456789012345,0\n", &o, FDX_ERANGE,
-                 "3: line longer than 16 bytes");
+                    "3: line longer than 16 bytes");
 }
 
 /*
@@ -244,11 +247,11 @@ static void test_train_csv_line_limit_counts_doubled_quotes(void **state)
     char path[256], err[256];
     struct fdxi_dataset ds;
     assert_int_equal(tu_read_text("SourceIP,a,Label\n\"a\"\"bcdefgh\",1,0\n", &o, &ds, path,
-                               sizeof(path), err, sizeof(err)),
+                                  sizeof(path), err, sizeof(err)),
                      0);
     fdxi_dataset_free(&ds);
     tu_expect_error("SourceIP,a,Label\n\"a\"\"bcdefghi\",1,0\n", &o, FDX_ERANGE,
-                 "2: line longer than 16 bytes");
+                    "2: line longer than 16 bytes");
 }
 
 static void test_train_csv_row_limit(void **state)
@@ -262,18 +265,18 @@ static void test_train_csv_malformed_structure(void **state)
 {
     (void)state;
     tu_expect_error("a,Label\n\"1,0\n", NULL, FDX_ETRUNC,
-                 "2: quoted field not closed at the end of the file");
+                    "2: quoted field not closed at the end of the file");
     tu_expect_error("a,Label\n\"1\"2,0\n", NULL, FDX_EFORMAT,
-                 "2: field 1: text after a closing quote");
+                    "2: field 1: text after a closing quote");
     tu_expect_error("a,Label\n1\"2,0\n", NULL, FDX_EFORMAT,
-                 "2: field 1: quote inside an unquoted field");
+                    "2: field 1: quote inside an unquoted field");
     tu_expect_error("a,a,Label\n1,2,0\n", NULL, FDX_EFORMAT,
-                 "1: column 'a' appears twice (columns 1 and 2)");
+                    "1: column 'a' appears twice (columns 1 and 2)");
     tu_expect_error("", NULL, FDX_EFORMAT, "1: no header row");
     tu_expect_error("a,Label\n", NULL, FDX_EFORMAT, "2: no data rows after the header");
     tu_expect_error("a,Label\n1,\n", NULL, FDX_EFORMAT, "2: empty label");
     tu_expect_error("SourceIP,Label\nx,0\n", NULL, FDX_EFORMAT,
-                 "1: no feature columns besides the label and identifiers");
+                    "1: no feature columns besides the label and identifiers");
 }
 
 static void test_train_csv_missing_file(void **state)
@@ -297,8 +300,8 @@ static void test_train_select_column_and_impute(void **state)
     (void)state;
     char path[256], err[256];
     struct fdxi_dataset ds;
-    assert_int_equal(tu_read_text("a,b,c,Label\n1,2,3,0\n4,,6,1\n", NULL, &ds, path, sizeof(path), err,
-                               sizeof(err)),
+    assert_int_equal(tu_read_text("a,b,c,Label\n1,2,3,0\n4,,6,1\n", NULL, &ds, path, sizeof(path),
+                                  err, sizeof(err)),
                      0);
     assert_int_equal(fdxi_dataset_column(&ds, "b"), 1);
     assert_int_equal(fdxi_dataset_column(&ds, "Label"), -1);

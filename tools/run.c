@@ -58,34 +58,35 @@ static const char *const known_resolvers[] = {
 
 void usage_run(FILE *out)
 {
-    fprintf(out,
-            "Usage: flowdx run -r CAPTURE [-r CAPTURE ...] --detect doh [OPTIONS]\n\n"
-            "Reads captures, decides which flows are DoH, classifies each when it ends with the\n"
-            "model's jury, and prints one alert per flow the jury calls malicious, with its votes\n"
-            "and features, then a summary. A long flow is classified at every active-timeout cut\n"
-            "(120 s), so an open tunnel is reported within two minutes.\n\n"
-            "DoH candidates are TCP flows that nDPI recognises as DoH or DoT (on any port; the\n"
-            "first 24 packets of each flow are inspected), and TCP flows to port 443 whose\n"
-            "server is a configured DoH resolver (--doh-server), a well-known public resolver\n"
-            "(built-in list), or any TLS server with --all-tls. The summary counts the\n"
-            "candidates of each source. The doh:ip features, and so the verdicts, cover TCP to\n"
-            "port 443: nDPI's candidates on other ports (DoT on 853) are counted, not classified.\n\n"
-            "Options:\n"
-            "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
-            "      --detect doh        the detector to run (doh; spam comes later)\n"
-            "  -m, --model FILE        model file (default: " FDX_MODEL_DIR "/doh.fdxm)\n"
-            "      --doh-server ADDR   a DoH resolver's address; repeatable\n"
-            "      --all-tls           treat every TCP/443 flow as a DoH candidate\n"
-            "      --no-dpi            do not run nDPI (candidates from the resolver lists and\n"
-            "                          --all-tls only)\n"
-            "      --format FMT        alerts (default) or jsonl (one object per classified flow,\n"
-            "                          with nDPI's protocol name under \"dpi\")\n"
-            "  -o, --output FILE       write here instead of standard output\n"
-            "      --filter BPF        only packets matching this capture filter\n"
-            "  -q, --quiet             no summary on standard error\n"
-            "  -h, --help              this text\n\n"
-            "Exit status: 0 done (whether or not anything was flagged); 1 error; 2 bad command\n"
-            "line; 3 a capture was damaged, and everything before the damage was classified.\n");
+    fprintf(
+        out,
+        "Usage: flowdx run -r CAPTURE [-r CAPTURE ...] --detect doh [OPTIONS]\n\n"
+        "Reads captures, decides which flows are DoH, classifies each when it ends with the\n"
+        "model's jury, and prints one alert per flow the jury calls malicious, with its votes\n"
+        "and features, then a summary. A long flow is classified at every active-timeout cut\n"
+        "(120 s), so an open tunnel is reported within two minutes.\n\n"
+        "DoH candidates are TCP flows that nDPI recognises as DoH or DoT (on any port; the\n"
+        "first 24 packets of each flow are inspected), and TCP flows to port 443 whose\n"
+        "server is a configured DoH resolver (--doh-server), a well-known public resolver\n"
+        "(built-in list), or any TLS server with --all-tls. The summary counts the\n"
+        "candidates of each source. The doh:ip features, and so the verdicts, cover TCP to\n"
+        "port 443: nDPI's candidates on other ports (DoT on 853) are counted, not classified.\n\n"
+        "Options:\n"
+        "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
+        "      --detect doh        the detector to run (doh; spam comes later)\n"
+        "  -m, --model FILE        model file (default: " FDX_MODEL_DIR "/doh.fdxm)\n"
+        "      --doh-server ADDR   a DoH resolver's address; repeatable\n"
+        "      --all-tls           treat every TCP/443 flow as a DoH candidate\n"
+        "      --no-dpi            do not run nDPI (candidates from the resolver lists and\n"
+        "                          --all-tls only)\n"
+        "      --format FMT        alerts (default) or jsonl (one object per classified flow,\n"
+        "                          with nDPI's protocol name under \"dpi\")\n"
+        "  -o, --output FILE       write here instead of standard output\n"
+        "      --filter BPF        only packets matching this capture filter\n"
+        "  -q, --quiet             no summary on standard error\n"
+        "  -h, --help              this text\n\n"
+        "Exit status: 0 done (whether or not anything was flagged); 1 error; 2 bad command\n"
+        "line; 3 a capture was damaged, and everything before the damage was classified.\n");
 }
 
 struct server {

@@ -101,7 +101,6 @@ static bool write_json_file(const char *path, size_t (*fn)(const void *, int, ch
     return ok;
 }
 
-
 enum {
     OPT_MODEL = 256,
     OPT_SET,

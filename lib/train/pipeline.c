@@ -3,9 +3,9 @@
 #include "train/pipeline.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -533,10 +533,9 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     for (uint32_t f = 0; f < opts->n_more_data && w > 0 && (size_t)w < sizeof(desc); f++)
         w += snprintf(desc + w, sizeof(desc) - (size_t)w, " + %s", opts->more_data[f]);
     if (w > 0 && (size_t)w < sizeof(desc))
-        w += snprintf(desc + w, sizeof(desc) - (size_t)w,
-                      " (%u rows); models %s; %u-fold CV; seed %llu", n,
-                      opts->models ? opts->models : "jury", opts->folds,
-                      (unsigned long long)opts->seed);
+        w += snprintf(
+            desc + w, sizeof(desc) - (size_t)w, " (%u rows); models %s; %u-fold CV; seed %llu", n,
+            opts->models ? opts->models : "jury", opts->folds, (unsigned long long)opts->seed);
     if (opt_exclude(opts) != NULL && w > 0 && (size_t)w < sizeof(desc))
         snprintf(desc + w, sizeof(desc) - (size_t)w, "; excluded %s", opt_exclude(opts));
     t->bundle->description = strdup(desc);
