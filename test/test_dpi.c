@@ -340,6 +340,28 @@ static void test_dpi_engine_free_with_open_flows(void **state)
     fdx_engine_free(engine("dpi", 0));
 }
 
+/* fdx_engine_dpi_name: the name ndpiReader prints for dns_doh.pcap's flow ("[proto:
+ * 91.196/TLS.DoH_DoT]" in dns_doh.pcap.ndpiReader.out), after the doh values when both sets
+ * run; NULL for an engine without the dpi set. */
+static void test_dpi_protocol_name(void **state)
+{
+    (void)state;
+    fdx_engine *e = engine("doh,dpi", 0);
+    feed_capture(e, "doh/ndpi/dns_doh.pcap", 0, 0);
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 1);
+    struct fdx_flow_record r = {.features = recs[0].v, .n_features = recs[0].n};
+    char name[64];
+    const char *got = fdx_engine_dpi_name(e, &r, name, sizeof(name));
+    assert_non_null(got);
+    assert_string_equal(got, "TLS.DoH_DoT");
+    fdx_engine_free(e);
+    e = engine("doh", 0);
+    r.n_features = 29;
+    assert_null(fdx_engine_dpi_name(e, &r, name, sizeof(name)));
+    fdx_engine_free(e);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -350,6 +372,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dpi_lists_its_three_values),
         cmocka_unit_test(test_dpi_dns_doh_is_doh_dot),
+        cmocka_unit_test(test_dpi_protocol_name),
         cmocka_unit_test(test_dpi_dns_dot_decided_from_certificate),
         cmocka_unit_test(test_dpi_dnscrypt_flows_are_all_doh),
         cmocka_unit_test(test_dpi_tls_without_sni_is_not_doh),

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <ndpi_api.h>
 
 #include "flowdx/flowdx_model.h"
 #include "tool.h"
@@ -104,8 +103,7 @@ struct detect {
     uint32_t n_servers;
     const fdx_engine *engine;
     uint32_t n_shown;               /* the model's own features: shown in alerts and jsonl */
-    int64_t i_master, i_app, i_doh; /* the dpi set's values in the record, -1 without it */
-    struct ndpi_detection_module_struct *names; /* nDPI's protocol names, for jsonl */
+    int64_t i_master, i_doh; /* the dpi set's values in the record, -1 without it */
     uint64_t flows, candidates, malicious;
     uint64_t by_resolver, by_dpi, by_all_tls; /* candidates per source (overlapping) */
     uint64_t no_values; /* candidates the model's feature set has no values for */
@@ -146,19 +144,6 @@ static unsigned candidate(const struct detect *d, const struct fdx_flow_record *
         }
     }
     return src;
-}
-
-/* nDPI's name of the record's protocol ("TLS.DoH_DoT", "Unknown"), or NULL without nDPI. */
-static const char *dpi_name(const struct detect *d, const struct fdx_flow_record *r, char *buf,
-                            size_t len)
-{
-    if (d->names == NULL || d->i_master < 0 || d->i_app < 0)
-        return NULL;
-    ndpi_protocol p;
-    memset(&p, 0, sizeof(p));
-    p.master_protocol = (uint16_t)r->features[d->i_master];
-    p.app_protocol = (uint16_t)r->features[d->i_app];
-    return ndpi_protocol2name(d->names, p, buf, (u_int)len);
 }
 
 static void iso_time(char *buf, size_t len, uint64_t us)
@@ -219,7 +204,7 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
                 v->proba[i]);
     fprintf(d->out, "},\"dpi\":");
     char name[64];
-    const char *dpi = dpi_name(d, r, name, sizeof(name));
+    const char *dpi = fdx_engine_dpi_name(d->engine, r, name, sizeof(name));
     if (dpi == NULL) {
         fputs("null", d->out);
     } else {
@@ -307,7 +292,6 @@ static int new_engine(struct detect *d, struct fdx_engine_options *o, fdx_engine
     if (rc < 0)
         return rc;
     d->i_master = feature_index(*ret, "dpi_master");
-    d->i_app = feature_index(*ret, "dpi_app");
     d->i_doh = feature_index(*ret, "dpi_doh");
     d->dpi = d->i_doh >= 0;
     d->n_shown = add_dpi ? (uint32_t)d->i_master : fdx_engine_feature_count(*ret);
@@ -490,9 +474,6 @@ int cmd_run(int argc, char **argv)
         return EXIT_ERROR;
     }
     d.out = out.fp;
-    /* The engine's nDPI module is internal to the library; this one only names protocols. */
-    if (d.jsonl && d.dpi)
-        d.names = ndpi_init_detection_module(ndpi_no_prefs);
     status = feeder_run(&feed, e);
     if (d.failed) {
         fprintf(stderr, "flowdx run: a record did not fit the model\n");
@@ -523,8 +504,6 @@ int cmd_run(int argc, char **argv)
                     (unsigned long long)d.no_values, d.no_values == 1 ? "" : "s",
                     fdx_model_feature_set(d.model), d.no_values == 1 ? "it" : "them");
     }
-    if (d.names != NULL)
-        ndpi_exit_detection_module(d.names);
     fdx_engine_free(e);
     fdx_model_free(d.model);
     return status;

@@ -204,6 +204,14 @@ FDX_API uint32_t fdx_engine_feature_count(const fdx_engine *engine);
 /** Name of feature @p i (spec name), or NULL if out of range. Static storage. */
 FDX_API const char *fdx_engine_feature_name(const fdx_engine *engine, uint32_t i);
 
+/**
+ * nDPI's name of the protocol in record @p r of this engine ("TLS.DoH_DoT", "Unknown"), written
+ * into @p buf, from the record's dpi values and the engine's own nDPI module.
+ * @return @p buf, or NULL when the engine does not run the dpi set.
+ */
+FDX_API const char *fdx_engine_dpi_name(const fdx_engine *engine, const struct fdx_flow_record *r,
+                                        char *buf, size_t len);
+
 /** Number of feature sets built into the library. */
 FDX_API uint32_t fdx_feature_set_count(void);
 

@@ -21,6 +21,11 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
                               const struct fdxi_feature_set *const *sets, uint32_t n_sets,
                               fdx_engine **ret_engine, char *errbuf, size_t errlen);
 
+/* The per-engine state of set @p set in @p e and the index of its first value in a record, or
+ * NULL when the engine does not run the set. */
+void *fdxi_engine_set_state(const fdx_engine *e, const struct fdxi_feature_set *set,
+                            uint32_t *ret_first);
+
 /* The built-in list of server ports at or above 1024, for the initiator rule. */
 extern const uint16_t fdxi_default_server_ports[];
 extern const uint32_t fdxi_n_default_server_ports;

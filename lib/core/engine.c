@@ -446,3 +446,15 @@ const char *fdx_engine_feature_name(const fdx_engine *e, uint32_t i)
 {
     return i < e->n_features ? e->names[i] : NULL;
 }
+
+void *fdxi_engine_set_state(const fdx_engine *e, const struct fdxi_feature_set *set,
+                            uint32_t *ret_first)
+{
+    for (uint32_t i = 0; i < e->n_sets; i++) {
+        if (e->sets[i].set == set) {
+            *ret_first = e->sets[i].first;
+            return e->sets[i].state;
+        }
+    }
+    return NULL;
+}

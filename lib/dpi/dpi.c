@@ -7,6 +7,7 @@
 
 #include <ndpi_api.h>
 
+#include "core/core.h"
 #include "flowdx/flowdx.h"
 
 /*
@@ -272,3 +273,18 @@ const struct fdxi_feature_set fdxi_feature_set_dpi = {
     .packet = dpi_packet,
     .finalise = dpi_finalise,
 };
+
+const char *fdx_engine_dpi_name(const fdx_engine *engine, const struct fdx_flow_record *r,
+                                char *buf, size_t len)
+{
+    uint32_t first = 0;
+    struct dpi_engine *e = fdxi_engine_set_state(engine, &fdxi_feature_set_dpi, &first);
+    if (e == NULL || r == NULL || buf == NULL || len == 0 ||
+        first + FDXI_DPI_N_FEATURES > r->n_features)
+        return NULL;
+    ndpi_protocol p;
+    memset(&p, 0, sizeof(p));
+    p.master_protocol = (uint16_t)r->features[first + FDXI_DPI_MASTER];
+    p.app_protocol = (uint16_t)r->features[first + FDXI_DPI_APP];
+    return ndpi_protocol2name(e->ndpi, p, buf, (u_int)len);
+}
