@@ -115,7 +115,6 @@ class DoHClient:
         self.pool = []  # open connections taking new queries (one, unless streams limits them)
         self.ctx = ssl.create_default_context(cafile=cafile)
         self.ctx.set_alpn_protocols(["h2"])
-        self.conn = None
         self.lock = asyncio.Lock()
         self.log = log
         self.stats = {"connections": 0, "queries": 0, "answers": 0, "errors": 0}
@@ -221,14 +220,11 @@ class DoHClient:
                 if self.idle_close:
                     asyncio.ensure_future(self._idle_watch(c))
             c.used += 1
-            self.conn = c
             return c
 
     async def _close_conn(self, c):
         if c in self.pool:
             self.pool.remove(c)
-        if self.conn is c:
-            self.conn = None
         if c.closed:
             return
         c.closed = True
