@@ -77,3 +77,16 @@ bool parse_ports(const char *option, const char *text, uint16_t *ports, uint32_t
     *ret_n = n;
     return true;
 }
+
+bool parse_double_in(const char *option, const char *text, double min, double max, double *ret)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !(v >= min && v <= max)) {
+        fprintf(stderr, "flowdx: %s: '%s' is not a number from %g to %g\n", option, text, min, max);
+        return false;
+    }
+    *ret = v;
+    return true;
+}

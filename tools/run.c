@@ -70,6 +70,15 @@ void usage_run(FILE *out)
         "(built-in list), or any TLS server with --all-tls. The summary counts the\n"
         "candidates of each source. The doh:ip features, and so the verdicts, cover TCP to\n"
         "port 443: nDPI's candidates on other ports (DoT on 853) are counted, not classified.\n\n"
+        "Pair evidence. One DoH connection carrying one query looks the same whether a\n"
+        "browser or a tunnel made it; a tunnel is a client-resolver pair carrying data. So a\n"
+        "flow's final verdict uses its pair (client address, server address and port) over a\n"
+        "window of 120 s: the pair is a tunnel when the flows the jury flags sent at least\n"
+        "8192 request bytes together and are at least half of the pair's flows; every flow\n"
+        "of such a pair is malicious. A flagged flow whose pair never gets there is\n"
+        "'uncertain' (in jsonl; no alert). Flows of a pair with a flagged flow wait for the\n"
+        "decision, at most the window (in capture time), so they can be reported late and\n"
+        "out of order. --per-flow turns this off.\n\n"
         "Options:\n"
         "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
         "      --detect doh        the detector to run (doh; spam comes later)\n"
@@ -82,6 +91,11 @@ void usage_run(FILE *out)
         "                          with nDPI's protocol name under \"dpi\")\n"
         "  -o, --output FILE       write here instead of standard output\n"
         "      --filter BPF        only packets matching this capture filter\n"
+        "      --per-flow          the jury's verdict per flow alone, without pair evidence\n"
+        "      --pair-window S     pair evidence window and longest hold (default 120)\n"
+        "      --pair-bytes N      request bytes of flagged flows that establish a pair\n"
+        "                          (default 8192)\n"
+        "      --pair-share F      share of a pair's flows that must be flagged (default 0.5)\n"
         "  -q, --quiet             no summary on standard error\n"
         "  -h, --help              this text\n\n"
         "Exit status: 0 done (whether or not anything was flagged); 1 error; 2 bad command\n"
@@ -107,7 +121,19 @@ struct detect {
     uint64_t flows, candidates, malicious;
     uint64_t by_resolver, by_dpi, by_all_tls; /* candidates per source (overlapping) */
     uint64_t no_values; /* candidates the model's feature set has no values for */
+    uint64_t uncertain,
+        escalated;    /* pair verdicts: flagged without evidence; unflagged on a tunnel */
+    fdx_pairs *pairs; /* NULL with --per-flow */
     bool failed;
+};
+
+/* A classified flow waiting for its pair's decision (fdx_pairs holds it up to the window). */
+struct pending {
+    struct fdx_flow_record r;
+    struct fdx_verdict v;
+    char dpi[64];
+    bool has_dpi;
+    double features[]; /* r.features points here */
 };
 
 static bool add_server(struct detect *d, const char *text)
@@ -162,7 +188,7 @@ static void endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version
 }
 
 static void write_alert(struct detect *d, const struct fdx_flow_record *r,
-                        const struct fdx_verdict *v)
+                        const struct fdx_verdict *v, const struct fdx_pair_evidence *ev)
 {
     char when[32], src[80], dst[80], num[48];
     iso_time(when, sizeof(when), r->start_us);
@@ -176,6 +202,12 @@ static void write_alert(struct detect *d, const struct fdx_flow_record *r,
     for (uint32_t i = 0; i < v->n_models; i++)
         fprintf(d->out, " %s=%s(%.2f)", fdx_model_kind(d->model, i),
                 v->votes[i] == 1 ? "malicious" : "benign", v->proba[i]);
+    if (ev != NULL)
+        fprintf(d->out,
+                "\n  pair: %u of its %u flows in the window flagged, %llu request bytes in "
+                "them%s",
+                ev->flagged, ev->flows, (unsigned long long)ev->flagged_bytes,
+                v->verdict == 1 ? "" : " (this flow: not flagged by the jury; part of the pair)");
     fprintf(d->out, "\n  features:");
     for (uint32_t i = 0; i < d->n_shown; i++) {
         format_double(num, sizeof(num), r->features[i]);
@@ -184,8 +216,16 @@ static void write_alert(struct detect *d, const struct fdx_flow_record *r,
     fputc('\n', d->out);
 }
 
+static const char *verdict_name(uint32_t verdict)
+{
+    return verdict == FDX_PAIR_MALICIOUS   ? "malicious"
+           : verdict == FDX_PAIR_UNCERTAIN ? "uncertain"
+                                           : "benign";
+}
+
 static void write_json(struct detect *d, const struct fdx_flow_record *r,
-                       const struct fdx_verdict *v)
+                       const struct fdx_verdict *v, const char *dpi, uint32_t verdict,
+                       const struct fdx_pair_evidence *ev)
 {
     char when[32], a[64], b[64], num[48];
     iso_time(when, sizeof(when), r->start_us);
@@ -194,17 +234,23 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
     fprintf(d->out,
             "{\"flow_id\":%llu,\"time\":\"%s\",\"src_addr\":\"%s\",\"src_port\":%u,"
             "\"dst_addr\":\"%s\",\"dst_port\":%u,\"start_us\":%llu,\"end_us\":%llu,"
-            "\"end_reason\":\"%s\",\"verdict\":\"%s\",\"score\":%.6f,\"votes\":{",
+            "\"end_reason\":\"%s\",\"verdict\":\"%s\",\"flow_verdict\":\"%s\","
+            "\"score\":%.6f,",
             (unsigned long long)r->flow_id, when, a, r->src_port, b, r->dst_port,
             (unsigned long long)r->start_us, (unsigned long long)r->end_us,
-            fdx_end_reason_name(r->end_reason), v->verdict == 1 ? "malicious" : "benign", v->score);
+            fdx_end_reason_name(r->end_reason), verdict_name(verdict),
+            v->verdict == 1 ? "malicious" : "benign", v->score);
+    if (ev != NULL)
+        fprintf(d->out,
+                "\"pair\":{\"flows\":%u,\"flagged\":%u,\"flagged_bytes\":%llu,\"held\":%s},",
+                ev->flows, ev->flagged, (unsigned long long)ev->flagged_bytes,
+                ev->held ? "true" : "false");
+    fputs("\"votes\":{", d->out);
     for (uint32_t i = 0; i < v->n_models; i++)
         fprintf(d->out, "%s\"%s\":{\"vote\":\"%s\",\"p\":%.6f}", i ? "," : "",
                 fdx_model_kind(d->model, i), v->votes[i] == 1 ? "malicious" : "benign",
                 v->proba[i]);
     fprintf(d->out, "},\"dpi\":");
-    char name[64];
-    const char *dpi = fdx_engine_dpi_name(d->engine, r, name, sizeof(name));
     if (dpi == NULL) {
         fputs("null", d->out);
     } else {
@@ -309,6 +355,26 @@ static bool no_values(const struct detect *d, const struct fdx_flow_record *r)
     return true;
 }
 
+/* Report one flow with its final verdict (the jury's, or its pair's). */
+static void report(struct detect *d, const struct pending *f, uint32_t verdict,
+                   const struct fdx_pair_evidence *ev)
+{
+    d->malicious += verdict == FDX_PAIR_MALICIOUS;
+    d->uncertain += verdict == FDX_PAIR_UNCERTAIN;
+    d->escalated += verdict == FDX_PAIR_MALICIOUS && f->v.verdict != 1;
+    if (d->jsonl)
+        write_json(d, &f->r, &f->v, f->has_dpi ? f->dpi : NULL, verdict, ev);
+    else if (verdict == FDX_PAIR_MALICIOUS)
+        write_alert(d, &f->r, &f->v, ev);
+}
+
+static void on_pair_verdict(void *user, void *item, uint32_t verdict,
+                            const struct fdx_pair_evidence *ev)
+{
+    report(user, item, verdict, ev);
+    free(item);
+}
+
 static void on_flow(void *user, const struct fdx_flow_record *r)
 {
     struct detect *d = user;
@@ -320,25 +386,47 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
         d->no_values++;
         return;
     }
-    struct fdx_verdict v = {.struct_size = sizeof(v)};
-    if (fdx_model_classify(d->model, r, &v) < 0) {
+    struct pending *f = malloc(sizeof(*f) + (size_t)r->n_features * sizeof(double));
+    if (f == NULL) {
         d->failed = true;
         return;
     }
+    f->r = *r;
+    memcpy(f->features, r->features, (size_t)r->n_features * sizeof(double));
+    f->r.features = f->features;
+    f->v = (struct fdx_verdict){.struct_size = sizeof(f->v)};
+    if (fdx_model_classify(d->model, r, &f->v) < 0) {
+        free(f);
+        d->failed = true;
+        return;
+    }
+    f->has_dpi = fdx_engine_dpi_name(d->engine, r, f->dpi, sizeof(f->dpi)) != NULL;
     d->candidates++;
     d->by_resolver += (src & SRC_RESOLVER) != 0;
     d->by_dpi += (src & SRC_DPI) != 0;
     d->by_all_tls += (src & SRC_ALL_TLS) != 0;
-    d->malicious += v.verdict == 1;
-    if (d->jsonl)
-        write_json(d, r, &v);
-    else if (v.verdict == 1)
-        write_alert(d, r, &v);
+    if (d->pairs != NULL) {
+        fdx_pairs_add(d->pairs, r, f->v.verdict == 1, f); /* out of memory: decided at once */
+    } else {
+        report(d, f, f->v.verdict == 1 ? FDX_PAIR_MALICIOUS : FDX_PAIR_BENIGN, NULL);
+        free(f);
+    }
 }
 
 int cmd_run(int argc, char **argv)
 {
-    enum { OPT_DETECT = 256, OPT_SERVER, OPT_ALLTLS, OPT_NODPI, OPT_FORMAT, OPT_FILTER };
+    enum {
+        OPT_DETECT = 256,
+        OPT_SERVER,
+        OPT_ALLTLS,
+        OPT_NODPI,
+        OPT_FORMAT,
+        OPT_FILTER,
+        OPT_PERFLOW,
+        OPT_PWINDOW,
+        OPT_PBYTES,
+        OPT_PSHARE,
+    };
     static const struct option opts_long[] = {
         {"read", required_argument, NULL, 'r'},
         {"detect", required_argument, NULL, OPT_DETECT},
@@ -349,6 +437,10 @@ int cmd_run(int argc, char **argv)
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
         {"filter", required_argument, NULL, OPT_FILTER},
+        {"per-flow", no_argument, NULL, OPT_PERFLOW},
+        {"pair-window", required_argument, NULL, OPT_PWINDOW},
+        {"pair-bytes", required_argument, NULL, OPT_PBYTES},
+        {"pair-share", required_argument, NULL, OPT_PSHARE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -357,7 +449,9 @@ int cmd_run(int argc, char **argv)
     int n_inputs = 0;
     const char *detector = NULL, *model_path = NULL, *output = NULL;
     const char *filter = NULL;
-    bool quiet = false;
+    bool quiet = false, per_flow = false;
+    struct fdx_pairs_options po;
+    fdx_pairs_options_init(&po);
     static struct detect d;
     memset(&d, 0, sizeof(d));
     d.dpi = true;
@@ -408,6 +502,24 @@ int cmd_run(int argc, char **argv)
             break;
         case OPT_FILTER:
             filter = optarg;
+            break;
+        case OPT_PERFLOW:
+            per_flow = true;
+            break;
+        case OPT_PWINDOW:
+            if (!parse_double_in("--pair-window", optarg, 0.001, 86400, &po.window_s))
+                return EXIT_USAGE;
+            break;
+        case OPT_PBYTES: {
+            double v;
+            if (!parse_double_in("--pair-bytes", optarg, 0, 1e15, &v))
+                return EXIT_USAGE;
+            po.min_bytes = (uint64_t)v;
+            break;
+        }
+        case OPT_PSHARE:
+            if (!parse_double_in("--pair-share", optarg, 0, 1, &po.min_share))
+                return EXIT_USAGE;
             break;
         case 'q':
             quiet = true;
@@ -464,6 +576,12 @@ int cmd_run(int argc, char **argv)
         return EXIT_ERROR;
     }
     d.engine = e;
+    if (!per_flow && fdx_pairs_new(&po, on_pair_verdict, &d, &d.pairs) < 0) {
+        fprintf(stderr, "flowdx run: out of memory\n");
+        fdx_engine_free(e);
+        fdx_model_free(d.model);
+        return EXIT_ERROR;
+    }
     struct feeder feed = {.inputs = inputs, .n_inputs = n_inputs, .filter = filter,
                           .prog = "flowdx run"};
     struct output out;
@@ -475,6 +593,8 @@ int cmd_run(int argc, char **argv)
     }
     d.out = out.fp;
     status = feeder_run(&feed, e);
+    fdx_pairs_free(d.pairs); /* decides the flows still held */
+    d.pairs = NULL;
     if (d.failed) {
         fprintf(stderr, "flowdx run: a record did not fit the model\n");
         status = EXIT_ERROR;
@@ -489,13 +609,22 @@ int cmd_run(int argc, char **argv)
             snprintf(by_dpi, sizeof(by_dpi), "off");
         fprintf(stderr,
                 "flowdx run: %llu flows, %llu DoH candidates classified (by source: resolver "
-                "list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), %llu benign; "
-                "model %s\n",
+                "list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), %llu uncertain, "
+                "%llu benign; model %s\n",
                 (unsigned long long)d.flows, (unsigned long long)d.candidates,
                 (unsigned long long)d.by_resolver, by_dpi, (unsigned long long)d.by_all_tls,
                 (unsigned long long)d.malicious,
                 d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
-                (unsigned long long)(d.candidates - d.malicious), model_path);
+                (unsigned long long)d.uncertain,
+                (unsigned long long)(d.candidates - d.malicious - d.uncertain), model_path);
+        if (!per_flow)
+            fprintf(stderr,
+                    "flowdx run: pair evidence (window %g s, %llu bytes, share %g): %llu "
+                    "malicious flows not flagged by the jury themselves but part of a tunnel "
+                    "pair; uncertain flows are flagged, on a pair that carried too little "
+                    "(--per-flow: the jury alone)\n",
+                    po.window_s, (unsigned long long)po.min_bytes, po.min_share,
+                    (unsigned long long)d.escalated);
         if (d.no_values > 0)
             fprintf(stderr,
                     "flowdx run: %llu more candidate%s not classified: the model's feature set "

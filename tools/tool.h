@@ -33,6 +33,7 @@ void usage_model(FILE *out);
 /* Option values: false (after printing "flowdx: OPTION: ...") when @p text is not valid. */
 bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us);
 bool parse_double(const char *option, const char *text, double *ret);
+bool parse_double_in(const char *option, const char *text, double min, double max, double *ret);
 bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max, uint32_t *ret);
 /* Comma-separated port list into @p ports (capacity @p cap). */
 bool parse_ports(const char *option, const char *text, uint16_t *ports, uint32_t cap,

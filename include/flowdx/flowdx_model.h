@@ -70,6 +70,86 @@ FDX_API int fdx_model_bind(fdx_model *model, const fdx_engine *engine, char *err
 FDX_API int fdx_model_classify(const fdx_model *model, const struct fdx_flow_record *rec,
                                struct fdx_verdict *ret_verdict);
 
+/* ---- pair evidence: per-flow verdicts decided per client-server pair ---- */
+
+/**
+ * A DNS tunnel is a relationship between one client and one resolver that carries data: many
+ * requests, often over many short connections. One connection with one query looks the same
+ * whether a tunnel or a browser made it. fdx_pairs turns per-flow verdicts (the jury's
+ * "flagged") into verdicts per flow that use the evidence of the whole pair (client address,
+ * server address, server port) over a sliding window of flow end times:
+ *
+ * - a pair is *established* when, among its flows that ended in the last window_s seconds,
+ *   the flagged ones sent at least min_bytes request-direction IP bytes together and make up
+ *   at least min_share of the pair's flows. It stays established for window_s seconds after
+ *   the last flow that found it so;
+ * - a flow of an established pair is FDX_PAIR_MALICIOUS, flagged or not;
+ * - a flow of a pair that is not established is held while the pair has a flagged flow in
+ *   the window, for at most window_s seconds after its end (flow time, not wall time). If
+ *   the pair becomes established meanwhile, every held flow of the pair is
+ *   FDX_PAIR_MALICIOUS; otherwise, when held long enough, a flagged flow is
+ *   FDX_PAIR_UNCERTAIN (too little evidence) and an unflagged one FDX_PAIR_BENIGN.
+ *
+ * So flows are reported late (up to window_s) and not in end order. A record that ended more
+ * than an hour plus window_s before the latest one starts a new epoch (captures of different
+ * times read in turn): held flows are decided and every pair is forgotten. Not thread-safe.
+ */
+typedef struct fdx_pairs fdx_pairs;
+
+#define FDX_PAIR_BENIGN 0u
+#define FDX_PAIR_MALICIOUS 1u
+#define FDX_PAIR_UNCERTAIN 2u
+
+/** Settings. Initialise with fdx_pairs_options_init(); append-only. */
+struct fdx_pairs_options {
+    uint32_t struct_size; /**< sizeof(struct fdx_pairs_options) */
+    double window_s;      /**< evidence window and longest hold, seconds (120) */
+    uint64_t min_bytes;   /**< flagged request-direction IP bytes to establish a pair (8192) */
+    double min_share;     /**< flagged share of the pair's flows in the window (0.5) */
+    uint32_t max_pairs;   /**< pairs remembered at once (65536); beyond, the least recent
+                               pair without held flows is forgotten */
+    uint32_t max_held;    /**< flows held at once (65536); beyond, the oldest is decided now */
+};
+
+/** What a decision was based on: the pair's flows in the window when it was made. */
+struct fdx_pair_evidence {
+    uint32_t flows;         /**< the pair's flows in the window */
+    uint32_t flagged;       /**< of which flagged */
+    uint64_t flagged_bytes; /**< request-direction IP bytes of the flagged ones */
+    uint32_t held;          /**< 1 if this flow was held before being decided */
+};
+
+/**
+ * Called once per flow given to fdx_pairs_add(), from inside _add(), _advance() or _flush().
+ * @param item the caller's pointer given to fdx_pairs_add(), handed back once.
+ * @param verdict FDX_PAIR_BENIGN, _MALICIOUS or _UNCERTAIN.
+ */
+typedef void (*fdx_pairs_fn)(void *user, void *item, uint32_t verdict,
+                             const struct fdx_pair_evidence *ev);
+
+/** Fill @p o with the defaults above. */
+FDX_API void fdx_pairs_options_init(struct fdx_pairs_options *o);
+
+/** @return 0, FDX_EINVAL (a setting out of range, or fn NULL) or FDX_ENOMEM. */
+FDX_API int fdx_pairs_new(const struct fdx_pairs_options *o, fdx_pairs_fn fn, void *user,
+                          fdx_pairs **ret);
+
+/**
+ * One classified flow. The pair is (rec->src_addr, rec->dst_addr, rec->dst_port); the clock
+ * is the latest rec->end_us seen. @p item comes back through the callback (maybe at once).
+ * @return 0, or FDX_ENOMEM (the flow is then decided at once, without its pair).
+ */
+FDX_API int fdx_pairs_add(fdx_pairs *p, const struct fdx_flow_record *rec, int flagged, void *item);
+
+/** Move the clock to @p now_us (for live input between flows): decide flows held long enough. */
+FDX_API void fdx_pairs_advance(fdx_pairs *p, uint64_t now_us);
+
+/** Decide every held flow now, with the evidence there is (end of input). */
+FDX_API void fdx_pairs_flush(fdx_pairs *p);
+
+/** Free. Held flows are decided first (as by fdx_pairs_flush). NULL ok. */
+FDX_API void fdx_pairs_free(fdx_pairs *p);
+
 /** Human-readable description of the model (what `flowdx model show` prints), snprintf-style:
  * returns the length the full text needs. */
 FDX_API size_t fdx_model_describe(const fdx_model *model, char *buf, size_t len);

@@ -24,13 +24,31 @@ k="$samples/doh/korving"
 check "64 DoH candidates classified ($(grep -o '[0-9]* DoH candidates' "$tmp/err"))" \
     grep -q "64 DoH candidates classified" "$tmp/err"
 check "one JSON line per candidate" test "$(wc -l < "$tmp/all.jsonl")" -eq 64
-check "each line has a verdict, votes and the 29 features" python3 -c '
+check "each line has a verdict, the jury's, pair evidence, votes and the 29 features" python3 -c '
 import json, sys
 for line in open(sys.argv[1]):
     o = json.loads(line)
-    assert o["verdict"] in ("malicious", "benign") and o["dst_port"] == 443
+    assert o["verdict"] in ("malicious", "uncertain", "benign") and o["dst_port"] == 443
+    assert o["flow_verdict"] in ("malicious", "benign")
+    assert sorted(o["pair"]) == ["flagged", "flagged_bytes", "flows", "held"]
+    # the rule: a flagged flow is never benign; an unflagged one never uncertain
+    assert not (o["flow_verdict"] == "malicious" and o["verdict"] == "benign")
+    assert not (o["flow_verdict"] == "benign" and o["verdict"] == "uncertain")
     assert o["dst_addr"] == "192.168.0.10" and len(o["votes"]) == 1 and len(o["features"]) == 29
 ' "$tmp/all.jsonl"
+"$flowdx" run -q --detect doh -m "$tmp/m.fdxm" --doh-server 192.168.0.10 --format jsonl --per-flow \
+    -r "$k/korving_c2_dns2tcp_txt_177c8813.pcap" -r "$k/korving_c2_dnstt_firefox_68c58a06.pcap" \
+    -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" -o "$tmp/perflow.jsonl"
+check "--per-flow: the jury's verdicts, the same as flow_verdict with pair evidence" python3 -c '
+import json, sys
+a = {json.loads(l)["flow_id"]: json.loads(l) for l in open(sys.argv[1])}
+b = {json.loads(l)["flow_id"]: json.loads(l) for l in open(sys.argv[2])}
+assert sorted(a) == sorted(b) and len(a) == 64
+for i, o in b.items():
+    assert "pair" not in o and o["verdict"] == o["flow_verdict"] == a[i]["flow_verdict"]
+' "$tmp/all.jsonl" "$tmp/perflow.jsonl"
+out=$("$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" --pair-share 1.5 2>&1); rc=$?
+check "--pair-share out of range: exit 2, named" bash -c "[ $rc -eq 2 ] && grep -q 'pair-share' <<< \"\$0\"" "$out"
 mal=$(python3 -c 'import json,sys; print(sum(json.loads(l)["verdict"]=="malicious" for l in open(sys.argv[1])))' "$tmp/all.jsonl")
 
 # Alerts: one per malicious flow, and the summary agrees.
