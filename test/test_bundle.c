@@ -1100,7 +1100,7 @@ static void h_models_nine(struct spec *s)
     s->n_models = s->n_written = 9;
 }
 static void h_models_more_than_written(struct spec *s) { s->n_models = 2; }
-static void h_kind_unknown(struct spec *s) { s->m[0].tag = 6; }
+static void h_kind_unknown(struct spec *s) { s->m[0].tag = 7; }
 static void h_kind_zero(struct spec *s) { s->m[0].tag = 0; }
 static void h_weight_negative(struct spec *s) { s->m[0].weight = -1.0; }
 static void h_weight_inf(struct spec *s) { s->m[0].weight = INFINITY; }
@@ -1267,7 +1267,7 @@ static const struct hostile {
     {"no models", h_models_zero, "number of models: 0 out of range (1 to 8)"},
     {"9 models", h_models_nine, "number of models: 9 out of range (1 to 8)"},
     {"2 models announced, 1 written", h_models_more_than_written, "model 2: unknown kind 0"},
-    {"model kind 6", h_kind_unknown, "model 1: unknown kind 6"},
+    {"model kind 7", h_kind_unknown, "model 1: unknown kind 7"},
     {"model kind 0", h_kind_zero, "model 1: unknown kind 0"},
     {"negative weight", h_weight_negative, "model 1: negative weight"},
     {"infinite weight", h_weight_inf, "model weight: not a finite number"},

@@ -22,9 +22,19 @@ void usage_train(FILE *out)
         "  -i, --input FILE          labelled CSV\n"
         "  -o, --output FILE         model file to write\n"
         "      --model NAME          jury (default: knn, svm, tree, forest and mlp voting),\n"
-        "                            or one of knn, svm, tree, forest, mlp\n"
+        "                            one of knn, svm, tree, forest, mlp, or weighted-trees\n"
+        "                            (the spam ensemble: 61 trees on bootstrap samples whose\n"
+        "                            verdict is the sign of their accuracy-weighted votes, 0 =\n"
+        "                            uncertain; wtrees.* settings; its defaults: feature set\n"
+        "                            zadnik, no correlation filter, no scaling)\n"
         "      --feature-set NAME    the set the rows come from, recorded in the model\n"
         "                            (default doh:ip; the model reads it at detection)\n"
+        "      --features LIST       use only these features (comma-separated names, a\n"
+        "                            trailing * matches a prefix), or @FILE: one per line, as\n"
+        "                            `flowdx analyze universal --output-list` writes them\n"
+        "      --update MODEL        add the new trees to this weighted-trees model: its trees\n"
+        "                            are measured again on the new validation rows and, with\n"
+        "                            wtrees.max_trees=N, only the N most accurate are kept\n"
         "      --correct-header      map dataset rows to IP lengths first (benign -14,\n"
         "                            malicious -16 bytes; per-direction bytes and rates\n"
         "                            dropped): for CIRA-CIC-DoHBrw-2020 rows, whose classes\n"
@@ -42,7 +52,8 @@ void usage_train(FILE *out)
         "      --folds K             stratified K-fold cross-validation (default 5)\n"
         "      --seed N              seed of every random choice (default 42)\n"
         "      --params LIST         model settings, e.g. forest.trees=200,knn.k=7,\n"
-        "                            svm.kernel=linear,mlp.layers=100x50 (doc/training.md)\n"
+        "                            svm.kernel=linear,mlp.layers=100x50,wtrees.trees=61,\n"
+        "                            wtrees.features=24,wtrees.margin=0.1 (doc/training.md)\n"
         "      --label-column NAME   label column (default: Label, label, DoH or class)\n"
         "      --nan-value V         value for empty/NaN cells (default -1)\n"
         "      --jury-threshold F    share of votes for class 1 (default 0.5)\n"
@@ -117,8 +128,64 @@ enum {
     OPT_SVG,
     OPT_EXPORT,
     OPT_ADD,
-    OPT_EXCLUDE
+    OPT_EXCLUDE,
+    OPT_FEATURES,
+    OPT_UPDATE
 };
+
+/* --features @FILE: one name per line ('#' comments, blank lines skipped), as a comma list. */
+static char *read_list_file(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL) {
+        fprintf(stderr, "flowdx train: --features: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 256, len = 0;
+    char *list = malloc(cap), line[1024];
+    unsigned lineno = 0;
+    while (list != NULL && fgets(line, sizeof(line), fp) != NULL) {
+        lineno++;
+        char *h = strchr(line, '#');
+        if (h != NULL)
+            *h = '\0';
+        char *b = line + strspn(line, " \t\r\n");
+        size_t n = strcspn(b, " \t\r\n");
+        if (n == 0)
+            continue;
+        if (strchr(b, ',') != NULL && (size_t)(strchr(b, ',') - b) < n) {
+            fprintf(stderr, "flowdx train: --features: %s:%u: one name per line, no commas\n", path,
+                    lineno);
+            free(list);
+            list = NULL;
+            break;
+        }
+        if (len + n + 2 > cap) {
+            cap = 2 * (len + n + 2);
+            char *bigger = realloc(list, cap);
+            if (bigger == NULL) {
+                free(list);
+                list = NULL;
+                break;
+            }
+            list = bigger;
+        }
+        if (len > 0)
+            list[len++] = ',';
+        memcpy(list + len, b, n);
+        len += n;
+    }
+    fclose(fp);
+    if (list != NULL) {
+        list[len] = '\0';
+        if (len == 0) {
+            fprintf(stderr, "flowdx train: --features: %s: no feature names\n", path);
+            free(list);
+            list = NULL;
+        }
+    }
+    return list;
+}
 
 int cmd_train(int argc, char **argv)
 {
@@ -141,6 +208,8 @@ int cmd_train(int argc, char **argv)
         {"export-prepared", required_argument, NULL, OPT_EXPORT},
         {"add", required_argument, NULL, OPT_ADD},
         {"exclude", required_argument, NULL, OPT_EXCLUDE},
+        {"features", required_argument, NULL, OPT_FEATURES},
+        {"update", required_argument, NULL, OPT_UPDATE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -152,6 +221,8 @@ int cmd_train(int argc, char **argv)
     const char *output = NULL, *json = NULL, *svg_dir = NULL, *export_path = NULL;
     static const char *more[64];
     uint32_t n_more = 0;
+    char *features_file = NULL;
+    bool corr_given = false;
     static char prog[] = "flowdx train";
     argv[0] = prog;
     optind = 1;
@@ -180,6 +251,7 @@ int cmd_train(int argc, char **argv)
         case OPT_CORR:
             if (!parse_double("--corr-threshold", optarg, &o.corr_threshold))
                 return EXIT_USAGE;
+            corr_given = true;
             break;
         case OPT_FOLDS:
             if (!parse_u32("--folds", optarg, 2, 20, &o.folds))
@@ -224,6 +296,19 @@ int cmd_train(int argc, char **argv)
         case OPT_EXCLUDE:
             o.exclude = optarg;
             break;
+        case OPT_FEATURES:
+            if (optarg[0] == '@') {
+                free(features_file);
+                if ((features_file = read_list_file(optarg + 1)) == NULL)
+                    return EXIT_USAGE;
+                o.features = features_file;
+            } else {
+                o.features = optarg;
+            }
+            break;
+        case OPT_UPDATE:
+            o.update = optarg;
+            break;
         case 'q':
             o.log = NULL;
             break;
@@ -242,9 +327,18 @@ int cmd_train(int argc, char **argv)
     }
     o.more_data = more;
     o.n_more_data = n_more;
+    if (o.models != NULL && strcmp(o.models, "weighted-trees") == 0) {
+        /* The spam ensemble: the zadnik set, and no correlation filter (the paper's analyses
+         * keep request/response pairs together) unless asked for. */
+        if (o.feature_set == NULL)
+            o.feature_set = "zadnik";
+        if (!corr_given)
+            o.corr_threshold = 1;
+    }
     char err[1024];
     fdx_training *t = NULL;
     int rc = fdx_train_run(&o, &t, err, sizeof(err));
+    free(features_file);
     if (rc < 0) {
         fprintf(stderr, "flowdx train: %s\n", err);
         return rc == FDX_EINVAL || rc == FDX_ERANGE ? EXIT_USAGE : EXIT_ERROR;

@@ -31,6 +31,10 @@ struct fdx_verdict {
     uint32_t n_models;    /**< entries used below */
     uint32_t votes[8];    /**< each model's class */
     double proba[8];      /**< each model's probability of class 1 (binary) or of its vote */
+    uint32_t uncertain;   /**< 1: no verdict (a weighted-trees ensemble whose accuracy-weighted
+                               vote sum is within its margin, or an exact tie); verdict is 0.
+                               Filled only when struct_size covers it: callers built
+                               against the first release pass a struct without it */
 };
 
 /**
@@ -163,7 +167,8 @@ struct fdx_train_options {
     const char *data_path;    /**< labelled CSV: the dataset layout or flowdx extract + label */
     const char *label_column; /**< NULL: Label, label, DoH or class */
     const char *feature_set;  /**< the set the rows come from, recorded in the model ("doh:ip") */
-    const char *models;       /**< "jury" (all five) or one of knn, svm, tree, forest, mlp */
+    const char *models;       /**< "jury" (all five) or one of knn, svm, tree, forest, mlp,
+                                   weighted-trees */
     const char *params;       /**< "forest.trees=200,knn.k=7,..." (see flowdx-train docs) or NULL */
     uint32_t header_correct;  /**< 1: dataset rows to IP-length space (doh spec correction) */
     uint32_t map_padding;     /**< with header_correct: a corrected median/mode of 46 becomes 40 */
@@ -180,6 +185,11 @@ struct fdx_train_options {
     uint32_t n_more_data;         /**< entries in more_data */
     const char *exclude;          /**< comma-separated feature names never to use (e.g. features
                                        that depend on where the capture was taken); NULL = none */
+    const char *features;         /**< comma-separated feature names to use, all others left out
+                                       (e.g. the universal set of `flowdx analyze universal`);
+                                       "Name*" is a prefix; NULL = all */
+    const char *update;           /**< a weighted-trees model file: the new trees join its trees
+                                       (same inputs, no correlation filter); NULL = none */
 };
 
 typedef struct fdx_training fdx_training;

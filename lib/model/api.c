@@ -2,6 +2,7 @@
 /* The public model API: loading bundles, binding them to an engine and classifying records. */
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "core/err.h"
 #include "flowdx/flowdx_model.h"
 #include "model/bundle.h"
+#include "model/tree.h"
 
 struct fdx_model {
     struct fdxi_bundle *b;
@@ -91,8 +93,9 @@ int fdx_model_bind(fdx_model *m, const fdx_engine *e, char *errbuf, size_t errle
 int fdx_model_classify(const fdx_model *m, const struct fdx_flow_record *rec,
                        struct fdx_verdict *ret)
 {
+    /* Callers built against the first release pass the struct without `uncertain`. */
     if (m->map == NULL || rec->n_features != m->n_features ||
-        ret->struct_size < sizeof(struct fdx_verdict))
+        ret->struct_size < offsetof(struct fdx_verdict, uncertain))
         return FDX_EINVAL;
     const struct fdxi_bundle *b = m->b;
     size_t need = 2 * (size_t)b->n_inputs + b->n_classes;
@@ -111,6 +114,8 @@ int fdx_model_classify(const fdx_model *m, const struct fdx_flow_record *rec,
         ret->votes[i] = v.vote[i];
         ret->proba[i] = v.proba[i];
     }
+    if (ret->struct_size >= offsetof(struct fdx_verdict, uncertain) + sizeof(ret->uncertain))
+        ret->uncertain = v.uncertain;
     return 0;
 }
 
@@ -149,6 +154,20 @@ size_t fdx_model_describe(const fdx_model *m, char *buf, size_t len)
                             b->models[i].weight);
         used = add_scores(buf, len, used, &b->models[i].scores);
         used = fdxi_appendf(buf, len, used, "\n");
+    }
+    if (b->n_models == 1 && b->models[0].kind == &fdxi_model_wtrees) {
+        const void *w = b->models[0].model;
+        uint32_t n = fdxi_wtrees_count(w);
+        double lo = 1, hi = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            double a = fdxi_wtrees_accuracy(w, i);
+            lo = a < lo ? a : lo;
+            hi = a > hi ? a : hi;
+        }
+        return fdxi_appendf(buf, len, used,
+                            "verdict:       sign of the accuracy-weighted sum of %u tree votes "
+                            "(tree accuracies %.4f to %.4f); |sum| < %g or a tie: uncertain\n",
+                            n, lo, hi, fdxi_wtrees_margin(w));
     }
     used = fdxi_appendf(buf, len, used,
                         "jury:          class 1 when the weighted share of votes is >= "

@@ -13,12 +13,14 @@
 #include <unistd.h>
 
 #include "flowdx/flowdx.h"
+#include "model/tree.h"
 
 static const char magic[4] = {'F', 'D', 'X', 'M'};
 #define FORMAT_VERSION 1u
 
 static const struct fdxi_model_kind *const kinds[] = {
-    &fdxi_model_knn, &fdxi_model_svm, &fdxi_model_tree, &fdxi_model_forest, &fdxi_model_mlp,
+    &fdxi_model_knn,    &fdxi_model_svm, &fdxi_model_tree,
+    &fdxi_model_forest, &fdxi_model_mlp, &fdxi_model_wtrees,
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -453,4 +455,13 @@ void fdxi_bundle_classify(const struct fdxi_bundle *b, const double *x_full, con
         ret->proba[m] = b->n_classes == 2 ? proba[1] : proba[best];
     }
     ret->verdict = fdxi_bundle_vote(b, ret->vote, &ret->score);
+    ret->uncertain = 0;
+    if (b->n_models == 1 && b->models[0].kind == &fdxi_model_wtrees) {
+        /* The ensemble's own rule, with its "uncertain" (doc/training.md). */
+        double sum;
+        int d = fdxi_wtrees_decide(b->models[0].model, x, &sum);
+        ret->verdict = d > 0;
+        ret->uncertain = d == 0;
+        ret->score = (1.0 + sum) / 2.0;
+    }
 }

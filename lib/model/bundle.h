@@ -61,6 +61,7 @@ struct fdxi_verdict {
     uint32_t vote[FDXI_BUNDLE_MAX_MODELS]; /* each model's class */
     double proba[FDXI_BUNDLE_MAX_MODELS];  /* each model's probability of class 1 (binary) or
                                               of its own vote */
+    uint32_t uncertain; /* a lone weighted-trees model's sum within its margin (verdict 0) */
 };
 
 /* Serialise to a file (written under a temporary name, then renamed). Returns 0 or FDX_E*. */

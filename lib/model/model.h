@@ -93,6 +93,13 @@ struct fdxi_train_params {
     uint32_t mlp_patience;          /**< epochs without validation improvement, default 10 */
     double mlp_validation_fraction; /**< held out for early stopping, default 0.1 */
     double mlp_l2;                  /**< L2 penalty, default 0.0001 */
+    /* weighted-trees */
+    uint32_t wtrees_trees;     /**< trees, default 61 */
+    uint32_t wtrees_features;  /**< features drawn for each tree; 0 = all (default 0) */
+    double wtrees_validation;  /**< share of each class held out to measure the trees, 0.3 */
+    double wtrees_margin;      /**< |sum| below this is "uncertain", as a tie (default 0) */
+    const void *wtrees_base;   /**< an ensemble to add the new trees to (NULL: none) */
+    uint32_t wtrees_max_trees; /**< trees kept after adding, the most accurate (0 = all) */
 };
 
 #define FDXI_SVM_RBF 0
@@ -107,8 +114,8 @@ void fdxi_train_params_init(struct fdxi_train_params *p);
  * row. Models are immutable after training or loading and may be used from several threads.
  * Training may change process-wide state (libsvm's rand() and print hook) and is not
  * thread-safe; prediction is. Training refuses non-finite inputs with FDX_EINVAL (impute first) and
- * leaves *ret_model untouched on failure. Tags: knn 1, svm 2, tree 3, forest 4, mlp 5 (stable in
- * model files).
+ * leaves *ret_model untouched on failure. Tags: knn 1, svm 2, tree 3, forest 4, mlp 5,
+ * weighted-trees 6 (stable in model files).
  */
 struct fdxi_model_kind {
     const char *name; /**< "knn", "svm", "tree", "forest", "mlp" */
@@ -132,6 +139,7 @@ extern const struct fdxi_model_kind fdxi_model_svm;
 extern const struct fdxi_model_kind fdxi_model_tree;
 extern const struct fdxi_model_kind fdxi_model_forest;
 extern const struct fdxi_model_kind fdxi_model_mlp;
+extern const struct fdxi_model_kind fdxi_model_wtrees;
 
 /* Limits that loaders enforce, so a hostile file cannot ask for absurd memory. */
 #define FDXI_MODEL_MAX_FEATURES 4096

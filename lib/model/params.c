@@ -21,4 +21,6 @@ void fdxi_train_params_init(struct fdxi_train_params *p)
     p->mlp_patience = 10;
     p->mlp_validation_fraction = 0.1;
     p->mlp_l2 = 0.0001;
+    p->wtrees_trees = 61;
+    p->wtrees_validation = 0.3;
 }

@@ -92,6 +92,15 @@ int fdxi_tree_importance(const void *tree, double *ret, uint32_t d)
     return 0;
 }
 
+void fdxi_tree_remap(struct fdxi_tree *t, const uint32_t *map, uint32_t d)
+{
+    for (uint32_t i = 0; i < t->n_nodes; i++) {
+        if (t->nodes[i].feature >= 0)
+            t->nodes[i].feature = (int32_t)map[t->nodes[i].feature];
+    }
+    t->d = d;
+}
+
 const double *fdxi_tree_leaf_proba(const struct fdxi_tree *t, const double *x)
 {
     uint32_t i = 0;

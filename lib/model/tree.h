@@ -69,6 +69,10 @@ struct fdxi_tree *fdxi_tree_grow(const struct fdxi_tree_grow *g, const double *x
                                  uint32_t d, uint32_t n_classes, uint32_t *samples,
                                  uint32_t n_samples, struct fdxi_rng *rng);
 
+/* Renumber the split features of a tree grown on a subset of columns: feature j becomes map[j]
+ * (each < d), and the tree now reads rows of d columns. */
+void fdxi_tree_remap(struct fdxi_tree *t, const uint32_t *map, uint32_t d);
+
 /* The leaf probabilities (n_classes values, borrowed from the tree) that row x reaches. */
 const double *fdxi_tree_leaf_proba(const struct fdxi_tree *t, const double *x);
 
@@ -95,5 +99,26 @@ const void *fdxi_forest_tree(const void *forest, uint32_t i);
  * Returns 0, FDX_EINVAL (d is not the forest's) or FDX_ENOMEM; ret untouched on failure.
  */
 int fdxi_forest_importance(const void *forest, double *ret, uint32_t d);
+
+/* ---- the weighted-trees ensemble (Luckner & Filasiak) ---- */
+
+/*
+ * The ensemble's rule on votes y_i in {+1 (class 1), -1 (class 0)} of n trees with accuracies
+ * s_i: sum = sum_i (s_i / sum_j s_j) y_i, computed as (A - B) / (A + B) with A the accuracies of
+ * the +1 votes and B those of the -1 votes (0 when A + B is 0). Returns 0 ("uncertain") for an
+ * exact tie (A == B) or |sum| < margin, else the sign of sum (+1 or -1). The sum goes to
+ * *ret_sum when not NULL.
+ */
+int fdxi_wtrees_rule(const double *acc, const int8_t *votes, uint32_t n, double margin,
+                     double *ret_sum);
+
+/* Number of trees, tree i, its accuracy and the margin of a weighted-trees model. */
+uint32_t fdxi_wtrees_count(const void *model);
+const void *fdxi_wtrees_tree(const void *model, uint32_t i);
+double fdxi_wtrees_accuracy(const void *model, uint32_t i);
+double fdxi_wtrees_margin(const void *model);
+
+/* The rule's verdict (+1, -1, 0) on row x, and its sum into *ret_sum when not NULL. */
+int fdxi_wtrees_decide(const void *model, const double *x, double *ret_sum);
 
 #endif /* FDX_LIB_MODEL_TREE_H */

@@ -97,6 +97,10 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
                 r->score[(size_t)i * nc + v.vote[m]] = v.proba[m];
             }
         }
+        if (b->n_models == 1 && b->models[0].kind == &fdxi_model_wtrees) {
+            ev->result[0].has_uncertain = true;
+            ev->result[0].uncertain[ev->truth[i]] += v.uncertain;
+        }
         struct fdxi_result *j = &ev->result[FDXI_JURY];
         j->pred[i] = (int32_t)v.verdict;
         if (nc == 2) {

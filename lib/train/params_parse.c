@@ -38,6 +38,11 @@ static const struct param params[] = {
     {"mlp.patience", P_U32, OFF(mlp_patience), 1, 100000},
     {"mlp.validation", P_F64, OFF(mlp_validation_fraction), 0, 0.5},
     {"mlp.l2", P_F64, OFF(mlp_l2), 0, 100},
+    {"wtrees.trees", P_U32, OFF(wtrees_trees), 1, 10000},
+    {"wtrees.features", P_U32, OFF(wtrees_features), 0, 4096},
+    {"wtrees.validation", P_F64, OFF(wtrees_validation), 0.05, 0.9},
+    {"wtrees.margin", P_F64, OFF(wtrees_margin), 0, 1},
+    {"wtrees.max_trees", P_U32, OFF(wtrees_max_trees), 0, 10000},
 };
 #define N_PARAMS (sizeof(params) / sizeof(params[0]))
 

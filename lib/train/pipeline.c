@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The training pipeline: prepare labelled rows, cross-validate the models and fit the detector. */
 #include "train/pipeline.h"
+#include "model/tree.h"
 
 #include <errno.h>
 #include <math.h>
@@ -62,6 +63,8 @@ void fdx_training_free(fdx_training *t)
     if (t == NULL)
         return;
     fdxi_dataset_free(&t->ds);
+    fdxi_bundle_free(t->base);
+    free(t->base_features);
     if (t->all_names != NULL) {
         for (uint32_t i = 0; i < t->n_all; i++)
             free(t->all_names[i]);
@@ -105,9 +108,19 @@ static double *scaled_rows(const struct fdxi_dataset *ds, const struct fdxi_scal
 
 /* The scaler of the rows with fold[i] != f (all rows when fold is NULL). */
 static int fit_scaler(const struct fdxi_dataset *ds, const uint32_t *fold, uint32_t f,
-                      struct fdxi_scaler *s)
+                      bool identity, struct fdxi_scaler *s)
 {
     uint32_t d = ds->n_cols, n = 0;
+    if (identity) { /* mean 0, scale 1: the rows as they are */
+        s->n_cols = d;
+        s->mean = calloc(d ? d : 1, sizeof(double));
+        s->scale = malloc((d ? d : 1) * sizeof(double));
+        if (s->mean == NULL || s->scale == NULL)
+            return FDX_ENOMEM;
+        for (uint32_t j = 0; j < d; j++)
+            s->scale[j] = 1.0;
+        return 0;
+    }
     double *x = malloc((size_t)ds->n_rows * d * sizeof(double));
     if (x == NULL)
         return FDX_ENOMEM;
@@ -154,7 +167,7 @@ static int run_fold(fdx_training *t, const struct fdxi_model_kind *const *kinds,
     double *proba = malloc(nc * sizeof(double));
     double *xtr = NULL, *xte = NULL;
     uint32_t ntr = 0, nte = 0;
-    int rc = ytr && idx && proba ? fit_scaler(ds, fold, f, &s) : FDX_ENOMEM;
+    int rc = ytr && idx && proba ? fit_scaler(ds, fold, f, t->identity_scale, &s) : FDX_ENOMEM;
     if (rc < 0)
         goto out;
     xtr = scaled_rows(ds, &s, fold, f, false, &ntr, ytr, NULL);
@@ -180,6 +193,11 @@ static int run_fold(fdx_training *t, const struct fdxi_model_kind *const *kinds,
             for (uint32_t c = 1; c < nc; c++) {
                 if (r->score[(size_t)i * nc + c] > r->score[(size_t)i * nc + (uint32_t)best])
                     best = (int32_t)c;
+            }
+            if (kinds[m] == &fdxi_model_wtrees) {
+                r->has_uncertain = true;
+                if (fdxi_wtrees_decide(model, xte + (size_t)k * d, NULL) == 0)
+                    r->uncertain[ds->y[i]]++;
             }
             r->pred[i] = best;
             correct[m] += best == ds->y[i];
@@ -230,16 +248,61 @@ static const char *opt_exclude(const struct fdx_train_options *o)
     return o->exclude != NULL && o->exclude[0] != '\0' ? o->exclude : NULL;
 }
 
-/* Drop the named feature columns (a comma-separated list; "Name*" is a prefix); a name that
- * matches nothing is an error, so that a typo cannot silently keep a feature the user meant to
- * leave out. */
-static int exclude_columns(struct fdxi_dataset *ds, const char *list, char *err, size_t errlen)
+static const char *opt_update(const struct fdx_train_options *o)
+{
+    if (o->struct_size < offsetof(struct fdx_train_options, update) + sizeof(o->update))
+        return NULL;
+    return o->update != NULL && o->update[0] != '\0' ? o->update : NULL;
+}
+
+/* --update: load the weighted-trees model the new trees join; its inputs become the feature
+ * list (same columns, same order, no correlation filter, no scaling). */
+static int load_base(fdx_training *t, const char *path, char **ret_features, char *err,
+                     size_t errlen)
+{
+    int rc = fdxi_bundle_load(path, &t->base, err, errlen);
+    if (rc < 0)
+        return rc;
+    const struct fdxi_bundle *b = t->base;
+    if (b->n_models != 1 || b->models[0].kind != &fdxi_model_wtrees) {
+        snprintf(err, errlen,
+                 "--update %s: not a weighted-trees model (it holds %u model%s, the "
+                 "first %s)",
+                 path, b->n_models, b->n_models == 1 ? "" : "s", b->models[0].kind->name);
+        return FDX_EINVAL;
+    }
+    size_t len = 1;
+    for (uint32_t i = 0; i < b->n_inputs; i++)
+        len += strlen(b->input_names[i]) + 1;
+    char *list = malloc(len);
+    if (list == NULL)
+        return FDX_ENOMEM;
+    size_t at = 0;
+    for (uint32_t i = 0; i < b->n_inputs; i++)
+        at += (size_t)sprintf(list + at, "%s%s", i ? "," : "", b->input_names[i]);
+    list[at] = '\0';
+    *ret_features = list;
+    return 0;
+}
+
+static const char *opt_features(const struct fdx_train_options *o)
+{
+    if (o->struct_size < offsetof(struct fdx_train_options, features) + sizeof(o->features))
+        return NULL;
+    return o->features != NULL && o->features[0] != '\0' ? o->features : NULL;
+}
+
+/* Drop the listed feature columns (listed = false: --exclude), or all others (listed = true:
+ * --features). The list is comma-separated; "Name*" is a prefix. A name that matches nothing
+ * is an error, so that a typo cannot silently keep or drop a feature. */
+static int select_columns(struct fdxi_dataset *ds, const char *list, bool listed,
+                          const char *option, char *err, size_t errlen)
 {
     bool *keep = malloc(ds->n_cols * sizeof(bool));
     if (keep == NULL)
         return FDX_ENOMEM;
     for (uint32_t j = 0; j < ds->n_cols; j++)
-        keep[j] = true;
+        keep[j] = !listed;
     int rc = 0;
     const char *p = list;
     while (rc == 0 && *p != '\0') {
@@ -251,12 +314,12 @@ static int exclude_columns(struct fdxi_dataset *ds, const char *list, char *err,
             for (uint32_t j = 0; j < ds->n_cols; j++) {
                 const char *name = ds->col_names[j];
                 if (strncmp(name, p, m) == 0 && (prefix || name[m] == '\0')) {
-                    keep[j] = false;
+                    keep[j] = listed;
                     hits++;
                 }
             }
             if (hits == 0) {
-                snprintf(err, errlen, "--exclude: the data has no feature %s '%.*s'",
+                snprintf(err, errlen, "%s: the data has no feature %s '%.*s'", option,
                          prefix ? "starting with" : "named", (int)m, p);
                 rc = FDX_EINVAL;
             }
@@ -266,7 +329,7 @@ static int exclude_columns(struct fdxi_dataset *ds, const char *list, char *err,
     if (rc == 0) {
         rc = fdxi_dataset_select(ds, keep);
         if (rc < 0)
-            snprintf(err, errlen, "--exclude: no feature would be left");
+            snprintf(err, errlen, "%s: no feature would be left", option);
     }
     free(keep);
     return rc;
@@ -306,9 +369,16 @@ static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in
         file_checksum(in->more_data[f], &sum);
         *checksum = fdxi_fnv1a64_update(*checksum, &sum, sizeof(sum));
     }
+    const char *features = opt_features(in);
+    if (features != NULL) {
+        int rc = select_columns(ds, features, true, "--features", err, errlen);
+        if (rc < 0)
+            return rc;
+        say(o, "features: %u selected", ds->n_cols);
+    }
     const char *exclude = opt_exclude(in);
     if (exclude != NULL) {
-        int rc = exclude_columns(ds, exclude, err, errlen);
+        int rc = select_columns(ds, exclude, false, "--exclude", err, errlen);
         if (rc < 0)
             return rc;
         say(o, "excluded: %s", exclude);
@@ -398,7 +468,7 @@ static int fit_final(fdx_training *t, const struct fdxi_model_kind *const *kinds
 {
     struct fdxi_bundle *b = t->bundle;
     struct fdxi_scaler s = {0};
-    int rc = fit_scaler(&t->ds, NULL, 0, &s);
+    int rc = fit_scaler(&t->ds, NULL, 0, t->identity_scale, &s);
     if (rc < 0)
         return rc;
     memcpy(b->mean, s.mean, t->ds.n_cols * sizeof(double));
@@ -473,7 +543,7 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     memcpy(&t->opts, opts, opts->struct_size < sizeof(*opts) ? opts->struct_size : sizeof(*opts));
     t->opts.struct_size = sizeof(t->opts);
     t->opts.data_path = t->opts.label_column = t->opts.feature_set = NULL;
-    t->opts.models = t->opts.params = t->opts.exclude = NULL;
+    t->opts.models = t->opts.params = t->opts.exclude = t->opts.features = NULL;
     t->data_path = strdup(opts->data_path);
     if (t->data_path == NULL) {
         rc = FDX_ENOMEM;
@@ -482,15 +552,65 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     rc = choose_kinds(opts->models, kinds, &t->n_models, errbuf, errlen);
     if (rc < 0)
         goto fail;
+    /* Trees alone need no scaling: their thresholds stay in the features' own units (readable
+     * rules), and trees added later (--update) meet the same numbers. */
+    t->identity_scale = t->n_models == 1 && kinds[0] == &fdxi_model_wtrees;
+    struct fdx_train_options in;
+    memset(&in, 0, sizeof(in));
+    memcpy(&in, opts, opts->struct_size < sizeof(in) ? opts->struct_size : sizeof(in));
+    in.struct_size = sizeof(in);
+    const char *update = opt_update(opts);
+    if (update != NULL) {
+        if (!t->identity_scale) {
+            snprintf(errbuf, errlen,
+                     "--update adds trees to a weighted-trees model: it needs "
+                     "--model weighted-trees");
+            rc = FDX_EINVAL;
+            goto fail;
+        }
+        if (opt_features(opts) != NULL) {
+            snprintf(errbuf, errlen,
+                     "--features and --update do not go together: the new trees "
+                     "read the model's own inputs");
+            rc = FDX_EINVAL;
+            goto fail;
+        }
+        rc = load_base(t, update, &t->base_features, errbuf, errlen);
+        if (rc < 0)
+            goto fail;
+        if ((t->base->correction == FDXI_CORRECTION_DATASET) != (opts->header_correct != 0)) {
+            snprintf(errbuf, errlen, "--update %s: the model was trained %s --correct-header",
+                     update, opts->header_correct ? "without" : "with");
+            rc = FDX_EINVAL;
+            goto fail;
+        }
+        in.features = t->base_features;
+        t->opts.corr_threshold = 1;
+        t->opts.nan_value = t->base->nan_value;
+        params.wtrees_base = t->base->models[0].model;
+    }
     struct fdxi_csv_options co = {.label_column = opts->label_column};
     rc = fdxi_dataset_read_csv(opts->data_path, &co, &t->ds, errbuf, errlen);
     if (rc < 0)
         goto fail;
     uint64_t checksum = 0;
     file_checksum(opts->data_path, &checksum);
-    rc = prepare_and_merge(t, opts, &checksum, errbuf, errlen);
+    rc = prepare_and_merge(t, &in, &checksum, errbuf, errlen);
     if (rc < 0)
         goto fail_msg;
+    if (t->base != NULL) {
+        bool same = t->ds.n_cols == t->base->n_inputs;
+        for (uint32_t j = 0; same && j < t->ds.n_cols; j++)
+            same = strcmp(t->ds.col_names[j], t->base->input_names[j]) == 0;
+        if (!same) {
+            snprintf(errbuf, errlen,
+                     "--update %s: the data's columns are not the model's %u inputs in the "
+                     "same order",
+                     update, t->base->n_inputs);
+            rc = FDX_EINVAL;
+            goto fail;
+        }
+    }
     rc = bundle_start(t, opts->feature_set, checksum);
     if (rc < 0)
         goto fail_msg;
@@ -536,6 +656,10 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
         w += snprintf(
             desc + w, sizeof(desc) - (size_t)w, " (%u rows); models %s; %u-fold CV; seed %llu", n,
             opts->models ? opts->models : "jury", opts->folds, (unsigned long long)opts->seed);
+    if (update != NULL && w > 0 && (size_t)w < sizeof(desc))
+        w += snprintf(desc + w, sizeof(desc) - (size_t)w, "; trees added to %s", update);
+    if (opt_features(opts) != NULL && w > 0 && (size_t)w < sizeof(desc))
+        w += snprintf(desc + w, sizeof(desc) - (size_t)w, "; features %s", opt_features(opts));
     if (opt_exclude(opts) != NULL && w > 0 && (size_t)w < sizeof(desc))
         snprintf(desc + w, sizeof(desc) - (size_t)w, "; excluded %s", opt_exclude(opts));
     t->bundle->description = strdup(desc);

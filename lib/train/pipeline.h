@@ -24,10 +24,16 @@ struct fdxi_result {
     double *score;               /* per row, n_classes each */
     double train_seconds;        /* summed over folds */
     double predict_seconds;      /* summed over folds */
+    bool has_uncertain;          /* a weighted-trees model: it can answer "uncertain" */
+    uint64_t uncertain[FDXI_MODEL_MAX_CLASSES]; /* rows without a verdict, per true class
+                                                   (counted as class 0 in the metrics) */
 };
 
 struct fdx_training {
     struct fdxi_dataset ds; /* after correction, selection and imputation; unscaled */
+    bool identity_scale;    /* trees only (weighted-trees): no scaling, thresholds in raw units */
+    struct fdxi_bundle *base; /* --update: the weighted-trees model the new trees join */
+    char *base_features;      /* its inputs, comma-separated */
     uint32_t n_all;         /* columns before the correlation filter */
     char **all_names;
     double *corr_before; /* n_all * n_all */

@@ -59,6 +59,26 @@ static size_t text_table(const struct fdxi_result *const *rows, uint32_t n,
                                 (unsigned long long)last->metrics.confusion[a][c]);
         used = fdxi_appendf(buf, len, used, "\n");
     }
+    for (uint32_t i = 0; i < n; i++) {
+        const struct fdxi_result *r = rows[i];
+        if (!r->has_uncertain)
+            continue;
+        uint64_t all = 0, total = 0;
+        for (uint32_t a = 0; a < nc; a++) {
+            all += r->uncertain[a];
+            for (uint32_t c = 0; c < nc; c++)
+                total += r->metrics.confusion[a][c];
+        }
+        used = fdxi_appendf(buf, len, used,
+                            "%s: uncertain (no verdict; counted as '%s' above): %llu of %llu rows "
+                            "(%.2f %%); by true class:",
+                            r->name, class_names[0], (unsigned long long)all,
+                            (unsigned long long)total, total ? 100.0 * (double)all / total : 0.0);
+        for (uint32_t a = 0; a < nc; a++)
+            used = fdxi_appendf(buf, len, used, "%s '%s' %llu", a ? "," : "", class_names[a],
+                                (unsigned long long)r->uncertain[a]);
+        used = fdxi_appendf(buf, len, used, "\n");
+    }
     return used;
 }
 
@@ -93,7 +113,15 @@ static size_t json_results(const struct fdxi_result *const *rows, uint32_t n, ui
                                     (unsigned long long)m->confusion[a][c]);
             used = fdxi_appendf(buf, len, used, "]");
         }
-        used = fdxi_appendf(buf, len, used, "]}");
+        used = fdxi_appendf(buf, len, used, "]");
+        if (r->has_uncertain) {
+            used = fdxi_appendf(buf, len, used, ",\"uncertain\":[");
+            for (uint32_t a = 0; a < nc; a++)
+                used = fdxi_appendf(buf, len, used, "%s%llu", a ? "," : "",
+                                    (unsigned long long)r->uncertain[a]);
+            used = fdxi_appendf(buf, len, used, "]");
+        }
+        used = fdxi_appendf(buf, len, used, "}");
     }
     return fdxi_appendf(buf, len, used, "]");
 }
