@@ -23,7 +23,11 @@
 #define DPI_SET "dpi"
 
 /* Where a DoH candidate came from; a flow can come from several. */
-enum { SRC_RESOLVER = 1, SRC_DPI = 2, SRC_ALL_TLS = 4 };
+enum { SRC_RESOLVER = 1, SRC_DPI = 2, SRC_ALL_TLS = 4, SRC_PORT = 8 };
+
+/* nDPI 4.2's protocol ids for SMTP and SMTPS (ndpi_protocol_ids.h; lib/dpi pins the version). */
+#define NDPI_ID_SMTP 3
+#define NDPI_ID_SMTPS 29
 
 /*
  * Public DoH resolvers, by address: a flow to one of them is a DoH candidate. The data set's
@@ -59,7 +63,7 @@ void usage_run(FILE *out)
 {
     fprintf(
         out,
-        "Usage: flowdx run -r CAPTURE [-r CAPTURE ...] --detect doh [OPTIONS]\n\n"
+        "Usage: flowdx run -r CAPTURE [-r CAPTURE ...] --detect doh|spam [OPTIONS]\n\n"
         "Reads captures, decides which flows are DoH, classifies each when it ends with the\n"
         "model's jury, and prints one alert per flow the jury calls malicious, with its votes\n"
         "and features, then a summary. A long flow is classified at every active-timeout cut\n"
@@ -79,10 +83,15 @@ void usage_run(FILE *out)
         "'uncertain' (in jsonl; no alert). Flows of a pair with a flagged flow wait for the\n"
         "decision, at most the window (in capture time), so they can be reported late and\n"
         "out of order. --per-flow turns this off.\n\n"
+        "--detect spam classifies SMTP flows (TCP to ports 25, 465 and 587, and flows nDPI\n"
+        "recognises as SMTP or SMTPS) with a weighted-trees model of the zadnik features\n"
+        "(default " FDX_MODEL_DIR "/spam.fdxm): spam, ham, or uncertain when the trees'\n"
+        "accuracy-weighted vote is a tie or within the model's margin. One ALERT per spam flow.\n\n"
         "Options:\n"
         "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
-        "      --detect doh        the detector to run (doh; spam comes later)\n"
-        "  -m, --model FILE        model file (default: " FDX_MODEL_DIR "/doh.fdxm)\n"
+        "      --detect NAME       the detector to run: doh or spam\n"
+        "  -m, --model FILE        model file (default: " FDX_MODEL_DIR "/doh.fdxm or\n"
+        "                          " FDX_MODEL_DIR "/spam.fdxm)\n"
         "      --doh-server ADDR   a DoH resolver's address; repeatable\n"
         "      --all-tls           treat every TCP/443 flow as a DoH candidate\n"
         "      --no-dpi            do not run nDPI (candidates from the resolver lists and\n"
@@ -117,9 +126,10 @@ struct detect {
     uint32_t n_servers;
     const fdx_engine *engine;
     uint32_t n_shown;               /* the model's own features: shown in alerts and jsonl */
-    int64_t i_master, i_doh; /* the dpi set's values in the record, -1 without it */
+    int64_t i_master, i_app, i_doh; /* the dpi set's values in the record, -1 without it */
+    bool spam;                      /* --detect spam: SMTP flows, verdicts spam/uncertain/ham */
     uint64_t flows, candidates, malicious;
-    uint64_t by_resolver, by_dpi, by_all_tls; /* candidates per source (overlapping) */
+    uint64_t by_resolver, by_dpi, by_all_tls, by_port; /* candidates per source (overlapping) */
     uint64_t no_values; /* candidates the model's feature set has no values for */
     uint64_t uncertain,
         escalated;    /* pair verdicts: flagged without evidence; unflagged on a tunnel */
@@ -150,12 +160,25 @@ static bool add_server(struct detect *d, const char *text)
     return true;
 }
 
-/* The sources (SRC_*) that make @p r a DoH candidate; 0 when none does. */
+static bool dpi_is(const struct detect *d, const struct fdx_flow_record *r, double id)
+{
+    return (d->i_master >= 0 && r->features[d->i_master] == id) ||
+           (d->i_app >= 0 && r->features[d->i_app] == id);
+}
+
+/* The sources (SRC_*) that make @p r a candidate (DoH, or SMTP with spam); 0 when none does. */
 static unsigned candidate(const struct detect *d, const struct fdx_flow_record *r)
 {
     if (r->proto != 6)
         return 0;
     unsigned src = 0;
+    if (d->spam) {
+        if (r->dst_port == 25 || r->dst_port == 465 || r->dst_port == 587)
+            src |= SRC_PORT;
+        if (dpi_is(d, r, NDPI_ID_SMTP) || dpi_is(d, r, NDPI_ID_SMTPS))
+            src |= SRC_DPI;
+        return src;
+    }
     if (d->i_doh >= 0 && r->features[d->i_doh] == 1.0)
         src |= SRC_DPI;
     if (r->dst_port != 443)
@@ -197,9 +220,13 @@ static void write_alert(struct detect *d, const struct fdx_flow_record *r,
     uint32_t yes = 0;
     for (uint32_t i = 0; i < v->n_models; i++)
         yes += v->votes[i] == 1;
-    fprintf(d->out, "ALERT malicious DoH %s %s -> %s: %u of %u models (score %.2f):", when, src,
-            dst, yes, v->n_models, v->score);
-    for (uint32_t i = 0; i < v->n_models; i++)
+    if (d->spam)
+        fprintf(d->out, "ALERT spam SMTP %s %s -> %s: weighted vote %+.3f (score %.2f):", when, src,
+                dst, 2 * v->score - 1, v->score);
+    else
+        fprintf(d->out, "ALERT malicious DoH %s %s -> %s: %u of %u models (score %.2f):", when, src,
+                dst, yes, v->n_models, v->score);
+    for (uint32_t i = 0; i < v->n_models && !d->spam; i++)
         fprintf(d->out, " %s=%s(%.2f)", fdx_model_kind(d->model, i),
                 v->votes[i] == 1 ? "malicious" : "benign", v->proba[i]);
     if (ev != NULL)
@@ -216,11 +243,14 @@ static void write_alert(struct detect *d, const struct fdx_flow_record *r,
     fputc('\n', d->out);
 }
 
-static const char *verdict_name(uint32_t verdict)
+/* "malicious"/"uncertain"/"benign"; for spam the model's own class names ("spam", "ham"). */
+static const char *verdict_name(const struct detect *d, uint32_t verdict)
 {
-    return verdict == FDX_PAIR_MALICIOUS   ? "malicious"
-           : verdict == FDX_PAIR_UNCERTAIN ? "uncertain"
-                                           : "benign";
+    if (verdict == FDX_PAIR_UNCERTAIN)
+        return "uncertain";
+    if (d->spam)
+        return fdx_model_class_name(d->model, verdict == FDX_PAIR_MALICIOUS);
+    return verdict == FDX_PAIR_MALICIOUS ? "malicious" : "benign";
 }
 
 static void write_json(struct detect *d, const struct fdx_flow_record *r,
@@ -238,8 +268,11 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
             "\"score\":%.6f,",
             (unsigned long long)r->flow_id, when, a, r->src_port, b, r->dst_port,
             (unsigned long long)r->start_us, (unsigned long long)r->end_us,
-            fdx_end_reason_name(r->end_reason), verdict_name(verdict),
-            v->verdict == 1 ? "malicious" : "benign", v->score);
+            fdx_end_reason_name(r->end_reason), verdict_name(d, verdict),
+            verdict_name(d, v->uncertain      ? FDX_PAIR_UNCERTAIN
+                            : v->verdict == 1 ? FDX_PAIR_MALICIOUS
+                                              : FDX_PAIR_BENIGN),
+            v->score);
     if (ev != NULL)
         fprintf(d->out,
                 "\"pair\":{\"flows\":%u,\"flagged\":%u,\"flagged_bytes\":%llu,\"held\":%s},",
@@ -248,7 +281,8 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
     fputs("\"votes\":{", d->out);
     for (uint32_t i = 0; i < v->n_models; i++)
         fprintf(d->out, "%s\"%s\":{\"vote\":\"%s\",\"p\":%.6f}", i ? "," : "",
-                fdx_model_kind(d->model, i), v->votes[i] == 1 ? "malicious" : "benign",
+                fdx_model_kind(d->model, i),
+                verdict_name(d, v->votes[i] == 1 ? FDX_PAIR_MALICIOUS : FDX_PAIR_BENIGN),
                 v->proba[i]);
     fprintf(d->out, "},\"dpi\":");
     if (dpi == NULL) {
@@ -338,6 +372,7 @@ static int new_engine(struct detect *d, struct fdx_engine_options *o, fdx_engine
     if (rc < 0)
         return rc;
     d->i_master = feature_index(*ret, "dpi_master");
+    d->i_app = feature_index(*ret, "dpi_app");
     d->i_doh = feature_index(*ret, "dpi_doh");
     d->dpi = d->i_doh >= 0;
     d->n_shown = add_dpi ? (uint32_t)d->i_master : fdx_engine_feature_count(*ret);
@@ -405,10 +440,15 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
     d->by_resolver += (src & SRC_RESOLVER) != 0;
     d->by_dpi += (src & SRC_DPI) != 0;
     d->by_all_tls += (src & SRC_ALL_TLS) != 0;
+    d->by_port += (src & SRC_PORT) != 0;
     if (d->pairs != NULL) {
         fdx_pairs_add(d->pairs, r, f->v.verdict == 1, f); /* out of memory: decided at once */
     } else {
-        report(d, f, f->v.verdict == 1 ? FDX_PAIR_MALICIOUS : FDX_PAIR_BENIGN, NULL);
+        report(d, f,
+               f->v.uncertain      ? FDX_PAIR_UNCERTAIN
+               : f->v.verdict == 1 ? FDX_PAIR_MALICIOUS
+                                   : FDX_PAIR_BENIGN,
+               NULL);
         free(f);
     }
 }
@@ -449,7 +489,7 @@ int cmd_run(int argc, char **argv)
     int n_inputs = 0;
     const char *detector = NULL, *model_path = NULL, *output = NULL;
     const char *filter = NULL;
-    bool quiet = false, per_flow = false;
+    bool quiet = false, per_flow = false, doh_only_given = false;
     struct fdx_pairs_options po;
     fdx_pairs_options_init(&po);
     static struct detect d;
@@ -504,13 +544,16 @@ int cmd_run(int argc, char **argv)
             filter = optarg;
             break;
         case OPT_PERFLOW:
+            doh_only_given = true;
             per_flow = true;
             break;
         case OPT_PWINDOW:
+            doh_only_given = true;
             if (!parse_double_in("--pair-window", optarg, 0.001, 86400, &po.window_s))
                 return EXIT_USAGE;
             break;
         case OPT_PBYTES: {
+            doh_only_given = true;
             double v;
             if (!parse_double_in("--pair-bytes", optarg, 0, 1e15, &v))
                 return EXIT_USAGE;
@@ -518,6 +561,7 @@ int cmd_run(int argc, char **argv)
             break;
         }
         case OPT_PSHARE:
+            doh_only_given = true;
             if (!parse_double_in("--pair-share", optarg, 0, 1, &po.min_share))
                 return EXIT_USAGE;
             break;
@@ -534,21 +578,29 @@ int cmd_run(int argc, char **argv)
     }
     if (optind < argc || n_inputs == 0 || detector == NULL) {
         fprintf(stderr, "flowdx run: %s\nTry 'flowdx run --help'.\n",
-                n_inputs == 0 ? "no capture given (-r FILE)" : "--detect doh is required");
+                n_inputs == 0 ? "no capture given (-r FILE)" : "--detect doh or spam is required");
         return EXIT_USAGE;
     }
-    if (strcmp(detector, "doh") != 0) {
-        fprintf(stderr, "flowdx run: --detect %s: not available; this release detects: doh\n",
+    if (strcmp(detector, "spam") == 0) {
+        d.spam = true;
+        if (d.n_servers > 0 || d.all_tls || doh_only_given) {
+            fprintf(stderr, "flowdx run: --doh-server, --all-tls, --per-flow and --pair-* apply "
+                            "to --detect doh, not spam\n");
+            return EXIT_USAGE;
+        }
+        per_flow = true;
+    } else if (strcmp(detector, "doh") != 0) {
+        fprintf(stderr, "flowdx run: --detect %s: not available; this release detects: doh, spam\n",
                 detector);
         return EXIT_USAGE;
     }
-    for (size_t i = 0; i < sizeof(known_resolvers) / sizeof(known_resolvers[0]); i++)
+    for (size_t i = 0; i < sizeof(known_resolvers) / sizeof(known_resolvers[0]) && !d.spam; i++)
         add_server(&d, known_resolvers[i]);
 
     char err[1024];
     bool default_model = model_path == NULL;
     if (default_model)
-        model_path = FDX_MODEL_DIR "/doh.fdxm";
+        model_path = d.spam ? FDX_MODEL_DIR "/spam.fdxm" : FDX_MODEL_DIR "/doh.fdxm";
     if (fdx_model_load(model_path, &d.model, err, sizeof(err)) < 0) {
         if (default_model && strstr(err, "No such file") != NULL)
             fprintf(stderr,
@@ -558,8 +610,19 @@ int cmd_run(int argc, char **argv)
                     model_path);
         else
             fprintf(stderr, "flowdx run: %s\n", err);
-        fprintf(stderr, "flowdx run: scripts/build-doh-model.sh rebuilds the shipped model; "
-                        "'flowdx train' makes your own (doc/training.md)\n");
+        fprintf(stderr,
+                "flowdx run: scripts/build-%s-model.sh rebuilds the shipped model; "
+                "'flowdx train' makes your own (doc/training.md)\n",
+                d.spam ? "spam" : "doh");
+        return EXIT_ERROR;
+    }
+    const char *set = fdx_model_feature_set(d.model);
+    if (d.spam != (strncmp(set, "zadnik", 6) == 0)) {
+        fprintf(stderr,
+                "flowdx run: %s reads the feature set '%s': --detect %s needs a model of the %s "
+                "set\n",
+                model_path, set, detector, d.spam ? "zadnik" : "doh");
+        fdx_model_free(d.model);
         return EXIT_ERROR;
     }
     struct fdx_engine_options o;
@@ -607,7 +670,21 @@ int cmd_run(int argc, char **argv)
             snprintf(by_dpi, sizeof(by_dpi), "%llu", (unsigned long long)d.by_dpi);
         else
             snprintf(by_dpi, sizeof(by_dpi), "off");
-        fprintf(stderr,
+        if (d.spam)
+            fprintf(stderr,
+                    "flowdx run: %llu flows, %llu SMTP candidates classified (by source: ports "
+                    "25/465/587 %llu, nDPI %s), %llu %s (%.1f %%), %llu uncertain, %llu %s; "
+                    "model %s\n",
+                    (unsigned long long)d.flows, (unsigned long long)d.candidates,
+                    (unsigned long long)d.by_port, by_dpi, (unsigned long long)d.malicious,
+                    fdx_model_class_name(d.model, 1),
+                    d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
+                    (unsigned long long)d.uncertain,
+                    (unsigned long long)(d.candidates - d.malicious - d.uncertain),
+                    fdx_model_class_name(d.model, 0), model_path);
+        else
+            fprintf(
+                stderr,
                 "flowdx run: %llu flows, %llu DoH candidates classified (by source: resolver "
                 "list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), %llu uncertain, "
                 "%llu benign; model %s\n",
@@ -617,7 +694,7 @@ int cmd_run(int argc, char **argv)
                 d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
                 (unsigned long long)d.uncertain,
                 (unsigned long long)(d.candidates - d.malicious - d.uncertain), model_path);
-        if (!per_flow)
+        if (!per_flow && !d.spam)
             fprintf(stderr,
                     "flowdx run: pair evidence (window %g s, %llu bytes, share %g): %llu "
                     "malicious flows not flagged by the jury themselves but part of a tunnel "

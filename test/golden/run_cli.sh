@@ -142,8 +142,12 @@ for cap in "$k"/*.pcap; do
 done
 
 # Refusals.
-out=$("$flowdx" run --detect spam -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" 2>&1); rc=$?
+out=$("$flowdx" run --detect moore -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" 2>&1); rc=$?
 check "unknown detector: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'not available' <<< \"\$0\"" "$out"
+out=$("$flowdx" run --detect spam -m "$tmp/m.fdxm" -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" 2>&1); rc=$?
+check "a DoH model for --detect spam: exit 1, named" bash -c "[ $rc -eq 1 ] && grep -q 'needs a model of the zadnik set' <<< \"\$0\"" "$out"
+out=$("$flowdx" run --detect spam --doh-server 10.0.0.1 -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" 2>&1); rc=$?
+check "--doh-server with --detect spam: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'apply to --detect doh' <<< \"\$0\"" "$out"
 out=$("$flowdx" run --detect doh -m "$tmp/none.fdxm" -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" 2>&1); rc=$?
 check "missing model: exit 1 and a hint" bash -c "[ $rc -eq 1 ] && grep -q 'flowdx train' <<< \"\$0\"" "$out"
 # A capture that cannot be opened must not replace an existing output file.
