@@ -222,7 +222,7 @@ int cmd_train(int argc, char **argv)
     static const char *more[64];
     uint32_t n_more = 0;
     char *features_file = NULL;
-    bool corr_given = false;
+    bool corr_given = false, set_given = false;
     static char prog[] = "flowdx train";
     argv[0] = prog;
     optind = 1;
@@ -241,6 +241,7 @@ int cmd_train(int argc, char **argv)
             break;
         case OPT_SET:
             o.feature_set = optarg;
+            set_given = true;
             break;
         case OPT_CORRECT:
             o.header_correct = 1;
@@ -330,7 +331,7 @@ int cmd_train(int argc, char **argv)
     if (o.models != NULL && strcmp(o.models, "weighted-trees") == 0) {
         /* The spam ensemble: the zadnik set, and no correlation filter (the paper's analyses
          * keep request/response pairs together) unless asked for. */
-        if (o.feature_set == NULL)
+        if (!set_given)
             o.feature_set = "zadnik";
         if (!corr_given)
             o.corr_threshold = 1;
