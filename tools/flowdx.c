@@ -23,6 +23,10 @@ static const struct command {
     {"model", "show what a model file holds", cmd_model, usage_model},
     {"label", "add labels to extracted flows by address, port and time rules", cmd_label,
      usage_label},
+    {"analyze", "analyse labelled flows: importance, universal set, subclasses, tree rules",
+     cmd_analyze, usage_analyze},
+    {"report", "reports on labelled or classified flows: the main spam senders", cmd_report,
+     usage_report},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

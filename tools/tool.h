@@ -29,6 +29,10 @@ int cmd_run(int argc, char **argv);
 void usage_run(FILE *out);
 void usage_label(FILE *out);
 void usage_model(FILE *out);
+int cmd_analyze(int argc, char **argv);
+void usage_analyze(FILE *out);
+int cmd_report(int argc, char **argv);
+void usage_report(FILE *out);
 
 /* Option values: false (after printing "flowdx: OPTION: ...") when @p text is not valid. */
 bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us);
