@@ -749,6 +749,150 @@ static void test_svg_replaces_whole_file_and_leaves_no_temporary(void **state)
     assert_int_equal(entries(state), 2);
 }
 
+/* ---- the charts of the analyses ---- */
+
+/*
+ * Values 100, 50 and 0 on an axis from 0 to 100 (ticks every 20) drawn 420 pixels wide: bars of
+ * 420, 210 and 0 pixels, in the order given, each named and labelled with its value.
+ */
+static void test_svg_bars_one_per_name_to_scale(void **state)
+{
+    char path[PATH_BYTES], err[PATH_BYTES + 256] = "";
+    path_in(state, "bars.svg", path, sizeof(path));
+    const char *names[] = {"slas", "r<s>&", "oneway"};
+    const double v[] = {100, 50, 0};
+    assert_int_equal(fdxi_svg_bars(path, "Imp & co", "sub", names, v, 3, "importance", err,
+                                   sizeof(err)),
+                     0);
+    char *doc = slurp(path, NULL);
+    assert_well_formed(doc);
+    const char *b, *e;
+    group(doc, "bars", &b, &e);
+    assert_int_equal(count(b, e, "<rect"), 3);
+    assert_int_equal(count(b, e, "width=\"420\""), 1);
+    assert_int_equal(count(b, e, "width=\"210\""), 1);
+    assert_int_equal(count(b, e, "width=\"0\""), 1);
+    /* Names in order, escaped; values written beside the bars. */
+    const char *s = strstr(b, ">slas</text>"), *r = strstr(b, ">r&lt;s&gt;&amp;</text>");
+    assert_true(s != NULL && r != NULL && s < r && r < strstr(b, ">oneway</text>"));
+    assert_non_null(strstr(b, ">100</text>"));
+    assert_non_null(strstr(b, ">50</text>"));
+    assert_non_null(strstr(doc, "<title>Imp &amp; co</title>"));
+    assert_non_null(strstr(doc, ">importance</text>"));
+    free(doc);
+}
+
+static void test_svg_lines_over_numbers_and_names(void **state)
+{
+    char path[PATH_BYTES], err[PATH_BYTES + 256] = "";
+    path_in(state, "cv.svg", path, sizeof(path));
+    const double k[] = {2, 3, 4, 5}, cost[] = {6.5, 4, 3.8, 3.7};
+    struct fdxi_svg_series one = {"cost", cost};
+    struct fdxi_svg_lines p = {.title = "cost per k",
+                               .x_label = "k",
+                               .y_label = "cost",
+                               .x = k,
+                               .n_x = 4,
+                               .series = &one,
+                               .n_series = 1,
+                               .mark = 1,
+                               .mark_label = "chosen k = 3",
+                               .y_min = 0,
+                               .y_max = NAN};
+    assert_int_equal(fdxi_svg_lines(path, &p, err, sizeof(err)), 0);
+    char *doc = slurp(path, NULL);
+    assert_well_formed(doc);
+    const char *b, *e;
+    group(doc, "series", &b, &e);
+    assert_int_equal(count(b, e, "<path"), 1);
+    assert_int_equal(count(b, e, " L"), 3); /* four points, one line */
+    group(doc, "points", &b, &e);
+    assert_int_equal(count(b, e, "<circle"), 4);
+    assert_non_null(strstr(doc, ">chosen k = 3</text>"));
+    free(doc);
+
+    /* Named positions, two series, a missing value that breaks the second line in two. */
+    const char *names[] = {"sp", "spl", "rsp"};
+    const double a[] = {0.1, 0.5, 0.9}, c[] = {0.2, NAN, 0.4};
+    struct fdxi_svg_series two[] = {{"subclass 1", a}, {"subclass 2", c}};
+    struct fdxi_svg_lines q = {.title = "profiles",
+                               .x_names = names,
+                               .n_x = 3,
+                               .series = two,
+                               .n_series = 2,
+                               .mark = UINT32_MAX,
+                               .y_min = 0,
+                               .y_max = 1};
+    assert_int_equal(fdxi_svg_lines(path, &q, err, sizeof(err)), 0);
+    doc = slurp(path, NULL);
+    assert_well_formed(doc);
+    group(doc, "series", &b, &e);
+    assert_int_equal(count(b, e, "<path"), 2);
+    assert_int_equal(count(b, e, " M"), 3);
+    group(doc, "points", &b, &e);
+    assert_int_equal(count(b, e, "<circle"), 5);
+    group(doc, "legend", &b, &e);
+    assert_non_null(strstr(b, ">subclass 2</text>"));
+    assert_non_null(strstr(doc, ">rsp</text>"));
+    free(doc);
+}
+
+static void test_svg_densities_one_panel_per_feature(void **state)
+{
+    char path[PATH_BYTES], err[PATH_BYTES + 256] = "";
+    path_in(state, "dens.svg", path, sizeof(path));
+    const double m1[] = {10, 20}, s1[] = {2, 3}, m2[] = {0, 0}, s2[] = {1, 0}, m3[] = {5, 5},
+                 s3[] = {0, 0};
+    struct fdxi_svg_density_panel panels[] = {{"spl", m1, s1}, {"sp", m2, s2}, {"ttl", m3, s3}};
+    const char *groups[] = {"subclass 1", "subclass 2"};
+    assert_int_equal(fdxi_svg_densities(path, "densities", NULL, panels, 3, groups, 2, err,
+                                        sizeof(err)),
+                     0);
+    char *doc = slurp(path, NULL);
+    assert_well_formed(doc);
+    assert_int_equal(count(doc, doc + strlen(doc), "<g class=\"panel\">"), 3);
+    /* A curve per group in each panel, and two legend samples. */
+    assert_int_equal(count(doc, doc + strlen(doc), "<path"), 3 * 2 + 2);
+    assert_non_null(strstr(doc, ">ttl</text>"));
+    free(doc);
+}
+
+static void test_svg_charts_reject_bad_arguments(void **state)
+{
+    char path[PATH_BYTES], err[PATH_BYTES + 256];
+    path_in(state, "bad.svg", path, sizeof(path));
+    const char *names[] = {"a", "b"};
+    const double ok[] = {1, 2}, negative[] = {1, -1}, nan_v[] = {NAN, 1}, inf_v[] = {1, INFINITY};
+    expect_einval(fdxi_svg_bars(path, "t", NULL, names, ok, 0, NULL, err, sizeof(err)), err, path);
+    expect_einval(fdxi_svg_bars(path, "t", NULL, names, negative, 2, NULL, err, sizeof(err)), err,
+                  path);
+    expect_einval(fdxi_svg_bars(path, "t", NULL, names, nan_v, 2, NULL, err, sizeof(err)), err,
+                  path);
+    struct fdxi_svg_series s = {"s", inf_v};
+    struct fdxi_svg_lines p = {.x_names = names, .n_x = 2, .series = &s, .n_series = 1,
+                               .mark = UINT32_MAX, .y_min = NAN, .y_max = NAN};
+    expect_einval(fdxi_svg_lines(path, &p, err, sizeof(err)), err, path);
+    p.n_series = 0;
+    expect_einval(fdxi_svg_lines(path, &p, err, sizeof(err)), err, path);
+    struct fdxi_svg_series many[43];
+    for (int i = 0; i < 43; i++)
+        many[i] = (struct fdxi_svg_series){"s", ok};
+    p.series = many;
+    p.n_series = 43;
+    assert_int_equal(fdxi_svg_lines(path, &p, err, sizeof(err)), FDX_ERANGE);
+    const double sd_bad[] = {1, -1};
+    struct fdxi_svg_density_panel panel = {"f", ok, sd_bad};
+    expect_einval(fdxi_svg_densities(path, "t", NULL, &panel, 1, names, 2, err, sizeof(err)), err,
+                  path);
+    panel.sd = ok;
+    expect_einval(fdxi_svg_densities(path, "t", NULL, &panel, 0, names, 2, err, sizeof(err)), err,
+                  path);
+    assert_int_equal(entries(state), 0);
+    p.n_series = 42;
+    assert_int_equal(fdxi_svg_lines(path, &p, err, sizeof(err)), 0);
+    assert_int_equal(entries(state), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -768,6 +912,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_svg_roc_thins_50000_points, setup, teardown),
         cmocka_unit_test_setup_teardown(test_svg_rejects_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_svg_unwritable_path_is_eio, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_svg_bars_one_per_name_to_scale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_svg_lines_over_numbers_and_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_svg_densities_one_panel_per_feature, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_svg_charts_reject_bad_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_svg_replaces_whole_file_and_leaves_no_temporary, setup,
                                         teardown),
     };

@@ -308,18 +308,27 @@ static int find_class(const struct fdxi_dataset *ds, const char *path, const cha
 }
 
 /*
- * Number the clusters by size, largest first (equal sizes by cluster index), so that the
- * subclasses do not depend on the order k-means happened to find them in.
+ * Number the clusters by size, largest first, equal sizes in the order of their first row, so
+ * that the subclasses do not depend on the order k-means happened to find them in.
  */
 static void number_by_size(uint32_t *assign, uint32_t n, uint32_t k)
 {
-    uint32_t size[MAX_K] = {0}, order[MAX_K], rank[MAX_K];
-    double s[MAX_K] = {0};
-    for (uint32_t i = 0; i < n; i++)
-        size[assign[i]]++;
+    uint32_t size[MAX_K] = {0}, first[MAX_K], order[MAX_K], rank[MAX_K];
     for (uint32_t c = 0; c < k; c++)
-        s[c] = size[c];
-    fdxi_rank_desc(s, k, order);
+        first[c] = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        size[assign[i]]++;
+        first[assign[i]] = first[assign[i]] < i ? first[assign[i]] : i;
+    }
+    for (uint32_t c = 0; c < k; c++) {
+        uint32_t j = c;
+        while (j > 0 && (size[order[j - 1]] < size[c] ||
+                         (size[order[j - 1]] == size[c] && first[order[j - 1]] > first[c]))) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = c;
+    }
     for (uint32_t r = 0; r < k; r++)
         rank[order[r]] = r;
     for (uint32_t i = 0; i < n; i++)

@@ -29,8 +29,8 @@ static int importance_svg(const struct fdx_analysis *a, const char *path, char *
         v[r] = s->g.imp100[s->g.order[r]];
     }
     char subtitle[160];
-    snprintf(subtitle, sizeof(subtitle), "CART tree (Gini) on %u rows: %u leaves, depth %u%s",
-             s->ds.n_rows, s->g.leaves, s->g.depth, n < d ? "; the top features" : "");
+    snprintf(subtitle, sizeof(subtitle), "CART tree (Gini) on %u rows: %u %s, depth %u%s",
+             s->ds.n_rows, s->g.leaves, s->g.leaves == 1 ? "leaf" : "leaves", s->g.depth, n < d ? "; the top features" : "");
     rc = fdxi_svg_bars(path, "Gini importance of the features", subtitle, names, v, n,
                        "importance (largest = 100)", err, errlen);
 out:

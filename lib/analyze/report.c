@@ -43,13 +43,14 @@ static size_t tree_line(const struct fdx_analysis *a, const struct grown *g, boo
         JNUM(g->accuracy);
         return APPEND("}");
     }
-    APPEND("tree: CART (Gini), %u leaves, depth %u (limit ", g->leaves, g->depth);
+    APPEND("tree: CART (Gini), %u %s, depth %u (max depth ", g->leaves,
+           g->leaves == 1 ? "leaf" : "leaves", g->depth);
     if (a->o.max_depth > 0)
         APPEND("%u", a->o.max_depth);
     else
         APPEND("none");
-    return APPEND(", at least %u rows a leaf); accuracy on its training rows %.4f\n",
-                  a->o.min_leaf, g->accuracy);
+    return APPEND(", min leaf %u); accuracy on its training rows %.4f\n", a->o.min_leaf,
+                  g->accuracy);
 }
 
 /* The ranked importances of columns @p names (at most @p top, 0 = all). */
@@ -359,7 +360,8 @@ static size_t report_subclasses(const struct fdx_analysis *a, bool json, char *b
     }
     APPEND("chosen k = %u: the smallest k after which the cost falls by less than %g%%%s\n", a->k,
            100.0 * a->o.min_decrease, a->k == a->o.k_max ? " (or the largest k tried)" : "");
-    APPEND("\nsubclasses of '%s' (k-means on all %u rows, cost %.6g; numbered by size):\n",
+    APPEND("\nsubclasses of '%s' (k-means on all %u rows, cost %.6g; numbered by size, then by "
+           "first row):\n",
            a->class_name, a->n_rows, a->train_cost);
     APPEND("%-10s %8s %7s\n", "subclass", "rows", "share");
     for (uint32_t c = 0; c < a->k; c++)
@@ -405,7 +407,8 @@ static size_t report_rules(const struct fdx_analysis *a, bool json, char *buf, s
     if (forest)
         APPEND(", tree %u of %u", a->o.tree_index,
                fdxi_forest_tree_count(b->models[a->model_index].model));
-    APPEND(": %u leaves, depth %u\n", a->rule_leaves, a->rule_depth);
+    APPEND(": %u %s, depth %u\n", a->rule_leaves, a->rule_leaves == 1 ? "leaf" : "leaves",
+           a->rule_depth);
     APPEND("thresholds in the features' own units (the model tests (x - mean) / scale; missing "
            "values count as %g)\n",
            b->nan_value);

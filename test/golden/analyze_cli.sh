@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# flowdx analyze and flowdx report senders on hand-made data: outputs, charts and refusals.
+# Usage: analyze_cli.sh FLOWDX PYTHON3
+set -uo pipefail
+flowdx=$1
+python=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+check() { if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+# run EXPECTED_STATUS ARGS...: output and messages in $tmp/out, $tmp/err
+run() {
+    local want=$1
+    shift
+    "$flowdx" "$@" > "$tmp/out" 2> "$tmp/err"
+    local rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        echo "  flowdx $*: exit $rc, expected $want; stderr:"
+        sed 's/^/    /' "$tmp/err"
+        return 1
+    fi
+}
+has() { grep -qF -- "$1" "$2"; }
+well_formed() { "$python" -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$1"; }
+
+# The eight rows of test_analyze.c's importance test: x0 splits first (decrease 2.25), then x1
+# (1.5); x2 is constant. Importance 100, 66.67 and 0 (scikit-learn 1.2.1: shares 0.6, 0.4, 0).
+cat > "$tmp/imp.csv" <<'CSV'
+flow_id,src_addr,x0,x1,x2,Label
+1,10.0.0.1,0,1,7,ham
+2,10.0.0.1,0,2,7,ham
+3,10.0.0.1,0,3,7,ham
+4,10.0.0.1,0,4,7,spam
+5,10.0.0.1,1,1,7,spam
+6,10.0.0.1,1,2,7,spam
+7,10.0.0.1,1,3,7,spam
+8,10.0.0.1,1,4,7,spam
+CSV
+
+# ---- importance ----
+run 0 analyze importance -q -i "$tmp/imp.csv" --min-leaf 1 --svg "$tmp/imp.svg"
+check "importance: x0 first at 100" has "   1  x0          100.00   60.00%" "$tmp/out"
+check "importance: x1 second at 66.67" has "   2  x1           66.67   40.00%" "$tmp/out"
+check "importance: x2 unused" has "1 of 3 features are used by no split" "$tmp/out"
+check "importance: bar chart is XML" well_formed "$tmp/imp.svg"
+run 0 analyze importance -q -i "$tmp/imp.csv" --min-leaf 1 --json --top 2
+check "importance --json --top 2: two ranked features" "$python" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+imp = d["importance"]
+assert [r["feature"] for r in imp] == ["x0", "x1"], imp
+assert imp[0]["importance"] == 100 and abs(imp[1]["importance"] - 200 / 3) < 1e-9, imp
+assert d["data"]["rows"] == 8 and d["tree"]["leaves"] == 3, d' "$tmp/out"
+# At least 4 rows a leaf allow one split only, x0 (3:1 left, 4 right); the default of 5 none.
+run 0 analyze importance -q -i "$tmp/imp.csv" --min-leaf 4
+check "importance: min leaf 4 gives one split" has "2 of 3 features are used by no split" "$tmp/out"
+run 0 analyze importance -q -i "$tmp/imp.csv"
+check "importance: min leaf 5 gives no split" has "3 of 3 features are used by no split" "$tmp/out"
+
+# ---- tree and rules ----
+run 0 analyze tree -q -i "$tmp/imp.csv" --min-leaf 1
+printf '%s\n' "if x0 <= 0.5 and x1 <= 3.5 then ham (n=3, p=1.000)" \
+    "if x0 <= 0.5 and x1 > 3.5 then spam (n=1, p=1.000)" \
+    "if x0 > 0.5 then spam (n=4, p=1.000)" > "$tmp/rules.want"
+grep '^if ' "$tmp/out" > "$tmp/tree.rules"
+check "tree: rules of the hand-computed tree" cmp -s "$tmp/tree.rules" "$tmp/rules.want"
+# A model's tree was trained on scaled inputs; its rules come back in the features' own units.
+"$flowdx" train -q -i "$tmp/imp.csv" -o "$tmp/m.fdxm" --model tree --folds 2 > /dev/null 2>&1
+run 0 analyze rules -m "$tmp/m.fdxm"
+grep '^if ' "$tmp/out" > "$tmp/model.rules"
+check "rules: the model's tree reads like the grown one" cmp -s "$tmp/model.rules" "$tmp/rules.want"
+run 0 analyze rules -m "$tmp/m.fdxm" --json
+check "rules --json parses, three leaves" "$python" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["rules"]) == 3 and d["rules"][2]["if"] == [{"feature": "x0", "op": ">", "value": 0.5}], d' "$tmp/out"
+run 1 analyze rules -m "$tmp/m.fdxm" --model forest
+check "rules: a model without a forest" has "no forest model (it holds: tree)" "$tmp/err"
+run 2 analyze rules -m "$tmp/m.fdxm" --index 1
+check "rules: a tree has only index 0" has "--index: a tree model has one tree" "$tmp/err"
+run 2 analyze rules -m "$tmp/m.fdxm" --model knn
+check "rules: knn is not a tree" has "'knn' is not a tree model" "$tmp/err"
+run 1 analyze rules -m "$tmp/imp.csv"
+check "rules: a CSV is not a model, named" has "$tmp/imp.csv" "$tmp/err"
+
+# ---- universal ----
+# A: sp = x0, rsp = x1, spl = x2: gA 100, 66.67, 0. B swaps sp and rsp, and has a column A lacks:
+# gB(sp) = 66.67, gB(rsp) = 100. g(sp, rsp) = (100 + 100) / 2 = 100; spl has no twin: g = 0.
+sed '1s/.*/flow_id,src_addr,sp,rsp,spl,Label/' "$tmp/imp.csv" > "$tmp/a.csv"
+awk -F, -v OFS=, 'NR == 1 { print "flow_id,src_addr,sp,rsp,spl,extra,Label"; next }
+                  { print $1, $2, $4, $3, $5, 0, $6 }' "$tmp/imp.csv" > "$tmp/b.csv"
+run 0 analyze universal -q -a "$tmp/a.csv" -b "$tmp/b.csv" --min-leaf 1 --output-list "$tmp/list"
+check "universal: the pair's row" has "sp  rsp   100.00   66.67   66.67  100.00  100.00  yes" "$tmp/out"
+check "universal: spl alone, not kept" has "spl -       0.00       -    0.00       -    0.00  no" "$tmp/out"
+check "universal: B's extra column is left out" has "features only in B, left out (1): extra" "$tmp/out"
+check "universal: last line is the list" test "$(tail -1 "$tmp/out")" = "sp,rsp"
+check "universal: --output-list, one per line" test "$(cat "$tmp/list")" = "$(printf 'sp\nrsp')"
+run 0 analyze universal -q -a "$tmp/a.csv" -b "$tmp/b.csv" --min-leaf 1 --json
+check "universal --json parses" "$python" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["features"] == ["sp", "rsp"] and d["pairs"][1]["rf"] is None, d' "$tmp/out"
+# The list selects features for the other analyses.
+run 0 analyze importance -q -i "$tmp/a.csv" --min-leaf 1 --features "$(paste -sd, "$tmp/list")"
+check "importance --features: two features" has "data: $tmp/a.csv: 8 rows, 2 features" "$tmp/out"
+
+# ---- subclasses ----
+# Twelve spam rows in three tight groups around 0, 100 and 200 (four each), two ham rows.
+{
+    echo "a,b,Label"
+    for c in 0 100 200; do for i in 0 1 2 3; do awk "BEGIN { print $c + $i * 0.5 \",5,spam\" }"; done; done
+    printf '50,1,ham\n150,1,ham\n'
+} > "$tmp/sub.csv"
+run 0 analyze subclasses -q -i "$tmp/sub.csv" --k 1..4 --folds 4 --min-leaf 1 --svg-prefix "$tmp/s"
+check "subclasses: k = 3" has "chosen k = 3" "$tmp/out"
+check "subclasses: first group is subclass 1" has "if a <= 50.75 then subclass 1 (n=4, p=1.000)" "$tmp/out"
+for f in cv profiles densities; do
+    check "subclasses: $f chart is XML" well_formed "$tmp/s-$f.svg"
+done
+run 0 analyze subclasses -q -i "$tmp/sub.csv" --k 1..4 --folds 4 --json
+check "subclasses --json parses" "$python" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["k"] == 3 and [s["rows"] for s in d["subclasses"]] == [4, 4, 4], d' "$tmp/out"
+
+# ---- refusals ----
+run 2 analyze
+check "analyze without a subcommand: usage" has "Usage: flowdx analyze SUBCOMMAND" "$tmp/err"
+run 2 analyze nosuch
+check "unknown subcommand" has "unknown subcommand 'nosuch'" "$tmp/err"
+run 2 analyze importance
+check "importance without -i" has "-i DATA is required" "$tmp/err"
+run 2 analyze importance -i "$tmp/imp.csv" --k 3
+check "an option of another subcommand" has "--k is not an option of this subcommand" "$tmp/err"
+run 2 analyze universal -a "$tmp/a.csv" -i "$tmp/a.csv"
+check "-i is not universal's" has "-i is not an option of this subcommand" "$tmp/err"
+run 2 analyze subclasses -i "$tmp/sub.csv" --k 5..2
+check "an empty k range" has "the range is empty" "$tmp/err"
+run 2 analyze universal -a "$tmp/a.csv" -b "$tmp/b.csv" --threshold 101
+check "threshold above 100" has "--threshold: 101 is not within 0 to 100" "$tmp/err"
+run 1 analyze importance -i "$tmp/missing.csv"
+check "missing file, named" has "$tmp/missing.csv: No such file" "$tmp/err"
+printf 'x0,x1,Label\n1,2,ham\n3,abc,spam\n' > "$tmp/bad.csv"
+run 1 analyze importance -i "$tmp/bad.csv"
+check "bad cell: file, line and column" has "$tmp/bad.csv:3: column 'x1': 'abc' is not a number" "$tmp/err"
+run 1 analyze subclasses -i "$tmp/sub.csv" --class phish
+check "unknown class lists the classes" has "no class 'phish' (its classes: 'ham' 'spam')" "$tmp/err"
+run 2 analyze subclasses -i "$tmp/sub.csv" --k 2..12 --folds 4
+check "too few rows for the folds and k" has "too few for 4-fold cross-validation" "$tmp/err"
+run 1 analyze importance -i "$tmp/imp.csv" --features x0,nope
+check "unknown --features name" has "--features: $tmp/imp.csv has no feature 'nope'" "$tmp/err"
+
+# ---- report senders ----
+# Hand-counted: 10.0.0.1 3 flows, 3 spam; 10.0.0.2 2 flows, 1 spam; 2001:db8::1 (written two
+# ways) 2 flows, 2 spam; 10.0.0.3 1 flow, 0 spam: 8 flows, 6 spam, 4 sources. With at least 2
+# spam flows: 10.0.0.1 (3 of 6 = 50 %) and 2001:db8::1 (2 of 6 = 33.33 %): 5 of 6 = 83.33 %.
+cat > "$tmp/flows.csv" <<'CSV'
+flow_id,src_addr,src_port,dst_addr,dst_port,sp,Label
+1,10.0.0.1,1025,10.9.9.9,25,4,spam
+2,10.0.0.2,1026,10.9.9.9,25,4,ham
+3,10.0.0.1,1027,10.9.9.9,25,4,Spam
+4,2001:DB8:0::1,1028,10.9.9.9,25,4,spam
+5,10.0.0.3,1029,10.9.9.9,25,4,ham
+6,10.0.0.2,1030,10.9.9.9,25,4,spam
+7,2001:db8::1,1031,10.9.9.9,25,4,spam
+8,10.0.0.1,1032,10.9.9.9,25,4,spam
+CSV
+run 0 report senders -i "$tmp/flows.csv" --min-spam 2
+check "senders: totals" has "8 flows from 4 sources, 6 spam flows (75.00%)" "$tmp/out"
+check "senders: main senders' share" has "2 sources sent 5 of the 6 spam flows (83.33%) in 5 flows" "$tmp/out"
+check "senders: first" bash -c "grep -qE '^10\\.0\\.0\\.1 +3 +3 +50\\.00% +50\\.00%\$' '$tmp/out'"
+check "senders: IPv6 canonical" bash -c "grep -qE '^2001:db8::1 +2 +2 +33\\.33% +83\\.33%\$' '$tmp/out'"
+run 0 report senders -i "$tmp/flows.csv" --min-spam 2 --all --json
+check "senders --json" "$python" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert (d["flows"], d["spam_flows"], d["sources"]) == (8, 6, 4), d
+assert [(s["src"], s["flows"], s["spam"]) for s in d["main_senders"]] == [("10.0.0.1", 3, 3), ("2001:db8::1", 2, 2)], d
+assert abs(d["main_share"] - 5 / 6) < 1e-6 and len(d["all"]) == 4 and d["all"][3]["spam"] == 0, d' "$tmp/out"
+# The same flows as JSON lines, as flowdx run writes them (nested votes, a verdict field).
+awk -F, 'NR > 1 { printf "{\"flow_id\":%s,\"src_addr\":\"%s\",\"verdict\":\"%s\",\"votes\":{\"tree\":{\"vote\":\"x\",\"p\":0.5}},\"features\":{\"sp\":null}}\n", $1, $2, $7 }' \
+    "$tmp/flows.csv" > "$tmp/flows.jsonl"
+run 0 report senders -i - --min-spam 2 < "$tmp/flows.jsonl"
+check "senders: JSON lines from standard input" has "2 sources sent 5 of the 6 spam flows (83.33%)" "$tmp/out"
+run 0 report senders -i "$tmp/flows.csv" --label-column sp --spam-value 4
+check "senders: another label column and value" has "8 flows from 4 sources, 8 spam flows" "$tmp/out"
+sed '4s/10.0.0.1/not-an-ip/' "$tmp/flows.csv" > "$tmp/bad-addr.csv"
+run 1 report senders -i "$tmp/bad-addr.csv"
+check "senders: bad address, file and line" has "$tmp/bad-addr.csv:4: column 'src_addr': 'not-an-ip' is not an IP address" "$tmp/err"
+sed '1s/Label/Class/' "$tmp/flows.csv" > "$tmp/no-label.csv"
+run 1 report senders -i "$tmp/no-label.csv"
+check "senders: no label column" has "$tmp/no-label.csv:1: no column 'Label'" "$tmp/err"
+sed '3s/,ham$//' "$tmp/flows.csv" > "$tmp/short.csv"
+run 1 report senders -i "$tmp/short.csv"
+check "senders: short row" has "$tmp/short.csv:3: 6 fields, the header has 7" "$tmp/err"
+sed '2s/"verdict"/"verdict" 1/' "$tmp/flows.jsonl" > "$tmp/bad.jsonl"
+run 1 report senders -i "$tmp/bad.jsonl"
+check "senders: bad JSON, line and column" bash -c "grep -qE '/bad.jsonl:2:[0-9]+: expected' '$tmp/err'"
+run 2 report senders
+check "senders without -i" has "-i FLOWS is required" "$tmp/err"
+run 2 report nosuch
+check "unknown report" has "unknown report 'nosuch'" "$tmp/err"
+run 0 help report
+check "help report" has "Usage: flowdx report senders" "$tmp/out"
+run 0 analyze subclasses --help
+check "subclasses --help names its options" has "--min-decrease P" "$tmp/out"
+echo "$fails failed"
+[ "$fails" -eq 0 ]
