@@ -377,8 +377,8 @@ static void test_analyze_rules_of_a_tiny_tree(void **state)
     (void)state;
     /* spl <= 123.5 ? (maxpl <= 40 ? ham : spam) : ham, the first leaf mixed 3:1. */
     const struct hand_node nodes[5] = {
-        {0, 123.5, 1, 4, 10, 0.5},  {1, 40, 2, 3, 6, 1.0 / 6.0}, {LEAF, 0, 0, 0, 4, 0.25},
-        {LEAF, 0, 0, 0, 2, 0.0},    {LEAF, 0, 0, 0, 4, 1.0},
+        {0, 123.5, 1, 4, 10, 0.5}, {1, 40, 2, 3, 6, 1.0 / 6.0}, {LEAF, 0, 0, 0, 4, 0.25},
+        {LEAF, 0, 0, 0, 2, 0.0},   {LEAF, 0, 0, 0, 4, 1.0},
     };
     struct fdxi_tree *t = hand_tree(nodes, 5, 2);
     const char *const features[2] = {"spl", "maxpl"};
@@ -417,7 +417,7 @@ static void test_analyze_rules_merge_tests_of_one_feature(void **state)
     (void)state;
     /* x <= 4.5 ? (x <= 2.5 ? ham : spam) : ham: the paths test x twice. */
     const struct hand_node nodes[5] = {
-        {0, 4.5, 1, 4, 7, 5.0 / 7.0}, {0, 2.5, 2, 3, 4, 0.5}, {LEAF, 0, 0, 0, 2, 1.0},
+        {0, 4.5, 1, 4, 7, 5.0 / 7.0}, {0, 2.5, 2, 3, 4, 0.5},  {LEAF, 0, 0, 0, 2, 1.0},
         {LEAF, 0, 0, 0, 2, 0.0},      {LEAF, 0, 0, 0, 3, 1.0},
     };
     struct fdxi_tree *t = hand_tree(nodes, 5, 1);

@@ -761,9 +761,8 @@ static void test_svg_bars_one_per_name_to_scale(void **state)
     path_in(state, "bars.svg", path, sizeof(path));
     const char *names[] = {"slas", "r<s>&", "oneway"};
     const double v[] = {100, 50, 0};
-    assert_int_equal(fdxi_svg_bars(path, "Imp & co", "sub", names, v, 3, "importance", err,
-                                   sizeof(err)),
-                     0);
+    assert_int_equal(
+        fdxi_svg_bars(path, "Imp & co", "sub", names, v, 3, "importance", err, sizeof(err)), 0);
     char *doc = slurp(path, NULL);
     assert_well_formed(doc);
     const char *b, *e;
@@ -845,9 +844,8 @@ static void test_svg_densities_one_panel_per_feature(void **state)
                  s3[] = {0, 0};
     struct fdxi_svg_density_panel panels[] = {{"spl", m1, s1}, {"sp", m2, s2}, {"ttl", m3, s3}};
     const char *groups[] = {"subclass 1", "subclass 2"};
-    assert_int_equal(fdxi_svg_densities(path, "densities", NULL, panels, 3, groups, 2, err,
-                                        sizeof(err)),
-                     0);
+    assert_int_equal(
+        fdxi_svg_densities(path, "densities", NULL, panels, 3, groups, 2, err, sizeof(err)), 0);
     char *doc = slurp(path, NULL);
     assert_well_formed(doc);
     assert_int_equal(count(doc, doc + strlen(doc), "<g class=\"panel\">"), 3);
@@ -869,8 +867,13 @@ static void test_svg_charts_reject_bad_arguments(void **state)
     expect_einval(fdxi_svg_bars(path, "t", NULL, names, nan_v, 2, NULL, err, sizeof(err)), err,
                   path);
     struct fdxi_svg_series s = {"s", inf_v};
-    struct fdxi_svg_lines p = {.x_names = names, .n_x = 2, .series = &s, .n_series = 1,
-                               .mark = UINT32_MAX, .y_min = NAN, .y_max = NAN};
+    struct fdxi_svg_lines p = {.x_names = names,
+                               .n_x = 2,
+                               .series = &s,
+                               .n_series = 1,
+                               .mark = UINT32_MAX,
+                               .y_min = NAN,
+                               .y_max = NAN};
     expect_einval(fdxi_svg_lines(path, &p, err, sizeof(err)), err, path);
     p.n_series = 0;
     expect_einval(fdxi_svg_lines(path, &p, err, sizeof(err)), err, path);

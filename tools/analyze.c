@@ -64,8 +64,8 @@ static const struct sub {
      "tree that separates them printed as rules, each subclass's size, normalised feature\n"
      "averages (every feature scaled to 0..1 by its minimum and maximum over the class) and\n"
      "normal density parameters (mean and standard deviation per feature).\n"},
-    {"tree", "grow a CART tree on labelled rows and print it as rules",
-     O_INPUT | O_DATA | O_TREE, 0,
+    {"tree", "grow a CART tree on labelled rows and print it as rules", O_INPUT | O_DATA | O_TREE,
+     0,
      "Usage: flowdx analyze tree -i DATA.csv [--max-depth N] [--min-leaf N] [--json]\n\n"
      "Grows one CART classification tree on the labelled rows and prints it as rules, one\n"
      "per leaf: 'if spl <= 123.5 and maxpl > 40 then spam (n=12, p=0.917)', where n is the\n"
@@ -83,14 +83,15 @@ static void options_help(FILE *out, const struct sub *s)
 {
     fprintf(out, "\nOptions:\n");
     if (s->opts & O_INPUT)
-        fprintf(out, "  -i, --input FILE        labelled CSV (flowdx extract, then flowdx label)\n");
-    if (s->opts & O_AB)
-        fprintf(out, "  -a FILE, -b FILE        the two labelled sources (e.g. two mail servers)\n");
-    if (s->opts & O_MODEL)
         fprintf(out,
-                "  -m, --model-file FILE   model file (flowdx train)\n"
-                "      --model KIND        tree (default) or forest\n"
-                "      --index N           with --model forest: the tree to show (from 0)\n");
+                "  -i, --input FILE        labelled CSV (flowdx extract, then flowdx label)\n");
+    if (s->opts & O_AB)
+        fprintf(out,
+                "  -a FILE, -b FILE        the two labelled sources (e.g. two mail servers)\n");
+    if (s->opts & O_MODEL)
+        fprintf(out, "  -m, --model-file FILE   model file (flowdx train)\n"
+                     "      --model KIND        tree (default) or forest\n"
+                     "      --index N           with --model forest: the tree to show (from 0)\n");
     if (s->opts & O_DATA)
         fprintf(out,
                 "      --label-column NAME label column (default: Label, label, DoH or class)\n"
@@ -123,10 +124,9 @@ static void options_help(FILE *out, const struct sub *s)
     if (s->opts & O_SVG)
         fprintf(out, "      --svg FILE          also write the importances as a bar chart\n");
     if (s->opts & O_PREFIX)
-        fprintf(out,
-                "      --svg-prefix P      also write P-cv.svg (cost per k), P-profiles.svg\n"
-                "                          (normalised averages per subclass) and\n"
-                "                          P-densities.svg (normal densities per subclass)\n");
+        fprintf(out, "      --svg-prefix P      also write P-cv.svg (cost per k), P-profiles.svg\n"
+                     "                          (normalised averages per subclass) and\n"
+                     "                          P-densities.svg (normal densities per subclass)\n");
     fprintf(out, "      --json              print JSON instead of the tables\n"
                  "  -q, --quiet             no progress on standard error\n"
                  "  -h, --help              this text\n");
@@ -156,8 +156,7 @@ static bool parse_k(const char *text, uint32_t *lo, uint32_t *hi)
         return parse_u32("--k", text, 1, 100, lo) && (*hi = *lo, true);
     size_t n = (size_t)(dots - text);
     if (n == 0 || n >= sizeof(a)) {
-        fprintf(stderr, "flowdx: --k: '%s' is not A..B or K (whole numbers from 1 to 100)\n",
-                text);
+        fprintf(stderr, "flowdx: --k: '%s' is not A..B or K (whole numbers from 1 to 100)\n", text);
         return false;
     }
     memcpy(a, text, n);

@@ -176,8 +176,9 @@ static size_t split_csv(const struct reader *r, char *line, char **field, size_t
             field[n++] = w;
             for (;; p++) {
                 if (*p == '\0') {
-                    fprintf(stderr, "flowdx report: %s:%llu: field %zu: quote not closed on its "
-                                    "line\n",
+                    fprintf(stderr,
+                            "flowdx report: %s:%llu: field %zu: quote not closed on its "
+                            "line\n",
                             r->name, (unsigned long long)r->line_no, n);
                     return 0;
                 }
@@ -280,7 +281,10 @@ static bool read_csv(struct count *k, struct reader *r)
     long label = column(field, n_header, label_name);
     if (src < 0 || label < 0) {
         fprintf(stderr, "flowdx report: %s:%llu: no column '%s'%s\n", r->name,
-                (unsigned long long)r->line_no, src < 0 ? src_name : label_name,
+                (unsigned long long)r->line_no,
+                src >= 0        ? label_name
+                : k->src_column ? k->src_column
+                                : "src_addr",
                 src < 0 && k->src_column == NULL ? " (nor SourceIP)" : "");
         return false;
     }
@@ -531,6 +535,11 @@ static int by_spam(const void *pa, const void *pb)
     return strcmp(a->addr, b->addr);
 }
 
+static const char *plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static double pct(uint64_t part, uint64_t whole)
 {
     return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
@@ -558,8 +567,7 @@ static void json_list(struct sender *const *v, size_t n, uint64_t spam)
         printf("%s{\"src\":\"%s\",\"flows\":%llu,\"spam\":%llu,\"share\":%.6f,"
                "\"cumulative_share\":%.6f}",
                i ? "," : "", v[i]->addr, (unsigned long long)v[i]->flows,
-               (unsigned long long)v[i]->spam, pct(v[i]->spam, spam) / 100,
-               pct(cum, spam) / 100);
+               (unsigned long long)v[i]->spam, pct(v[i]->spam, spam) / 100, pct(cum, spam) / 100);
     }
 }
 
@@ -575,8 +583,7 @@ static void text_list(struct sender *const *v, size_t n, uint64_t spam)
     }
 }
 
-static bool report(const struct count *k, const char *input, uint64_t min_spam, bool all,
-                   bool json)
+static bool report(const struct count *k, const char *input, uint64_t min_spam, bool all, bool json)
 {
     struct sender **v = malloc((k->t.n ? k->t.n : 1) * sizeof(*v));
     if (v == NULL) {
@@ -612,14 +619,14 @@ static bool report(const struct count *k, const char *input, uint64_t min_spam, 
         }
         printf("}\n");
     } else {
-        printf("input: %s (%s): %llu flows from %zu sources, %llu spam flows (%.2f%%)\n", input,
-               k->jsonl ? "JSON lines" : "CSV", (unsigned long long)k->flows, n,
-               (unsigned long long)k->spam, pct(k->spam, k->flows));
-        printf("main spam senders (at least %llu spam flows): %zu sources sent %llu of the %llu "
-               "spam flows (%.2f%%) in %llu flows\n",
-               (unsigned long long)min_spam, main_n, (unsigned long long)main_spam,
-               (unsigned long long)k->spam, pct(main_spam, k->spam),
-               (unsigned long long)main_flows);
+        printf("input: %s (%s): %llu flow%s from %zu source%s, %llu spam flow%s (%.2f%%)\n", input,
+               k->jsonl ? "JSON lines" : "CSV", (unsigned long long)k->flows, plural(k->flows), n,
+               plural(n), (unsigned long long)k->spam, plural(k->spam), pct(k->spam, k->flows));
+        printf("main spam senders (at least %llu spam flow%s): %zu source%s sent %llu of the %llu "
+               "spam flow%s (%.2f%%) in %llu flow%s\n",
+               (unsigned long long)min_spam, plural(min_spam), main_n, plural(main_n),
+               (unsigned long long)main_spam, (unsigned long long)k->spam, plural(k->spam),
+               pct(main_spam, k->spam), (unsigned long long)main_flows, plural(main_flows));
         if (main_n > 0)
             text_list(v, main_n, k->spam);
         if (all) {
@@ -737,8 +744,9 @@ int cmd_report(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (strcmp(argv[1], "senders") != 0) {
-        fprintf(stderr, "flowdx report: unknown report '%s' (senders)\n"
-                        "Try 'flowdx report --help'.\n",
+        fprintf(stderr,
+                "flowdx report: unknown report '%s' (senders)\n"
+                "Try 'flowdx report --help'.\n",
                 argv[1]);
         return EXIT_USAGE;
     }

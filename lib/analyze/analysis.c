@@ -182,8 +182,7 @@ static int grow(struct grown *g, const struct fdx_analysis_options *o, const dou
     g->share = malloc((size_t)d * sizeof(double));
     g->order = malloc((size_t)d * sizeof(uint32_t));
     rc = FDX_ENOMEM;
-    if (samples == NULL || imp == NULL || g->imp100 == NULL || g->share == NULL ||
-        g->order == NULL)
+    if (samples == NULL || imp == NULL || g->imp100 == NULL || g->share == NULL || g->order == NULL)
         goto out;
     for (uint32_t i = 0; i < n; i++)
         samples[i] = i;
@@ -282,15 +281,14 @@ out:
     return rc;
 }
 
-static int run_tree(fdx_analysis *a, const struct fdx_analysis_options *o, char *err,
-                    size_t errlen)
+static int run_tree(fdx_analysis *a, const struct fdx_analysis_options *o, char *err, size_t errlen)
 {
     return run_importance(a, o, err, errlen);
 }
 
 /* The class named @p name (exactly, else ignoring case); -1 with a message listing them. */
-static int find_class(const struct fdxi_dataset *ds, const char *path, const char *name,
-                      char *err, size_t errlen)
+static int find_class(const struct fdxi_dataset *ds, const char *path, const char *name, char *err,
+                      size_t errlen)
 {
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t c = 0; c < ds->n_classes; c++) {
@@ -299,8 +297,8 @@ static int find_class(const struct fdxi_dataset *ds, const char *path, const cha
                 return (int)c;
         }
     }
-    size_t used = fdxi_appendf(err, errlen, 0, "--class: %s has no class '%s' (its classes:",
-                               path, name);
+    size_t used =
+        fdxi_appendf(err, errlen, 0, "--class: %s has no class '%s' (its classes:", path, name);
     for (uint32_t c = 0; c < ds->n_classes; c++)
         used = fdxi_appendf(err, errlen, used, " '%s'", ds->class_names[c]);
     fdxi_appendf(err, errlen, used, ")");
@@ -485,8 +483,8 @@ static int run_rules(fdx_analysis *a, const struct fdx_analysis_options *o, char
     while (m < b->n_models && strcmp(b->models[m].kind->name, want) != 0)
         m++;
     if (m == b->n_models) {
-        size_t used = fdxi_appendf(err, errlen, 0, "%s: no %s model (it holds:", o->model_path,
-                                   want);
+        size_t used =
+            fdxi_appendf(err, errlen, 0, "%s: no %s model (it holds:", o->model_path, want);
         for (uint32_t i = 0; i < b->n_models; i++)
             used = fdxi_appendf(err, errlen, used, " %s", b->models[i].kind->name);
         fdxi_appendf(err, errlen, used, ")");

@@ -48,14 +48,14 @@ struct fdx_analysis {
     /* subclasses */
     char *class_name;
     uint32_t class_index;
-    uint32_t n_rows;         /* rows of the class */
-    double *x;               /* their raw values, n_rows * d */
-    double *cv_cost;         /* per k from k_min to k_max */
-    uint32_t k;              /* chosen */
-    double train_cost;       /* of the final fit, standardised units */
-    uint32_t *subclass;      /* per row, 0..k-1, numbered by size (0 the largest) */
-    char **subclass_names;   /* "subclass 1" ... */
-    struct grown sub;        /* the tree that separates the subclasses */
+    uint32_t n_rows;       /* rows of the class */
+    double *x;             /* their raw values, n_rows * d */
+    double *cv_cost;       /* per k from k_min to k_max */
+    uint32_t k;            /* chosen */
+    double train_cost;     /* of the final fit, standardised units */
+    uint32_t *subclass;    /* per row, 0..k-1, numbered by size (0 the largest) */
+    char **subclass_names; /* "subclass 1" ... */
+    struct grown sub;      /* the tree that separates the subclasses */
     struct fdxi_profile prof;
 
     /* rules */

@@ -20,13 +20,13 @@ void fdxi_rank_desc(const double *v, uint32_t n, uint32_t *order);
 
 /* One line of the universal-set table: a request/response pair, or a feature without a twin. */
 struct fdxi_universal_row {
-    uint32_t f;    /**< the request feature (for a feature without a twin: that feature) */
-    int32_t rf;    /**< its response twin ("r" + name), or -1 when it has none */
-    double ga[2];  /**< importance (0-100) in source A of f and of rf (NaN without a twin) */
-    double gb[2];  /**< the same in source B */
-    double g;      /**< (max(gA(f), gA(rf)) + max(gB(f), gB(rf))) / 2; without a twin
-                        (gA(f) + gB(f)) / 2 */
-    bool kept;     /**< g >= the threshold */
+    uint32_t f;   /**< the request feature (for a feature without a twin: that feature) */
+    int32_t rf;   /**< its response twin ("r" + name), or -1 when it has none */
+    double ga[2]; /**< importance (0-100) in source A of f and of rf (NaN without a twin) */
+    double gb[2]; /**< the same in source B */
+    double g;     /**< (max(gA(f), gA(rf)) + max(gB(f), gB(rf))) / 2; without a twin
+                       (gA(f) + gB(f)) / 2 */
+    bool kept;    /**< g >= the threshold */
 };
 
 /*
@@ -102,17 +102,17 @@ uint32_t fdxi_kmeans_choose_k(const double *cost, uint32_t k_min, uint32_t k_max
 /* Sizes, min-max normalised averages and normal density parameters of groups of rows. */
 struct fdxi_profile {
     uint32_t k, d;
-    uint32_t *size;     /**< k rows per group */
-    double *min, *max;  /**< d: over all rows */
-    double *norm_mean;  /**< k * d: mean of (x - min) / (max - min), 0 for a constant feature */
-    double *mean, *sd;  /**< k * d: mean and population standard deviation (the normal density's
-                             maximum-likelihood parameters); 0 and 0 for an empty group */
+    uint32_t *size;    /**< k rows per group */
+    double *min, *max; /**< d: over all rows */
+    double *norm_mean; /**< k * d: mean of (x - min) / (max - min), 0 for a constant feature */
+    double *mean, *sd; /**< k * d: mean and population standard deviation (the normal density's
+                            maximum-likelihood parameters); 0 and 0 for an empty group */
 };
 
 /* Profile the n rows of x (d columns) in groups group[i] in [0, k). 0, FDX_EINVAL or
  * FDX_ENOMEM. */
-int fdxi_profile_compute(const double *x, uint32_t n, uint32_t d, const uint32_t *group,
-                         uint32_t k, struct fdxi_profile *ret);
+int fdxi_profile_compute(const double *x, uint32_t n, uint32_t d, const uint32_t *group, uint32_t k,
+                         struct fdxi_profile *ret);
 void fdxi_profile_fini(struct fdxi_profile *p);
 
 /* ---- readable rules of a tree (rules.c) ---- */
@@ -122,8 +122,8 @@ struct fdxi_rules_view {
     const char *const *feature_names; /**< the tree's d inputs */
     const char *const *class_names;   /**< the tree's classes */
     uint32_t n_classes;               /**< how many */
-    const double *mean, *scale;       /**< NULL, or the scaling the tree's inputs had: thresholds are
-                                           shown as threshold * scale + mean (raw units) */
+    const double *mean, *scale; /**< NULL, or the scaling the tree's inputs had: thresholds are
+                                     shown as threshold * scale + mean (raw units) */
 };
 
 /*

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* k-means clustering: k-means++ starts, Lloyd iterations, v-fold cross-validated cost, choice of k. */
+/* k-means clustering: k-means++ starts, Lloyd iterations, v-fold cross-validated cost, choice of k.
+ */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,8 +12,7 @@
 
 #define DEFAULT_DENSITY_FEATURES 4u
 
-static int importance_svg(const struct fdx_analysis *a, const char *path, char *err,
-                          size_t errlen)
+static int importance_svg(const struct fdx_analysis *a, const char *path, char *err, size_t errlen)
 {
     const struct source *s = &a->src[0];
     uint32_t d = s->ds.n_cols, n = a->o.top > 0 && a->o.top < d ? a->o.top : d;
@@ -30,7 +29,8 @@ static int importance_svg(const struct fdx_analysis *a, const char *path, char *
     }
     char subtitle[160];
     snprintf(subtitle, sizeof(subtitle), "CART tree (Gini) on %u rows: %u %s, depth %u%s",
-             s->ds.n_rows, s->g.leaves, s->g.leaves == 1 ? "leaf" : "leaves", s->g.depth, n < d ? "; the top features" : "");
+             s->ds.n_rows, s->g.leaves, s->g.leaves == 1 ? "leaf" : "leaves", s->g.depth,
+             n < d ? "; the top features" : "");
     rc = fdxi_svg_bars(path, "Gini importance of the features", subtitle, names, v, n,
                        "importance (largest = 100)", err, errlen);
 out:
@@ -114,8 +114,8 @@ static int profiles_svg(const struct fdx_analysis *a, const char *path, char *er
         goto out;
     }
     for (uint32_t c = 0; c < a->k; c++)
-        series[c] = (struct fdxi_svg_series){.label = labels[c],
-                                             .y = a->prof.norm_mean + (size_t)c * d};
+        series[c] =
+            (struct fdxi_svg_series){.label = labels[c], .y = a->prof.norm_mean + (size_t)c * d};
     char subtitle[200];
     snprintf(subtitle, sizeof(subtitle),
              "class '%.64s', %u rows; each feature scaled to 0..1 by its minimum and maximum over "
@@ -140,8 +140,7 @@ out:
     return rc;
 }
 
-static int densities_svg(const struct fdx_analysis *a, const char *path, char *err,
-                         size_t errlen)
+static int densities_svg(const struct fdx_analysis *a, const char *path, char *err, size_t errlen)
 {
     const struct fdxi_dataset *ds = &a->src[0].ds;
     uint32_t d = ds->n_cols, want = a->o.top > 0 ? a->o.top : DEFAULT_DENSITY_FEATURES;

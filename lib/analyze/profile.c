@@ -20,8 +20,8 @@ void fdxi_profile_fini(struct fdxi_profile *p)
     memset(p, 0, sizeof(*p));
 }
 
-int fdxi_profile_compute(const double *x, uint32_t n, uint32_t d, const uint32_t *group,
-                         uint32_t k, struct fdxi_profile *ret)
+int fdxi_profile_compute(const double *x, uint32_t n, uint32_t d, const uint32_t *group, uint32_t k,
+                         struct fdxi_profile *ret)
 {
     if (x == NULL || group == NULL || ret == NULL || n == 0 || d == 0 || k == 0)
         return FDX_EINVAL;
@@ -37,8 +37,8 @@ int fdxi_profile_compute(const double *x, uint32_t n, uint32_t d, const uint32_t
     p.norm_mean = calloc(kd, sizeof(double));
     p.mean = calloc(kd, sizeof(double));
     p.sd = calloc(kd, sizeof(double));
-    if (p.size == NULL || p.min == NULL || p.max == NULL || p.norm_mean == NULL ||
-        p.mean == NULL || p.sd == NULL) {
+    if (p.size == NULL || p.min == NULL || p.max == NULL || p.norm_mean == NULL || p.mean == NULL ||
+        p.sd == NULL) {
         fdxi_profile_fini(&p);
         return FDX_ENOMEM;
     }

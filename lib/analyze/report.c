@@ -54,8 +54,8 @@ static size_t tree_line(const struct fdx_analysis *a, const struct grown *g, boo
 }
 
 /* The ranked importances of columns @p names (at most @p top, 0 = all). */
-static size_t importance_table(const struct grown *g, char *const *names, uint32_t d,
-                               uint32_t top, bool json, char *buf, size_t len, size_t used)
+static size_t importance_table(const struct grown *g, char *const *names, uint32_t d, uint32_t top,
+                               bool json, char *buf, size_t len, size_t used)
 {
     uint32_t n = top > 0 && top < d ? top : d;
     if (json) {
@@ -115,16 +115,15 @@ static size_t report_importance(const struct fdx_analysis *a, bool json, char *b
         APPEND(",\"tree\":");
         used = tree_line(a, &s->g, true, buf, len, used);
         APPEND(",\"importance\":");
-        used = importance_table(&s->g, s->ds.col_names, s->ds.n_cols, a->o.top, true, buf, len,
-                                used);
+        used =
+            importance_table(&s->g, s->ds.col_names, s->ds.n_cols, a->o.top, true, buf, len, used);
         return APPEND("}\n");
     }
     used = data_line(s, false, buf, len, used);
     used = tree_line(a, &s->g, false, buf, len, used);
     APPEND("Gini importance (decrease in impurity per feature; largest = 100; share of the "
            "total decrease):\n");
-    return importance_table(&s->g, s->ds.col_names, s->ds.n_cols, a->o.top, false, buf, len,
-                            used);
+    return importance_table(&s->g, s->ds.col_names, s->ds.n_cols, a->o.top, false, buf, len, used);
 }
 
 static size_t report_tree(const struct fdx_analysis *a, bool json, char *buf, size_t len)
@@ -229,9 +228,9 @@ static size_t report_universal(const struct fdx_analysis *a, bool json, char *bu
     size_t w = 2;
     for (uint32_t i = 0; i < a->n_urows; i++)
         w = strlen(na[a->common[0][a->urows[i].f]]) > w ? strlen(na[a->common[0][a->urows[i].f]])
-                                                          : w;
-    APPEND("%-*s %-*s %7s %7s %7s %7s %7s  %s\n", (int)w, "f", (int)w + 1, "rf", "gA(f)",
-           "gA(rf)", "gB(f)", "gB(rf)", "g", "kept");
+                                                        : w;
+    APPEND("%-*s %-*s %7s %7s %7s %7s %7s  %s\n", (int)w, "f", (int)w + 1, "rf", "gA(f)", "gA(rf)",
+           "gB(f)", "gB(rf)", "g", "kept");
     for (uint32_t i = 0; i < a->n_urows; i++) {
         const struct fdxi_universal_row *r = &a->urows[i];
         APPEND("%-*s %-*s %7.2f ", (int)w, na[a->common[0][r->f]], (int)w + 1,
@@ -244,7 +243,8 @@ static size_t report_universal(const struct fdx_analysis *a, bool json, char *bu
     }
     APPEND("universal features (%u):\n", kept);
     size_t before = used;
-    used += fdx_analysis_features(a, ',', used < len ? buf + used : NULL, used < len ? len - used : 0);
+    used +=
+        fdx_analysis_features(a, ',', used < len ? buf + used : NULL, used < len ? len - used : 0);
     return APPEND("%s\n", used == before ? "(none)" : "");
 }
 
@@ -365,8 +365,7 @@ static size_t report_subclasses(const struct fdx_analysis *a, bool json, char *b
            a->class_name, a->n_rows, a->train_cost);
     APPEND("%-10s %8s %7s\n", "subclass", "rows", "share");
     for (uint32_t c = 0; c < a->k; c++)
-        APPEND("%-10u %8u %6.2f%%\n", c + 1, a->prof.size[c],
-               100.0 * a->prof.size[c] / a->n_rows);
+        APPEND("%-10u %8u %6.2f%%\n", c + 1, a->prof.size[c], 100.0 * a->prof.size[c] / a->n_rows);
     APPEND("\ntree separating the subclasses (on the features' own values):\n");
     used = tree_line(a, &a->sub, false, buf, len, used);
     used = rules(a->sub.tree, ds->col_names, a->subclass_names, a->k, NULL, NULL, false, buf, len,
@@ -399,8 +398,8 @@ static size_t report_rules(const struct fdx_analysis *a, bool json, char *buf, s
                a->o.tree_index, a->rule_leaves, a->rule_depth);
         JNUM(b->nan_value);
         APPEND(",\"rules\":");
-        used = rules(a->rule_tree, b->input_names, b->class_names, b->n_classes, b->mean,
-                     b->scale, true, buf, len, used);
+        used = rules(a->rule_tree, b->input_names, b->class_names, b->n_classes, b->mean, b->scale,
+                     true, buf, len, used);
         return APPEND("}\n");
     }
     APPEND("model: %s: feature set %s; %s", a->model_path, b->feature_set, kind);

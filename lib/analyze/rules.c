@@ -109,8 +109,8 @@ static size_t add_conditions(const struct cond *path, uint32_t n, const struct f
                 used = fdxi_json_num(buf, len, used, t);
                 used = fdxi_appendf(buf, len, used, "}");
             } else {
-                used = fdxi_appendf(buf, len, used, "%s%s %s %.10g", first ? "" : " and ", name,
-                                    op, t);
+                used = fdxi_appendf(buf, len, used, "%s%s %s %.10g", first ? "" : " and ", name, op,
+                                    t);
             }
             first = false;
         }

@@ -84,7 +84,6 @@ struct fdxi_svg_density_panel {
  */
 int fdxi_svg_densities(const char *path, const char *title, const char *subtitle,
                        const struct fdxi_svg_density_panel *panels, uint32_t n_panels,
-                       const char *const *group_names, uint32_t n_groups, char *err,
-                       size_t errlen);
+                       const char *const *group_names, uint32_t n_groups, char *err, size_t errlen);
 
 #endif /* FDX_LIB_TRAIN_SVG_H */

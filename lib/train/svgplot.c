@@ -92,8 +92,7 @@ static double py(const struct frame *f, double y)
 }
 
 /* Grid lines and labels of the y ticks (left of the frame), and the frame. */
-static void y_axis(struct fdxi_svgbuf *s, const struct frame *f, const struct ticks *t,
-                   bool labels)
+static void y_axis(struct fdxi_svgbuf *s, const struct frame *f, const struct ticks *t, bool labels)
 {
     for (uint32_t i = 0; i < tick_count(t); i++) {
         double y = py(f, tick_at(t, i));
@@ -228,7 +227,8 @@ int fdxi_svg_bars(const char *path, const char *title, const char *subtitle,
                       .xhi = t.hi,
                       .ylo = 0,
                       .yhi = 1};
-    double width = ceil(fmax(f.left + f.w + 60 + MARGIN, 2 * MARGIN + title_width(title, subtitle)));
+    double width =
+        ceil(fmax(f.left + f.w + 60 + MARGIN, 2 * MARGIN + title_width(title, subtitle)));
     double height = ceil(f.top + f.h + 50 + MARGIN);
     struct fdxi_svgbuf s = {0};
     begin(&s, width, height, title, subtitle);
@@ -255,8 +255,7 @@ int fdxi_svg_bars(const char *path, const char *title, const char *subtitle,
 #define LINE_W 600.0
 #define LINE_H 320.0
 
-static int lines_check(const char *path, const struct fdxi_svg_lines *p, char *err,
-                       size_t errlen)
+static int lines_check(const char *path, const struct fdxi_svg_lines *p, char *err, size_t errlen)
 {
     if (p->n_x == 0 || (p->x == NULL && p->x_names == NULL) || p->series == NULL ||
         p->n_series == 0) {
@@ -408,8 +407,7 @@ int fdxi_svg_lines(const char *path, const struct fdxi_svg_lines *p, char *err, 
     for (uint32_t k = 0; k < p->n_series; k++) {
         for (uint32_t i = 0; i < p->n_x && p->n_x <= 200; i++) {
             if (!isnan(p->series[k].y[i]))
-                circle(&s, line_x(p, &f, i), py(&f, p->series[k].y[i]), 2.5,
-                       fdxi_svg_colour(k));
+                circle(&s, line_x(p, &f, i), py(&f, p->series[k].y[i]), 2.5, fdxi_svg_colour(k));
         }
     }
     fdxi_svg_add(&s, "</g>\n");
@@ -497,11 +495,9 @@ static void density_panel(struct fdxi_svgbuf *s, const struct frame *area,
 
 int fdxi_svg_densities(const char *path, const char *title, const char *subtitle,
                        const struct fdxi_svg_density_panel *panels, uint32_t n_panels,
-                       const char *const *group_names, uint32_t n_groups, char *err,
-                       size_t errlen)
+                       const char *const *group_names, uint32_t n_groups, char *err, size_t errlen)
 {
-    if (path == NULL || panels == NULL || n_panels == 0 || group_names == NULL ||
-        n_groups == 0) {
+    if (path == NULL || panels == NULL || n_panels == 0 || group_names == NULL || n_groups == 0) {
         fdxi_set_err(err, errlen, "%s: a density chart needs panels and groups",
                      path != NULL ? path : "density chart");
         return FDX_EINVAL;
@@ -518,8 +514,9 @@ int fdxi_svg_densities(const char *path, const char *title, const char *subtitle
         }
         for (uint32_t g = 0; g < n_groups; g++) {
             if (!isfinite(panels[k].mean[g]) || !isfinite(panels[k].sd[g]) || panels[k].sd[g] < 0) {
-                fdxi_set_err(err, errlen, "%s: panel %u ('%.64s'), group %u: mean or deviation "
-                                          "not a finite number (deviation >= 0)",
+                fdxi_set_err(err, errlen,
+                             "%s: panel %u ('%.64s'), group %u: mean or deviation "
+                             "not a finite number (deviation >= 0)",
                              path, k, panels[k].name, g);
                 return FDX_EINVAL;
             }
