@@ -333,19 +333,45 @@ static void number_by_size(uint32_t *assign, uint32_t n, uint32_t k)
         assign[i] = rank[assign[i]];
 }
 
-/* The class's rows, standardised over the class (constant columns scale 1). */
-static double *standardised(const double *x, uint32_t n, uint32_t d)
+/*
+ * The class's rows, standardised over the class, with the columns that are constant there left
+ * out (standardised they are 0 in every row and add nothing to any distance): *ret_d columns.
+ */
+static double *standardised(const double *x, uint32_t n, uint32_t d, uint32_t *ret_d)
 {
     double *z = malloc((size_t)n * d * sizeof(double));
+    double *row = malloc((size_t)d * sizeof(double));
+    bool *varies = calloc(d, sizeof(bool));
     struct fdxi_scaler sc = {0};
-    if (z == NULL || fdxi_scaler_fit(&sc, x, n, d) < 0) {
+    if (z == NULL || row == NULL || varies == NULL || fdxi_scaler_fit(&sc, x, n, d) < 0) {
         free(z);
-        return NULL;
+        z = NULL;
+        goto out;
     }
-    memcpy(z, x, (size_t)n * d * sizeof(double));
-    for (uint32_t i = 0; i < n; i++)
-        fdxi_scaler_apply(&sc, z + (size_t)i * d);
+    uint32_t dz = 0;
+    for (uint32_t j = 0; j < d; j++) {
+        for (uint32_t i = 1; i < n && !varies[j]; i++)
+            varies[j] = x[(size_t)i * d + j] != x[j];
+        dz += varies[j];
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        memcpy(row, x + (size_t)i * d, d * sizeof(double));
+        fdxi_scaler_apply(&sc, row);
+        for (uint32_t j = 0, m = 0; j < d; j++) {
+            if (varies[j])
+                z[(size_t)i * dz + m++] = row[j];
+        }
+    }
+    /* Every column constant: one zero column keeps the distances (all 0) well defined. */
+    if (dz == 0) {
+        memset(z, 0, (size_t)n * sizeof(double));
+        dz = 1;
+    }
+    *ret_d = dz;
+out:
     fdxi_scaler_fini(&sc);
+    free(row);
+    free(varies);
     return z;
 }
 
@@ -414,7 +440,8 @@ static int run_subclasses(fdx_analysis *a, const struct fdx_analysis_options *o,
         rc = FDX_EINVAL;
         goto out;
     }
-    if ((z = standardised(a->x, n, d)) == NULL)
+    uint32_t dz;
+    if ((z = standardised(a->x, n, d, &dz)) == NULL)
         goto out;
     /* Folds: the class's rows shuffled by the seed and dealt round-robin. */
     if ((rc = fdxi_split_kfold(zeros, n, 1, o->folds, o->seed, fold)) < 0)
@@ -424,7 +451,7 @@ static int run_subclasses(fdx_analysis *a, const struct fdx_analysis_options *o,
     say(o, "class '%s': %u rows; %u-fold cross-validation of k = %u..%u", a->class_name, n,
         o->folds, o->k_min, o->k_max);
     for (uint32_t k = o->k_min; k <= o->k_max; k++) {
-        rc = fdxi_kmeans_cv(z, n, d, fold, o->folds, k, k, &ko, &a->cv_cost[k - o->k_min], err,
+        rc = fdxi_kmeans_cv(z, n, dz, fold, o->folds, k, k, &ko, &a->cv_cost[k - o->k_min], err,
                             errlen);
         if (rc < 0)
             goto out;
@@ -432,7 +459,7 @@ static int run_subclasses(fdx_analysis *a, const struct fdx_analysis_options *o,
     }
     a->k = fdxi_kmeans_choose_k(a->cv_cost, o->k_min, o->k_max, o->min_decrease);
     ko.k = a->k;
-    if ((rc = fdxi_kmeans_fit(z, n, d, &ko, &km, a->subclass)) < 0)
+    if ((rc = fdxi_kmeans_fit(z, n, dz, &ko, &km, a->subclass)) < 0)
         goto out;
     a->train_cost = km.cost;
     number_by_size(a->subclass, n, a->k);

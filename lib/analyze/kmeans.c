@@ -21,13 +21,25 @@ static double dist2(const double *a, const double *b, uint32_t d)
     return s;
 }
 
+/* Squared distance of a and b, or a value above @p bound once the partial sum passes it. */
+static double dist2_below(const double *a, const double *b, uint32_t d, double bound)
+{
+    double s = 0.0;
+    for (uint32_t j = 0; j < d && s <= bound; j++) {
+        double t = a[j] - b[j];
+        s += t * t;
+    }
+    return s;
+}
+
 static uint32_t nearest(const double *centres, uint32_t k, uint32_t d, const double *x,
                         double *ret_d2)
 {
     uint32_t best = 0;
     double best_d2 = dist2(x, centres, d);
     for (uint32_t c = 1; c < k; c++) {
-        double t = dist2(x, centres + (size_t)c * d, d);
+        /* Stopping a sum early once it exceeds the best cannot change which centre wins. */
+        double t = dist2_below(x, centres + (size_t)c * d, d, best_d2);
         if (t < best_d2) {
             best_d2 = t;
             best = c;
