@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Compiles the public headers as C99 -pedantic -Werror and calls through them once. */
 #include <flowdx/flowdx.h>
+#include <flowdx/flowdx_analysis.h>
 #include <string.h>
 
 int main(void)
@@ -12,5 +13,8 @@ int main(void)
         return 1;
     int ok = fdx_engine_feature_count(e) > 0 && strcmp(fdx_version(), FDX_VERSION_STRING) == 0;
     fdx_engine_free(e);
+    struct fdx_analysis_options ao;
+    fdx_analysis_options_init(&ao);
+    ok = ok && ao.struct_size == sizeof(ao) && strcmp(ao.kind, "importance") == 0;
     return ok ? 0 : 1;
 }
