@@ -71,10 +71,11 @@ static const struct sub {
      "per leaf: 'if spl <= 123.5 and maxpl > 40 then spam (n=12, p=0.917)', where n is the\n"
      "training rows that reach the leaf and p the share of its class among them.\n"},
     {"rules", "print a tree of a model file as rules", O_MODEL, 0,
-     "Usage: flowdx analyze rules -m MODEL.fdxm [--model tree|forest] [--index N] [--json]\n\n"
-     "Prints the decision tree of a model file (its 'tree' model, or tree N of its 'forest')\n"
-     "as rules, one per leaf. The model's trees test scaled inputs; the thresholds are shown\n"
-     "in the features' own units.\n"},
+     "Usage: flowdx analyze rules -m MODEL.fdxm [--model tree|forest|weighted-trees]\n"
+     "                            [--index N] [--json]\n\n"
+     "Prints a decision tree of a model file (its 'tree' model, or tree N of its 'forest' or\n"
+     "'weighted-trees' ensemble, with that tree's accuracy weight) as rules, one per leaf. The\n"
+     "model's trees test scaled inputs; the thresholds are shown in the features' own units.\n"},
 };
 
 #define N_SUBS (sizeof(subs) / sizeof(subs[0]))

@@ -502,8 +502,10 @@ static int run_rules(fdx_analysis *a, const struct fdx_analysis_options *o, char
         return rc;
     const char *want = o->model_kind != NULL ? o->model_kind : "tree";
     const struct fdxi_bundle *b = a->bundle;
-    if (strcmp(want, "tree") != 0 && strcmp(want, "forest") != 0) {
-        fdxi_set_err(err, errlen, "--model: '%s' is not a tree model (tree or forest)", want);
+    bool forest = strcmp(want, "forest") == 0, wtrees = strcmp(want, "weighted-trees") == 0;
+    if (strcmp(want, "tree") != 0 && !forest && !wtrees) {
+        fdxi_set_err(err, errlen,
+                     "--model: '%s' is not a tree model (tree, forest or weighted-trees)", want);
         return FDX_EINVAL;
     }
     uint32_t m = 0;
@@ -518,20 +520,26 @@ static int run_rules(fdx_analysis *a, const struct fdx_analysis_options *o, char
         return FDX_ENOENT;
     }
     a->model_index = m;
-    if (strcmp(want, "forest") == 0) {
-        uint32_t n_trees = fdxi_forest_tree_count(b->models[m].model);
+    const void *model = b->models[m].model;
+    if (forest || wtrees) {
+        uint32_t n_trees = forest ? fdxi_forest_tree_count(model) : fdxi_wtrees_count(model);
         if (o->tree_index >= n_trees) {
-            fdxi_set_err(err, errlen, "--index: the forest of %s has trees 0 to %u, not %u",
+            fdxi_set_err(err, errlen, "--index: the %s of %s has trees 0 to %u, not %u", want,
                          o->model_path, n_trees - 1, o->tree_index);
             return FDX_ERANGE;
         }
-        a->rule_tree = fdxi_forest_tree(b->models[m].model, o->tree_index);
+        a->n_trees = n_trees;
+        a->rule_tree = forest ? fdxi_forest_tree(model, o->tree_index)
+                              : fdxi_wtrees_tree(model, o->tree_index);
+        a->tree_weight = wtrees ? fdxi_wtrees_accuracy(model, o->tree_index) : NAN;
     } else {
         if (o->tree_index != 0) {
             fdxi_set_err(err, errlen, "--index: a tree model has one tree (index 0)");
             return FDX_ERANGE;
         }
-        a->rule_tree = b->models[m].model;
+        a->n_trees = 1;
+        a->rule_tree = model;
+        a->tree_weight = NAN;
     }
     fdxi_tree_shape(a->rule_tree, &a->rule_leaves, &a->rule_depth);
     return 0;

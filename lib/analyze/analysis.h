@@ -63,6 +63,8 @@ struct fdx_analysis {
     struct fdxi_bundle *bundle;
     uint32_t model_index; /* in the bundle */
     const void *rule_tree;
+    uint32_t n_trees;   /* of the model */
+    double tree_weight; /* weighted-trees: the tree's accuracy weight; NaN otherwise */
     uint32_t rule_leaves, rule_depth;
 };
 

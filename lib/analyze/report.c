@@ -387,15 +387,18 @@ static size_t report_rules(const struct fdx_analysis *a, bool json, char *buf, s
 {
     const struct fdxi_bundle *b = a->bundle;
     const char *kind = b->models[a->model_index].kind->name;
-    bool forest = strcmp(kind, "forest") == 0;
+    bool several = strcmp(kind, "tree") != 0;
     size_t used = 0;
     if (json) {
         APPEND("{\"analysis\":\"rules\",\"model\":");
         JSTR(a->model_path);
         APPEND(",\"feature_set\":");
         JSTR(b->feature_set);
-        APPEND(",\"kind\":\"%s\",\"index\":%u,\"leaves\":%u,\"depth\":%u,\"nan_value\":", kind,
-               a->o.tree_index, a->rule_leaves, a->rule_depth);
+        APPEND(",\"kind\":\"%s\",\"index\":%u,\"trees\":%u,\"leaves\":%u,\"depth\":%u,"
+               "\"weight\":",
+               kind, a->o.tree_index, a->n_trees, a->rule_leaves, a->rule_depth);
+        JNUM(a->tree_weight);
+        APPEND(",\"nan_value\":");
         JNUM(b->nan_value);
         APPEND(",\"rules\":");
         used = rules(a->rule_tree, b->input_names, b->class_names, b->n_classes, b->mean, b->scale,
@@ -403,16 +406,17 @@ static size_t report_rules(const struct fdx_analysis *a, bool json, char *buf, s
         return APPEND("}\n");
     }
     APPEND("model: %s: feature set %s; %s", a->model_path, b->feature_set, kind);
-    if (forest)
-        APPEND(", tree %u of %u", a->o.tree_index,
-               fdxi_forest_tree_count(b->models[a->model_index].model));
+    if (several)
+        APPEND(", tree %u of 0..%u", a->o.tree_index, a->n_trees - 1);
+    if (!isnan(a->tree_weight))
+        APPEND(" (accuracy weight %.4f)", a->tree_weight);
     APPEND(": %u %s, depth %u\n", a->rule_leaves, a->rule_leaves == 1 ? "leaf" : "leaves",
            a->rule_depth);
     APPEND("thresholds in the features' own units (the model tests (x - mean) / scale; missing "
            "values count as %g)\n",
            b->nan_value);
     APPEND("rules, one per leaf (n: training rows that reach it%s; p: share of its class):\n",
-           forest ? ", bootstrap repeats counted" : "");
+           several ? ", bootstrap repeats counted" : "");
     return rules(a->rule_tree, b->input_names, b->class_names, b->n_classes, b->mean, b->scale,
                  false, buf, len, used);
 }

@@ -81,6 +81,17 @@ run 2 analyze rules -m "$tmp/m.fdxm" --index 1
 check "rules: a tree has only index 0" has "--index: a tree model has one tree" "$tmp/err"
 run 2 analyze rules -m "$tmp/m.fdxm" --model knn
 check "rules: knn is not a tree" has "'knn' is not a tree model" "$tmp/err"
+# The spam detector's ensemble (weighted-trees): tree N with its accuracy weight. Its trees are
+# grown on bootstrap samples, so only the shape of the output is checked. Six copies of the rows
+# leave enough for the ensemble's validation share.
+{ head -1 "$tmp/imp.csv"; for i in 1 2 3 4 5 6; do tail -n +2 "$tmp/imp.csv"; done; } > "$tmp/imp6.csv"
+"$flowdx" train -q -i "$tmp/imp6.csv" -o "$tmp/w.fdxm" --model weighted-trees \
+    --params wtrees.trees=3 --folds 2 > /dev/null 2>&1
+run 0 analyze rules -m "$tmp/w.fdxm" --model weighted-trees --index 2
+check "rules: a weighted tree with its weight" has "weighted-trees, tree 2 of 0..2 (accuracy weight 0." "$tmp/out"
+check "rules: the weighted tree's rules" grep -q '^if x[01] ' "$tmp/out"
+run 2 analyze rules -m "$tmp/w.fdxm" --model weighted-trees --index 3
+check "rules: a weighted tree index out of range" has "has trees 0 to 2, not 3" "$tmp/err"
 run 1 analyze rules -m "$tmp/imp.csv"
 check "rules: a CSV is not a model, named" has "$tmp/imp.csv" "$tmp/err"
 
@@ -101,6 +112,11 @@ check "universal --json parses" "$python" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["features"] == ["sp", "rsp"] and d["pairs"][1]["rf"] is None, d' "$tmp/out"
+# The list is what flowdx train --features @FILE reads.
+"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/u.fdxm" --model tree --folds 2 --features "@$tmp/list" \
+    > /dev/null 2> "$tmp/err"
+check "universal list trains a model on those inputs" \
+    bash -c "'$flowdx' model show '$tmp/u.fdxm' | grep -q '^inputs (2,'"
 # The list selects features for the other analyses.
 run 0 analyze importance -q -i "$tmp/a.csv" --min-leaf 1 --features "$(paste -sd, "$tmp/list")"
 check "importance --features: two features" has "data: $tmp/a.csv: 8 rows, 2 features" "$tmp/out"
