@@ -86,7 +86,10 @@ void usage_run(FILE *out)
         "--detect spam classifies SMTP flows (TCP to ports 25, 465 and 587, and flows nDPI\n"
         "recognises as SMTP or SMTPS) with a weighted-trees model of the zadnik features\n"
         "(default " FDX_MODEL_DIR "/spam.fdxm): spam, ham, or uncertain when the trees'\n"
-        "accuracy-weighted vote is a tie or within the model's margin. One ALERT per spam flow.\n\n"
+        "accuracy-weighted vote is a tie or within the model's margin. One ALERT per spam flow,\n"
+        "then the main spam senders: the sources of at least --min-spam spam flows and their\n"
+        "share of all spam flows (as `flowdx report senders`; with jsonl, run that on the\n"
+        "output).\n\n"
         "Options:\n"
         "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
         "      --detect NAME       the detector to run: doh or spam\n"
@@ -105,6 +108,7 @@ void usage_run(FILE *out)
         "      --pair-bytes N      request bytes of flagged flows that establish a pair\n"
         "                          (default 8192)\n"
         "      --pair-share F      share of a pair's flows that must be flagged (default 0.5)\n"
+        "      --min-spam N        spam: spam flows that make a main sender (default 10)\n"
         "  -q, --quiet             no summary on standard error\n"
         "  -h, --help              this text\n\n"
         "Exit status: 0 done (whether or not anything was flagged); 1 error; 2 bad command\n"
@@ -134,6 +138,7 @@ struct detect {
     uint64_t uncertain,
         escalated;    /* pair verdicts: flagged without evidence; unflagged on a tunnel */
     fdx_pairs *pairs; /* NULL with --per-flow */
+    struct senders *senders; /* --detect spam: flows and spam flows per source */
     bool failed;
 };
 
@@ -397,6 +402,12 @@ static void report(struct detect *d, const struct pending *f, uint32_t verdict,
     d->malicious += verdict == FDX_PAIR_MALICIOUS;
     d->uncertain += verdict == FDX_PAIR_UNCERTAIN;
     d->escalated += verdict == FDX_PAIR_MALICIOUS && f->v.verdict != 1;
+    if (d->senders != NULL) {
+        char a[64];
+        format_addr(a, sizeof(a), f->r.ip_version, f->r.src_addr);
+        if (!senders_count(d->senders, a, verdict == FDX_PAIR_MALICIOUS))
+            d->failed = true;
+    }
     if (d->jsonl)
         write_json(d, &f->r, &f->v, f->has_dpi ? f->dpi : NULL, verdict, ev);
     else if (verdict == FDX_PAIR_MALICIOUS)
@@ -466,6 +477,7 @@ int cmd_run(int argc, char **argv)
         OPT_PWINDOW,
         OPT_PBYTES,
         OPT_PSHARE,
+        OPT_MINSPAM,
     };
     static const struct option opts_long[] = {
         {"read", required_argument, NULL, 'r'},
@@ -481,6 +493,7 @@ int cmd_run(int argc, char **argv)
         {"pair-window", required_argument, NULL, OPT_PWINDOW},
         {"pair-bytes", required_argument, NULL, OPT_PBYTES},
         {"pair-share", required_argument, NULL, OPT_PSHARE},
+        {"min-spam", required_argument, NULL, OPT_MINSPAM},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -490,6 +503,7 @@ int cmd_run(int argc, char **argv)
     const char *detector = NULL, *model_path = NULL, *output = NULL;
     const char *filter = NULL;
     bool quiet = false, per_flow = false, doh_only_given = false;
+    uint32_t min_spam = 10;
     struct fdx_pairs_options po;
     fdx_pairs_options_init(&po);
     static struct detect d;
@@ -563,6 +577,10 @@ int cmd_run(int argc, char **argv)
         case OPT_PSHARE:
             doh_only_given = true;
             if (!parse_double_in("--pair-share", optarg, 0, 1, &po.min_share))
+                return EXIT_USAGE;
+            break;
+        case OPT_MINSPAM:
+            if (!parse_u32("--min-spam", optarg, 1, UINT32_MAX, &min_spam))
                 return EXIT_USAGE;
             break;
         case 'q':
@@ -655,12 +673,24 @@ int cmd_run(int argc, char **argv)
         return EXIT_ERROR;
     }
     d.out = out.fp;
+    if (d.spam && !d.jsonl && (d.senders = senders_new()) == NULL) {
+        fprintf(stderr, "flowdx run: out of memory\n");
+        d.failed = true;
+    }
     status = feeder_run(&feed, e);
     fdx_pairs_free(d.pairs); /* decides the flows still held */
     d.pairs = NULL;
     if (d.failed) {
-        fprintf(stderr, "flowdx run: a record did not fit the model\n");
+        fprintf(stderr, "flowdx run: a record did not fit the model, or memory ran out\n");
         status = EXIT_ERROR;
+    }
+    if (d.senders != NULL) {
+        /* The spam paper's end product: the sources of at least --min-spam spam flows. */
+        fputc('\n', d.out);
+        if (!senders_write(d.senders, d.out, n_inputs == 1 ? inputs[0] : "the captures", min_spam))
+            status = EXIT_ERROR;
+        senders_free(d.senders);
+        d.senders = NULL;
     }
     if (!output_close(&out, true))
         status = EXIT_ERROR;

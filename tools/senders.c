@@ -226,6 +226,7 @@ struct count {
     const char *src_column;   /* NULL: the format's default */
     uint64_t flows, spam;
     bool jsonl;
+    const char *kind; /* what the input is, for the report; NULL: CSV or JSON lines */
 };
 
 /* Count one flow; false after printing why. */
@@ -545,45 +546,47 @@ static double pct(uint64_t part, uint64_t whole)
     return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-static void json_string_out(const char *s)
+static void json_string_out(FILE *out, const char *s)
 {
-    putchar('"');
+    fputc('"', out);
     for (; *s != '\0'; s++) {
         if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
+            fprintf(out, "\\%c", *s);
         else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", (unsigned char)*s);
+            fprintf(out, "\\u%04x", (unsigned char)*s);
         else
-            putchar(*s);
+            fputc(*s, out);
     }
-    putchar('"');
+    fputc('"', out);
 }
 
-static void json_list(struct sender *const *v, size_t n, uint64_t spam)
+static void json_list(FILE *out, struct sender *const *v, size_t n, uint64_t spam)
 {
     uint64_t cum = 0;
     for (size_t i = 0; i < n; i++) {
         cum += v[i]->spam;
-        printf("%s{\"src\":\"%s\",\"flows\":%llu,\"spam\":%llu,\"share\":%.6f,"
-               "\"cumulative_share\":%.6f}",
-               i ? "," : "", v[i]->addr, (unsigned long long)v[i]->flows,
-               (unsigned long long)v[i]->spam, pct(v[i]->spam, spam) / 100, pct(cum, spam) / 100);
+        fprintf(out,
+                "%s{\"src\":\"%s\",\"flows\":%llu,\"spam\":%llu,\"share\":%.6f,"
+                "\"cumulative_share\":%.6f}",
+                i ? "," : "", v[i]->addr, (unsigned long long)v[i]->flows,
+                (unsigned long long)v[i]->spam, pct(v[i]->spam, spam) / 100, pct(cum, spam) / 100);
     }
 }
 
-static void text_list(struct sender *const *v, size_t n, uint64_t spam)
+static void text_list(FILE *out, struct sender *const *v, size_t n, uint64_t spam)
 {
-    printf("%-39s %10s %10s %9s %11s\n", "source", "flows", "spam", "share", "cumulative");
+    fprintf(out, "%-39s %10s %10s %9s %11s\n", "source", "flows", "spam", "share", "cumulative");
     uint64_t cum = 0;
     for (size_t i = 0; i < n; i++) {
         cum += v[i]->spam;
-        printf("%-39s %10llu %10llu %8.2f%% %10.2f%%\n", v[i]->addr,
-               (unsigned long long)v[i]->flows, (unsigned long long)v[i]->spam,
-               pct(v[i]->spam, spam), pct(cum, spam));
+        fprintf(out, "%-39s %10llu %10llu %8.2f%% %10.2f%%\n", v[i]->addr,
+                (unsigned long long)v[i]->flows, (unsigned long long)v[i]->spam,
+                pct(v[i]->spam, spam), pct(cum, spam));
     }
 }
 
-static bool report(const struct count *k, const char *input, uint64_t min_spam, bool all, bool json)
+static bool report(FILE *out, const struct count *k, const char *input, uint64_t min_spam, bool all,
+                   bool json)
 {
     struct sender **v = malloc((k->t.n ? k->t.n : 1) * sizeof(*v));
     if (v == NULL) {
@@ -603,42 +606,91 @@ static bool report(const struct count *k, const char *input, uint64_t min_spam, 
         main_n++;
     }
     if (json) {
-        printf("{\"input\":");
-        json_string_out(input);
-        printf(",\"format\":\"%s\",\"flows\":%llu,\"spam_flows\":%llu,\"sources\":%zu,"
-               "\"min_spam\":%llu,\"main_senders\":[",
-               k->jsonl ? "jsonl" : "csv", (unsigned long long)k->flows,
-               (unsigned long long)k->spam, n, (unsigned long long)min_spam);
-        json_list(v, main_n, k->spam);
-        printf("],\"main_spam_flows\":%llu,\"main_share\":%.6f", (unsigned long long)main_spam,
-               pct(main_spam, k->spam) / 100);
+        fprintf(out, "{\"input\":");
+        json_string_out(out, input);
+        fprintf(out,
+                ",\"format\":\"%s\",\"flows\":%llu,\"spam_flows\":%llu,\"sources\":%zu,"
+                "\"min_spam\":%llu,\"main_senders\":[",
+                k->jsonl ? "jsonl" : "csv", (unsigned long long)k->flows,
+                (unsigned long long)k->spam, n, (unsigned long long)min_spam);
+        json_list(out, v, main_n, k->spam);
+        fprintf(out, "],\"main_spam_flows\":%llu,\"main_share\":%.6f",
+                (unsigned long long)main_spam, pct(main_spam, k->spam) / 100);
         if (all) {
-            printf(",\"all\":[");
-            json_list(v, n, k->spam);
-            printf("]");
+            fprintf(out, ",\"all\":[");
+            json_list(out, v, n, k->spam);
+            fprintf(out, "]");
         }
-        printf("}\n");
+        fprintf(out, "}\n");
     } else {
-        printf("input: %s (%s): %llu flow%s from %zu source%s, %llu spam flow%s (%.2f%%)\n", input,
-               k->jsonl ? "JSON lines" : "CSV", (unsigned long long)k->flows, plural(k->flows), n,
-               plural(n), (unsigned long long)k->spam, plural(k->spam), pct(k->spam, k->flows));
-        printf("main spam senders (at least %llu spam flow%s): %zu source%s sent %llu of the %llu "
-               "spam flow%s (%.2f%%) in %llu flow%s\n",
-               (unsigned long long)min_spam, plural(min_spam), main_n, plural(main_n),
-               (unsigned long long)main_spam, (unsigned long long)k->spam, plural(k->spam),
-               pct(main_spam, k->spam), (unsigned long long)main_flows, plural(main_flows));
+        fprintf(out, "input: %s (%s): %llu flow%s from %zu source%s, %llu spam flow%s (%.2f%%)\n",
+                input,
+                k->kind    ? k->kind
+                : k->jsonl ? "JSON lines"
+                           : "CSV",
+                (unsigned long long)k->flows, plural(k->flows), n, plural(n),
+                (unsigned long long)k->spam, plural(k->spam), pct(k->spam, k->flows));
+        fprintf(out,
+                "main spam senders (at least %llu spam flow%s): %zu source%s sent %llu of the %llu "
+                "spam flow%s (%.2f%%) in %llu flow%s\n",
+                (unsigned long long)min_spam, plural(min_spam), main_n, plural(main_n),
+                (unsigned long long)main_spam, (unsigned long long)k->spam, plural(k->spam),
+                pct(main_spam, k->spam), (unsigned long long)main_flows, plural(main_flows));
         if (main_n > 0)
-            text_list(v, main_n, k->spam);
+            text_list(out, v, main_n, k->spam);
         if (all) {
-            printf("\nall sources:\n");
-            text_list(v, n, k->spam);
+            fprintf(out, "\nall sources:\n");
+            text_list(out, v, n, k->spam);
         }
     }
     free(v);
-    bool ok = fflush(stdout) == 0 && !ferror(stdout);
+    bool ok = fflush(out) == 0 && !ferror(out);
     if (!ok)
         fprintf(stderr, "flowdx report: writing the report failed\n");
     return ok;
+}
+
+/* ---- for flowdx run --detect spam ---- */
+
+struct senders {
+    struct count k;
+};
+
+struct senders *senders_new(void)
+{
+    struct senders *s = calloc(1, sizeof(*s));
+    if (s != NULL) {
+        s->k.spam_value = "spam";
+        s->k.kind = "SMTP flows classified";
+    }
+    return s;
+}
+
+bool senders_count(struct senders *s, const char *addr, bool spam)
+{
+    if (s->k.t.n == MAX_SOURCES && slot_of(s->k.t.slot, s->k.t.cap, addr)->addr == NULL)
+        return false;
+    struct sender *e = lookup(&s->k.t, addr);
+    if (e == NULL)
+        return false;
+    e->flows++;
+    e->spam += spam;
+    s->k.flows++;
+    s->k.spam += spam;
+    return true;
+}
+
+bool senders_write(const struct senders *s, FILE *out, const char *input, uint64_t min_spam)
+{
+    return report(out, &s->k, input, min_spam, false, false);
+}
+
+void senders_free(struct senders *s)
+{
+    if (s == NULL)
+        return;
+    table_free(&s->k.t);
+    free(s);
 }
 
 enum { OPT_MIN = 256, OPT_LABEL, OPT_SPAM, OPT_SRC, OPT_ALL, OPT_JSON };
@@ -729,7 +781,7 @@ static int cmd_senders(int argc, char **argv)
         ok = false;
     }
     if (ok)
-        ok = report(&k, r.name, min_spam, all, json);
+        ok = report(stdout, &k, r.name, min_spam, all, json);
     if (!std_in)
         fclose(r.fp);
     free(r.line);

@@ -37,6 +37,15 @@ void usage_report(FILE *out);
 /* Option values: false (after printing "flowdx: OPTION: ...") when @p text is not valid. */
 bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us);
 bool parse_double(const char *option, const char *text, double *ret);
+/* Sources and their spam flows, as `flowdx report senders` counts them (senders.c). */
+struct senders;
+struct senders *senders_new(void);
+/* One flow of source @p addr (canonical inet_ntop text); false when out of memory or sources. */
+bool senders_count(struct senders *s, const char *addr, bool spam);
+/* The report's text (main senders: at least @p min_spam spam flows) to @p out. */
+bool senders_write(const struct senders *s, FILE *out, const char *input, uint64_t min_spam);
+void senders_free(struct senders *s);
+
 bool parse_double_in(const char *option, const char *text, double min, double max, double *ret);
 bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max, uint32_t *ret);
 /* Comma-separated port list into @p ports (capacity @p cap). */
