@@ -15,6 +15,8 @@ packages=(
   time              # GNU time, peak memory in the benchmark
   valgrind          # instruction counts in the benchmark (bench/run.sh -c)
   python3-sklearn   # the scikit-learn comparison (bench/sklearn_compare.py)
+  # the SMTP lab (test/lab/smtp/packages.txt) and its test: namespaces, capture, a real MTA
+  iproute2 procps tcpdump openssl ethtool postfix postgrey
 )
 
 sudo=()

@@ -98,8 +98,10 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
             }
         }
         if (b->n_models == 1 && b->models[0].kind == &fdxi_model_wtrees) {
+            /* The ensemble's own rule: uncertain rows count as class 0 (no alert). */
             ev->result[0].has_uncertain = true;
             ev->result[0].uncertain[ev->truth[i]] += v.uncertain;
+            ev->result[0].pred[i] = (int32_t)v.verdict;
         }
         struct fdxi_result *j = &ev->result[FDXI_JURY];
         j->pred[i] = (int32_t)v.verdict;

@@ -195,9 +195,11 @@ static int run_fold(fdx_training *t, const struct fdxi_model_kind *const *kinds,
                     best = (int32_t)c;
             }
             if (kinds[m] == &fdxi_model_wtrees) {
+                /* The ensemble's own rule: uncertain rows count as class 0 (no alert). */
+                int dec = fdxi_wtrees_decide(model, xte + (size_t)k * d, NULL);
                 r->has_uncertain = true;
-                if (fdxi_wtrees_decide(model, xte + (size_t)k * d, NULL) == 0)
-                    r->uncertain[ds->y[i]]++;
+                r->uncertain[ds->y[i]] += dec == 0;
+                best = dec > 0;
             }
             r->pred[i] = best;
             correct[m] += best == ds->y[i];

@@ -13,7 +13,7 @@ import math
 import random
 import sys
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 PREFIX = "fdxsmtp-"            # every namespace of this lab starts with it
 NET_CLIENTS = "10.78"          # /16 behind the router's client bridge; .0.1 is the router
 LISTED_OCTETS = range(1, 120)  # 10.78.1-119.x: "listed" (static, known) ranges
@@ -64,10 +64,10 @@ SITES = {
     },
     "B": {
         "description": "no greylisting; banner delay (smtpd 'sleep' before the greeting) with "
-                       "reject_unauth_pipelining, no STARTTLS, 3 MB size limit, 20 recipients per message, "
+                       "reject_unauth_pipelining, STARTTLS offered, 3 MB size limit, 20 recipients per message, "
                        "per-client connection rate limit, some mailboxes over quota (452); MX behind a slower, "
                        "farther uplink",
-        "greylist": False, "greylist_delay_s": (0, 0), "tls": False, "banner_delay_s": (1, 3),
+        "greylist": False, "greylist_delay_s": (0, 0), "tls": True, "banner_delay_s": (1, 3),
         "pipelining_check": True, "message_size_limit": 3145728, "recipient_limit": 20,
         "rate_limit_per_min": (8, 12), "hard_error_limit": 10, "soft_error_limit": 4, "full_mailbox_share": 0.04,
         "uplink": {"delay_ms": (8.0, 20.0), "rate_kbit": 20000, "loss": 0.001},

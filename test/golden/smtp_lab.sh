@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The SMTP lab (test/lab/smtp/) makes labelled captures at both receiving sites: a short run of each
+# (40 s of traffic), every flow labelled, both classes present, nothing left behind, and the plan
+# reproducible from the seed. Needs root and the lab's packages (.ci/run installs them); skipped
+# (exit 77) otherwise. Usage: smtp_lab.sh FLOWDX TOP_DIR
+set -uo pipefail
+flowdx=$1
+top=$2
+if [ "$(id -u)" -ne 0 ] || ! command -v postfix >/dev/null || ! command -v postgrey >/dev/null; then
+  echo "skip: needs root, postfix and postgrey (test/lab/smtp/packages.txt)"
+  exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+check() { if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+lab=$top/test/lab/smtp
+for site in A B; do
+  timeout 300 bash "$lab/run.sh" --site $site --seed 7 --duration 40 --out "$tmp/$site" > "$tmp/$site.log" 2>&1
+  rc=$?
+  check "site $site: run exits 0 (rc $rc)" test $rc -eq 0 || tail -20 "$tmp/$site.log"
+  check "site $site: no namespace left" bash -c "! ip netns list | grep -q '^fdxsmtp-'"
+  bash "$lab/label-features.sh" "$flowdx" "$tmp/$site" "$tmp/$site.csv" 2> "$tmp/$site.label"
+  check "site $site: every flow labelled ($(tail -1 "$tmp/$site.label"))" test $? -eq 0
+  check "site $site: both classes, 20 or more flows each" python3 -c '
+import csv, sys, collections
+c = collections.Counter(r["Label"] for r in csv.DictReader(open(sys.argv[1])))
+print(dict(c)); assert c["ham"] >= 20 and c["spam"] >= 20
+' "$tmp/$site.csv"
+  /usr/bin/python3 "$lab/lab.py" plan --site $site --seed 7 --duration 40 --out "$tmp/$site.plan"
+  check "site $site: the plan is the seed's" cmp -s "$tmp/$site.plan" "$tmp/$site/plan.json"
+done
+echo "$fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The shipped spam model conf/models/spam.fdxm: it loads as the weighted-trees ensemble of the zadnik
+# set without the host-stack features, it was trained on exactly the bundled lab files that
+# scripts/build-spam-model.sh names, and `flowdx run --detect spam` on the bundled Emotet capture
+# classifies its one SMTP submission (10.2.25.102:57309 -> 193.252.22.84:587, samples/SOURCES.md) and
+# ends with the senders report. Usage: spam_model.sh FLOWDX TOP_DIR
+set -uo pipefail
+flowdx=$1
+top=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+check() { if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+cd "$top"
+model=conf/models/spam.fdxm
+
+"$flowdx" model show "$model" > "$tmp/show.txt" 2>&1
+check "the shipped model loads" grep -q "feature set:   zadnik" "$tmp/show.txt"
+check "it is the 61-tree weighted-trees ensemble" grep -q "weighted sum of 61 tree votes" "$tmp/show.txt"
+check "no TTL or window input (host stacks, not spam)" \
+    bash -c "! grep -Eq '^  r?(sttl|minttl|maxttl|stw|mintw|maxtw)' '$tmp/show.txt'"
+
+# The data checksum depends only on the training files: a quick model on the same files, in the
+# build script's order, must report the same one.
+l=samples/spam/lab
+"$flowdx" train -q -i $l/site-A-seed1.csv --add $l/site-A-seed2.csv --add $l/site-B-seed1.csv \
+    --add $l/site-B-seed2.csv --model weighted-trees --params wtrees.trees=2 --folds 2 \
+    -o "$tmp/quick.fdxm" > /dev/null
+"$flowdx" model show "$tmp/quick.fdxm" > "$tmp/quick.txt"
+sum() { grep -o 'checksum [0-9a-f]*' "$1" | head -1; }
+check "trained on the bundled files ($(sum "$tmp/show.txt"))" \
+    test -n "$(sum "$tmp/show.txt")" -a "$(sum "$tmp/show.txt")" = "$(sum "$tmp/quick.txt")"
+
+# Emotet's malspam submission: the only SMTP flow of the capture (nDPI and port 587).
+"$flowdx" run --detect spam -r samples/spam/ndpi/emotet.pcap --format jsonl -o "$tmp/e.jsonl" \
+    2> "$tmp/err"; rc=$?
+check "emotet: exit 0" test $rc -eq 0
+check "emotet: 1 SMTP candidate, from the port and from nDPI" \
+    grep -q "1 SMTP candidates classified (by source: ports 25/465/587 1, nDPI 1)" "$tmp/err"
+check "emotet: the port-587 flow has a verdict" python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 1, rows
+r = rows[0]
+assert (r["src_addr"], r["src_port"], r["dst_addr"], r["dst_port"]) == ("10.2.25.102", 57309, "193.252.22.84", 587)
+assert r["verdict"] in ("spam", "ham", "uncertain") and "weighted-trees" in r["votes"]
+print("emotet 587 flow:", r["verdict"], "score", r["score"])
+' "$tmp/e.jsonl"
+"$flowdx" run --detect spam -r samples/spam/ndpi/emotet.pcap > "$tmp/alerts.txt" 2> /dev/null
+check "alerts end with the main spam senders report" grep -q "^main spam senders (at least 10 spam flows)" "$tmp/alerts.txt"
+
+echo "$fails failed"
+[ "$fails" -eq 0 ]
