@@ -36,20 +36,7 @@ void fdx_analysis_options_init(struct fdx_analysis_options *o)
     o->top = 0;
 }
 
-static void say(const struct fdx_analysis_options *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void say(const struct fdx_analysis_options *o, const char *fmt, ...)
-{
-    if (o->log == NULL)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    o->log(o->user, FDX_LOG_INFO, msg);
-}
+#define say(o, ...) fdxi_logf((o)->log, (o)->user, __VA_ARGS__)
 
 static void grown_fini(struct grown *g)
 {

@@ -141,8 +141,6 @@ size_t fdxi_tree_rules(const void *tree, const struct fdxi_rules_view *v, bool j
 /* Number of leaves and depth (edges from the root to the deepest leaf) of a tree. */
 void fdxi_tree_shape(const void *tree, uint32_t *ret_leaves, uint32_t *ret_depth);
 
-/* A JSON string (quotes and escapes) appended snprintf-style. */
-size_t fdxi_json_str(char *buf, size_t len, size_t used, const char *s);
 /* A JSON number with up to 17 significant digits; NaN and infinities become null. */
 size_t fdxi_json_num(char *buf, size_t len, size_t used, double v);
 

@@ -51,20 +51,6 @@ static double shown(const struct fdxi_rules_view *v, int32_t feature, double thr
     return threshold * v->scale[feature] + v->mean[feature];
 }
 
-size_t fdxi_json_str(char *buf, size_t len, size_t used, const char *s)
-{
-    used = fdxi_appendf(buf, len, used, "\"");
-    for (; *s != '\0'; s++) {
-        if (*s == '"' || *s == '\\')
-            used = fdxi_appendf(buf, len, used, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            used = fdxi_appendf(buf, len, used, "\\u%04x", (unsigned char)*s);
-        else
-            used = fdxi_appendf(buf, len, used, "%c", *s);
-    }
-    return fdxi_appendf(buf, len, used, "\"");
-}
-
 size_t fdxi_json_num(char *buf, size_t len, size_t used, double v)
 {
     return isfinite(v) ? fdxi_appendf(buf, len, used, "%.17g", v)

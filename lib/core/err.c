@@ -23,3 +23,29 @@ size_t fdxi_appendf(char *buf, size_t len, size_t used, const char *fmt, ...)
     va_end(ap);
     return n > 0 ? used + (size_t)n : used;
 }
+
+size_t fdxi_json_str(char *buf, size_t len, size_t used, const char *s)
+{
+    used = fdxi_appendf(buf, len, used, "\"");
+    for (; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\')
+            used = fdxi_appendf(buf, len, used, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            used = fdxi_appendf(buf, len, used, "\\u%04x", (unsigned char)*s);
+        else
+            used = fdxi_appendf(buf, len, used, "%c", *s);
+    }
+    return fdxi_appendf(buf, len, used, "\"");
+}
+
+void fdxi_logf(fdx_log_fn log, void *user, const char *fmt, ...)
+{
+    if (log == NULL)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log(user, FDX_LOG_INFO, msg);
+}

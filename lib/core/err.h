@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "flowdx/flowdx.h"
+
 /* printf into err (errlen bytes, always terminated); nothing when err is NULL or errlen 0. */
 void fdxi_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -15,5 +17,12 @@ void fdxi_set_err(char *err, size_t errlen, const char *fmt, ...)
  */
 size_t fdxi_appendf(char *buf, size_t len, size_t used, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* A JSON string (quotes, backslash and control characters escaped) appended as fdxi_appendf. */
+size_t fdxi_json_str(char *buf, size_t len, size_t used, const char *s);
+
+/* printf to a log sink at FDX_LOG_INFO (at most 511 bytes); nothing when log is NULL. */
+void fdxi_logf(fdx_log_fn log, void *user, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* FDX_LIB_CORE_ERR_H */

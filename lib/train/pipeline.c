@@ -3,6 +3,8 @@
 #include "train/pipeline.h"
 #include "model/tree.h"
 
+#include "core/err.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -29,20 +31,7 @@ void fdx_train_options_init(struct fdx_train_options *o)
     o->jury_threshold = 0.5;
 }
 
-static void say(const struct fdx_train_options *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void say(const struct fdx_train_options *o, const char *fmt, ...)
-{
-    if (o->log == NULL)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    o->log(o->user, FDX_LOG_INFO, msg);
-}
+#define say(o, ...) fdxi_logf((o)->log, (o)->user, __VA_ARGS__)
 
 static double now_s(void)
 {

@@ -15,20 +15,6 @@ static size_t add_num(char *buf, size_t len, size_t used, double v)
                        : fdxi_appendf(buf, len, used, "null");
 }
 
-static size_t add_json_str(char *buf, size_t len, size_t used, const char *s)
-{
-    used = fdxi_appendf(buf, len, used, "\"");
-    for (; *s != '\0'; s++) {
-        if (*s == '"' || *s == '\\')
-            used = fdxi_appendf(buf, len, used, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            used = fdxi_appendf(buf, len, used, "\\u%04x", (unsigned char)*s);
-        else
-            used = fdxi_appendf(buf, len, used, "%c", *s);
-    }
-    return fdxi_appendf(buf, len, used, "\"");
-}
-
 static size_t text_table(const struct fdxi_result *const *rows, uint32_t n,
                          const char *const *class_names, uint32_t nc, char *buf, size_t len,
                          size_t used)
@@ -90,7 +76,7 @@ static size_t json_results(const struct fdxi_result *const *rows, uint32_t n, ui
         const struct fdxi_result *r = rows[i];
         const struct fdxi_metrics *m = &r->metrics;
         used = fdxi_appendf(buf, len, used, "%s{\"model\":", i ? "," : "");
-        used = add_json_str(buf, len, used, r->name);
+        used = fdxi_json_str(buf, len, used, r->name);
         const char *keys[5] = {"accuracy", "precision", "recall", "f1", "roc_auc"};
         const double vals[5] = {m->accuracy, m->precision, m->recall, m->f1, m->roc_auc};
         for (int k = 0; k < 5; k++) {
@@ -148,13 +134,13 @@ size_t fdx_training_report(const fdx_training *t, int json, char *buf, size_t le
     bool jury = t->n_models > 1;
     if (json) {
         used = fdxi_appendf(buf, len, used, "{\"data\":");
-        used = add_json_str(buf, len, used, t->data_path);
+        used = fdxi_json_str(buf, len, used, t->data_path);
         used =
             fdxi_appendf(buf, len, used, ",\"rows\":%u,\"features_before\":%u,\"features_kept\":[",
                          ds->n_rows, t->n_all);
         for (uint32_t j = 0; j < ds->n_cols; j++) {
             used = fdxi_appendf(buf, len, used, "%s", j ? "," : "");
-            used = add_json_str(buf, len, used, ds->col_names[j]);
+            used = fdxi_json_str(buf, len, used, ds->col_names[j]);
         }
         used =
             fdxi_appendf(buf, len, used, "],\"header_correction\":%s,\"folds\":%u,\"seed\":%llu,",

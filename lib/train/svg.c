@@ -531,13 +531,7 @@ static void roc_legend(struct fdxi_svgbuf *s, double x, double top,
     for (uint32_t i = 0; i <= n_curves; i++) {
         double y = top + 14 + i * ROC_ROW;
         if (i < n_curves) {
-            fdxi_svg_add(s, "<path d=\"M");
-            fdxi_svg_coord(s, x);
-            fdxi_svg_add(s, " ");
-            fdxi_svg_coord(s, y - 4);
-            fdxi_svg_add(s, "h36\" fill=\"none\" stroke-width=\"2\"");
-            fdxi_svg_stroke(s, i);
-            fdxi_svg_add(s, "/>\n");
+            fdxi_svg_legend_sample(s, x, y, i);
         } else {
             fdxi_svg_line(s, x, y - 4, x + ROC_SAMPLE, y - 4, CHANCE_STYLE);
         }

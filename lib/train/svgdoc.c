@@ -336,3 +336,14 @@ const char *fdxi_svg_colour(uint32_t i)
 {
     return curve_colours[i % COUNT_OF(curve_colours)];
 }
+
+void fdxi_svg_legend_sample(struct fdxi_svgbuf *s, double x, double y, uint32_t i)
+{
+    fdxi_svg_add(s, "<path d=\"M");
+    fdxi_svg_coord(s, x);
+    fdxi_svg_add(s, " ");
+    fdxi_svg_coord(s, y - 4);
+    fdxi_svg_add(s, "h36\" fill=\"none\" stroke-width=\"2\"");
+    fdxi_svg_stroke(s, i);
+    fdxi_svg_add(s, "/>\n");
+}

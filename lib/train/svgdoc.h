@@ -72,6 +72,8 @@ void fdxi_svg_rect(struct fdxi_svgbuf *s, double x, double y, double w, double h
 /* ` stroke="..."` (and a dash pattern) of series @p i: a colour and a dash pattern, each cycling
  * with its own period, so that the first FDXI_SVG_MAX_STROKES series all differ. */
 void fdxi_svg_stroke(struct fdxi_svgbuf *s, uint32_t i);
+/* A legend's 36-pixel sample of series i's stroke, from (x, y - 4). */
+void fdxi_svg_legend_sample(struct fdxi_svgbuf *s, double x, double y, uint32_t i);
 /* The colour alone of series @p i (for fills and markers). */
 const char *fdxi_svg_colour(uint32_t i);
 

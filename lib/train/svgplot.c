@@ -147,13 +147,7 @@ static void legend(struct fdxi_svgbuf *s, double x, double top, const char *cons
     fdxi_svg_add(s, "<g id=\"legend\">\n");
     for (uint32_t i = 0; i < n; i++) {
         double y = top + 14 + i * 22.0;
-        fdxi_svg_add(s, "<path d=\"M");
-        fdxi_svg_coord(s, x);
-        fdxi_svg_add(s, " ");
-        fdxi_svg_coord(s, y - 4);
-        fdxi_svg_add(s, "h36\" fill=\"none\" stroke-width=\"2\"");
-        fdxi_svg_stroke(s, i);
-        fdxi_svg_add(s, "/>\n");
+        fdxi_svg_legend_sample(s, x, y, i);
         fdxi_svg_label(s, x + 44, y, NULL, labels[i]);
     }
     fdxi_svg_add(s, "</g>\n");
