@@ -17,53 +17,11 @@ import csv
 import json
 import math
 import os
-import struct
 import sys
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import lab  # noqa: E402
-
-
-def syn_props(pcap):
-    out = []
-    for ts, flen, ip in lab.read_pcap(pcap):
-        if len(ip) < 20 or ip[9] != 6:
-            continue
-        ihl = (ip[0] & 0x0F) * 4
-        tcp = ip[ihl:]
-        if len(tcp) < 20:
-            continue
-        flags = tcp[13]
-        if (flags & 0x12) != 0x02:
-            continue
-        doff = (tcp[12] >> 4) * 4
-        opts, i, names, mss, ws = tcp[20:doff], 0, [], None, None
-        while i < len(opts):
-            k = opts[i]
-            if k == 0:
-                break
-            if k == 1:
-                names.append("N")
-                i += 1
-                continue
-            ln = opts[i + 1] if i + 1 < len(opts) else 2
-            if k == 2:
-                mss = struct.unpack("!H", opts[i + 2:i + 4])[0]
-                names.append("M")
-            elif k == 3:
-                ws = opts[i + 2]
-                names.append("W")
-            elif k == 4:
-                names.append("S")
-            elif k == 8:
-                names.append("T")
-            else:
-                names.append(str(k))
-            i += max(ln, 2)
-        out.append({"src": ".".join(map(str, ip[12:16])), "ttl": ip[8], "win": struct.unpack("!H", tcp[14:16])[0],
-                    "mss": mss, "ws": ws, "opts": "".join(names), "len": flen})
-    return out
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # test/lab: common/
+from common.pcap import syn_props  # noqa: E402
 
 
 def best_threshold_accuracy(a, b):

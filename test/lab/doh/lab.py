@@ -8,22 +8,27 @@
 
 See README.md in this directory. Only Python's standard library plus the Debian tools in packages.txt.
 """
-import argparse
 import csv
 import hashlib
 import json
 import os
 import random
 import shutil
-import signal
 import struct
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
-PY = "/usr/bin/python3"  # Debian's interpreter: python3-h2 is installed for it
+sys.path.insert(0, os.path.dirname(HERE))  # test/lab: common/
+from common.hosts import draw_host as pool_host, lognorm  # noqa: E402
+from common import cli  # noqa: E402
+from common.netns import PY, Guard, NetnsRun, leftover_namespaces  # noqa: E402
+from common.pcap import read_pcap  # noqa: E402
+from common.results import copy_outputs, tool_versions  # noqa: E402
+
 PLAN_VERSION = 2
 
 NET_CLIENTS = "10.99.1"   # /24 behind the router's client bridge
@@ -62,25 +67,10 @@ COMMANDS = ["id", "whoami", "hostname", "uname -a", "pwd", "ls", "ls -la", "ls -
 
 # ----------------------------------------------------------------------------------------------------- plan ---
 
-def lognorm(r, median, sigma, lo, hi):
-    import math
-    return min(hi, max(lo, median * math.exp(r.gauss(0.0, sigma))))
-
-
 def draw_host(r):
     """TCP/IP host properties; one distribution for every client, whatever its class."""
-    rmem_def = r.choice([65536, 87380, 131072, 131072, 262144, 524288])
-    return {
-        "ttl": r.choice([64, 64, 64, 64, 128, 128, 128, 255]),
-        "tcp_timestamps": r.choice([1, 1, 1, 0]),
-        "tcp_sack": r.choice([1, 1, 1, 1, 0]),
-        "tcp_window_scaling": r.choice([1] * 9 + [0]),
-        "tcp_ecn": r.choice([2, 2, 2, 1, 0]),
-        "tcp_rmem": [4096, rmem_def, r.choice([1048576, 4194304, 6291456, 16777216])],
-        "tcp_wmem": [4096, r.choice([16384, 65536]), r.choice([1048576, 4194304])],
-        "advmss": r.choice([1460, 1460, 1460, 1448, 1440, 1412, 1400, 1380, 1360, 1220]),
-        "initcwnd": r.choice([10, 10, 10, 4]),
-    }
+    rmem_def = r.choice([65536, 87380, 131072, 131072, 262144, 524288])  # drawn first (plans of version 2)
+    return pool_host(r, rmem_def, [1048576, 4194304, 6291456, 16777216])
 
 
 def draw_dir(r, delay):
@@ -328,142 +318,34 @@ def plan_json(plan):
 
 # ---------------------------------------------------------------------------------------------- processes ---
 
-class Lab:
+class Lab(NetnsRun):
     def __init__(self, work, out, plan, link="eth", verbose=True):
-        self.work, self.out, self.plan, self.link = work, out, plan, link
-        self.procs = []  # (name, Popen)
-        self.netns = []
-        self.verbose = verbose
-        self.t_start = None
-        os.makedirs(os.path.join(work, "logs"), exist_ok=True)
-
-    def say(self, msg):
-        if self.verbose:
-            print("[lab %6.1fs] %s" % (time.time() - (self.t_start or time.time()), msg), flush=True)
-
-    def sh(self, *args, check=True, ns=None, quiet=False):
-        cmd = (["ip", "netns", "exec", ns] if ns else []) + [str(a) for a in args]
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        if check and r.returncode != 0:
-            raise RuntimeError("command failed (%d): %s\n%s" % (r.returncode, " ".join(cmd),
-                                                                 r.stderr.decode()[-2000:]))
-        return r
-
-    def record(self):
-        with open(os.path.join(self.work, "state.json"), "w") as f:
-            json.dump({"netns": self.netns, "pids": [p.pid for _, p in self.procs]}, f)
-
-    def spawn(self, name, ns, args, env=None):
-        logpath = os.path.join(self.work, "logs", name + ".log")
-        logf = open(logpath, "ab")
-        cmd = ["ip", "netns", "exec", ns] + [str(a) for a in args]
-        p = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                             start_new_session=True, env=env, cwd=self.work)
-        self.procs.append((name, p))
-        self.record()
-        return p
-
-    def stop(self, p, sig=signal.SIGTERM, wait=3.0):
-        if p.poll() is not None:
-            return
-        try:
-            os.killpg(p.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            p.wait(wait)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait(2)
-
-    def add_ns(self, name):
-        self.sh("ip", "netns", "add", name)
-        self.netns.append(name)
-        self.record()
-        self.sh("ip", "-n", name, "link", "set", "lo", "up")
+        super().__init__(work, "lab", verbose)
+        self.out, self.plan, self.link = out, plan, link
 
     # ------------------------------------------------------------------------------------------- setup ---
-    def sysctl(self, ns, **kv):
-        for k, v in kv.items():
-            key = k.replace("__", ".")
-            val = " ".join(str(x) for x in v) if isinstance(v, list) else str(v)
-            self.sh("sysctl", "-qw", "%s=%s" % (key, val), ns=ns)
-
-    def offloads_off(self, ns, dev, on=False):
-        if shutil.which("ethtool"):
-            v = "on" if on else "off"
-            self.sh("ethtool", "-K", dev, "tso", v, "gso", v, "gro", "off", ns=ns, check=False)
-
     def setup_network(self):
         p = self.plan
         for ns in (NS_ROUTER, NS_RES, NS_AUTH):
             self.add_ns(ns)
         R = NS_ROUTER
-        self.sysctl(R, net__ipv4__ip_forward=1, net__ipv4__conf__all__rp_filter=0,
-                    net__ipv4__conf__default__rp_filter=0, net__ipv4__conf__all__send_redirects=0,
-                    net__ipv4__conf__default__send_redirects=0)
-        self.sh("ip", "-n", R, "link", "add", "br-cli", "type", "bridge")
-        self.sh("ip", "-n", R, "addr", "add", NET_CLIENTS + ".1/24", "dev", "br-cli")
-        self.sh("ip", "-n", R, "link", "set", "br-cli", "up")
+        self.router(R, NET_CLIENTS + ".1/24")
         for ns, dev, net, addrs in ((NS_RES, "r-res", NET_RES, [RESOLVER]),
                                     (NS_AUTH, "r-auth", NET_AUTH,
                                      [NET_AUTH + ".2", NET_AUTH + ".3", NET_AUTH + ".4"] + WEB_IPS)):
-            self.sh("ip", "link", "add", dev, "netns", R, "type", "veth", "peer", "name", "eth0", "netns", ns)
-            self.sh("ip", "-n", R, "addr", "add", net + ".1/24", "dev", dev)
-            self.sh("ip", "-n", R, "link", "set", dev, "up")
-            for a in addrs:
-                self.sh("ip", "-n", ns, "addr", "add", a + "/24", "dev", "eth0")
-            self.sh("ip", "-n", ns, "link", "set", "eth0", "up")
+            self.routed_link(R, ns, dev, net, addrs)
             self.sh("ip", "-n", ns, "route", "add", "default", "via", net + ".1")
             self.offloads_off(R, dev)
             # the resolver's own TSO/GSO (plan: resolver.offload): its capture then shows its large
             # writes as single packets, as a capture on a real server does
             self.offloads_off(ns, "eth0", on=ns == NS_RES and p["resolver"].get("offload", False))
         for cl in p["clients"]:
-            ns, h = cl["name"], cl["host"]
-            self.add_ns(ns)
-            dev = "c%d" % cl["index"]
-            self.sh("ip", "link", "add", dev, "netns", R, "type", "veth", "peer", "name", "eth0", "netns", ns)
-            self.sh("ip", "-n", R, "link", "set", dev, "master", "br-cli")
-            self.sh("ip", "-n", R, "link", "set", dev, "up")
-            self.sh("ip", "-n", ns, "addr", "add", cl["addr"] + "/24", "dev", "eth0")
-            self.sh("ip", "-n", ns, "link", "set", "eth0", "up")
-            self.offloads_off(R, dev)
-            self.offloads_off(ns, "eth0")
-            self.sysctl(ns, net__ipv4__ip_default_ttl=h["ttl"], net__ipv4__tcp_timestamps=h["tcp_timestamps"],
-                        net__ipv4__tcp_sack=h["tcp_sack"], net__ipv4__tcp_window_scaling=h["tcp_window_scaling"],
-                        net__ipv4__tcp_ecn=h["tcp_ecn"], net__ipv4__tcp_rmem=h["tcp_rmem"],
-                        net__ipv4__tcp_wmem=h["tcp_wmem"])
-            # the subnet route also carries advmss, so both routes to the resolver and the web servers do
-            self.sh("ip", "-n", ns, "route", "replace", NET_CLIENTS + ".0/24", "dev", "eth0", "advmss",
-                    h["advmss"], "initcwnd", h["initcwnd"])
-            self.sh("ip", "-n", ns, "route", "add", "default", "via", NET_CLIENTS + ".1", "dev", "eth0",
-                    "advmss", h["advmss"], "initcwnd", h["initcwnd"])
+            self.client_host(R, cl["name"], "c%d" % cl["index"], [cl["addr"] + "/24"], NET_CLIENTS + ".0/24",
+                             NET_CLIENTS + ".1", cl["host"])
         # impairment: every packet forwarded by the router goes through the TUN program
         cfg = {"tun": TUN, "links": [dict(name=c["name"], addr=c["addr"], **c["link"]) for c in p["clients"]],
                "default": dict(name="upstream", **p["upstream_link"]), "default_up_src": [RESOLVER]}
-        cpath = os.path.join(self.work, "impair.json")
-        json.dump(cfg, open(cpath, "w"), indent=1)
-        ready = os.path.join(self.work, "impair.ready")
-        self.spawn("impair", R, [PY, os.path.join(HERE, "impair.py"), "--config", cpath, "--stats",
-                                 os.path.join(self.work, "impair-stats.json"), "--ready", ready])
-        self.wait_for(lambda: os.path.exists(ready), 10, "impair.py TUN")
-        self.sh("ip", "-n", R, "link", "set", TUN, "up")
-        self.sysctl(R, **{"net__ipv4__conf__%s__rp_filter" % TUN: 0})
-        self.sh("ip", "-n", R, "route", "add", "default", "dev", TUN, "table", "100")
-        for pref, dev in ((100, "br-cli"), (101, "r-res"), (102, "r-auth")):
-            self.sh("ip", "-n", R, "rule", "add", "pref", pref, "iif", dev, "lookup", "100")
-
-    def wait_for(self, fn, timeout, what):
-        t_end = time.time() + timeout
-        while time.time() < t_end:
-            if fn():
-                return
-            time.sleep(0.1)
-        raise RuntimeError("timed out waiting for " + what)
+        self.impairment(R, cfg, ["br-cli", "r-res", "r-auth"])
 
     # ----------------------------------------------------------------------------------------- servers ---
     def make_pki(self):
@@ -753,79 +635,8 @@ newServer({{address="{res}:443", tls="openssl", subjectName="{sni}", dohPath="/d
         time.sleep(max(0.0, t0 + plan["duration"] - time.time()))
         return windows
 
-    def teardown(self):
-        for _, p in reversed(self.procs):
-            self.stop(p, signal.SIGINT if _.startswith("tcpdump") else signal.SIGTERM)
-        cleanup_recorded(self.work)
-
-
-def cleanup_recorded(work):
-    """Kill every process recorded by the run and every process still inside its namespaces, then delete
-    the namespaces. Only what this run created."""
-    try:
-        st = json.load(open(os.path.join(work, "state.json")))
-    except (OSError, ValueError):
-        return
-    ours = set(st.get("netns", []))
-    for pid in st.get("pids", []):
-        # only a process that still lives in one of this run's namespaces (a pid may have been reused)
-        r = subprocess.run(["ip", "netns", "identify", str(pid)], stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL)
-        if r.stdout.decode().strip() not in ours:
-            continue
-        try:
-            os.killpg(pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
-    for ns in st.get("netns", []):
-        r = subprocess.run(["ip", "netns", "pids", ns], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        for pid in r.stdout.split():
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
-    time.sleep(0.3)
-    for ns in reversed(st.get("netns", [])):
-        subprocess.run(["ip", "netns", "del", ns], stderr=subprocess.DEVNULL)
-    with open(os.path.join(work, "state.json"), "w") as f:
-        json.dump({"netns": [], "pids": [], "cleaned": True}, f)
-
 
 # ------------------------------------------------------------------------------------------------ labels ---
-
-def read_pcap(path):
-    """Yield (ts, frame_len, ip_bytes) for IPv4 packets of a classic pcap (Ethernet or Linux cooked)."""
-    with open(path, "rb") as f:
-        gh = f.read(24)
-        if len(gh) < 24:
-            return
-        magic = struct.unpack("<I", gh[:4])[0]
-        if magic in (0xA1B2C3D4, 0xA1B23C4D):
-            e = "<"
-        else:
-            e = ">"
-            magic = struct.unpack(">I", gh[:4])[0]
-        nano = magic == 0xA1B23C4D
-        linktype = struct.unpack(e + "I", gh[20:24])[0]
-        while True:
-            ph = f.read(16)
-            if len(ph) < 16:
-                return
-            sec, frac, incl, orig = struct.unpack(e + "IIII", ph)
-            data = f.read(incl)
-            ts = sec + frac / (1e9 if nano else 1e6)
-            if linktype == 1:
-                off, et = 14, struct.unpack("!H", data[12:14])[0]
-            elif linktype == 113:
-                off, et = 16, struct.unpack("!H", data[14:16])[0]
-            elif linktype == 276:
-                off, et = 20, struct.unpack("!H", data[0:2])[0]
-            else:
-                continue
-            if et != 0x0800:
-                continue
-            yield ts, orig, data[off:]
-
 
 def connections(pcap, server_ip=RESOLVER, server_port=443):
     """TCP connections to server_ip:server_port in a capture: one record per connection (a SYN after the
@@ -960,8 +771,7 @@ def run(a):
     if os.geteuid() != 0:
         print("lab.py run: must run as root (network namespaces, veth, TUN, tcpdump)", file=sys.stderr)
         return 2
-    existing = subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE).stdout.decode()
-    if any(line.split()[0].startswith("fdxlab-") for line in existing.splitlines() if line.strip()):
+    if leftover_namespaces("fdxlab-"):
         print("lab.py run: fdxlab-* namespaces already exist (another run, or a crashed one).\n"
               "  Remove them first, e.g.: lab.py cleanup --work <its work dir>, or ip netns del <name>",
               file=sys.stderr)
@@ -976,15 +786,8 @@ def run(a):
     with open(os.path.join(work, "OUT"), "w") as f:
         f.write(out)
     lab = Lab(work, out, plan, link=a.link)
-    lab.t_start = time.time()
     windows = {}
-    rc = 0
-
-    def on_sig(signum, _frame):
-        raise KeyboardInterrupt("signal %d" % signum)
-
-    signal.signal(signal.SIGTERM, on_sig)
-    try:
+    with Guard("lab.py", lab.teardown) as guard:
         lab.say("work dir %s, out %s, seed %d, duration %ss, %d clients"
                 % (work, out, a.seed, a.duration, len(plan["clients"])))
         lab.setup_network()
@@ -996,24 +799,9 @@ def run(a):
         windows = lab.run_clients()
         lab.say("clients done")
         time.sleep(1.0)
-    except KeyboardInterrupt as e:
-        print("lab.py: interrupted (%s), cleaning up" % e, file=sys.stderr)
-        rc = 130
-    except Exception as e:  # noqa: BLE001 - report, then clean up
-        print("lab.py: FAILED: %s" % e, file=sys.stderr)
-        rc = 1
-    finally:
-        lab.teardown()
+    rc = guard.rc
     # results
-    logs_out = os.path.join(out, "logs")
-    if os.path.isdir(logs_out):
-        shutil.rmtree(logs_out)
-    shutil.copytree(os.path.join(work, "logs"), logs_out)
-    for extra in ("impair-stats.json", "impair.json"):
-        if os.path.exists(os.path.join(work, extra)):
-            shutil.copy(os.path.join(work, extra), os.path.join(out, extra))
-    shutil.copy(os.path.join(work, "ca.pem"), os.path.join(out, "ca.pem")) if os.path.exists(
-        os.path.join(work, "ca.pem")) else None
+    copy_outputs(work, out, ("impair-stats.json", "impair.json", "ca.pem"))
     pcap = os.path.join(out, "doh.pcap")
     if os.path.exists(pcap):
         rows = write_labels(plan, pcap, os.path.join(out, "labels.csv"))
@@ -1022,7 +810,7 @@ def run(a):
         meta = {"seed": a.seed, "duration": a.duration, "plan_sha256":
                 hashlib.sha256(plan_json(plan).encode()).hexdigest(), "wall_seconds":
                 round(time.time() - lab.t_start, 1), "link": a.link, "exit": rc,
-                "versions": tool_versions()}
+                "versions": tool_versions(TOOLS, 5, 120)}
         with open(os.path.join(out, "run.json"), "w") as f:
             json.dump(meta, f, indent=1, sort_keys=True)
         print_summary(summ, meta)
@@ -1031,18 +819,9 @@ def run(a):
     return rc
 
 
-def tool_versions():
-    v = {}
-    for name, args in (("unbound", ["unbound", "-V"]), ("dnsdist", ["dnsdist", "--version"]),
-                       ("iodine", ["iodine", "-v"]), ("kdig", ["kdig", "--version"]),
-                       ("curl", ["curl", "--version"]), ("tcpdump", ["tcpdump", "--version"]),
-                       ("nsd", ["nsd", "-v"]), ("kernel", ["uname", "-r"])):
-        try:
-            r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=5)
-            v[name] = r.stdout.decode(errors="replace").strip().splitlines()[0][:120]
-        except Exception:  # noqa: BLE001
-            v[name] = None
-    return v
+TOOLS = (("unbound", ["unbound", "-V"]), ("dnsdist", ["dnsdist", "--version"]), ("iodine", ["iodine", "-v"]),
+         ("kdig", ["kdig", "--version"]), ("curl", ["curl", "--version"]), ("tcpdump", ["tcpdump", "--version"]),
+         ("nsd", ["nsd", "-v"]), ("kernel", ["uname", "-r"]))
 
 
 def print_summary(summ, meta):
@@ -1063,38 +842,25 @@ def print_summary(summ, meta):
                                                            c["workload"], c["connections"], c["packets"], extra))
 
 
+def plan_options(s):
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--duration", type=float, default=180.0)
+    s.add_argument("--per-scenario", type=int, default=1)
+    s.add_argument("--browser", action="store_true")
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("plan", "run"):
-        s = sub.add_parser(name)
-        s.add_argument("--seed", type=int, required=True)
-        s.add_argument("--duration", type=float, default=180.0)
-        s.add_argument("--per-scenario", type=int, default=1)
-        s.add_argument("--browser", action="store_true")
-        s.add_argument("--out", required=True)
+    ap, sub = cli.parser(plan_options)
     sub.choices["run"].add_argument("--link", choices=["eth", "sll"], default="eth")
-    sub.choices["run"].add_argument("--work")
-    sub.choices["run"].add_argument("--keep-work", action="store_true")
-    c = sub.add_parser("cleanup")
-    c.add_argument("--work", required=True)
     lb = sub.add_parser("labels")
     lb.add_argument("--plan", required=True)
     lb.add_argument("--pcap", required=True)
     lb.add_argument("--out", required=True)
     a = ap.parse_args()
-    if a.cmd == "plan":
-        with open(a.out, "w") as f:
-            f.write(plan_json(make_plan(a.seed, a.duration, a.per_scenario, a.browser)))
-        return 0
-    if a.cmd == "run":
-        return run(a)
-    if a.cmd == "cleanup":
-        cleanup_recorded(a.work)
-        return 0
     if a.cmd == "labels":
         write_labels(json.load(open(a.plan)), a.pcap, a.out)
         return 0
+    return cli.dispatch(a, lambda a: plan_json(make_plan(a.seed, a.duration, a.per_scenario, a.browser)), run)
 
 
 if __name__ == "__main__":

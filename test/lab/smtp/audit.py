@@ -18,44 +18,16 @@ import collections
 import csv
 import json
 import os
-import struct
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # test/lab: common/
 import labels  # noqa: E402
+from common.pcap import syn_props  # noqa: E402
 
 ID_COLUMNS = {"flow_id", "src_addr", "src_port", "dst_addr", "dst_port", "proto", "start_us", "end_us", "end_reason",
               "Label"}
-
-
-def syn_props(pcap, mx):
-    out = []
-    for ts, flen, ip in labels.read_pcap(pcap):
-        if len(ip) < 40 or ip[9] != 6:
-            continue
-        ihl = (ip[0] & 0x0F) * 4
-        tcp = ip[ihl:]
-        if (tcp[13] & 0x12) != 0x02 or ".".join(map(str, ip[16:20])) != mx:
-            continue
-        doff = (tcp[12] >> 4) * 4
-        opts, i, names, mss = tcp[20:doff], 0, [], None
-        while i < len(opts):
-            k = opts[i]
-            if k == 0:
-                break
-            if k == 1:
-                names.append("N")
-                i += 1
-                continue
-            ln = opts[i + 1] if i + 1 < len(opts) else 2
-            if k == 2:
-                mss = struct.unpack("!H", opts[i + 2:i + 4])[0]
-            names.append({2: "M", 3: "W", 4: "S", 8: "T"}.get(k, str(k)))
-            i += max(ln, 2)
-        out.append({"src": ".".join(map(str, ip[12:20][:4])), "ttl": ip[8], "mss": mss,
-                    "win": struct.unpack("!H", tcp[14:16])[0], "opts": "".join(names)})
-    return out
 
 
 def best_threshold(values, ys):
@@ -101,7 +73,9 @@ def main():
 
     print("\nclient SYNs per class (TTL at the MX, MSS, window, options):")
     per = collections.defaultdict(lambda: collections.defaultdict(collections.Counter))
-    for s in syn_props(pcap, plan["mx"]["addr"]):
+    for s in syn_props(pcap):
+        if s["dst"] != plan["mx"]["addr"]:
+            continue
         h = amap.get(s["src"], (None,))[0]
         cls = h["label"] if h else "unknown"
         for k in ("ttl", "mss", "win", "opts"):

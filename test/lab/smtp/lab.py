@@ -8,13 +8,10 @@
 
 run.sh is the entry point for users: it checks the tools and calls `cleanup` on every exit. See README.md.
 """
-import argparse
 import hashlib
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,9 +19,13 @@ import time
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))  # test/lab: common/
 import labels  # noqa: E402
 import mta  # noqa: E402
-from netlab import NS_MX, PY, Net, cleanup_recorded, leftover_namespaces  # noqa: E402
+from common import cli  # noqa: E402
+from common.netns import PY, Guard  # noqa: E402
+from common.results import copy_outputs, tool_versions  # noqa: E402
+from netlab import NS_MX, Net, leftover_namespaces  # noqa: E402
 from plan import MX_ADDR, SITES, make_plan, plan_json  # noqa: E402
 
 
@@ -91,20 +92,15 @@ def run_agents(net, plan, duration):
     return t0, end
 
 
-def tool_versions():
-    v = {}
-    for name, args in (("postfix", ["postconf", "-h", "mail_version"]), ("postgrey", ["postgrey", "--version"]),
-                       ("tcpdump", ["tcpdump", "--version"]), ("openssl", ["openssl", "version"]),
-                       ("python", [PY, "--version"]), ("kernel", ["uname", "-r"])):
-        try:
-            r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
-            v[name] = r.stdout.decode(errors="replace").strip().splitlines()[0][:100]
-        except (OSError, IndexError, subprocess.TimeoutExpired):
-            v[name] = None
-    return v
+TOOLS = (("postfix", ["postconf", "-h", "mail_version"]), ("postgrey", ["postgrey", "--version"]),
+         ("tcpdump", ["tcpdump", "--version"]), ("openssl", ["openssl", "version"]), ("python", [PY, "--version"]),
+         ("kernel", ["uname", "-r"]))
 
 
 def run(a):
+    if a.duration < 30 or a.duration > 1800:
+        print("lab.py run: --duration must be 30..1800 s", file=sys.stderr)
+        return 2
     if os.geteuid() != 0:
         print("lab.py run: must run as root (namespaces, veth, TUN, tcpdump, postfix)", file=sys.stderr)
         return 2
@@ -127,14 +123,16 @@ def run(a):
         f.write(plan_json(plan))
     shutil.copy(os.path.join(out, "plan.json"), os.path.join(work, "plan.json"))
     net = Net(work)
-    rc, t0, end = 0, None, None
-
-    def on_sig(signum, _frame):
-        raise KeyboardInterrupt("signal %d" % signum)
-
-    signal.signal(signal.SIGTERM, on_sig)
+    t0, end = None, None
     dirs = {}
-    try:
+
+    def teardown():
+        for name, (ns, d) in dirs.items():
+            mta.stop_postfix(net, ns, d)
+        net.teardown()
+        net.say("namespaces removed")
+
+    with Guard("lab.py", teardown) as guard:
         net.say("site %s, seed %d, %.0f s, %d hosts, work %s, out %s"
                 % (a.site, a.seed, a.duration, len(plan["hosts"]), work, out))
         net.setup(plan)
@@ -151,25 +149,9 @@ def run(a):
             if name != "mx":
                 mta.stop_postfix(net, ns, d)
         time.sleep(1.0)
-    except KeyboardInterrupt as e:
-        print("lab.py: interrupted (%s), cleaning up" % e, file=sys.stderr)
-        rc = 130
-    except Exception as e:  # noqa: BLE001 - report, then clean up
-        print("lab.py: FAILED: %s" % e, file=sys.stderr)
-        rc = 1
-    finally:
-        for name, (ns, d) in dirs.items():
-            mta.stop_postfix(net, ns, d)
-        net.teardown()
-        net.say("namespaces removed")
-    logs_out = os.path.join(out, "logs")
-    if os.path.isdir(logs_out):
-        shutil.rmtree(logs_out)
-    shutil.copytree(os.path.join(work, "logs"), logs_out)
+    rc = guard.rc
+    logs_out = copy_outputs(work, out, ("impair.json", "impair-stats.json"))
     mta.copy_logs(work, out)
-    for extra in ("impair.json", "impair-stats.json"):
-        if os.path.exists(os.path.join(work, extra)):
-            shutil.copy(os.path.join(work, extra), os.path.join(out, extra))
     pcap = os.path.join(out, "smtp.pcap")
     if rc == 0 and os.path.exists(pcap):
         rows = labels.label_rows(plan, pcap, logs_out)
@@ -182,7 +164,8 @@ def run(a):
         meta = {"site": a.site, "seed": a.seed, "duration": a.duration, "scale": a.scale,
                 "plan_sha256": hashlib.sha256(plan_json(plan).encode()).hexdigest(),
                 "t0": t0, "end": end, "wall_seconds": round(time.time() - net.t_start, 1),
-                "connections": len(rows), "label_check": problems or "pass", "versions": tool_versions()}
+                "connections": len(rows), "label_check": problems or "pass",
+                "versions": tool_versions(TOOLS, 10, 100)}
         with open(os.path.join(out, "run.json"), "w") as f:
             json.dump(meta, f, indent=1, sort_keys=True)
         print_summary(summ, meta)
@@ -206,32 +189,16 @@ def print_summary(summ, meta):
         print("  postfix %-14s %s" % (name, " ".join("%s=%d" % kv for kv in c.items())))
 
 
+def plan_options(s):
+    s.add_argument("--site", choices=sorted(SITES), required=True)
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--duration", type=float, default=150.0)
+    s.add_argument("--scale", type=float, default=1.0)
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("plan", "run"):
-        s = sub.add_parser(name)
-        s.add_argument("--site", choices=sorted(SITES), required=True)
-        s.add_argument("--seed", type=int, required=True)
-        s.add_argument("--duration", type=float, default=150.0)
-        s.add_argument("--scale", type=float, default=1.0)
-        s.add_argument("--out", required=True)
-    sub.choices["run"].add_argument("--work")
-    sub.choices["run"].add_argument("--keep-work", action="store_true")
-    c = sub.add_parser("cleanup")
-    c.add_argument("--work", required=True)
-    a = ap.parse_args()
-    if a.cmd == "plan":
-        with open(a.out, "w") as f:
-            f.write(plan_json(make_plan(a.site, a.seed, a.duration, a.scale)))
-        return 0
-    if a.cmd == "run":
-        if a.duration < 30 or a.duration > 1800:
-            print("lab.py run: --duration must be 30..1800 s", file=sys.stderr)
-            return 2
-        return run(a)
-    cleanup_recorded(a.work)
-    return 0
+    ap, _ = cli.parser(plan_options)
+    return cli.dispatch(ap.parse_args(), lambda a: plan_json(make_plan(a.site, a.seed, a.duration, a.scale)), run)
 
 
 if __name__ == "__main__":

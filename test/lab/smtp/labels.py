@@ -13,25 +13,14 @@ import collections
 import csv
 import glob
 import json
-import importlib.util
 import os
 import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
-
-
-def _doh_lab():
-    """The DoH lab's module, loaded by path (its name, lab.py, is also this lab's): its pcap reader handles
-    Ethernet, Linux cooked v1 and v2."""
-    spec = importlib.util.spec_from_file_location("doh_lab", os.path.join(HERE, "..", "doh", "lab.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-read_pcap = _doh_lab().read_pcap
+sys.path.insert(0, os.path.dirname(HERE))  # test/lab: common/
+from common.pcap import read_pcap  # noqa: E402  (Ethernet, Linux cooked v1 and v2)
 
 SMTP_PORTS = (25, 587)
 LABEL_FIELDS = ["src_ip", "src_port", "dst_ip", "dst_port", "proto", "first_ts", "last_ts", "packets", "bytes",
@@ -77,24 +66,33 @@ def connections(pcap, server_ip):
     return order
 
 
-def agent_records(logdir):
-    """(src, sport) -> list of {'ts','behaviour','detail','outcome'} from the agents' open/end lines."""
-    recs = collections.defaultdict(list)
+def agent_logs(logdir):
+    """The events of each agent log in logdir (*-agent.jsonl), one list per log, in name order. A line that is
+    not JSON (cut short when the agent was stopped) is skipped."""
     for path in sorted(glob.glob(os.path.join(logdir, "*-agent.jsonl"))):
-        opened = {}
+        events = []
         with open(path) as f:
             for line in f:
                 try:
-                    e = json.loads(line)
+                    events.append(json.loads(line))
                 except ValueError:
                     continue
-                if e.get("ev") == "open":
-                    rec = {"ts": e["ts"], "behaviour": e["behaviour"], "detail": e.get("detail", ""),
-                           "outcome": "unfinished"}
-                    recs[(e["src"], e["sport"])].append(rec)
-                    opened[(e["src"], e["sport"])] = rec
-                elif e.get("ev") == "end" and (e["src"], e["sport"]) in opened:
-                    opened.pop((e["src"], e["sport"]))["outcome"] = e.get("outcome", "")
+        yield events
+
+
+def agent_records(logdir):
+    """(src, sport) -> list of {'ts','behaviour','detail','outcome'} from the agents' open/end lines."""
+    recs = collections.defaultdict(list)
+    for events in agent_logs(logdir):
+        opened = {}
+        for e in events:
+            if e.get("ev") == "open":
+                rec = {"ts": e["ts"], "behaviour": e["behaviour"], "detail": e.get("detail", ""),
+                       "outcome": "unfinished"}
+                recs[(e["src"], e["sport"])].append(rec)
+                opened[(e["src"], e["sport"])] = rec
+            elif e.get("ev") == "end" and (e["src"], e["sport"]) in opened:
+                opened.pop((e["src"], e["sport"]))["outcome"] = e.get("outcome", "")
     return recs
 
 
@@ -239,21 +237,16 @@ def retries(logdir):
                         state[qid] = "sent-after-deferral"
         out["relay_messages_deferred"] += len(state)
         out["relay_messages_sent_after_deferral"] += sum(v == "sent-after-deferral" for v in state.values())
-    for path in sorted(glob.glob(os.path.join(logdir, "*-agent.jsonl"))):
+    for events in agent_logs(logdir):
         retried = set()
-        with open(path) as f:
-            for line in f:
-                try:
-                    e = json.loads(line)
-                except ValueError:
-                    continue
-                if e.get("ev") == "retry-queued":
-                    out["direct_retries"] += 1
-                    retried.add(e["i"])
-                elif e.get("ev") == "end" and e.get("outcome") == "gave-up-4xx":
-                    out["bot_connections_gave_up_after_4xx"] += 1
-                elif e.get("ev") == "delivered" and e.get("i") in retried:
-                    out["direct_messages_delivered_on_retry"] += 1
+        for e in events:
+            if e.get("ev") == "retry-queued":
+                out["direct_retries"] += 1
+                retried.add(e["i"])
+            elif e.get("ev") == "end" and e.get("outcome") == "gave-up-4xx":
+                out["bot_connections_gave_up_after_4xx"] += 1
+            elif e.get("ev") == "delivered" and e.get("i") in retried:
+                out["direct_messages_delivered_on_retry"] += 1
     return out
 
 

@@ -10,8 +10,13 @@ sorted keys, so the same options give a byte-identical plan.json. See README.md 
 import argparse
 import json
 import math
+import os
 import random
 import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # test/lab: common/
+from common.hosts import draw_host as pool_host, lognorm  # noqa: E402
 
 PLAN_VERSION = 2
 PREFIX = "fdxsmtp-"            # every namespace of this lab starts with it
@@ -102,10 +107,6 @@ def pick(r, weights):
     return r.choices(keys, [weights[k] for k in keys])[0]
 
 
-def lognorm(r, median, sigma, lo, hi):
-    return min(hi, max(lo, median * math.exp(r.gauss(0.0, sigma))))
-
-
 def rng(site, seed, *what):
     return random.Random("fdxlab-smtp|%s|%d|%s" % (site, seed, "|".join(str(w) for w in what)))
 
@@ -114,18 +115,7 @@ def rng(site, seed, *what):
 
 def draw_host(r):
     """TCP/IP stack of a client host: one pool for both classes (README, "Host and link pools")."""
-    return {
-        "ttl": r.choice([64, 64, 64, 64, 128, 128, 128, 255]),
-        "tcp_timestamps": r.choice([1, 1, 1, 0]),
-        "tcp_sack": r.choice([1, 1, 1, 1, 0]),
-        "tcp_window_scaling": r.choice([1] * 9 + [0]),
-        "tcp_ecn": r.choice([2, 2, 2, 1, 0]),
-        "tcp_rmem": [4096, r.choice([16384, 65536, 87380, 131072, 131072, 262144]),
-                     r.choice([1048576, 4194304, 6291456])],
-        "tcp_wmem": [4096, r.choice([16384, 65536]), r.choice([1048576, 4194304])],
-        "advmss": r.choice([1460, 1460, 1460, 1448, 1440, 1412, 1400, 1380, 1360, 1220]),
-        "initcwnd": r.choice([10, 10, 10, 4]),
-    }
+    return pool_host(r, [16384, 65536, 87380, 131072, 131072, 262144], [1048576, 4194304, 6291456])
 
 
 def draw_dir(r, cls, delay, rate_kbit):
