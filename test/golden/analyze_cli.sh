@@ -5,10 +5,7 @@
 set -uo pipefail
 flowdx=$1
 python=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 # run EXPECTED_STATUS ARGS...: output and messages in $tmp/out, $tmp/err
 run() {
     local want=$1
@@ -221,5 +218,4 @@ run 0 help report
 check "help report" has "Usage: flowdx report senders" "$tmp/out"
 run 0 analyze subclasses --help
 check "subclasses --help names its options" has "--min-decrease P" "$tmp/out"
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish

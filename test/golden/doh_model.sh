@@ -6,10 +6,7 @@
 set -uo pipefail
 flowdx=$1
 top=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 cd "$top"
 model=conf/models/doh.fdxm
 
@@ -37,5 +34,4 @@ check "README main job: exit 0" test $rc -eq 0
 check "README main job: 34 candidates classified" grep -q "34 DoH candidates classified" "$tmp/err"
 check "README main job: alerts name the model file" grep -q "conf/models/doh.fdxm" "$tmp/err"
 
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish

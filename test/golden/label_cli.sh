@@ -4,10 +4,7 @@
 set -uo pipefail
 flowdx=$1
 samples=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 # emotet.pcap has 6 TCP flows (tshark -z conv,tcp): the port-587 submission from 10.2.25.102
 # (2022-02-25), 10.3.29.101 -> :80 (2022-03-29), 10.4.20.102 -> :80 (2022-04-20), and three flows
@@ -48,5 +45,4 @@ check "bad header: exit 1, file:line" bash -c "[ $rc -eq 1 ] && grep -q 'bad1.cs
 printf 'label,addr,peer,port,start,end\nspam,10.0.0.300,,,,\n' > "$tmp/bad2.csv"
 out=$("$flowdx" label -i "$tmp/flows.csv" -l "$tmp/bad2.csv" 2>&1); rc=$?
 check "bad address: exit 1, file:line" bash -c "[ $rc -eq 1 ] && grep -q 'bad2.csv:2: addr' <<< \"\$0\"" "$out"
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish

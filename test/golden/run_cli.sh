@@ -7,10 +7,7 @@ set -uo pipefail
 flowdx=$1
 samples=$2
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 # A small, quick model: what is tested here is the detection path, not the model's quality.
 "$flowdx" train -q -i "$samples/doh/cira_sample/train_set_3000.csv" --correct-header \
@@ -155,5 +152,4 @@ printf 'earlier results\n' > "$tmp/keep.jsonl"
 "$flowdx" run -q --detect doh -m "$tmp/m.fdxm" -r "$tmp/no-such.pcap" --format jsonl \
     -o "$tmp/keep.jsonl" 2> /dev/null
 check "failed open keeps the existing output" grep -qx 'earlier results' "$tmp/keep.jsonl"
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -11,10 +11,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v postfix >/dev/null || ! command -v postg
   echo "skip: needs root, postfix and postgrey (test/lab/smtp/packages.txt)"
   exit 77
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 lab=$top/test/lab/smtp
 for site in A B; do
   timeout 300 bash "$lab/run.sh" --site $site --seed 7 --duration 40 --out "$tmp/$site" > "$tmp/$site.log" 2>&1
@@ -31,5 +28,4 @@ print(dict(c)); assert c["ham"] >= 20 and c["spam"] >= 20
   /usr/bin/python3 "$lab/lab.py" plan --site $site --seed 7 --duration 40 --out "$tmp/$site.plan"
   check "site $site: the plan is the seed's" cmp -s "$tmp/$site.plan" "$tmp/$site/plan.json"
 done
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -7,10 +7,7 @@
 set -uo pipefail
 flowdx=$1
 cd "$2"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 l=samples/spam/lab
 cat $l/site-A-seed1.csv > "$tmp/A.csv"; tail -n +2 $l/site-A-seed2.csv >> "$tmp/A.csv"
 cat $l/site-B-seed1.csv > "$tmp/B.csv"; tail -n +2 $l/site-B-seed2.csv >> "$tmp/B.csv"
@@ -39,5 +36,4 @@ for f in sys.argv[1:]:
     assert ET.parse(f).getroot().tag.endswith("svg"), f
 print(len(sys.argv) - 1, "charts")
 ' "$tmp/imp.svg" "$tmp"/sub-*.svg
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish

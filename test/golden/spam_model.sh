@@ -8,10 +8,7 @@
 set -uo pipefail
 flowdx=$1
 top=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 cd "$top"
 model=conf/models/spam.fdxm
 
@@ -50,5 +47,4 @@ print("emotet 587 flow:", r["verdict"], "score", r["score"])
 "$flowdx" run --detect spam -r samples/spam/ndpi/emotet.pcap > "$tmp/alerts.txt" 2> /dev/null
 check "alerts end with the main spam senders report" grep -q "^main spam senders (at least 10 spam flows)" "$tmp/alerts.txt"
 
-echo "$fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -5,12 +5,7 @@
 set -uo pipefail
 flowdx=$1
 data=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-check() { # check DESCRIPTION COMMAND...: the command must succeed
-    if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 # The issue's bar: the jury of five, header-corrected, 5-fold CV, at least 0.98 accuracy.
 "$flowdx" train -q -i "$data" --correct-header -o "$tmp/jury.fdxm" --json "$tmp/jury.json" \
@@ -73,3 +68,4 @@ check "--exclude: no ResponseTime or Duration input, recorded in the description
 check "--exclude: the other features are still there" grep -q '^  PacketLengthMode ' "$tmp/ex.txt"
 out=$("$flowdx" train -q -i "$data" --model tree --exclude Durration -o "$tmp/no.fdxm" 2>&1); rc=$?
 check "--exclude of an unknown feature: refused with its name" bash -c "[ $rc -ne 0 ] && grep -q \"no feature named 'Durration'\" <<< \"\$0\" && [ ! -e '$tmp/no.fdxm' ]" "$out"
+finish

@@ -7,23 +7,10 @@
 set -u
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PY=/usr/bin/python3
-export PYTHONDONTWRITEBYTECODE=1
+USAGE_LINES=6 ARGS_TEXT="$*"
+. "$HERE/../common/preflight.sh"
+require_root "network namespaces, veth links, TUN devices and captures"
 
-usage() { sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; }
-for arg in "$@"; do
-  case "$arg" in -h|--help) usage; exit 0 ;; esac
-done
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "run.sh: must be run as root (it creates network namespaces, veth links, TUN devices and captures)." >&2
-  echo "        try: sudo $0 $*" >&2
-  exit 2
-fi
-
-missing=()
-need() { # need COMMAND PACKAGE
-  command -v "$1" >/dev/null 2>&1 || missing+=("$1 (apt-get install $2)")
-}
 need ip iproute2
 need ss iproute2
 need tcpdump tcpdump
@@ -49,13 +36,8 @@ done
 if [ -x "$PY" ] && ! "$PY" -c 'import h2' 2>/dev/null; then missing+=("python module h2 (apt-get install python3-h2)"); fi
 if ! unbound -V 2>/dev/null | grep -q nghttp2; then missing+=("unbound built with libnghttp2 (Debian's unbound >= 1.13)"); fi
 [ -c /dev/net/tun ] || missing+=("/dev/net/tun (kernel TUN support: modprobe tun)")
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "run.sh: missing:" >&2
-  for m in "${missing[@]}"; do echo "  - $m" >&2; done
-  echo "  all at once: apt-get install -y $(grep -v '^#' "$HERE/packages.txt" | tr '\n' ' ')" >&2
-  echo "  (--browser also needs: $(grep -v '^#' "$HERE/packages-browser.txt" | tr '\n' ' '))" >&2
-  exit 3
-fi
+report_missing "all at once: apt-get install -y $(grep -v '^#' "$HERE/packages.txt" | tr '\n' ' ')" \
+  "(--browser also needs: $(grep -v '^#' "$HERE/packages-browser.txt" | tr '\n' ' '))"
 
 WORK="$(mktemp -d /tmp/fdxlab-doh.XXXXXX)"
 cleanup() {

@@ -8,23 +8,9 @@
 set -u
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PY=/usr/bin/python3
-export PYTHONDONTWRITEBYTECODE=1
-
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
-for arg in "$@"; do
-  case "$arg" in -h|--help) usage; exit 0 ;; esac
-done
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "run.sh: must be run as root (it creates network namespaces, veth links, a TUN device, Postfix instances and a capture)." >&2
-  echo "        try: sudo $0 $*" >&2
-  exit 2
-fi
-
-missing=()
-need() { # need COMMAND PACKAGE
-  command -v "$1" >/dev/null 2>&1 || missing+=("$1 (apt-get install $2)")
-}
+USAGE_LINES=7 ARGS_TEXT="$*"
+. "$HERE/../common/preflight.sh"
+require_root "network namespaces, veth links, a TUN device, Postfix instances and a capture"
 need ip iproute2
 need ss iproute2
 need sysctl procps
@@ -39,12 +25,7 @@ id postfix >/dev/null 2>&1 || missing+=("user postfix (apt-get install postfix)"
 id postgrey >/dev/null 2>&1 || missing+=("user postgrey (apt-get install postgrey)")
 [ -c /dev/net/tun ] || missing+=("/dev/net/tun (kernel TUN support: modprobe tun)")
 [ -f "$HERE/../doh/impair.py" ] || missing+=("$HERE/../doh/impair.py (the DoH lab's link emulator, used as is)")
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "run.sh: missing:" >&2
-  for m in "${missing[@]}"; do echo "  - $m" >&2; done
-  echo "  all at once: DEBIAN_FRONTEND=noninteractive apt-get install -y $(grep -v '^#' "$HERE/packages.txt" | tr '\n' ' ')" >&2
-  exit 3
-fi
+report_missing "all at once: DEBIAN_FRONTEND=noninteractive apt-get install -y $(grep -v '^#' "$HERE/packages.txt" | tr '\n' ' ')"
 
 WORK="$(mktemp -d /tmp/fdxlab-smtp.XXXXXX)"
 cleanup() {
