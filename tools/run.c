@@ -139,6 +139,7 @@ struct detect {
         escalated;    /* pair verdicts: flagged without evidence; unflagged on a tunnel */
     fdx_pairs *pairs; /* NULL with --per-flow */
     struct senders *senders; /* --detect spam: flows and spam flows per source */
+    bool quiet_alerts;       /* --senders-only: the report alone */
     bool failed;
 };
 
@@ -410,7 +411,7 @@ static void report(struct detect *d, const struct pending *f, uint32_t verdict,
     }
     if (d->jsonl)
         write_json(d, &f->r, &f->v, f->has_dpi ? f->dpi : NULL, verdict, ev);
-    else if (verdict == FDX_PAIR_MALICIOUS)
+    else if (verdict == FDX_PAIR_MALICIOUS && !d->quiet_alerts)
         write_alert(d, &f->r, &f->v, ev);
 }
 
@@ -478,6 +479,9 @@ int cmd_run(int argc, char **argv)
         OPT_PBYTES,
         OPT_PSHARE,
         OPT_MINSPAM,
+        OPT_SONLY,
+        OPT_SJSON,
+        OPT_SALL,
     };
     static const struct option opts_long[] = {
         {"read", required_argument, NULL, 'r'},
@@ -494,6 +498,10 @@ int cmd_run(int argc, char **argv)
         {"pair-bytes", required_argument, NULL, OPT_PBYTES},
         {"pair-share", required_argument, NULL, OPT_PSHARE},
         {"min-spam", required_argument, NULL, OPT_MINSPAM},
+        /* for `flowdx report senders -r`: the report alone, on standard output */
+        {"senders-only", no_argument, NULL, OPT_SONLY},
+        {"senders-json", no_argument, NULL, OPT_SJSON},
+        {"senders-all", no_argument, NULL, OPT_SALL},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -504,6 +512,7 @@ int cmd_run(int argc, char **argv)
     const char *filter = NULL;
     bool quiet = false, per_flow = false, doh_only_given = false;
     uint32_t min_spam = 10;
+    bool senders_only = false, senders_json = false, senders_all = false;
     struct fdx_pairs_options po;
     fdx_pairs_options_init(&po);
     static struct detect d;
@@ -578,6 +587,15 @@ int cmd_run(int argc, char **argv)
             doh_only_given = true;
             if (!parse_double_in("--pair-share", optarg, 0, 1, &po.min_share))
                 return EXIT_USAGE;
+            break;
+        case OPT_SONLY:
+            senders_only = true;
+            break;
+        case OPT_SJSON:
+            senders_json = true;
+            break;
+        case OPT_SALL:
+            senders_all = true;
             break;
         case OPT_MINSPAM:
             if (!parse_u32("--min-spam", optarg, 1, UINT32_MAX, &min_spam))
@@ -673,6 +691,7 @@ int cmd_run(int argc, char **argv)
         return EXIT_ERROR;
     }
     d.out = out.fp;
+    d.quiet_alerts = senders_only;
     if (d.spam && !d.jsonl && (d.senders = senders_new()) == NULL) {
         fprintf(stderr, "flowdx run: out of memory\n");
         d.failed = true;
@@ -686,8 +705,10 @@ int cmd_run(int argc, char **argv)
     }
     if (d.senders != NULL) {
         /* The spam paper's end product: the sources of at least --min-spam spam flows. */
-        fputc('\n', d.out);
-        if (!senders_write(d.senders, d.out, n_inputs == 1 ? inputs[0] : "the captures", min_spam))
+        if (!senders_only)
+            fputc('\n', d.out);
+        if (!senders_write(d.senders, d.out, n_inputs == 1 ? inputs[0] : "the captures", min_spam,
+                           senders_all, senders_json))
             status = EXIT_ERROR;
         senders_free(d.senders);
         d.senders = NULL;

@@ -18,7 +18,9 @@ void usage_report(FILE *out)
     fprintf(
         out,
         "Usage: flowdx report senders -i FLOWS [--min-spam N] [--label-column NAME]\n"
-        "                             [--spam-value V] [--all] [--json]\n\n"
+        "                             [--spam-value V] [--all] [--json]\n"
+        "       flowdx report senders -r CAPTURE [-r CAPTURE ...] [-m MODEL] [--min-spam N]\n"
+        "                             [--all] [--json]\n\n"
         "Counts, per source address, its flows and its spam flows, and lists the main spam\n"
         "senders: the sources with at least N spam flows (default 10), with their share of all\n"
         "spam flows (the spam paper found 7 senders behind 46%% of its spam).\n\n"
@@ -27,8 +29,13 @@ void usage_report(FILE *out)
         "flow, such as flowdx run --format jsonl writes); the first byte that is not a space\n"
         "tells which ('{' for JSON lines). A flow is spam when its label equals V (default\n"
         "spam, compared ignoring case); any other value, 'uncertain' included, is not spam.\n\n"
+        "With -r, the flows come from captures: their SMTP flows are classified by the spam\n"
+        "detector first (as flowdx run --detect spam does, with the shipped model unless -m\n"
+        "names another), and only the report is printed.\n\n"
         "Options:\n"
         "  -i, --input FILE        the flows ('-' = standard input)\n"
+        "  -r, --read CAPTURE      a capture to classify instead (pcap/pcapng); repeatable\n"
+        "  -m, --model FILE        with -r: the spam model (default conf/models/spam.fdxm)\n"
         "      --min-spam N        spam flows a main sender has at least (default 10)\n"
         "      --label-column NAME column or field of the label (default: Label in CSV,\n"
         "                          verdict in JSON lines)\n"
@@ -611,8 +618,11 @@ static bool report(FILE *out, const struct count *k, const char *input, uint64_t
         fprintf(out,
                 ",\"format\":\"%s\",\"flows\":%llu,\"spam_flows\":%llu,\"sources\":%zu,"
                 "\"min_spam\":%llu,\"main_senders\":[",
-                k->jsonl ? "jsonl" : "csv", (unsigned long long)k->flows,
-                (unsigned long long)k->spam, n, (unsigned long long)min_spam);
+                k->kind    ? "capture"
+                : k->jsonl ? "jsonl"
+                           : "csv",
+                (unsigned long long)k->flows, (unsigned long long)k->spam, n,
+                (unsigned long long)min_spam);
         json_list(out, v, main_n, k->spam);
         fprintf(out, "],\"main_spam_flows\":%llu,\"main_share\":%.6f",
                 (unsigned long long)main_spam, pct(main_spam, k->spam) / 100);
@@ -680,9 +690,10 @@ bool senders_count(struct senders *s, const char *addr, bool spam)
     return true;
 }
 
-bool senders_write(const struct senders *s, FILE *out, const char *input, uint64_t min_spam)
+bool senders_write(const struct senders *s, FILE *out, const char *input, uint64_t min_spam,
+                   bool all, bool json)
 {
-    return report(out, &s->k, input, min_spam, false, false);
+    return report(out, &s->k, input, min_spam, all, json);
 }
 
 void senders_free(struct senders *s)
@@ -699,6 +710,8 @@ static int cmd_senders(int argc, char **argv)
 {
     static const struct option opts_long[] = {
         {"input", required_argument, NULL, 'i'},
+        {"read", required_argument, NULL, 'r'},
+        {"model", required_argument, NULL, 'm'},
         {"min-spam", required_argument, NULL, OPT_MIN},
         {"label-column", required_argument, NULL, OPT_LABEL},
         {"spam-value", required_argument, NULL, OPT_SPAM},
@@ -709,21 +722,44 @@ static int cmd_senders(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct count k = {.spam_value = "spam"};
-    const char *input = NULL;
+    const char *input = NULL, *model = NULL, *min_text = NULL;
+    /* -r: the arguments of the equivalent `flowdx run --detect spam`, reporting senders only */
+    static char *run_argv[8 + 2 * 64];
+    int run_argc = 0, n_read = 0;
+    static char a_run[] = "run", a_detect[] = "--detect", a_spam[] = "spam",
+                a_only[] = "--senders-only", a_json[] = "--senders-json", a_all[] = "--senders-all",
+                a_min[] = "--min-spam", a_model[] = "-m", a_read[] = "-r";
+    run_argv[run_argc++] = a_run;
+    run_argv[run_argc++] = a_detect;
+    run_argv[run_argc++] = a_spam;
+    run_argv[run_argc++] = a_only;
     uint32_t min_spam = 10;
     bool all = false, json = false;
     static char prog[] = "flowdx report senders";
     argv[0] = prog;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "i:h", opts_long, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:r:m:h", opts_long, NULL)) != -1) {
         switch (c) {
         case 'i':
             input = optarg;
             break;
+        case 'r':
+            if (n_read == 64) {
+                fprintf(stderr, "flowdx report senders: more than 64 captures\n");
+                return EXIT_USAGE;
+            }
+            run_argv[run_argc++] = a_read;
+            run_argv[run_argc++] = optarg;
+            n_read++;
+            break;
+        case 'm':
+            model = optarg;
+            break;
         case OPT_MIN:
             if (!parse_u32("--min-spam", optarg, 1, UINT32_MAX, &min_spam))
                 return EXIT_USAGE;
+            min_text = optarg;
             break;
         case OPT_LABEL:
             k.label_column = optarg;
@@ -748,10 +784,35 @@ static int cmd_senders(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind < argc || input == NULL) {
+    if (optind < argc || (input == NULL) == (n_read == 0) || (model != NULL && n_read == 0)) {
         fprintf(stderr, "flowdx report senders: %s\nTry 'flowdx report senders --help'.\n",
-                optind < argc ? "unexpected argument" : "-i FLOWS is required");
+                optind < argc             ? "unexpected argument"
+                : n_read > 0 && input     ? "-i FLOWS and -r CAPTURE do not go together"
+                : model != NULL && !input ? "-m MODEL goes with -r CAPTURE"
+                : model != NULL           ? "-m MODEL goes with -r CAPTURE, not -i"
+                                          : "-i FLOWS or -r CAPTURE is required");
         return EXIT_USAGE;
+    }
+    if (n_read > 0) {
+        if (k.label_column != NULL || k.src_column != NULL || strcmp(k.spam_value, "spam") != 0) {
+            fprintf(stderr, "flowdx report senders: --label-column, --src-column and --spam-value "
+                            "apply to -i FLOWS\n");
+            return EXIT_USAGE;
+        }
+        if (json)
+            run_argv[run_argc++] = a_json;
+        if (all)
+            run_argv[run_argc++] = a_all;
+        if (min_text != NULL) {
+            run_argv[run_argc++] = a_min;
+            run_argv[run_argc++] = (char *)min_text;
+        }
+        if (model != NULL) {
+            run_argv[run_argc++] = a_model;
+            run_argv[run_argc++] = (char *)model;
+        }
+        run_argv[run_argc] = NULL;
+        return cmd_run(run_argc, run_argv);
     }
     bool std_in = strcmp(input, "-") == 0;
     struct reader r = {.fp = std_in ? stdin : fopen(input, "r"),

@@ -42,8 +42,10 @@ struct senders;
 struct senders *senders_new(void);
 /* One flow of source @p addr (canonical inet_ntop text); false when out of memory or sources. */
 bool senders_count(struct senders *s, const char *addr, bool spam);
-/* The report's text (main senders: at least @p min_spam spam flows) to @p out. */
-bool senders_write(const struct senders *s, FILE *out, const char *input, uint64_t min_spam);
+/* The report (main senders: at least @p min_spam spam flows; every source with @p all; JSON with
+ * @p json) to @p out. */
+bool senders_write(const struct senders *s, FILE *out, const char *input, uint64_t min_spam,
+                   bool all, bool json);
 void senders_free(struct senders *s);
 
 bool parse_double_in(const char *option, const char *text, double min, double max, double *ret);

@@ -211,7 +211,7 @@ sed '2s/"verdict"/"verdict" 1/' "$tmp/flows.jsonl" > "$tmp/bad.jsonl"
 run 1 report senders -i "$tmp/bad.jsonl"
 check "senders: bad JSON, line and column" bash -c "grep -qE '/bad.jsonl:2:[0-9]+: expected' '$tmp/err'"
 run 2 report senders
-check "senders without -i" has "-i FLOWS is required" "$tmp/err"
+check "senders without -i" has "-i FLOWS or -r CAPTURE is required" "$tmp/err"
 run 2 report nosuch
 check "unknown report" has "unknown report 'nosuch'" "$tmp/err"
 run 0 help report

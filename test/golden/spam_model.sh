@@ -47,4 +47,15 @@ print("emotet 587 flow:", r["verdict"], "score", r["score"])
 "$flowdx" run --detect spam -r samples/spam/ndpi/emotet.pcap > "$tmp/alerts.txt" 2> /dev/null
 check "alerts end with the main spam senders report" grep -q "^main spam senders (at least 10 spam flows)" "$tmp/alerts.txt"
 
+# report senders -r: the same classification, the report alone; the lab capture has main senders.
+"$flowdx" report senders -r samples/spam/ndpi/emotet.pcap --json > "$tmp/rep.json" 2> /dev/null
+check "report senders -r: JSON report of the capture's one SMTP flow, as run classified it" python3 -c '
+import json, sys
+rep = json.load(open(sys.argv[1]))
+run = [json.loads(l) for l in open(sys.argv[2])]
+assert rep["format"] == "capture" and rep["flows"] == 1 and rep["sources"] == 1
+assert rep["spam_flows"] == sum(r["verdict"] == "spam" for r in run), (rep, run)
+' "$tmp/rep.json" "$tmp/e.jsonl"
+out=$("$flowdx" report senders -r samples/spam/ndpi/emotet.pcap -i "$tmp/e.jsonl" 2>&1); rc=$?
+check "report senders: -r and -i together are refused (exit 2)" bash -c "[ $rc -eq 2 ] && grep -q 'do not go together' <<< \"\$0\"" "$out"
 finish
