@@ -13,11 +13,12 @@ static const struct command {
     void (*usage)(FILE *out);
 } commands[] = {
     {"extract", "read captures, write one row of features per flow", cmd_extract, usage_extract},
-    {"run", "classify the flows of captures and report malicious ones (--detect doh)", cmd_run,
-     usage_run},
+    {"run", "classify the flows of captures, report DoH tunnels or spam (--detect doh|spam)",
+     cmd_run, usage_run},
     {"features", "list the feature sets and their feature names", cmd_features, usage_features},
-    {"train", "train a detector (five models and their jury) on labelled flows", cmd_train,
-     usage_train},
+    {"train",
+     "train a detector (the DoH jury of five, or the spam tree ensemble) on labelled flows",
+     cmd_train, usage_train},
     {"eval", "measure a model on labelled flows: accuracy, precision, recall, F1, AUC", cmd_eval,
      usage_eval},
     {"model", "show what a model file holds", cmd_model, usage_model},

@@ -240,7 +240,7 @@ static void write_alert(struct detect *d, const struct fdx_flow_record *r,
                 "\n  pair: %u of its %u flows in the window flagged, %llu request bytes in "
                 "them%s",
                 ev->flagged, ev->flows, (unsigned long long)ev->flagged_bytes,
-                v->verdict == 1 ? "" : " (this flow: not flagged by the jury; part of the pair)");
+                v->verdict == 1 ? "" : " (this flow: not flagged by the models; part of the pair)");
     fprintf(d->out, "\n  features:");
     for (uint32_t i = 0; i < d->n_shown; i++) {
         format_double(num, sizeof(num), r->features[i]);
@@ -723,12 +723,12 @@ int cmd_run(int argc, char **argv)
             snprintf(by_dpi, sizeof(by_dpi), "off");
         if (d.spam)
             fprintf(stderr,
-                    "flowdx run: %llu flows, %llu SMTP candidates classified (by source: ports "
+                    "flowdx run: %llu flows, %llu SMTP candidate%s classified (by source: ports "
                     "25/465/587 %llu, nDPI %s), %llu %s (%.1f %%), %llu uncertain, %llu %s; "
                     "model %s\n",
                     (unsigned long long)d.flows, (unsigned long long)d.candidates,
-                    (unsigned long long)d.by_port, by_dpi, (unsigned long long)d.malicious,
-                    fdx_model_class_name(d.model, 1),
+                    d.candidates == 1 ? "" : "s", (unsigned long long)d.by_port, by_dpi,
+                    (unsigned long long)d.malicious, fdx_model_class_name(d.model, 1),
                     d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
                     (unsigned long long)d.uncertain,
                     (unsigned long long)(d.candidates - d.malicious - d.uncertain),
@@ -736,21 +736,22 @@ int cmd_run(int argc, char **argv)
         else
             fprintf(
                 stderr,
-                "flowdx run: %llu flows, %llu DoH candidates classified (by source: resolver "
+                "flowdx run: %llu flows, %llu DoH candidate%s classified (by source: resolver "
                 "list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), %llu uncertain, "
                 "%llu benign; model %s\n",
                 (unsigned long long)d.flows, (unsigned long long)d.candidates,
-                (unsigned long long)d.by_resolver, by_dpi, (unsigned long long)d.by_all_tls,
-                (unsigned long long)d.malicious,
+                d.candidates == 1 ? "" : "s", (unsigned long long)d.by_resolver, by_dpi,
+                (unsigned long long)d.by_all_tls, (unsigned long long)d.malicious,
                 d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
                 (unsigned long long)d.uncertain,
                 (unsigned long long)(d.candidates - d.malicious - d.uncertain), model_path);
         if (!per_flow && !d.spam)
             fprintf(stderr,
-                    "flowdx run: pair evidence (window %g s, %llu bytes, share %g): %llu "
-                    "malicious flows not flagged by the jury themselves but part of a tunnel "
-                    "pair; uncertain flows are flagged, on a pair that carried too little "
-                    "(--per-flow: the jury alone)\n",
+                    "flowdx run: verdicts decided per client-resolver pair (a tunnel: in %g s, "
+                    "flows the models flag carry >= %llu request bytes and are >= %g of the "
+                    "pair's flows); %llu flows are malicious only through their pair; "
+                    "'uncertain' = flagged by the models on a pair that carried too little. "
+                    "--per-flow gives the models' verdicts alone\n",
                     po.window_s, (unsigned long long)po.min_bytes, po.min_share,
                     (unsigned long long)d.escalated);
         if (d.no_values > 0)

@@ -640,12 +640,18 @@ static bool report(FILE *out, const struct count *k, const char *input, uint64_t
                            : "CSV",
                 (unsigned long long)k->flows, plural(k->flows), n, plural(n),
                 (unsigned long long)k->spam, plural(k->spam), pct(k->spam, k->flows));
-        fprintf(out,
-                "main spam senders (at least %llu spam flow%s): %zu source%s sent %llu of the %llu "
-                "spam flow%s (%.2f%%) in %llu flow%s\n",
-                (unsigned long long)min_spam, plural(min_spam), main_n, plural(main_n),
-                (unsigned long long)main_spam, (unsigned long long)k->spam, plural(k->spam),
-                pct(main_spam, k->spam), (unsigned long long)main_flows, plural(main_flows));
+        if (main_n == 0)
+            fprintf(out,
+                    "main spam senders (at least %llu spam flow%s): none (no source has that "
+                    "many)\n",
+                    (unsigned long long)min_spam, plural(min_spam));
+        else
+            fprintf(out,
+                    "main spam senders (at least %llu spam flow%s): %zu source%s sent %llu of the "
+                    "%llu spam flow%s (%.2f%%) in %llu flow%s\n",
+                    (unsigned long long)min_spam, plural(min_spam), main_n, plural(main_n),
+                    (unsigned long long)main_spam, (unsigned long long)k->spam, plural(k->spam),
+                    pct(main_spam, k->spam), (unsigned long long)main_flows, plural(main_flows));
         if (main_n > 0)
             text_list(out, v, main_n, k->spam);
         if (all) {

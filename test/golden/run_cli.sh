@@ -72,7 +72,7 @@ n="$samples/doh/ndpi"
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dns_doh.pcap" --format jsonl \
     -o "$tmp/doh.jsonl" 2> "$tmp/err4"
 check "dns_doh: 1 candidate, from nDPI and the resolver list" \
-    grep -q "1 DoH candidates classified (by source: resolver list 1, nDPI 1, --all-tls 0)" "$tmp/err4"
+    grep -q "1 DoH candidate classified (by source: resolver list 1, nDPI 1, --all-tls 0)" "$tmp/err4"
 check "dns_doh: JSON names nDPI's protocol, the model's 29 features only" python3 -c '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -82,7 +82,7 @@ assert len(rows[0]["features"]) == 29 and not any(k.startswith("dpi") for k in r
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dns_doh.pcap" --no-dpi --format jsonl \
     -o "$tmp/nodpi.jsonl" 2> "$tmp/err5"
 check "dns_doh --no-dpi: from the resolver list alone" \
-    grep -q "1 DoH candidates classified (by source: resolver list 1, nDPI off, --all-tls 0)" "$tmp/err5"
+    grep -q "1 DoH candidate classified (by source: resolver list 1, nDPI off, --all-tls 0)" "$tmp/err5"
 check "dns_doh --no-dpi: JSON dpi is null" grep -q '"dpi":null' "$tmp/nodpi.jsonl"
 
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dnscrypt-v2-doh.pcap" -o /dev/null 2> "$tmp/err6"

@@ -34,7 +34,7 @@ check "trained on the bundled files ($(sum "$tmp/show.txt"))" \
     2> "$tmp/err"; rc=$?
 check "emotet: exit 0" test $rc -eq 0
 check "emotet: 1 SMTP candidate, from the port and from nDPI" \
-    grep -q "1 SMTP candidates classified (by source: ports 25/465/587 1, nDPI 1)" "$tmp/err"
+    grep -q "1 SMTP candidate classified (by source: ports 25/465/587 1, nDPI 1)" "$tmp/err"
 check "emotet: the port-587 flow has a verdict" python3 -c '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
