@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "flowdx/flowdx_model.h"
+#include "model/bundle.h"
 
 #define MAX_ENTRIES_PER_PAIR                                                                       \
     65536u /* flows remembered per pair in the window; beyond, the oldest goes */
@@ -39,10 +40,8 @@ struct pair {
     uint32_t flows, flagged; /* sums over the ring */
     uint64_t flagged_bytes;
     uint64_t newest_us;      /* latest end time among the pair's flows */
-    uint64_t established_to; /* established for flows ending at or before this */
-    bool established;        /* established_to is set */
+    uint64_t established_to; /* established for flows ending at or before this; 0: never */
     struct held *held_first, *held_last;
-    uint32_t n_held;
 };
 
 struct held {
@@ -119,18 +118,6 @@ static bool same_key(const struct pair_key *a, const struct pair_key *b)
            memcmp(a->dst, b->dst, 16) == 0;
 }
 
-static uint32_t hash_key(const struct pair_key *k)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (int i = 0; i < 16; i++)
-        h = (h ^ k->src[i]) * 16777619u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ k->dst[i]) * 16777619u;
-    h = (h ^ (uint32_t)(k->port >> 8)) * 16777619u;
-    h = (h ^ (uint32_t)(k->port & 0xffu)) * 16777619u;
-    return (h ^ k->version) * 16777619u;
-}
-
 static void lru_unlink(fdx_pairs *p, struct pair *q)
 {
     if (q->lru_prev)
@@ -164,6 +151,12 @@ static void forget_pair(fdx_pairs *p, struct pair *q)
     free(q->ring);
     free(q);
     p->n_pairs--;
+}
+
+static void forget_all(fdx_pairs *p)
+{
+    while (p->lru_first != NULL)
+        forget_pair(p, p->lru_first);
 }
 
 static void drop_oldest_entry(struct pair *q)
@@ -215,7 +208,6 @@ static void decide_first_of_pair(fdx_pairs *p, struct pair *q, uint32_t verdict)
     q->held_first = h->pair_next;
     if (q->held_first == NULL)
         q->held_last = NULL;
-    q->n_held--;
     unlink_held(p, h);
     struct fdx_pair_evidence ev;
     evidence(q, true, &ev);
@@ -246,7 +238,7 @@ static void forget_idle(fdx_pairs *p)
         bool idle = q->newest_us + p->window_us <= p->clock_us;
         if (!idle && p->n_pairs <= p->o.max_pairs)
             break;
-        if (q->n_held == 0 && (idle || p->n_pairs > p->o.max_pairs))
+        if (q->held_first == NULL && (idle || p->n_pairs > p->o.max_pairs))
             forget_pair(p, q);
         q = prev;
     }
@@ -256,7 +248,8 @@ static struct pair *find_or_add(fdx_pairs *p, const struct fdx_flow_record *r)
 {
     struct pair_key k;
     make_key(r, &k);
-    uint32_t b = hash_key(&k) & (p->n_buckets - 1);
+    /* make_key zeroed the padding, so the key's bytes are the key */
+    uint32_t b = (uint32_t)fdxi_fnv1a64(&k, sizeof(k)) & (p->n_buckets - 1);
     for (struct pair *q = p->buckets[b]; q != NULL; q = q->hash_next) {
         if (same_key(&q->key, &k)) {
             lru_unlink(p, q);
@@ -314,8 +307,7 @@ int fdx_pairs_add(fdx_pairs *p, const struct fdx_flow_record *rec, int flagged, 
     bool f = flagged != 0;
     if (rec->end_us + p->window_us + EPOCH_GAP_US < p->clock_us) {
         expire(p, true);
-        while (p->lru_first != NULL)
-            forget_pair(p, p->lru_first);
+        forget_all(p);
         p->clock_us = rec->end_us;
     }
     if (rec->end_us > p->clock_us)
@@ -333,17 +325,15 @@ int fdx_pairs_add(fdx_pairs *p, const struct fdx_flow_record *rec, int flagged, 
     if (rec->end_us > q->newest_us)
         q->newest_us = rec->end_us;
     prune(p, q);
-    if (established_now(p, q)) {
-        q->established = true;
+    if (established_now(p, q))
         q->established_to = q->newest_us + p->window_us;
-    }
     int rc = 0;
-    if (q->established && rec->end_us <= q->established_to) {
+    if (rec->end_us <= q->established_to) {
         while (q->held_first != NULL)
             decide_first_of_pair(p, q, FDX_PAIR_MALICIOUS);
         evidence(q, false, &ev);
         p->fn(p->user, item, FDX_PAIR_MALICIOUS, &ev);
-    } else if (q->flagged == 0 && q->n_held == 0) {
+    } else if (q->flagged == 0 && q->held_first == NULL) {
         evidence(q, false, &ev);
         p->fn(p->user, item, FDX_PAIR_BENIGN, &ev);
     } else {
@@ -366,7 +356,6 @@ int fdx_pairs_add(fdx_pairs *p, const struct fdx_flow_record *rec, int flagged, 
             else
                 q->held_first = h;
             q->held_last = h;
-            q->n_held++;
         }
     }
     expire(p, false);
@@ -392,8 +381,7 @@ void fdx_pairs_free(fdx_pairs *p)
     if (p == NULL)
         return;
     expire(p, true);
-    while (p->lru_first != NULL)
-        forget_pair(p, p->lru_first);
+    forget_all(p);
     free(p->buckets);
     free(p);
 }
