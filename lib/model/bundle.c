@@ -444,8 +444,15 @@ void fdxi_bundle_classify(const struct fdxi_bundle *b, const double *x_full, con
         x[i] = (v - b->mean[i]) / b->scale[i];
     }
     ret->n_models = b->n_models;
+    /* A lone weighted-trees model decides with its own rule, "uncertain" included
+     * (doc/training.md); the jury's vote stands for every other bundle. */
+    bool wtrees = b->n_models == 1 && b->models[0].kind == &fdxi_model_wtrees;
+    int decision = 0;
     for (uint32_t m = 0; m < b->n_models; m++) {
-        b->models[m].kind->predict(b->models[m].model, x, proba);
+        if (wtrees)
+            decision = fdxi_wtrees_classify(b->models[m].model, x, proba);
+        else
+            b->models[m].kind->predict(b->models[m].model, x, proba);
         uint32_t best = 0;
         for (uint32_t c = 1; c < b->n_classes; c++) {
             if (proba[c] > proba[best])
@@ -456,12 +463,9 @@ void fdxi_bundle_classify(const struct fdxi_bundle *b, const double *x_full, con
     }
     ret->verdict = fdxi_bundle_vote(b, ret->vote, &ret->score);
     ret->uncertain = 0;
-    if (b->n_models == 1 && b->models[0].kind == &fdxi_model_wtrees) {
-        /* The ensemble's own rule, with its "uncertain" (doc/training.md). */
-        double sum;
-        int d = fdxi_wtrees_decide(b->models[0].model, x, &sum);
-        ret->verdict = d > 0;
-        ret->uncertain = d == 0;
-        ret->score = (1.0 + sum) / 2.0;
+    if (wtrees) {
+        ret->verdict = decision > 0;
+        ret->uncertain = decision == 0;
+        ret->score = proba[1]; /* (1 + sum) / 2 */
     }
 }

@@ -121,4 +121,8 @@ double fdxi_wtrees_margin(const void *model);
 /* The rule's verdict (+1, -1, 0) on row x, and its sum into *ret_sum when not NULL. */
 int fdxi_wtrees_decide(const void *model, const double *x, double *ret_sum);
 
+/* The rule's verdict on row x, and the kind's predict() probabilities ((1 -/+ sum) / 2) into
+ * ret_proba[0..1], from one walk of the trees. */
+int fdxi_wtrees_classify(const void *model, const double *x, double *ret_proba);
+
 #endif /* FDX_LIB_MODEL_TREE_H */

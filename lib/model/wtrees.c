@@ -34,6 +34,17 @@ static void wtrees_free(void *model)
     free(w);
 }
 
+/* The rule from the accuracy sums of the +1 votes (a) and of the -1 votes (b). */
+static int decide_sums(double a, double b, double margin, double *ret_sum)
+{
+    double sum = a + b > 0.0 ? (a - b) / (a + b) : 0.0;
+    if (ret_sum != NULL)
+        *ret_sum = sum;
+    if (a == b || fabs(sum) < margin)
+        return 0;
+    return sum > 0 ? 1 : -1;
+}
+
 int fdxi_wtrees_rule(const double *acc, const int8_t *votes, uint32_t n, double margin,
                      double *ret_sum)
 {
@@ -44,12 +55,7 @@ int fdxi_wtrees_rule(const double *acc, const int8_t *votes, uint32_t n, double 
         else if (votes[i] < 0)
             b += acc[i];
     }
-    double sum = a + b > 0.0 ? (a - b) / (a + b) : 0.0;
-    if (ret_sum != NULL)
-        *ret_sum = sum;
-    if (a == b || fabs(sum) < margin)
-        return 0;
-    return sum > 0 ? 1 : -1;
+    return decide_sums(a, b, margin, ret_sum);
 }
 
 uint32_t fdxi_wtrees_count(const void *model)
@@ -88,20 +94,21 @@ int fdxi_wtrees_decide(const void *model, const double *x, double *ret_sum)
         else
             b += w->acc[i];
     }
-    double sum = a + b > 0.0 ? (a - b) / (a + b) : 0.0;
-    if (ret_sum != NULL)
-        *ret_sum = sum;
-    if (a == b || fabs(sum) < w->margin)
-        return 0;
-    return sum > 0 ? 1 : -1;
+    return decide_sums(a, b, w->margin, ret_sum);
+}
+
+int fdxi_wtrees_classify(const void *model, const double *x, double *ret_proba)
+{
+    double sum;
+    int verdict = fdxi_wtrees_decide(model, x, &sum);
+    ret_proba[1] = (1.0 + sum) / 2.0;
+    ret_proba[0] = 1.0 - ret_proba[1];
+    return verdict;
 }
 
 static void wtrees_predict(const void *model, const double *x, double *ret_proba)
 {
-    double sum;
-    fdxi_wtrees_decide(model, x, &sum);
-    ret_proba[1] = (1.0 + sum) / 2.0;
-    ret_proba[0] = 1.0 - ret_proba[1];
+    fdxi_wtrees_classify(model, x, ret_proba);
 }
 
 static double accuracy(const struct fdxi_tree *t, const double *x, const int32_t *y,

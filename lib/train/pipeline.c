@@ -175,20 +175,24 @@ static int run_fold(fdx_training *t, const struct fdxi_model_kind *const *kinds,
         struct fdxi_result *r = &t->result[m];
         double t1 = now_s();
         r->train_seconds += t1 - t0;
+        bool wtrees = kinds[m] == &fdxi_model_wtrees;
+        r->has_uncertain = wtrees;
         for (uint32_t k = 0; k < nte; k++) {
             uint32_t i = idx[k];
-            kinds[m]->predict(model, xte + (size_t)k * d, r->score + (size_t)i * nc);
+            const double *row = xte + (size_t)k * d;
+            double *score = r->score + (size_t)i * nc;
             int32_t best = 0;
-            for (uint32_t c = 1; c < nc; c++) {
-                if (r->score[(size_t)i * nc + c] > r->score[(size_t)i * nc + (uint32_t)best])
-                    best = (int32_t)c;
-            }
-            if (kinds[m] == &fdxi_model_wtrees) {
+            if (wtrees) {
                 /* The ensemble's own rule: uncertain rows count as class 0 (no alert). */
-                int dec = fdxi_wtrees_decide(model, xte + (size_t)k * d, NULL);
-                r->has_uncertain = true;
+                int dec = fdxi_wtrees_classify(model, row, score);
                 r->uncertain[ds->y[i]] += dec == 0;
                 best = dec > 0;
+            } else {
+                kinds[m]->predict(model, row, score);
+                for (uint32_t c = 1; c < nc; c++) {
+                    if (score[c] > score[(uint32_t)best])
+                        best = (int32_t)c;
+                }
             }
             r->pred[i] = best;
             correct[m] += best == ds->y[i];
