@@ -76,44 +76,20 @@ void fdx_analysis_free(fdx_analysis *a)
 
 /* ---- data ---- */
 
-/* Keep only the columns named in @p list (comma-separated, spaces around names ignored). */
+/* Keep only the columns named in @p list (fdxi_dataset_select_names), with this command's messages.
+ */
 static int select_features(struct fdxi_dataset *ds, const char *path, const char *list, char *err,
                            size_t errlen)
 {
-    bool *keep = calloc(ds->n_cols, sizeof(*keep));
-    if (keep == NULL)
-        return FDX_ENOMEM;
-    int rc = 0;
-    for (const char *p = list; *p != '\0' && rc == 0;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        size_t n = strcspn(p, ",");
-        size_t m = n;
-        while (m > 0 && (p[m - 1] == ' ' || p[m - 1] == '\t'))
-            m--;
-        if (m > 0) {
-            bool found = false;
-            for (uint32_t j = 0; j < ds->n_cols && !found; j++) {
-                if (strlen(ds->col_names[j]) == m && memcmp(ds->col_names[j], p, m) == 0)
-                    found = keep[j] = true;
-            }
-            if (!found) {
-                fdxi_set_err(err, errlen,
-                             "--features: %s has no feature '%.*s' (identifier columns and the "
-                             "label are never features)",
-                             path, (int)m, p);
-                rc = FDX_ENOENT;
-            }
-        }
-        p += n;
-        if (*p == ',')
-            p++;
-    }
-    if (rc == 0 && fdxi_dataset_select(ds, keep) < 0) {
+    struct fdxi_unknown_name u;
+    int rc = fdxi_dataset_select_names(ds, list, true, &u);
+    if (rc == FDX_ENOENT)
+        fdxi_set_err(err, errlen,
+                     "--features: %s has no feature %s'%.*s' (identifier columns and the label "
+                     "are never features)",
+                     path, u.prefix ? "starting with " : "", (int)u.len, u.name);
+    else if (rc == FDX_EINVAL)
         fdxi_set_err(err, errlen, "--features: no feature named");
-        rc = FDX_EINVAL;
-    }
-    free(keep);
     return rc;
 }
 

@@ -706,3 +706,44 @@ int fdxi_dataset_select(struct fdxi_dataset *ds, const bool *keep)
         ds->x = x;
     return 0;
 }
+
+int fdxi_dataset_select_names(struct fdxi_dataset *ds, const char *list, bool listed,
+                              struct fdxi_unknown_name *ret_unknown)
+{
+    bool *keep = malloc((ds->n_cols ? ds->n_cols : 1) * sizeof(bool));
+    if (keep == NULL)
+        return FDX_ENOMEM;
+    for (uint32_t j = 0; j < ds->n_cols; j++)
+        keep[j] = !listed;
+    int rc = 0;
+    for (const char *p = list; *p != '\0' && rc == 0;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        size_t n = strcspn(p, ",");
+        size_t m = n;
+        while (m > 0 && (p[m - 1] == ' ' || p[m - 1] == '\t'))
+            m--;
+        bool prefix = m > 0 && p[m - 1] == '*';
+        if (prefix)
+            m--;
+        if (m > 0 || prefix) {
+            uint32_t hits = 0;
+            for (uint32_t j = 0; j < ds->n_cols; j++) {
+                const char *name = ds->col_names[j];
+                if (strncmp(name, p, m) == 0 && (prefix || name[m] == '\0')) {
+                    keep[j] = listed;
+                    hits++;
+                }
+            }
+            if (hits == 0) {
+                *ret_unknown = (struct fdxi_unknown_name){.name = p, .len = m, .prefix = prefix};
+                rc = FDX_ENOENT;
+            }
+        }
+        p += n + (p[n] == ',');
+    }
+    if (rc == 0 && fdxi_dataset_select(ds, keep) < 0)
+        rc = FDX_EINVAL;
+    free(keep);
+    return rc;
+}

@@ -287,46 +287,19 @@ static const char *opt_features(const struct fdx_train_options *o)
     return o->features != NULL && o->features[0] != '\0' ? o->features : NULL;
 }
 
-/* Drop the listed feature columns (listed = false: --exclude), or all others (listed = true:
- * --features). The list is comma-separated; "Name*" is a prefix. A name that matches nothing
- * is an error, so that a typo cannot silently keep or drop a feature. */
+/* --features (listed) or --exclude: fdxi_dataset_select_names with this command's messages. */
 static int select_columns(struct fdxi_dataset *ds, const char *list, bool listed,
                           const char *option, char *err, size_t errlen)
 {
-    bool *keep = malloc(ds->n_cols * sizeof(bool));
-    if (keep == NULL)
-        return FDX_ENOMEM;
-    for (uint32_t j = 0; j < ds->n_cols; j++)
-        keep[j] = !listed;
-    int rc = 0;
-    const char *p = list;
-    while (rc == 0 && *p != '\0') {
-        size_t n = strcspn(p, ",");
-        if (n > 0) {
-            bool prefix = p[n - 1] == '*';
-            size_t m = prefix ? n - 1 : n;
-            uint32_t hits = 0;
-            for (uint32_t j = 0; j < ds->n_cols; j++) {
-                const char *name = ds->col_names[j];
-                if (strncmp(name, p, m) == 0 && (prefix || name[m] == '\0')) {
-                    keep[j] = listed;
-                    hits++;
-                }
-            }
-            if (hits == 0) {
-                snprintf(err, errlen, "%s: the data has no feature %s '%.*s'", option,
-                         prefix ? "starting with" : "named", (int)m, p);
-                rc = FDX_EINVAL;
-            }
-        }
-        p += n + (p[n] == ',');
+    struct fdxi_unknown_name u;
+    int rc = fdxi_dataset_select_names(ds, list, listed, &u);
+    if (rc == FDX_ENOENT) {
+        snprintf(err, errlen, "%s: the data has no feature %s '%.*s'", option,
+                 u.prefix ? "starting with" : "named", (int)u.len, u.name);
+        rc = FDX_EINVAL;
+    } else if (rc == FDX_EINVAL) {
+        snprintf(err, errlen, "%s: no feature would be left", option);
     }
-    if (rc == 0) {
-        rc = fdxi_dataset_select(ds, keep);
-        if (rc < 0)
-            snprintf(err, errlen, "%s: no feature would be left", option);
-    }
-    free(keep);
     return rc;
 }
 

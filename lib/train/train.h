@@ -70,6 +70,23 @@ int fdxi_dataset_column(const struct fdxi_dataset *ds, const char *name);
 /* Keep only the columns whose keep[j] is true (order preserved). */
 int fdxi_dataset_select(struct fdxi_dataset *ds, const bool *keep);
 
+/* A name of a list that matched no column (fdxi_dataset_select_names). */
+struct fdxi_unknown_name {
+    const char *name; /* into the list; len bytes, not terminated */
+    size_t len;
+    bool prefix; /* it was written "name*" */
+};
+
+/*
+ * Keep the columns named in @p list (listed = true), or drop them (listed = false). The list is
+ * comma-separated, spaces around a name ignored; "Name*" names every column starting with Name.
+ * Returns 0; FDX_ENOENT when a name matches no column (so that a typo cannot silently keep or
+ * drop one), the first such in *ret_unknown and @p ds unchanged; FDX_EINVAL when no column would
+ * be left; FDX_ENOMEM.
+ */
+int fdxi_dataset_select_names(struct fdxi_dataset *ds, const char *list, bool listed,
+                              struct fdxi_unknown_name *ret_unknown);
+
 /* Replace every NaN cell with @p value (the same value must be used at inference). */
 void fdxi_dataset_impute_nan(struct fdxi_dataset *ds, double value);
 

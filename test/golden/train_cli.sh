@@ -68,4 +68,15 @@ check "--exclude: no ResponseTime or Duration input, recorded in the description
 check "--exclude: the other features are still there" grep -q '^  PacketLengthMode ' "$tmp/ex.txt"
 out=$("$flowdx" train -q -i "$data" --model tree --exclude Durration -o "$tmp/no.fdxm" 2>&1); rc=$?
 check "--exclude of an unknown feature: refused with its name" bash -c "[ $rc -ne 0 ] && grep -q \"no feature named 'Durration'\" <<< \"\$0\" && [ ! -e '$tmp/no.fdxm' ]" "$out"
+# --features keeps only the named ones (spaces around names ignored, "Prefix*" a prefix), the same
+# name-list rule as --exclude and analyze --features.
+"$flowdx" train -q -i "$data" --correct-header --model tree --corr-threshold 1 --features ' PacketLengthMode , ResponseTime*' \
+    -o "$tmp/feat.fdxm" > /dev/null
+"$flowdx" model show "$tmp/feat.fdxm" > "$tmp/feat.txt"
+check "--features: PacketLengthMode and the 8 ResponseTime features of the spec, nothing else" python3 -c '
+import re, sys
+names = re.findall(r"^  (\S+) +mean ", open(sys.argv[1]).read(), re.M)
+assert names[0] == "PacketLengthMode" and len(names) == 9, names
+assert all(n.startswith("ResponseTime") for n in names[1:]), names
+' "$tmp/feat.txt"
 finish
