@@ -433,36 +433,43 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
         d->no_values++;
         return;
     }
-    struct pending *f = malloc(sizeof(*f) + (size_t)r->n_features * sizeof(double));
-    if (f == NULL) {
-        d->failed = true;
-        return;
+    /* Decided at once (spam, --per-flow): the record as it is. Held by fdx_pairs: a copy, since
+     * the record and its features are only borrowed until this callback returns. */
+    struct pending now, *f = &now;
+    if (d->pairs != NULL) {
+        f = malloc(sizeof(*f) + (size_t)r->n_features * sizeof(double));
+        if (f == NULL) {
+            d->failed = true;
+            return;
+        }
     }
     f->r = *r;
-    memcpy(f->features, r->features, (size_t)r->n_features * sizeof(double));
-    f->r.features = f->features;
+    if (f != &now) {
+        memcpy(f->features, r->features, (size_t)r->n_features * sizeof(double));
+        f->r.features = f->features;
+    }
     f->v = (struct fdx_verdict){.struct_size = sizeof(f->v)};
     if (fdx_model_classify(d->model, r, &f->v) < 0) {
-        free(f);
+        if (f != &now)
+            free(f);
         d->failed = true;
         return;
     }
-    f->has_dpi = fdx_engine_dpi_name(d->engine, r, f->dpi, sizeof(f->dpi)) != NULL;
+    /* nDPI's protocol name goes into JSON lines only */
+    f->has_dpi = d->jsonl && fdx_engine_dpi_name(d->engine, r, f->dpi, sizeof(f->dpi)) != NULL;
     d->candidates++;
     d->by_resolver += (src & SRC_RESOLVER) != 0;
     d->by_dpi += (src & SRC_DPI) != 0;
     d->by_all_tls += (src & SRC_ALL_TLS) != 0;
     d->by_port += (src & SRC_PORT) != 0;
-    if (d->pairs != NULL) {
+    if (d->pairs != NULL)
         fdx_pairs_add(d->pairs, r, f->v.verdict == 1, f); /* out of memory: decided at once */
-    } else {
+    else
         report(d, f,
                f->v.uncertain      ? FDX_PAIR_UNCERTAIN
                : f->v.verdict == 1 ? FDX_PAIR_MALICIOUS
                                    : FDX_PAIR_BENIGN,
                NULL);
-        free(f);
-    }
 }
 
 int cmd_run(int argc, char **argv)
