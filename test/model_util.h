@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Helpers shared by the model unit tests: train, save and load one model kind, compare doubles. */
+/* Helpers shared by the model unit tests: train, save and load one model kind, round trips and
+ * refused files, compare doubles. */
 #ifndef FDX_TEST_MODEL_UTIL_H
 #define FDX_TEST_MODEL_UTIL_H
 
@@ -21,8 +22,36 @@ void *mu_train(const struct fdxi_model_kind *k, const struct fdxi_train_params *
 void mu_save(const struct fdxi_model_kind *k, const void *m, struct fdxi_wbuf *w);
 
 /* Load @p len bytes; returns the model, or NULL with the reader's message in @p err (256 bytes,
- * the reader's message buffer). A refusal must come with a message, a success without. */
+ * the reader's message buffer). A refusal must come with a message, a success without, and a
+ * model is the whole of what it wrote: one that loads must have used every byte. */
 void *mu_load(const struct fdxi_model_kind *k, const void *data, size_t len, uint32_t d,
               uint32_t n_classes, char *err);
+
+/* mu_load for bytes that may hold more than a model (a mutated count can leave bytes over): a
+ * model that loads need not have used every byte. */
+void *mu_load_prefix(const struct fdxi_model_kind *k, const void *data, size_t len, uint32_t d,
+                     uint32_t n_classes, char *err);
+
+/* Save @p m, load the bytes back (the load must succeed), compare the two models' predictions
+ * on the @p n rows of @p x bit for bit, and the loaded model's bytes with the first save's byte
+ * for byte. Returns the saved length (for the caller's layout checks). */
+size_t mu_round_trip(const struct fdxi_model_kind *k, const void *m, const double *x, size_t n,
+                     uint32_t d, uint32_t n_classes);
+
+/* Every proper prefix of the @p len bytes, each loaded from a heap copy of exactly its size (so
+ * that ASan sees any read past it), must be refused; with @p needle, every message must
+ * contain it. */
+void mu_every_prefix_refused(const struct fdxi_model_kind *k, const void *data, size_t len,
+                             uint32_t d, uint32_t n_classes, const char *needle);
+
+/* A copy of the @p len bytes with the @p patch_len bytes at @p at replaced by @p patch must be
+ * refused with a message containing @p needle. */
+void mu_patched_refused(const struct fdxi_model_kind *k, const void *data, size_t len, size_t at,
+                        const void *patch, size_t patch_len, uint32_t d, uint32_t n_classes,
+                        const char *needle);
+
+/* @p v little-endian at @p p, as the model files store it. */
+void mu_put_u32(uint8_t *p, uint32_t v);
+void mu_put_f64(uint8_t *p, double v);
 
 #endif

@@ -244,17 +244,23 @@ static void random_points(uint64_t seed, bool grid, double *x, size_t n)
         x[i] = grid ? (double)fdxi_rng_below(&r, 4) : fdxi_rng_normal(&r);
 }
 
-static void test_model_knn_tree_matches_linear_scan(void **state)
+/* check_tree_against_scan on RN rows drawn with x_seed and RQ queries drawn with q_seed. */
+static void scan_case(uint64_t x_seed, uint64_t q_seed, bool grid)
 {
-    (void)state;
     double *x = malloc(RN * RD * sizeof(double)), *q = malloc(RQ * RD * sizeof(double));
     assert_non_null(x);
     assert_non_null(q);
-    random_points(1, false, x, RN * RD);
-    random_points(2, false, q, RQ * RD);
+    random_points(x_seed, grid, x, RN * RD);
+    random_points(q_seed, grid, q, RQ * RD);
     check_tree_against_scan(x, q);
     free(x);
     free(q);
+}
+
+static void test_model_knn_tree_matches_linear_scan(void **state)
+{
+    (void)state;
+    scan_case(1, 2, false);
 }
 
 /* Coordinates in {0, 1, 2, 3}: 1024 distinct points for 2000 rows, so there are duplicate rows
@@ -262,14 +268,7 @@ static void test_model_knn_tree_matches_linear_scan(void **state)
 static void test_model_knn_tree_matches_linear_scan_with_ties(void **state)
 {
     (void)state;
-    double *x = malloc(RN * RD * sizeof(double)), *q = malloc(RQ * RD * sizeof(double));
-    assert_non_null(x);
-    assert_non_null(q);
-    random_points(3, true, x, RN * RD);
-    random_points(4, true, q, RQ * RD);
-    check_tree_against_scan(x, q);
-    free(x);
-    free(q);
+    scan_case(3, 4, true);
 }
 
 /* Distance weighting over the tree equals the weights computed from the oracle's neighbours. */
@@ -326,27 +325,10 @@ static void test_model_knn_save_load_gives_identical_probabilities(void **state)
         y[i] = (int32_t)((x[i * RD] > 0) + (x[i * RD + 1] > 0.5));
     for (int w = 0; w < 2; w++) {
         void *m = train_ok(5, w == 1, x, y, RN, RD, 3);
-        struct fdxi_wbuf buf;
-        mu_save(K, m, &buf);
+        size_t len = mu_round_trip(K, m, q, RQ, RD, 3);
         /* format, k, weighting, rows, then the rows and labels. */
-        assert_int_equal(buf.len, 4 + 4 + 1 + 4 + RN * RD * 8 + RN * 4);
-        char err[256];
-        void *m2 = mu_load(K, buf.data, buf.len, RD, 3, err);
-        assert_non_null(m2);
-        for (uint32_t qi = 0; qi < RQ; qi++) {
-            double a[3], b[3];
-            K->predict(m, q + qi * RD, a);
-            K->predict(m2, q + qi * RD, b);
-            assert_memory_equal(a, b, sizeof(a));
-        }
-        struct fdxi_wbuf buf2;
-        mu_save(K, m2, &buf2);
-        assert_int_equal(buf2.len, buf.len);
-        assert_memory_equal(buf2.data, buf.data, buf.len);
-        fdxi_wbuf_fini(&buf);
-        fdxi_wbuf_fini(&buf2);
+        assert_int_equal(len, 4 + 4 + 1 + 4 + RN * RD * 8 + RN * 4);
         K->free(m);
-        K->free(m2);
     }
     free(x);
     free(q);
@@ -359,29 +341,14 @@ static void test_model_knn_every_truncation_fails_cleanly(void **state)
     void *m = train_ok(3, true, hand_x, hand_y, 5, 2, 2);
     struct fdxi_wbuf buf;
     mu_save(K, m, &buf);
+    mu_every_prefix_refused(K, buf.data, buf.len, 2, 2, NULL);
     char err[256];
-    for (size_t len = 0; len < buf.len; len++) {
-        /* A copy of exactly len bytes, so ASan sees any read past the end. */
-        uint8_t *cut = malloc(len ? len : 1);
-        assert_non_null(cut);
-        memcpy(cut, buf.data, len);
-        assert_null(mu_load(K, cut, len, 2, 2, err));
-        free(cut);
-    }
     void *full = mu_load(K, buf.data, buf.len, 2, 2, err);
     assert_non_null(full);
     check_hand(full, true);
     K->free(full);
     fdxi_wbuf_fini(&buf);
     K->free(m);
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
 }
 
 /* Offsets in the hand model's file: format 0, k 4, weighting 8, rows 9, values 13, labels 93. */
@@ -393,13 +360,7 @@ static void expect_refused(size_t at, const uint8_t *patch, size_t patch_len, ui
     mu_save(K, m, &buf);
     K->free(m);
     assert_int_equal(buf.len, 113);
-    assert_true(at + patch_len <= buf.len);
-    memcpy(buf.data + at, patch, patch_len);
-    char err[256];
-    assert_null(mu_load(K, buf.data, buf.len, d, n_classes, err));
-    if (strstr(err, needle) == NULL)
-        print_error("message '%s' lacks '%s'\n", err, needle);
-    assert_non_null(strstr(err, needle));
+    mu_patched_refused(K, buf.data, buf.len, at, patch, patch_len, d, n_classes, needle);
     fdxi_wbuf_fini(&buf);
 }
 
@@ -407,17 +368,17 @@ static void test_model_knn_corrupt_files_are_refused_with_a_message(void **state
 {
     (void)state;
     uint8_t b[8];
-    put_u32(b, 2);
+    mu_put_u32(b, 2);
     expect_refused(0, b, 4, 2, 2, "knn format 2 not supported");
-    put_u32(b, 0);
+    mu_put_u32(b, 0);
     expect_refused(4, b, 4, 2, 2, "knn k: 0 out of range");
-    put_u32(b, 6);
+    mu_put_u32(b, 6);
     expect_refused(4, b, 4, 2, 2, "k = 6 but only 5 rows");
     b[0] = 2;
     expect_refused(8, b, 1, 2, 2, "knn weighting: 2 is neither 0 nor 1");
-    put_u32(b, 0xFFFFFFFFu);
+    mu_put_u32(b, 0xFFFFFFFFu);
     expect_refused(9, b, 4, 2, 2, "knn rows: 4294967295 out of range");
-    put_u32(b, 1000000);
+    mu_put_u32(b, 1000000);
     expect_refused(9, b, 4, 2, 2, "need 20000000 bytes");
     double nan = NAN;
     memcpy(b, &nan, 8);
@@ -425,7 +386,7 @@ static void test_model_knn_corrupt_files_are_refused_with_a_message(void **state
     double inf = -INFINITY;
     memcpy(b, &inf, 8);
     expect_refused(13, b, 8, 2, 2, "knn row 0 feature 0: not a finite number");
-    put_u32(b, 2);
+    mu_put_u32(b, 2);
     expect_refused(93 + 4 * 4, b, 4, 2, 2, "knn row 4: label 2 out of range (0 to 1)");
     /* A label that fits 2 classes is refused when the bundle says there is 1 class. */
     expect_refused(0, b, 0, 2, 1, "knn row 2: label 1 out of range (0 to 0)");

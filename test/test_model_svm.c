@@ -246,30 +246,12 @@ static void wire_get(struct wire *wi, const struct fdxi_wbuf *w, uint32_t d)
     assert_int_equal(r.off, w->len);
 }
 
-/* Load bytes; on failure err gets the reader's message. */
-static void *load_bytes(const void *data, size_t len, uint32_t d, uint32_t n_classes, char *err,
-                        size_t errlen)
-{
-    struct fdxi_rbuf r;
-    fdxi_rbuf_init(&r, data, len);
-    void *m = fdxi_model_svm.load(&r, d, n_classes);
-    if (m == NULL) {
-        assert_true(r.failed);
-        assert_true(r.err[0] != '\0');
-    } else {
-        assert_true(fdxi_rbuf_ok(&r));
-        assert_int_equal(r.off, len);
-    }
-    snprintf(err, errlen, "%s", r.err);
-    return m;
-}
-
 static void *load_wire(const struct wire *wi, uint32_t d, uint32_t n_classes)
 {
     struct fdxi_wbuf w = {0};
     char err[256];
     wire_put(&w, wi, d);
-    void *m = load_bytes(w.data, w.len, d, n_classes, err, sizeof(err));
+    void *m = mu_load(&fdxi_model_svm, w.data, w.len, d, n_classes, err);
     if (m == NULL)
         fail_msg("valid model refused: %s", err);
     fdxi_wbuf_fini(&w);
@@ -279,6 +261,38 @@ static void *load_wire(const struct wire *wi, uint32_t d, uint32_t n_classes)
 /* ---- libsvm as the oracle of prediction ---- */
 
 /*
+ * The comparisons with libsvm run once per case, each case a cmocka test of its own named in
+ * main's table: the kernel and, for the probabilities, the classes present in the data and the
+ * classes the model is loaded with.
+ */
+struct libsvm_case {
+    int kernel;
+    uint32_t present, n_classes;
+};
+
+enum { ORACLE_N = 240, ORACLE_D = 4 };
+
+/*
+ * libsvm trained on ORACLE_N rows of blobs(seed, ..., ORACLE_D, n_classes, 1.5), with rand()
+ * seeded with srand_seed first; every class must be in its model. @p lp must outlive the model.
+ */
+static struct svm_model *oracle_train(struct lprob *lp, uint64_t seed, uint32_t n_classes,
+                                      unsigned srand_seed, int kernel)
+{
+    double *x = malloc(sizeof(double) * ORACLE_N * ORACLE_D);
+    int32_t y[ORACLE_N];
+    assert_non_null(x);
+    blobs(seed, ORACLE_N, ORACLE_D, n_classes, 1.5, x, y);
+    lprob_init(lp, x, y, ORACLE_N, ORACLE_D);
+    free(x);
+    svm_set_print_string_function(quiet);
+    srand(srand_seed);
+    struct svm_model *lm = ltrain(lp, kernel, 0.3, 1.0);
+    assert_int_equal(lm->nr_class, (int)n_classes);
+    return lm;
+}
+
+/*
  * Train libsvm itself on overlapping blobs, hand its model to flowdx through the file layout,
  * and compare flowdx's probabilities with svm_predict_probability on fresh rows and on rows far
  * outside the data (where the pairwise probabilities saturate at libsvm's clamps).
@@ -286,18 +300,9 @@ static void *load_wire(const struct wire *wi, uint32_t d, uint32_t n_classes)
  */
 static void check_probabilities_against_libsvm(int kernel, uint32_t present, uint32_t n_classes)
 {
-    enum { N = 240, D = 4, M = 150 };
-    double *x = malloc(sizeof(double) * N * D);
-    int32_t y[N];
-    assert_non_null(x);
-    blobs(1000 + present, N, D, present, 1.5, x, y);
-
+    enum { D = ORACLE_D, M = 150 };
     struct lprob lp;
-    lprob_init(&lp, x, y, N, D);
-    svm_set_print_string_function(quiet);
-    srand(7);
-    struct svm_model *lm = ltrain(&lp, kernel, 0.3, 1.0);
-    assert_int_equal(lm->nr_class, (int)present);
+    struct svm_model *lm = oracle_train(&lp, 1000 + present, present, 7, kernel);
 
     struct wire wi;
     wire_from_libsvm(&wi, lm, D);
@@ -341,31 +346,12 @@ static void check_probabilities_against_libsvm(int kernel, uint32_t present, uin
     svm_free_and_destroy_model(&lm);
     lprob_fini(&lp);
     free(t);
-    free(x);
 }
 
-static void test_model_svm_matches_libsvm_binary_rbf(void **state)
+static void test_model_svm_matches_libsvm(void **state)
 {
-    (void)state;
-    check_probabilities_against_libsvm(FDXI_SVM_RBF, 2, 2);
-}
-
-static void test_model_svm_matches_libsvm_binary_linear(void **state)
-{
-    (void)state;
-    check_probabilities_against_libsvm(FDXI_SVM_LINEAR, 2, 2);
-}
-
-static void test_model_svm_matches_libsvm_three_classes_rbf(void **state)
-{
-    (void)state;
-    check_probabilities_against_libsvm(FDXI_SVM_RBF, 3, 3);
-}
-
-static void test_model_svm_matches_libsvm_three_classes_linear(void **state)
-{
-    (void)state;
-    check_probabilities_against_libsvm(FDXI_SVM_LINEAR, 3, 3);
+    const struct libsvm_case *c = *state;
+    check_probabilities_against_libsvm(c->kernel, c->present, c->n_classes);
 }
 
 /* Five classes present of six: more coupling rounds, ten pairs, and an absent class. */
@@ -393,17 +379,9 @@ static double platt(double f, double a, double b)
  */
 static void check_decision_values_against_libsvm(int kernel)
 {
-    enum { N = 240, D = 4, K = 3, M = 100 };
-    double *x = malloc(sizeof(double) * N * D);
-    int32_t y[N];
-    assert_non_null(x);
-    blobs(77, N, D, K, 1.5, x, y);
+    enum { D = ORACLE_D, K = 3, M = 100 };
     struct lprob lp;
-    lprob_init(&lp, x, y, N, D);
-    svm_set_print_string_function(quiet);
-    srand(3);
-    struct svm_model *lm = ltrain(&lp, kernel, 0.3, 1.0);
-    assert_int_equal(lm->nr_class, K);
+    struct svm_model *lm = oracle_train(&lp, 77, K, 3, kernel);
 
     double *t = malloc(sizeof(double) * M * D);
     int32_t ty[M];
@@ -467,19 +445,12 @@ static void check_decision_values_against_libsvm(int kernel)
     svm_free_and_destroy_model(&lm);
     lprob_fini(&lp);
     free(t);
-    free(x);
 }
 
-static void test_model_svm_decision_values_match_libsvm_rbf(void **state)
+static void test_model_svm_decision_values_match_libsvm(void **state)
 {
-    (void)state;
-    check_decision_values_against_libsvm(FDXI_SVM_RBF);
-}
-
-static void test_model_svm_decision_values_match_libsvm_linear(void **state)
-{
-    (void)state;
-    check_decision_values_against_libsvm(FDXI_SVM_LINEAR);
+    const struct libsvm_case *c = *state;
+    check_decision_values_against_libsvm(c->kernel);
 }
 
 /* ---- training ---- */
@@ -502,8 +473,8 @@ static void check_training_is_libsvm(int kernel)
     p.svm_c = 2.0;
     p.svm_gamma = 0.2;
     void *m = mu_train(&fdxi_model_svm, &p, x, y, N, D, K);
-    struct fdxi_wbuf w = {0};
-    fdxi_model_svm.save(m, &w);
+    struct fdxi_wbuf w;
+    mu_save(&fdxi_model_svm, m, &w);
     struct wire got;
     wire_get(&got, &w, D);
 
@@ -541,16 +512,10 @@ static void check_training_is_libsvm(int kernel)
     fdxi_model_svm.free(m);
 }
 
-static void test_model_svm_training_is_libsvm_rbf(void **state)
+static void test_model_svm_training_is_libsvm(void **state)
 {
-    (void)state;
-    check_training_is_libsvm(FDXI_SVM_RBF);
-}
-
-static void test_model_svm_training_is_libsvm_linear(void **state)
-{
-    (void)state;
-    check_training_is_libsvm(FDXI_SVM_LINEAR);
+    const struct libsvm_case *c = *state;
+    check_training_is_libsvm(c->kernel);
 }
 
 /*
@@ -571,8 +536,8 @@ static void test_model_svm_gamma_scale_is_one_over_d_times_variance(void **state
     struct fdxi_train_params p;
     fdxi_train_params_init(&p);
     void *m = mu_train(&fdxi_model_svm, &p, x, y, 32, 2, 2);
-    struct fdxi_wbuf w = {0};
-    fdxi_model_svm.save(m, &w);
+    struct fdxi_wbuf w;
+    mu_save(&fdxi_model_svm, m, &w);
     struct wire wi;
     wire_get(&wi, &w, 2);
     assert_true(wi.gamma == 0.1);
@@ -627,13 +592,6 @@ static void test_model_svm_separable_accuracy_above_95_percent(void **state)
     free(t);
 }
 
-static void saved(const void *m, struct fdxi_wbuf *w)
-{
-    memset(w, 0, sizeof(*w));
-    fdxi_model_svm.save(m, w);
-    assert_false(w->failed);
-}
-
 /* Same seed, same model, whatever rand() was doing before; Platt fitting does use the seed. */
 static void test_model_svm_same_seed_same_model(void **state)
 {
@@ -654,9 +612,9 @@ static void test_model_svm_same_seed_same_model(void **state)
     p.seed = 1235;
     void *c = mu_train(&fdxi_model_svm, &p, x, y, N, D, K);
     struct fdxi_wbuf wa, wb, wc;
-    saved(a, &wa);
-    saved(b, &wb);
-    saved(c, &wc);
+    mu_save(&fdxi_model_svm, a, &wa);
+    mu_save(&fdxi_model_svm, b, &wb);
+    mu_save(&fdxi_model_svm, c, &wc);
     assert_int_equal(wa.len, wb.len);
     assert_memory_equal(wa.data, wb.data, wa.len);
     /* The support vectors do not depend on the seed, the Platt parameters do. */
@@ -766,9 +724,9 @@ static void test_model_svm_predict_leaves_global_state_alone(void **state)
     int r1 = rand();
     srand(4242);
     struct fdxi_wbuf w;
-    saved(jb->model, &w);
+    mu_save(&fdxi_model_svm, jb->model, &w);
     char err[256];
-    void *m = load_bytes(w.data, w.len, 2, 2, err, sizeof(err));
+    void *m = mu_load(&fdxi_model_svm, w.data, w.len, 2, 2, err);
     assert_non_null(m);
     for (uint32_t i = 0; i < 120; i++) {
         double pr[2];
@@ -801,9 +759,9 @@ static void test_model_svm_single_class_is_certain(void **state)
     fdxi_train_params_init(&p);
     void *m = mu_train(&fdxi_model_svm, &p, x, y, 20, 2, 3);
     struct fdxi_wbuf w;
-    saved(m, &w);
+    mu_save(&fdxi_model_svm, m, &w);
     char err[256];
-    void *l = load_bytes(w.data, w.len, 2, 3, err, sizeof(err));
+    void *l = mu_load(&fdxi_model_svm, w.data, w.len, 2, 3, err);
     assert_non_null(l);
     double pr[3];
     fdxi_model_svm.predict(l, x, pr);
@@ -881,34 +839,23 @@ static void *small_model(struct fdxi_wbuf *w, int kernel)
     fdxi_train_params_init(&p);
     p.svm_kernel = kernel;
     void *m = mu_train(&fdxi_model_svm, &p, x, y, N, D, K);
-    saved(m, w);
+    mu_save(&fdxi_model_svm, m, w);
     return m;
 }
 
 static void test_model_svm_save_load_identical_probabilities(void **state)
 {
     (void)state;
+    /* 200 rows spread wider than the training data. */
+    double rows[200 * 2];
+    struct fdxi_rng g;
+    fdxi_rng_seed(&g, 5);
+    for (int i = 0; i < 200 * 2; i++)
+        rows[i] = 3 * fdxi_rng_normal(&g);
     for (int kernel = FDXI_SVM_RBF; kernel <= FDXI_SVM_LINEAR; kernel++) {
         struct fdxi_wbuf w;
         void *m = small_model(&w, kernel);
-        char err[256];
-        void *l = load_bytes(w.data, w.len, 2, 3, err, sizeof(err));
-        assert_non_null(l);
-        struct fdxi_rng g;
-        fdxi_rng_seed(&g, 5);
-        for (int i = 0; i < 200; i++) {
-            double row[2] = {3 * fdxi_rng_normal(&g), 3 * fdxi_rng_normal(&g)};
-            double a[3], b[3];
-            fdxi_model_svm.predict(m, row, a);
-            fdxi_model_svm.predict(l, row, b);
-            assert_memory_equal(a, b, sizeof(a));
-        }
-        struct fdxi_wbuf w2;
-        saved(l, &w2);
-        assert_int_equal(w.len, w2.len);
-        assert_memory_equal(w.data, w2.data, w.len);
-        fdxi_wbuf_fini(&w2);
-        fdxi_model_svm.free(l);
+        mu_round_trip(&fdxi_model_svm, m, rows, 200, 2, 3);
         fdxi_model_svm.free(m);
         fdxi_wbuf_fini(&w);
     }
@@ -919,54 +866,22 @@ static void test_model_svm_every_truncation_fails_cleanly(void **state)
     (void)state;
     struct fdxi_wbuf w;
     void *m = small_model(&w, FDXI_SVM_RBF);
-    for (size_t len = 0; len < w.len; len++) {
-        /* A copy of exactly len bytes, so ASan sees any read past the end. */
-        uint8_t *b = malloc(len + 1);
-        assert_non_null(b);
-        memcpy(b, w.data, len);
-        char err[256];
-        void *l = load_bytes(b, len, 2, 3, err, sizeof(err));
-        if (l != NULL)
-            fail_msg("a model cut to %zu of %zu bytes was accepted", len, w.len);
-        assert_non_null(strstr(err, "svm"));
-        free(b);
-    }
+    mu_every_prefix_refused(&fdxi_model_svm, w.data, w.len, 2, 3, "svm");
     fdxi_model_svm.free(m);
     fdxi_wbuf_fini(&w);
-}
-
-static void put_u32(uint8_t *b, size_t off, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        b[off + (size_t)i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_f64(uint8_t *b, size_t off, double v)
-{
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof(bits));
-    put_u32(b, off, (uint32_t)bits);
-    put_u32(b, off + 4, (uint32_t)(bits >> 32));
 }
 
 /* Load a copy of w with one u32 or f64 replaced; the load must fail naming `what`. */
 static void expect_refused(const struct fdxi_wbuf *w, uint32_t d, uint32_t n_classes, size_t off,
                            int is_f64, double v, const char *what)
 {
-    uint8_t *b = malloc(w->len);
-    assert_non_null(b);
-    memcpy(b, w->data, w->len);
+    uint8_t b[8];
     if (is_f64)
-        put_f64(b, off, v);
+        mu_put_f64(b, v);
     else
-        put_u32(b, off, (uint32_t)v);
-    char err[256];
-    void *l = load_bytes(b, w->len, d, n_classes, err, sizeof(err));
-    if (l != NULL)
-        fail_msg("corruption at offset %zu (%s) was accepted", off, what);
-    if (strstr(err, what) == NULL)
-        fail_msg("message '%s' lacks '%s'", err, what);
-    free(b);
+        mu_put_u32(b, (uint32_t)v);
+    mu_patched_refused(&fdxi_model_svm, w->data, w->len, off, b, is_f64 ? 8 : 4, d, n_classes,
+                       what);
 }
 
 static void test_model_svm_refuses_corrupt_counts_and_values(void **state)
@@ -1007,10 +922,10 @@ static void test_model_svm_refuses_corrupt_counts_and_values(void **state)
     expect_refused(&w, 2, 3, o_pb, 1, INFINITY, "svm probability B: not a finite number");
     /* The bundle's own numbers out of range. */
     char err[256];
-    assert_null(load_bytes(w.data, w.len, 0, 3, err, sizeof(err)));
-    assert_null(load_bytes(w.data, w.len, 2, FDXI_MODEL_MAX_CLASSES + 1, err, sizeof(err)));
+    assert_null(mu_load(&fdxi_model_svm, w.data, w.len, 0, 3, err));
+    assert_null(mu_load(&fdxi_model_svm, w.data, w.len, 2, FDXI_MODEL_MAX_CLASSES + 1, err));
     /* A model file for more features than the bundle says is cut short. */
-    assert_null(load_bytes(w.data, w.len, 3, 3, err, sizeof(err)));
+    assert_null(mu_load(&fdxi_model_svm, w.data, w.len, 3, 3, err));
 
     wire_fini(&wi);
     fdxi_model_svm.free(m);
@@ -1036,7 +951,7 @@ static void test_model_svm_refuses_huge_counts_in_a_short_file(void **state)
     for (int i = 0; i < 64; i++)
         fdxi_wbuf_f64(&w, 1.0);
     char err[256];
-    assert_null(load_bytes(w.data, w.len, FDXI_MODEL_MAX_FEATURES, 2, err, sizeof(err)));
+    assert_null(mu_load(&fdxi_model_svm, w.data, w.len, FDXI_MODEL_MAX_FEATURES, 2, err));
     assert_non_null(strstr(err, "numbers announced"));
     /* A one-class model with support vectors is nonsense. */
     struct fdxi_wbuf w1 = {0};
@@ -1047,7 +962,7 @@ static void test_model_svm_refuses_huge_counts_in_a_short_file(void **state)
     fdxi_wbuf_u32(&w1, 1);
     fdxi_wbuf_u32(&w1, 1);
     fdxi_wbuf_f64(&w1, 0.0);
-    assert_null(load_bytes(w1.data, w1.len, 1, 2, err, sizeof(err)));
+    assert_null(mu_load(&fdxi_model_svm, w1.data, w1.len, 1, 2, err));
     assert_non_null(strstr(err, "one-class model has none"));
     fdxi_wbuf_fini(&w);
     fdxi_wbuf_fini(&w1);
@@ -1055,16 +970,27 @@ static void test_model_svm_refuses_huge_counts_in_a_short_file(void **state)
 
 int main(void)
 {
+    /* The libsvm comparisons: {name, test function, no set-up, no tear-down, its case}. */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_model_svm_matches_libsvm_binary_rbf),
-        cmocka_unit_test(test_model_svm_matches_libsvm_binary_linear),
-        cmocka_unit_test(test_model_svm_matches_libsvm_three_classes_rbf),
-        cmocka_unit_test(test_model_svm_matches_libsvm_three_classes_linear),
+        {"test_model_svm_matches_libsvm_binary_rbf", test_model_svm_matches_libsvm, NULL, NULL,
+         &(struct libsvm_case){.kernel = FDXI_SVM_RBF, .present = 2, .n_classes = 2}},
+        {"test_model_svm_matches_libsvm_binary_linear", test_model_svm_matches_libsvm, NULL, NULL,
+         &(struct libsvm_case){.kernel = FDXI_SVM_LINEAR, .present = 2, .n_classes = 2}},
+        {"test_model_svm_matches_libsvm_three_classes_rbf", test_model_svm_matches_libsvm, NULL,
+         NULL, &(struct libsvm_case){.kernel = FDXI_SVM_RBF, .present = 3, .n_classes = 3}},
+        {"test_model_svm_matches_libsvm_three_classes_linear", test_model_svm_matches_libsvm, NULL,
+         NULL, &(struct libsvm_case){.kernel = FDXI_SVM_LINEAR, .present = 3, .n_classes = 3}},
         cmocka_unit_test(test_model_svm_matches_libsvm_five_of_six_classes),
-        cmocka_unit_test(test_model_svm_decision_values_match_libsvm_rbf),
-        cmocka_unit_test(test_model_svm_decision_values_match_libsvm_linear),
-        cmocka_unit_test(test_model_svm_training_is_libsvm_rbf),
-        cmocka_unit_test(test_model_svm_training_is_libsvm_linear),
+        {"test_model_svm_decision_values_match_libsvm_rbf",
+         test_model_svm_decision_values_match_libsvm, NULL, NULL,
+         &(struct libsvm_case){.kernel = FDXI_SVM_RBF}},
+        {"test_model_svm_decision_values_match_libsvm_linear",
+         test_model_svm_decision_values_match_libsvm, NULL, NULL,
+         &(struct libsvm_case){.kernel = FDXI_SVM_LINEAR}},
+        {"test_model_svm_training_is_libsvm_rbf", test_model_svm_training_is_libsvm, NULL, NULL,
+         &(struct libsvm_case){.kernel = FDXI_SVM_RBF}},
+        {"test_model_svm_training_is_libsvm_linear", test_model_svm_training_is_libsvm, NULL, NULL,
+         &(struct libsvm_case){.kernel = FDXI_SVM_LINEAR}},
         cmocka_unit_test(test_model_svm_gamma_scale_is_one_over_d_times_variance),
         cmocka_unit_test(test_model_svm_separable_accuracy_above_95_percent),
         cmocka_unit_test(test_model_svm_same_seed_same_model),

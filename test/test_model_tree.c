@@ -19,43 +19,6 @@
 
 /* ---- helpers ---- */
 
-static struct fdxi_wbuf save(const struct fdxi_model_kind *k, const void *m)
-{
-    struct fdxi_wbuf w = {0};
-    k->save(m, &w);
-    assert_false(w.failed);
-    return w;
-}
-
-/*
- * Load bytes; on failure, NULL with the message copied to err (which must then be non-empty).
- * With whole, a model that loads must have used every byte.
- */
-static void *load_some(const struct fdxi_model_kind *k, const void *data, size_t len, uint32_t d,
-                       uint32_t n_classes, char *err, size_t errlen, bool whole)
-{
-    struct fdxi_rbuf r;
-    fdxi_rbuf_init(&r, data, len);
-    void *m = k->load(&r, d, n_classes);
-    if (m == NULL) {
-        assert_false(fdxi_rbuf_ok(&r));
-        assert_true(r.err[0] != '\0');
-        snprintf(err, errlen, "%s", r.err);
-    } else {
-        assert_true(fdxi_rbuf_ok(&r));
-        if (whole)
-            assert_int_equal(r.off, len);
-    }
-    return m;
-}
-
-/* A model is the whole of what it wrote: nothing may be left over. */
-static void *load(const struct fdxi_model_kind *k, const void *data, size_t len, uint32_t d,
-                  uint32_t n_classes, char *err, size_t errlen)
-{
-    return load_some(k, data, len, d, n_classes, err, errlen, true);
-}
-
 /* Depth of node i below the root, by searching for its parent (nodes are in pre-order). */
 static uint32_t depth_of(const void *tree, uint32_t i)
 {
@@ -419,6 +382,16 @@ static void blobs(uint64_t seed, uint32_t n, double *x, int32_t *y)
     }
 }
 
+/* The forest tests' start: n rows of blobs(seed), and default parameters but for the number of
+ * trees. */
+static void blob_setup(uint64_t seed, uint32_t n, double *x, int32_t *y,
+                       struct fdxi_train_params *p, uint32_t trees)
+{
+    blobs(seed, n, x, y);
+    fdxi_train_params_init(p);
+    p->forest_trees = trees;
+}
+
 static void test_model_forest_accurate_on_separable_blobs(void **state)
 {
     (void)state;
@@ -427,10 +400,8 @@ static void test_model_forest_accurate_on_separable_blobs(void **state)
     int32_t *y = malloc(sizeof(int32_t) * (N_TRAIN + N_TEST));
     assert_non_null(x);
     assert_non_null(y);
-    blobs(1, N_TRAIN + N_TEST, x, y);
     struct fdxi_train_params p;
-    fdxi_train_params_init(&p);
-    p.forest_trees = 50;
+    blob_setup(1, N_TRAIN + N_TEST, x, y, &p, 50);
     void *m = mu_train(&fdxi_model_forest, &p, x, y, N_TRAIN, BLOB_D, 2);
     int right = 0;
     for (int i = N_TRAIN; i < N_TRAIN + N_TEST; i++) {
@@ -462,16 +433,16 @@ static void test_model_forest_deterministic_per_seed(void **state)
     enum { N = 300 };
     double x[N * BLOB_D];
     int32_t y[N];
-    blobs(2, N, x, y);
     struct fdxi_train_params p;
-    fdxi_train_params_init(&p);
-    p.forest_trees = 20;
+    blob_setup(2, N, x, y, &p, 20);
     p.seed = 7;
     void *a = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
     void *b = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
     p.seed = 8;
     void *c = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
-    struct fdxi_wbuf wa = save(&fdxi_model_forest, a), wb = save(&fdxi_model_forest, b);
+    struct fdxi_wbuf wa, wb;
+    mu_save(&fdxi_model_forest, a, &wa);
+    mu_save(&fdxi_model_forest, b, &wb);
     assert_int_equal(wa.len, wb.len);
     assert_memory_equal(wa.data, wb.data, wa.len);
     int differ = 0;
@@ -498,10 +469,8 @@ static void test_model_forest_predicts_mean_of_trees(void **state)
     enum { N = 200 };
     double x[N * BLOB_D];
     int32_t y[N];
-    blobs(3, N, x, y);
     struct fdxi_train_params p;
-    fdxi_train_params_init(&p);
-    p.forest_trees = 7;
+    blob_setup(3, N, x, y, &p, 7);
     void *m = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
     assert_int_equal(fdxi_forest_tree_count(m), 7);
     for (int i = 0; i < N; i += 13) {
@@ -525,44 +494,19 @@ static void test_model_forest_predicts_mean_of_trees(void **state)
 
 /* ---- model files ---- */
 
-/* Save, load, compare predictions bit for bit and the second save byte for byte. */
-static void round_trip(const struct fdxi_model_kind *k, const void *m, const double *x, int n,
-                       uint32_t d)
-{
-    struct fdxi_wbuf w = save(k, m);
-    char err[256] = "";
-    void *back = load(k, w.data, w.len, d, 2, err, sizeof(err));
-    if (back == NULL)
-        print_error("load: %s\n", err);
-    assert_non_null(back);
-    for (int i = 0; i < n; i++) {
-        double a[2], b[2];
-        k->predict(m, &x[(size_t)i * d], a);
-        k->predict(back, &x[(size_t)i * d], b);
-        assert_memory_equal(a, b, sizeof(a));
-    }
-    struct fdxi_wbuf w2 = save(k, back);
-    assert_int_equal(w.len, w2.len);
-    assert_memory_equal(w.data, w2.data, w.len);
-    fdxi_wbuf_fini(&w);
-    fdxi_wbuf_fini(&w2);
-    k->free(back);
-}
-
 static void test_model_tree_forest_save_load_same_predictions(void **state)
 {
     (void)state;
     enum { N = 400 };
     double x[N * BLOB_D];
     int32_t y[N];
-    blobs(4, N, x, y);
     struct fdxi_train_params p;
-    fdxi_train_params_init(&p);
-    p.forest_trees = 10;
+    blob_setup(4, N, x, y, &p, 10);
     void *t = mu_train(&fdxi_model_tree, &p, x, y, N, BLOB_D, 2);
     void *f = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
-    round_trip(&fdxi_model_tree, t, x, N, BLOB_D);
-    round_trip(&fdxi_model_forest, f, x, N, BLOB_D);
+    /* Save, load, compare predictions bit for bit and the second save byte for byte. */
+    mu_round_trip(&fdxi_model_tree, t, x, N, BLOB_D, 2);
+    mu_round_trip(&fdxi_model_forest, f, x, N, BLOB_D, 2);
     fdxi_model_tree.free(t);
     fdxi_model_forest.free(f);
 }
@@ -574,24 +518,15 @@ static void test_model_tree_forest_every_truncation_refused(void **state)
     enum { N = 60 };
     double x[N * BLOB_D];
     int32_t y[N];
-    blobs(5, N, x, y);
     struct fdxi_train_params p;
-    fdxi_train_params_init(&p);
-    p.forest_trees = 3;
+    blob_setup(5, N, x, y, &p, 3);
     const struct fdxi_model_kind *kinds[2] = {&fdxi_model_tree, &fdxi_model_forest};
     for (int k = 0; k < 2; k++) {
         void *m = mu_train(kinds[k], &p, x, y, N, BLOB_D, 2);
-        struct fdxi_wbuf w = save(kinds[k], m);
+        struct fdxi_wbuf w;
+        mu_save(kinds[k], m, &w);
         assert_true(w.len > 100);
-        for (size_t len = 0; len < w.len; len++) {
-            char err[256] = "";
-            /* A copy of exactly len bytes, so ASan sees any read past the prefix. */
-            uint8_t *cut = malloc(len ? len : 1);
-            assert_non_null(cut);
-            memcpy(cut, w.data, len);
-            assert_null(load(kinds[k], cut, len, BLOB_D, 2, err, sizeof(err)));
-            free(cut);
-        }
+        mu_every_prefix_refused(kinds[k], w.data, w.len, BLOB_D, 2, NULL);
         fdxi_wbuf_fini(&w);
         kinds[k]->free(m);
     }
@@ -637,7 +572,7 @@ static void refused(uint32_t i, struct spec s, const char *want)
     nodes[i] = s;
     struct fdxi_wbuf w = tree_file(5, nodes, 5);
     char err[256] = "";
-    void *m = load(&fdxi_model_tree, w.data, w.len, 2, 2, err, sizeof(err));
+    void *m = mu_load(&fdxi_model_tree, w.data, w.len, 2, 2, err);
     if (m != NULL || strstr(err, want) == NULL)
         print_error("node %u: wanted '%s', got '%s'\n", i, want, err);
     assert_null(m);
@@ -651,7 +586,7 @@ static void test_model_tree_hostile_files_refused(void **state)
     char err[256] = "";
     /* The unmodified file loads, and routes (0.2, 2.0) to node 3: P = (0, 1). */
     struct fdxi_wbuf w = tree_file(5, valid, 5);
-    void *m = load(&fdxi_model_tree, w.data, w.len, 2, 2, err, sizeof(err));
+    void *m = mu_load(&fdxi_model_tree, w.data, w.len, 2, 2, err);
     assert_non_null(m);
     double pr[2];
     const double row[2] = {0.2, 2.0};
@@ -678,21 +613,21 @@ static void test_model_tree_hostile_files_refused(void **state)
 
     /* Absurd node counts: over the limit, or more than the bytes that follow can hold. */
     w = tree_file(FDXI_MODEL_MAX_NODES + 1, valid, 5);
-    assert_null(load(&fdxi_model_tree, w.data, w.len, 2, 2, err, sizeof(err)));
+    assert_null(mu_load(&fdxi_model_tree, w.data, w.len, 2, 2, err));
     assert_non_null(strstr(err, "tree node count: 50000001 out of range"));
     fdxi_wbuf_fini(&w);
     w = tree_file(FDXI_MODEL_MAX_NODES, valid, 5);
-    assert_null(load(&fdxi_model_tree, w.data, w.len, 2, 2, err, sizeof(err)));
+    assert_null(mu_load(&fdxi_model_tree, w.data, w.len, 2, 2, err));
     assert_non_null(strstr(err, "50000000 nodes need"));
     fdxi_wbuf_fini(&w);
     w = tree_file(0, valid, 0);
-    assert_null(load(&fdxi_model_tree, w.data, w.len, 2, 2, err, sizeof(err)));
+    assert_null(mu_load(&fdxi_model_tree, w.data, w.len, 2, 2, err));
     fdxi_wbuf_fini(&w);
 
     /* Forests: tree counts 0 and over the limit; a bad tree is named. */
     w = (struct fdxi_wbuf){0};
     fdxi_wbuf_u32(&w, FDXI_MODEL_MAX_TREES + 1);
-    assert_null(load(&fdxi_model_forest, w.data, w.len, 2, 2, err, sizeof(err)));
+    assert_null(mu_load(&fdxi_model_forest, w.data, w.len, 2, 2, err));
     assert_non_null(strstr(err, "forest tree count: 10001 out of range"));
     fdxi_wbuf_fini(&w);
     struct spec bad[5];
@@ -703,7 +638,7 @@ static void test_model_tree_hostile_files_refused(void **state)
     fdxi_wbuf_u32(&w, 2);
     fdxi_wbuf_bytes(&w, t1.data, t1.len);
     fdxi_wbuf_bytes(&w, t2.data, t2.len);
-    assert_null(load(&fdxi_model_forest, w.data, w.len, 2, 2, err, sizeof(err)));
+    assert_null(mu_load(&fdxi_model_forest, w.data, w.len, 2, 2, err));
     assert_non_null(strstr(err, "forest tree 1: "));
     assert_non_null(strstr(err, "tree node 3: feature index 7 out of range"));
     fdxi_wbuf_fini(&w);
@@ -721,12 +656,11 @@ static void test_model_forest_mutated_files_never_crash(void **state)
     enum { N = 40 };
     double x[N * BLOB_D];
     int32_t y[N];
-    blobs(6, N, x, y);
     struct fdxi_train_params p;
-    fdxi_train_params_init(&p);
-    p.forest_trees = 3;
+    blob_setup(6, N, x, y, &p, 3);
     void *m = mu_train(&fdxi_model_forest, &p, x, y, N, BLOB_D, 2);
-    struct fdxi_wbuf w = save(&fdxi_model_forest, m);
+    struct fdxi_wbuf w;
+    mu_save(&fdxi_model_forest, m, &w);
     uint8_t *copy = malloc(w.len);
     assert_non_null(copy);
     struct fdxi_rng rng;
@@ -739,7 +673,7 @@ static void test_model_forest_mutated_files_never_crash(void **state)
             copy[fdxi_rng_below(&rng, w.len)] = (uint8_t)fdxi_rng_next(&rng);
         char err[256] = "";
         /* A smaller tree count can leave bytes over: not this test's concern. */
-        void *back = load_some(&fdxi_model_forest, copy, w.len, BLOB_D, 2, err, sizeof(err), false);
+        void *back = mu_load_prefix(&fdxi_model_forest, copy, w.len, BLOB_D, 2, err);
         if (back == NULL) {
             refused_n++;
             continue;
