@@ -219,20 +219,28 @@ static void test_train_csv_missing_label_column(void **state)
     tu_expect_error("a,Label\n1,0\n", &o, FDX_EFORMAT, "1: no label column 'verdict'");
 }
 
+/* With lines limited to 16 bytes, @p fits is read and @p too_long is refused with @p want_msg. */
+static void expect_16_byte_lines(const char *fits, const char *too_long, const char *want_msg)
+{
+    struct fdxi_csv_options o = {.max_line_bytes = 16};
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    int rc = tu_read_text(fits, &o, &ds, path, sizeof(path), err, sizeof(err));
+    if (rc != 0)
+        print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+    fdxi_dataset_free(&ds);
+    tu_expect_error(too_long, &o, FDX_ERANGE, want_msg);
+}
+
 /* A line of 17 bytes against a limit of 16; 16 bytes pass. */
 static void test_train_csv_overlong_line_names_line(void **state)
 {
     (void)state;
-    struct fdxi_csv_options o = {.max_line_bytes = 16};
     /* "1234567890123,0" is 15 bytes; "12345678901234,0" 16; "123456789012345,0" 17. */
-    char path[256], err[256];
-    struct fdxi_dataset ds;
-    assert_int_equal(
-        tu_read_text("a,Label\n12345678901234,0\n", &o, &ds, path, sizeof(path), err, sizeof(err)),
-        0);
-    fdxi_dataset_free(&ds);
-    tu_expect_error("a,Label\n1234567890123,0\n123456789012345,0\n", &o, FDX_ERANGE,
-                    "3: line longer than 16 bytes");
+    expect_16_byte_lines("a,Label\n12345678901234,0\n",
+                         "a,Label\n1234567890123,0\n123456789012345,0\n",
+                         "3: line longer than 16 bytes");
 }
 
 /*
@@ -243,15 +251,9 @@ static void test_train_csv_overlong_line_names_line(void **state)
 static void test_train_csv_line_limit_counts_doubled_quotes(void **state)
 {
     (void)state;
-    struct fdxi_csv_options o = {.max_line_bytes = 16};
-    char path[256], err[256];
-    struct fdxi_dataset ds;
-    assert_int_equal(tu_read_text("SourceIP,a,Label\n\"a\"\"bcdefgh\",1,0\n", &o, &ds, path,
-                                  sizeof(path), err, sizeof(err)),
-                     0);
-    fdxi_dataset_free(&ds);
-    tu_expect_error("SourceIP,a,Label\n\"a\"\"bcdefghi\",1,0\n", &o, FDX_ERANGE,
-                    "2: line longer than 16 bytes");
+    expect_16_byte_lines("SourceIP,a,Label\n\"a\"\"bcdefgh\",1,0\n",
+                         "SourceIP,a,Label\n\"a\"\"bcdefghi\",1,0\n",
+                         "2: line longer than 16 bytes");
 }
 
 static void test_train_csv_row_limit(void **state)
