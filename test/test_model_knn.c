@@ -244,14 +244,28 @@ static void random_points(uint64_t seed, bool grid, double *x, size_t n)
         x[i] = grid ? (double)fdxi_rng_below(&r, 4) : fdxi_rng_normal(&r);
 }
 
+/* RN rows drawn with x_seed and RQ queries drawn with q_seed, and (with y) room for RN labels;
+ * the caller frees them. */
+static void draw_points(uint64_t x_seed, uint64_t q_seed, bool grid, double **x, double **q,
+                        int32_t **y)
+{
+    *x = malloc(RN * RD * sizeof(double));
+    *q = malloc(RQ * RD * sizeof(double));
+    assert_non_null(*x);
+    assert_non_null(*q);
+    if (y != NULL) {
+        *y = malloc(RN * sizeof(int32_t));
+        assert_non_null(*y);
+    }
+    random_points(x_seed, grid, *x, RN * RD);
+    random_points(q_seed, grid, *q, RQ * RD);
+}
+
 /* check_tree_against_scan on RN rows drawn with x_seed and RQ queries drawn with q_seed. */
 static void scan_case(uint64_t x_seed, uint64_t q_seed, bool grid)
 {
-    double *x = malloc(RN * RD * sizeof(double)), *q = malloc(RQ * RD * sizeof(double));
-    assert_non_null(x);
-    assert_non_null(q);
-    random_points(x_seed, grid, x, RN * RD);
-    random_points(q_seed, grid, q, RQ * RD);
+    double *x, *q;
+    draw_points(x_seed, q_seed, grid, &x, &q, NULL);
     check_tree_against_scan(x, q);
     free(x);
     free(q);
@@ -275,13 +289,9 @@ static void test_model_knn_tree_matches_linear_scan_with_ties(void **state)
 static void test_model_knn_distance_weights_match_linear_scan(void **state)
 {
     (void)state;
-    double *x = malloc(RN * RD * sizeof(double)), *q = malloc(RQ * RD * sizeof(double));
-    int32_t *y = malloc(RN * sizeof(int32_t));
-    assert_non_null(x);
-    assert_non_null(q);
-    assert_non_null(y);
-    random_points(5, false, x, RN * RD);
-    random_points(6, false, q, RQ * RD);
+    double *x, *q;
+    int32_t *y;
+    draw_points(5, 6, false, &x, &q, &y);
     for (uint32_t i = 0; i < RN; i++)
         y[i] = (int32_t)(i % 3);
     void *m = train_ok(7, true, x, y, RN, RD, 3);
@@ -314,13 +324,9 @@ static void test_model_knn_distance_weights_match_linear_scan(void **state)
 static void test_model_knn_save_load_gives_identical_probabilities(void **state)
 {
     (void)state;
-    double *x = malloc(RN * RD * sizeof(double)), *q = malloc(RQ * RD * sizeof(double));
-    int32_t *y = malloc(RN * sizeof(int32_t));
-    assert_non_null(x);
-    assert_non_null(q);
-    assert_non_null(y);
-    random_points(7, false, x, RN * RD);
-    random_points(8, false, q, RQ * RD);
+    double *x, *q;
+    int32_t *y;
+    draw_points(7, 8, false, &x, &q, &y);
     for (uint32_t i = 0; i < RN; i++)
         y[i] = (int32_t)((x[i * RD] > 0) + (x[i * RD + 1] > 0.5));
     for (int w = 0; w < 2; w++) {
