@@ -832,8 +832,9 @@ static int cmd_senders(int argc, char **argv)
     /* The first line that is not blank decides the format; a byte order mark is skipped. */
     while ((rc = next_line(&r)) > 0) {
         char *p = r.line;
-        if (r.line_no == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
-            memmove(p, p + 3, strlen(p + 3) + 1);
+        size_t len = strlen(p);
+        if (r.line_no == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+            memmove(p, p + 3, len - 2); /* the rest and its NUL */
         if (trim(p)[0] != '\0')
             break;
     }
