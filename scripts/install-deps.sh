@@ -9,6 +9,7 @@ packages=(
   libpcap-dev       # capture files and live capture
   libcmocka-dev     # the test suites
   libsvm-dev        # SVM training
+  libyaml-dev       # the YAML configuration (lib/config)
   wireshark-common  # editcap: link-type rewriting in the DoH tests
   libndpi-dev       # nDPI 4.2: the dpi feature set (lib/dpi)
   libndpi-bin       # ndpiReader, the benchmark's peer

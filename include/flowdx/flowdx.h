@@ -94,6 +94,26 @@ struct fdx_flow_record {
     const double *features; /**< n_features values, in fdx_engine_feature_name() order; borrowed
                                  until the callback returns */
     uint32_t n_features;    /**< number of values in features */
+    /* 0.2+ */
+    uint32_t n_verdicts; /**< entries of verdicts: one per plugin the engine runs */
+    const struct fdx_flow_verdict *verdicts; /**< borrowed until the callback returns */
+};
+
+/** @name Verdicts of plugins (fdx_flow_verdict.verdict; the same values as the plugin ABI's) */
+/**@{*/
+#define FDX_VERDICT_NONE 0 /**< the plugin does not judge this flow */
+#define FDX_VERDICT_BENIGN 1
+#define FDX_VERDICT_MALICIOUS 2
+#define FDX_VERDICT_UNCERTAIN 3
+/**@}*/
+
+/** One plugin's verdict on a record. */
+struct fdx_flow_verdict {
+    const char *plugin; /**< the plugin's name; static storage of the plugin */
+    const char *label;  /**< its class name for alerts ("" when it gave none); borrowed */
+    uint32_t verdict;   /**< FDX_VERDICT_* */
+    uint32_t reserved;
+    double score; /**< the plugin's strength of the verdict */
 };
 
 /**
@@ -112,6 +132,8 @@ typedef void (*fdx_flow_fn)(void *user, const struct fdx_flow_record *rec);
 /** Log sink: the library never prints; it calls this, if set. @p msg is borrowed for the call. */
 typedef void (*fdx_log_fn)(void *user, int level, const char *msg);
 
+struct fdx_plugin_inst;
+
 /** Engine settings. Initialise with fdx_engine_options_init(), then change what you need. */
 struct fdx_engine_options {
     uint32_t struct_size;         /**< set by fdx_engine_options_init() */
@@ -126,6 +148,11 @@ struct fdx_engine_options {
     fdx_flow_fn on_flow;          /**< finished-record callback (may be NULL) */
     fdx_log_fn log;               /**< log sink (may be NULL) */
     void *user;                   /**< passed to on_flow and log; borrowed */
+    /* 0.2+ */
+    struct fdx_plugin_inst *const *plugins; /**< plugin instances (flowdx_plugin.h) to run after
+                                                 the feature sets; borrowed for the engine's life;
+                                                 the array itself is copied */
+    uint32_t n_plugins;                     /**< entries in plugins (at most 16) */
 };
 
 /** Counters of an engine, filled by fdx_engine_stats(). Layout is ABI: append-only. */

@@ -4,6 +4,7 @@
 #include "core/err.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "flow/flow.h"
 #include "packet/packet.h"
+#include "plugin/run.h"
 
 #define DEFAULT_MAX_FLOWS 262144u
 #define MAX_MAX_FLOWS (1u << 26)
@@ -41,6 +43,8 @@ struct fdx_engine {
     uint32_t n_features;
     double *values; /* the record being finished */
     void *policy_state;
+    struct fdxi_plugin_run *plugins; /* NULL without plugins */
+    bool discarding;                 /* fdx_engine_free(): open flows end unreported */
     struct fdxi_flow_table *flows;
     struct fdxi_frag_table *frags;
     uint64_t packets;
@@ -65,6 +69,9 @@ void fdx_engine_options_init(struct fdx_engine_options *opts)
 
 /* ---- flow table callbacks ---- */
 
+static void report(fdx_engine *e, const struct fdxi_flow *f, int reason,
+                   const struct fdx_flow_verdict *verdicts);
+
 static void on_begin(void *user, struct fdxi_flow *f)
 {
     fdx_engine *e = user;
@@ -74,19 +81,36 @@ static void on_begin(void *user, struct fdxi_flow *f)
         if (s->flow_begin != NULL)
             s->flow_begin(e->sets[i].state, area + e->sets[i].flow_off, f);
     }
+    if (e->plugins != NULL)
+        fdxi_plugin_run_begin(e->plugins, f, area);
 }
 
 static void on_end(void *user, struct fdxi_flow *f, int reason)
 {
     fdx_engine *e = user;
     uint8_t *area = fdxi_flow_state(f);
+    if (e->discarding) {
+        /* Plugins still hear that the flow's state goes away. */
+        fdxi_plugin_run_release(e->plugins, area);
+        return;
+    }
     for (uint32_t i = 0; i < e->n_sets; i++) {
         const struct fdxi_feature_set *s = e->sets[i].set;
         s->finalise(e->sets[i].state, area + e->sets[i].flow_off, f, e->values + e->sets[i].first);
     }
+    const struct fdx_flow_verdict *verdicts = NULL;
+    if (e->plugins != NULL)
+        verdicts = fdxi_plugin_run_end(e->plugins, f, area, e->values);
     e->ended[reason]++;
-    if (e->opts.on_flow == NULL)
-        return;
+    if (e->opts.on_flow != NULL)
+        report(e, f, reason, verdicts);
+    if (e->plugins != NULL)
+        fdxi_plugin_run_release(e->plugins, area);
+}
+
+static void report(fdx_engine *e, const struct fdxi_flow *f, int reason,
+                   const struct fdx_flow_verdict *verdicts)
+{
     struct fdx_flow_record r;
     memset(&r, 0, sizeof(r));
     r.struct_size = sizeof(r);
@@ -105,6 +129,8 @@ static void on_end(void *user, struct fdxi_flow *f, int reason)
     memcpy(r.bytes, f->bytes, sizeof(r.bytes));
     r.features = e->values;
     r.n_features = e->n_features;
+    r.verdicts = verdicts;
+    r.n_verdicts = fdxi_plugin_run_count(e->plugins);
     e->opts.on_flow(e->opts.user, &r);
 }
 
@@ -132,6 +158,53 @@ static int check_options(const struct fdx_engine_options *o, char *errbuf, size_
         fdxi_set_err(errbuf, errlen, "server port list: %u entries (at most %u, and not NULL)",
                      o->n_server_ports, MAX_SERVER_PORTS);
         return FDX_EINVAL;
+    }
+    if (o->n_plugins > FDXI_MAX_PLUGINS || (o->n_plugins > 0 && !o->plugins)) {
+        fdxi_set_err(errbuf, errlen, "plugin list: %u entries (at most %d, and not NULL)",
+                     o->n_plugins, FDXI_MAX_PLUGINS);
+        return FDX_EINVAL;
+    }
+    return 0;
+}
+
+/* Add the plugins' state and values after the feature sets', refusing clashing value names. */
+static int add_plugins(fdx_engine *e, const struct fdx_engine_options *opts, size_t *flow_bytes,
+                       char *errbuf, size_t errlen)
+{
+    size_t bytes = 0;
+    uint32_t values = 0;
+    int rc = fdxi_plugin_run_new(opts->plugins, opts->n_plugins, *flow_bytes, e->n_features,
+                                 &e->plugins, &bytes, &values, errbuf, errlen);
+    if (rc < 0)
+        return rc;
+    *flow_bytes += bytes;
+    e->n_features += values;
+    return 0;
+}
+
+/* The record's value names: the sets', then the plugins' fields. Names must be unique. */
+static int name_values(fdx_engine *e, char *errbuf, size_t errlen)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < e->n_sets; i++)
+        for (uint32_t j = 0; j < e->sets[i].set->n_features; j++)
+            e->names[k++] = e->sets[i].set->feature_names[j];
+    uint32_t n_set_values = k;
+    for (uint32_t i = 0; i < fdxi_plugin_run_count(e->plugins); i++) {
+        const struct fdx_plugin *d = fdxi_plugin_run_descriptor(e->plugins, i);
+        for (uint32_t j = 0; j < d->n_fields; j++) {
+            const char *name = d->fields[j].name;
+            for (uint32_t m = 0; m < k; m++) {
+                if (strcmp(e->names[m], name) == 0) {
+                    fdxi_set_err(errbuf, errlen,
+                                 "plugin '%s': field '%s' has the name of %s already in the "
+                                 "record",
+                                 d->name, name, m < n_set_values ? "a feature" : "a field");
+                    return FDX_EINVAL;
+                }
+            }
+            e->names[k++] = name;
+        }
     }
     return 0;
 }
@@ -200,14 +273,20 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
         }
         e->n_sets = i + 1;
     }
-    e->names = calloc(e->n_features, sizeof(*e->names));
-    e->values = calloc(e->n_features, sizeof(*e->values));
+    if (opts->n_plugins > 0) {
+        rc = add_plugins(e, opts, &flow_bytes, errbuf, errlen);
+        if (rc < 0)
+            goto fail;
+        rc = FDX_ENOMEM;
+    }
+    e->names = calloc(e->n_features ? e->n_features : 1, sizeof(*e->names));
+    e->values = calloc(e->n_features ? e->n_features : 1, sizeof(*e->values));
     if (e->names == NULL || e->values == NULL)
         goto fail;
-    for (uint32_t i = 0; i < n_sets; i++) {
-        for (uint32_t k = 0; k < sets[i]->n_features; k++)
-            e->names[e->sets[i].first + k] = sets[i]->feature_names[k];
-    }
+    rc = name_values(e, errbuf, errlen);
+    if (rc < 0)
+        goto fail;
+    rc = FDX_ENOMEM;
     if (policy != NULL && policy->state_bytes > 0) {
         e->policy_state = calloc(1, policy->state_bytes);
         if (e->policy_state == NULL)
@@ -313,8 +392,13 @@ void fdx_engine_free(fdx_engine *e)
 {
     if (e == NULL)
         return;
+    if (e->plugins != NULL && e->flows != NULL) {
+        e->discarding = true;
+        fdxi_flow_table_flush(e->flows, FDX_END_EOF);
+    }
     fdxi_flow_table_free(e->flows);
     fdxi_frag_table_free(e->frags);
+    fdxi_plugin_run_free(e->plugins);
     for (uint32_t i = 0; i < e->n_sets; i++) {
         if (e->sets[i].set->set_fini != NULL)
             e->sets[i].set->set_fini(e->sets[i].state);
@@ -394,6 +478,8 @@ int fdx_engine_feed(fdx_engine *e, int linktype, uint64_t ts_us, const uint8_t *
         const struct fdxi_feature_set *s = e->sets[i].set;
         s->packet(e->sets[i].state, area + e->sets[i].flow_off, f, &pkt, dir);
     }
+    if (e->plugins != NULL)
+        fdxi_plugin_run_packet(e->plugins, f, area, &pkt, dir);
     fdxi_flow_table_after_packet(e->flows, f);
     uint32_t active = fdxi_flow_table_active(e->flows);
     if (active > e->max_active)

@@ -2,6 +2,8 @@
 /* Compiles the public headers as C99 -pedantic -Werror and calls through them once. */
 #include <flowdx/flowdx.h>
 #include <flowdx/flowdx_analysis.h>
+#include <flowdx/flowdx_config.h>
+#include <flowdx/flowdx_plugin.h>
 #include <string.h>
 
 int main(void)
@@ -16,5 +18,11 @@ int main(void)
     struct fdx_analysis_options ao;
     fdx_analysis_options_init(&ao);
     ok = ok && ao.struct_size == sizeof(ao) && strcmp(ao.kind, "importance") == 0;
+    fdx_config *c = NULL;
+    ok = ok && fdx_config_load_string("a: 1\n", 5, NULL, &c, NULL, 0) == 0;
+    int64_t a = 0;
+    ok = ok && fdx_config_get_int(fdx_config_root(c), "a", 0, 9, &a, NULL, 0) == 1 && a == 1;
+    fdx_config_free(c);
+    ok = ok && sizeof(struct fdx_plugin) > 0 && FDX_PLUGIN_ABI_MAJOR == 1;
     return ok ? 0 : 1;
 }

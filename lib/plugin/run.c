@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Runs plugin instances inside an engine: per-thread set-up, the flow and packet views, results. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/err.h"
+#include "plugin/plugin.h"
+#include "plugin/run.h"
+
+struct fdx_plugin_inst {
+    const fdx_plugin_lib *lib;
+    void *self;
+    char *data_dir;
+};
+
+int fdx_plugin_inst_new(const fdx_plugin_lib *lib, const fdx_config_node *settings,
+                        const char *data_dir, fdx_plugin_inst **ret_inst, char *errbuf,
+                        size_t errlen)
+{
+    if (!lib || !ret_inst) {
+        fdxi_set_err(errbuf, errlen, "fdx_plugin_inst_new: invalid argument");
+        return FDX_EINVAL;
+    }
+    *ret_inst = NULL;
+    if (settings && fdx_config_node_kind(settings) != FDX_CONFIG_MAP) {
+        char where[300];
+        fdxi_set_err(errbuf, errlen, "%s: settings of plugin '%s' must be a mapping",
+                     fdx_config_node_where(settings, where, sizeof(where)), lib->desc->name);
+        return FDX_EINVAL;
+    }
+    fdx_plugin_inst *in = calloc(1, sizeof(*in));
+    fdx_config *empty = NULL;
+    if (!in || (data_dir && !(in->data_dir = strdup(data_dir)))) {
+        free(in);
+        fdxi_set_err(errbuf, errlen, "out of memory");
+        return FDX_ENOMEM;
+    }
+    if (!settings) {
+        int rc = fdx_config_load_string("", 0, "(no settings)", &empty, errbuf, errlen);
+        if (rc < 0) {
+            free(in->data_dir);
+            free(in);
+            return rc;
+        }
+        settings = fdx_config_root(empty);
+    }
+    in->lib = lib;
+    struct fdx_plugin_init_args args = {
+        .struct_size = sizeof(args),
+        .host_abi_minor = FDX_PLUGIN_ABI_MINOR,
+        .settings = settings,
+        .data_dir = in->data_dir ? in->data_dir : "",
+        .host_name = "flowdx",
+    };
+    char perr[512] = "";
+    int rc = lib->desc->init(&args, &in->self, perr, sizeof(perr));
+    if (rc < 0) {
+        fdxi_set_err(errbuf, errlen, "plugin '%s' (%s): %s", lib->desc->name, lib->what,
+                     perr[0] ? perr : fdx_strerror(rc));
+    } else {
+        rc = fdx_config_check_unused(settings, errbuf, errlen);
+        if (rc < 0)
+            lib->desc->fini(in->self);
+    }
+    fdx_config_free(empty);
+    if (rc < 0) {
+        free(in->data_dir);
+        free(in);
+        return rc;
+    }
+    *ret_inst = in;
+    return 0;
+}
+
+void fdx_plugin_inst_free(fdx_plugin_inst *in)
+{
+    if (!in)
+        return;
+    in->lib->desc->fini(in->self);
+    free(in->data_dir);
+    free(in);
+}
+
+/* ---- running inside an engine ---- */
+
+struct slot {
+    const struct fdx_plugin *d;
+    void *self;
+    void *thread;
+    bool thread_ready;
+    size_t flow_off; /* offset of its state in the flow state area */
+    uint32_t first;  /* its first value in the record */
+};
+
+struct fdxi_plugin_run {
+    struct slot slots[FDXI_MAX_PLUGINS];
+    uint32_t n;
+    struct fdx_flow_verdict verdicts[FDXI_MAX_PLUGINS];
+    char labels[FDXI_MAX_PLUGINS][32];
+};
+
+int fdxi_plugin_run_new(fdx_plugin_inst *const *insts, uint32_t n, size_t state_off,
+                        uint32_t first_value, struct fdxi_plugin_run **ret, size_t *ret_state_bytes,
+                        uint32_t *ret_n_values, char *errbuf, size_t errlen)
+{
+    *ret = NULL;
+    if (n > FDXI_MAX_PLUGINS) {
+        fdxi_set_err(errbuf, errlen, "%u plugins given (at most %d)", n, FDXI_MAX_PLUGINS);
+        return FDX_EINVAL;
+    }
+    struct fdxi_plugin_run *r = calloc(1, sizeof(*r));
+    if (!r) {
+        fdxi_set_err(errbuf, errlen, "out of memory");
+        return FDX_ENOMEM;
+    }
+    size_t off = state_off;
+    uint32_t value = first_value;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!insts[i]) {
+            fdxi_set_err(errbuf, errlen, "plugin %u: NULL instance", i);
+            fdxi_plugin_run_free(r);
+            return FDX_EINVAL;
+        }
+        const struct fdx_plugin *d = insts[i]->lib->desc;
+        for (uint32_t j = 0; j < i; j++) {
+            if (strcmp(r->slots[j].d->name, d->name) == 0) {
+                fdxi_set_err(errbuf, errlen, "plugin '%s' given twice", d->name);
+                fdxi_plugin_run_free(r);
+                return FDX_EINVAL;
+            }
+        }
+        struct slot *s = &r->slots[i];
+        s->d = d;
+        s->self = insts[i]->self;
+        s->flow_off = off;
+        s->first = value;
+        off += fdxi_align16(d->flow_state_bytes);
+        value += d->n_fields;
+        r->n = i + 1;
+        if (d->thread_init) {
+            char perr[512] = "";
+            int rc = d->thread_init(s->self, &s->thread, perr, sizeof(perr));
+            if (rc < 0) {
+                fdxi_set_err(errbuf, errlen, "plugin '%s': thread set-up failed: %s", d->name,
+                             perr[0] ? perr : fdx_strerror(rc));
+                r->n = i; /* this one has no thread state to release */
+                fdxi_plugin_run_free(r);
+                return rc;
+            }
+            s->thread_ready = true;
+        }
+        r->verdicts[i].plugin = d->name;
+        r->verdicts[i].label = r->labels[i];
+    }
+    *ret = r;
+    *ret_state_bytes = off - state_off;
+    *ret_n_values = value - first_value;
+    return 0;
+}
+
+void fdxi_plugin_run_free(struct fdxi_plugin_run *r)
+{
+    if (!r)
+        return;
+    for (uint32_t i = 0; i < r->n; i++)
+        if (r->slots[i].thread_ready)
+            r->slots[i].d->thread_fini(r->slots[i].self, r->slots[i].thread);
+    free(r);
+}
+
+uint32_t fdxi_plugin_run_count(const struct fdxi_plugin_run *r)
+{
+    return r ? r->n : 0;
+}
+
+const struct fdx_plugin *fdxi_plugin_run_descriptor(const struct fdxi_plugin_run *r, uint32_t i)
+{
+    return r && i < r->n ? r->slots[i].d : NULL;
+}
+
+void fdxi_plugin_run_begin(struct fdxi_plugin_run *r, const struct fdxi_flow *f, uint8_t *area)
+{
+    struct fdx_plugin_flow view;
+    fdxi_plugin_flow_view(f, &view);
+    for (uint32_t i = 0; i < r->n; i++) {
+        struct slot *s = &r->slots[i];
+        if (s->d->flow_begin)
+            s->d->flow_begin(s->self, s->thread, area + s->flow_off, &view);
+    }
+}
+
+void fdxi_plugin_run_packet(struct fdxi_plugin_run *r, const struct fdxi_flow *f, uint8_t *area,
+                            const struct fdxi_packet *pkt, int dir)
+{
+    struct fdx_plugin_flow view;
+    bool have_view = false;
+    for (uint32_t i = 0; i < r->n; i++) {
+        struct slot *s = &r->slots[i];
+        if (!s->d->packet || (s->d->inputs & FDX_IN_RECORDS))
+            continue;
+        if (!have_view) {
+            fdxi_plugin_flow_view(f, &view);
+            have_view = true;
+        }
+        struct fdx_plugin_packet p;
+        fdxi_plugin_packet_view(pkt, dir, s->d->inputs, &p);
+        s->d->packet(s->self, s->thread, area + s->flow_off, &view, &p);
+    }
+}
+
+const struct fdx_flow_verdict *fdxi_plugin_run_end(struct fdxi_plugin_run *r,
+                                                   const struct fdxi_flow *f, uint8_t *area,
+                                                   double *values)
+{
+    struct fdx_plugin_flow view;
+    fdxi_plugin_flow_view(f, &view);
+    for (uint32_t i = 0; i < r->n; i++) {
+        struct slot *s = &r->slots[i];
+        struct fdx_plugin_result res;
+        memset(&res, 0, sizeof(res));
+        res.struct_size = sizeof(res);
+        res.values = values + s->first;
+        res.n_values = s->d->n_fields;
+        memset(res.values, 0, s->d->n_fields * sizeof(double));
+        s->d->flow_end(s->self, s->thread, area + s->flow_off, &view, &res);
+        struct fdx_flow_verdict *v = &r->verdicts[i];
+        /* An unknown verdict value from a plugin is reported as "no verdict", never passed on. */
+        v->verdict = res.verdict <= FDX_VERDICT_UNCERTAIN ? res.verdict : FDX_VERDICT_NONE;
+        v->score = res.score;
+        memcpy(r->labels[i], res.label, sizeof(res.label));
+        r->labels[i][sizeof(r->labels[i]) - 1] = '\0';
+    }
+    return r->verdicts;
+}
+
+void fdxi_plugin_run_release(struct fdxi_plugin_run *r, uint8_t *area)
+{
+    for (uint32_t i = 0; i < r->n; i++) {
+        struct slot *s = &r->slots[i];
+        if (s->d->flow_release)
+            s->d->flow_release(s->self, s->thread, area + s->flow_off);
+    }
+}
