@@ -96,6 +96,10 @@ class Direct:
             self.queue.append([t0 + m["t"], i, list(m["rcpts"]), 0])
         self.active = 0
         self.bodies = {}
+        # An MTA that cannot even get a greeting from a destination (refused, 421, timeout) defers the
+        # destination as a whole, not only the messages of that session (Postfix's dead-destination
+        # throttling); without this a queue of many messages would retry every fraction of a second.
+        self.hold_until = 0.0
 
     def body(self, i):
         if i not in self.bodies:
@@ -131,7 +135,7 @@ class Direct:
                         self.log(ev="not-attempted", i=it[1], attempt=it[3])
                     self.queue = []
                 continue
-            sleep_until(nxt)
+            sleep_until(max(nxt, self.hold_until))
             with self.lock:
                 batch = [self.queue.pop(0)]
                 while self.pol["batch"] and self.queue and self.queue[0][0] <= time.time() + 1.0 and len(batch) < 5:
@@ -179,6 +183,11 @@ class Direct:
                 c.close("quit" if self.pol["quit"] else "fin")
         except SMTPError as e:
             # the connection failed: what was not settled is tried again, as an MTA does
+            if not done and len(c.codes) <= 1:
+                back = self.pol["retry_s"][0] * random.Random("hold|%s|%d" % (src, c.sport)).uniform(0.9, 1.2)
+                with self.lock:
+                    self.hold_until = max(self.hold_until, time.time() + back)
+                self.log(ev="destination-deferred", until=round(self.hold_until, 3))
             for item in batch:
                 if item not in done:
                     self.requeue(item, item[2])
