@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Loads one YAML document into a tree of located nodes through libyaml's event parser. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,19 +91,32 @@ static int attach(struct loader *ld, struct fdx_config_node *n, const yaml_mark_
     return add_child(top, n);
 }
 
-static int scalar_event(struct loader *ld, const yaml_event_t *ev)
+/* A new node at mark m, after the checks every node gets: no anchor, no foreign tag, the limit. */
+static int start_node(struct loader *ld, uint32_t kind, const yaml_mark_t *m,
+                      const yaml_char_t *anchor, const yaml_char_t *tag,
+                      struct fdx_config_node **ret)
 {
-    const yaml_mark_t *m = &ev->start_mark;
-    const char *tag = (const char *)ev->data.scalar.tag;
-    if (tag && strncmp(tag, "tag:yaml.org,2002:", 18) != 0)
-        return fail_at(ld, m, FDX_EFORMAT, "tags are not supported");
-    if (ev->data.scalar.anchor)
+    if (anchor)
         return fail_at(ld, m, FDX_EFORMAT, "anchors and aliases are not supported");
-    struct fdx_config_node *n = new_node(ld->c, FDX_CONFIG_SCALAR, m);
-    if (!n)
+    if (tag && strncmp((const char *)tag, "tag:yaml.org,2002:", 18) != 0)
+        return fail_at(ld, m, FDX_EFORMAT, "tags are not supported");
+    if (kind != FDX_CONFIG_SCALAR && ld->depth >= FDX_CONFIG_MAX_DEPTH)
+        return fail_at(ld, m, FDX_ERANGE, "nested deeper than 32 levels");
+    *ret = new_node(ld->c, kind, m);
+    if (!*ret)
         return ld->c->n_nodes >= FDX_CONFIG_MAX_NODES
                    ? fail_at(ld, m, FDX_ERANGE, "more than 65536 nodes")
                    : FDX_ENOMEM;
+    return 0;
+}
+
+static int scalar_event(struct loader *ld, const yaml_event_t *ev)
+{
+    const yaml_mark_t *m = &ev->start_mark;
+    struct fdx_config_node *n;
+    int rc = start_node(ld, FDX_CONFIG_SCALAR, m, ev->data.scalar.anchor, ev->data.scalar.tag, &n);
+    if (rc < 0)
+        return rc;
     size_t len = ev->data.scalar.length;
     n->text = malloc(len + 1);
     if (!n->text)
@@ -118,22 +132,14 @@ static int scalar_event(struct loader *ld, const yaml_event_t *ev)
 static int open_event(struct loader *ld, const yaml_event_t *ev, uint32_t kind)
 {
     const yaml_mark_t *m = &ev->start_mark;
-    const yaml_char_t *anchor =
-        kind == FDX_CONFIG_MAP ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
-    const yaml_char_t *tag =
-        kind == FDX_CONFIG_MAP ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
-    if (anchor)
-        return fail_at(ld, m, FDX_EFORMAT, "anchors and aliases are not supported");
-    if (tag && strncmp((const char *)tag, "tag:yaml.org,2002:", 18) != 0)
-        return fail_at(ld, m, FDX_EFORMAT, "tags are not supported");
-    if (ld->depth >= FDX_CONFIG_MAX_DEPTH)
-        return fail_at(ld, m, FDX_ERANGE, "nested deeper than 32 levels");
-    struct fdx_config_node *n = new_node(ld->c, kind, m);
-    if (!n)
-        return ld->c->n_nodes >= FDX_CONFIG_MAX_NODES
-                   ? fail_at(ld, m, FDX_ERANGE, "more than 65536 nodes")
-                   : FDX_ENOMEM;
-    int rc = attach(ld, n, m);
+    bool map = kind == FDX_CONFIG_MAP;
+    struct fdx_config_node *n;
+    int rc = start_node(ld, kind, m,
+                        map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor,
+                        map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag, &n);
+    if (rc < 0)
+        return rc;
+    rc = attach(ld, n, m);
     if (rc < 0)
         return rc;
     ld->stack[ld->depth++] = n;
