@@ -11,16 +11,6 @@
 #include "flowdx/flowdx.h"
 #include "model/model.h"
 
-static double dist2(const double *a, const double *b, uint32_t d)
-{
-    double s = 0.0;
-    for (uint32_t j = 0; j < d; j++) {
-        double t = a[j] - b[j];
-        s += t * t;
-    }
-    return s;
-}
-
 /* Squared distance of a and b, or a value above @p bound once the partial sum passes it. */
 static double dist2_below(const double *a, const double *b, uint32_t d, double bound)
 {
@@ -36,7 +26,7 @@ static uint32_t nearest(const double *centres, uint32_t k, uint32_t d, const dou
                         double *ret_d2)
 {
     uint32_t best = 0;
-    double best_d2 = dist2(x, centres, d);
+    double best_d2 = fdxi_dist2(x, centres, d);
     for (uint32_t c = 1; c < k; c++) {
         /* Stopping a sum early once it exceeds the best cannot change which centre wins. */
         double t = dist2_below(x, centres + (size_t)c * d, d, best_d2);
@@ -86,7 +76,7 @@ static void plus_plus(const double *x, uint32_t n, uint32_t d, uint32_t k, struc
     uint32_t first = (uint32_t)fdxi_rng_below(rng, n);
     memcpy(centres, x + (size_t)first * d, d * sizeof(double));
     for (uint32_t i = 0; i < n; i++)
-        d2[i] = dist2(x + (size_t)i * d, centres, d);
+        d2[i] = fdxi_dist2(x + (size_t)i * d, centres, d);
     for (uint32_t c = 1; c < k; c++) {
         double total = 0.0;
         for (uint32_t i = 0; i < n; i++)
@@ -111,7 +101,7 @@ static void plus_plus(const double *x, uint32_t n, uint32_t d, uint32_t k, struc
         double *ctr = centres + (size_t)c * d;
         memcpy(ctr, x + (size_t)pick * d, d * sizeof(double));
         for (uint32_t i = 0; i < n; i++) {
-            double t = dist2(x + (size_t)i * d, ctr, d);
+            double t = fdxi_dist2(x + (size_t)i * d, ctr, d);
             d2[i] = t < d2[i] ? t : d2[i];
         }
     }

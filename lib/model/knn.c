@@ -395,24 +395,14 @@ static bool prunable(const struct heap *h, double bound)
     return h->n == h->k && bound > h->c[0].dist2;
 }
 
-/* Squared distance of row r to q. No early exit once the sum passes the k-th distance: where
- * the tree must scan many rows (high intrinsic dimension) that branch is unpredictable and
- * costs more than the dimensions it saves. */
-static double row_dist2(const double *r, const double *q, uint32_t d)
-{
-    double s = 0.0;
-    for (uint32_t j = 0; j < d; j++) {
-        double t = r[j] - q[j];
-        s += t * t;
-    }
-    return s;
-}
-
 static void scan_leaf(const struct knn *m, const struct node *nd, const double *q, struct heap *h)
 {
     uint32_t d = m->d;
     for (uint32_t p = nd->start; p < nd->end; p++) {
-        double s = row_dist2(m->rows + (size_t)p * d, q, d);
+        /* No early exit once the sum passes the k-th distance: where the tree must scan many
+         * rows (high intrinsic dimension) that branch is unpredictable and costs more than the
+         * dimensions it saves. */
+        double s = fdxi_dist2(m->rows + (size_t)p * d, q, d);
         if (h->n == h->k && s > h->c[0].dist2)
             continue;
         /* NaN (a NaN query) counts as infinitely far, which keeps the order total. */

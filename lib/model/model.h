@@ -66,6 +66,18 @@ static inline bool fdxi_rbuf_ok(const struct fdxi_rbuf *r)
     return !r->failed;
 }
 
+/* Squared Euclidean distance of the d-vectors a and b (k-NN search and k-means), inline so that
+ * the callers' inner loops keep it. */
+static inline double fdxi_dist2(const double *a, const double *b, uint32_t d)
+{
+    double s = 0.0;
+    for (uint32_t j = 0; j < d; j++) {
+        double t = a[j] - b[j];
+        s += t * t;
+    }
+    return s;
+}
+
 /* ---- model kinds ---- */
 
 /* Training settings of every kind; each kind reads its own group. */
