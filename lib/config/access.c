@@ -98,6 +98,21 @@ static int type_error(const struct fdx_config_node *v, const char *key, char *er
     return FDX_EFORMAT;
 }
 
+/* The value of @p key when it is a plain (unquoted) scalar, as numbers, booleans and durations
+ * must be: 1 with *ret set, 0 when absent or null, or a type error naming @p expected. */
+static int plain(const fdx_config_node *map, const char *key, const char *expected,
+                 struct fdx_config_node **ret, char *errbuf, size_t errlen)
+{
+    int rc;
+    struct fdx_config_node *v = lookup(map, key, &rc, errbuf, errlen);
+    if (!v)
+        return rc;
+    if (v->kind != FDX_CONFIG_SCALAR || v->quoted)
+        return type_error(v, key, errbuf, errlen, expected);
+    *ret = v;
+    return 1;
+}
+
 int fdx_config_get_string(const fdx_config_node *map, const char *key, const char **ret_value,
                           char *errbuf, size_t errlen)
 {
@@ -114,12 +129,10 @@ int fdx_config_get_string(const fdx_config_node *map, const char *key, const cha
 int fdx_config_get_int(const fdx_config_node *map, const char *key, int64_t min, int64_t max,
                        int64_t *ret_value, char *errbuf, size_t errlen)
 {
-    int rc;
-    struct fdx_config_node *v = lookup(map, key, &rc, errbuf, errlen);
-    if (!v)
+    struct fdx_config_node *v;
+    int rc = plain(map, key, "an integer", &v, errbuf, errlen);
+    if (rc <= 0)
         return rc;
-    if (v->kind != FDX_CONFIG_SCALAR || v->quoted)
-        return type_error(v, key, errbuf, errlen, "an integer");
     const char *s = v->text;
     const char *digits = s + (*s == '-' || *s == '+');
     int base = strncasecmp(digits, "0x", 2) == 0 ? 16 : 10;
@@ -162,13 +175,13 @@ static int number_prefix(const char *s, double *ret, const char **ret_end)
 int fdx_config_get_double(const fdx_config_node *map, const char *key, double min, double max,
                           double *ret_value, char *errbuf, size_t errlen)
 {
-    int rc;
-    struct fdx_config_node *v = lookup(map, key, &rc, errbuf, errlen);
-    if (!v)
+    struct fdx_config_node *v;
+    int rc = plain(map, key, "a number", &v, errbuf, errlen);
+    if (rc <= 0)
         return rc;
     double x;
     const char *end;
-    if (v->kind != FDX_CONFIG_SCALAR || v->quoted || number_prefix(v->text, &x, &end) < 0 || *end)
+    if (number_prefix(v->text, &x, &end) < 0 || *end)
         return type_error(v, key, errbuf, errlen, "a number");
     if (x < min || x > max) {
         fdxi_set_err(errbuf, errlen, "%s:%u:%u: key '%s': %s is out of range (%g to %g)",
@@ -184,20 +197,18 @@ int fdx_config_get_bool(const fdx_config_node *map, const char *key, int *ret_va
 {
     static const char *const yes[] = {"true", "yes", "on"};
     static const char *const no[] = {"false", "no", "off"};
-    int rc;
-    struct fdx_config_node *v = lookup(map, key, &rc, errbuf, errlen);
-    if (!v)
+    struct fdx_config_node *v;
+    int rc = plain(map, key, "true or false", &v, errbuf, errlen);
+    if (rc <= 0)
         return rc;
-    if (v->kind == FDX_CONFIG_SCALAR && !v->quoted) {
-        for (size_t i = 0; i < 3; i++) {
-            if (strcasecmp(v->text, yes[i]) == 0) {
-                *ret_value = 1;
-                return 1;
-            }
-            if (strcasecmp(v->text, no[i]) == 0) {
-                *ret_value = 0;
-                return 1;
-            }
+    for (size_t i = 0; i < 3; i++) {
+        if (strcasecmp(v->text, yes[i]) == 0) {
+            *ret_value = 1;
+            return 1;
+        }
+        if (strcasecmp(v->text, no[i]) == 0) {
+            *ret_value = 0;
+            return 1;
         }
     }
     return type_error(v, key, errbuf, errlen, "true or false");
@@ -210,14 +221,14 @@ int fdx_config_get_duration(const fdx_config_node *map, const char *key, uint64_
         const char *unit;
         double us;
     } units[] = {{"us", 1}, {"ms", 1e3}, {"s", 1e6}, {"m", 60e6}, {"h", 3600e6}, {"", 1e6}};
-    int rc;
-    struct fdx_config_node *v = lookup(map, key, &rc, errbuf, errlen);
-    if (!v)
+    const char *expected = "a duration such as 120s, 500ms, 2m or 1h";
+    struct fdx_config_node *v;
+    int rc = plain(map, key, expected, &v, errbuf, errlen);
+    if (rc <= 0)
         return rc;
     double x;
     const char *end;
-    const char *expected = "a duration such as 120s, 500ms, 2m or 1h";
-    if (v->kind != FDX_CONFIG_SCALAR || v->quoted || number_prefix(v->text, &x, &end) < 0 || x < 0)
+    if (number_prefix(v->text, &x, &end) < 0 || x < 0)
         return type_error(v, key, errbuf, errlen, expected);
     size_t u = 0;
     while (u < sizeof(units) / sizeof(units[0]) && strcmp(end, units[u].unit) != 0)
