@@ -69,8 +69,32 @@ void fdx_engine_options_init(struct fdx_engine_options *opts)
 
 /* ---- flow table callbacks ---- */
 
+/* Hand a finished record, with the plugins' verdicts (NULL without plugins), to on_flow. */
 static void report(fdx_engine *e, const struct fdxi_flow *f, int reason,
-                   const struct fdx_flow_verdict *verdicts);
+                   const struct fdx_flow_verdict *verdicts)
+{
+    struct fdx_flow_record r;
+    memset(&r, 0, sizeof(r));
+    r.struct_size = sizeof(r);
+    r.end_reason = (uint32_t)reason;
+    r.flow_id = f->id;
+    r.start_us = f->first_ts_us;
+    r.end_us = f->last_ts_us;
+    r.ip_version = f->key.ip_version;
+    r.proto = f->key.proto;
+    r.segment = f->segment;
+    memcpy(r.src_addr, fdxi_flow_addr(f, FDX_DIR_REQ), 16);
+    memcpy(r.dst_addr, fdxi_flow_addr(f, FDX_DIR_RESP), 16);
+    r.src_port = fdxi_flow_port(f, FDX_DIR_REQ);
+    r.dst_port = fdxi_flow_port(f, FDX_DIR_RESP);
+    memcpy(r.packets, f->packets, sizeof(r.packets));
+    memcpy(r.bytes, f->bytes, sizeof(r.bytes));
+    r.features = e->values;
+    r.n_features = e->n_features;
+    r.verdicts = verdicts;
+    r.n_verdicts = fdxi_plugin_run_count(e->plugins);
+    e->opts.on_flow(e->opts.user, &r);
+}
 
 static void on_begin(void *user, struct fdxi_flow *f)
 {
@@ -108,32 +132,6 @@ static void on_end(void *user, struct fdxi_flow *f, int reason)
         fdxi_plugin_run_release(e->plugins, area);
 }
 
-static void report(fdx_engine *e, const struct fdxi_flow *f, int reason,
-                   const struct fdx_flow_verdict *verdicts)
-{
-    struct fdx_flow_record r;
-    memset(&r, 0, sizeof(r));
-    r.struct_size = sizeof(r);
-    r.end_reason = (uint32_t)reason;
-    r.flow_id = f->id;
-    r.start_us = f->first_ts_us;
-    r.end_us = f->last_ts_us;
-    r.ip_version = f->key.ip_version;
-    r.proto = f->key.proto;
-    r.segment = f->segment;
-    memcpy(r.src_addr, fdxi_flow_addr(f, FDX_DIR_REQ), 16);
-    memcpy(r.dst_addr, fdxi_flow_addr(f, FDX_DIR_RESP), 16);
-    r.src_port = fdxi_flow_port(f, FDX_DIR_REQ);
-    r.dst_port = fdxi_flow_port(f, FDX_DIR_RESP);
-    memcpy(r.packets, f->packets, sizeof(r.packets));
-    memcpy(r.bytes, f->bytes, sizeof(r.bytes));
-    r.features = e->values;
-    r.n_features = e->n_features;
-    r.verdicts = verdicts;
-    r.n_verdicts = fdxi_plugin_run_count(e->plugins);
-    e->opts.on_flow(e->opts.user, &r);
-}
-
 /* ---- construction ---- */
 
 static int check_options(const struct fdx_engine_options *o, char *errbuf, size_t errlen)
@@ -164,21 +162,6 @@ static int check_options(const struct fdx_engine_options *o, char *errbuf, size_
                      o->n_plugins, FDXI_MAX_PLUGINS);
         return FDX_EINVAL;
     }
-    return 0;
-}
-
-/* Add the plugins' state and values after the feature sets', refusing clashing value names. */
-static int add_plugins(fdx_engine *e, const struct fdx_engine_options *opts, size_t *flow_bytes,
-                       char *errbuf, size_t errlen)
-{
-    size_t bytes = 0;
-    uint32_t values = 0;
-    int rc = fdxi_plugin_run_new(opts->plugins, opts->n_plugins, *flow_bytes, e->n_features,
-                                 &e->plugins, &bytes, &values, errbuf, errlen);
-    if (rc < 0)
-        return rc;
-    *flow_bytes += bytes;
-    e->n_features += values;
     return 0;
 }
 
@@ -274,13 +257,19 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
         e->n_sets = i + 1;
     }
     if (opts->n_plugins > 0) {
-        rc = add_plugins(e, opts, &flow_bytes, errbuf, errlen);
+        /* The plugins' state and values follow the feature sets'. */
+        size_t plugin_bytes = 0;
+        uint32_t plugin_values = 0;
+        rc = fdxi_plugin_run_new(opts->plugins, opts->n_plugins, flow_bytes, e->n_features,
+                                 &e->plugins, &plugin_bytes, &plugin_values, errbuf, errlen);
         if (rc < 0)
             goto fail;
         rc = FDX_ENOMEM;
+        flow_bytes += plugin_bytes;
+        e->n_features += plugin_values;
     }
-    e->names = calloc(e->n_features ? e->n_features : 1, sizeof(*e->names));
-    e->values = calloc(e->n_features ? e->n_features : 1, sizeof(*e->values));
+    e->names = calloc(e->n_features, sizeof(*e->names));
+    e->values = calloc(e->n_features, sizeof(*e->values));
     if (e->names == NULL || e->values == NULL)
         goto fail;
     rc = name_values(e, errbuf, errlen);
