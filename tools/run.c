@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-
+#include "flowdx/flowdx_features.h"
 #include "flowdx/flowdx_model.h"
 #include "tool.h"
 
@@ -29,35 +29,8 @@ enum { SRC_RESOLVER = 1, SRC_DPI = 2, SRC_ALL_TLS = 4, SRC_PORT = 8 };
 #define NDPI_ID_SMTP 3
 #define NDPI_ID_SMTPS 29
 
-/*
- * Public DoH resolvers, by address: a flow to one of them is a DoH candidate. The data set's
- * tool used the first twelve; the rest are the same services' other addresses.
- */
-static const char *const known_resolvers[] = {
-    "8.8.8.8",
-    "8.8.4.4",
-    "9.9.9.9",
-    "1.1.1.1",
-    "176.103.130.131",
-    "176.103.130.130",
-    "149.112.112.10",
-    "9.9.9.10",
-    "9.9.9.11",
-    "149.112.112.112",
-    "104.16.248.249",
-    "104.16.249.249",
-    "1.0.0.1",
-    "94.140.14.14",
-    "94.140.15.15",
-    "208.67.222.222",
-    "208.67.220.220",
-    "2606:4700:4700::1111",
-    "2606:4700:4700::1001",
-    "2001:4860:4860::8888",
-    "2001:4860:4860::8844",
-    "2620:fe::fe",
-    "2620:fe::9",
-};
+/* Room for the library's list of public DoH resolvers (fdx_doh_resolver_at). */
+#define MAX_KNOWN 64
 
 void usage_run(FILE *out)
 {
@@ -126,7 +99,7 @@ struct detect {
     bool jsonl;
     bool all_tls;
     bool dpi; /* the engine runs the dpi set (unless --no-dpi) */
-    struct server servers[MAX_SERVERS + sizeof(known_resolvers) / sizeof(known_resolvers[0])];
+    struct server servers[MAX_SERVERS + MAX_KNOWN];
     uint32_t n_servers;
     const fdx_engine *engine;
     uint32_t n_shown;               /* the model's own features: shown in alerts and jsonl */
@@ -637,8 +610,8 @@ int cmd_run(int argc, char **argv)
                 detector);
         return EXIT_USAGE;
     }
-    for (size_t i = 0; i < sizeof(known_resolvers) / sizeof(known_resolvers[0]) && !d.spam; i++)
-        add_server(&d, known_resolvers[i]);
+    for (uint32_t i = 0; i < MAX_KNOWN && fdx_doh_resolver_at(i) != NULL && !d.spam; i++)
+        add_server(&d, fdx_doh_resolver_at(i));
 
     char err[1024];
     bool default_model = model_path == NULL;

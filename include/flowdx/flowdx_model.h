@@ -67,6 +67,16 @@ FDX_API const char *fdx_model_kind(const fdx_model *model, uint32_t i);
 FDX_API int fdx_model_bind(fdx_model *model, const fdx_engine *engine, char *errbuf, size_t errlen);
 
 /**
+ * The same for records whose values are named by @p names (n of them), e.g. a plugin's
+ * fdx_featureset values: fdx_model_classify() then takes records of exactly n features in
+ * that order.
+ * @return 0, FDX_EINVAL (NULL arguments), FDX_ENOENT naming the first input not in @p names,
+ * or FDX_ENOMEM.
+ */
+FDX_API int fdx_model_bind_names(fdx_model *model, const char *const *names, uint32_t n,
+                                 char *errbuf, size_t errlen);
+
+/**
  * Classify one finished flow record of the bound engine.
  * @param ret_verdict its struct_size set by the caller.
  * @return 0, or FDX_EINVAL when the model is not bound or the record has another layout.

@@ -395,6 +395,7 @@ const struct fdxi_feature_set fdxi_feature_set_doh_ip = {
     .feature_names = names,
     .n_features = DOH_N_FEATURES,
     .id_style = FDX_IDS_DATASET,
+    .inputs = FDX_IN_TIMES | FDX_IN_IP_LEN | FDX_IN_TCP | FDX_IN_TCP_OPTIONS,
     .flow_state_bytes = sizeof(struct doh_flow),
     .set_state_bytes = sizeof(struct doh_engine),
     .set_init = doh_set_init,

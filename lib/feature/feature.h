@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "flow/flow.h"
+#include "flowdx/flowdx_plugin.h"
 #include "packet/packet.h"
 
 /*
@@ -22,6 +23,7 @@ struct fdxi_feature_set {
     const char *summary;              /**< one line for listings */
     const char *const *feature_names; /**< n_features names, in output order */
     uint32_t n_features;
+    uint32_t inputs;                       /**< FDX_IN_* packet inputs it reads (plugin views) */
     size_t flow_state_bytes;               /**< per flow, in the flow slot */
     size_t set_state_bytes;                /**< per engine */
     const struct fdxi_flow_policy *policy; /**< NULL: the engine's default flow cutting */

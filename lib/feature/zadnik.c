@@ -102,6 +102,7 @@ const struct fdxi_feature_set fdxi_feature_set_zadnik = {
     .summary = "Zadnik/Michlovsky flow-level spam features: 32 per direction and oneway",
     .feature_names = names,
     .n_features = N_FEATURES,
+    .inputs = FDX_IN_IP_LEN | FDX_IN_TTL | FDX_IN_TCP | FDX_IN_WINDOW,
     .flow_state_bytes = sizeof(struct zadnik_flow),
     .packet = zadnik_packet,
     .finalise = zadnik_finalise,

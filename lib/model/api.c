@@ -66,20 +66,17 @@ const char *fdx_model_kind(const fdx_model *m, uint32_t i)
     return i < m->b->n_models ? m->b->models[i].kind->name : NULL;
 }
 
-int fdx_model_bind(fdx_model *m, const fdx_engine *e, char *errbuf, size_t errlen)
+int fdx_model_bind_names(fdx_model *m, const char *const *names, uint32_t n, char *errbuf,
+                         size_t errlen)
 {
-    uint32_t n = fdx_engine_feature_count(e);
-    const char **names = calloc(n ? n : 1, sizeof(*names));
-    uint32_t *map = calloc(m->b->n_inputs, sizeof(*map));
-    if (names == NULL || map == NULL) {
-        free(names);
-        free(map);
-        return FDX_ENOMEM;
+    if (m == NULL || (names == NULL && n > 0)) {
+        fdxi_set_err(errbuf, errlen, "fdx_model_bind_names: NULL argument");
+        return FDX_EINVAL;
     }
-    for (uint32_t i = 0; i < n; i++)
-        names[i] = fdx_engine_feature_name(e, i);
+    uint32_t *map = calloc(m->b->n_inputs ? m->b->n_inputs : 1, sizeof(*map));
+    if (map == NULL)
+        return FDX_ENOMEM;
     int rc = fdxi_bundle_bind(m->b, names, n, map, errbuf, errlen);
-    free(names);
     if (rc < 0) {
         free(map);
         return rc;
@@ -88,6 +85,19 @@ int fdx_model_bind(fdx_model *m, const fdx_engine *e, char *errbuf, size_t errle
     m->map = map;
     m->n_features = n;
     return 0;
+}
+
+int fdx_model_bind(fdx_model *m, const fdx_engine *e, char *errbuf, size_t errlen)
+{
+    uint32_t n = fdx_engine_feature_count(e);
+    const char **names = calloc(n ? n : 1, sizeof(*names));
+    if (names == NULL)
+        return FDX_ENOMEM;
+    for (uint32_t i = 0; i < n; i++)
+        names[i] = fdx_engine_feature_name(e, i);
+    int rc = fdx_model_bind_names(m, names, n, errbuf, errlen);
+    free(names);
+    return rc;
 }
 
 int fdx_model_classify(const fdx_model *m, const struct fdx_flow_record *rec,

@@ -3,6 +3,7 @@
 #include <flowdx/flowdx.h>
 #include <flowdx/flowdx_analysis.h>
 #include <flowdx/flowdx_config.h>
+#include <flowdx/flowdx_features.h>
 #include <flowdx/flowdx_plugin.h>
 
 #include <cstring>
