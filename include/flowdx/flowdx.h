@@ -141,7 +141,8 @@ struct fdx_engine_options {
     uint64_t idle_timeout_us;     /**< default 120 s */
     uint64_t active_timeout_us;   /**< default 120 s; 0 disables */
     uint64_t linger_us;           /**< after RST or both FINs, default 2 s */
-    const char *feature_sets;     /**< comma-separated names, default "zadnik"; copied */
+    const char *feature_sets;     /**< comma-separated names, default "zadnik"; "" = none (plugins
+                                       alone); copied */
     const uint16_t *server_ports; /**< ports >= 1024 treated as server ports for the initiator
                                        rule; NULL = the built-in list; copied */
     uint32_t n_server_ports;      /**< entries in server_ports */

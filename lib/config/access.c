@@ -320,30 +320,37 @@ void fdx_config_accept_all(const fdx_config_node *map)
 }
 
 /* Levenshtein distance of a and b, capped: 99 when either is longer than 63 bytes. */
+/* Edit distance with adjacent transpositions counted as one edit (optimal string alignment):
+ * "spma" is one edit from "spam". Case-insensitive. Three rows of at most 64 entries. */
 static unsigned edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63)
         return 99;
-    unsigned row[64];
+    unsigned rows[3][64], *prev2 = rows[0], *prev = rows[1], *row = rows[2];
     for (size_t j = 0; j <= lb; j++)
-        row[j] = (unsigned)j;
+        prev[j] = (unsigned)j;
     for (size_t i = 1; i <= la; i++) {
-        unsigned diag = row[0];
         row[0] = (unsigned)i;
+        int ca = tolower((unsigned char)a[i - 1]);
         for (size_t j = 1; j <= lb; j++) {
-            unsigned up = row[j];
-            unsigned best =
-                diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            if (up + 1 < best)
-                best = up + 1;
+            int cb = tolower((unsigned char)b[j - 1]);
+            unsigned best = prev[j - 1] + (ca != cb);
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
             if (row[j - 1] + 1 < best)
                 best = row[j - 1] + 1;
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb && prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
             row[j] = best;
-            diag = up;
         }
+        unsigned *t = prev2;
+        prev2 = prev;
+        prev = row;
+        row = t;
     }
-    return row[lb];
+    return prev[lb];
 }
 
 /* The asked name nearest to key, if it is near enough to be a likely misspelling. */

@@ -199,8 +199,9 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
     int rc = check_options(opts, errbuf, errlen);
     if (rc < 0)
         return rc;
-    if (n_sets == 0 || n_sets > FDXI_MAX_SETS) {
-        fdxi_set_err(errbuf, errlen, "%u feature sets given (1 to %d)", n_sets, FDXI_MAX_SETS);
+    if ((n_sets == 0 && opts->n_plugins == 0) || n_sets > FDXI_MAX_SETS) {
+        fdxi_set_err(errbuf, errlen, "%u feature sets given (1 to %d, or 0 with plugins)", n_sets,
+                     FDXI_MAX_SETS);
         return FDX_EINVAL;
     }
     const struct fdxi_flow_policy *policy = NULL;
@@ -320,6 +321,10 @@ static int resolve_sets(const char *list, const struct fdxi_feature_set **ret, u
 {
     uint32_t n = 0;
     const char *p = list;
+    if (p[strspn(p, " ")] == '\0') { /* no set: an engine of plugins alone */
+        *ret_n = 0;
+        return 0;
+    }
     while (1) {
         while (*p == ' ')
             p++;

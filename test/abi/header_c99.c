@@ -4,6 +4,7 @@
 #include <flowdx/flowdx_analysis.h>
 #include <flowdx/flowdx_config.h>
 #include <flowdx/flowdx_features.h>
+#include <flowdx/flowdx_setup.h>
 #include <flowdx/flowdx_plugin.h>
 #include <string.h>
 
