@@ -28,6 +28,8 @@ static const struct command {
      cmd_analyze, usage_analyze},
     {"report", "reports on labelled or classified flows: the main spam senders", cmd_report,
      usage_report},
+    {"config", "check a configuration file (flowdx.yaml) without running it", cmd_config,
+     usage_probe},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

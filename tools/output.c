@@ -311,3 +311,18 @@ bool output_close(struct output *o, bool keep)
     }
     return ok && keep;
 }
+
+void format_iso_time(char *buf, size_t len, uint64_t us)
+{
+    time_t t = (time_t)(us / 1000000u);
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, len, "?");
+}
+
+void format_endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version, uint16_t port)
+{
+    char a[64];
+    format_addr(a, sizeof(a), version, addr);
+    snprintf(buf, len, version == 6 ? "[%s]:%u" : "%s:%u", a, port);
+}

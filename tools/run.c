@@ -36,7 +36,8 @@ void usage_run(FILE *out)
 {
     fprintf(
         out,
-        "Usage: flowdx run -r CAPTURE [-r CAPTURE ...] --detect doh|spam [OPTIONS]\n\n"
+        "Usage: flowdx run -r CAPTURE [-r CAPTURE ...] --detect doh|spam [OPTIONS]\n"
+        "       flowdx run -c FILE [-r CAPTURE ...]   (the full form: 'flowdx help config')\n\n"
         "Reads captures, decides which flows are DoH, classifies each when it ends with the\n"
         "model's jury, and prints one alert per flow the jury calls malicious, with its votes\n"
         "and features, then a summary. A long flow is classified at every active-timeout cut\n"
@@ -174,28 +175,13 @@ static unsigned candidate(const struct detect *d, const struct fdx_flow_record *
     return src;
 }
 
-static void iso_time(char *buf, size_t len, uint64_t us)
-{
-    time_t t = (time_t)(us / 1000000u);
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, len, "?");
-}
-
-static void endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version, uint16_t port)
-{
-    char a[64];
-    format_addr(a, sizeof(a), version, addr);
-    snprintf(buf, len, version == 6 ? "[%s]:%u" : "%s:%u", a, port);
-}
-
 static void write_alert(struct detect *d, const struct fdx_flow_record *r,
                         const struct fdx_verdict *v, const struct fdx_pair_evidence *ev)
 {
     char when[32], src[80], dst[80], num[48];
-    iso_time(when, sizeof(when), r->start_us);
-    endpoint(src, sizeof(src), r->src_addr, r->ip_version, r->src_port);
-    endpoint(dst, sizeof(dst), r->dst_addr, r->ip_version, r->dst_port);
+    format_iso_time(when, sizeof(when), r->start_us);
+    format_endpoint(src, sizeof(src), r->src_addr, r->ip_version, r->src_port);
+    format_endpoint(dst, sizeof(dst), r->dst_addr, r->ip_version, r->dst_port);
     uint32_t yes = 0;
     for (uint32_t i = 0; i < v->n_models; i++)
         yes += v->votes[i] == 1;
@@ -237,7 +223,7 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
                        const struct fdx_pair_evidence *ev)
 {
     char when[32], a[64], b[64], num[48];
-    iso_time(when, sizeof(when), r->start_us);
+    format_iso_time(when, sizeof(when), r->start_us);
     format_addr(a, sizeof(a), r->ip_version, r->src_addr);
     format_addr(b, sizeof(b), r->ip_version, r->dst_addr);
     fprintf(d->out,
@@ -447,6 +433,12 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
 
 int cmd_run(int argc, char **argv)
 {
+    /* -c FILE: the probe as a configuration file describes it (probe.c) */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-c") == 0 || strncmp(argv[i], "--config", 8) == 0 ||
+            (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0' && argv[i][1] != '-'))
+            return cmd_probe(argc, argv);
+    }
     enum {
         OPT_DETECT = 256,
         OPT_SERVER,

@@ -116,5 +116,14 @@ void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr);
 size_t format_double(char *buf, size_t len, double v);
 /* Decimal digits of @p u into @p buf (at least 21 bytes); returns the length. */
 size_t format_u64(char *buf, uint64_t u);
+/* UTC time of @p us (microseconds since the epoch) as 2026-01-31T12:00:00Z. */
+void format_iso_time(char *buf, size_t len, uint64_t us);
+/* ADDR:PORT, [ADDR]:PORT for IPv6. */
+void format_endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version, uint16_t port);
+
+/* ---- the probe from a configuration file (probe.c) ---- */
+int cmd_probe(int argc, char **argv);
+void usage_probe(FILE *out);
+int cmd_config(int argc, char **argv);
 
 #endif /* FDX_TOOLS_TOOL_H */

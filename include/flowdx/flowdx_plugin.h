@@ -32,7 +32,7 @@ extern "C" {
  */
 
 #define FDX_PLUGIN_ABI_MAJOR 1
-#define FDX_PLUGIN_ABI_MINOR 0
+#define FDX_PLUGIN_ABI_MINOR 1
 
 /** Name of the exported entry function (of type fdx_plugin_entry_fn). */
 #define FDX_PLUGIN_ENTRY_NAME "fdx_plugin_entry_v1"
@@ -107,7 +107,17 @@ struct fdx_plugin_flow {
     uint8_t tcp_flags[2];    /**< OR of TCP flags per direction */
     uint8_t min_ttl[2], max_ttl[2];        /**< per direction */
     uint16_t min_ip_len[2], max_ip_len[2]; /**< per direction */
+    /* ABI 1.1+ (read only when struct_size covers it) */
+    uint32_t app_flags; /**< FDX_APP_* bits: the host's own protocol detection, at flow_end only
+                             (zero in flow_begin and packet: detection needs the first packets) */
+    uint32_t reserved2;
 };
+
+/** @name What the host's protocol detection found (fdx_plugin_flow.app_flags, ABI 1.1) */
+/**@{*/
+#define FDX_APP_DOH (1u << 0)  /**< DNS over HTTPS or TLS (flowdx: nDPI's DoH_DoT) */
+#define FDX_APP_SMTP (1u << 1) /**< SMTP or SMTPS (flowdx: nDPI's SMTP, SMTPS) */
+/**@}*/
 
 /** @name What a flow record carried (fdx_plugin_flow.record_present) */
 /**@{*/

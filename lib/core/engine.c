@@ -2,6 +2,7 @@
 /* The engine: runs each packet through decoding, the flow table and the feature sets. */
 #include "core/core.h"
 #include "core/err.h"
+#include "dpi/dpi.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -109,6 +110,16 @@ static void on_begin(void *user, struct fdxi_flow *f)
         fdxi_plugin_run_begin(e->plugins, f, area);
 }
 
+/* The plugin ABI's FDX_APP_* bits of the record just finalised: from the dpi set, if it runs. */
+static uint32_t app_flags(const fdx_engine *e)
+{
+    for (uint32_t i = 0; i < e->n_sets; i++) {
+        if (e->sets[i].set == &fdxi_feature_set_dpi)
+            return fdxi_dpi_app_flags(e->values + e->sets[i].first);
+    }
+    return 0;
+}
+
 static void on_end(void *user, struct fdxi_flow *f, int reason)
 {
     fdx_engine *e = user;
@@ -124,7 +135,7 @@ static void on_end(void *user, struct fdxi_flow *f, int reason)
     }
     const struct fdx_flow_verdict *verdicts = NULL;
     if (e->plugins != NULL)
-        verdicts = fdxi_plugin_run_end(e->plugins, f, area, e->values);
+        verdicts = fdxi_plugin_run_end(e->plugins, f, area, e->values, app_flags(e));
     e->ended[reason]++;
     if (e->opts.on_flow != NULL)
         report(e, f, reason, verdicts);

@@ -288,3 +288,13 @@ const char *fdx_engine_dpi_name(const fdx_engine *engine, const struct fdx_flow_
     p.app_protocol = (uint16_t)r->features[first + FDXI_DPI_APP];
     return ndpi_protocol2name(e->ndpi, p, buf, (u_int)len);
 }
+
+uint32_t fdxi_dpi_app_flags(const double *v)
+{
+    uint32_t flags = v[FDXI_DPI_DOH] == 1.0 ? FDX_APP_DOH : 0;
+    for (int i = FDXI_DPI_MASTER; i <= FDXI_DPI_APP; i++) {
+        if (v[i] == NDPI_PROTOCOL_MAIL_SMTP || v[i] == NDPI_PROTOCOL_MAIL_SMTPS)
+            flags |= FDX_APP_SMTP;
+    }
+    return flags;
+}

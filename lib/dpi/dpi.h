@@ -23,4 +23,7 @@
 
 extern const struct fdxi_feature_set fdxi_feature_set_dpi;
 
+/* The plugin ABI's FDX_APP_* bits of a record from the set's values. */
+uint32_t fdxi_dpi_app_flags(const double *values);
+
 #endif /* FDX_LIB_DPI_H */

@@ -211,10 +211,11 @@ void fdxi_plugin_run_packet(struct fdxi_plugin_run *r, const struct fdxi_flow *f
 
 const struct fdx_flow_verdict *fdxi_plugin_run_end(struct fdxi_plugin_run *r,
                                                    const struct fdxi_flow *f, uint8_t *area,
-                                                   double *values)
+                                                   double *values, uint32_t app_flags)
 {
     struct fdx_plugin_flow view;
     fdxi_plugin_flow_view(f, &view);
+    view.app_flags = app_flags;
     for (uint32_t i = 0; i < r->n; i++) {
         struct slot *s = &r->slots[i];
         struct fdx_plugin_result res;

@@ -34,7 +34,7 @@ void fdxi_plugin_run_packet(struct fdxi_plugin_run *r, const struct fdxi_flow *f
  * (valid until the next call). */
 const struct fdx_flow_verdict *fdxi_plugin_run_end(struct fdxi_plugin_run *r,
                                                    const struct fdxi_flow *f, uint8_t *area,
-                                                   double *values);
+                                                   double *values, uint32_t app_flags);
 void fdxi_plugin_run_release(struct fdxi_plugin_run *r, uint8_t *area);
 
 #endif /* FDX_LIB_PLUGIN_RUN_H */

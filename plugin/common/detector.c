@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,9 @@ struct self {
 
 /* In front of the set's state in the host's flow slot. */
 struct head {
-    uint32_t selected;
-    uint8_t pad_[12];
+    uint32_t selected; /* TCP to one of the ports: the set computes its values */
+    uint32_t server;   /* and to one of the servers (or any): judged whatever the host says */
+    uint8_t pad_[8];
 };
 _Static_assert(sizeof(struct head) == 16, "the set's state stays 16-byte aligned");
 
@@ -217,15 +219,16 @@ static fdx_featureset *set_of(struct self *s, void *thread)
     return thread != NULL ? thread : s->fs;
 }
 
-static bool selected(const struct det_select *sel, const struct fdx_plugin_flow *f)
+static bool on_port(const struct det_select *sel, const struct fdx_plugin_flow *f)
 {
-    if (f->proto != 6)
-        return false;
     bool port = false;
     for (uint32_t i = 0; i < sel->n_ports && !port; i++)
         port = f->dst_port == sel->ports[i];
-    if (!port)
-        return false;
+    return f->proto == 6 && port;
+}
+
+static bool to_server(const struct det_select *sel, const struct fdx_plugin_flow *f)
+{
     if (sel->any_server)
         return true;
     for (uint32_t i = 0; i < sel->n_servers; i++) {
@@ -240,7 +243,8 @@ static void begin_cb(void *self, void *thread, void *state, const struct fdx_plu
 {
     struct self *s = self;
     struct head *h = state;
-    h->selected = selected(&s->sel, flow);
+    h->selected = on_port(&s->sel, flow);
+    h->server = h->selected && to_server(&s->sel, flow);
     if (h->selected)
         fdx_featureset_flow_begin(set_of(s, thread), h + 1, flow);
 }
@@ -262,6 +266,10 @@ static void end_cb(void *self, void *thread, void *state, const struct fdx_plugi
         result->values[i] = NAN;
     if (!h->selected)
         return;
+    bool marked = flow->struct_size >= offsetof(struct fdx_plugin_flow, app_flags) + 4 &&
+                  (flow->app_flags & s->sel.app_flag) != 0;
+    if (!h->server && !marked)
+        return; /* released in flow_release */
     double *v = result->values;
     fdx_featureset_flow_end(set_of(s, thread), h + 1, flow, v);
     bool any = false;

@@ -20,13 +20,15 @@ struct det_server {
 };
 
 /* Which flows a detector judges: TCP to one of the ports and, unless any_server, to one of the
- * servers. The rest get FDX_PLUGIN_NO_VERDICT and NaN values. */
+ * servers or (hosts of ABI 1.1+) marked app_flag by the host's protocol detection. The rest get
+ * FDX_PLUGIN_NO_VERDICT and NaN values. */
 struct det_select {
     uint16_t ports[DET_MAX_PORTS];
     uint32_t n_ports;
     struct det_server servers[DET_MAX_SERVERS];
     uint32_t n_servers;
     bool any_server;
+    uint32_t app_flag; /* also judge flows the host's detection marks so (FDX_APP_*), 0 = no */
 };
 
 /* One detector plugin's constants. */

@@ -10,6 +10,8 @@
  *   servers: [ADDR, ...]   more DoH resolvers (TCP port 443) besides the well-known ones
  *   known_resolvers: true  judge flows to the well-known public resolvers (fdx_doh_resolver_at)
  *   all_tls: false         judge every TCP flow to port 443
+ *   host_detection: true   and those the host's protocol detection calls DoH (FDX_APP_DOH: flowdx
+ *                          with nDPI; other hosts of ABI 1.1+ that detect it)
  * Verdicts are per flow. flowdx's own probe decides them per client-resolver pair on top
  * (fdx_pairs); a host that wants that does the same with the plugin's verdicts.
  */
@@ -18,13 +20,16 @@ static int doh_select(const fdx_config_node *settings, struct det_select *sel, c
 {
     sel->n_ports = 1;
     sel->ports[0] = 443;
-    int known = 1, all = 0;
+    int known = 1, all = 0, host = 1;
     int rc = fdx_config_get_bool(settings, "known_resolvers", &known, errbuf, errlen);
     if (rc >= 0)
         rc = fdx_config_get_bool(settings, "all_tls", &all, errbuf, errlen);
+    if (rc >= 0)
+        rc = fdx_config_get_bool(settings, "host_detection", &host, errbuf, errlen);
     if (rc < 0)
         return rc;
     sel->any_server = all != 0;
+    sel->app_flag = host ? FDX_APP_DOH : 0;
     for (uint32_t i = 0; known && fdx_doh_resolver_at(i) != NULL; i++) {
         if (!det_server_parse(fdx_doh_resolver_at(i), &sel->servers[sel->n_servers])) {
             snprintf(errbuf, errlen, "internal error: resolver '%s'", fdx_doh_resolver_at(i));

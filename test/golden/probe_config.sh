@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# flowdx run -c FILE and flowdx config check: conf/flowdx.yaml as shipped, both detectors through
+# their plugins in one run, every output at once, the allowlist, and located configuration errors.
+# Usage: probe_config.sh FLOWDX TOP_DIR
+set -uo pipefail
+flowdx=$1
+top=$2
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+cd "$top" || exit 1
+emotet=../shared/data/spam/ndpi/emotet.pcap
+dns2tcp=samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap
+
+out=$("$flowdx" config check conf/flowdx.yaml)
+check "the shipped conf/flowdx.yaml is valid ($out)" grep -q "valid; plugins (detectors first): 2 (spam, doh)" <<< "$out"
+
+cat > "$tmp/both.yaml" <<YAML
+input:
+  read: [$emotet, $dns2tcp]
+detectors:
+  spam: {}
+  doh: {servers: [192.168.0.10]}
+outputs:
+  alerts: {file: $tmp/alerts}
+  jsonl: {file: $tmp/flows.jsonl}
+  csv: {file: $tmp/flows.csv}
+  senders: {file: $tmp/senders, min_spam: 1}
+YAML
+"$flowdx" run -c "$tmp/both.yaml" 2> "$tmp/err"
+check "run -c exits 0" test $? -eq 0
+# Independent counts: ndpiReader's output for emotet.pcap lists one SMTP flow (10.2.25.102:57309
+# -> 193.252.22.84:587), and tshark -z conv,tcp on the dns2tcp capture 34 TCP connections to
+# 192.168.0.10:443, all of them the tunnel (the capture's provenance, samples/SOURCES.md).
+check "one spam alert, the port-587 submission" \
+    test "$(grep -c '10.2.25.102:57309 -> 193.252.22.84:587: spam (detector spam)' "$tmp/alerts")" -eq 1
+check "34 DoH tunnel alerts ($(grep -c 'detector doh' "$tmp/alerts"))" \
+    test "$(grep -c '192.168.0.30:[0-9]* -> 192.168.0.10:443: doh-tunnel (detector doh)' "$tmp/alerts")" -eq 34
+check "summary counts both detectors" \
+    grep -q "spam: 1 judged, 1 malicious, 0 uncertain; doh: 34 judged, 34 malicious" "$tmp/err"
+check "JSON lines: one per flow, schema 1, verdicts only where judged, features with the plugins' fields" python3 -c '
+import json, sys, csv
+lines = [json.loads(l) for l in open(sys.argv[1])]
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(lines) == len(rows) > 35, (len(lines), len(rows))
+judged = {"spam": 0, "doh": 0}
+for o, r in zip(lines, rows):
+    assert o["schema"] == 1
+    for name, v in o["verdicts"].items():
+        judged[name] += 1
+        assert v["verdict"] in ("malicious", "benign", "uncertain")
+        assert r[name + "_verdict"] == v["verdict"]
+    for name in ("spam", "doh"):
+        if name not in o["verdicts"]:
+            assert r[name + "_verdict"] == ""
+    assert "spam_sp" in o["features"] and "doh_duration" in o["features"]
+    assert str(o["flow_id"]) == r["flow_id"] and o["src_addr"] == r["src_addr"]
+assert judged == {"spam": 1, "doh": 34}, judged
+spam = [o for o in lines if "spam" in o["verdicts"]][0]
+assert spam["dst_port"] == 587 and spam["features"]["spam_votes"] is not None
+doh = [o for o in lines if "doh" in o["verdicts"]]
+assert all(o["verdicts"]["doh"]["pair"]["flows"] >= 1 for o in doh)
+' "$tmp/flows.jsonl" "$tmp/flows.csv"
+check "senders report lists the emotet source" grep -q "10.2.25.102" "$tmp/senders"
+
+# The allowlist keeps the flows and verdicts but not the alerts.
+sed "s|^outputs:|allowlist: {addresses: [192.168.0.0/24]}\noutputs:|" "$tmp/both.yaml" > "$tmp/allow.yaml"
+"$flowdx" run -c "$tmp/allow.yaml" 2> "$tmp/err2"
+check "allowlisted network: no DoH alert" test "$(grep -c 'detector doh' "$tmp/alerts")" -eq 0
+check "allowlisted network: 34 alerts suppressed, still judged" \
+    grep -q "doh: 34 judged, 34 malicious.*34 alerts suppressed by the allowlist" "$tmp/err2"
+
+# -r on the command line replaces the file's captures.
+"$flowdx" run -c "$tmp/both.yaml" -r "$emotet" 2> "$tmp/err3"
+check "-r overrides input.read" grep -q "doh: 0 judged" "$tmp/err3"
+
+# Errors: located (columns counted by hand from 1: "  jsonl: {fiel" has the f in column 11), with
+# the nearest key; exit status 2; nothing run.
+bad() { # YAML, expected message part
+    printf '%s\n' "$1" > "$tmp/bad.yaml"
+    "$flowdx" config check "$tmp/bad.yaml" > /dev/null 2> "$tmp/bad.err"
+    local rc=$?
+    check "config check refuses: $2" bash -c "[ $rc -eq 2 ] && grep -qF -- \"\$1\" \"\$2\"" _ "$2" "$tmp/bad.err" ||
+        cat "$tmp/bad.err"
+}
+bad "detetcors: {}" "bad.yaml:1:1: unknown key 'detetcors' (did you mean 'detectors'?)"
+bad $'detectors:\n  doh: {servers: [10.0.0.300]}' "bad.yaml:2:19: key 'servers': not an IPv4 or IPv6 address"
+bad $'flows:\n  idle_timeout: -5s' "bad.yaml:2:17: key 'idle_timeout'"
+bad $'outputs:\n  jsonl: {fiel: x}' "bad.yaml:2:11: unknown key 'fiel' (did you mean 'file'?)"
+bad $'allowlist:\n  addresses: [10.0.0.0/33]' "bad.yaml:2:15: key 'addresses': not an address or a network"
+bad $'detectors:\n  spam: {model: conf/models/doh.fdxm}' "the spam plugin computes 'zadnik'"
+bad "input: [a.pcap]" "bad.yaml:1:8: key 'input'"
+finish

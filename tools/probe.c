@@ -1,0 +1,726 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * `flowdx run -c FILE` and `flowdx config check FILE`: the probe as the configuration describes it
+ * (conf/flowdx.yaml, flowdx.yaml(5)). The engine, its detectors and plugins come from
+ * flowdx_setup.h; this file reads the host's own sections (input, allowlist, outputs, the DoH pair
+ * rule) and writes the outputs, several at once.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "flowdx/flowdx_model.h"
+#include "flowdx/flowdx_setup.h"
+#include "tool.h"
+
+#ifndef FDX_MODEL_DIR
+#define FDX_MODEL_DIR "conf/models"
+#endif
+
+#define MAX_INPUTS 256
+#define MAX_ALLOW 1024
+#define JSON_SCHEMA 1
+
+struct net {
+    uint8_t version, bits;
+    uint8_t addr[16];
+};
+
+struct probe {
+    fdx_config *cfg;
+    fdx_setup *setup;
+    const fdx_engine *engine;
+    /* input */
+    const char *inputs[MAX_INPUTS];
+    int n_inputs;
+    const char *filter;
+    const char *data_dir;
+    int64_t snaplen, buffer_mib; /* live capture */
+    int promisc;
+    const char *user;
+    uint64_t stats_us;
+    int64_t ipfix_pen, ipfix_domain;
+    /* detectors: their plugin index in each record's verdicts, or -1 */
+    int spam, doh;
+    bool pairs_on;
+    struct fdx_pairs_options po;
+    fdx_pairs *pairs;
+    struct net allow[MAX_ALLOW];
+    uint32_t n_allow;
+    /* outputs */
+    const char *alerts_file, *jsonl_file, *csv_file, *senders_file;
+    bool syslog;
+    uint32_t min_spam;
+    struct output alerts, jsonl, csv, senders_out;
+    bool csv_header;
+    struct senders *senders;
+    /* counters per plugin */
+    uint64_t flows, judged[16], malicious[16], uncertain[16], allowed;
+    bool failed;
+};
+
+/* A record held by the pair rule: copies of what the callback only borrowed. */
+struct held {
+    struct fdx_flow_record r;
+    struct fdx_flow_verdict v[16];
+    char labels[16][32];
+    double features[];
+};
+
+/* ---- configuration ---- */
+
+static int read_strings(const fdx_config_node *map, const char *key, const char **out, int cap,
+                        int *n, char *err, size_t len)
+{
+    const fdx_config_node *list = NULL;
+    int rc = fdx_config_get_list(map, key, &list, err, len);
+    if (rc <= 0)
+        return rc;
+    for (uint32_t i = 0; i < fdx_config_list_count(list); i++) {
+        const fdx_config_node *item = fdx_config_list_at(list, i);
+        const char *s = fdx_config_scalar(item);
+        char where[300];
+        if (s == NULL || *n == cap) {
+            snprintf(err, len, "%s: key '%s': %s",
+                     fdx_config_node_where(item, where, sizeof(where)), key,
+                     s == NULL ? "expected a file name" : "too many entries");
+            return FDX_EFORMAT;
+        }
+        out[(*n)++] = s;
+    }
+    return 1;
+}
+
+static bool parse_net(const char *text, struct net *n)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s", text);
+    char *slash = strchr(buf, '/');
+    long bits = -1;
+    if (slash != NULL) {
+        char *end = NULL;
+        *slash = '\0';
+        bits = strtol(slash + 1, &end, 10);
+        if (end == slash + 1 || *end != '\0')
+            return false;
+    }
+    memset(n, 0, sizeof(*n));
+    if (inet_pton(AF_INET, buf, n->addr) == 1)
+        n->version = 4;
+    else if (inet_pton(AF_INET6, buf, n->addr) == 1)
+        n->version = 6;
+    else
+        return false;
+    long max = n->version == 4 ? 32 : 128;
+    if (bits < 0)
+        bits = max;
+    if (bits > max)
+        return false;
+    n->bits = (uint8_t)bits;
+    return true;
+}
+
+static bool in_net(const struct net *n, uint8_t version, const uint8_t *addr)
+{
+    if (n->version != version)
+        return false;
+    uint32_t full = n->bits / 8u, rest = n->bits % 8u;
+    if (memcmp(n->addr, addr, full) != 0)
+        return false;
+    uint8_t mask = (uint8_t)(0xffu << (8 - rest));
+    return rest == 0 || (n->addr[full] & mask) == (addr[full] & mask);
+}
+
+static int read_allowlist(const fdx_config_node *root, struct probe *p, char *err, size_t len)
+{
+    const fdx_config_node *a = NULL, *list = NULL;
+    int rc = fdx_config_get_map(root, "allowlist", &a, err, len);
+    if (rc <= 0)
+        return rc;
+    if ((rc = fdx_config_get_list(a, "addresses", &list, err, len)) <= 0)
+        return rc;
+    for (uint32_t i = 0; i < fdx_config_list_count(list); i++) {
+        const fdx_config_node *item = fdx_config_list_at(list, i);
+        const char *s = fdx_config_scalar(item);
+        char where[300];
+        if (s == NULL || p->n_allow == MAX_ALLOW || !parse_net(s, &p->allow[p->n_allow])) {
+            snprintf(err, len, "%s: key 'addresses': %s",
+                     fdx_config_node_where(item, where, sizeof(where)),
+                     p->n_allow == MAX_ALLOW ? "more than 1024 entries"
+                                             : "not an address or a network (ADDR/BITS)");
+            return FDX_EFORMAT;
+        }
+        p->n_allow++;
+    }
+    return 0;
+}
+
+/* An output's file: absent or ~ leaves the default. */
+static int read_output(const fdx_config_node *outs, const char *name, const char **file,
+                       const fdx_config_node **ret_map, char *err, size_t len)
+{
+    const fdx_config_node *m = NULL;
+    int rc = fdx_config_get_map(outs, name, &m, err, len);
+    if (ret_map != NULL)
+        *ret_map = m;
+    if (rc <= 0)
+        return rc;
+    return fdx_config_get_string(m, "file", file, err, len);
+}
+
+static int read_outputs(const fdx_config_node *root, struct probe *p, char *err, size_t len)
+{
+    const fdx_config_node *outs = NULL, *alerts = NULL, *senders = NULL, *ipfix = NULL;
+    int rc = fdx_config_get_map(root, "outputs", &outs, err, len);
+    if (rc <= 0)
+        return rc;
+    int64_t min_spam = p->min_spam;
+    int sys = 0;
+    int on = 1;
+    if ((rc = read_output(outs, "alerts", &p->alerts_file, &alerts, err, len)) < 0 ||
+        (alerts && (rc = fdx_config_get_bool(alerts, "enabled", &on, err, len)) < 0) ||
+        (alerts && (rc = fdx_config_get_bool(alerts, "syslog", &sys, err, len)) < 0) ||
+        (rc = read_output(outs, "jsonl", &p->jsonl_file, NULL, err, len)) < 0 ||
+        (rc = read_output(outs, "csv", &p->csv_file, NULL, err, len)) < 0 ||
+        (rc = read_output(outs, "senders", &p->senders_file, &senders, err, len)) < 0 ||
+        (senders &&
+         (rc = fdx_config_get_int(senders, "min_spam", 1, UINT32_MAX, &min_spam, err, len)) < 0))
+        return rc;
+    p->syslog = sys != 0;
+    if (!on)
+        p->alerts_file = NULL;
+    p->min_spam = (uint32_t)min_spam;
+    if ((rc = fdx_config_get_map(outs, "ipfix", &ipfix, err, len)) < 0)
+        return rc;
+    const char *dest = NULL;
+    if (ipfix != NULL &&
+        ((rc = fdx_config_get_string(ipfix, "destination", &dest, err, len)) < 0 ||
+         (rc = fdx_config_get_int(ipfix, "pen", 1, UINT32_MAX - 1, &p->ipfix_pen, err, len)) < 0 ||
+         (rc = fdx_config_get_int(ipfix, "domain", 0, UINT32_MAX, &p->ipfix_domain, err, len)) < 0))
+        return rc;
+    if (dest != NULL) {
+        char where[300];
+        snprintf(err, len, "%s: key 'ipfix': the IPFIX export is not in this build yet (issue 6)",
+                 fdx_config_node_where(ipfix, where, sizeof(where)));
+        return FDX_ENOTSUP;
+    }
+    return 0;
+}
+
+static int read_input(const fdx_config_node *root, struct probe *p, char *err, size_t len)
+{
+    const fdx_config_node *in = NULL;
+    int rc = fdx_config_get_map(root, "input", &in, err, len);
+    if (rc <= 0)
+        return rc;
+    const char *iface = NULL;
+    if ((rc = read_strings(in, "read", p->inputs, MAX_INPUTS, &p->n_inputs, err, len)) < 0 ||
+        (rc = fdx_config_get_string(in, "filter", &p->filter, err, len)) < 0 ||
+        (rc = fdx_config_get_string(in, "interface", &iface, err, len)) < 0 ||
+        (rc = fdx_config_get_int(in, "snaplen", 64, 262144, &p->snaplen, err, len)) < 0 ||
+        (rc = fdx_config_get_bool(in, "promisc", &p->promisc, err, len)) < 0 ||
+        (rc = fdx_config_get_int(in, "buffer_size", 1, 4096, &p->buffer_mib, err, len)) < 0 ||
+        (rc = fdx_config_get_string(in, "user", &p->user, err, len)) < 0 ||
+        (rc = fdx_config_get_duration(in, "stats_interval", 0, 86400ull * 1000000u, &p->stats_us,
+                                      err, len)) < 0)
+        return rc;
+    if (iface != NULL) {
+        char where[300];
+        snprintf(err, len, "%s: key 'interface': live capture with -c is not in this build yet",
+                 fdx_config_node_where(in, where, sizeof(where)));
+        return FDX_ENOTSUP;
+    }
+    return 0;
+}
+
+/* The host's key inside the doh detector's mapping, read before the plugin gets the mapping. */
+static int read_pairs(const fdx_config_node *root, struct probe *p, char *err, size_t len)
+{
+    const fdx_config_node *dets = NULL, *doh = NULL, *pairs = NULL;
+    int rc = fdx_config_get_map(root, "detectors", &dets, err, len);
+    if (rc > 0)
+        rc = fdx_config_get_map(dets, "doh", &doh, err, len);
+    if (rc > 0)
+        rc = fdx_config_get_map(doh, "pairs", &pairs, err, len);
+    if (rc <= 0)
+        return rc;
+    int on = 1;
+    uint64_t window_us = (uint64_t)(p->po.window_s * 1e6);
+    int64_t bytes = (int64_t)p->po.min_bytes;
+    if ((rc = fdx_config_get_bool(pairs, "enabled", &on, err, len)) < 0 ||
+        (rc = fdx_config_get_duration(pairs, "window", 1000, 86400ull * 1000000u, &window_us, err,
+                                      len)) < 0 ||
+        (rc = fdx_config_get_int(pairs, "min_bytes", 0, INT64_MAX, &bytes, err, len)) < 0 ||
+        (rc = fdx_config_get_double(pairs, "min_share", 0, 1, &p->po.min_share, err, len)) < 0)
+        return rc;
+    p->pairs_on = on != 0;
+    p->po.window_s = (double)window_us / 1e6;
+    p->po.min_bytes = (uint64_t)bytes;
+    return 0;
+}
+
+/* Loads @p path and everything it names; prints the located error and returns false. */
+static bool probe_load(struct probe *p, const char *path)
+{
+    char err[2048];
+    p->spam = p->doh = -1;
+    p->pairs_on = true;
+    p->min_spam = 10;
+    p->alerts_file = "-";
+    fdx_pairs_options_init(&p->po);
+    int rc = fdx_config_load_file(path, &p->cfg, err, sizeof(err));
+    const fdx_config_node *root = rc == 0 ? fdx_config_root(p->cfg) : NULL;
+    p->data_dir = FDX_MODEL_DIR;
+    if (rc == 0)
+        rc = fdx_config_get_string(root, "data_dir", &p->data_dir, err, sizeof(err));
+    if (rc >= 0)
+        rc = read_input(root, p, err, sizeof(err));
+    if (rc >= 0)
+        rc = read_pairs(root, p, err, sizeof(err));
+    if (rc >= 0)
+        rc = read_allowlist(root, p, err, sizeof(err));
+    if (rc >= 0)
+        rc = read_outputs(root, p, err, sizeof(err));
+    if (rc >= 0)
+        rc = fdx_setup_new(root, p->data_dir, &p->setup, err, sizeof(err));
+    if (rc >= 0)
+        rc = fdx_config_check_unused(root, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "flowdx: %s\n", err);
+        return false;
+    }
+    for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup); i++) {
+        if (strcmp(fdx_setup_plugin_name(p->setup, i), "spam") == 0)
+            p->spam = (int)i;
+        else if (strcmp(fdx_setup_plugin_name(p->setup, i), "doh") == 0)
+            p->doh = (int)i;
+    }
+    return true;
+}
+
+static void probe_free(struct probe *p)
+{
+    fdx_setup_free(p->setup);
+    fdx_config_free(p->cfg);
+}
+
+/* ---- outputs ---- */
+
+static const char *verdict_word(uint32_t v)
+{
+    switch (v) {
+    case FDX_VERDICT_BENIGN:
+        return "benign";
+    case FDX_VERDICT_MALICIOUS:
+        return "malicious";
+    case FDX_VERDICT_UNCERTAIN:
+        return "uncertain";
+    default:
+        return NULL;
+    }
+}
+
+static bool allowed(const struct probe *p, const struct fdx_flow_record *r)
+{
+    for (uint32_t i = 0; i < p->n_allow; i++) {
+        if (in_net(&p->allow[i], r->ip_version, r->src_addr) ||
+            in_net(&p->allow[i], r->ip_version, r->dst_addr))
+            return true;
+    }
+    return false;
+}
+
+static void write_alert(struct probe *p, const struct fdx_flow_record *r,
+                        const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev)
+{
+    char when[32], src[80], dst[80], line[512];
+    format_iso_time(when, sizeof(when), r->start_us);
+    format_endpoint(src, sizeof(src), r->src_addr, r->ip_version, r->src_port);
+    format_endpoint(dst, sizeof(dst), r->dst_addr, r->ip_version, r->dst_port);
+    int n = snprintf(line, sizeof(line), "%s %s -> %s: %s (detector %s), score %.3f, end %s", when,
+                     src, dst, v->label[0] ? v->label : "malicious", v->plugin, v->score,
+                     fdx_end_reason_name(r->end_reason));
+    if (ev != NULL && n > 0 && (size_t)n < sizeof(line))
+        snprintf(line + n, sizeof(line) - (size_t)n,
+                 "; pair: %u of %u flows flagged, %llu request bytes", ev->flagged, ev->flows,
+                 (unsigned long long)ev->flagged_bytes);
+    if (p->alerts.fp != NULL)
+        fprintf(p->alerts.fp, "%s\n", line);
+    if (p->syslog)
+        syslog(LOG_WARNING, "%s", line);
+}
+
+static void json_number(FILE *fp, double v)
+{
+    char num[48];
+    if (isnan(v) || isinf(v)) {
+        fputs("null", fp);
+        return;
+    }
+    format_double(num, sizeof(num), v);
+    fputs(num, fp);
+}
+
+static void write_json(struct probe *p, const struct fdx_flow_record *r,
+                       const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev)
+{
+    FILE *fp = p->jsonl.fp;
+    char src[64], dst[64], when[32];
+    format_addr(src, sizeof(src), r->ip_version, r->src_addr);
+    format_addr(dst, sizeof(dst), r->ip_version, r->dst_addr);
+    format_iso_time(when, sizeof(when), r->start_us);
+    fprintf(fp,
+            "{\"schema\":%d,\"flow_id\":%llu,\"time\":\"%s\",\"src_addr\":\"%s\",\"src_port\":%u,"
+            "\"dst_addr\":\"%s\",\"dst_port\":%u,\"proto\":%u,\"start_us\":%llu,\"end_us\":%llu,"
+            "\"end_reason\":\"%s\",\"packets\":[%llu,%llu],\"bytes\":[%llu,%llu],\"verdicts\":{",
+            JSON_SCHEMA, (unsigned long long)r->flow_id, when, src, r->src_port, dst, r->dst_port,
+            r->proto, (unsigned long long)r->start_us, (unsigned long long)r->end_us,
+            fdx_end_reason_name(r->end_reason), (unsigned long long)r->packets[0],
+            (unsigned long long)r->packets[1], (unsigned long long)r->bytes[0],
+            (unsigned long long)r->bytes[1]);
+    bool first = true;
+    for (uint32_t i = 0; i < r->n_verdicts; i++) {
+        const char *w = verdict_word(v[i].verdict);
+        if (w == NULL)
+            continue;
+        fprintf(fp, "%s\"%s\":{\"verdict\":\"%s\",\"label\":\"%s\",\"score\":", first ? "" : ",",
+                v[i].plugin, w, v[i].label);
+        json_number(fp, v[i].score);
+        if ((int)i == p->doh && ev != NULL)
+            fprintf(fp,
+                    ",\"flow_verdict\":\"%s\",\"pair\":{\"flows\":%u,\"flagged\":%u,"
+                    "\"flagged_bytes\":%llu}",
+                    verdict_word(r->verdicts[i].verdict), ev->flows, ev->flagged,
+                    (unsigned long long)ev->flagged_bytes);
+        fputc('}', fp);
+        first = false;
+    }
+    fputs("},\"features\":{", fp);
+    for (uint32_t i = 0; i < r->n_features; i++) {
+        fprintf(fp, "%s\"%s\":", i ? "," : "", fdx_engine_feature_name(p->engine, i));
+        json_number(fp, r->features[i]);
+    }
+    fputs("}}\n", fp);
+}
+
+static void write_csv(struct probe *p, const struct fdx_flow_record *r,
+                      const struct fdx_flow_verdict *v)
+{
+    FILE *fp = p->csv.fp;
+    if (!p->csv_header) {
+        fputs("flow_id,src_addr,src_port,dst_addr,dst_port,proto,start_us,end_us,end_reason", fp);
+        for (uint32_t i = 0; i < fdx_engine_feature_count(p->engine); i++)
+            fprintf(fp, ",%s", fdx_engine_feature_name(p->engine, i));
+        for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup); i++)
+            fprintf(fp, ",%s_verdict", fdx_setup_plugin_name(p->setup, i));
+        fputc('\n', fp);
+        p->csv_header = true;
+    }
+    if (r == NULL)
+        return;
+    char src[64], dst[64], num[48];
+    format_addr(src, sizeof(src), r->ip_version, r->src_addr);
+    format_addr(dst, sizeof(dst), r->ip_version, r->dst_addr);
+    fprintf(fp, "%llu,%s,%u,%s,%u,%u,%llu,%llu,%s", (unsigned long long)r->flow_id, src,
+            r->src_port, dst, r->dst_port, r->proto, (unsigned long long)r->start_us,
+            (unsigned long long)r->end_us, fdx_end_reason_name(r->end_reason));
+    for (uint32_t i = 0; i < r->n_features; i++) {
+        format_double(num, sizeof(num), r->features[i]);
+        fprintf(fp, ",%s", num);
+    }
+    for (uint32_t i = 0; i < r->n_verdicts; i++) {
+        const char *w = verdict_word(v[i].verdict);
+        fprintf(fp, ",%s", w ? w : "");
+    }
+    fputc('\n', fp);
+}
+
+/* Every output for one record; @p v holds its final verdicts (the pair's for doh). */
+static void emit(struct probe *p, const struct fdx_flow_record *r, const struct fdx_flow_verdict *v,
+                 const struct fdx_pair_evidence *ev)
+{
+    bool quiet = allowed(p, r);
+    for (uint32_t i = 0; i < r->n_verdicts && i < 16; i++) {
+        if (v[i].verdict == FDX_VERDICT_NONE)
+            continue;
+        p->judged[i]++;
+        p->uncertain[i] += v[i].verdict == FDX_VERDICT_UNCERTAIN;
+        if (v[i].verdict != FDX_VERDICT_MALICIOUS)
+            continue;
+        p->malicious[i]++;
+        if (quiet)
+            p->allowed++;
+        else
+            write_alert(p, r, &v[i], (int)i == p->doh ? ev : NULL);
+    }
+    if (p->senders != NULL && p->spam >= 0 && v[p->spam].verdict != FDX_VERDICT_NONE) {
+        char a[64];
+        format_addr(a, sizeof(a), r->ip_version, r->src_addr);
+        if (!senders_count(p->senders, a, v[p->spam].verdict == FDX_VERDICT_MALICIOUS))
+            p->failed = true;
+    }
+    if (p->jsonl.fp != NULL)
+        write_json(p, r, v, ev);
+    if (p->csv.fp != NULL)
+        write_csv(p, r, v);
+}
+
+static void on_pair(void *user, void *item, uint32_t verdict, const struct fdx_pair_evidence *ev)
+{
+    struct probe *p = user;
+    struct held *h = item;
+    struct fdx_flow_verdict v[16];
+    memcpy(v, h->v, sizeof(v));
+    v[p->doh].verdict = verdict == FDX_PAIR_MALICIOUS   ? FDX_VERDICT_MALICIOUS
+                        : verdict == FDX_PAIR_UNCERTAIN ? FDX_VERDICT_UNCERTAIN
+                                                        : FDX_VERDICT_BENIGN;
+    emit(p, &h->r, v, ev);
+    free(h);
+}
+
+static void on_flow(void *user, const struct fdx_flow_record *r)
+{
+    struct probe *p = user;
+    p->flows++;
+    uint32_t n = r->n_verdicts < 16 ? r->n_verdicts : 16;
+    if (p->pairs == NULL || p->doh < 0 || r->verdicts[p->doh].verdict == FDX_VERDICT_NONE) {
+        emit(p, r, r->verdicts, NULL);
+        return;
+    }
+    /* held by the pair rule: copy what the record only borrows */
+    struct held *h = malloc(sizeof(*h) + (size_t)r->n_features * sizeof(double));
+    if (h == NULL) {
+        emit(p, r, r->verdicts, NULL);
+        return;
+    }
+    h->r = *r;
+    memcpy(h->features, r->features, (size_t)r->n_features * sizeof(double));
+    h->r.features = h->features;
+    memcpy(h->v, r->verdicts, n * sizeof(*h->v));
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(h->labels[i], sizeof(h->labels[i]), "%s", r->verdicts[i].label);
+        h->v[i].label = h->labels[i];
+    }
+    h->r.verdicts = h->v;
+    h->r.n_verdicts = n;
+    fdx_pairs_add(p->pairs, &h->r, r->verdicts[p->doh].verdict == FDX_VERDICT_MALICIOUS, h);
+}
+
+static bool open_outputs(struct probe *p)
+{
+    bool ok = true;
+    /* a file named twice would be written by two writers at once */
+    const char *files[] = {p->alerts_file, p->jsonl_file, p->csv_file, p->senders_file};
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < i; j++) {
+            if (files[i] && files[j] && strcmp(files[i], files[j]) == 0 &&
+                strcmp(files[i], "-") != 0) {
+                fprintf(stderr, "flowdx run: outputs: '%s' is named by two outputs\n", files[i]);
+                return false;
+            }
+        }
+    }
+    if (p->alerts_file != NULL)
+        ok = output_open(&p->alerts, p->alerts_file);
+    if (ok && p->jsonl_file != NULL)
+        ok = output_open(&p->jsonl, p->jsonl_file);
+    if (ok && p->csv_file != NULL)
+        ok = output_open(&p->csv, p->csv_file);
+    if (ok && p->senders_file != NULL && p->spam >= 0) {
+        ok = output_open(&p->senders_out, p->senders_file);
+        if (ok && (p->senders = senders_new()) == NULL)
+            ok = false;
+    }
+    return ok;
+}
+
+static bool close_outputs(struct probe *p, bool keep)
+{
+    bool ok = true;
+    struct output *o[] = {&p->alerts, &p->jsonl, &p->csv, &p->senders_out};
+    for (int i = 0; i < 4; i++) {
+        if (o[i]->fp != NULL && !output_close(o[i], keep))
+            ok = false;
+    }
+    return ok;
+}
+
+void usage_probe(FILE *out)
+{
+    fprintf(out, "Usage: flowdx run -c FILE [-r CAPTURE ...] [--filter BPF] [-q]\n"
+                 "       flowdx config check FILE\n\n"
+                 "Runs the probe as the configuration file describes it: inputs, flow settings,\n"
+                 "feature sets, detectors (spam, doh) and plugins, allowlist and outputs (alerts,\n"
+                 "JSON lines, CSV, the spam senders report), several outputs at once.\n"
+                 "conf/flowdx.yaml documents every key with its default; flowdx.yaml(5) is its\n"
+                 "manual. -r and --filter override the file's input. 'flowdx config check' loads\n"
+                 "the file, its model files and plugins, and reports the first error as\n"
+                 "FILE:LINE:COLUMN, without reading any traffic.\n\n"
+                 "Exit status: 0 done; 1 error (message on standard error); 2 bad command line or\n"
+                 "configuration; 3 a capture was damaged or reading was interrupted (every flow\n"
+                 "read before was written).\n");
+}
+
+static void summary(const struct probe *p)
+{
+    fprintf(stderr, "flowdx run: %llu flows", (unsigned long long)p->flows);
+    for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup) && i < 16; i++)
+        fprintf(stderr, "; %s: %llu judged, %llu malicious, %llu uncertain",
+                fdx_setup_plugin_name(p->setup, i), (unsigned long long)p->judged[i],
+                (unsigned long long)p->malicious[i], (unsigned long long)p->uncertain[i]);
+    if (p->n_allow > 0)
+        fprintf(stderr, "; %llu alerts suppressed by the allowlist",
+                (unsigned long long)p->allowed);
+    fputc('\n', stderr);
+}
+
+int cmd_probe(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"read", required_argument, NULL, 'r'},
+        {"filter", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL, *filter = NULL;
+    const char *extra[MAX_INPUTS];
+    int n_extra = 0, c;
+    bool quiet = false;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:r:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'r':
+            if (n_extra == MAX_INPUTS) {
+                fprintf(stderr, "flowdx run: more than %d captures\n", MAX_INPUTS);
+                return EXIT_USAGE;
+            }
+            extra[n_extra++] = optarg;
+            break;
+        case 'f':
+            filter = optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            usage_probe(stdout);
+            return EXIT_OK;
+        default:
+            fprintf(stderr, "flowdx run: with -c, only -r, --filter and -q are options; the rest "
+                            "is in the file\nTry 'flowdx run --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (path == NULL || optind < argc) {
+        fprintf(stderr, "flowdx run: -c FILE expected\n");
+        return EXIT_USAGE;
+    }
+    static struct probe p;
+    memset(&p, 0, sizeof(p));
+    if (!probe_load(&p, path)) {
+        probe_free(&p);
+        return EXIT_USAGE;
+    }
+    if (n_extra > 0) { /* -r replaces the file's captures */
+        memcpy(p.inputs, extra, (size_t)n_extra * sizeof(extra[0]));
+        p.n_inputs = n_extra;
+    }
+    if (filter != NULL)
+        p.filter = filter;
+    if (p.n_inputs == 0) {
+        fprintf(stderr, "flowdx run: no capture: give input.read in %s or -r FILE\n", path);
+        probe_free(&p);
+        return EXIT_USAGE;
+    }
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    fdx_setup_engine_options(p.setup, &o);
+    /* The DoH detector also judges the flows nDPI calls DoH (FDX_APP_DOH): the engine runs the
+     * dpi set for it, after the configured sets. */
+    char sets[512];
+    if (p.doh >= 0 && strstr(o.feature_sets, "dpi") == NULL) {
+        snprintf(sets, sizeof(sets), "%s%sdpi", o.feature_sets, o.feature_sets[0] ? "," : "");
+        o.feature_sets = sets;
+    }
+    o.on_flow = on_flow;
+    o.user = &p;
+    fdx_engine *e = NULL;
+    char err[1024];
+    if (fdx_engine_new(&o, &e, err, sizeof(err)) < 0) {
+        fprintf(stderr, "flowdx run: %s: %s\n", path, err);
+        probe_free(&p);
+        return EXIT_ERROR;
+    }
+    p.engine = e;
+    if (p.pairs_on && p.doh >= 0 && fdx_pairs_new(&p.po, on_pair, &p, &p.pairs) < 0) {
+        fprintf(stderr, "flowdx run: out of memory\n");
+        fdx_engine_free(e);
+        probe_free(&p);
+        return EXIT_ERROR;
+    }
+    if (p.syslog)
+        openlog("flowdx", LOG_PID, LOG_DAEMON);
+    struct feeder feed = {.inputs = p.inputs,
+                          .n_inputs = p.n_inputs,
+                          .filter = p.filter,
+                          .prog = "flowdx run",
+                          .catch_signals = true};
+    int status = EXIT_ERROR;
+    if (feeder_open(&feed)) {
+        if (open_outputs(&p)) {
+            status = feeder_run(&feed, e);
+            fdx_pairs_free(p.pairs); /* decides the flows still held */
+            p.pairs = NULL;
+            if (p.csv.fp != NULL && !p.csv_header)
+                write_csv(&p, NULL, NULL);
+            if (p.senders != NULL && !senders_write(p.senders, p.senders_out.fp,
+                                                    p.n_inputs == 1 ? p.inputs[0] : "the captures",
+                                                    p.min_spam, false, false))
+                status = EXIT_ERROR;
+        } else {
+            feeder_abort(&feed);
+        }
+        if (p.failed)
+            status = EXIT_ERROR;
+        if (!close_outputs(&p, true) && status == EXIT_OK)
+            status = EXIT_ERROR;
+    }
+    fdx_pairs_free(p.pairs);
+    senders_free(p.senders);
+    if (!quiet)
+        summary(&p);
+    if (p.syslog)
+        closelog();
+    fdx_engine_free(e);
+    probe_free(&p);
+    return status;
+}
+
+int cmd_config(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage_probe(stdout);
+        return EXIT_OK;
+    }
+    if (argc != 3 || strcmp(argv[1], "check") != 0) {
+        fprintf(stderr, "Usage: flowdx config check FILE\n");
+        return EXIT_USAGE;
+    }
+    static struct probe p;
+    memset(&p, 0, sizeof(p));
+    bool ok = probe_load(&p, argv[2]);
+    if (ok)
+        printf("%s: valid; plugins (detectors first): %u (", argv[2],
+               fdx_setup_plugin_count(p.setup));
+    for (uint32_t i = 0; ok && i < fdx_setup_plugin_count(p.setup); i++)
+        printf("%s%s", i ? ", " : "", fdx_setup_plugin_name(p.setup, i));
+    if (ok)
+        printf(")\n");
+    probe_free(&p);
+    return ok ? EXIT_OK : EXIT_USAGE;
+}
