@@ -84,14 +84,8 @@ static int read_features(const fdx_config_node *root, fdx_setup *s, bool *given,
             return FDX_ERANGE;
         }
         if (name == NULL || fdxi_feature_set_find(name, strlen(name)) == NULL) {
-            char known[256] = "";
-            size_t k = 0;
-            for (uint32_t j = 0; j < fdxi_feature_set_count() && k < sizeof(known); j++) {
-                int w = snprintf(known + k, sizeof(known) - k, "%s%s", j ? ", " : "",
-                                 fdxi_feature_set_at(j)->name);
-                if (w > 0)
-                    k += (size_t)w;
-            }
+            char known[256];
+            fdxi_feature_set_names(known, sizeof(known));
             fdxi_set_err(errbuf, errlen, "%s: key 'features': unknown feature set '%s' (known: %s)",
                          where, name ? name : "(not a name)", known);
             return FDX_EFORMAT;

@@ -349,14 +349,8 @@ static int resolve_sets(const char *list, const struct fdxi_feature_set **ret, u
         }
         const struct fdxi_feature_set *s = fdxi_feature_set_find(p, trimmed);
         if (s == NULL) {
-            char known[256] = "";
-            size_t used = 0;
-            for (uint32_t i = 0; i < fdxi_feature_set_count() && used < sizeof(known); i++) {
-                int w = snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
-                                 fdxi_feature_set_at(i)->name);
-                if (w > 0)
-                    used += (size_t)w;
-            }
+            char known[256];
+            fdxi_feature_set_names(known, sizeof(known));
             fdxi_set_err(errbuf, errlen, "unknown feature set '%.*s' (known: %s)", (int)trimmed, p,
                          known);
             return FDX_ENOENT;

@@ -42,6 +42,8 @@ struct fdxi_feature_set {
 /* Built-in sets, in listing order. */
 uint32_t fdxi_feature_set_count(void);
 const struct fdxi_feature_set *fdxi_feature_set_at(uint32_t i);
+/* The names of the built-in sets, ", "-separated, into @p buf (for "unknown set" messages). */
+void fdxi_feature_set_names(char *buf, size_t len);
 /* The set named @p name (length @p len, not NUL-terminated), or NULL. */
 const struct fdxi_feature_set *fdxi_feature_set_find(const char *name, size_t len);
 

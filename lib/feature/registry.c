@@ -2,6 +2,7 @@
 /* The table of built-in feature sets and lookups by name. */
 #include "feature/feature.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "dpi/dpi.h"
@@ -33,6 +34,18 @@ const struct fdxi_feature_set *fdxi_feature_set_find(const char *name, size_t le
             return sets[i];
     }
     return NULL;
+}
+
+void fdxi_feature_set_names(char *buf, size_t len)
+{
+    size_t used = 0;
+    if (len > 0)
+        buf[0] = '\0';
+    for (uint32_t i = 0; i < fdxi_feature_set_count() && used < len; i++) {
+        int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", sets[i]->name);
+        if (w > 0)
+            used += (size_t)w;
+    }
 }
 
 uint32_t fdx_feature_set_count(void)

@@ -75,4 +75,25 @@ int det_read_servers(const fdx_config_node *settings, const char *key, struct de
 int det_read_ports(const fdx_config_node *settings, const char *key, struct det_select *sel,
                    char *errbuf, size_t errlen);
 
+/*
+ * The rest of a detector plugin's source after its struct det_def DEF: its det_plugin, its init
+ * and its entry function ENTRY (fdx_plugin_entry_v1 in the .so; another name when built into
+ * libflowdx, see lib/meson.build).
+ */
+#define DET_PLUGIN(DEF, ENTRY) DET_PLUGIN_(DEF, ENTRY) /* expands ENTRY before pasting it */
+#define DET_PLUGIN_(DEF, ENTRY)                                                                    \
+    static int det_init_##ENTRY(const struct fdx_plugin_init_args *args, void **ret_self,          \
+                                char *errbuf, size_t errlen);                                      \
+    static struct det_plugin det_plugin_##ENTRY = {.def = &(DEF), .init = det_init_##ENTRY};       \
+    static int det_init_##ENTRY(const struct fdx_plugin_init_args *args, void **ret_self,          \
+                                char *errbuf, size_t errlen)                                       \
+    {                                                                                              \
+        return det_init(&det_plugin_##ENTRY, args, ret_self, errbuf, errlen);                      \
+    }                                                                                              \
+    FDX_PLUGIN_EXPORT const struct fdx_plugin *ENTRY(void);                                        \
+    FDX_PLUGIN_EXPORT const struct fdx_plugin *ENTRY(void)                                         \
+    {                                                                                              \
+        return det_descriptor(&det_plugin_##ENTRY);                                                \
+    }
+
 #endif /* FDX_PLUGIN_DETECTOR_H */

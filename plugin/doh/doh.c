@@ -54,24 +54,8 @@ static const struct det_def def = {
     .select = doh_select,
 };
 
-static int init(const struct fdx_plugin_init_args *args, void **ret_self, char *errbuf,
-                size_t errlen);
-
-static struct det_plugin plugin = {.def = &def, .init = init};
-
-static int init(const struct fdx_plugin_init_args *args, void **ret_self, char *errbuf,
-                size_t errlen)
-{
-    return det_init(&plugin, args, ret_self, errbuf, errlen);
-}
-
 #ifndef DOH_ENTRY
 #define DOH_ENTRY fdx_plugin_entry_v1
 #endif
 
-FDX_PLUGIN_EXPORT const struct fdx_plugin *DOH_ENTRY(void);
-
-FDX_PLUGIN_EXPORT const struct fdx_plugin *DOH_ENTRY(void)
-{
-    return det_descriptor(&plugin);
-}
+DET_PLUGIN(def, DOH_ENTRY)

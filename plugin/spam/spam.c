@@ -34,24 +34,8 @@ static const struct det_def def = {
     .select = spam_select,
 };
 
-static int init(const struct fdx_plugin_init_args *args, void **ret_self, char *errbuf,
-                size_t errlen);
-
-static struct det_plugin plugin = {.def = &def, .init = init};
-
-static int init(const struct fdx_plugin_init_args *args, void **ret_self, char *errbuf,
-                size_t errlen)
-{
-    return det_init(&plugin, args, ret_self, errbuf, errlen);
-}
-
 #ifndef SPAM_ENTRY
 #define SPAM_ENTRY fdx_plugin_entry_v1
 #endif
 
-FDX_PLUGIN_EXPORT const struct fdx_plugin *SPAM_ENTRY(void);
-
-FDX_PLUGIN_EXPORT const struct fdx_plugin *SPAM_ENTRY(void)
-{
-    return det_descriptor(&plugin);
-}
+DET_PLUGIN(def, SPAM_ENTRY)
