@@ -5,7 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "tool.h"
+
+#ifndef FDX_INSTALLED_MODEL_DIR
+#define FDX_INSTALLED_MODEL_DIR "/usr/local/share/flowdx/models"
+#endif
 
 bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us)
 {
@@ -89,4 +95,14 @@ bool parse_double_in(const char *option, const char *text, double min, double ma
     }
     *ret = v;
     return true;
+}
+
+const char *default_model_dir(void)
+{
+    /* In the source tree (or a copy of conf/): the shipped models there; else the installed. */
+    struct stat st;
+    if (stat(FDX_SOURCE_MODEL_DIR "/doh.fdxm", &st) == 0 ||
+        stat(FDX_SOURCE_MODEL_DIR "/spam.fdxm", &st) == 0)
+        return FDX_SOURCE_MODEL_DIR;
+    return FDX_INSTALLED_MODEL_DIR;
 }

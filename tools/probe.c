@@ -16,10 +16,6 @@
 #include "flowdx/flowdx_setup.h"
 #include "tool.h"
 
-#ifndef FDX_MODEL_DIR
-#define FDX_MODEL_DIR "conf/models"
-#endif
-
 #define MAX_INPUTS 256
 #define MAX_ALLOW 1024
 #define JSON_SCHEMA 1
@@ -273,7 +269,7 @@ static bool probe_load(struct probe *p, const char *path)
     fdx_pairs_options_init(&p->po);
     int rc = fdx_config_load_file(path, &p->cfg, err, sizeof(err));
     const fdx_config_node *root = rc == 0 ? fdx_config_root(p->cfg) : NULL;
-    p->data_dir = FDX_MODEL_DIR;
+    p->data_dir = default_model_dir();
     if (rc == 0)
         rc = fdx_config_get_string(root, "data_dir", &p->data_dir, err, sizeof(err));
     if (rc >= 0)

@@ -12,9 +12,7 @@
 #include "flowdx/flowdx_model.h"
 #include "tool.h"
 
-#ifndef FDX_MODEL_DIR
-#define FDX_MODEL_DIR "conf/models"
-#endif
+#define FDX_MODEL_DIR FDX_SOURCE_MODEL_DIR
 
 #define MAX_INPUTS 256
 #define MAX_SERVERS 256
@@ -607,14 +605,19 @@ int cmd_run(int argc, char **argv)
 
     char err[1024];
     bool default_model = model_path == NULL;
-    if (default_model)
-        model_path = d.spam ? FDX_MODEL_DIR "/spam.fdxm" : FDX_MODEL_DIR "/doh.fdxm";
+    char default_path[4096];
+    if (default_model) {
+        snprintf(default_path, sizeof(default_path), "%s/%s", default_model_dir(),
+                 d.spam ? "spam.fdxm" : "doh.fdxm");
+        model_path = default_path;
+    }
     if (fdx_model_load(model_path, &d.model, err, sizeof(err)) < 0) {
         if (default_model && strstr(err, "No such file") != NULL)
             fprintf(stderr,
-                    "flowdx run: no --model given, and the default model %s is not there: the "
-                    "path is relative to the current directory, so run from the top of the "
-                    "flowdx tree or pass --model FILE\n",
+                    "flowdx run: no --model given, and the default model %s is not there "
+                    "(the shipped models are read from conf/models in the current directory, "
+                    "else from the installed share/flowdx/models): run from the top of the "
+                    "flowdx tree, install flowdx, or pass --model FILE\n",
                     model_path);
         else
             fprintf(stderr, "flowdx run: %s\n", err);

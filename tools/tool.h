@@ -121,6 +121,11 @@ void format_iso_time(char *buf, size_t len, uint64_t us);
 /* ADDR:PORT, [ADDR]:PORT for IPv6. */
 void format_endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version, uint16_t port);
 
+/* Where the shipped models are: FDX_SOURCE_MODEL_DIR when the current directory has them (the
+ * source tree), else the installed share/flowdx/models. */
+#define FDX_SOURCE_MODEL_DIR "conf/models"
+const char *default_model_dir(void);
+
 /* ---- the probe from a configuration file (probe.c) ---- */
 int cmd_probe(int argc, char **argv);
 void usage_probe(FILE *out);
