@@ -289,6 +289,23 @@ bool output_open(struct output *o, const char *path)
     return true;
 }
 
+bool output_open_stream(struct output *o, const char *path)
+{
+    memset(o, 0, sizeof(*o));
+    o->path = path;
+    if (path == NULL || strcmp(path, "-") == 0) {
+        o->fp = stdout;
+        o->path = NULL;
+        return true;
+    }
+    o->fp = fopen(path, "w");
+    if (o->fp == NULL) {
+        fprintf(stderr, "flowdx: %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 bool output_close(struct output *o, bool keep)
 {
     const char *name = o->path ? o->path : "standard output";
