@@ -257,6 +257,8 @@ int feeder_run(struct feeder *f, fdx_engine *e)
             status = EXIT_ERROR;
         }
     }
+    if (f->stats_every_ns > 0)
+        maybe_stats(f, NULL, e, true);
     fdx_engine_flush(e);
     return status;
 }
