@@ -113,14 +113,24 @@ int fdx_capture_open_file(const char *path, const char *bpf, fdx_capture **ret_c
     return 0;
 }
 
-void fdxi_capture_fill(fdx_capture *c, const struct pcap_pkthdr *h, const uint8_t *data,
-                       struct fdx_capture_packet *ret_pkt)
+enum fdxi_capture_read fdxi_capture_read(fdx_capture *c, struct fdx_capture_packet *ret_pkt)
 {
-    c->packets++;
-    ret_pkt->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
-    ret_pkt->caplen = h->caplen;
-    ret_pkt->wirelen = h->len;
-    ret_pkt->data = data;
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc = pcap_next_ex(c->pcap, &h, &data);
+    if (rc == 1) {
+        c->packets++;
+        ret_pkt->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+        ret_pkt->caplen = h->caplen;
+        ret_pkt->wirelen = h->len;
+        ret_pkt->data = data;
+        return FDXI_READ_PACKET;
+    }
+    /* A read interrupted by a signal whose handler called fdx_capture_break() is the end the
+     * caller asked for, not damage. */
+    if (rc == PCAP_ERROR_BREAK || c->stop)
+        return FDXI_READ_END;
+    return rc == 0 ? FDXI_READ_NONE : FDXI_READ_ERROR;
 }
 
 int fdx_capture_next(fdx_capture *c, struct fdx_capture_packet *ret_pkt, char *errbuf,
@@ -130,17 +140,15 @@ int fdx_capture_next(fdx_capture *c, struct fdx_capture_packet *ret_pkt, char *e
         return 0;
     if (c->live)
         return fdxi_capture_next_live(c, ret_pkt, errbuf, errlen);
-    struct pcap_pkthdr *h;
-    const u_char *data;
-    int rc = pcap_next_ex(c->pcap, &h, &data);
-    if (rc == 1) {
-        fdxi_capture_fill(c, h, data, ret_pkt);
+    switch (fdxi_capture_read(c, ret_pkt)) {
+    case FDXI_READ_PACKET:
         return 1;
-    }
-    /* A read interrupted by a signal whose handler called fdx_capture_break() is the end the
-     * caller asked for, not damage. */
-    if (rc == PCAP_ERROR_BREAK || c->stop)
+    case FDXI_READ_END:
+    case FDXI_READ_NONE: /* not from a file */
         return 0;
+    case FDXI_READ_ERROR:
+        break;
+    }
     const char *msg = pcap_geterr(c->pcap);
     const char *what = strcmp(c->path, "-") == 0 ? "standard input" : c->path;
     if (errbuf != NULL && errlen > 0)

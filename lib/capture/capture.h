@@ -29,9 +29,16 @@ struct fdx_capture {
 int fdxi_capture_next_live(fdx_capture *c, struct fdx_capture_packet *ret_pkt, char *errbuf,
                            size_t errlen);
 
-/* Copy libpcap's header and data pointer to @p ret_pkt and count the packet. */
-void fdxi_capture_fill(fdx_capture *c, const struct pcap_pkthdr *h, const uint8_t *data,
-                       struct fdx_capture_packet *ret_pkt);
+/* What one read of libpcap's gave. */
+enum fdxi_capture_read {
+    FDXI_READ_PACKET, /* ret_pkt filled */
+    FDXI_READ_NONE,   /* live: no packet ready now */
+    FDXI_READ_END,    /* end of the file, or fdx_capture_break() was called */
+    FDXI_READ_ERROR,  /* failed: pcap_geterr() says why */
+};
+
+/* One pcap_next_ex(), the packet counted and copied to @p ret_pkt. */
+enum fdxi_capture_read fdxi_capture_read(fdx_capture *c, struct fdx_capture_packet *ret_pkt);
 
 /* Compile @p bpf with @p netmask and install it: 0, or FDX_EINVAL with "PATH: filter 'BPF':
  * libpcap's message" in errbuf. */

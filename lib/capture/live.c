@@ -203,16 +203,12 @@ int fdxi_capture_next_live(fdx_capture *c, struct fdx_capture_packet *ret_pkt, c
 {
     long long deadline = 0;
     for (;;) {
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        int rc = pcap_next_ex(c->pcap, &h, &data);
-        if (rc == 1) {
-            fdxi_capture_fill(c, h, data, ret_pkt);
+        enum fdxi_capture_read r = fdxi_capture_read(c, ret_pkt);
+        if (r == FDXI_READ_PACKET)
             return 1;
-        }
-        if (rc == PCAP_ERROR_BREAK || c->stop)
+        if (r == FDXI_READ_END)
             return 0;
-        if (rc < 0) {
+        if (r == FDXI_READ_ERROR) {
             if (errbuf != NULL && errlen > 0)
                 snprintf(errbuf, errlen, "%s: capture failed after %llu packets: %s", c->path,
                          (unsigned long long)c->packets, pcap_geterr(c->pcap));
