@@ -59,9 +59,9 @@ ip -n "$ns_rep" link set rep0 up
 set +e
 
 in_cap() { ip netns exec "$ns_cap" "$@"; }
-# tcpreplay keeps each packet's time to a few microseconds (median error of the gaps 3 us, 90th
-# percentile 10 us, measured with tcpdump on cap0), but a preempted sender is late by milliseconds:
-# a higher priority makes that rarer.
+# tcpreplay keeps each packet's time to a few microseconds (it adds about 3 us to every gap,
+# measured with tcpdump on cap0), but a preempted sender is late by milliseconds: a higher
+# priority makes that rarer.
 replay() {
     ip netns exec "$ns_rep" nice -n -10 timeout 120 tcpreplay -q -i rep0 "$@" \
         > "$tmp/replay.log" 2>&1

@@ -5,13 +5,13 @@
 Flows are matched by 5-tuple (and order of start within one 5-tuple). Required: the same flows,
 the same final verdict for each, and equal values of every feature that does not depend on packet
 timing (all of them with --all-features, for the zadnik set, which has none). Timing features
-(names with Time, Duration or Rate) differ by the replay's jitter (tcpreplay sends each packet
-within some microseconds to a millisecond of its time; the DoH set's response-time and packet-time
-statistics are built from such gaps); their largest relative difference and the largest score
-difference are printed, not judged. So the models' own per-flow vote (flow_verdict) may differ, on
-at most a sixth of the flows (at least one; 0 to 2 of the 34 DoH flows in the runs so far), and only
-on a flow whose timing features differ: the final verdict, decided per client-resolver pair, must
-not.
+(names with Time, Duration or Rate) differ by the replay: tcpreplay adds about 3 us to every gap
+between packets and is late by milliseconds when preempted, and the DoH set's response-time
+statistics are built from gaps of a few microseconds; their largest relative difference and the
+largest score difference are printed, not judged. So the models' own per-flow vote (flow_verdict)
+may differ, on at most a sixth of the flows (at least one; 0 to 3 of the 34 DoH flows in the runs so
+far, mostly the same three), and only on a flow whose timing features differ: the final verdict,
+decided per client-resolver pair, must not.
 Also: --count FILE prints the number of packets in a pcap file."""
 import json
 import struct
