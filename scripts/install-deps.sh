@@ -18,6 +18,9 @@ packages=(
   python3-sklearn   # the scikit-learn comparison (bench/sklearn_compare.py)
   # the SMTP lab (test/lab/smtp/packages.txt) and its test: namespaces, capture, a real MTA
   iproute2 procps tcpdump openssl ethtool postfix postgrey
+  # the live-capture test (test/golden/live_cli.sh): replays captures into a veth pair; setpriv
+  # (util-linux) runs flowdx without root for the permission check
+  tcpreplay util-linux
 )
 
 sudo=()

@@ -1,19 +1,44 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Reads a command's captures, in order, into an engine: the one read loop of the flowdx command. */
+/* Reads a command's packets, from capture files or a live interface, into an engine: the one read
+ * loop of the flowdx command. */
 #include <signal.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "tool.h"
 
 #define PROGRESS_EVERY_NS 500000000LL
+/* While packets flow on a live interface, the wall clock still reaches the engine this often. */
+#define TICK_EVERY_NS 1000000000LL
+/* After a stop request, packets already captured are read for at most this long. */
+#define DRAIN_MAX_NS 2000000000LL
 
 static volatile sig_atomic_t stop_requested;
+/* The capture file being read, for the signal handler to break a blocked read; NULL between
+ * files and for a live capture, whose loop looks at stop_requested after every read timeout. */
+static fdx_capture *volatile reading;
 
 static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
+    fdx_capture *c = reading;
+    if (c != NULL)
+        fdx_capture_break(c);
+}
+
+/* SIGINT and SIGTERM end the read loop. No SA_RESTART: a read blocked on a pipe or a wait on a
+ * quiet interface returns at once. SA_RESETHAND: a second signal ends a stuck process. */
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 long long monotonic_ns(void)
@@ -23,8 +48,38 @@ long long monotonic_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static uint64_t wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static bool open_live(struct feeder *f)
+{
+    char err[512];
+    struct fdx_capture_live_options o = f->live;
+    o.bpf = f->filter;
+    int rc = fdx_capture_open_live(f->iface, &o, &f->first, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", f->prog, err);
+        return false;
+    }
+    if (err[0] != '\0')
+        fprintf(stderr, "%s: warning: %s\n", f->prog, err);
+    if (!f->quiet)
+        fprintf(stderr, "%s: listening on %s (link type %d, snaplen %u bytes, %s, %s%s%s)\n",
+                f->prog, f->iface, fdx_capture_linktype(f->first), o.snaplen_bytes,
+                o.promisc ? "promiscuous" : "not promiscuous",
+                o.immediate ? "immediate" : "batched", f->filter ? ", filter " : "",
+                f->filter ? f->filter : "");
+    return true;
+}
+
 bool feeder_open(struct feeder *f)
 {
+    if (f->iface != NULL)
+        return open_live(f);
     char err[512];
     if (fdx_capture_open_file(f->inputs[0], f->filter, &f->first, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s: %s\n", f->prog, err);
@@ -59,8 +114,21 @@ static void show_progress(struct feeder *f, const fdx_capture *cap, const fdx_en
                 (unsigned long long)s.packets, s.active_flows);
 }
 
-/* Feed one opened capture and close it; false when it was damaged or interrupted (reported:
- * the packets before the damage count). */
+/* The statistics line, when one is due (or with @p force). */
+static void maybe_stats(struct feeder *f, fdx_capture *cap, const fdx_engine *e, bool force)
+{
+    if (f->stats_every_ns <= 0 && !force)
+        return;
+    long long t = monotonic_ns();
+    if (!force && t - f->stats.last_ns < f->stats_every_ns)
+        return;
+    struct fdx_capture_stats cs = {.struct_size = sizeof(cs)};
+    bool live = cap != NULL && fdx_capture_stats(cap, &cs) == 0;
+    statline_print(&f->stats, f->prog, e, live ? &cs : NULL, f->alerts, t);
+}
+
+/* Feed one opened capture file and close it; false when it was damaged or interrupted
+ * (reported: the packets before the damage count). */
 static bool read_capture(struct feeder *f, fdx_engine *e, fdx_capture *cap, const char *path)
 {
     char err[512];
@@ -68,11 +136,19 @@ static bool read_capture(struct feeder *f, fdx_engine *e, fdx_capture *cap, cons
     int linktype = fdx_capture_linktype(cap);
     struct fdx_capture_packet pkt;
     uint64_t n = 0;
-    while (!stop_requested && (rc = fdx_capture_next(cap, &pkt, err, sizeof(err))) == 1) {
+    reading = cap;
+    if (stop_requested) /* a signal before the capture was there to break */
+        fdx_capture_break(cap);
+    while ((rc = fdx_capture_next(cap, &pkt, err, sizeof(err))) == 1) {
         fdx_engine_feed(e, linktype, pkt.ts_us, pkt.data, pkt.caplen, pkt.wirelen);
-        if (f->progress && (++n & 0xFFF) == 0)
-            show_progress(f, cap, e, path);
+        f->stats.bytes += pkt.wirelen;
+        if ((++n & 0xFFF) == 0) {
+            if (f->progress)
+                show_progress(f, cap, e, path);
+            maybe_stats(f, NULL, e, false);
+        }
     }
+    reading = NULL;
     if (f->progress && f->last_progress_ns != 0)
         fputs("\r\033[K", stderr);
     if (rc < 0)
@@ -83,15 +159,91 @@ static bool read_capture(struct feeder *f, fdx_engine *e, fdx_capture *cap, cons
     return rc >= 0 && !stop_requested;
 }
 
+/* The wall clock reaches the engine and the command: flows time out on a quiet interface. The
+ * clock lags by twice the read timeout, the longest a packet can wait in the kernel's buffer,
+ * so that no flow ends while a packet of it is still on its way. */
+static void tick(struct feeder *f, fdx_engine *e)
+{
+    uint64_t lag_us = 2000u * (uint64_t)f->live.timeout_ms;
+    uint64_t now = wall_us();
+    now = now > lag_us ? now - lag_us : 0;
+    fdx_engine_advance(e, now);
+    if (f->tick != NULL)
+        f->tick(f->tick_user, now);
+}
+
+/* Feed the packets of a live capture until its read timeout passes without one (or a failure):
+ * false when the capture failed (reported). */
+static bool feed_live(struct feeder *f, fdx_engine *e, fdx_capture *cap, bool draining)
+{
+    char err[512];
+    int rc;
+    int linktype = fdx_capture_linktype(cap);
+    struct fdx_capture_packet pkt;
+    uint64_t n = 0;
+    long long t0 = monotonic_ns();
+    while ((rc = fdx_capture_next(cap, &pkt, err, sizeof(err))) == 1) {
+        fdx_engine_feed(e, linktype, pkt.ts_us, pkt.data, pkt.caplen, pkt.wirelen);
+        f->stats.bytes += pkt.wirelen;
+        if ((++n & 0x3F) != 0)
+            continue;
+        long long t = monotonic_ns();
+        /* While packets flow, the clock and the statistics still run; a stop request is served
+         * at once, and draining after it ends even if packets keep coming. */
+        if (stop_requested && !draining)
+            return true;
+        if (draining && t - t0 > DRAIN_MAX_NS)
+            return true;
+        if (t - f->last_tick_ns >= TICK_EVERY_NS) {
+            f->last_tick_ns = t;
+            tick(f, e);
+        }
+        maybe_stats(f, cap, e, false);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s; keeping the flows seen so far\n", f->prog, err);
+        return false;
+    }
+    return true;
+}
+
+/* Read the live interface until a signal stops it or the capture fails: EXIT_OK or EXIT_ERROR.
+ * A signal does not break the capture off: the packets the kernel holds by then are read first
+ * (until the read timeout passes without one), so that no packet that arrived before the stop
+ * is lost. */
+static int read_live(struct feeder *f, fdx_engine *e, fdx_capture *cap)
+{
+    bool ok = true;
+    f->last_tick_ns = monotonic_ns();
+    while (ok && !stop_requested) {
+        ok = feed_live(f, e, cap, false);
+        f->last_tick_ns = monotonic_ns();
+        tick(f, e);
+        maybe_stats(f, cap, e, false);
+    }
+    if (ok)
+        ok = feed_live(f, e, cap, true);
+    f->cap_stats.struct_size = sizeof(f->cap_stats);
+    f->have_cap_stats = fdx_capture_stats(cap, &f->cap_stats) == 0;
+    if (f->stats_every_ns > 0)
+        maybe_stats(f, cap, e, true);
+    fdx_capture_free(cap);
+    return ok ? EXIT_OK : EXIT_ERROR;
+}
+
 int feeder_run(struct feeder *f, fdx_engine *e)
 {
-    if (f->catch_signals) {
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-    }
+    if (f->catch_signals)
+        catch_signals();
+    f->stats.start_ns = f->stats.last_ns = monotonic_ns();
     int status = EXIT_OK;
     fdx_capture *cap = f->first;
     f->first = NULL;
+    if (f->iface != NULL) {
+        status = read_live(f, e, cap);
+        fdx_engine_flush(e);
+        return status;
+    }
     for (int i = 0; cap != NULL; i++) {
         if (!read_capture(f, e, cap, f->inputs[i]))
             status = EXIT_PARTIAL; /* damaged: go on with the next capture */
@@ -105,6 +257,20 @@ int feeder_run(struct feeder *f, fdx_engine *e)
             status = EXIT_ERROR;
         }
     }
+    if (f->stats_every_ns > 0)
+        maybe_stats(f, NULL, e, true);
     fdx_engine_flush(e);
     return status;
+}
+
+void feeder_summary(const struct feeder *f)
+{
+    if (!f->have_cap_stats)
+        return;
+    const struct fdx_capture_stats *s = &f->cap_stats;
+    fprintf(stderr,
+            "%s: %s: %llu packets captured, %llu received by the filter, %llu dropped by "
+            "libpcap (buffer full: see --buffer-size), %llu dropped by the interface\n",
+            f->prog, f->iface, (unsigned long long)s->packets, (unsigned long long)s->received,
+            (unsigned long long)s->dropped, (unsigned long long)s->if_dropped);
 }

@@ -245,27 +245,33 @@ void writer_finish(struct writer *w)
     }
 }
 
-bool output_open(struct output *o, const char *path)
+/* Standard output for NULL or "-", else @p path opened for writing as it is. */
+static bool open_plain(struct output *o, const char *path)
 {
     memset(o, 0, sizeof(*o));
-    o->path = path;
     if (path == NULL || strcmp(path, "-") == 0) {
         o->fp = stdout;
-        o->path = NULL;
         return true;
     }
+    o->path = path;
+    o->fp = fopen(path, "w");
+    if (o->fp == NULL) {
+        fprintf(stderr, "flowdx: %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+bool output_open(struct output *o, const char *path)
+{
     /* A regular file (or a new one) is written under a temporary name and renamed at the end,
      * so an earlier file is replaced only by a complete output. Devices and pipes (/dev/null,
      * a FIFO) are written directly. */
     struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        o->fp = fopen(path, "w");
-        if (o->fp == NULL) {
-            fprintf(stderr, "flowdx: %s: %s\n", path, strerror(errno));
-            return false;
-        }
-        return true;
-    }
+    if (path == NULL || strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
+        return open_plain(o, path);
+    memset(o, 0, sizeof(*o));
+    o->path = path;
     int n = snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", path);
     if (n < 0 || (size_t)n >= sizeof(o->tmp)) {
         fprintf(stderr, "flowdx: %s: path too long\n", path);
@@ -287,6 +293,11 @@ bool output_open(struct output *o, const char *path)
         return false;
     }
     return true;
+}
+
+bool output_open_stream(struct output *o, const char *path)
+{
+    return open_plain(o, path);
 }
 
 bool output_close(struct output *o, bool keep)

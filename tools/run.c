@@ -32,59 +32,85 @@ enum { SRC_RESOLVER = 1, SRC_DPI = 2, SRC_ALL_TLS = 4, SRC_PORT = 8 };
 
 void usage_run(FILE *out)
 {
-    fprintf(
-        out,
-        "Usage: flowdx run -r CAPTURE [-r CAPTURE ...] --detect doh|spam [OPTIONS]\n"
-        "       flowdx run -c FILE [-r CAPTURE ...]   (the full form: 'flowdx help config')\n\n"
-        "Reads captures, decides which flows are DoH, classifies each when it ends with the\n"
-        "model's jury, and prints one alert per flow the jury calls malicious, with its votes\n"
-        "and features, then a summary. A long flow is classified at every active-timeout cut\n"
-        "(120 s), so an open tunnel is reported within two minutes.\n\n"
-        "DoH candidates are TCP flows that nDPI recognises as DoH or DoT (on any port; the\n"
-        "first 24 packets of each flow are inspected), and TCP flows to port 443 whose\n"
-        "server is a configured DoH resolver (--doh-server), a well-known public resolver\n"
-        "(built-in list), or any TLS server with --all-tls. The summary counts the\n"
-        "candidates of each source. The doh:ip features, and so the verdicts, cover TCP to\n"
-        "port 443: nDPI's candidates on other ports (DoT on 853) are counted, not classified.\n\n"
-        "Pair evidence. One DoH connection carrying one query looks the same whether a\n"
-        "browser or a tunnel made it; a tunnel is a client-resolver pair carrying data. So a\n"
-        "flow's final verdict uses its pair (client address, server address and port) over a\n"
-        "window of 120 s: the pair is a tunnel when the flows the jury flags sent at least\n"
-        "8192 request bytes together and are at least half of the pair's flows; every flow\n"
-        "of such a pair is malicious. A flagged flow whose pair never gets there is\n"
-        "'uncertain' (in jsonl; no alert). Flows of a pair with a flagged flow wait for the\n"
-        "decision, at most the window (in capture time), so they can be reported late and\n"
-        "out of order. --per-flow turns this off.\n\n"
-        "--detect spam classifies SMTP flows (TCP to ports 25, 465 and 587, and flows nDPI\n"
-        "recognises as SMTP or SMTPS) with a weighted-trees model of the zadnik features\n"
-        "(default " FDX_MODEL_DIR "/spam.fdxm): spam, ham, or uncertain when the trees'\n"
-        "accuracy-weighted vote is a tie or within the model's margin. One ALERT per spam flow,\n"
-        "then the main spam senders: the sources of at least --min-spam spam flows and their\n"
-        "share of all spam flows (as `flowdx report senders`; with jsonl, run that on the\n"
-        "output).\n\n"
-        "Options:\n"
-        "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
-        "      --detect NAME       the detector to run: doh or spam\n"
-        "  -m, --model FILE        model file (default: " FDX_MODEL_DIR "/doh.fdxm or\n"
-        "                          " FDX_MODEL_DIR "/spam.fdxm)\n"
-        "      --doh-server ADDR   a DoH resolver's address; repeatable\n"
-        "      --all-tls           treat every TCP/443 flow as a DoH candidate\n"
-        "      --no-dpi            do not run nDPI (candidates from the resolver lists and\n"
-        "                          --all-tls only)\n"
-        "      --format FMT        alerts (default) or jsonl (one object per classified flow,\n"
-        "                          with nDPI's protocol name under \"dpi\")\n"
-        "  -o, --output FILE       write here instead of standard output\n"
-        "      --filter BPF        only packets matching this capture filter\n"
-        "      --per-flow          the jury's verdict per flow alone, without pair evidence\n"
-        "      --pair-window S     pair evidence window and longest hold (default 120)\n"
-        "      --pair-bytes N      request bytes of flagged flows that establish a pair\n"
-        "                          (default 8192)\n"
-        "      --pair-share F      share of a pair's flows that must be flagged (default 0.5)\n"
-        "      --min-spam N        spam: spam flows that make a main sender (default 10)\n"
-        "  -q, --quiet             no summary on standard error\n"
-        "  -h, --help              this text\n\n"
-        "Exit status: 0 done (whether or not anything was flagged); 1 error; 2 bad command\n"
-        "line; 3 a capture was damaged, and everything before the damage was classified.\n");
+    fputs("Usage: flowdx run -r CAPTURE [-r CAPTURE ...] --detect doh|spam [OPTIONS]\n"
+          "       flowdx run -i INTERFACE --detect doh|spam [OPTIONS]\n"
+          "       flowdx run -c FILE [-r CAPTURE ...]   (the full form: 'flowdx help config')\n\n"
+          "Reads captures, or a network interface live, decides which flows are DoH, classifies\n"
+          "each when it ends with the model's jury, and prints one alert per flow the jury calls\n"
+          "malicious, with its votes and features, then a summary. A long flow is classified at\n"
+          "every active-timeout cut (120 s), so an open tunnel is reported within two minutes.\n\n"
+          "DoH candidates are TCP flows that nDPI recognises as DoH or DoT (on any port; the\n"
+          "first 24 packets of each flow are inspected), and TCP flows to port 443 whose\n"
+          "server is a configured DoH resolver (--doh-server), a well-known public resolver\n"
+          "(built-in list), or any TLS server with --all-tls. The summary counts the\n"
+          "candidates of each source. The doh:ip features, and so the verdicts, cover TCP to\n"
+          "port 443: nDPI's candidates on other ports (DoT on 853) are counted, not classified.\n\n"
+          "Pair evidence. One DoH connection carrying one query looks the same whether a\n"
+          "browser or a tunnel made it; a tunnel is a client-resolver pair carrying data. So a\n"
+          "flow's final verdict uses its pair (client address, server address and port) over a\n"
+          "window of 120 s: the pair is a tunnel when the flows the jury flags sent at least\n"
+          "8192 request bytes together and are at least half of the pair's flows; every flow\n"
+          "of such a pair is malicious. A flagged flow whose pair never gets there is\n"
+          "'uncertain' (in jsonl; no alert). Flows of a pair with a flagged flow wait for the\n"
+          "decision, at most the window (in capture time), so they can be reported late and\n"
+          "out of order. --per-flow turns this off.\n\n"
+          "--detect spam classifies SMTP flows (TCP to ports 25, 465 and 587, and flows nDPI\n"
+          "recognises as SMTP or SMTPS) with a weighted-trees model of the zadnik features\n"
+          "(default " FDX_MODEL_DIR "/spam.fdxm): spam, ham, or uncertain when the trees'\n"
+          "accuracy-weighted vote is a tie or within the model's margin. One ALERT per spam flow,\n"
+          "then the main spam senders: the sources of at least --min-spam spam flows and their\n"
+          "share of all spam flows (as `flowdx report senders`; with jsonl, run that on the\n"
+          "output).\n\n",
+          out);
+    fputs("Live capture (-i). The interface is read until SIGINT or SIGTERM; then every open\n"
+          "flow ends, is classified and written, the summary follows, and the exit status is 0.\n"
+          "Flows also time out on a quiet interface (the wall clock drives the timeouts).\n"
+          "Capturing needs root or CAP_NET_RAW; --user gives root up once the interface is\n"
+          "open (the output file is then created as that user). A statistics line goes to\n"
+          "standard error every --stats seconds: elapsed, packets, pps, bytes, flows_active,\n"
+          "flows_finished, drops (libpcap: buffer full), ifdrops (the interface), malformed,\n"
+          "skipped (not IP, or not for the detector) and alerts. With -r, SIGINT and SIGTERM\n"
+          "stop reading, and the flows read so far are classified and written (exit status 3).\n\n"
+          "Options:\n"
+          "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
+          "  -i, --interface NAME    capture live on this interface ('any' = all) instead\n"
+          "      --no-promisc        -i: do not put the interface into promiscuous mode\n"
+          "  -s, --snaplen BYTES     -i: bytes kept of each packet (default 262144; nDPI needs\n"
+          "                          the payload)\n"
+          "      --buffer-size MIB   -i: kernel capture buffer (default: libpcap's, 2 MiB)\n"
+          "      --immediate         -i: hand over every packet at once (default: batches,\n"
+          "                          at most 100 ms late; packet times are exact either way)\n"
+          "      --user NAME         -i: run as this user once the interface is open\n"
+          "      --stats SECONDS     a statistics line this often (default: 60 with -i, off\n"
+          "                          with -r; 0 = off)\n",
+          out);
+    fputs("      --detect NAME       the detector to run: doh or spam\n"
+          "  -m, --model FILE        model file (default: " FDX_MODEL_DIR "/doh.fdxm or\n"
+          "                          " FDX_MODEL_DIR "/spam.fdxm)\n"
+          "      --doh-server ADDR   a DoH resolver's address; repeatable\n"
+          "      --all-tls           treat every TCP/443 flow as a DoH candidate\n"
+          "      --no-dpi            do not run nDPI (candidates from the resolver lists and\n"
+          "                          --all-tls only)\n"
+          "      --format FMT        alerts (default) or jsonl (one object per classified flow,\n"
+          "                          with nDPI's protocol name under \"dpi\")\n"
+          "  -o, --output FILE       write here instead of standard output\n"
+          "      --filter BPF        only packets matching this capture filter\n"
+          "      --idle-timeout S    end a flow after S seconds without packets (default 120,\n"
+          "                          as the shipped models were trained)\n"
+          "      --per-flow          the jury's verdict per flow alone, without pair evidence\n"
+          "      --pair-window S     pair evidence window and longest hold (default 120)\n"
+          "      --pair-bytes N      request bytes of flagged flows that establish a pair\n"
+          "                          (default 8192)\n"
+          "      --pair-share F      share of a pair's flows that must be flagged (default 0.5)\n"
+          "      --min-spam N        spam: spam flows that make a main sender (default 10)\n"
+          "  -q, --quiet             no summary on standard error\n"
+          "  -h, --help              this text\n\n"
+          "Exit status: 0 done (whether or not anything was flagged; with -i: stopped by\n"
+          "SIGINT or SIGTERM, every flow written); 1 error (also a live capture that failed,\n"
+          "e.g. the interface disappeared: the flows seen were still written); 2 bad command\n"
+          "line (also --user naming no user); 3 a capture was damaged or reading it was\n"
+          "interrupted, and everything before was classified.\n",
+          out);
 }
 
 struct server {
@@ -429,6 +455,16 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
                NULL);
 }
 
+/* Live capture: the engine's clock moved without a packet. Held flows whose pair window has
+ * passed are decided, and what was written reaches the reader. */
+static void on_tick(void *user, uint64_t now_us)
+{
+    struct detect *d = user;
+    if (d->pairs != NULL)
+        fdx_pairs_advance(d->pairs, now_us);
+    fflush(d->out);
+}
+
 int cmd_run(int argc, char **argv)
 {
     /* -c FILE: the probe as a configuration file describes it (probe.c) */
@@ -452,9 +488,23 @@ int cmd_run(int argc, char **argv)
         OPT_SONLY,
         OPT_SJSON,
         OPT_SALL,
+        OPT_NOPROMISC,
+        OPT_BUFSIZE,
+        OPT_IMMEDIATE,
+        OPT_USER,
+        OPT_STATS,
+        OPT_IDLE,
     };
     static const struct option opts_long[] = {
         {"read", required_argument, NULL, 'r'},
+        {"interface", required_argument, NULL, 'i'},
+        {"no-promisc", no_argument, NULL, OPT_NOPROMISC},
+        {"snaplen", required_argument, NULL, 's'},
+        {"buffer-size", required_argument, NULL, OPT_BUFSIZE},
+        {"immediate", no_argument, NULL, OPT_IMMEDIATE},
+        {"user", required_argument, NULL, OPT_USER},
+        {"stats", required_argument, NULL, OPT_STATS},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE},
         {"detect", required_argument, NULL, OPT_DETECT},
         {"model", required_argument, NULL, 'm'},
         {"doh-server", required_argument, NULL, OPT_SERVER},
@@ -479,8 +529,12 @@ int cmd_run(int argc, char **argv)
     const char *inputs[MAX_INPUTS];
     int n_inputs = 0;
     const char *detector = NULL, *model_path = NULL, *output = NULL;
-    const char *filter = NULL;
-    bool quiet = false, per_flow = false, doh_only_given = false;
+    const char *filter = NULL, *iface = NULL, *user = NULL;
+    bool quiet = false, per_flow = false, doh_only_given = false, live_only_given = false;
+    uint64_t stats_us = UINT64_MAX; /* not given */
+    uint64_t idle_us = 0;           /* not given: the engine's default */
+    struct fdx_capture_live_options live;
+    fdx_capture_live_options_init(&live);
     uint32_t min_spam = 10;
     bool senders_only = false, senders_json = false, senders_all = false;
     struct fdx_pairs_options po;
@@ -492,7 +546,7 @@ int cmd_run(int argc, char **argv)
     argv[0] = prog;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "r:m:o:qh", opts_long, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "r:i:s:m:o:qh", opts_long, NULL)) != -1) {
         switch (c) {
         case 'r':
             if (n_inputs == MAX_INPUTS) {
@@ -500,6 +554,46 @@ int cmd_run(int argc, char **argv)
                 return EXIT_USAGE;
             }
             inputs[n_inputs++] = optarg;
+            break;
+        case 'i':
+            iface = optarg;
+            break;
+        case OPT_NOPROMISC:
+            live_only_given = true;
+            live.promisc = 0;
+            break;
+        case 's':
+            live_only_given = true;
+            if (!parse_u32("--snaplen", optarg, 1, 262144, &live.snaplen_bytes))
+                return EXIT_USAGE;
+            break;
+        case OPT_BUFSIZE: {
+            live_only_given = true;
+            uint32_t mib;
+            if (!parse_u32("--buffer-size", optarg, 1, 2047, &mib))
+                return EXIT_USAGE;
+            live.buffer_bytes = mib * 1048576u;
+            break;
+        }
+        case OPT_IMMEDIATE:
+            live_only_given = true;
+            live.immediate = 1;
+            break;
+        case OPT_USER:
+            live_only_given = true;
+            user = optarg;
+            break;
+        case OPT_STATS:
+            if (!parse_seconds_us("--stats", optarg, &stats_us))
+                return EXIT_USAGE;
+            break;
+        case OPT_IDLE:
+            if (!parse_seconds_us("--idle-timeout", optarg, &idle_us))
+                return EXIT_USAGE;
+            if (idle_us == 0) {
+                fprintf(stderr, "flowdx run: --idle-timeout must be greater than 0\n");
+                return EXIT_USAGE;
+            }
             break;
         case OPT_DETECT:
             detector = optarg;
@@ -582,11 +676,20 @@ int cmd_run(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind < argc || n_inputs == 0 || detector == NULL) {
+    if (optind < argc || (n_inputs == 0) == (iface == NULL) || detector == NULL ||
+        (iface == NULL && live_only_given)) {
         fprintf(stderr, "flowdx run: %s\nTry 'flowdx run --help'.\n",
-                n_inputs == 0 ? "no capture given (-r FILE)" : "--detect doh or spam is required");
+                optind < argc                    ? "unexpected argument"
+                : iface != NULL && n_inputs > 0  ? "-i and -r exclude each other"
+                : n_inputs == 0 && iface == NULL ? "no capture given (-r FILE, or -i INTERFACE)"
+                : detector == NULL               ? "--detect doh or spam is required"
+                                   : "--no-promisc, --snaplen, --buffer-size, --immediate and "
+                                     "--user apply to -i");
         return EXIT_USAGE;
     }
+    struct run_as run_as;
+    if (user != NULL && !run_as_lookup("flowdx run", user, &run_as))
+        return EXIT_USAGE;
     if (strcmp(detector, "spam") == 0) {
         d.spam = true;
         if (d.n_servers > 0 || d.all_tls || doh_only_given) {
@@ -640,6 +743,8 @@ int cmd_run(int argc, char **argv)
     fdx_engine_options_init(&o);
     o.on_flow = on_flow;
     o.user = &d;
+    if (idle_us > 0)
+        o.idle_timeout_us = idle_us;
     fdx_engine *e = NULL;
     int status = EXIT_OK;
     if (new_engine(&d, &o, &e, err, sizeof(err)) < 0 ||
@@ -656,10 +761,24 @@ int cmd_run(int argc, char **argv)
         fdx_model_free(d.model);
         return EXIT_ERROR;
     }
-    struct feeder feed = {.inputs = inputs, .n_inputs = n_inputs, .filter = filter,
-                          .prog = "flowdx run"};
+    if (stats_us == UINT64_MAX)
+        stats_us = iface != NULL ? 60000000u : 0;
+    struct feeder feed = {.inputs = inputs,
+                          .n_inputs = n_inputs,
+                          .filter = filter,
+                          .prog = "flowdx run",
+                          .catch_signals = true,
+                          .iface = iface,
+                          .live = live,
+                          .quiet = quiet,
+                          .stats_every_ns = (long long)stats_us * 1000,
+                          .alerts = &d.malicious,
+                          .tick = on_tick,
+                          .tick_user = &d};
     struct output out;
-    if (!feeder_open(&feed) || !output_open(&out, output)) {
+    /* The capture is opened first, as root; the output then as --user (as tcpdump -Z does). */
+    if (!feeder_open(&feed) || (user != NULL && !run_as_switch("flowdx run", &run_as)) ||
+        !(iface != NULL ? output_open_stream(&out, output) : output_open(&out, output))) {
         feeder_abort(&feed);
         fdx_engine_free(e);
         fdx_model_free(d.model);
@@ -682,8 +801,8 @@ int cmd_run(int argc, char **argv)
         /* The spam paper's end product: the sources of at least --min-spam spam flows. */
         if (!senders_only)
             fputc('\n', d.out);
-        if (!senders_write(d.senders, d.out, n_inputs == 1 ? inputs[0] : "the captures", min_spam,
-                           senders_all, senders_json))
+        const char *source = iface != NULL ? iface : n_inputs == 1 ? inputs[0] : "the captures";
+        if (!senders_write(d.senders, d.out, source, min_spam, senders_all, senders_json))
             status = EXIT_ERROR;
         senders_free(d.senders);
         d.senders = NULL;
@@ -736,6 +855,7 @@ int cmd_run(int argc, char **argv)
                     "finds DoH and DoT on other ports)\n",
                     (unsigned long long)d.no_values, d.no_values == 1 ? "" : "s",
                     fdx_model_feature_set(d.model), d.no_values == 1 ? "it" : "them");
+        feeder_summary(&feed);
     }
     fdx_engine_free(e);
     fdx_model_free(d.model);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "flowdx/flowdx.h"
 
@@ -54,28 +55,73 @@ bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max,
 bool parse_ports(const char *option, const char *text, uint16_t *ports, uint32_t cap,
                  uint32_t *ret_n);
 
-/* ---- reading captures into an engine (feed.c) ---- */
+/* ---- the statistics line of a read loop (statline.c) ---- */
+
+struct statline {
+    long long start_ns;    /* when reading began (monotonic) */
+    long long last_ns;     /* the previous line, or start_ns */
+    uint64_t last_packets; /* the engine's packet count at the previous line */
+    uint64_t bytes;        /* wire bytes of the packets fed, counted by the read loop */
+};
+
+/* "PROG: stats: elapsed=... packets=... pps=... bytes=... flows_active=... flows_finished=...
+ * [drops=... ifdrops=...] malformed=... skipped=... [alerts=...]" on standard error; the drops
+ * with @p cap (a live capture's counters), alerts with @p alerts. */
+void statline_print(struct statline *s, const char *prog, const fdx_engine *e,
+                    const struct fdx_capture_stats *cap, const uint64_t *alerts, long long now_ns);
+
+/* ---- reading captures or an interface into an engine (feed.c) ---- */
 
 struct feeder {
     const char *const *inputs; /* captures, read in this order as one stream */
     int n_inputs;
+    const char *iface;                    /* a live interface instead of inputs, or NULL */
+    struct fdx_capture_live_options live; /* settings for iface (its bpf comes from filter) */
     const char *filter;        /* BPF, or NULL */
     const char *prog;          /* message prefix, e.g. "flowdx extract" */
     bool progress;             /* a progress line on standard error */
     bool catch_signals;        /* SIGINT/SIGTERM stop reading; what was read is kept */
-    fdx_capture *first;        /* opened by feeder_open() */
+    bool quiet;                /* no "listening on" line */
+    long long stats_every_ns;  /* a statistics line this often (wall time); 0 = never */
+    const uint64_t *alerts;    /* shown in statistics lines, or NULL */
+    /* Live: called with the engine's new clock (the wall clock, a little behind) after it
+     * moved without packets, at least once a second; NULL = nothing to do. */
+    void (*tick)(void *user, uint64_t now_us);
+    void *tick_user;
+    fdx_capture *first; /* opened by feeder_open() */
     long long last_progress_ns;
+    long long last_tick_ns; /* live: the last time the wall clock reached the engine */
+    struct statline stats;
+    struct fdx_capture_stats cap_stats; /* live: the capture's counters at the end */
+    bool have_cap_stats;
 };
 
-/* Open the first capture, before the command opens its output, so that a typo in -r cannot
- * clobber -o FILE. false after printing why. */
+/* Open the first capture or the interface, before the command opens its output, so that a typo
+ * in -r cannot clobber -o FILE. false after printing why. */
 bool feeder_open(struct feeder *f);
 /* Close the first capture when the command gives up before feeder_run(). */
 void feeder_abort(struct feeder *f);
-/* Feed every capture in order, then flush the engine: EXIT_OK, EXIT_PARTIAL (a capture was
- * damaged or reading was interrupted) or EXIT_ERROR (a later capture could not be opened). */
+/* Feed every capture in order, or the interface until SIGINT/SIGTERM, then flush the engine:
+ * EXIT_OK, EXIT_PARTIAL (a capture was damaged or reading was interrupted) or EXIT_ERROR (a
+ * later capture could not be opened, or the live capture failed). */
 int feeder_run(struct feeder *f, fdx_engine *e);
+/* Live: the capture's packet and drop counters, one line on standard error. */
+void feeder_summary(const struct feeder *f);
 long long monotonic_ns(void);
+
+/* ---- running as another user (privdrop.c) ---- */
+
+struct run_as {
+    char name[64];
+    uid_t uid;
+    gid_t gid;
+};
+
+/* Look up user @p name; false after printing why (no such user). */
+bool run_as_lookup(const char *prog, const char *name, struct run_as *ret);
+/* Become the user for good: supplementary groups, group, user; then check that every ID changed
+ * and root cannot be regained. false after printing why. */
+bool run_as_switch(const char *prog, const struct run_as *u);
 
 /* ---- flow record writers ---- */
 
@@ -104,6 +150,9 @@ struct output {
 
 /* Open @p path ("-" or NULL = standard output); false after printing why. */
 bool output_open(struct output *o, const char *path);
+/* The same for a run without an end (a live capture): @p path is written directly, so that its
+ * rows can be read while they come. */
+bool output_open_stream(struct output *o, const char *path);
 /* Finish: with @p keep and no write error, the output takes its name; else the temporary file
  * is removed. False (after printing why) when the output is not complete. */
 bool output_close(struct output *o, bool keep);

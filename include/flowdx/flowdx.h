@@ -41,6 +41,7 @@ extern "C" {
 #define FDX_ERANGE (-6)  /**< a value or a limit is out of range */
 #define FDX_ENOENT (-7)  /**< no such file, feature set or name */
 #define FDX_ETRUNC (-8)  /**< input ended in the middle of a record */
+#define FDX_EPERM (-9)   /**< not permitted (e.g. capturing without CAP_NET_RAW) */
 /**@}*/
 
 /** Direction indices of per-direction arrays: request = initiator to responder. */
@@ -287,9 +288,12 @@ FDX_API int fdx_capture_open_file(const char *path, const char *bpf, fdx_capture
 
 /**
  * Read the next packet.
- * @return 1 with @p ret_pkt filled, 0 at the end of the capture, or, with "PATH: packet N: reason"
- * in errbuf, FDX_ETRUNC when the file ends inside a record and FDX_EFORMAT when a record header is
- * corrupt. The packets read before stay valid; the capture cannot be read further.
+ * @return 1 with @p ret_pkt filled, 0 at the end of the capture (or after fdx_capture_break()),
+ * or, with "PATH: packet N: reason" in errbuf, FDX_ETRUNC when the file ends inside a record and
+ * FDX_EFORMAT when a record header is corrupt. The packets read before stay valid; the capture
+ * cannot be read further. A live capture also returns FDX_CAPTURE_IDLE (no packet within the
+ * read timeout; call again), and FDX_EIO with "IFACE: reason" when the interface fails or
+ * disappears.
  */
 FDX_API int fdx_capture_next(fdx_capture *capture, struct fdx_capture_packet *ret_pkt, char *errbuf,
                              size_t errlen);
@@ -303,6 +307,71 @@ FDX_API void fdx_capture_progress(const fdx_capture *capture, uint64_t *ret_done
 
 /** Close a capture. NULL ok. */
 FDX_API void fdx_capture_free(fdx_capture *capture);
+
+/* ---- Live captures: a network interface through libpcap. ---- */
+
+/** fdx_capture_next() on a live capture: no packet arrived within the read timeout. */
+#define FDX_CAPTURE_IDLE 2
+
+/** Settings of a live capture. Initialise with fdx_capture_live_options_init(). Append-only. */
+struct fdx_capture_live_options {
+    uint32_t struct_size;   /**< set by fdx_capture_live_options_init() */
+    uint32_t snaplen_bytes; /**< bytes kept of each packet, 1 to 262144 (262144) */
+    uint32_t promisc;       /**< 1 (default): promiscuous mode; 0: traffic of the host only */
+    uint32_t immediate;     /**< 1: every packet handed over at once; 0 (default): the kernel
+                                 batches packets and hands them over at most timeout_ms late */
+    uint32_t timeout_ms;    /**< read timeout, 1 to 60000 (100): the longest fdx_capture_next()
+                                 waits without a packet, and the batching delay */
+    uint32_t buffer_bytes;  /**< kernel capture buffer, at most 2^31 - 1; 0 = libpcap's default */
+    const char *bpf;        /**< capture filter in tcpdump syntax, or NULL; borrowed for the
+                                 call of fdx_capture_open_live() */
+};
+
+/** Fill @p opts with the defaults. */
+FDX_API void fdx_capture_live_options_init(struct fdx_capture_live_options *opts);
+
+/**
+ * Open a network interface for capture (libpcap's create/activate), in non-blocking mode: a
+ * quiet interface makes fdx_capture_next() return FDX_CAPTURE_IDLE after timeout_ms. Packet
+ * times are the kernel's receive times (microseconds since the Unix epoch).
+ * @param iface interface name ("eth0", "any"); borrowed for the call.
+ * @param opts borrowed for the call; NULL = the defaults.
+ * @param ret_capture set on success; free with fdx_capture_free().
+ * @param errbuf on failure "IFACE: reason"; on success "" or a warning of libpcap's (e.g.
+ * promiscuous mode not supported), which the caller may show.
+ * @return 0, FDX_ENOENT (no such interface), FDX_EPERM (not permitted: capturing needs root or
+ * CAP_NET_RAW), FDX_EINVAL (bad option or filter, with libpcap's message), FDX_EIO (interface
+ * down, or another libpcap failure), FDX_ENOTSUP (capture not supported on it) or FDX_ENOMEM.
+ */
+FDX_API int fdx_capture_open_live(const char *iface, const struct fdx_capture_live_options *opts,
+                                  fdx_capture **ret_capture, char *errbuf, size_t errlen);
+
+/**
+ * Stop a capture: fdx_capture_next() returns 0 (end) from now on, also from a wait under way.
+ * Async-signal-safe, for a SIGINT handler of the thread that reads; called from another thread
+ * it takes effect within the read timeout.
+ */
+FDX_API void fdx_capture_break(fdx_capture *capture);
+
+/** Counters of a capture, filled by fdx_capture_stats(). Layout is ABI: append-only. */
+struct fdx_capture_stats {
+    uint32_t struct_size; /**< set by the caller */
+    uint32_t reserved;
+    uint64_t packets;    /**< packets fdx_capture_next() returned */
+    uint64_t received;   /**< packets the kernel passed the filter (libpcap ps_recv; on Linux
+                              including the dropped ones) */
+    uint64_t dropped;    /**< dropped for lack of buffer space (ps_drop) */
+    uint64_t if_dropped; /**< dropped by the interface or its driver (ps_ifdrop; Linux reports
+                              it in promiscuous mode only) */
+};
+
+/**
+ * Counters of a live capture since it was opened (64-bit: libpcap's 32-bit counters are
+ * followed across wrap-arounds if this is called at least once per 2^32 packets).
+ * @param ret_stats its struct_size set by the caller; untouched on failure.
+ * @return 0, FDX_ENOTSUP for a file capture, or FDX_EIO (libpcap could not read them).
+ */
+FDX_API int fdx_capture_stats(fdx_capture *capture, struct fdx_capture_stats *ret_stats);
 
 #ifdef __cplusplus
 }

@@ -7,15 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "flowdx/flowdx.h"
-
-struct fdx_capture {
-    pcap_t *pcap;
-    char *path;          /* for messages */
-    uint64_t packets;    /* read so far */
-    uint64_t size_bytes; /* file size, 0 when unknown */
-    char *iobuf;         /* stdio buffer of the file; freed after the FILE is closed */
-};
+#include "capture/capture.h"
 
 #define IO_BUFFER_BYTES (1u << 20)
 
@@ -75,10 +67,11 @@ static int open_stream(fdx_capture *c, const char *path, char *errbuf, size_t er
     return 0;
 }
 
-static int set_filter(fdx_capture *c, const char *bpf, char *errbuf, size_t errlen)
+int fdxi_capture_set_filter(fdx_capture *c, const char *bpf, uint32_t netmask, char *errbuf,
+                            size_t errlen)
 {
     struct bpf_program prog;
-    if (pcap_compile(c->pcap, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    if (pcap_compile(c->pcap, &prog, bpf, 1, netmask) != 0) {
         snprintf(errbuf, errlen, "%s: filter '%s': %s", c->path, bpf, pcap_geterr(c->pcap));
         return FDX_EINVAL;
     }
@@ -111,7 +104,7 @@ int fdx_capture_open_file(const char *path, const char *bpf, fdx_capture **ret_c
     }
     int rc = open_stream(c, path, errbuf, errlen);
     if (rc == 0 && bpf != NULL && bpf[0] != '\0')
-        rc = set_filter(c, bpf, errbuf, errlen);
+        rc = fdxi_capture_set_filter(c, bpf, PCAP_NETMASK_UNKNOWN, errbuf, errlen);
     if (rc < 0) {
         fdx_capture_free(c);
         return rc;
@@ -120,8 +113,7 @@ int fdx_capture_open_file(const char *path, const char *bpf, fdx_capture **ret_c
     return 0;
 }
 
-int fdx_capture_next(fdx_capture *c, struct fdx_capture_packet *ret_pkt, char *errbuf,
-                     size_t errlen)
+enum fdxi_capture_read fdxi_capture_read(fdx_capture *c, struct fdx_capture_packet *ret_pkt)
 {
     struct pcap_pkthdr *h;
     const u_char *data;
@@ -132,10 +124,31 @@ int fdx_capture_next(fdx_capture *c, struct fdx_capture_packet *ret_pkt, char *e
         ret_pkt->caplen = h->caplen;
         ret_pkt->wirelen = h->len;
         ret_pkt->data = data;
-        return 1;
+        return FDXI_READ_PACKET;
     }
-    if (rc == PCAP_ERROR_BREAK)
+    /* A read interrupted by a signal whose handler called fdx_capture_break() is the end the
+     * caller asked for, not damage. */
+    if (rc == PCAP_ERROR_BREAK || c->stop)
+        return FDXI_READ_END;
+    return rc == 0 ? FDXI_READ_NONE : FDXI_READ_ERROR;
+}
+
+int fdx_capture_next(fdx_capture *c, struct fdx_capture_packet *ret_pkt, char *errbuf,
+                     size_t errlen)
+{
+    if (c->stop)
         return 0;
+    if (c->live)
+        return fdxi_capture_next_live(c, ret_pkt, errbuf, errlen);
+    switch (fdxi_capture_read(c, ret_pkt)) {
+    case FDXI_READ_PACKET:
+        return 1;
+    case FDXI_READ_END:
+    case FDXI_READ_NONE: /* not from a file */
+        return 0;
+    case FDXI_READ_ERROR:
+        break;
+    }
     const char *msg = pcap_geterr(c->pcap);
     const char *what = strcmp(c->path, "-") == 0 ? "standard input" : c->path;
     if (errbuf != NULL && errlen > 0)
@@ -144,6 +157,12 @@ int fdx_capture_next(fdx_capture *c, struct fdx_capture_packet *ret_pkt, char *e
     /* After a good header, every read failure is damage to the file: cut short, or a record
      * header libpcap cannot believe (e.g. an impossible capture length). */
     return strstr(msg, "truncated") != NULL ? FDX_ETRUNC : FDX_EFORMAT;
+}
+
+void fdx_capture_break(fdx_capture *c)
+{
+    c->stop = 1;
+    pcap_breakloop(c->pcap);
 }
 
 int fdx_capture_linktype(const fdx_capture *c)

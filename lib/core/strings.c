@@ -23,6 +23,8 @@ const char *fdx_strerror(int err)
         return "not found";
     case FDX_ETRUNC:
         return "input truncated";
+    case FDX_EPERM:
+        return "operation not permitted";
     default:
         return "unknown error";
     }

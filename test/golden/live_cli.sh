@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# flowdx run -i on one end of a veth pair, in network namespaces of this test's own, while
+# tcpreplay sends captures into the other end at their original speed: the verdicts per flow must
+# be those of flowdx run -r on the same files. Also: a bad interface, no permission, --user,
+# SIGINT and SIGTERM (everything flushed), idle timeouts on a quiet interface, statistics.
+# Usage: live_cli.sh FLOWDX TOP DATA_DIR   (as root; exit status 77 = skipped)
+# DATA_DIR is shared/data beside the clone; the same files are bundled in TOP/samples.
+set -uo pipefail
+flowdx=$1
+top=$2
+data=$3
+here=$(cd "$(dirname "$0")" && pwd)
+
+skip() { echo "skipped: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, capture)"
+for t in ip tcpreplay ethtool python3 timeout; do
+    command -v "$t" > /dev/null || skip "$t is not installed (scripts/install-deps.sh)"
+done
+if [ -d "$data" ]; then
+    korving=$data/doh/pcap/korving/korving_c2_dns2tcp_txt_177c8813.pcap
+    spam=$data/spam/ndpi
+else
+    korving=$top/samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap
+    spam=$top/samples/spam/ndpi
+fi
+
+. "$here/checks.sh"
+ns_cap=fdxlive-$$-cap
+ns_rep=fdxlive-$$-rep
+pids=()
+teardown() {
+    for p in "${pids[@]}"; do kill -KILL "$p" 2> /dev/null; done
+    ip netns pids "$ns_cap" 2> /dev/null | xargs -r kill -KILL 2> /dev/null
+    ip netns pids "$ns_rep" 2> /dev/null | xargs -r kill -KILL 2> /dev/null
+    ip netns del "$ns_cap" 2> /dev/null
+    ip netns del "$ns_rep" 2> /dev/null
+    rm -rf "$tmp"
+}
+trap teardown EXIT
+trap 'exit 1' INT TERM
+
+# Two namespaces joined by a veth pair: cap0 (captured) and rep0 (replayed into). No addresses and
+# no IPv6, so the kernel sends nothing of its own on the link: every packet captured is one
+# tcpreplay sent. Offloads off (as in the labs): no GRO merging of segments on the way. The MTU
+# fits the captures' largest frame (2347 bytes).
+set -e
+ip netns add "$ns_cap"
+ip netns add "$ns_rep"
+for n in "$ns_cap" "$ns_rep"; do
+    ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+        net.ipv6.conf.default.disable_ipv6=1
+done
+ip -n "$ns_cap" link add cap0 mtu 9000 type veth peer name rep0 mtu 9000 netns "$ns_rep"
+ip netns exec "$ns_cap" ethtool -K cap0 tso off gso off gro off
+ip netns exec "$ns_rep" ethtool -K rep0 tso off gso off gro off
+ip -n "$ns_cap" link set cap0 up
+ip -n "$ns_rep" link set rep0 up
+set +e
+
+in_cap() { ip netns exec "$ns_cap" "$@"; }
+# tcpreplay keeps each packet's time to a few microseconds (it adds about 3 us to every gap,
+# measured with tcpdump on cap0), but a preempted sender is late by milliseconds: a higher
+# priority makes that rarer.
+replay() {
+    ip netns exec "$ns_rep" nice -n -10 timeout 120 tcpreplay -q -i rep0 "$@" \
+        > "$tmp/replay.log" 2>&1
+}
+# Start flowdx run -i in the capture namespace (ip netns exec execs it: $! is flowdx), output
+# in $tmp/NAME.out and .err; wait until it listens.
+start() {
+    local name=$1
+    shift
+    ip netns exec "$ns_cap" "$flowdx" run -i cap0 "$@" > "$tmp/$name.out" 2> "$tmp/$name.err" &
+    pid=$!
+    pids+=("$pid")
+    for _ in $(seq 100); do
+        grep -q "listening on cap0" "$tmp/$name.err" && return 0
+        kill -0 "$pid" 2> /dev/null || break
+        sleep 0.1
+    done
+    echo "flowdx did not start listening:"
+    cat "$tmp/$name.err"
+    return 1
+}
+# Send signal $1 to flowdx and wait at most 30 s for it to end; its exit status in $rc.
+stop() {
+    kill "-$1" "$pid"
+    for _ in $(seq 300); do
+        kill -0 "$pid" 2> /dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2> /dev/null; then
+        echo "flowdx did not end within 30 s of SIG$1"
+        kill -KILL "$pid"
+    fi
+    wait "$pid"
+    rc=$?
+}
+lines() { if [ -s "$1" ]; then wc -l < "$1"; else echo 0; fi; }
+packets_in() { python3 "$here/live_compare.py" --count "$1"; }
+
+# ---- errors ----
+out=$(in_cap "$flowdx" run -i nosuch0 --detect doh -m "$top/conf/models/doh.fdxm" 2>&1)
+rc=$?
+check "no such interface: exit 1, named ($out)" \
+    bash -c '[ "$1" -eq 1 ] && grep -q "nosuch0: no such interface" <<< "$2"' _ "$rc" "$out"
+out=$(in_cap "$flowdx" run -i cap0 --detect doh -m "$top/conf/models/doh.fdxm" \
+    --filter 'tcp port banana' 2>&1)
+rc=$?
+check "bad filter: exit 1, libpcap's reason ($out)" \
+    bash -c '[ "$1" -eq 1 ] && grep -q "filter .tcp port banana.: .*banana" <<< "$2"' _ "$rc" "$out"
+out=$("$flowdx" run -i cap0 -r "$korving" --detect doh 2>&1)
+rc=$?
+check "-i with -r: exit 2" bash -c '[ "$1" -eq 2 ] && grep -q "exclude" <<< "$2"' _ "$rc" "$out"
+out=$(in_cap "$flowdx" run -i cap0 --detect doh --user no-such-user-fdx 2>&1)
+rc=$?
+check "--user naming no user: exit 2" \
+    bash -c '[ "$1" -eq 2 ] && grep -q "no such user" <<< "$2"' _ "$rc" "$out"
+if command -v setpriv > /dev/null && id nobody > /dev/null 2>&1; then
+    out=$(in_cap setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+        "$flowdx" run -i cap0 --detect doh -m "$top/conf/models/doh.fdxm" 2>&1)
+    rc=$?
+    check "no permission: exit 1, says root or CAP_NET_RAW ($out)" \
+        bash -c '[ "$1" -eq 1 ] && grep -q "run as root or give the program CAP_NET_RAW" <<< "$2"' \
+        _ "$rc" "$out"
+fi
+
+# ---- DoH: a dns2tcp tunnel over DoH (Korving), 29.8 s, 2517 packets, replayed as it was ----
+# The capture is Linux cooked; sll2eth.py makes it Ethernet for tcpreplay (only the link header
+# changes). Reference: flowdx run -r on the same file.
+python3 "$here/sll2eth.py" "$korving" "$tmp/doh.pcap"
+doh=(--detect doh -m "$top/conf/models/doh.fdxm" --doh-server 192.168.0.10 --format jsonl)
+"$flowdx" run "${doh[@]}" -r "$tmp/doh.pcap" -o "$tmp/doh-ref.jsonl" 2> "$tmp/doh-ref.err"
+sent=$(packets_in "$tmp/doh.pcap")
+if start doh "${doh[@]}" --stats 2; then
+    t0=$(date +%s)
+    replay "$tmp/doh.pcap"
+    t1=$(date +%s)
+    sleep 0.5 # the last packets reach the capture (they wait at most the 100 ms read timeout)
+    stop INT
+    check "DoH: SIGINT: exit 0 ($rc)" test "$rc" -eq 0
+    check "DoH: replay took the capture's 30 s ($((t1 - t0)) s)" \
+        bash -c '[ "$1" -ge 28 ] && [ "$1" -le 40 ]' _ "$((t1 - t0))"
+    captured=$(grep -o "[0-9]* packets captured" "$tmp/doh.err" | cut -d' ' -f1)
+    check "DoH: every packet sent was captured ($captured of $sent), summary has libpcap drops" \
+        bash -c '[ "$1" = "$2" ] && grep -q "0 dropped by libpcap" "$3"' _ "${captured:-none}" \
+        "$sent" "$tmp/doh.err"
+    check "DoH: the same number of flows as -r" \
+        test "$(grep -o '^flowdx run: [0-9]* flows' "$tmp/doh.err")" = \
+        "$(grep -o '^flowdx run: [0-9]* flows' "$tmp/doh-ref.err")"
+    check "DoH: statistics lines every 2 s with every field" \
+        bash -c '[ "$(grep -c "stats: elapsed=.* packets=.* pps=.* bytes=.* flows_active=.* flows_finished=.* drops=0 ifdrops=0 malformed=.* skipped=.* alerts=" "$1")" -ge 10 ]' \
+        _ "$tmp/doh.err"
+    check "DoH: the same flows and verdicts as -r" \
+        python3 "$here/live_compare.py" "$tmp/doh-ref.jsonl" "$tmp/doh.out"
+    cat "$tmp/doh.err"
+fi
+
+# ---- spam, as user nobody: idle timeout on a quiet interface, then SIGTERM flushes ----
+# smtps.pcapng (4 packets, no FIN) must end by the idle timeout (2 s) while nothing arrives;
+# smtp.pcap (95 packets, closed by FIN) is still lingering when SIGTERM comes, and is written.
+spam_opts=(--detect spam -m "$top/conf/models/spam.fdxm" --format jsonl --idle-timeout 2)
+"$flowdx" run "${spam_opts[@]}" -r "$spam/smtps.pcapng" -o "$tmp/spam-ref1.jsonl" 2> /dev/null
+"$flowdx" run "${spam_opts[@]}" -r "$spam/smtp.pcap" -o "$tmp/spam-ref2.jsonl" 2> /dev/null
+cat "$tmp/spam-ref1.jsonl" "$tmp/spam-ref2.jsonl" > "$tmp/spam-ref.jsonl"
+mkdir "$tmp/nobody"
+chown nobody "$tmp/nobody"
+chmod o+x "$tmp"
+if start spam "${spam_opts[@]}" --user nobody -o "$tmp/nobody/spam.jsonl"; then
+    ids=$(awk '/^Uid:|^Gid:/ {print $2, $3, $4, $5}' "/proc/$pid/status" | tr '\n' ' ')
+    u=$(id -u nobody)
+    g=$(id -g nobody)
+    check "--user nobody: real, effective, saved and file uid and gid are nobody's ($ids)" \
+        test "$ids" = "$u $u $u $u $g $g $g $g "
+    replay "$spam/smtps.pcapng"
+    sleep 3.5 # idle timeout 2 s, the clock's lag 0.2 s, the time the flow took
+    check "quiet interface: the idle flow was written before any signal" \
+        bash -c '[ "$(grep -c "\"end_reason\":\"idle\"" "$1")" -eq 1 ]' _ "$tmp/nobody/spam.jsonl"
+    replay "$spam/smtp.pcap"
+    check "the FIN flow is not written yet (it lingers 2 s)" \
+        test "$(lines "$tmp/nobody/spam.jsonl")" -eq 1
+    stop TERM
+    check "SIGTERM: exit 0 ($rc)" test "$rc" -eq 0
+    check "SIGTERM: the open flow was flushed (end reason eof)" \
+        bash -c '[ "$(grep -c "\"end_reason\":\"eof\"" "$1")" -eq 1 ]' _ "$tmp/nobody/spam.jsonl"
+    check "--user nobody: the output file belongs to nobody" \
+        test "$(stat -c %U "$tmp/nobody/spam.jsonl")" = nobody
+    check "spam: every packet sent was captured (99)" grep -q "99 packets captured" "$tmp/spam.err"
+    check "spam: the same flows, verdicts and features as -r" \
+        python3 "$here/live_compare.py" --all-features "$tmp/spam-ref.jsonl" \
+        "$tmp/nobody/spam.jsonl"
+    cat "$tmp/spam.err"
+fi
+
+# ---- -r: SIGTERM while the input is still open stops reading and keeps what was read ----
+mkfifo "$tmp/fifo"
+"$flowdx" run "${spam_opts[@]}" -r - -o "$tmp/pipe.jsonl" < "$tmp/fifo" 2> "$tmp/pipe.err" &
+pid=$!
+pids+=("$pid")
+exec 7> "$tmp/fifo" # the writer stays open: flowdx waits for more
+cat "$spam/smtp.pcap" >&7
+sleep 2
+stop TERM
+exec 7>&-
+check "-r: SIGTERM: exit 3, interrupted, the flow read was written" \
+    bash -c '[ "$1" -eq 3 ] && grep -q interrupted "$2" && [ "$(wc -l < "$3")" -eq 1 ]' \
+    _ "$rc" "$tmp/pipe.err" "$tmp/pipe.jsonl"
+
+finish

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Drops root privileges to a named user, for a capture that is already open. */
+#define _GNU_SOURCE /* getresuid, getresgid */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+bool run_as_lookup(const char *prog, const char *name, struct run_as *ret)
+{
+    errno = 0;
+    struct passwd *pw = getpwnam(name);
+    if (pw == NULL) {
+        if (errno != 0)
+            fprintf(stderr, "%s: --user %s: cannot look the user up: %s\n", prog, name,
+                    strerror(errno));
+        else
+            fprintf(stderr, "%s: --user %s: no such user\n", prog, name);
+        return false;
+    }
+    if (strlen(name) >= sizeof(ret->name)) {
+        fprintf(stderr, "%s: --user %s: name too long\n", prog, name);
+        return false;
+    }
+    memset(ret, 0, sizeof(*ret));
+    snprintf(ret->name, sizeof(ret->name), "%s", name);
+    ret->uid = pw->pw_uid;
+    ret->gid = pw->pw_gid;
+    return true;
+}
+
+/* Whether the real, effective and saved IDs are all the target's. */
+static bool ids_are(const struct run_as *u)
+{
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+    if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0)
+        return false;
+    return ru == u->uid && eu == u->uid && su == u->uid && rg == u->gid && eg == u->gid &&
+           sg == u->gid;
+}
+
+bool run_as_switch(const char *prog, const struct run_as *u)
+{
+    const char *step = "initgroups";
+    /* Supplementary groups first, then the group, then the user: each later step needs the
+     * privilege the earlier ones still have. */
+    if (initgroups(u->name, u->gid) != 0 || (step = "setgid", setgid(u->gid) != 0) ||
+        (step = "setuid", setuid(u->uid) != 0)) {
+        int err = errno;
+        fprintf(stderr, "%s: --user %s: cannot change to the user: %s: %s%s\n", prog, u->name, step,
+                strerror(err), err == EPERM ? " (changing the user needs root)" : "");
+        return false;
+    }
+    /* Proof that the change took and cannot be undone: every ID is the user's, and becoming
+     * root again fails. */
+    bool regained = (u->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) ||
+                    (u->gid != 0 && (setgid(0) == 0 || setegid(0) == 0));
+    if (!ids_are(u) || regained) {
+        fprintf(stderr, "%s: --user %s: the change of user did not take%s; stopping\n", prog,
+                u->name, regained ? " (root could be regained)" : "");
+        return false;
+    }
+    return true;
+}
