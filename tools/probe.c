@@ -33,6 +33,7 @@ struct probe {
     const char *inputs[MAX_INPUTS];
     int n_inputs;
     const char *filter;
+    const char *iface; /* live capture instead of inputs */
     const char *data_dir;
     int64_t snaplen, buffer_mib; /* live capture */
     int promisc;
@@ -55,6 +56,7 @@ struct probe {
     struct senders *senders;
     /* counters per plugin */
     uint64_t flows, judged[16], malicious[16], uncertain[16], allowed;
+    uint64_t alerts_total; /* for the live statistics line */
     bool failed;
 };
 
@@ -212,22 +214,21 @@ static int read_input(const fdx_config_node *root, struct probe *p, char *err, s
     int rc = fdx_config_get_map(root, "input", &in, err, len);
     if (rc <= 0)
         return rc;
-    const char *iface = NULL;
     if ((rc = read_strings(in, "read", p->inputs, MAX_INPUTS, &p->n_inputs, err, len)) < 0 ||
         (rc = fdx_config_get_string(in, "filter", &p->filter, err, len)) < 0 ||
-        (rc = fdx_config_get_string(in, "interface", &iface, err, len)) < 0 ||
+        (rc = fdx_config_get_string(in, "interface", &p->iface, err, len)) < 0 ||
         (rc = fdx_config_get_int(in, "snaplen", 64, 262144, &p->snaplen, err, len)) < 0 ||
         (rc = fdx_config_get_bool(in, "promisc", &p->promisc, err, len)) < 0 ||
-        (rc = fdx_config_get_int(in, "buffer_size", 1, 4096, &p->buffer_mib, err, len)) < 0 ||
+        (rc = fdx_config_get_int(in, "buffer_size", 1, 2047, &p->buffer_mib, err, len)) < 0 ||
         (rc = fdx_config_get_string(in, "user", &p->user, err, len)) < 0 ||
         (rc = fdx_config_get_duration(in, "stats_interval", 0, 86400ull * 1000000u, &p->stats_us,
                                       err, len)) < 0)
         return rc;
-    if (iface != NULL) {
+    if (p->iface != NULL && p->n_inputs > 0) {
         char where[300];
-        snprintf(err, len, "%s: key 'interface': live capture with -c is not in this build yet",
+        snprintf(err, len, "%s: keys 'read' and 'interface' exclude each other",
                  fdx_config_node_where(in, where, sizeof(where)));
-        return FDX_ENOTSUP;
+        return FDX_EINVAL;
     }
     return 0;
 }
@@ -266,6 +267,9 @@ static bool probe_load(struct probe *p, const char *path)
     p->pairs_on = true;
     p->min_spam = 10;
     p->alerts_file = "-";
+    p->snaplen = 262144;
+    p->promisc = 1;
+    p->stats_us = 60000000u;
     fdx_pairs_options_init(&p->po);
     int rc = fdx_config_load_file(path, &p->cfg, err, sizeof(err));
     const fdx_config_node *root = rc == 0 ? fdx_config_root(p->cfg) : NULL;
@@ -451,6 +455,7 @@ static void emit(struct probe *p, const struct fdx_flow_record *r, const struct 
             p->allowed++;
         else
             write_alert(p, r, &v[i], (int)i == p->doh ? ev : NULL);
+        p->alerts_total += !quiet;
     }
     if (p->senders != NULL && p->spam >= 0 && v[p->spam].verdict != FDX_VERDICT_NONE) {
         char a[64];
@@ -505,6 +510,20 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
     fdx_pairs_add(p->pairs, &h->r, r->verdicts[p->doh].verdict == FDX_VERDICT_MALICIOUS, h);
 }
 
+/* Live: the engine's clock moved without packets. Held DoH flows whose window passed are
+ * decided, and what was written reaches its readers. */
+static void on_tick(void *user, uint64_t now_us)
+{
+    struct probe *p = user;
+    if (p->pairs != NULL)
+        fdx_pairs_advance(p->pairs, now_us);
+    struct output *o[] = {&p->alerts, &p->jsonl, &p->csv};
+    for (int i = 0; i < 3; i++) {
+        if (o[i]->fp != NULL)
+            fflush(o[i]->fp);
+    }
+}
+
 static bool open_outputs(struct probe *p)
 {
     bool ok = true;
@@ -519,12 +538,14 @@ static bool open_outputs(struct probe *p)
             }
         }
     }
+    /* live: written as they come (tail -f), not renamed into place at the end */
+    bool (*open)(struct output *, const char *) = p->iface ? output_open_stream : output_open;
     if (p->alerts_file != NULL)
-        ok = output_open(&p->alerts, p->alerts_file);
+        ok = open(&p->alerts, p->alerts_file);
     if (ok && p->jsonl_file != NULL)
-        ok = output_open(&p->jsonl, p->jsonl_file);
+        ok = open(&p->jsonl, p->jsonl_file);
     if (ok && p->csv_file != NULL)
-        ok = output_open(&p->csv, p->csv_file);
+        ok = open(&p->csv, p->csv_file);
     if (ok && p->senders_file != NULL && p->spam >= 0) {
         ok = output_open(&p->senders_out, p->senders_file);
         if (ok && (p->senders = senders_new()) == NULL)
@@ -576,16 +597,20 @@ static void summary(const struct probe *p)
 int cmd_probe(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"read", required_argument, NULL, 'r'},
-        {"filter", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"read", required_argument, NULL, 'r'},
+        {"interface", required_argument, NULL, 'i'},
+        {"filter", required_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
-    const char *path = NULL, *filter = NULL;
+    const char *path = NULL, *filter = NULL, *iface = NULL;
     const char *extra[MAX_INPUTS];
     int n_extra = 0, c;
     bool quiet = false;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:r:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:r:i:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
             path = optarg;
@@ -597,6 +622,9 @@ int cmd_probe(int argc, char **argv)
             }
             extra[n_extra++] = optarg;
             break;
+        case 'i':
+            iface = optarg;
+            break;
         case 'f':
             filter = optarg;
             break;
@@ -607,8 +635,8 @@ int cmd_probe(int argc, char **argv)
             usage_probe(stdout);
             return EXIT_OK;
         default:
-            fprintf(stderr, "flowdx run: with -c, only -r, --filter and -q are options; the rest "
-                            "is in the file\nTry 'flowdx run --help'.\n");
+            fprintf(stderr, "flowdx run: with -c, only -r, -i, --filter and -q are options; the "
+                            "rest is in the file\nTry 'flowdx run --help'.\n");
             return EXIT_USAGE;
         }
     }
@@ -622,14 +650,30 @@ int cmd_probe(int argc, char **argv)
         probe_free(&p);
         return EXIT_USAGE;
     }
-    if (n_extra > 0) { /* -r replaces the file's captures */
+    if (n_extra > 0 && iface != NULL) {
+        fprintf(stderr, "flowdx run: -i and -r exclude each other\n");
+        probe_free(&p);
+        return EXIT_USAGE;
+    }
+    if (n_extra > 0 || iface != NULL) { /* -r or -i replaces the file's input */
         memcpy(p.inputs, extra, (size_t)n_extra * sizeof(extra[0]));
         p.n_inputs = n_extra;
+        p.iface = iface;
     }
     if (filter != NULL)
         p.filter = filter;
-    if (p.n_inputs == 0) {
-        fprintf(stderr, "flowdx run: no capture: give input.read in %s or -r FILE\n", path);
+    if (p.n_inputs == 0 && p.iface == NULL) {
+        fprintf(stderr,
+                "flowdx run: no input: give input.read or input.interface in %s, or -r "
+                "FILE or -i INTERFACE\n",
+                path);
+        probe_free(&p);
+        return EXIT_USAGE;
+    }
+    struct run_as run_as;
+    if (p.user != NULL && (p.iface == NULL || !run_as_lookup("flowdx run", p.user, &run_as))) {
+        if (p.iface == NULL)
+            fprintf(stderr, "flowdx run: %s: input.user applies to live capture only\n", path);
         probe_free(&p);
         return EXIT_USAGE;
     }
@@ -665,9 +709,25 @@ int cmd_probe(int argc, char **argv)
                           .n_inputs = p.n_inputs,
                           .filter = p.filter,
                           .prog = "flowdx run",
-                          .catch_signals = true};
+                          .catch_signals = true,
+                          .iface = p.iface,
+                          .quiet = quiet,
+                          .stats_every_ns = p.iface ? (long long)p.stats_us * 1000 : 0,
+                          .alerts = &p.alerts_total,
+                          .tick = on_tick,
+                          .tick_user = &p};
+    fdx_capture_live_options_init(&feed.live);
+    feed.live.snaplen_bytes = (uint32_t)p.snaplen;
+    feed.live.promisc = p.promisc ? 1 : 0;
+    feed.live.buffer_bytes = (uint32_t)(p.buffer_mib * 1024 * 1024); /* 0: libpcap's */
     int status = EXIT_ERROR;
-    if (feeder_open(&feed)) {
+    /* the capture is opened as root, the outputs then as input.user (as tcpdump -Z does) */
+    bool opened = feeder_open(&feed);
+    if (opened && p.user != NULL && !run_as_switch("flowdx run", &run_as)) {
+        feeder_abort(&feed);
+        opened = false;
+    }
+    if (opened) {
         if (open_outputs(&p)) {
             status = feeder_run(&feed, e);
             fdx_pairs_free(p.pairs); /* decides the flows still held */
@@ -683,6 +743,8 @@ int cmd_probe(int argc, char **argv)
         }
         if (p.failed)
             status = EXIT_ERROR;
+        if (p.iface != NULL && !quiet)
+            feeder_summary(&feed);
         if (!close_outputs(&p, true) && status == EXIT_OK)
             status = EXIT_ERROR;
     }

@@ -157,6 +157,44 @@ if start doh "${doh[@]}" --stats 2; then
     cat "$tmp/doh.err"
 fi
 
+# ---- the same replay with the configuration file: flowdx run -c with input.interface ----
+# Both detectors through their plugins; the live run's final verdicts must be those of -c with -r.
+cat > "$tmp/live.yaml" <<YAML
+input: {interface: cap0, stats_interval: 0}
+detectors:
+  spam: {model: $top/conf/models/spam.fdxm}
+  doh: {model: $top/conf/models/doh.fdxm, servers: [192.168.0.10]}
+outputs:
+  alerts: {enabled: false}
+  jsonl: {file: $tmp/cfg-live.jsonl}
+YAML
+"$flowdx" run -c "$tmp/live.yaml" -r "$tmp/doh.pcap" 2> /dev/null
+mv "$tmp/cfg-live.jsonl" "$tmp/cfg-ref.jsonl"
+ip netns exec "$ns_cap" "$flowdx" run -c "$tmp/live.yaml" > /dev/null 2> "$tmp/cfg.err" &
+pid=$!
+pids+=("$pid")
+for _ in $(seq 100); do grep -q "listening on cap0" "$tmp/cfg.err" && break; sleep 0.1; done
+replay "$tmp/doh.pcap"
+sleep 0.5
+stop INT
+check "-c live: SIGINT: exit 0 ($rc)" test "$rc" -eq 0
+check "-c live: the same flows and DoH verdicts as -c with -r" python3 -c '
+import json, sys
+def load(p):
+    out = {}
+    for line in open(p):
+        o = json.loads(line)
+        out[(o["src_addr"], o["src_port"], o["dst_addr"], o["dst_port"])] = o["verdicts"]
+    return out
+ref, live = load(sys.argv[1]), load(sys.argv[2])
+assert ref.keys() == live.keys(), (len(ref), len(live))
+doh = [k for k in ref if "doh" in ref[k]]
+assert len(doh) == 34, len(doh)
+bad = [k for k in doh if ref[k]["doh"]["verdict"] != live[k].get("doh", {}).get("verdict")]
+assert not bad, bad
+print(len(ref), "flows,", len(doh), "judged by doh, same verdicts")
+' "$tmp/cfg-ref.jsonl" "$tmp/cfg-live.jsonl"
+
 # ---- spam, as user nobody: idle timeout on a quiet interface, then SIGTERM flushes ----
 # smtps.pcapng (4 packets, no FIN) must end by the idle timeout (2 s) while nothing arrives;
 # smtp.pcap (95 packets, closed by FIN) is still lingering when SIGTERM comes, and is written.
