@@ -90,6 +90,8 @@ void usage_run(FILE *out)
         "then the main spam senders: the sources of at least --min-spam spam flows and their\n"
         "share of all spam flows (as `flowdx report senders`; with jsonl, run that on the\n"
         "output).\n\n"
+        "--ipfix sends every classified flow (the flows --format jsonl writes, whatever\n"
+        "--format says) as one IPFIX record: identifiers, features and the verdict.\n\n"
         "Options:\n"
         "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
         "      --detect NAME       the detector to run: doh or spam\n"
@@ -101,18 +103,20 @@ void usage_run(FILE *out)
         "                          --all-tls only)\n"
         "      --format FMT        alerts (default) or jsonl (one object per classified flow,\n"
         "                          with nDPI's protocol name under \"dpi\")\n"
-        "  -o, --output FILE       write here instead of standard output\n"
-        "      --filter BPF        only packets matching this capture filter\n"
-        "      --per-flow          the jury's verdict per flow alone, without pair evidence\n"
-        "      --pair-window S     pair evidence window and longest hold (default 120)\n"
-        "      --pair-bytes N      request bytes of flagged flows that establish a pair\n"
-        "                          (default 8192)\n"
-        "      --pair-share F      share of a pair's flows that must be flagged (default 0.5)\n"
-        "      --min-spam N        spam: spam flows that make a main sender (default 10)\n"
-        "  -q, --quiet             no summary on standard error\n"
-        "  -h, --help              this text\n\n"
-        "Exit status: 0 done (whether or not anything was flagged); 1 error; 2 bad command\n"
-        "line; 3 a capture was damaged, and everything before the damage was classified.\n");
+        "  -o, --output FILE       write here instead of standard output\n");
+    usage_ipfix(out, "");
+    fprintf(out,
+            "      --filter BPF        only packets matching this capture filter\n"
+            "      --per-flow          the jury's verdict per flow alone, without pair evidence\n"
+            "      --pair-window S     pair evidence window and longest hold (default 120)\n"
+            "      --pair-bytes N      request bytes of flagged flows that establish a pair\n"
+            "                          (default 8192)\n"
+            "      --pair-share F      share of a pair's flows that must be flagged (default 0.5)\n"
+            "      --min-spam N        spam: spam flows that make a main sender (default 10)\n"
+            "  -q, --quiet             no summary on standard error\n"
+            "  -h, --help              this text\n\n"
+            "Exit status: 0 done (whether or not anything was flagged); 1 error; 2 bad command\n"
+            "line; 3 a capture was damaged, and everything before the damage was classified.\n");
 }
 
 struct server {
@@ -140,6 +144,7 @@ struct detect {
     fdx_pairs *pairs; /* NULL with --per-flow */
     struct senders *senders; /* --detect spam: flows and spam flows per source */
     bool quiet_alerts;       /* --senders-only: the report alone */
+    struct ipfix_out ipfix;  /* --ipfix: every classified flow, as jsonl gets them */
     bool failed;
 };
 
@@ -413,6 +418,16 @@ static void report(struct detect *d, const struct pending *f, uint32_t verdict,
         write_json(d, &f->r, &f->v, f->has_dpi ? f->dpi : NULL, verdict, ev);
     else if (verdict == FDX_PAIR_MALICIOUS && !d->quiet_alerts)
         write_alert(d, &f->r, &f->v, ev);
+    if (d->ipfix.x != NULL) {
+        struct fdx_flow_verdict v = {
+            .label = verdict_name(d, verdict),
+            .verdict = verdict == FDX_PAIR_MALICIOUS   ? FDX_VERDICT_MALICIOUS
+                       : verdict == FDX_PAIR_UNCERTAIN ? FDX_VERDICT_UNCERTAIN
+                                                       : FDX_VERDICT_BENIGN,
+            .score = f->v.score,
+        };
+        ipfix_out_write(&d->ipfix, "flowdx run", &f->r, &v);
+    }
 }
 
 static void on_pair_verdict(void *user, void *item, uint32_t verdict,
@@ -509,6 +524,9 @@ int cmd_run(int argc, char **argv)
         {"senders-only", no_argument, NULL, OPT_SONLY},
         {"senders-json", no_argument, NULL, OPT_SJSON},
         {"senders-all", no_argument, NULL, OPT_SALL},
+        {"ipfix", required_argument, NULL, IPFIX_OPT_DEST},
+        {"ipfix-pen", required_argument, NULL, IPFIX_OPT_PEN},
+        {"ipfix-domain", required_argument, NULL, IPFIX_OPT_DOMAIN},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -614,11 +632,18 @@ int cmd_run(int argc, char **argv)
         case 'h':
             usage_run(stdout);
             return EXIT_OK;
-        default:
-            fprintf(stderr, "Try 'flowdx run --help'.\n");
+        default: {
+            int taken = ipfix_option(&d.ipfix, c, optarg);
+            if (taken > 0)
+                break;
+            if (taken == 0)
+                fprintf(stderr, "Try 'flowdx run --help'.\n");
             return EXIT_USAGE;
         }
+        }
     }
+    if (!ipfix_out_check(&d.ipfix, "flowdx run"))
+        return EXIT_USAGE;
     if (optind < argc || n_inputs == 0 || detector == NULL) {
         fprintf(stderr, "flowdx run: %s\nTry 'flowdx run --help'.\n",
                 n_inputs == 0 ? "no capture given (-r FILE)" : "--detect doh or spam is required");
@@ -691,8 +716,10 @@ int cmd_run(int argc, char **argv)
     struct feeder feed = {.inputs = inputs, .n_inputs = n_inputs, .filter = filter,
                           .prog = "flowdx run"};
     struct output out;
-    if (!feeder_open(&feed) || !output_open(&out, output)) {
+    if (!feeder_open(&feed) || !ipfix_out_open(&d.ipfix, e, "flowdx run", detector) ||
+        !output_open(&out, output)) {
         feeder_abort(&feed);
+        ipfix_out_close(&d.ipfix, "flowdx run");
         fdx_engine_free(e);
         fdx_model_free(d.model);
         return EXIT_ERROR;
@@ -720,6 +747,8 @@ int cmd_run(int argc, char **argv)
         senders_free(d.senders);
         d.senders = NULL;
     }
+    if (!ipfix_out_close(&d.ipfix, "flowdx run"))
+        status = EXIT_ERROR;
     if (!output_close(&out, true))
         status = EXIT_ERROR;
     if (!quiet) {
