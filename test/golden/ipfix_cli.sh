@@ -16,8 +16,11 @@ if ! command -v ipfixDump > /dev/null; then
 fi
 . "$here/checks.sh"
 compare() { python3 "$here/ipfix_compare.py" "$@"; }
-dump() { ipfixDump --rfc5610 -i "$1" > "$1.dump" 2> "$1.dump.err"; }
-dumped() { grep -q '^\*\*\* File Stats: ' "$1.dump" && [ ! -s "$1.dump.err" ]; }
+# ipfixDump's text of FILE in FILE.dump; false unless it read the whole file without a warning.
+dump() {
+    ipfixDump --rfc5610 -i "$1" > "$1.dump" 2> "$1.dump.err" &&
+        grep -q '^\*\*\* File Stats: ' "$1.dump" && [ ! -s "$1.dump.err" ]
+}
 "$flowdx" features doh:ip > "$tmp/doh.names"
 "$flowdx" features zadnik > "$tmp/zadnik.names"
 
@@ -35,12 +38,38 @@ korving=(-r "$k/korving_c2_dns2tcp_txt_177c8813.pcap" -r "$k/korving_c2_dnstt_fi
     -o "$tmp/doh.jsonl" --ipfix "$tmp/doh.ipfix" --ipfix-pen 32473; rc=$?
 check "doh run with --ipfix: exit 0" test "$rc" -eq 0
 check "doh: 64 JSON lines" test "$(wc -l < "$tmp/doh.jsonl")" -eq 64
-dump "$tmp/doh.ipfix"
-check "doh: ipfixDump reads the whole file, without a warning" dumped "$tmp/doh.ipfix"
+check "doh: ipfixDump reads the whole file, without a warning" dump "$tmp/doh.ipfix"
 check "doh: ipfixDump names the elements (RFC 5610 records)" bash -c \
     "grep -q 'reverseFdxDohIpFlowBytesSent' '$tmp/doh.ipfix.dump' && grep -q '(32473/26385)' '$tmp/doh.ipfix.dump'"
 check "doh: every record equals its JSON line" compare "$tmp/doh.ipfix" "$tmp/doh.jsonl" \
     "$tmp/doh.ipfix.dump" --pen 32473 --set doh:ip --names "$tmp/doh.names" --detector doh
+
+# A third reader, where installed: Wireshark's IPFIX dissector gives the flow ids and the start and
+# end times to the nanosecond; truncated to microseconds they are the JSON's.
+if command -v tshark > /dev/null; then
+    tshark -r "$tmp/doh.ipfix" -T fields -E occurrence=a -E aggregator=';' -e cflow.flow_id \
+        -e cflow.abstimestart -e cflow.abstimeend > "$tmp/doh.tshark" 2> /dev/null
+    check "doh: tshark reads the same flows and microseconds" python3 - "$tmp/doh.tshark" \
+        "$tmp/doh.jsonl" <<'PY'
+import calendar, json, sys, time
+want = {}
+for l in open(sys.argv[2]):
+    o = json.loads(l)
+    want[o["flow_id"]] = (o["start_us"], o["end_us"])
+def us(text):  # "May  8, 2022 08:22:14.162768363 UTC"
+    day, frac = text.replace(" UTC", "").rsplit(".", 1)
+    sec = calendar.timegm(time.strptime(" ".join(day.split()), "%b %d, %Y %H:%M:%S"))
+    return sec * 1000000 + int(frac[:6])
+got = {}
+for line in open(sys.argv[1]):
+    cols = line.rstrip("\n").split("\t")
+    if len(cols) < 3 or not cols[0]:
+        continue
+    for fid, start, end in zip(cols[0].split(";"), cols[1].split(";"), cols[2].split(";")):
+        got[int(fid)] = (us(start), us(end))
+assert got == want, sorted(set(got.items()) ^ set(want.items()))[:4]
+PY
+fi
 
 # The comparison can fail: a JSON value changed, and one bit of a float64 in the IPFIX file
 # (below ipfixDump's 8 printed digits: only the exact decoder sees it).
@@ -76,7 +105,7 @@ s="$samples/spam"
     -r "$s/ndpi/smtp.pcap" -r "$s/ndpi/smtps.pcapng" --format jsonl -o "$tmp/spam.jsonl" \
     --ipfix "$tmp/spam.ipfix" --ipfix-pen 32473; rc=$?
 check "spam run with --ipfix: exit 0" test "$rc" -eq 0
-dump "$tmp/spam.ipfix"
+check "spam: ipfixDump reads it" dump "$tmp/spam.ipfix"
 check "spam: an IPv6 and an IPv4 template" bash -c \
     "grep -q 'sourceIPv6Address' '$tmp/spam.ipfix.dump' && grep -q 'sourceIPv4Address' '$tmp/spam.ipfix.dump'"
 check "spam: every record equals its JSON line" compare "$tmp/spam.ipfix" "$tmp/spam.jsonl" \
@@ -86,7 +115,7 @@ check "spam: every record equals its JSON line" compare "$tmp/spam.ipfix" "$tmp/
 "$flowdx" extract -q -r "$k/korving_c2_dns2tcp_txt_177c8813.pcap" --format jsonl -o "$tmp/ex.jsonl" \
     --ipfix "$tmp/ex.ipfix" --ipfix-pen 5 --ipfix-domain 77; rc=$?
 check "extract with --ipfix: exit 0" test "$rc" -eq 0
-dump "$tmp/ex.ipfix"
+check "extract: ipfixDump reads it" dump "$tmp/ex.ipfix"
 check "extract: every record equals its JSON line (PEN 5, domain 77)" compare "$tmp/ex.ipfix" \
     "$tmp/ex.jsonl" "$tmp/ex.ipfix.dump" --pen 5 --domain 77 --set zadnik --names "$tmp/zadnik.names"
 
@@ -108,7 +137,7 @@ for kind in udp tcp; do
     wait "$lpid"; lrc=$?
     check "$kind: run exit 0, listener got messages ($(cat "$tmp/$kind.listen"))" \
         bash -c "[ $rc -eq 0 ] && [ $lrc -eq 0 ]"
-    dump "$tmp/$kind.ipfix"
+    check "$kind: ipfixDump reads what arrived" dump "$tmp/$kind.ipfix"
     check "$kind: 34 records, each equal to its JSON line" bash -c "[ \"\$(wc -l < '$tmp/$kind.jsonl')\" -eq 34 ] && \
         python3 '$here/ipfix_compare.py' '$tmp/$kind.ipfix' '$tmp/$kind.jsonl' '$tmp/$kind.ipfix.dump' \
         --pen 32473 --set doh:ip --names '$tmp/doh.names' --detector doh"
