@@ -3,9 +3,10 @@
 # flowdx run --ipfix and flowdx extract --ipfix: the IPFIX records of a run, read back with an own
 # RFC 7011 decoder and with ipfixDump, equal the JSON lines of the same run (ipfix_compare.py),
 # to a file, over UDP and over TCP on loopback; and the refusals.
-# Usage: ipfix_cli.sh FLOWDX SOURCE_ROOT
+# Usage: ipfix_cli.sh FLOWDX SOURCE_ROOT IPFIX_REFRESH
 set -uo pipefail
 flowdx=$1
+refresh=$3
 samples=$2/samples
 doh_model=$2/conf/models/doh.fdxm
 spam_model=$2/conf/models/spam.fdxm
@@ -142,6 +143,18 @@ for kind in udp tcp; do
         python3 '$here/ipfix_compare.py' '$tmp/$kind.ipfix' '$tmp/$kind.jsonl' '$tmp/$kind.ipfix.dump' \
         --pen 32473 --set doh:ip --names '$tmp/doh.names' --detector doh"
 done
+
+# UDP collectors learn templates only from what reaches them: with refresh_s 1 and records 1.1 s
+# apart, the options template and both flow templates go out three times (at open, before the second
+# and before the third record), each time with the type records.
+listen udp
+"$refresh" "udp://127.0.0.1:$port"; rc=$?
+wait "$lpid"
+dump "$tmp/udp.ipfix"
+check "udp: templates sent again after refresh_s" bash -c "[ $rc -eq 0 ] && \
+    [ \"\$(grep -c -- '--- template record ---' '$tmp/udp.ipfix.dump')\" -eq 6 ] && \
+    [ \"\$(grep -c -- '--- options template record ---' '$tmp/udp.ipfix.dump')\" -eq 3 ] && \
+    [ \"\$(grep -c 'flowId : ' '$tmp/udp.ipfix.dump')\" -eq 3 ]"
 
 # Refusals: exit 1 with the reason, or 2 for a bad command line.
 iod=(-r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap")
