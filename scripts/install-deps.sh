@@ -10,6 +10,8 @@ packages=(
   libcmocka-dev     # the test suites
   libsvm-dev        # SVM training
   libyaml-dev       # the YAML configuration (lib/config)
+  libfixbuf-dev     # libfixbuf 2.4: IPFIX export (lib/export)
+  libfixbuf-tools   # ipfixDump: reads the IPFIX output back in the ipfix_cli test
   wireshark-common  # editcap: link-type rewriting in the DoH tests
   libndpi-dev       # nDPI 4.2: the dpi feature set (lib/dpi)
   libndpi-bin       # ndpiReader, the benchmark's peer

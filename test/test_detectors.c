@@ -56,7 +56,7 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
                       : v.verdict == 1 ? FDX_VERDICT_MALICIOUS
                                        : FDX_VERDICT_BENIGN;
     c->malicious += pv == FDX_VERDICT_MALICIOUS;
-    if (pv != expect || r->features[c->first + c->n_set] != v.score)
+    if (pv != expect || r->verdicts[0].score != v.score)
         c->mismatched_verdicts++;
 }
 

@@ -67,10 +67,10 @@ static void test_setup_builds_engine_with_both_detectors(void **state)
     fdx_engine *e = NULL;
     if (fdx_engine_new(&o, &e, err, sizeof(err)) != 0)
         fail_msg("%s", err);
-    /* zadnik 65, spam plugin 65 + score, votes, models, doh plugin 29 + the same three */
-    assert_int_equal(fdx_engine_feature_count(e), 65 + 68 + 32);
+    /* zadnik 65, spam plugin 65 + votes, models, doh plugin 29 + the same two */
+    assert_int_equal(fdx_engine_feature_count(e), 65 + 67 + 31);
     assert_string_equal(fdx_engine_feature_name(e, 65), "spam_sp");
-    assert_string_equal(fdx_engine_feature_name(e, 65 + 68), "doh_duration");
+    assert_string_equal(fdx_engine_feature_name(e, 65 + 67), "doh_duration");
     char path[4096];
     snprintf(path, sizeof(path), "%s/../shared/data/spam/ndpi/emotet.pcap", top);
     fdx_capture *cap = NULL;
@@ -117,7 +117,7 @@ static void test_setup_defaults_and_disabled_detector(void **state)
     assert_string_equal(o.feature_sets, "");
     fdx_engine *e = NULL;
     assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), 0);
-    assert_int_equal(fdx_engine_feature_count(e), 68);
+    assert_int_equal(fdx_engine_feature_count(e), 67);
     fdx_engine_free(e);
     fdx_setup_free(s);
     fdx_config_free(c);

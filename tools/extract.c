@@ -12,20 +12,22 @@
 
 void usage_extract(FILE *out)
 {
+    fprintf(out,
+            "Usage: flowdx extract -r CAPTURE [-r CAPTURE ...] [OPTIONS]\n\n"
+            "Reads pcap or pcapng captures and writes one row per flow: identifiers\n"
+            "(flow_id, src_addr, src_port, dst_addr, dst_port, proto, start_us, end_us,\n"
+            "end_reason), then the features of the chosen sets under their spec names.\n"
+            "src is the flow's initiator. A summary goes to standard error at the end.\n\n"
+            "Options:\n"
+            "  -r, --read FILE          capture to read ('-' = standard input); repeat to read\n"
+            "                           several files in order, as one stream\n"
+            "  -f, --features SETS      comma-separated feature sets (default: zadnik);\n"
+            "                           'flowdx features' lists them\n"
+            "      --format csv|jsonl   output format (default: csv, with a header row)\n"
+            "  -o, --output FILE        write to FILE instead of standard output\n");
+    usage_ipfix(out, " ");
     fprintf(
         out,
-        "Usage: flowdx extract -r CAPTURE [-r CAPTURE ...] [OPTIONS]\n\n"
-        "Reads pcap or pcapng captures and writes one row per flow: identifiers\n"
-        "(flow_id, src_addr, src_port, dst_addr, dst_port, proto, start_us, end_us,\n"
-        "end_reason), then the features of the chosen sets under their spec names.\n"
-        "src is the flow's initiator. A summary goes to standard error at the end.\n\n"
-        "Options:\n"
-        "  -r, --read FILE          capture to read ('-' = standard input); repeat to read\n"
-        "                           several files in order, as one stream\n"
-        "  -f, --features SETS      comma-separated feature sets (default: zadnik);\n"
-        "                           'flowdx features' lists them\n"
-        "      --format csv|jsonl   output format (default: csv, with a header row)\n"
-        "  -o, --output FILE        write to FILE instead of standard output\n"
         "      --filter BPF         only packets matching this tcpdump-style filter\n"
         "      --idle-timeout SEC   end a flow after SEC seconds without packets (default 120)\n"
         "      --active-timeout SEC cut a flow after SEC seconds; the connection continues\n"
@@ -43,6 +45,7 @@ void usage_extract(FILE *out)
 
 struct run {
     struct writer w;
+    struct ipfix_out ipfix; /* --ipfix: the records the output gets */
     bool quiet;
 };
 
@@ -50,6 +53,8 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
 {
     struct run *run = user;
     writer_record(&run->w, r);
+    if (run->ipfix.x != NULL && record_has_values(r))
+        ipfix_out_write(&run->ipfix, "flowdx extract", r, NULL);
 }
 
 static void print_summary(const fdx_engine *e, double seconds)
@@ -86,6 +91,9 @@ static const struct option long_opts[] = {
     {"active-timeout", required_argument, NULL, OPT_ACTIVE},
     {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
     {"server-ports", required_argument, NULL, OPT_SERVER_PORTS},
+    {"ipfix", required_argument, NULL, IPFIX_OPT_DEST},
+    {"ipfix-pen", required_argument, NULL, IPFIX_OPT_PEN},
+    {"ipfix-domain", required_argument, NULL, IPFIX_OPT_DOMAIN},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -158,11 +166,18 @@ int cmd_extract(int argc, char **argv)
         case 'h':
             usage_extract(stdout);
             return EXIT_OK;
-        default:
-            fprintf(stderr, "Try 'flowdx extract --help'.\n");
+        default: {
+            int taken = ipfix_option(&run.ipfix, c, optarg);
+            if (taken > 0)
+                break;
+            if (taken == 0)
+                fprintf(stderr, "Try 'flowdx extract --help'.\n");
             return EXIT_USAGE;
         }
+        }
     }
+    if (!ipfix_out_check(&run.ipfix, "flowdx extract"))
+        return EXIT_USAGE;
     if (optind < argc) {
         fprintf(stderr, "flowdx extract: unexpected argument '%s' (captures go after -r)\n",
                 argv[optind]);
@@ -197,8 +212,9 @@ int cmd_extract(int argc, char **argv)
         return EXIT_ERROR;
     }
     struct output out;
-    if (!output_open(&out, output)) {
+    if (!ipfix_out_open(&run.ipfix, e, "flowdx extract", NULL) || !output_open(&out, output)) {
         feeder_abort(&feed);
+        ipfix_out_close(&run.ipfix, "flowdx extract");
         fdx_engine_free(e);
         return EXIT_ERROR;
     }
@@ -206,6 +222,8 @@ int cmd_extract(int argc, char **argv)
     long long t0 = monotonic_ns();
     int status = feeder_run(&feed, e);
     writer_finish(&run.w);
+    if (!ipfix_out_close(&run.ipfix, "flowdx extract"))
+        status = EXIT_ERROR;
     if (!output_close(&out, !run.w.failed))
         status = EXIT_ERROR;
     if (!run.quiet)

@@ -211,19 +211,20 @@ static void write_jsonl(struct writer *w, const struct fdx_flow_record *rec)
     emit(w, &r);
 }
 
-/* Whether no feature has a value (every set skipped the flow, e.g. doh on a non-DoH flow). */
-static bool all_nan(const struct fdx_flow_record *r)
+/* Whether some feature has a value (not when every set skipped the flow, e.g. doh on a non-DoH
+ * flow). */
+bool record_has_values(const struct fdx_flow_record *r)
 {
     for (uint32_t i = 0; i < r->n_features; i++) {
         if (!isnan(r->features[i]))
-            return false;
+            return true;
     }
-    return r->n_features > 0;
+    return r->n_features == 0;
 }
 
 void writer_record(struct writer *w, const struct fdx_flow_record *r)
 {
-    if (w->failed || all_nan(r))
+    if (w->failed || !record_has_values(r))
         return;
     if (w->format == OUT_CSV && !w->header_done) {
         write_csv_header(w);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "flowdx/flowdx_export.h"
 #include "flowdx/flowdx_model.h"
 #include "flowdx/flowdx_setup.h"
 #include "tool.h"
@@ -40,6 +41,8 @@ struct probe {
     const char *user;
     uint64_t stats_us;
     int64_t ipfix_pen, ipfix_domain;
+    const char *ipfix_dest;
+    fdx_ipfix *ipfix;
     /* detectors: their plugin index in each record's verdicts, or -1 */
     int spam, doh;
     bool pairs_on;
@@ -199,12 +202,7 @@ static int read_outputs(const fdx_config_node *root, struct probe *p, char *err,
          (rc = fdx_config_get_int(ipfix, "pen", 1, UINT32_MAX - 1, &p->ipfix_pen, err, len)) < 0 ||
          (rc = fdx_config_get_int(ipfix, "domain", 0, UINT32_MAX, &p->ipfix_domain, err, len)) < 0))
         return rc;
-    if (dest != NULL) {
-        char where[300];
-        snprintf(err, len, "%s: key 'ipfix': the IPFIX export is not in this build yet (issue 6)",
-                 fdx_config_node_where(ipfix, where, sizeof(where)));
-        return FDX_ENOTSUP;
-    }
+    p->ipfix_dest = dest;
     return 0;
 }
 
@@ -267,6 +265,7 @@ static bool probe_load(struct probe *p, const char *path)
     p->pairs_on = true;
     p->min_spam = 10;
     p->alerts_file = "-";
+    p->ipfix_pen = FDX_IPFIX_PEN_DEFAULT;
     p->snaplen = 262144;
     p->promisc = 1;
     p->stats_us = 60000000u;
@@ -467,6 +466,16 @@ static void emit(struct probe *p, const struct fdx_flow_record *r, const struct 
         write_json(p, r, v, ev);
     if (p->csv.fp != NULL)
         write_csv(p, r, v);
+    if (p->ipfix != NULL) {
+        /* the final verdicts (the pair's for DoH), as the other outputs have them */
+        struct fdx_flow_record final = *r;
+        final.verdicts = v;
+        char err[512];
+        if (fdx_ipfix_write(p->ipfix, &final, NULL, 0, err, sizeof(err)) < 0 && !p->failed) {
+            fprintf(stderr, "flowdx run: %s\n", err);
+            p->failed = true;
+        }
+    }
 }
 
 static void on_pair(void *user, void *item, uint32_t verdict, const struct fdx_pair_evidence *ev)
@@ -703,6 +712,20 @@ int cmd_probe(int argc, char **argv)
         probe_free(&p);
         return EXIT_ERROR;
     }
+    if (p.ipfix_dest != NULL) {
+        struct fdx_ipfix_options xo;
+        fdx_ipfix_options_init(&xo);
+        xo.destination = p.ipfix_dest;
+        xo.enterprise = (uint32_t)p.ipfix_pen;
+        xo.domain = (uint32_t)p.ipfix_domain;
+        if (fdx_ipfix_open(e, &xo, &p.ipfix, err, sizeof(err)) < 0) {
+            fprintf(stderr, "flowdx run: %s: outputs.ipfix: %s\n", path, err);
+            fdx_pairs_free(p.pairs);
+            fdx_engine_free(e);
+            probe_free(&p);
+            return EXIT_ERROR;
+        }
+    }
     if (p.syslog)
         openlog("flowdx", LOG_PID, LOG_DAEMON);
     struct feeder feed = {.inputs = p.inputs,
@@ -749,6 +772,11 @@ int cmd_probe(int argc, char **argv)
             status = EXIT_ERROR;
     }
     fdx_pairs_free(p.pairs);
+    p.pairs = NULL;
+    if (p.ipfix != NULL && fdx_ipfix_close(p.ipfix, err, sizeof(err)) < 0) {
+        fprintf(stderr, "flowdx run: %s\n", err);
+        status = EXIT_ERROR;
+    }
     senders_free(p.senders);
     if (!quiet)
         summary(&p);

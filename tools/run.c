@@ -60,7 +60,9 @@ void usage_run(FILE *out)
           "accuracy-weighted vote is a tie or within the model's margin. One ALERT per spam flow,\n"
           "then the main spam senders: the sources of at least --min-spam spam flows and their\n"
           "share of all spam flows (as `flowdx report senders`; with jsonl, run that on the\n"
-          "output).\n\n",
+          "output).\n\n"
+          "--ipfix sends every classified flow (the flows --format jsonl writes, whatever\n"
+          "--format says) as one IPFIX record: identifiers, features and the verdict.\n\n",
           out);
     fputs("Live capture (-i). The interface is read until SIGINT or SIGTERM; then every open\n"
           "flow ends, is classified and written, the summary follows, and the exit status is 0.\n"
@@ -93,8 +95,10 @@ void usage_run(FILE *out)
           "                          --all-tls only)\n"
           "      --format FMT        alerts (default) or jsonl (one object per classified flow,\n"
           "                          with nDPI's protocol name under \"dpi\")\n"
-          "  -o, --output FILE       write here instead of standard output\n"
-          "      --filter BPF        only packets matching this capture filter\n"
+          "  -o, --output FILE       write here instead of standard output\n",
+          out);
+    usage_ipfix(out, "");
+    fputs("      --filter BPF        only packets matching this capture filter\n"
           "      --idle-timeout S    end a flow after S seconds without packets (default 120,\n"
           "                          as the shipped models were trained)\n"
           "      --per-flow          the jury's verdict per flow alone, without pair evidence\n"
@@ -138,6 +142,7 @@ struct detect {
     fdx_pairs *pairs; /* NULL with --per-flow */
     struct senders *senders; /* --detect spam: flows and spam flows per source */
     bool quiet_alerts;       /* --senders-only: the report alone */
+    struct ipfix_out ipfix;  /* --ipfix: every classified flow, as jsonl gets them */
     bool failed;
 };
 
@@ -396,6 +401,16 @@ static void report(struct detect *d, const struct pending *f, uint32_t verdict,
         write_json(d, &f->r, &f->v, f->has_dpi ? f->dpi : NULL, verdict, ev);
     else if (verdict == FDX_PAIR_MALICIOUS && !d->quiet_alerts)
         write_alert(d, &f->r, &f->v, ev);
+    if (d->ipfix.x != NULL) {
+        struct fdx_flow_verdict v = {
+            .label = verdict_name(d, verdict),
+            .verdict = verdict == FDX_PAIR_MALICIOUS   ? FDX_VERDICT_MALICIOUS
+                       : verdict == FDX_PAIR_UNCERTAIN ? FDX_VERDICT_UNCERTAIN
+                                                       : FDX_VERDICT_BENIGN,
+            .score = f->v.score,
+        };
+        ipfix_out_write(&d->ipfix, "flowdx run", &f->r, &v);
+    }
 }
 
 static void on_pair_verdict(void *user, void *item, uint32_t verdict,
@@ -522,6 +537,9 @@ int cmd_run(int argc, char **argv)
         {"senders-only", no_argument, NULL, OPT_SONLY},
         {"senders-json", no_argument, NULL, OPT_SJSON},
         {"senders-all", no_argument, NULL, OPT_SALL},
+        {"ipfix", required_argument, NULL, IPFIX_OPT_DEST},
+        {"ipfix-pen", required_argument, NULL, IPFIX_OPT_PEN},
+        {"ipfix-domain", required_argument, NULL, IPFIX_OPT_DOMAIN},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -671,11 +689,18 @@ int cmd_run(int argc, char **argv)
         case 'h':
             usage_run(stdout);
             return EXIT_OK;
-        default:
-            fprintf(stderr, "Try 'flowdx run --help'.\n");
+        default: {
+            int taken = ipfix_option(&d.ipfix, c, optarg);
+            if (taken > 0)
+                break;
+            if (taken == 0)
+                fprintf(stderr, "Try 'flowdx run --help'.\n");
             return EXIT_USAGE;
         }
+        }
     }
+    if (!ipfix_out_check(&d.ipfix, "flowdx run"))
+        return EXIT_USAGE;
     if (optind < argc || (n_inputs == 0) == (iface == NULL) || detector == NULL ||
         (iface == NULL && live_only_given)) {
         fprintf(stderr, "flowdx run: %s\nTry 'flowdx run --help'.\n",
@@ -778,8 +803,10 @@ int cmd_run(int argc, char **argv)
     struct output out;
     /* The capture is opened first, as root; the output then as --user (as tcpdump -Z does). */
     if (!feeder_open(&feed) || (user != NULL && !run_as_switch("flowdx run", &run_as)) ||
+        !ipfix_out_open(&d.ipfix, e, "flowdx run", detector) ||
         !(iface != NULL ? output_open_stream(&out, output) : output_open(&out, output))) {
         feeder_abort(&feed);
+        ipfix_out_close(&d.ipfix, "flowdx run");
         fdx_engine_free(e);
         fdx_model_free(d.model);
         return EXIT_ERROR;
@@ -807,6 +834,8 @@ int cmd_run(int argc, char **argv)
         senders_free(d.senders);
         d.senders = NULL;
     }
+    if (!ipfix_out_close(&d.ipfix, "flowdx run"))
+        status = EXIT_ERROR;
     if (!output_close(&out, true))
         status = EXIT_ERROR;
     if (!quiet) {

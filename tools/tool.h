@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "flowdx/flowdx.h"
+#include "flowdx/flowdx_export.h"
 
 /* Exit statuses, documented in doc/flowdx.1. */
 #define EXIT_OK 0
@@ -156,6 +157,39 @@ bool output_open_stream(struct output *o, const char *path);
 /* Finish: with @p keep and no write error, the output takes its name; else the temporary file
  * is removed. False (after printing why) when the output is not complete. */
 bool output_close(struct output *o, bool keep);
+
+/* Whether any feature of @p r has a value (a record of sets that all skipped the flow has none,
+ * and is not written). */
+bool record_has_values(const struct fdx_flow_record *r);
+
+/* ---- --ipfix DEST, --ipfix-pen N, --ipfix-domain N (ipfix.c) ---- */
+
+/* Option codes (each command lists the three in its long options); the commands' own codes stay
+ * below 512. */
+enum { IPFIX_OPT_DEST = 512, IPFIX_OPT_PEN, IPFIX_OPT_DOMAIN };
+/* Their lines of a --help text, the option column padded with @p pad (run: "", extract: " "). */
+void usage_ipfix(FILE *out, const char *pad);
+
+struct ipfix_out {
+    const char *dest; /* NULL: no IPFIX */
+    uint32_t pen;     /* 0: the default */
+    uint32_t domain;
+    bool tuned; /* --ipfix-pen or --ipfix-domain given */
+    fdx_ipfix *x;
+    bool failed; /* a write failed (reported once) */
+};
+
+/* 1 when @p which is one of the IPFIX options (handled), 0 when not, -1 for a bad value. */
+int ipfix_option(struct ipfix_out *o, int which, const char *arg);
+/* After the options: false (after printing why) for --ipfix-pen or -domain without --ipfix. */
+bool ipfix_out_check(const struct ipfix_out *o, const char *prog);
+/* Open the exporter for @p e with one verdict slot @p detector (or none); true without --ipfix. */
+bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
+                    const char *detector);
+void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flow_record *r,
+                     const struct fdx_flow_verdict *verdict);
+/* Flush and close: false (after printing why) when not every record reached the destination. */
+bool ipfix_out_close(struct ipfix_out *o, const char *prog);
 
 /* An address in text (IPv4 or IPv6 by @p version), "?" when it cannot be written. */
 void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr);

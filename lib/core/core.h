@@ -26,6 +26,17 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
 void *fdxi_engine_set_state(const fdx_engine *e, const struct fdxi_feature_set *set,
                             uint32_t *ret_first);
 
+/* The engine's @p i-th feature set, in record order, and the index of its first value in a
+ * record; NULL when @p i is past the last set. */
+const struct fdxi_feature_set *fdxi_engine_set_at(const fdx_engine *e, uint32_t i,
+                                                  uint32_t *ret_first);
+
+struct fdxi_plugin_run;
+
+/* The plugins the engine runs (NULL without plugins). Their values follow the sets' values, each
+ * plugin's fields in table order, plugins in engine order. */
+const struct fdxi_plugin_run *fdxi_engine_plugins(const fdx_engine *e);
+
 /* The built-in list of server ports at or above 1024, for the initiator rule. */
 extern const uint16_t fdxi_default_server_ports[];
 extern const uint32_t fdxi_n_default_server_ports;

@@ -532,6 +532,20 @@ const char *fdx_engine_feature_name(const fdx_engine *e, uint32_t i)
     return i < e->n_features ? e->names[i] : NULL;
 }
 
+const struct fdxi_feature_set *fdxi_engine_set_at(const fdx_engine *e, uint32_t i,
+                                                  uint32_t *ret_first)
+{
+    if (i >= e->n_sets)
+        return NULL;
+    *ret_first = e->sets[i].first;
+    return e->sets[i].set;
+}
+
+const struct fdxi_plugin_run *fdxi_engine_plugins(const fdx_engine *e)
+{
+    return e->plugins;
+}
+
 void *fdxi_engine_set_state(const fdx_engine *e, const struct fdxi_feature_set *set,
                             uint32_t *ret_first)
 {

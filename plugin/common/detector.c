@@ -13,7 +13,7 @@
 
 /* Element ids of the verdict fields, after the features' (first_element + this). */
 #define EXTRA_OFFSET 90
-#define N_EXTRA 3
+#define N_EXTRA 2 /* votes, models (the score is the verdict's) */
 
 struct self {
     const struct det_def *def;
@@ -92,14 +92,11 @@ const struct fdx_plugin *det_descriptor(struct det_plugin *p)
             }
             char name[DET_NAME_BYTES];
             uint16_t x = (uint16_t)(d->first_element + EXTRA_OFFSET);
-            snprintf(name, sizeof(name), "%sscore", d->prefix);
-            add_field(p, n, name, FDX_FIELD_F64, FDX_FIELD_FLOW, x,
-                      "the model's weighted share of votes for the malicious class");
             snprintf(name, sizeof(name), "%svotes", d->prefix);
-            add_field(p, n + 1, name, FDX_FIELD_U8, FDX_FIELD_FLOW, (uint16_t)(x + 1),
+            add_field(p, n, name, FDX_FIELD_U8, FDX_FIELD_FLOW, x,
                       "models of the jury voting for the malicious class");
             snprintf(name, sizeof(name), "%smodels", d->prefix);
-            add_field(p, n + 2, name, FDX_FIELD_U8, FDX_FIELD_FLOW, (uint16_t)(x + 2),
+            add_field(p, n + 1, name, FDX_FIELD_U8, FDX_FIELD_FLOW, (uint16_t)(x + 1),
                       "models in the jury");
             p->desc = (struct fdx_plugin){
                 .abi_major = FDX_PLUGIN_ABI_MAJOR,
@@ -297,9 +294,8 @@ static void end_cb(void *self, void *thread, void *state, const struct fdx_plugi
     uint32_t votes = 0;
     for (uint32_t i = 0; i < verdict.n_models && i < 8; i++)
         votes += verdict.votes[i] == 1;
-    v[s->n_values] = verdict.score;
-    v[s->n_values + 1] = votes;
-    v[s->n_values + 2] = verdict.n_models;
+    v[s->n_values] = votes;
+    v[s->n_values + 1] = verdict.n_models;
     result->score = verdict.score;
     if (verdict.uncertain) {
         result->verdict = FDX_PLUGIN_UNCERTAIN;

@@ -5,6 +5,7 @@
 #include <flowdx/flowdx_config.h>
 #include <flowdx/flowdx_features.h>
 #include <flowdx/flowdx_setup.h>
+#include <flowdx/flowdx_export.h>
 #include <flowdx/flowdx_plugin.h>
 
 #include <cstring>
@@ -27,5 +28,9 @@ int main()
     ok = ok && fdx_config_get_int(fdx_config_root(c), "a", 0, 9, &a, NULL, 0) == 1 && a == 1;
     fdx_config_free(c);
     ok = ok && sizeof(struct fdx_plugin) > 0 && FDX_PLUGIN_ABI_MAJOR == 1;
+    fdx_ipfix_options io;
+    fdx_ipfix_options_init(&io);
+    ok = ok && io.struct_size == sizeof(io) && io.enterprise == FDX_IPFIX_PEN_DEFAULT;
+    ok = ok && fdx_ipfix_close(nullptr, nullptr, 0) == 0;
     return ok ? 0 : 1;
 }

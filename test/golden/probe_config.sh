@@ -62,6 +62,30 @@ assert all(o["verdicts"]["doh"]["pair"]["flows"] >= 1 for o in doh)
 ' "$tmp/flows.jsonl" "$tmp/flows.csv"
 check "senders report lists the emotet source" grep -q "10.2.25.102" "$tmp/senders"
 
+# The shipped configuration, as it is but for the resolver address and the files' directory:
+# alerts, JSON lines and an IPFIX file whose records ipfixDump shows with the JSON's values.
+sed -e "s|servers: \[\]   |servers: [192.168.0.10]|" -e "/^ *[a-z]/s|flowdx-flows|$tmp/shipped|" \
+    conf/flowdx.yaml > "$tmp/shipped.yaml"
+check "the edited copy differs only in those lines" \
+    test "$(diff conf/flowdx.yaml "$tmp/shipped.yaml" | grep -c '^>')" -eq 3
+"$flowdx" run -c "$tmp/shipped.yaml" -r "$emotet" -r "$dns2tcp" > "$tmp/shipped.alerts" 2> "$tmp/err4"
+check "shipped configuration: 35 alerts on standard output" \
+    test "$(wc -l < "$tmp/shipped.alerts")" -eq 35
+if command -v ipfixDump > /dev/null; then
+    ipfixDump --rfc5610 -i "$tmp/shipped.ipfix" > "$tmp/shipped.dump" 2>&1
+    check "shipped configuration: ipfixDump shows the JSON lines' values" \
+        python3 "$(dirname "$0")/ipfix_json1.py" "$tmp/shipped.dump" "$tmp/shipped.jsonl"
+    # the comparison can fail: one feature value changed in the JSON
+    sed '1s/"spam_sp":23,/"spam_sp":24,/' "$tmp/shipped.jsonl" > "$tmp/changed.jsonl"
+    check "the comparison finds a changed value" bash -c \
+        '! python3 "$1" "$2" "$3" 2> /dev/null' _ "$(dirname "$0")/ipfix_json1.py" \
+        "$tmp/shipped.dump" "$tmp/changed.jsonl"
+    check "the changed line was the spam flow's" bash -c '! cmp -s "$1" "$2"' _ \
+        "$tmp/shipped.jsonl" "$tmp/changed.jsonl"
+else
+    echo "skip: ipfixDump (libfixbuf-tools) is not installed"
+fi
+
 # The allowlist keeps the flows and verdicts but not the alerts.
 sed "s|^outputs:|allowlist: {addresses: [192.168.0.0/24]}\noutputs:|" "$tmp/both.yaml" > "$tmp/allow.yaml"
 "$flowdx" run -c "$tmp/allow.yaml" 2> "$tmp/err2"

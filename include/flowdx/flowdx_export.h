@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The flowdx IPFIX exporter: an engine's flow records, features and verdicts as IPFIX records. */
+#ifndef FLOWDX_FLOWDX_EXPORT_H
+#define FLOWDX_FLOWDX_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flowdx.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @file flowdx_export.h
+ *
+ * An IPFIX exporter (RFC 7011) is opened for one engine: it reads the engine's record layout
+ * (the feature sets' values, the plugins' fields and verdicts) once, builds one template for
+ * IPv4 flows and one for IPv6 flows, and sends each record given to fdx_ipfix_write() as one
+ * data record. Identifiers use IANA's elements; features, plugin fields and verdicts use
+ * elements under a private enterprise number, with the RFC 5103 reverse elements for the
+ * response direction. Names and types of those elements travel with the templates as RFC 5610
+ * information element type records. doc/ipfix.md lists every element.
+ *
+ * Destinations: a file path, "udp://HOST:PORT" or "tcp://HOST:PORT" (HOST a name, an IPv4
+ * address or an IPv6 address in brackets; PORT defaults to 4739, IPFIX's registered port).
+ *
+ * Thread-safety: one thread at a time per exporter. Errors: 0 or a negative FDX_E* code, with a
+ * message naming the destination in errbuf.
+ */
+
+/** flowdx has no private enterprise number of its own: by default its elements use 32473, the
+ * number RFC 5612 reserves for documentation. Pass your organisation's number in production. */
+#define FDX_IPFIX_PEN_DEFAULT 32473u
+
+/** IANA's port for IPFIX over UDP and TCP (RFC 7011, section 10). */
+#define FDX_IPFIX_PORT_DEFAULT 4739u
+
+/** Most verdict slots besides the engine's plugins (fdx_ipfix_options.detectors). */
+#define FDX_IPFIX_MAX_DETECTORS 8u
+
+typedef struct fdx_ipfix fdx_ipfix;
+
+/** Exporter settings. Initialise with fdx_ipfix_options_init(); append-only. */
+struct fdx_ipfix_options {
+    uint32_t struct_size;         /**< set by fdx_ipfix_options_init() */
+    uint32_t enterprise;          /**< private enterprise number of flowdx's own elements, and of
+                                       plugin fields declared with FDX_PEN_OWN (default 32473) */
+    uint32_t domain;              /**< observation domain id of every message (default 0) */
+    uint32_t refresh_s;           /**< UDP only: templates and type records are sent again when this
+                                       many seconds of wall-clock time have passed since they last
+                                       were (RFC 7011 section 8.4; default 600; 0 = only at the
+                                       start) */
+    const char *destination;      /**< file path, udp://HOST:PORT or tcp://HOST:PORT; copied */
+    const char *const *detectors; /**< names of the verdict slots the caller fills on each
+                                       fdx_ipfix_write() (e.g. "doh"), before the engine's
+                                       plugins' own; [a-z0-9_-], 1-63 characters; copied */
+    uint32_t n_detectors;         /**< entries of detectors, at most FDX_IPFIX_MAX_DETECTORS */
+};
+
+/** Fill @p opts with the defaults above (no destination). */
+FDX_API void fdx_ipfix_options_init(struct fdx_ipfix_options *opts);
+
+/**
+ * Open an exporter for the records of @p engine and send the templates. A file is created (or
+ * truncated) now; a TCP collector is connected to now; a UDP destination is resolved now (UDP
+ * cannot tell whether anything listens).
+ * @param engine borrowed for the call: its layout is copied, and the exporter may outlive it.
+ * @param opts borrowed for the call; its strings and arrays are copied.
+ * @param ret_ipfix set on success; close with fdx_ipfix_close().
+ * @return 0, or with a message in errbuf: FDX_EINVAL (a malformed destination or option, a
+ * plugin field whose element clashes with another, a layout with no IPFIX elements for one of
+ * the engine's feature sets), FDX_ERANGE (records too large for one UDP message), FDX_ENOENT (a
+ * host name that does not resolve, a directory that does not exist), FDX_EIO (a file that cannot
+ * be created, a collector that cannot be reached) or FDX_ENOMEM.
+ */
+FDX_API int fdx_ipfix_open(const fdx_engine *engine, const struct fdx_ipfix_options *opts,
+                           fdx_ipfix **ret_ipfix, char *errbuf, size_t errlen);
+
+/**
+ * Add one record of the engine the exporter was opened for. Full messages are sent as records
+ * come; the last one waits for fdx_ipfix_close().
+ * @param rec borrowed for the call; its plugin verdicts come from rec->verdicts.
+ * @param verdicts one per detector named in the options, in that order (their plugin member is
+ * ignored; labels are cut to 31 bytes); NULL when there are none. Borrowed for the call.
+ * @param n_verdicts must equal the options' n_detectors.
+ * @return 0, FDX_EINVAL (a record of another layout, a wrong verdict count) or FDX_EIO (the
+ * destination failed: this and every later call fail, with the reason in errbuf).
+ */
+FDX_API int fdx_ipfix_write(fdx_ipfix *ipfix, const struct fdx_flow_record *rec,
+                            const struct fdx_flow_verdict *verdicts, uint32_t n_verdicts,
+                            char *errbuf, size_t errlen);
+
+/**
+ * Send what is buffered, close the destination and free the exporter. NULL ok.
+ * @return 0, or FDX_EIO with the reason in errbuf when something written could not be sent or
+ * stored (a file is then incomplete).
+ */
+FDX_API int fdx_ipfix_close(fdx_ipfix *ipfix, char *errbuf, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FLOWDX_FLOWDX_EXPORT_H */

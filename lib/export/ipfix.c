@@ -1,0 +1,568 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Sends an engine's flow records as IPFIX data records through libfixbuf. */
+#include "export/ipfix.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <fixbuf/public.h>
+
+#include "core/err.h"
+#include "flowdx/flowdx_export.h"
+#include "plugin/run.h"
+
+/* Largest message libfixbuf 2.4 writes to each kind of destination (fbexporter.c: 65496 for a
+ * file, 8192 for TCP, 1420 for UDP), less the message header (16) and a set header (4). */
+static const size_t message_room[] = {
+    [FDXI_DEST_FILE] = 65496 - 20,
+    [FDXI_DEST_TCP] = 8192 - 20,
+    [FDXI_DEST_UDP] = 1420 - 20,
+};
+static const char *const transport_name[] = {
+    [FDXI_DEST_FILE] = "file",
+    [FDXI_DEST_TCP] = "TCP",
+    [FDXI_DEST_UDP] = "UDP",
+};
+
+#define NO_OFFSET UINT32_MAX
+
+/* One template (IPv4 or IPv6 flows). */
+struct tmpl {
+    uint16_t int_tid, ext_tid;
+    uint32_t *off; /* per layout element: offset in the internal record, or NO_OFFSET */
+    size_t len;    /* internal record bytes */
+};
+
+struct fdx_ipfix {
+    struct fdxi_ipfix_layout *layout;
+    struct fdxi_ipfix_dest dest;
+    char *what; /* the destination as given, for messages (dest.path points into it) */
+    FILE *fp;   /* a file destination */
+    fbInfoModel_t *model;
+    fbSession_t *session; /* owned by fbuf once it exists */
+    fBuf_t *fbuf;
+    struct tmpl t[2]; /* [0] IPv4 flows, [1] IPv6 flows */
+    uint8_t *rec;     /* internal record of the larger template */
+    int cur;          /* the template set on fbuf, -1 when none is */
+    uint32_t refresh_s;
+    struct timespec last_templates;
+    bool failed;       /* the destination failed: every later call fails */
+    char failure[512]; /* why */
+};
+
+void fdx_ipfix_options_init(struct fdx_ipfix_options *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->struct_size = sizeof(*opts);
+    opts->enterprise = FDX_IPFIX_PEN_DEFAULT;
+    opts->refresh_s = 600;
+}
+
+/* Record the destination's failure from @p err (consumed) and return FDX_EIO. */
+static int fail(fdx_ipfix *x, GError *err, const char *doing, char *errbuf, size_t errlen)
+{
+    if (!x->failed) {
+        x->failed = true;
+        snprintf(x->failure, sizeof(x->failure), "%s: %s: %s", x->what, doing,
+                 err ? err->message : "unknown error");
+    }
+    if (err != NULL)
+        g_error_free(err);
+    fdxi_set_err(errbuf, errlen, "%s", x->failure);
+    return FDX_EIO;
+}
+
+/* The libfixbuf flags of an element flowdx defines: integers and floats are converted to
+ * network byte order; RFC 5610 semantics in bits 8-15. */
+static uint32_t ie_flags(const struct fdxi_ipfix_element *e)
+{
+    uint32_t flags = (uint32_t)e->semantics << 8;
+    if (e->type != FDXI_IE_STRING && e->len > 1)
+        flags |= FB_IE_F_ENDIAN;
+    return flags;
+}
+
+/* Add flowdx's elements to the model; check that it has the IANA ones, and name the IANA
+ * elements of plugin fields. */
+static int fill_model(fdx_ipfix *x, char *errbuf, size_t errlen)
+{
+    struct fdxi_ipfix_layout *l = x->layout;
+    for (uint32_t i = 0; i < l->n; i++) {
+        struct fdxi_ipfix_element *e = &l->el[i];
+        if (e->defined) {
+            fbInfoElement_t ie = FB_IE_INIT_FULL(e->name, e->pen, e->id, e->len, ie_flags(e), 0, 0,
+                                                 e->type, e->description);
+            fbInfoModelAddElement(x->model, &ie);
+            continue;
+        }
+        const fbInfoElement_t *m = fbInfoModelGetElementByID(x->model, e->id, e->pen);
+        if (m == NULL || (e->name[0] != '\0' && strcmp(m->ref.name, e->name) != 0)) {
+            fdxi_set_err(errbuf, errlen,
+                         "libfixbuf's information model has no element %u/%u%s%s: it is too old "
+                         "for this record layout",
+                         e->pen, e->id, e->name[0] ? " named " : "", e->name);
+            return FDX_ENOTSUP;
+        }
+        snprintf(e->name, sizeof(e->name), "%s", m->ref.name);
+    }
+    return 0;
+}
+
+/* Internal records put variable-length fields first (libfixbuf reads them as fbVarfield_t in
+ * place), then the 8-byte values, so that both are aligned in the record buffer. */
+static int alignment_rank(const struct fdxi_ipfix_element *e)
+{
+    switch (e->len) {
+    case FDXI_IPFIX_VARLEN:
+        return 0;
+    case 8:
+        return 1;
+    case 16:
+        return 2;
+    case 4:
+        return 3;
+    case 2:
+        return 4;
+    default:
+        return 5;
+    }
+}
+
+static bool in_template(const struct fdxi_ipfix_element *e, int v)
+{
+    return e->ipver == 0 || e->ipver == (v ? 6 : 4);
+}
+
+/* Build template @p v (0 IPv4, 1 IPv6): the external one in layout order, the internal one in
+ * alignment order, both added to the session. */
+static int add_templates(fdx_ipfix *x, int v, char *errbuf, size_t errlen)
+{
+    struct fdxi_ipfix_layout *l = x->layout;
+    struct tmpl *t = &x->t[v];
+    t->off = malloc((size_t)l->n * sizeof(*t->off));
+    if (t->off == NULL)
+        return FDX_ENOMEM;
+    fbTemplate_t *ext = fbTemplateAlloc(x->model);
+    fbTemplate_t *in = fbTemplateAlloc(x->model);
+    GError *err = NULL;
+    bool ok = true;
+    for (uint32_t i = 0; i < l->n && ok; i++) {
+        struct fdxi_ipfix_element *e = &l->el[i];
+        t->off[i] = NO_OFFSET;
+        if (!in_template(e, v))
+            continue;
+        fbInfoElementSpec_t spec = {e->name, e->len == FDXI_IPFIX_VARLEN ? 0 : e->len, 0};
+        ok = fbTemplateAppendSpec(ext, &spec, 0, &err);
+    }
+    for (int rank = 0; rank <= 5 && ok; rank++) {
+        for (uint32_t i = 0; i < l->n && ok; i++) {
+            struct fdxi_ipfix_element *e = &l->el[i];
+            if (!in_template(e, v) || alignment_rank(e) != rank)
+                continue;
+            fbInfoElementSpec_t spec = {e->name, e->len == FDXI_IPFIX_VARLEN ? 0 : e->len, 0};
+            ok = fbTemplateAppendSpec(in, &spec, 0, &err);
+            t->off[i] = (uint32_t)t->len;
+            t->len += e->len == FDXI_IPFIX_VARLEN ? sizeof(fbVarfield_t) : e->len;
+        }
+    }
+    if (ok)
+        t->int_tid = fbSessionAddTemplate(x->session, TRUE, FB_TID_AUTO, in, &err);
+    else
+        fbTemplateFreeUnused(in);
+    if (t->int_tid != 0)
+        t->ext_tid = fbSessionAddTemplate(x->session, FALSE, FB_TID_AUTO, ext, &err);
+    else
+        fbTemplateFreeUnused(ext);
+    if (t->ext_tid == 0) {
+        fdxi_set_err(errbuf, errlen, "%s: IPv%d template: %s", x->what, v ? 6 : 4,
+                     err ? err->message : "not accepted by libfixbuf");
+        if (err != NULL)
+            g_error_free(err);
+        return FDX_EINVAL;
+    }
+    return 0;
+}
+
+/* Refuse layouts whose template or records do not fit one message of the destination. */
+static int check_sizes(fdx_ipfix *x, char *errbuf, size_t errlen)
+{
+    const struct fdxi_ipfix_layout *l = x->layout;
+    size_t room = message_room[x->dest.kind];
+    for (int v = 0; v < 2; v++) {
+        size_t tmpl = 4, data = 0; /* template record header; data record */
+        for (uint32_t i = 0; i < l->n; i++) {
+            const struct fdxi_ipfix_element *e = &l->el[i];
+            if (!in_template(e, v))
+                continue;
+            tmpl += e->pen != 0 ? 8 : 4;
+            data += e->len == FDXI_IPFIX_VARLEN ? 1 + FDXI_IPFIX_LABEL_MAX : e->len;
+        }
+        if (tmpl > room || data > room) {
+            fdxi_set_err(errbuf, errlen,
+                         "%s: this record layout needs %zu-byte templates and records of up to "
+                         "%zu bytes; one %s message holds %zu (export fewer values, or use %s)",
+                         x->what, tmpl, data, transport_name[x->dest.kind], room,
+                         x->dest.kind == FDXI_DEST_UDP ? "tcp:// or a file" : "a file");
+            return FDX_ERANGE;
+        }
+    }
+    return 0;
+}
+
+/* Resolve a network destination now, so that a typo in the host is reported at once. */
+static int resolve(fdx_ipfix *x, char *errbuf, size_t errlen)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = x->dest.kind == FDXI_DEST_UDP ? SOCK_DGRAM : SOCK_STREAM;
+    int rc = getaddrinfo(x->dest.host, x->dest.port, &hints, &res);
+    if (rc != 0) {
+        fdxi_set_err(errbuf, errlen, "%s: cannot resolve '%s': %s", x->what, x->dest.host,
+                     gai_strerror(rc));
+        return FDX_ENOENT;
+    }
+    freeaddrinfo(res);
+    return 0;
+}
+
+static fbExporter_t *new_exporter(fdx_ipfix *x, char *errbuf, size_t errlen, int *ret_rc)
+{
+    if (x->dest.kind == FDXI_DEST_FILE) {
+        x->fp = fopen(x->dest.path, "wb");
+        if (x->fp == NULL) {
+            int e = errno;
+            fdxi_set_err(errbuf, errlen, "%s: cannot create: %s", x->dest.path, strerror(e));
+            *ret_rc = e == ENOENT ? FDX_ENOENT : FDX_EIO;
+            return NULL;
+        }
+        return fbExporterAllocFP(x->fp);
+    }
+    fbConnSpec_t spec = FB_CONNSPEC_INIT;
+    spec.transport = x->dest.kind == FDXI_DEST_UDP ? FB_UDP : FB_TCP;
+    spec.host = x->dest.host;
+    spec.svc = x->dest.port;
+    return fbExporterAllocNet(&spec); /* copies spec */
+}
+
+/* The templates and the RFC 5610 type records, sent now. */
+static int send_templates(fdx_ipfix *x, char *errbuf, size_t errlen)
+{
+    GError *err = NULL;
+    const char *doing =
+        x->dest.kind == FDXI_DEST_FILE ? "cannot write" : "cannot send to the collector";
+    if (!fbSessionExportTemplates(x->session, &err) || !fBufEmit(x->fbuf, &err))
+        return fail(x, err, doing, errbuf, errlen);
+    x->cur = -1; /* exporting templates switches the buffer's templates */
+    clock_gettime(CLOCK_MONOTONIC, &x->last_templates);
+    return 0;
+}
+
+static int open_session(fdx_ipfix *x, const struct fdx_ipfix_options *o, char *errbuf,
+                        size_t errlen)
+{
+    x->model = fbInfoModelAlloc();
+    int rc = fill_model(x, errbuf, errlen);
+    if (rc < 0)
+        return rc;
+    x->session = fbSessionAlloc(x->model);
+    fbSessionSetDomain(x->session, o->domain);
+    GError *err = NULL;
+    if (fbSessionSetMetadataExportElements(x->session, TRUE, FB_TID_AUTO, &err) == 0) {
+        fdxi_set_err(errbuf, errlen, "%s: RFC 5610 type records: %s", x->what,
+                     err ? err->message : "not accepted by libfixbuf");
+        if (err != NULL)
+            g_error_free(err);
+        return FDX_EINVAL;
+    }
+    for (int v = 0; v < 2; v++) {
+        rc = add_templates(x, v, errbuf, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    x->rec = calloc(1, x->t[0].len > x->t[1].len ? x->t[0].len : x->t[1].len);
+    if (x->rec == NULL)
+        return FDX_ENOMEM;
+    fbExporter_t *exporter = new_exporter(x, errbuf, errlen, &rc);
+    if (exporter == NULL)
+        return rc;
+    x->fbuf = fBufAllocForExport(x->session, exporter); /* owns both from here on */
+    return send_templates(x, errbuf, errlen);
+}
+
+static void free_ipfix(fdx_ipfix *x)
+{
+    if (x->fbuf != NULL)
+        fBufFree(x->fbuf);
+    else if (x->session != NULL)
+        fbSessionFree(x->session);
+    if (x->model != NULL)
+        fbInfoModelFree(x->model);
+    if (x->fp != NULL)
+        fclose(x->fp);
+    for (int v = 0; v < 2; v++)
+        free(x->t[v].off);
+    fdxi_ipfix_layout_free(x->layout);
+    free(x->rec);
+    free(x->what);
+    free(x);
+}
+
+int fdx_ipfix_open(const fdx_engine *engine, const struct fdx_ipfix_options *opts,
+                   fdx_ipfix **ret_ipfix, char *errbuf, size_t errlen)
+{
+    if (engine == NULL || opts == NULL || ret_ipfix == NULL ||
+        opts->struct_size < sizeof(struct fdx_ipfix_options)) {
+        fdxi_set_err(errbuf, errlen, "fdx_ipfix_open: invalid argument");
+        return FDX_EINVAL;
+    }
+    fdx_ipfix *x = calloc(1, sizeof(*x));
+    if (x == NULL || (x->what = strdup(opts->destination ? opts->destination : "")) == NULL) {
+        free(x);
+        fdxi_set_err(errbuf, errlen, "out of memory");
+        return FDX_ENOMEM;
+    }
+    x->refresh_s = opts->refresh_s;
+    x->cur = -1;
+    int rc = fdxi_ipfix_dest_parse(x->what, &x->dest, errbuf, errlen);
+    if (rc == 0)
+        rc = fdxi_ipfix_layout_new(engine, opts->enterprise, opts->detectors, opts->n_detectors,
+                                   &x->layout, errbuf, errlen);
+    if (rc == 0)
+        rc = check_sizes(x, errbuf, errlen);
+    if (rc == 0 && x->dest.kind != FDXI_DEST_FILE)
+        rc = resolve(x, errbuf, errlen);
+    if (rc == 0)
+        rc = open_session(x, opts, errbuf, errlen);
+    if (rc == FDX_ENOMEM)
+        fdxi_set_err(errbuf, errlen, "out of memory");
+    if (rc < 0) {
+        free_ipfix(x);
+        return rc;
+    }
+    *ret_ipfix = x;
+    return 0;
+}
+
+static void put(uint8_t *p, uint64_t v, uint32_t len)
+{
+    switch (len) {
+    case 1: {
+        uint8_t u = (uint8_t)v;
+        memcpy(p, &u, 1);
+        break;
+    }
+    case 2: {
+        uint16_t u = (uint16_t)v;
+        memcpy(p, &u, 2);
+        break;
+    }
+    case 4: {
+        uint32_t u = (uint32_t)v;
+        memcpy(p, &u, 4);
+        break;
+    }
+    default:
+        memcpy(p, &v, 8);
+        break;
+    }
+}
+
+/* An address as the internal record holds it: IPv4 as a native unsigned32 (libfixbuf converts
+ * it), IPv6 as its 16 bytes in network order. */
+static void put_addr(uint8_t *p, const uint8_t *addr, uint32_t len)
+{
+    if (len == 16) {
+        memcpy(p, addr, 16);
+        return;
+    }
+    uint32_t a =
+        (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
+    memcpy(p, &a, 4);
+}
+
+static void put_value(uint8_t *p, const struct fdxi_ipfix_element *e, double v)
+{
+    if (e->type == FDXI_IE_FLOAT64)
+        memcpy(p, &v, 8);
+    else
+        put(p, fdxi_ipfix_unsigned(v, e->len), e->len);
+}
+
+/* Fill the internal record of template @p v from @p r and the slots' verdicts. */
+static void fill(fdx_ipfix *x, int v, const struct fdx_flow_record *r,
+                 const struct fdx_flow_verdict *const *slots)
+{
+    const struct fdxi_ipfix_layout *l = x->layout;
+    const struct tmpl *t = &x->t[v];
+    memset(x->rec, 0, t->len);
+    for (uint32_t i = 0; i < l->n; i++) {
+        const struct fdxi_ipfix_element *e = &l->el[i];
+        if (t->off[i] == NO_OFFSET)
+            continue;
+        uint8_t *p = x->rec + t->off[i];
+        const struct fdx_flow_verdict *s = NULL;
+        if (e->src == FDXI_SRC_VERDICT || e->src == FDXI_SRC_SCORE || e->src == FDXI_SRC_LABEL)
+            s = slots[e->index];
+        switch (e->src) {
+        case FDXI_SRC_FLOW_ID:
+            put(p, r->flow_id, e->len);
+            break;
+        case FDXI_SRC_SRC_ADDR:
+            put_addr(p, r->src_addr, e->len);
+            break;
+        case FDXI_SRC_DST_ADDR:
+            put_addr(p, r->dst_addr, e->len);
+            break;
+        case FDXI_SRC_SRC_PORT:
+            put(p, r->src_port, e->len);
+            break;
+        case FDXI_SRC_DST_PORT:
+            put(p, r->dst_port, e->len);
+            break;
+        case FDXI_SRC_PROTO:
+            put(p, r->proto, e->len);
+            break;
+        case FDXI_SRC_START:
+            put(p, fdxi_ipfix_time_us(r->start_us), e->len);
+            break;
+        case FDXI_SRC_END:
+            put(p, fdxi_ipfix_time_us(r->end_us), e->len);
+            break;
+        case FDXI_SRC_IANA_END_REASON:
+            put(p, fdxi_ipfix_end_reason(r->end_reason), e->len);
+            break;
+        case FDXI_SRC_PACKETS:
+            put(p, r->packets[e->index], e->len);
+            break;
+        case FDXI_SRC_BYTES:
+            put(p, r->bytes[e->index], e->len);
+            break;
+        case FDXI_SRC_END_REASON:
+            put(p, r->end_reason, e->len);
+            break;
+        case FDXI_SRC_SEGMENT:
+            put(p, r->segment, e->len);
+            break;
+        case FDXI_SRC_VALUE:
+            put_value(p, e, r->features[e->index]);
+            break;
+        case FDXI_SRC_VERDICT:
+            put(p, s ? s->verdict : FDX_VERDICT_NONE, e->len);
+            break;
+        case FDXI_SRC_SCORE:
+            put_value(p, e, s ? s->score : 0.0);
+            break;
+        case FDXI_SRC_LABEL: {
+            fbVarfield_t f = {0, NULL};
+            if (s != NULL && s->label != NULL) {
+                f.len = strnlen(s->label, FDXI_IPFIX_LABEL_MAX);
+                f.buf = (uint8_t *)(uintptr_t)s->label; /* only read: copied into the message */
+            }
+            memcpy(p, &f, sizeof(f));
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+/* UDP collectors learn templates only from what reaches them: send them again now and then. */
+static int maybe_refresh(fdx_ipfix *x, char *errbuf, size_t errlen)
+{
+    if (x->dest.kind != FDXI_DEST_UDP || x->refresh_s == 0)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - x->last_templates.tv_sec < (time_t)x->refresh_s)
+        return 0;
+    return send_templates(x, errbuf, errlen);
+}
+
+int fdx_ipfix_write(fdx_ipfix *x, const struct fdx_flow_record *rec,
+                    const struct fdx_flow_verdict *verdicts, uint32_t n_verdicts, char *errbuf,
+                    size_t errlen)
+{
+    if (x == NULL || rec == NULL) {
+        fdxi_set_err(errbuf, errlen, "fdx_ipfix_write: invalid argument");
+        return FDX_EINVAL;
+    }
+    if (x->failed) {
+        fdxi_set_err(errbuf, errlen, "%s", x->failure);
+        return FDX_EIO;
+    }
+    const struct fdxi_ipfix_layout *l = x->layout;
+    uint32_t n_plugins = l->n_slots - l->n_detectors;
+    bool has_verdicts =
+        rec->struct_size >= offsetof(struct fdx_flow_record, verdicts) + sizeof(rec->verdicts);
+    if (rec->n_features != l->n_values || n_verdicts != l->n_detectors ||
+        (n_verdicts > 0 && verdicts == NULL) ||
+        (n_plugins > 0 && (!has_verdicts || rec->n_verdicts != n_plugins)) ||
+        (rec->ip_version != 4 && rec->ip_version != 6)) {
+        fdxi_set_err(errbuf, errlen,
+                     "%s: a record with %u values and %u verdicts, IPv%u, for an exporter of "
+                     "records with %u values and %u verdicts",
+                     x->what, rec->n_features, n_verdicts, rec->ip_version, l->n_values,
+                     l->n_detectors);
+        return FDX_EINVAL;
+    }
+    const struct fdx_flow_verdict *slots[FDX_IPFIX_MAX_DETECTORS + FDXI_MAX_PLUGINS];
+    for (uint32_t i = 0; i < l->n_slots && i < sizeof(slots) / sizeof(slots[0]); i++)
+        slots[i] = i < l->n_detectors ? &verdicts[i] : &rec->verdicts[i - l->n_detectors];
+    int rc = maybe_refresh(x, errbuf, errlen);
+    if (rc < 0)
+        return rc;
+    int v = rec->ip_version == 6;
+    fill(x, v, rec, slots);
+    GError *err = NULL;
+    if (x->cur != v) {
+        if (!fBufSetInternalTemplate(x->fbuf, x->t[v].int_tid, &err) ||
+            !fBufSetExportTemplate(x->fbuf, x->t[v].ext_tid, &err))
+            return fail(x, err, "cannot select the template", errbuf, errlen);
+        x->cur = v;
+    }
+    if (!fBufAppend(x->fbuf, x->rec, x->t[v].len, &err))
+        return fail(x, err, x->dest.kind == FDXI_DEST_FILE ? "cannot write" : "cannot send", errbuf,
+                    errlen);
+    return 0;
+}
+
+int fdx_ipfix_close(fdx_ipfix *x, char *errbuf, size_t errlen)
+{
+    if (x == NULL)
+        return 0;
+    int rc = 0;
+    GError *err = NULL;
+    if (!x->failed && !fBufEmit(x->fbuf, &err))
+        rc = fail(x, err, x->dest.kind == FDXI_DEST_FILE ? "cannot write" : "cannot send", errbuf,
+                  errlen);
+    fBufFree(x->fbuf);
+    x->fbuf = NULL;
+    x->session = NULL;
+    if (x->fp != NULL) {
+        bool ok = fflush(x->fp) == 0 && !ferror(x->fp);
+        int e = errno;
+        if (fclose(x->fp) != 0 && ok) {
+            ok = false;
+            e = errno;
+        }
+        x->fp = NULL;
+        if (!ok && rc == 0) {
+            fdxi_set_err(errbuf, errlen, "%s: cannot write: %s", x->what, strerror(e));
+            rc = FDX_EIO;
+        }
+    }
+    if (x->failed && rc == 0) {
+        fdxi_set_err(errbuf, errlen, "%s", x->failure);
+        rc = FDX_EIO;
+    }
+    free_ipfix(x);
+    return rc;
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Compares the IPFIX output of `flowdx run -c` as ipfixDump prints it with the JSON lines
+(schema 1, doc/json.md) of the same run, record by record (matched by flowId).
+
+Compared: addresses, ports, protocol, end reason (RFC 5102 code and flowdx's own), packet and
+octet counts per direction (RFC 5103 reverse), every value under "features" (a plugin field
+"spam_x" is element fdxSpamX; a response-direction field "spam_rx" the RFC 5103 reverse of its
+request twin, reverseFdxSpamX; doc/ipfix.md), and each detector's verdict code, score and label.
+ipfixDump 2.4 prints float64 with 8 significant digits, so floats are compared to a relative
+1e-7; integers, addresses and strings exactly. A plugin's integer field sends NaN as 0
+(doc/ipfix.md), which JSON writes as null.
+
+Usage: ipfix_json1.py DUMP JSONL   (exit 0 when all match; else the first differences)"""
+import json
+import math
+import re
+import sys
+
+# RFC 5102 flowEndReason per flowdx end reason (doc/ipfix.md) and flowdx's own code.
+END_IANA = {"idle": 1, "active": 2, "fin": 3, "rst": 3, "evicted": 5, "eof": 4, "cut": 2, "clock": 4}
+END_FDX = {"idle": 0, "active": 1, "fin": 2, "rst": 3, "evicted": 4, "eof": 5, "cut": 6, "clock": 7}
+VERDICT = {"benign": 1, "malicious": 2, "uncertain": 3}
+
+
+def camel(name):
+    return "fdx" + "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+
+
+def records(path):
+    """Data records that carry a flowId, as name -> text."""
+    out, cur = {}, None
+    for line in open(path, errors="replace"):
+        if line.startswith("--- "):
+            if cur is not None and "flowId" in cur:
+                out[int(cur["flowId"])] = cur
+            cur = {} if "data record" in line else None
+            continue
+        m = re.match(r"\s+\([0-9/]+\)\s*(\S+) : (.*)$", line)  # long names follow the id at once
+        if cur is not None and m:
+            cur[m.group(1)] = m.group(2).strip()
+    if cur is not None and "flowId" in cur:
+        out[int(cur["flowId"])] = cur
+    return out
+
+
+def same_float(text, value):
+    if value is None:
+        return text == "nan"
+    if text == "nan":
+        return False
+    got = float(text)
+    return got == value or math.isclose(got, value, rel_tol=1e-7, abs_tol=1e-300)
+
+
+def main():
+    dump, jsonl = sys.argv[1], sys.argv[2]
+    recs = records(dump)
+    lines = [json.loads(x) for x in open(jsonl)]
+    errors = []
+
+    def want(cond, what):
+        if not cond and len(errors) < 20:
+            errors.append(what)
+
+    want(len(recs) == len(lines), "records: ipfix %d, json %d" % (len(recs), len(lines)))
+    compared = 0
+    for o in lines:
+        r = recs.get(o["flow_id"])
+        if r is None:
+            want(False, "flow %d: no IPFIX record" % o["flow_id"])
+            continue
+        v6 = ":" in o["src_addr"]
+        fid = o["flow_id"]
+        want(r.get("sourceIPv6Address" if v6 else "sourceIPv4Address") == o["src_addr"], "%d src" % fid)
+        want(r.get("destinationIPv6Address" if v6 else "destinationIPv4Address") == o["dst_addr"],
+             "%d dst" % fid)
+        want(int(r["sourceTransportPort"]) == o["src_port"], "%d sport" % fid)
+        want(int(r["destinationTransportPort"]) == o["dst_port"], "%d dport" % fid)
+        want(int(r["protocolIdentifier"]) == o["proto"], "%d proto" % fid)
+        want(int(r["flowEndReason"]) == END_IANA[o["end_reason"]], "%d end reason" % fid)
+        want(int(r["fdxEndReason"]) == END_FDX[o["end_reason"]], "%d fdx end reason" % fid)
+        want(int(r["packetDeltaCount"]) == o["packets"][0], "%d packets" % fid)
+        want(int(r["reversePacketDeltaCount"]) == o["packets"][1], "%d reverse packets" % fid)
+        want(int(r["octetDeltaCount"]) == o["bytes"][0], "%d octets" % fid)
+        want(int(r["reverseOctetDeltaCount"]) == o["bytes"][1], "%d reverse octets" % fid)
+        for name, value in o["features"].items():
+            key = camel(name)
+            if key not in r:  # a response-direction field: the reverse of its request twin
+                prefix, rest = name.split("_", 1)
+                if rest.startswith("r"):
+                    fwd = camel(prefix + "_" + rest[1:])
+                    key = "reverse" + fwd[0].upper() + fwd[1:]
+            want(key in r, "%d: no element for feature %s" % (fid, name))
+            if key in r:
+                text = r[key]
+                if re.fullmatch(r"-?[0-9]+", text) and (value is None or value == int(value)):
+                    # an integer element (a plugin's U8 field): NaN is sent as 0 (doc/ipfix.md)
+                    ok = int(text) == (0 if value is None else int(value))
+                else:
+                    ok = same_float(text, value)
+                want(ok, "%d %s: ipfix %s, json %r" % (fid, name, text, value))
+                compared += 1
+        for det in ("spam", "doh"):
+            tag = camel(det)
+            v = o["verdicts"].get(det)
+            want(int(r[tag + "Verdict"]) == (VERDICT[v["verdict"]] if v else 0), "%d %s verdict" % (fid, det))
+            if v:
+                want(same_float(r[tag + "Score"], v["score"]), "%d %s score" % (fid, det))
+                want(r[tag + "Label"].endswith(") " + v["label"]) or (v["label"] == "" and
+                     r[tag + "Label"].startswith("(len: 0)")), "%d %s label" % (fid, det))
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+        return 1
+    print("%d records, %d feature values, identifiers and verdicts equal" % (len(lines), compared))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

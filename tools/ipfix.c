@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The --ipfix options of `flowdx run` and `flowdx extract`: records to an IPFIX exporter. */
+#include <string.h>
+
+#include "tool.h"
+
+void usage_ipfix(FILE *out, const char *pad)
+{
+    fprintf(out,
+            "      --ipfix DEST       %s also send the records as IPFIX (doc/ipfix.md): a file,\n"
+            "                         %s udp://HOST:PORT or tcp://HOST:PORT (PORT 4739 if left "
+            "out)\n"
+            "      --ipfix-pen N      %s private enterprise number of flowdx's elements "
+            "(default\n"
+            "                         %s 32473, RFC 5612's number for documentation)\n"
+            "      --ipfix-domain N   %s observation domain id of the messages (default 0)\n",
+            pad, pad, pad, pad, pad);
+}
+
+int ipfix_option(struct ipfix_out *o, int which, const char *arg)
+{
+    switch (which) {
+    case IPFIX_OPT_DEST:
+        o->dest = arg;
+        return 1;
+    case IPFIX_OPT_PEN:
+        o->tuned = true;
+        return parse_u32("--ipfix-pen", arg, 1, UINT32_MAX - 1, &o->pen) ? 1 : -1;
+    case IPFIX_OPT_DOMAIN:
+        o->tuned = true;
+        return parse_u32("--ipfix-domain", arg, 0, UINT32_MAX, &o->domain) ? 1 : -1;
+    default:
+        return 0;
+    }
+}
+
+bool ipfix_out_check(const struct ipfix_out *o, const char *prog)
+{
+    if (o->tuned && o->dest == NULL) {
+        fprintf(stderr, "%s: --ipfix-pen and --ipfix-domain need --ipfix DEST\n", prog);
+        return false;
+    }
+    return true;
+}
+
+bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
+                    const char *detector)
+{
+    if (o->dest == NULL)
+        return true;
+    struct fdx_ipfix_options opts;
+    fdx_ipfix_options_init(&opts);
+    opts.destination = o->dest;
+    if (o->pen != 0)
+        opts.enterprise = o->pen;
+    opts.domain = o->domain;
+    opts.detectors = detector ? &detector : NULL;
+    opts.n_detectors = detector ? 1 : 0;
+    char err[1024];
+    if (fdx_ipfix_open(e, &opts, &o->x, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: --ipfix: %s\n", prog, err);
+        return false;
+    }
+    return true;
+}
+
+void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flow_record *r,
+                     const struct fdx_flow_verdict *verdict)
+{
+    if (o->x == NULL || o->failed)
+        return;
+    char err[1024];
+    if (fdx_ipfix_write(o->x, r, verdict, verdict ? 1 : 0, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: --ipfix: %s\n", prog, err);
+        o->failed = true;
+    }
+}
+
+bool ipfix_out_close(struct ipfix_out *o, const char *prog)
+{
+    char err[1024];
+    int rc = fdx_ipfix_close(o->x, err, sizeof(err));
+    o->x = NULL;
+    if (rc < 0 && !o->failed)
+        fprintf(stderr, "%s: --ipfix: %s\n", prog, err);
+    return rc == 0 && !o->failed;
+}
