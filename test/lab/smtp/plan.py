@@ -18,7 +18,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # test/lab: common/
 from common.hosts import draw_host as pool_host, lognorm  # noqa: E402
 
-PLAN_VERSION = 2
+PLAN_VERSION = 4
 PREFIX = "fdxsmtp-"            # every namespace of this lab starts with it
 NET_CLIENTS = "10.78"          # /16 behind the router's client bridge; .0.1 is the router
 LISTED_OCTETS = range(1, 120)  # 10.78.1-119.x: "listed" (static, known) ranges
@@ -62,7 +62,7 @@ SITES = {
         "rate_limit_per_min": 0, "hard_error_limit": 20, "soft_error_limit": 10, "full_mailbox_share": 0.0,
         "uplink": {"delay_ms": (0.5, 2.0), "rate_kbit": 0, "loss": 0.0},
         "mx_host": {"ttl": 64, "tcp_rmem_default": 131072, "advmss": 1460, "tcp_timestamps": 1},
-        "ham_hosts": {"relay": 5, "direct": 3},
+        "ham_hosts": {"relay": 12, "direct": 8},
         "ham_mix": {"personal": 0.55, "list": 0.15, "notification": 0.30},
         "spam_mix": {"bulk": 0.35, "multircpt": 0.25, "dictionary": 0.10, "abort": 0.20, "pregreet": 0.10},
         "bot_listed_share": 0.25,
@@ -77,7 +77,7 @@ SITES = {
         "rate_limit_per_min": (8, 12), "hard_error_limit": 10, "soft_error_limit": 4, "full_mailbox_share": 0.04,
         "uplink": {"delay_ms": (8.0, 20.0), "rate_kbit": 20000, "loss": 0.001},
         "mx_host": {"ttl": 255, "tcp_rmem_default": 65536, "advmss": 1400, "tcp_timestamps": 0},
-        "ham_hosts": {"relay": 3, "direct": 5},
+        "ham_hosts": {"relay": 8, "direct": 12},
         "ham_mix": {"personal": 0.45, "list": 0.25, "notification": 0.30},
         "spam_mix": {"bulk": 0.20, "multircpt": 0.15, "dictionary": 0.25, "abort": 0.25, "pregreet": 0.15},
         "bot_listed_share": 0.15,
@@ -128,9 +128,45 @@ def draw_dir(r, cls, delay, rate_kbit):
     return d
 
 
-def draw_link(r, kind, uplink):
-    """An access link of the given link class plus the site's own uplink (delay added, rate the smaller)."""
-    cls = pick(r, LINK_WEIGHTS[kind])
+def link_classes(r, kind, n):
+    """The link classes of n ham hosts of one kind: LINK_WEIGHTS apportioned by largest remainder, every class at
+    least once when n allows, in a seeded order. Drawn independently per host, a site with few ham hosts often had
+    no ham on a slow link at all, and a model trained there learnt "slow link = spam" (README, "Host and link
+    pools")."""
+    w = LINK_WEIGHTS[kind]
+    keys = sorted(w)
+    counts = {k: 1 if n >= len(keys) else 0 for k in keys}
+    left = n - sum(counts.values())
+    quota = {k: w[k] * left for k in keys}
+    for k in keys:
+        counts[k] += int(quota[k])
+    rest = sorted(keys, key=lambda k: (-(quota[k] - int(quota[k])), k))
+    for k in rest[:n - sum(counts.values())]:
+        counts[k] += 1
+    out = [k for k in keys for _ in range(counts[k])]
+    r.shuffle(out)
+    return out
+
+
+def apportion(r, share, n):
+    """n booleans, round(share * n) of them true but at least one of each when n >= 2, in a seeded order: a
+    trait of share 0.15 is then present at every site with enough hosts, not left to chance."""
+    k = int(round(share * n))
+    if n >= 2:
+        k = min(max(k, 1), n - 1)
+    out = [True] * k + [False] * (n - k)
+    r.shuffle(out)
+    return out
+
+
+# Traits of the direct ham senders, apportioned per site (see apportion): their share among the hosts.
+DIRECT_TRAITS = {"tls": 0.85, "pipelining": 0.5, "batch": 0.4, "rst_after_quit": 0.25}
+
+
+def draw_link(r, kind, uplink, cls=None):
+    """An access link of the given link class (drawn from the kind's weights if not given) plus the site's own
+    uplink (delay added, rate the smaller)."""
+    cls = cls or pick(r, LINK_WEIGHTS[kind])
     c = LINK_CLASSES[cls]
     delay = math.exp(r.uniform(math.log(c["delay_ms"][0]), math.log(c["delay_ms"][1])))
     down = r.choice(c["down_kbit"])
@@ -285,6 +321,10 @@ def make_plan(site, seed, duration=150.0, scale=1.0):
     groups = [{"index": g, "host": draw_host(rg)} for g in range(n_groups)]
     addrs = Addresses(rng(site, seed, "addresses"))
     dur = float(duration)
+    rl = rng(site, seed, "link-classes")
+    ham_links = {k: link_classes(rl, k, kinds.count(k)) for k in ("relay", "direct")}
+    rt = rng(site, seed, "direct-traits")
+    direct_traits = {t: apportion(rt, share, kinds.count("direct")) for t, share in sorted(DIRECT_TRAITS.items())}
     t_lo, t_hi = 2.0, max(10.0, dur - 12.0)
     # Volume per group: the ham host's messages and the bot host's sessions are of the same order, so that
     # host profiles weigh alike in both classes at the level of connections too.
@@ -300,15 +340,16 @@ def make_plan(site, seed, duration=150.0, scale=1.0):
     for g, kind in enumerate(kinds):
         host = groups[g]["host"]
         r = rng(site, seed, "ham", g)
-        per_min = r.uniform(12.0, 18.0) * scale
+        per_min = r.uniform(12.0, 18.0) * scale * 8.0 / n_groups  # the volume of 8 groups, spread over all
         n_msgs = max(4, int(round(per_min * (t_hi - t_lo) / 60.0)))
         name = "%sh%d" % (PREFIX, g)
+        cls = ham_links[kind].pop()
         if kind == "relay":
             listed = r.random() < 0.5
             a = addrs.take(listed)
             isp = "%s-%s.test" % (r.choice(["isp", "net", "mail", "post", "web"]), r.choice(WORDS))
             h = {"name": name, "kind": "relay", "label": "ham", "group": g, "host": host,
-                 "addrs": [{"addr": a, "listed": listed, "link": draw_link(r, "relay", uplink)}],
+                 "addrs": [{"addr": a, "listed": listed, "link": draw_link(r, "relay", uplink, cls)}],
                  "isp_domain": isp,
                  "mta": {"minimal_backoff_s": r.randint(max(10, mx["greylist_delay_s"] + 2), 30),
                          "maximal_backoff_s": r.choice([60, 90]), "queue_run_delay_s": r.choice([5, 8, 10]),
@@ -321,16 +362,16 @@ def make_plan(site, seed, duration=150.0, scale=1.0):
             first = addrs.take(listed)
             org = "%s-%s.test" % (r.choice(["office", "shop", "clinic", "studio", "agency", "club"]), r.choice(WORDS))
             h = {"name": name, "kind": "direct", "label": "ham", "group": g, "host": host,
-                 "addrs": [{"addr": first, "listed": listed, "link": draw_link(r, "direct", uplink)}] +
-                 [{"addr": addrs.take(listed, near=first), "listed": listed, "link": draw_link(r, "direct", uplink)}
+                 "addrs": [{"addr": first, "listed": listed, "link": draw_link(r, "direct", uplink, cls)}] +
+                 [{"addr": addrs.take(listed, near=first), "listed": listed, "link": draw_link(r, "direct", uplink, cls)}
                   for _ in range(n_addr - 1)],
                  "org_domain": org,
-                 "client": {"tls": r.random() < 0.85, "pipelining": r.random() < 0.5,
+                 "client": {"tls": direct_traits["tls"].pop(), "pipelining": direct_traits["pipelining"].pop(),
                             "retry_s": [r.randint(max(15, mx["greylist_delay_s"] + 3), 35), r.choice([45, 60, 80])],
                             "helo": "%s.%s" % (r.choice(["mail", "mx", "smtp", "srv1", "gw"]), org),
-                            "quit": r.random() < 0.95, "batch": r.random() < 0.4,
+                            "quit": r.random() < 0.95, "batch": direct_traits["batch"].pop(),
                             # some mailers (Windows ones among them) reset the connection after QUIT's reply
-                            "rst_after_quit": r.random() < 0.25}}
+                            "rst_after_quit": direct_traits["rst_after_quit"].pop()}}
             senders = ["%s@%s" % (r.choice(["noreply", "info", "billing", "team"] + FIRST), org) for _ in range(8)]
         msgs = []
         for t in times(r, n_msgs, t_lo, t_hi, 0.25):
