@@ -15,6 +15,7 @@
 #define DRAIN_MAX_NS 2000000000LL
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested; /* SIGHUP, for a feeder with a reload callback */
 /* The capture file being read, for the signal handler to break a blocked read; NULL between
  * files and for a live capture, whose loop looks at stop_requested after every read timeout. */
 static fdx_capture *volatile reading;
@@ -28,6 +29,12 @@ static void on_signal(int sig)
         fdx_capture_break(c);
 }
 
+static void on_hangup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
+}
+
 /* SIGINT and SIGTERM end the read loop. No SA_RESTART: a read blocked on a pipe or a wait on a
  * quiet interface returns at once. SA_RESETHAND: a second signal ends a stuck process. */
 static void catch_signals(void)
@@ -39,6 +46,17 @@ static void catch_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+/* SIGHUP asks for the reload callback between packets (live capture). SA_RESTART is off for the
+ * same reason as above: the wait on a quiet interface returns, and the loop serves it. */
+static void catch_hangup(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_hangup;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 long long monotonic_ns(void)
@@ -190,7 +208,7 @@ static bool feed_live(struct feeder *f, fdx_engine *e, fdx_capture *cap, bool dr
         long long t = monotonic_ns();
         /* While packets flow, the clock and the statistics still run; a stop request is served
          * at once, and draining after it ends even if packets keep coming. */
-        if (stop_requested && !draining)
+        if ((stop_requested || reload_requested) && !draining)
             return true;
         if (draining && t - t0 > DRAIN_MAX_NS)
             return true;
@@ -211,15 +229,20 @@ static bool feed_live(struct feeder *f, fdx_engine *e, fdx_capture *cap, bool dr
  * A signal does not break the capture off: the packets the kernel holds by then are read first
  * (until the read timeout passes without one), so that no packet that arrived before the stop
  * is lost. */
-static int read_live(struct feeder *f, fdx_engine *e, fdx_capture *cap)
+static int read_live(struct feeder *f, fdx_engine **engine, fdx_capture *cap)
 {
     bool ok = true;
+    fdx_engine *e = *engine;
     f->last_tick_ns = monotonic_ns();
     while (ok && !stop_requested) {
         ok = feed_live(f, e, cap, false);
         f->last_tick_ns = monotonic_ns();
         tick(f, e);
         maybe_stats(f, cap, e, false);
+        if (reload_requested && !stop_requested) {
+            reload_requested = 0;
+            e = *engine = f->reload(f->reload_user, e);
+        }
     }
     if (ok)
         ok = feed_live(f, e, cap, true);
@@ -240,8 +263,12 @@ int feeder_run(struct feeder *f, fdx_engine *e)
     fdx_capture *cap = f->first;
     f->first = NULL;
     if (f->iface != NULL) {
-        status = read_live(f, e, cap);
+        if (f->reload != NULL)
+            catch_hangup();
+        status = read_live(f, &e, cap);
         fdx_engine_flush(e);
+        if (f->reloaded != NULL)
+            *f->reloaded = e;
         return status;
     }
     for (int i = 0; cap != NULL; i++) {

@@ -27,6 +27,7 @@ struct net {
 };
 
 struct probe {
+    const char *path; /* the configuration file, for SIGHUP */
     fdx_config *cfg;
     fdx_setup *setup;
     const fdx_engine *engine;
@@ -258,8 +259,9 @@ static int read_pairs(const fdx_config_node *root, struct probe *p, char *err, s
 }
 
 /* Loads @p path and everything it names; prints the located error and returns false. */
-static bool probe_load(struct probe *p, const char *path)
+static bool probe_load(struct probe *p, const char *path, const char *prefix)
 {
+    p->path = path;
     char err[2048];
     p->spam = p->doh = -1;
     p->pairs_on = true;
@@ -288,7 +290,7 @@ static bool probe_load(struct probe *p, const char *path)
     if (rc >= 0)
         rc = fdx_config_check_unused(root, err, sizeof(err));
     if (rc < 0) {
-        fprintf(stderr, "flowdx: %s\n", err);
+        fprintf(stderr, "%s%s\n", prefix, err);
         return false;
     }
     for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup); i++) {
@@ -574,6 +576,133 @@ static bool close_outputs(struct probe *p, bool keep)
     return ok;
 }
 
+/* An engine for the setup of @p conf, reporting to @p p. */
+static int new_engine(const struct probe *conf, struct probe *p, fdx_engine **ret, char *err,
+                      size_t len)
+{
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    fdx_setup_engine_options(conf->setup, &o);
+    /* The DoH detector also judges the flows nDPI calls DoH (FDX_APP_DOH): the engine runs the
+     * dpi set for it, after the configured sets. */
+    char sets[512];
+    if (conf->doh >= 0 && strstr(o.feature_sets, "dpi") == NULL) {
+        snprintf(sets, sizeof(sets), "%s%sdpi", o.feature_sets, o.feature_sets[0] ? "," : "");
+        o.feature_sets = sets;
+    }
+    o.on_flow = on_flow;
+    o.user = p;
+    return fdx_engine_new(&o, ret, err, len);
+}
+
+/* Whether two engines' records have the same values in the same order (CSV columns, IPFIX
+ * templates). */
+static bool same_layout(const fdx_engine *a, const fdx_engine *b)
+{
+    if (fdx_engine_feature_count(a) != fdx_engine_feature_count(b))
+        return false;
+    for (uint32_t i = 0; i < fdx_engine_feature_count(a); i++) {
+        if (strcmp(fdx_engine_feature_name(a, i), fdx_engine_feature_name(b, i)) != 0)
+            return false;
+    }
+    return true;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * SIGHUP (live capture): the configuration file is read again. Flows, feature sets, detectors
+ * with their models, plugins, the allowlist and the DoH pair rule take effect; a file with any
+ * error, or one whose record layout would change the columns of a CSV or IPFIX output already
+ * open, is refused and the running configuration stays. The flows in progress end (end reason
+ * eof) and are judged by the old detectors; the next packets start new flows. Input and outputs
+ * are kept as they are (a change to them takes effect at the next start).
+ */
+static fdx_engine *reload(void *user, fdx_engine *e)
+{
+    struct probe *p = user;
+    struct probe *n = calloc(1, sizeof(*n));
+    char err[1024];
+    fdx_engine *ne = NULL;
+    if (n == NULL) {
+        fprintf(stderr, "flowdx run: SIGHUP: out of memory; the running configuration stays\n");
+        return e;
+    }
+    if (!probe_load(n, p->path, "flowdx run: SIGHUP: ")) {
+        fprintf(stderr, "flowdx run: SIGHUP: %s refused; the running configuration stays\n",
+                p->path);
+        goto keep;
+    }
+    if (new_engine(n, p, &ne, err, sizeof(err)) < 0) {
+        fprintf(stderr, "flowdx run: SIGHUP: %s: %s; the running configuration stays\n", p->path,
+                err);
+        goto keep;
+    }
+    if ((p->csv.fp != NULL || p->ipfix != NULL) && !same_layout(e, ne)) {
+        fprintf(stderr,
+                "flowdx run: SIGHUP: %s changes the record's values, and the %s output already "
+                "has its columns: restart to apply it; the running configuration stays\n",
+                p->path, p->ipfix != NULL ? "IPFIX" : "CSV");
+        goto keep;
+    }
+    fdx_pairs *pairs = NULL;
+    if (n->pairs_on && n->doh >= 0 && fdx_pairs_new(&n->po, on_pair, p, &pairs) < 0) {
+        fprintf(stderr, "flowdx run: SIGHUP: out of memory; the running configuration stays\n");
+        goto keep;
+    }
+    if (!same_text(n->iface, p->iface) || !same_text(n->filter, p->filter) ||
+        !same_text(n->jsonl_file, p->jsonl_file) || !same_text(n->csv_file, p->csv_file) ||
+        !same_text(n->alerts_file, p->alerts_file) || !same_text(n->ipfix_dest, p->ipfix_dest))
+        fprintf(stderr, "flowdx run: SIGHUP: input and outputs stay as they are until the next "
+                        "start\n");
+    /* The old engine's flows end under the old configuration, then everything switches. */
+    struct fdx_engine_stats st = {.struct_size = sizeof(st)};
+    fdx_engine_stats(e, &st);
+    fdx_engine_flush(e);
+    fdx_pairs_free(p->pairs);
+    fdx_engine_free(e);
+    uint64_t judged[16] = {0}, malicious[16] = {0}, uncertain[16] = {0};
+    for (uint32_t i = 0; i < fdx_setup_plugin_count(n->setup) && i < 16; i++) {
+        for (uint32_t j = 0; j < fdx_setup_plugin_count(p->setup) && j < 16; j++) {
+            if (strcmp(fdx_setup_plugin_name(n->setup, i), fdx_setup_plugin_name(p->setup, j)) ==
+                0) { /* a plugin's counters go on under its name */
+                judged[i] = p->judged[j];
+                malicious[i] = p->malicious[j];
+                uncertain[i] = p->uncertain[j];
+            }
+        }
+    }
+    memcpy(p->judged, judged, sizeof(judged));
+    memcpy(p->malicious, malicious, sizeof(malicious));
+    memcpy(p->uncertain, uncertain, sizeof(uncertain));
+    /* The new file's configuration is not kept: the setup and allowlist hold copies, and the
+     * input and outputs go on with the first file's strings. */
+    fdx_setup *old_setup = p->setup;
+    p->setup = n->setup;
+    n->setup = old_setup;
+    p->spam = n->spam;
+    p->doh = n->doh;
+    p->pairs_on = n->pairs_on;
+    p->po = n->po;
+    p->pairs = pairs;
+    memcpy(p->allow, n->allow, sizeof(p->allow));
+    p->n_allow = n->n_allow;
+    p->engine = ne;
+    fprintf(stderr, "flowdx run: SIGHUP: %s reloaded (%u plugins); %u flows in progress ended\n",
+            p->path, fdx_setup_plugin_count(p->setup), st.active_flows);
+    probe_free(n);
+    free(n);
+    return ne;
+keep:
+    fdx_engine_free(ne);
+    probe_free(n);
+    free(n);
+    return e;
+}
+
 void usage_probe(FILE *out)
 {
     fprintf(out, "Usage: flowdx run -c FILE [-r CAPTURE ...] [--filter BPF] [-q]\n"
@@ -655,7 +784,7 @@ int cmd_probe(int argc, char **argv)
     }
     static struct probe p;
     memset(&p, 0, sizeof(p));
-    if (!probe_load(&p, path)) {
+    if (!probe_load(&p, path, "flowdx: ")) {
         probe_free(&p);
         return EXIT_USAGE;
     }
@@ -686,21 +815,9 @@ int cmd_probe(int argc, char **argv)
         probe_free(&p);
         return EXIT_USAGE;
     }
-    struct fdx_engine_options o;
-    fdx_engine_options_init(&o);
-    fdx_setup_engine_options(p.setup, &o);
-    /* The DoH detector also judges the flows nDPI calls DoH (FDX_APP_DOH): the engine runs the
-     * dpi set for it, after the configured sets. */
-    char sets[512];
-    if (p.doh >= 0 && strstr(o.feature_sets, "dpi") == NULL) {
-        snprintf(sets, sizeof(sets), "%s%sdpi", o.feature_sets, o.feature_sets[0] ? "," : "");
-        o.feature_sets = sets;
-    }
-    o.on_flow = on_flow;
-    o.user = &p;
     fdx_engine *e = NULL;
     char err[1024];
-    if (fdx_engine_new(&o, &e, err, sizeof(err)) < 0) {
+    if (new_engine(&p, &p, &e, err, sizeof(err)) < 0) {
         fprintf(stderr, "flowdx run: %s: %s\n", path, err);
         probe_free(&p);
         return EXIT_ERROR;
@@ -738,7 +855,10 @@ int cmd_probe(int argc, char **argv)
                           .stats_every_ns = p.iface ? (long long)p.stats_us * 1000 : 0,
                           .alerts = &p.alerts_total,
                           .tick = on_tick,
-                          .tick_user = &p};
+                          .tick_user = &p,
+                          .reload = reload,
+                          .reload_user = &p,
+                          .reloaded = &e};
     fdx_capture_live_options_init(&feed.live);
     feed.live.snaplen_bytes = (uint32_t)p.snaplen;
     feed.live.promisc = p.promisc ? 1 : 0;
@@ -799,7 +919,7 @@ int cmd_config(int argc, char **argv)
     }
     static struct probe p;
     memset(&p, 0, sizeof(p));
-    bool ok = probe_load(&p, argv[2]);
+    bool ok = probe_load(&p, argv[2], "flowdx: ");
     if (ok)
         printf("%s: valid; plugins (detectors first): %u (", argv[2],
                fdx_setup_plugin_count(p.setup));

@@ -89,6 +89,11 @@ struct feeder {
      * moved without packets, at least once a second; NULL = nothing to do. */
     void (*tick)(void *user, uint64_t now_us);
     void *tick_user;
+    /* Live: SIGHUP calls this between packets with the running engine; it returns the engine to
+     * go on with (the same one when the reload was refused). NULL: SIGHUP is not caught. */
+    fdx_engine *(*reload)(void *user, fdx_engine *e);
+    void *reload_user;
+    fdx_engine **reloaded; /* set to the engine in use at the end, if not NULL */
     fdx_capture *first; /* opened by feeder_open() */
     long long last_progress_ns;
     long long last_tick_ns; /* live: the last time the wall clock reached the engine */

@@ -195,6 +195,50 @@ assert not bad, bad
 print(len(ref), "flows,", len(doh), "judged by doh, same verdicts")
 ' "$tmp/cfg-ref.jsonl" "$tmp/cfg-live.jsonl"
 
+# ---- SIGHUP: the configuration is read again; a bad file is refused and the old one runs on ----
+write_cfg() { # DETECTORS-MAPPING [EXTRA-LINE]
+    cat > "$tmp/hup.yaml" <<YAML
+input: {interface: cap0, stats_interval: 0}
+flows: {idle_timeout: 2s, linger: 1s}
+detectors: $1
+outputs:
+  alerts: {enabled: false}
+  jsonl: {file: $tmp/hup.jsonl}
+${2:-}
+YAML
+}
+write_cfg "{spam: {model: $top/conf/models/spam.fdxm}}"
+ip netns exec "$ns_cap" "$flowdx" run -c "$tmp/hup.yaml" > /dev/null 2> "$tmp/hup.err" &
+pid=$!
+pids+=("$pid")
+for _ in $(seq 100); do grep -q "listening on cap0" "$tmp/hup.err" && break; sleep 0.1; done
+replay "$spam/smtp.pcap"
+sleep 4 # linger 1 s, the clock's lag, the flow's own time
+write_cfg "{spam: {model: $top/conf/models/spam.fdxm}}" "detetcors: {}"
+kill -HUP "$pid"
+sleep 1
+check "SIGHUP with a bad file: refused, located, still running" bash -c \
+    'grep -q "SIGHUP: .*hup.yaml:[0-9]*:[0-9]*: unknown key .detetcors." "$1" && grep -q "refused; the running configuration stays" "$1" && kill -0 "$2"' \
+    _ "$tmp/hup.err" "$pid"
+write_cfg "{doh: {model: $top/conf/models/doh.fdxm, servers: [192.168.0.10]}}"
+kill -HUP "$pid"
+sleep 1
+check "SIGHUP with a good file: reloaded, now the DoH detector alone" \
+    grep -q "SIGHUP: .*hup.yaml reloaded (1 plugins)" "$tmp/hup.err"
+replay "$spam/smtp.pcap"
+sleep 4
+stop INT
+check "SIGHUP: exit 0 after SIGINT ($rc)" test "$rc" -eq 0
+cat "$tmp/hup.err"
+check "the SMTP session before the reload was judged by spam, the one after by nothing" python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+smtp = [r for r in rows if r["dst_port"] == 25]
+assert len(smtp) == 2, len(smtp)
+assert list(smtp[0]["verdicts"]) == ["spam"] and "spam_sp" in smtp[0]["features"], smtp[0]["verdicts"]
+assert smtp[1]["verdicts"] == {} and "doh_duration" in smtp[1]["features"], smtp[1]["verdicts"]
+' "$tmp/hup.jsonl"
+
 # ---- spam, as user nobody: idle timeout on a quiet interface, then SIGTERM flushes ----
 # smtps.pcapng (4 packets, no FIN) must end by the idle timeout (2 s) while nothing arrives;
 # smtp.pcap (95 packets, closed by FIN) is still lingering when SIGTERM comes, and is written.
