@@ -27,7 +27,8 @@ struct net {
 };
 
 struct probe {
-    const char *path; /* the configuration file, for SIGHUP */
+    const char *path; /* the configuration file, for SIGHUP; the name of a text */
+    const char *text; /* a configuration given as text (--detect doh,spam), or NULL */
     fdx_config *cfg;
     fdx_setup *setup;
     const fdx_engine *engine;
@@ -272,7 +273,9 @@ static bool probe_load(struct probe *p, const char *path, const char *prefix)
     p->promisc = 1;
     p->stats_us = 60000000u;
     fdx_pairs_options_init(&p->po);
-    int rc = fdx_config_load_file(path, &p->cfg, err, sizeof(err));
+    int rc = p->text != NULL
+                 ? fdx_config_load_string(p->text, strlen(p->text), path, &p->cfg, err, sizeof(err))
+                 : fdx_config_load_file(path, &p->cfg, err, sizeof(err));
     const fdx_config_node *root = rc == 0 ? fdx_config_root(p->cfg) : NULL;
     p->data_dir = default_model_dir();
     if (rc == 0)
@@ -631,6 +634,7 @@ static fdx_engine *reload(void *user, fdx_engine *e)
         fprintf(stderr, "flowdx run: SIGHUP: out of memory; the running configuration stays\n");
         return e;
     }
+    n->text = p->text;
     if (!probe_load(n, p->path, "flowdx run: SIGHUP: ")) {
         fprintf(stderr, "flowdx run: SIGHUP: %s refused; the running configuration stays\n",
                 p->path);
@@ -782,8 +786,15 @@ int cmd_probe(int argc, char **argv)
         fprintf(stderr, "flowdx run: -c FILE expected\n");
         return EXIT_USAGE;
     }
+    return probe_main(path, NULL, extra, n_extra, iface, filter, quiet);
+}
+
+int probe_main(const char *path, const char *text, const char *const *extra, int n_extra,
+               const char *iface, const char *filter, bool quiet)
+{
     static struct probe p;
     memset(&p, 0, sizeof(p));
+    p.text = text;
     if (!probe_load(&p, path, "flowdx: ")) {
         probe_free(&p);
         return EXIT_USAGE;

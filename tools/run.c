@@ -34,6 +34,7 @@ void usage_run(FILE *out)
 {
     fputs("Usage: flowdx run -r CAPTURE [-r CAPTURE ...] --detect doh|spam [OPTIONS]\n"
           "       flowdx run -i INTERFACE --detect doh|spam [OPTIONS]\n"
+          "       flowdx run -r CAPTURE ... --detect doh,spam [OPTIONS]   (both, as plugins)\n"
           "       flowdx run -c FILE [-r CAPTURE ...]   (the full form: 'flowdx help config')\n\n"
           "Reads captures, or a network interface live, decides which flows are DoH, classifies\n"
           "each when it ends with the model's jury, and prints one alert per flow the jury calls\n"
@@ -61,6 +62,10 @@ void usage_run(FILE *out)
           "then the main spam senders: the sources of at least --min-spam spam flows and their\n"
           "share of all spam flows (as `flowdx report senders`; with jsonl, run that on the\n"
           "output).\n\n"
+          "--detect doh,spam runs both detectors in one pass through their plugins, as -c\n"
+          "does (the same options, the shipped models): alerts, or JSON lines of schema 1\n"
+          "(doc/json.md) with --format jsonl, a line per flow whatever it is; the senders\n"
+          "report follows alerts on standard output.\n\n"
           "--ipfix sends every classified flow (the flows --format jsonl writes, whatever\n"
           "--format says) as one IPFIX record: identifiers, features and the verdict.\n\n",
           out);
@@ -138,8 +143,8 @@ struct detect {
     uint64_t by_resolver, by_dpi, by_all_tls, by_port; /* candidates per source (overlapping) */
     uint64_t no_values; /* candidates the model's feature set has no values for */
     uint64_t uncertain,
-        escalated;    /* pair verdicts: flagged without evidence; unflagged on a tunnel */
-    fdx_pairs *pairs; /* NULL with --per-flow */
+        escalated;           /* pair verdicts: flagged without evidence; unflagged on a tunnel */
+    fdx_pairs *pairs;        /* NULL with --per-flow */
     struct senders *senders; /* --detect spam: flows and spam flows per source */
     bool quiet_alerts;       /* --senders-only: the report alone */
     struct ipfix_out ipfix;  /* --ipfix: every classified flow, as jsonl gets them */
@@ -480,6 +485,95 @@ static void on_tick(void *user, uint64_t now_us)
     fflush(d->out);
 }
 
+/* What --detect doh,spam carries over from the command line into its configuration. */
+struct both {
+    const char *const *servers;
+    uint32_t n_servers;
+    bool all_tls, dpi, per_flow, jsonl;
+    const struct fdx_pairs_options *po;
+    const char *output;
+    uint32_t min_spam;
+    const struct fdx_capture_live_options *live;
+    const char *user;
+    uint64_t stats_us, idle_us;
+    const struct ipfix_out *ipfix;
+};
+
+/* @p s as a YAML double-quoted scalar. */
+static void yaml_quoted(char *buf, size_t len, const char *s)
+{
+    size_t o = 0;
+    if (len < 3)
+        return;
+    buf[o++] = '"';
+    for (; *s != '\0' && o + 4 < len; s++) {
+        if (*s == '"' || *s == '\\')
+            buf[o++] = '\\';
+        buf[o++] = *s;
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+}
+
+/*
+ * --detect doh,spam: both detectors in one pass, through their plugins, as flowdx run -c runs them
+ * (probe.c): the command line becomes a configuration with the shipped models. Alerts (or JSON
+ * lines with --format jsonl, schema 1) go to -o or standard output; the senders report follows
+ * the alerts on standard output.
+ */
+static int run_both(const struct both *b, const char *const *inputs, int n_inputs,
+                    const char *iface, const char *filter, bool quiet)
+{
+    static char text[65536];
+    char q[4200], q2[4200];
+    size_t n = 0;
+#define PUT(...)                                                                                   \
+    n += (size_t)snprintf(text + n, n < sizeof(text) ? sizeof(text) - n : 0, __VA_ARGS__)
+    PUT("input:\n  stats_interval: %.6fs\n", b->stats_us == UINT64_MAX ? 60.0 : b->stats_us / 1e6);
+    if (iface != NULL) {
+        PUT("  snaplen: %u\n  promisc: %s\n", b->live->snaplen_bytes,
+            b->live->promisc ? "true" : "false");
+        if (b->live->buffer_bytes > 0)
+            PUT("  buffer_size: %u\n", b->live->buffer_bytes / 1048576u);
+        if (b->user != NULL) {
+            yaml_quoted(q, sizeof(q), b->user);
+            PUT("  user: %s\n", q);
+        }
+    }
+    if (b->idle_us > 0)
+        PUT("flows: {idle_timeout: %.6fs}\n", b->idle_us / 1e6);
+    PUT("detectors:\n  spam: {}\n  doh:\n    host_detection: %s\n    all_tls: %s\n",
+        b->dpi ? "true" : "false", b->all_tls ? "true" : "false");
+    PUT("    servers: [");
+    for (uint32_t i = 0; i < b->n_servers; i++) {
+        yaml_quoted(q, sizeof(q), b->servers[i]);
+        PUT("%s%s", i ? ", " : "", q);
+    }
+    PUT("]\n    pairs: {enabled: %s, window: %.6fs, min_bytes: %llu, min_share: %.17g}\n",
+        b->per_flow ? "false" : "true", b->po->window_s, (unsigned long long)b->po->min_bytes,
+        b->po->min_share);
+    yaml_quoted(q, sizeof(q), b->output != NULL ? b->output : "-");
+    if (b->jsonl)
+        PUT("outputs:\n  alerts: {enabled: false}\n  jsonl: {file: %s}\n", q);
+    else
+        PUT("outputs:\n  alerts: {file: %s}\n", q);
+    if (!b->jsonl && (b->output == NULL || strcmp(b->output, "-") == 0))
+        PUT("  senders: {file: \"-\", min_spam: %u}\n", b->min_spam);
+    if (b->ipfix->dest != NULL) {
+        yaml_quoted(q2, sizeof(q2), b->ipfix->dest);
+        PUT("  ipfix: {destination: %s", q2);
+        if (b->ipfix->pen != 0)
+            PUT(", pen: %u", b->ipfix->pen);
+        PUT(", domain: %u}\n", b->ipfix->domain);
+    }
+#undef PUT
+    if (n >= sizeof(text)) {
+        fprintf(stderr, "flowdx run: too many options for --detect doh,spam; use -c FILE\n");
+        return EXIT_USAGE;
+    }
+    return probe_main("--detect doh,spam", text, inputs, n_inputs, iface, filter, quiet);
+}
+
 int cmd_run(int argc, char **argv)
 {
     /* -c FILE: the probe as a configuration file describes it (probe.c) */
@@ -559,6 +653,7 @@ int cmd_run(int argc, char **argv)
     fdx_pairs_options_init(&po);
     static struct detect d;
     memset(&d, 0, sizeof(d));
+    static const char *server_text[MAX_SERVERS];
     d.dpi = true;
     static char prog[] = "flowdx run";
     argv[0] = prog;
@@ -620,6 +715,8 @@ int cmd_run(int argc, char **argv)
             model_path = optarg;
             break;
         case OPT_SERVER:
+            if (d.n_servers < MAX_SERVERS)
+                server_text[d.n_servers] = optarg;
             if (d.n_servers == MAX_SERVERS || !add_server(&d, optarg)) {
                 fprintf(stderr,
                         "flowdx run: --doh-server: '%s' is not an IPv4 or IPv6 address"
@@ -712,6 +809,29 @@ int cmd_run(int argc, char **argv)
                                      "--user apply to -i");
         return EXIT_USAGE;
     }
+    if (strcmp(detector, "doh,spam") == 0 || strcmp(detector, "spam,doh") == 0) {
+        if (model_path != NULL || senders_only || senders_json || senders_all) {
+            fprintf(stderr, "flowdx run: --detect doh,spam runs the shipped models (no -m) and the "
+                            "default senders report (no --senders-*); for other models and outputs, "
+                            "write a configuration file (-c FILE, conf/flowdx.yaml)\n");
+            return EXIT_USAGE;
+        }
+        struct both b = {.servers = server_text,
+                         .n_servers = d.n_servers,
+                         .all_tls = d.all_tls,
+                         .dpi = d.dpi,
+                         .per_flow = per_flow,
+                         .po = &po,
+                         .jsonl = d.jsonl,
+                         .output = output,
+                         .min_spam = min_spam,
+                         .live = &live,
+                         .user = user,
+                         .stats_us = stats_us,
+                         .idle_us = idle_us,
+                         .ipfix = &d.ipfix};
+        return run_both(&b, inputs, n_inputs, iface, filter, quiet);
+    }
     struct run_as run_as;
     if (user != NULL && !run_as_lookup("flowdx run", user, &run_as))
         return EXIT_USAGE;
@@ -724,7 +844,9 @@ int cmd_run(int argc, char **argv)
         }
         per_flow = true;
     } else if (strcmp(detector, "doh") != 0) {
-        fprintf(stderr, "flowdx run: --detect %s: not available; this release detects: doh, spam\n",
+        fprintf(stderr,
+                "flowdx run: --detect %s: not available; this release detects: doh, spam, or "
+                "both (doh,spam)\n",
                 detector);
         return EXIT_USAGE;
     }

@@ -216,6 +216,10 @@ const char *default_model_dir(void);
 
 /* ---- the probe from a configuration file (probe.c) ---- */
 int cmd_probe(int argc, char **argv);
+/* The probe from the configuration file @p path, or from @p text (named @p path in messages);
+ * @p extra captures or @p iface replace its input, @p filter its filter. An exit status. */
+int probe_main(const char *path, const char *text, const char *const *extra, int n_extra,
+               const char *iface, const char *filter, bool quiet);
 void usage_probe(FILE *out);
 int cmd_config(int argc, char **argv);
 

@@ -97,6 +97,23 @@ check "allowlisted network: 34 alerts suppressed, still judged" \
 "$flowdx" run -c "$tmp/both.yaml" -r "$emotet" 2> "$tmp/err3"
 check "-r overrides input.read" grep -q "doh: 0 judged" "$tmp/err3"
 
+# --detect doh,spam: the command line's shortcut for both detectors through their plugins.
+"$flowdx" run --detect doh,spam --doh-server 192.168.0.10 -r "$emotet" -r "$dns2tcp" \
+    -o "$tmp/both.alerts" 2> "$tmp/err5"
+check "--detect doh,spam: the same 35 alerts as -c" \
+    test "$(grep -c 'detector \(doh\|spam\)' "$tmp/both.alerts")" -eq 35
+"$flowdx" run --detect doh,spam --doh-server 192.168.0.10 --per-flow --format jsonl \
+    -r "$dns2tcp" -o "$tmp/both.jsonl" 2> /dev/null
+check "--detect doh,spam --per-flow --format jsonl: per-flow DoH verdicts, no pair evidence" \
+    python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+doh = [r["verdicts"]["doh"] for r in rows if "doh" in r["verdicts"]]
+assert len(doh) == 34 and all("pair" not in v for v in doh), len(doh)
+' "$tmp/both.jsonl"
+out=$("$flowdx" run --detect doh,spam -m conf/models/doh.fdxm -r "$emotet" 2>&1); rc=$?
+check "--detect doh,spam with -m: refused (exit 2)" bash -c '[ "$1" -eq 2 ] && grep -q "(no -m)" <<< "$2"' _ "$rc" "$out"
+
 # Errors: located (columns counted by hand from 1: "  jsonl: {fiel" has the f in column 11), with
 # the nearest key; exit status 2; nothing run.
 bad() { # YAML, expected message part
