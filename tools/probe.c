@@ -586,10 +586,10 @@ static int new_engine(const struct probe *conf, struct probe *p, fdx_engine **re
     struct fdx_engine_options o;
     fdx_engine_options_init(&o);
     fdx_setup_engine_options(conf->setup, &o);
-    /* The DoH detector also judges the flows nDPI calls DoH (FDX_APP_DOH): the engine runs the
-     * dpi set for it, after the configured sets. */
+    /* The detectors also judge the flows nDPI calls DoH or SMTP (FDX_APP_DOH, FDX_APP_SMTP): the
+     * engine runs the dpi set for them, after the configured sets. */
     char sets[512];
-    if (conf->doh >= 0 && strstr(o.feature_sets, "dpi") == NULL) {
+    if ((conf->doh >= 0 || conf->spam >= 0) && strstr(o.feature_sets, "dpi") == NULL) {
         snprintf(sets, sizeof(sets), "%s%sdpi", o.feature_sets, o.feature_sets[0] ? "," : "");
         o.feature_sets = sets;
     }

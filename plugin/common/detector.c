@@ -240,8 +240,9 @@ static void begin_cb(void *self, void *thread, void *state, const struct fdx_plu
 {
     struct self *s = self;
     struct head *h = state;
-    h->selected = on_port(&s->sel, flow);
-    h->server = h->selected && to_server(&s->sel, flow);
+    bool port = on_port(&s->sel, flow);
+    h->selected = port || (flow->proto == 6 && s->sel.any_port && s->sel.app_flag != 0);
+    h->server = port && to_server(&s->sel, flow);
     if (h->selected)
         fdx_featureset_flow_begin(set_of(s, thread), h + 1, flow);
 }

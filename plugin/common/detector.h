@@ -29,6 +29,8 @@ struct det_select {
     uint32_t n_servers;
     bool any_server;
     uint32_t app_flag; /* also judge flows the host's detection marks so (FDX_APP_*), 0 = no */
+    bool any_port;     /* with app_flag: compute every TCP flow, since the mark can come on any
+                          port (it is known at flow_end only) */
 };
 
 /* One detector plugin's constants. */

@@ -6,8 +6,9 @@
  * Settings (all optional):
  *   model: PATH        model file of the zadnik set (default: DATA_DIR/spam.fdxm)
  *   ports: [25, 465, 587]   responder TCP ports of the flows it judges
- * The host's own protocol detection (nDPI in flowdx) is not part of the plugin: a host that
- * knows SMTP on other ports lists them here.
+ *   host_detection: true   and TCP flows on any port that the host's protocol detection calls
+ *                          SMTP or SMTPS (FDX_APP_SMTP, ABI 1.1: flowdx with nDPI); the mark is
+ *                          known only at flow_end, so every TCP flow's values are computed
  */
 static int spam_select(const fdx_config_node *settings, struct det_select *sel, char *errbuf,
                        size_t errlen)
@@ -17,8 +18,16 @@ static int spam_select(const fdx_config_node *settings, struct det_select *sel, 
     for (uint32_t i = 0; i < 3; i++)
         sel->ports[i] = defaults[i];
     sel->any_server = true;
+    int host = 1;
     int rc = det_read_ports(settings, "ports", sel, errbuf, errlen);
-    return rc < 0 ? rc : 0;
+    if (rc >= 0)
+        rc = fdx_config_get_bool(settings, "host_detection", &host, errbuf, errlen);
+    if (rc < 0)
+        return rc;
+    /* SMTP that the host's detection finds on another port: every TCP flow is computed */
+    sel->app_flag = host ? FDX_APP_SMTP : 0;
+    sel->any_port = host != 0;
+    return 0;
 }
 
 static const struct det_def def = {
