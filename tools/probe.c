@@ -709,18 +709,20 @@ keep:
 
 void usage_probe(FILE *out)
 {
-    fprintf(out, "Usage: flowdx run -c FILE [-r CAPTURE ...] [--filter BPF] [-q]\n"
-                 "       flowdx config check FILE\n\n"
-                 "Runs the probe as the configuration file describes it: inputs, flow settings,\n"
-                 "feature sets, detectors (spam, doh) and plugins, allowlist and outputs (alerts,\n"
-                 "JSON lines, CSV, the spam senders report), several outputs at once.\n"
-                 "conf/flowdx.yaml documents every key with its default; flowdx.yaml(5) is its\n"
-                 "manual. -r and --filter override the file's input. 'flowdx config check' loads\n"
-                 "the file, its model files and plugins, and reports the first error as\n"
-                 "FILE:LINE:COLUMN, without reading any traffic.\n\n"
-                 "Exit status: 0 done; 1 error (message on standard error); 2 bad command line or\n"
-                 "configuration; 3 a capture was damaged or reading was interrupted (every flow\n"
-                 "read before was written).\n");
+    fprintf(out,
+            "Usage: flowdx run -c FILE [-r CAPTURE ... | -i INTERFACE] [--filter BPF] [-q]\n"
+            "       flowdx config check FILE\n\n"
+            "Runs the probe as the configuration file describes it: inputs, flow settings,\n"
+            "feature sets, detectors (spam, doh) and plugins, allowlist and outputs (alerts,\n"
+            "JSON lines, CSV, IPFIX, the spam senders report), several at once. Live\n"
+            "(input.interface or -i): SIGHUP reads the file again; a bad file is refused.\n"
+            "conf/flowdx.yaml documents every key with its default; flowdx.yaml(5) is its\n"
+            "manual. -r, -i and --filter override the file's input. 'flowdx config check' loads\n"
+            "the file, its model files and plugins, and reports the first error as\n"
+            "FILE:LINE:COLUMN, without reading any traffic.\n\n"
+            "Exit status: 0 done; 1 error (message on standard error); 2 bad command line or\n"
+            "configuration; 3 a capture was damaged or reading was interrupted (every flow\n"
+            "read before was written).\n");
 }
 
 static void summary(const struct probe *p)
