@@ -13,6 +13,7 @@ packages=(
   libfixbuf-dev     # libfixbuf 2.4: IPFIX export (lib/export)
   libfixbuf-tools   # ipfixDump: reads the IPFIX output back in the ipfix_cli test
   wireshark-common  # editcap: link-type rewriting in the DoH tests
+  tshark            # TLS server names read independently in the probe_config test
   libndpi-dev       # nDPI 4.2: the dpi feature set (lib/dpi)
   libndpi-bin       # ndpiReader, the benchmark's peer
   time              # GNU time, peak memory in the benchmark

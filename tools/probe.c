@@ -6,10 +6,12 @@
  * rule) and writes the outputs, several at once.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include "flowdx/flowdx_export.h"
@@ -19,6 +21,7 @@
 
 #define MAX_INPUTS 256
 #define MAX_ALLOW 1024
+#define MAX_NAMES 256
 #define JSON_SCHEMA 1
 
 struct net {
@@ -52,6 +55,8 @@ struct probe {
     fdx_pairs *pairs;
     struct net allow[MAX_ALLOW];
     uint32_t n_allow;
+    char allow_names[MAX_NAMES][64]; /* server names, lower case; "*.example.org" for subdomains */
+    uint32_t n_names;
     /* outputs */
     const char *alerts_file, *jsonl_file, *csv_file, *senders_file;
     bool syslog;
@@ -68,6 +73,7 @@ struct probe {
 /* A record held by the pair rule: copies of what the callback only borrowed. */
 struct held {
     struct fdx_flow_record r;
+    char server[64]; /* nDPI's server name, "" for none */
     struct fdx_flow_verdict v[16];
     char labels[16][32];
     double features[];
@@ -137,13 +143,63 @@ static bool in_net(const struct net *n, uint8_t version, const uint8_t *addr)
     return rest == 0 || (n->addr[full] & mask) == (addr[full] & mask);
 }
 
+/* allowlist.server_names: "example.org" (that name) or "*.example.org" (its subdomains). */
+static int read_names(const fdx_config_node *a, struct probe *p, char *err, size_t len)
+{
+    const fdx_config_node *list = NULL;
+    int rc = fdx_config_get_list(a, "server_names", &list, err, len);
+    if (rc <= 0)
+        return rc;
+    for (uint32_t i = 0; i < fdx_config_list_count(list); i++) {
+        const fdx_config_node *item = fdx_config_list_at(list, i);
+        const char *s = fdx_config_scalar(item);
+        size_t n = s != NULL ? strlen(s) : 0;
+        char where[300];
+        bool ok =
+            n > 0 && n < sizeof(p->allow_names[0]) && p->n_names < MAX_NAMES &&
+            strchr(s + (strncmp(s, "*.", 2) == 0 ? 2 : 0), '*') == NULL &&
+            strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_*") == n;
+        if (!ok) {
+            snprintf(err, len, "%s: key 'server_names': %s",
+                     fdx_config_node_where(item, where, sizeof(where)),
+                     p->n_names == MAX_NAMES
+                         ? "more than 256 names"
+                         : "not a server name (NAME or *.NAME, up to 63 bytes)");
+            return FDX_EFORMAT;
+        }
+        for (size_t k = 0; k <= n; k++)
+            p->allow_names[p->n_names][k] = (char)tolower((unsigned char)s[k]);
+        p->n_names++;
+    }
+    return 1;
+}
+
+static bool name_allowed(const struct probe *p, const char *server)
+{
+    if (server == NULL || server[0] == '\0')
+        return false;
+    size_t n = strlen(server);
+    for (uint32_t i = 0; i < p->n_names; i++) {
+        const char *a = p->allow_names[i];
+        if (strncmp(a, "*.", 2) == 0) { /* a subdomain: ends with ".example.org" */
+            size_t m = strlen(a + 1);
+            if (n > m && strcasecmp(server + n - m, a + 1) == 0)
+                return true;
+        } else if (strcasecmp(server, a) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int read_allowlist(const fdx_config_node *root, struct probe *p, char *err, size_t len)
 {
     const fdx_config_node *a = NULL, *list = NULL;
     int rc = fdx_config_get_map(root, "allowlist", &a, err, len);
     if (rc <= 0)
         return rc;
-    if ((rc = fdx_config_get_list(a, "addresses", &list, err, len)) <= 0)
+    if ((rc = read_names(a, p, err, len)) < 0 ||
+        (rc = fdx_config_get_list(a, "addresses", &list, err, len)) <= 0)
         return rc;
     for (uint32_t i = 0; i < fdx_config_list_count(list); i++) {
         const fdx_config_node *item = fdx_config_list_at(list, i);
@@ -368,7 +424,7 @@ static void json_number(FILE *fp, double v)
     fputs(num, fp);
 }
 
-static void write_json(struct probe *p, const struct fdx_flow_record *r,
+static void write_json(struct probe *p, const struct fdx_flow_record *r, const char *server,
                        const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev)
 {
     FILE *fp = p->jsonl.fp;
@@ -402,7 +458,17 @@ static void write_json(struct probe *p, const struct fdx_flow_record *r,
         fputc('}', fp);
         first = false;
     }
-    fputs("},\"features\":{", fp);
+    fputc('}', fp);
+    if (server != NULL) { /* printable ASCII (fdx_engine_dpi_server); quotes escaped */
+        fputs(",\"server_name\":\"", fp);
+        for (const char *c = server; *c != '\0'; c++) {
+            if (*c == '"' || *c == '\\')
+                fputc('\\', fp);
+            fputc(*c, fp);
+        }
+        fputc('"', fp);
+    }
+    fputs(",\"features\":{", fp);
     for (uint32_t i = 0; i < r->n_features; i++) {
         fprintf(fp, "%s\"%s\":", i ? "," : "", fdx_engine_feature_name(p->engine, i));
         json_number(fp, r->features[i]);
@@ -443,10 +509,10 @@ static void write_csv(struct probe *p, const struct fdx_flow_record *r,
 }
 
 /* Every output for one record; @p v holds its final verdicts (the pair's for doh). */
-static void emit(struct probe *p, const struct fdx_flow_record *r, const struct fdx_flow_verdict *v,
-                 const struct fdx_pair_evidence *ev)
+static void emit(struct probe *p, const struct fdx_flow_record *r, const char *server,
+                 const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev)
 {
-    bool quiet = allowed(p, r);
+    bool quiet = allowed(p, r) || name_allowed(p, server);
     for (uint32_t i = 0; i < r->n_verdicts && i < 16; i++) {
         if (v[i].verdict == FDX_VERDICT_NONE)
             continue;
@@ -468,7 +534,7 @@ static void emit(struct probe *p, const struct fdx_flow_record *r, const struct 
             p->failed = true;
     }
     if (p->jsonl.fp != NULL)
-        write_json(p, r, v, ev);
+        write_json(p, r, server, v, ev);
     if (p->csv.fp != NULL)
         write_csv(p, r, v);
     if (p->ipfix != NULL) {
@@ -492,7 +558,7 @@ static void on_pair(void *user, void *item, uint32_t verdict, const struct fdx_p
     v[p->doh].verdict = verdict == FDX_PAIR_MALICIOUS   ? FDX_VERDICT_MALICIOUS
                         : verdict == FDX_PAIR_UNCERTAIN ? FDX_VERDICT_UNCERTAIN
                                                         : FDX_VERDICT_BENIGN;
-    emit(p, &h->r, v, ev);
+    emit(p, &h->r, h->server[0] ? h->server : NULL, v, ev);
     free(h);
 }
 
@@ -501,16 +567,19 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
     struct probe *p = user;
     p->flows++;
     uint32_t n = r->n_verdicts < 16 ? r->n_verdicts : 16;
+    char server[64];
+    const char *sv = fdx_engine_dpi_server(p->engine, server, sizeof(server)); /* only now */
     if (p->pairs == NULL || p->doh < 0 || r->verdicts[p->doh].verdict == FDX_VERDICT_NONE) {
-        emit(p, r, r->verdicts, NULL);
+        emit(p, r, sv, r->verdicts, NULL);
         return;
     }
     /* held by the pair rule: copy what the record only borrows */
     struct held *h = malloc(sizeof(*h) + (size_t)r->n_features * sizeof(double));
     if (h == NULL) {
-        emit(p, r, r->verdicts, NULL);
+        emit(p, r, sv, r->verdicts, NULL);
         return;
     }
+    snprintf(h->server, sizeof(h->server), "%s", sv != NULL ? sv : "");
     h->r = *r;
     memcpy(h->features, r->features, (size_t)r->n_features * sizeof(double));
     h->r.features = h->features;
@@ -589,7 +658,8 @@ static int new_engine(const struct probe *conf, struct probe *p, fdx_engine **re
     /* The detectors also judge the flows nDPI calls DoH or SMTP (FDX_APP_DOH, FDX_APP_SMTP): the
      * engine runs the dpi set for them, after the configured sets. */
     char sets[512];
-    if ((conf->doh >= 0 || conf->spam >= 0) && strstr(o.feature_sets, "dpi") == NULL) {
+    if ((conf->doh >= 0 || conf->spam >= 0 || conf->n_names > 0) &&
+        strstr(o.feature_sets, "dpi") == NULL) {
         snprintf(sets, sizeof(sets), "%s%sdpi", o.feature_sets, o.feature_sets[0] ? "," : "");
         o.feature_sets = sets;
     }
@@ -694,6 +764,8 @@ static fdx_engine *reload(void *user, fdx_engine *e)
     p->pairs = pairs;
     memcpy(p->allow, n->allow, sizeof(p->allow));
     p->n_allow = n->n_allow;
+    memcpy(p->allow_names, n->allow_names, sizeof(p->allow_names));
+    p->n_names = n->n_names;
     p->engine = ne;
     fprintf(stderr, "flowdx run: SIGHUP: %s reloaded (%u plugins); %u flows in progress ended\n",
             p->path, fdx_setup_plugin_count(p->setup), st.active_flows);
@@ -732,7 +804,7 @@ static void summary(const struct probe *p)
         fprintf(stderr, "; %s: %llu judged, %llu malicious, %llu uncertain",
                 fdx_setup_plugin_name(p->setup, i), (unsigned long long)p->judged[i],
                 (unsigned long long)p->malicious[i], (unsigned long long)p->uncertain[i]);
-    if (p->n_allow > 0)
+    if (p->n_allow > 0 || p->n_names > 0)
         fprintf(stderr, "; %llu alerts suppressed by the allowlist",
                 (unsigned long long)p->allowed);
     fputc('\n', stderr);

@@ -241,6 +241,14 @@ FDX_API const char *fdx_engine_feature_name(const fdx_engine *engine, uint32_t i
 FDX_API const char *fdx_engine_dpi_name(const fdx_engine *engine, const struct fdx_flow_record *r,
                                         char *buf, size_t len);
 
+/**
+ * The server name nDPI read in the flow being reported (TLS SNI, HTTP Host, the DNS query, ...;
+ * at most 63 bytes, printable ASCII), written into @p buf. Valid only inside the on_flow
+ * callback, for the record it is given.
+ * @return @p buf, or NULL: no name, called outside on_flow, or no dpi set in the engine.
+ */
+FDX_API const char *fdx_engine_dpi_server(const fdx_engine *engine, char *buf, size_t len);
+
 /** Number of feature sets built into the library. */
 FDX_API uint32_t fdx_feature_set_count(void);
 

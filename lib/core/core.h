@@ -26,6 +26,10 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
 void *fdxi_engine_set_state(const fdx_engine *e, const struct fdxi_feature_set *set,
                             uint32_t *ret_first);
 
+/* Inside on_flow: the per-flow state of set @p set for the record being reported, or NULL
+ * (outside the callback, or a set the engine does not run). */
+void *fdxi_engine_reporting(const fdx_engine *e, const struct fdxi_feature_set *set);
+
 /* The engine's @p i-th feature set, in record order, and the index of its first value in a
  * record; NULL when @p i is past the last set. */
 const struct fdxi_feature_set *fdxi_engine_set_at(const fdx_engine *e, uint32_t i,

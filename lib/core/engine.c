@@ -46,6 +46,7 @@ struct fdx_engine {
     void *policy_state;
     struct fdxi_plugin_run *plugins; /* NULL without plugins */
     bool discarding;                 /* fdx_engine_free(): open flows end unreported */
+    uint8_t *reporting;              /* the flow slot state of the record in on_flow, or NULL */
     struct fdxi_flow_table *flows;
     struct fdxi_frag_table *frags;
     uint64_t packets;
@@ -120,6 +121,15 @@ static uint32_t app_flags(const fdx_engine *e)
     return 0;
 }
 
+/* on_flow for the record of @p area, which the sets can still look into (fdxi_engine_reporting). */
+static void report_now(fdx_engine *e, const struct fdxi_flow *f, int reason,
+                       const struct fdx_flow_verdict *verdicts, uint8_t *area)
+{
+    e->reporting = area;
+    report(e, f, reason, verdicts);
+    e->reporting = NULL;
+}
+
 static void on_end(void *user, struct fdxi_flow *f, int reason)
 {
     fdx_engine *e = user;
@@ -138,7 +148,7 @@ static void on_end(void *user, struct fdxi_flow *f, int reason)
         verdicts = fdxi_plugin_run_end(e->plugins, f, area, e->values, app_flags(e));
     e->ended[reason]++;
     if (e->opts.on_flow != NULL)
-        report(e, f, reason, verdicts);
+        report_now(e, f, reason, verdicts, area);
     if (e->plugins != NULL)
         fdxi_plugin_run_release(e->plugins, area);
 }
@@ -544,6 +554,15 @@ const struct fdxi_feature_set *fdxi_engine_set_at(const fdx_engine *e, uint32_t 
 const struct fdxi_plugin_run *fdxi_engine_plugins(const fdx_engine *e)
 {
     return e->plugins;
+}
+
+void *fdxi_engine_reporting(const fdx_engine *e, const struct fdxi_feature_set *set)
+{
+    for (uint32_t i = 0; e->reporting != NULL && i < e->n_sets; i++) {
+        if (e->sets[i].set == set)
+            return e->reporting + e->sets[i].flow_off;
+    }
+    return NULL;
 }
 
 void *fdxi_engine_set_state(const fdx_engine *e, const struct fdxi_feature_set *set,

@@ -74,6 +74,7 @@ struct dpi_flow {
     uint16_t app;    /* nDPI's application protocol id, 0 unknown */
     uint8_t fed;     /* packets given to nDPI */
     uint8_t state;   /* FLOW_* */
+    char server[FDXI_DPI_SERVER_BYTES]; /* nDPI's host_server_name (SNI, Host, ...), cut short */
 };
 
 static struct block *block_of(struct dpi_engine *e, uint32_t i)
@@ -195,6 +196,12 @@ static void finish(struct dpi_engine *e, struct dpi_flow *d)
             d->master = p.master_protocol;
             d->app = p.app_protocol;
         }
+        const char *name = flow_at(e, d->entry)->host_server_name;
+        size_t n = strnlen(name, sizeof(flow_at(e, d->entry)->host_server_name));
+        if (n >= sizeof(d->server))
+            n = sizeof(d->server) - 1;
+        memcpy(d->server, name, n);
+        d->server[n] = '\0';
         entry_give_back(e, d->entry);
         d->entry = NIL;
     }
@@ -297,4 +304,20 @@ uint32_t fdxi_dpi_app_flags(const double *v)
             flags |= FDX_APP_SMTP;
     }
     return flags;
+}
+
+const char *fdx_engine_dpi_server(const fdx_engine *engine, char *buf, size_t len)
+{
+    const struct dpi_flow *d = fdxi_engine_reporting(engine, &fdxi_feature_set_dpi);
+    if (d == NULL || d->server[0] == '\0' || buf == NULL || len == 0)
+        return NULL;
+    /* printable ASCII only: the name came off the wire */
+    size_t o = 0;
+    for (const char *c = d->server; *c != '\0' && o + 1 < len; c++) {
+        if (*c < 0x21 || *c > 0x7e)
+            return NULL;
+        buf[o++] = *c;
+    }
+    buf[o] = '\0';
+    return buf;
 }

@@ -15,6 +15,9 @@
 /* Records under inspection at once, at most; past that, new records are not inspected. */
 #define FDXI_DPI_MAX_INSPECTING (1u << 18)
 
+/* Bytes kept of nDPI's server name per flow (with the terminating NUL). */
+#define FDXI_DPI_SERVER_BYTES 64
+
 /* Values of the set, in output order. */
 #define FDXI_DPI_N_FEATURES 3
 #define FDXI_DPI_MASTER 0 /* nDPI's master protocol id (e.g. 91 TLS), 0 unknown */

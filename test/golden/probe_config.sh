@@ -93,6 +93,40 @@ check "allowlisted network: no DoH alert" test "$(grep -c 'detector doh' "$tmp/a
 check "allowlisted network: 34 alerts suppressed, still judged" \
     grep -q "doh: 34 judged, 34 malicious.*34 alerts suppressed by the allowlist" "$tmp/err2"
 
+# Server names: nDPI's name of the flow in the JSON lines, and as an allowlist. tshark reads the
+# ClientHellos' SNI of dnscrypt-v2-doh.pcap, one per TCP connection to port 443: 31 connections to
+# public DoH resolvers, three of them to *.alekberg.net (dnses, dnsnl, dnsse), one to
+# dns.cloudflare.com.
+doh3=../shared/data/doh/pcap/ndpi/dnscrypt-v2-doh.pcap
+sni() { # ALLOWLIST-YAML: writes $tmp/sni.jsonl and $tmp/sni.alerts, prints the summary
+    cat > "$tmp/sni.yaml" <<YAML
+detectors: {doh: {all_tls: true, pairs: {enabled: false}}}
+allowlist: {server_names: $1}
+outputs: {alerts: {file: $tmp/sni.alerts}, jsonl: {file: $tmp/sni.jsonl}}
+YAML
+    "$flowdx" run -c "$tmp/sni.yaml" -r "$doh3" 2>&1 | tail -1
+}
+sni "[]" > /dev/null
+want=$(tshark -r "$doh3" -Y 'tls.handshake.type==1 && tcp.dstport==443' -T fields -e tcp.stream \
+    -e tls.handshake.extensions_server_name 2> /dev/null | sort -u -k1,1n | awk '{print $2}' |
+    sort | tr '\n' ' ')
+check "JSON lines: server_name is each flow's TLS SNI (tshark, 31 connections)" bash -c '
+got=$(python3 -c "
+import json, sys
+print(\" \".join(sorted(json.loads(l)[\"server_name\"] for l in open(sys.argv[1]) if json.loads(l)[\"dst_port\"] == 443)))
+" "$1")
+[ "$got " = "$2" ]' _ "$tmp/sni.jsonl" "$want"
+all=$(wc -l < "$tmp/sni.alerts")
+flagged=$(grep -c '"server_name":"[a-z]*\.alekberg\.net".*"verdict":"malicious"\|"verdict":"malicious".*"server_name":"[a-z]*\.alekberg\.net"' "$tmp/sni.jsonl")
+out=$(sni '["*.alekberg.net", "DNS.Cloudflare.com"]')
+cf=$(grep '"server_name":"dns.cloudflare.com"' "$tmp/sni.jsonl" | grep -c '"verdict":"malicious"')
+check "server_names: *.alekberg.net and dns.cloudflare.com (any case) suppress exactly their alerts ($flagged + $cf of $all)" \
+    bash -c '[ "$(wc -l < "$1")" -eq $(($2 - $3 - $4)) ] && grep -q "$(($3 + $4)) alerts suppressed" <<< "$5"' \
+    _ "$tmp/sni.alerts" "$all" "$flagged" "$cf" "$out"
+check "server_names: at least one alekberg flow was flagged, so the check means something" test "$flagged" -ge 1
+out=$(sni '["*.dns.cloudflare.com"]')
+check "server_names: *.dns.cloudflare.com does not match the bare name" grep -q " 0 alerts suppressed" <<< "$out"
+
 # -r on the command line replaces the file's captures.
 "$flowdx" run -c "$tmp/both.yaml" -r "$emotet" 2> "$tmp/err3"
 check "-r overrides input.read" grep -q "doh: 0 judged" "$tmp/err3"
