@@ -16,6 +16,8 @@ Build one large capture by replicating Ethernet captures with shifted addresses
   flowdx extract -r BIG.pcap -f zadnik -o /dev/null   (BUILD_DIR/tools/flowdx)
   ndpiReader -q -i BIG.pcap                           (Debian package libndpi-bin)
   fdx-bench-readloop BIG.pcap                         (bare libpcap read loop)
+  flowdx run --detect doh,spam -r BIG.pcap            (the probe: nDPI, both detectors
+      --all-tls --format jsonl -o /dev/null            through their plugins, every flow out)
 Each tool runs once to warm up and check its packet count, then RUNS timed times;
 the median wall time is reported with packets/s, peak RSS and the ratios
 ndpiReader/flowdx (speed-up) and flowdx/readloop (cost over the bare read).
@@ -219,6 +221,11 @@ fi
 flowdx_cmd=("$flowdx" extract -r "$big" -f zadnik -o /dev/null)
 ndpi_cmd=("$ndpi" -q -i "$big")
 readloop_cmd=("$readloop" "$big")
+# The probe with both detectors (nDPI, zadnik for every TCP flow, doh:ip for every TCP/443 flow,
+# both models) writing a JSON line per flow: what a user runs, not just the feature extraction.
+# The shipped models are read from conf/models: run from the repository root.
+probe_cmd=(env -C "$root" "$flowdx" run --detect doh,spam --all-tls -r "$big" --format jsonl
+    -o /dev/null -q)
 
 # run_timed NAME CMD... : runs CMD once, appending its wall time (ns) to NAME.ns and, with GNU
 # time, its peak RSS (KiB) to NAME.rss and its user+system CPU time (s) to NAME.cpu. The caller
@@ -263,6 +270,11 @@ echo "bench:   readloop: $got packets; ndpiReader: $ndpi_total packets, $ndpi_fl
 if [ $have_flowdx = 1 ]; then
     if "${flowdx_cmd[@]}" >/dev/null 2>"$tmp/flowdx.log"; then
         echo "bench:   flowdx: exit 0; its summary: $(tail -n 1 "$tmp/flowdx.log")"
+        if ! "${probe_cmd[@]}" >/dev/null 2>"$tmp/probe.log"; then
+            echo "$prog: the probe (flowdx run --detect doh,spam) failed; its stderr ends:" >&2
+            tail -n 20 "$tmp/probe.log" >&2
+            status=1
+        fi
     else
         rc=$?
         echo "$prog: flowdx extract failed (exit $rc) on the capture; its stderr ends:" >&2
@@ -285,6 +297,7 @@ for ((i = 1; i <= runs; i++)); do
             have_flowdx=0
             status=1
         fi
+        run_timed probe "${probe_cmd[@]}" >/dev/null 2>>"$tmp/probe.log" || status=1
     fi
 done
 
@@ -293,7 +306,7 @@ median() {
     sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-tools=(flowdx ndpiReader readloop)
+tools=(flowdx probe ndpiReader readloop)
 declare -A med_ns med_cpu
 printf '\n%-12s %9s %13s %9s %14s %12s\n' tool "median s" "min-max s" "CPU s" packets/s \
     "peak RSS"
@@ -352,6 +365,11 @@ echo "ratio ndpiReader / flowdx   = ${speedup}x wall$(cpu_ratio ndpiReader flowd
     "(speed-up; target >= 2x: $met)"
 echo "ratio flowdx / readloop     = ${overhead}x wall$(cpu_ratio flowdx readloop)" \
     "(cost over the bare libpcap read)"
+if [ -n "${med_ns[probe]:-}" ]; then
+    awk -v p="${med_ns[probe]}" -v n="${med_ns[ndpiReader]}" 'BEGIN {
+        printf "ratio ndpiReader / probe    = %.2fx wall", n / p }'
+    echo "$(cpu_ratio ndpiReader probe) (the probe: nDPI plus both detectors, a JSON line per flow)"
+fi
 # instructions NAME CMD...: user-space instructions of one run under callgrind.
 instructions() {
     local name=$1 exe
