@@ -704,7 +704,7 @@ static void test_collect_sockets_udp_and_tcp(void **state)
     assert_int_equal(st.tcp_sessions, 1);
     assert_int_equal(st.v5, 1);
     assert_int_equal(st.ipfix, 1);
-    /* break: run returns at once from now on */
+    /* break: the next run does not wait */
     fdx_collector_break(c);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

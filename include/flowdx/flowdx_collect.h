@@ -131,8 +131,9 @@ FDX_API const char *fdx_collector_address(const fdx_collector *c, uint32_t i, ch
 
 /**
  * Wait at most @p timeout_ms for input, read every datagram and message that is there, and
- * release the one-way records whose wait has ended (on_record, for each). Returns early after
- * fdx_collector_break(). Call it in a loop.
+ * release the one-way records whose wait has ended (on_record, for each). fdx_collector_break()
+ * ends the wait early. Call it in a loop; at the end, once more with timeout 0 to read what is
+ * still queued, then fdx_collector_flush().
  * @return 0, or FDX_EIO with the reason in errbuf when a listening socket failed (the collector
  * cannot go on).
  */
@@ -155,7 +156,8 @@ FDX_API int fdx_collector_feed(fdx_collector *c, const char *exporter, const uin
 FDX_API void fdx_collector_flush(fdx_collector *c);
 
 /**
- * Make fdx_collector_run() return as soon as it can. Async-signal-safe: for a SIGINT handler.
+ * End the wait of a fdx_collector_run() under way, or of the next one: it returns after reading
+ * what is there. Async-signal-safe: for a SIGINT handler.
  */
 FDX_API void fdx_collector_break(fdx_collector *c);
 

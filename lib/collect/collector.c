@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +48,6 @@ struct fdx_collector {
     struct conn conns[MAX_TCP];
     uint32_t n_conns;
     int wake[2]; /* fdx_collector_break() writes, poll() wakes */
-    volatile sig_atomic_t stopped;
     struct fdxi_sessions *sessions;
     struct fdxi_pairer *pairer;
     uint8_t *buf; /* one datagram */
@@ -379,7 +377,6 @@ void fdx_collector_flush(fdx_collector *c)
 
 void fdx_collector_break(fdx_collector *c)
 {
-    c->stopped = 1;
     uint8_t b = 1;
     ssize_t w = write(c->wake[1], &b, 1);
     (void)w; /* a full pipe wakes poll() as well */
@@ -387,7 +384,7 @@ void fdx_collector_break(fdx_collector *c)
 
 static void read_udp(fdx_collector *c, const struct listener *l)
 {
-    for (int k = 0; k < READS_PER_WAKE && !c->stopped; k++) {
+    for (int k = 0; k < READS_PER_WAKE; k++) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
         ssize_t n =
@@ -466,8 +463,6 @@ static bool read_tcp(fdx_collector *c, struct conn *k)
 
 int fdx_collector_run(fdx_collector *c, uint32_t timeout_ms, char *errbuf, size_t errlen)
 {
-    if (c->stopped)
-        return 0;
     uint64_t now = mono_us(), deadline = fdxi_pairer_deadline(c->pairer);
     int wait = (int)(timeout_ms > INT32_MAX ? INT32_MAX : timeout_ms);
     if (deadline != UINT64_MAX) {
