@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The `flowdx collect` command: flow records from exporters, classified, written with verdicts. */
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,8 +81,16 @@ struct collect {
     bool jsonl, quiet;
     struct output out;
     struct ipfix_out ipfix;
-    uint64_t flows, judged, malicious, uncertain, refused;
-    bool failed;
+    uint64_t flows, judged, malicious, uncertain, refused, lacking;
+    /* the model's inputs in the record, each with the record value of its direction's packets
+     * and whether it is a TCP flags value */
+    uint32_t n_inputs;
+    struct {
+        uint32_t at, packets_at;
+        bool flags;
+        const char *name;
+    } inputs[64];
+    bool told_lacking;
 };
 
 static void on_log(void *user, int level, const char *msg)
@@ -110,6 +119,23 @@ static bool selected(const struct collect *k, const struct fdx_flow_record *r)
     return false;
 }
 
+/*
+ * The model input the record lacks, or NULL: a NaN where the flow had packets in that
+ * direction (or an unknown direction), so not "no packets" but "the exporter did not send it"
+ * (doc/features/flowrec.md). A model fills NaN with its training's placeholder, which for a
+ * value the training rows always had would be a guess: such flows are not judged.
+ */
+static const char *lacking(const struct collect *k, const struct fdx_flow_record *r)
+{
+    for (uint32_t i = 0; i < k->n_inputs; i++) {
+        double v = r->features[k->inputs[i].at], pk = r->features[k->inputs[i].packets_at];
+        if (!isnan(v) || (pk == 0 && !isnan(pk)) || (k->inputs[i].flags && r->proto != 6))
+            continue;
+        return k->inputs[i].name;
+    }
+    return NULL;
+}
+
 /* The model's verdict on @p r, or FDX_VERDICT_NONE for a flow it does not judge. */
 static void judge(struct collect *k, const struct fdx_flow_record *r, struct fdx_flow_verdict *v)
 {
@@ -118,6 +144,17 @@ static void judge(struct collect *k, const struct fdx_flow_record *r, struct fdx
     v->label = "";
     if (k->model == NULL || !selected(k, r))
         return;
+    const char *missing = lacking(k, r);
+    if (missing != NULL) {
+        k->lacking++;
+        if (!k->told_lacking)
+            fprintf(stderr,
+                    PROG ": the model reads '%s', which flow %llu's record does not carry: flows "
+                         "without it are not judged (doc/collect.md, \"Models\")\n",
+                    missing, (unsigned long long)r->flow_id);
+        k->told_lacking = true;
+        return;
+    }
     struct fdx_verdict mv = {.struct_size = sizeof(mv)};
     if (fdx_model_classify(k->model, r, &mv) < 0)
         return;
@@ -172,6 +209,15 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
             (unsigned long long)k->uncertain, s.exporters);
 }
 
+static int64_t feature_index(const fdx_engine *e, const char *name)
+{
+    for (uint32_t i = 0; i < fdx_engine_feature_count(e); i++) {
+        if (strcmp(fdx_engine_feature_name(e, i), name) == 0)
+            return i;
+    }
+    return -1;
+}
+
 /* The model, checked to read the flowrec set, bound to the engine. false after saying why. */
 static bool load_model(struct collect *k, const char *path)
 {
@@ -191,6 +237,19 @@ static bool load_model(struct collect *k, const char *path)
     if (fdx_model_bind(k->model, k->engine, err, sizeof(err)) < 0) {
         fprintf(stderr, PROG ": %s: %s\n", path, err);
         return false;
+    }
+    for (uint32_t i = 0; i < fdx_model_input_count(k->model) && k->n_inputs < 64; i++) {
+        const char *name = fdx_model_input_name(k->model, i);
+        bool resp = name[0] == 'r';
+        int64_t at = feature_index(k->engine, name);
+        int64_t pk = feature_index(k->engine, resp ? "rpackets" : "packets");
+        if (at < 0 || pk < 0)
+            continue; /* bind found it: cannot happen */
+        k->inputs[k->n_inputs].at = (uint32_t)at;
+        k->inputs[k->n_inputs].packets_at = (uint32_t)pk;
+        k->inputs[k->n_inputs].flags = strstr(name, "tcp_flags") != NULL;
+        k->inputs[k->n_inputs].name = name;
+        k->n_inputs++;
     }
     return true;
 }
@@ -410,6 +469,9 @@ int cmd_collect(int argc, char **argv)
     }
     fdx_collector_flush(col);
     stats_line(&k, col, start_ns, "end");
+    if (k.lacking > 0)
+        fprintf(stderr, PROG ": %llu flows not judged: their records lack an input of the model\n",
+                (unsigned long long)k.lacking);
     if (k.refused > 0)
         fprintf(stderr, PROG ": %llu records refused by the engine (times out of order)\n",
                 (unsigned long long)k.refused);
