@@ -23,6 +23,9 @@ packages=(
   # the live-capture test (test/golden/live_cli.sh): replays captures into a veth pair; setpriv
   # (util-linux) runs flowdx without root for the permission check
   tcpreplay util-linux
+  # flowdx collect's end-to-end test (test/golden/collect_softflowd.sh): softflowd exports a
+  # capture's flows as NetFlow v5, v9 and IPFIX; tshark reads the capture for the expected values
+  softflowd tshark
 )
 
 sudo=()

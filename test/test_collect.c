@@ -618,6 +618,93 @@ static void test_collect_pairing_needs_overlap(void **state)
     fdx_collector_free(c);
 }
 
+/* An ICMP record of v5 carries type and code in its destination port (3 * 256 + 4: fragmentation
+ * needed); flowdx keys ICMP flows without ports. */
+static void test_collect_v5_icmp_has_no_ports(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    v5_header(&m, 1, 10000, 1700000000, 0);
+    v5_record(&m, "10.10.1.4", "192.168.1.1", 0, 3 * 256 + 4, 1, 56, 9000, 9000, 0, 1);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, m.n, 1 * S), 0);
+    fdx_collector_flush(c);
+    assert_int_equal(n_seen, 1);
+    assert_int_equal(seen[0].proto, 1);
+    assert_int_equal(seen[0].src_port, 0);
+    assert_int_equal(seen[0].dst_port, 0);
+    assert_addr(seen[0].src_addr, "10.10.1.4"); /* no port says otherwise: the exporter's order */
+    fdx_collector_free(c);
+}
+
+/* Two biflow records of one connection, each with an empty reverse direction (softflowd -b keeps
+ * the directions of a flow between two ports of one address apart): paired into one flow, as
+ * one-way records are. */
+static void test_collect_empty_biflows_are_paired(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_UNKNOWN, 100);
+    struct msg m;
+    ipfix_header(&m, 1700000300, 0);
+    size_t set = m.n;
+    put(&m, 2, 2);
+    put(&m, 0, 2);
+    put(&m, 400, 2);
+    put(&m, 9, 2);
+    spec(&m, 8, 4, 0);
+    spec(&m, 12, 4, 0);
+    spec(&m, 7, 2, 0);
+    spec(&m, 11, 2, 0);
+    spec(&m, 4, 1, 0);
+    spec(&m, 152, 8, 0);
+    spec(&m, 153, 8, 0);
+    spec(&m, 2, 4, 0);
+    spec(&m, 2, 4, REV);
+    patch16(&m, set + 2, m.n - set);
+    set = m.n;
+    put(&m, 400, 2);
+    put(&m, 4 + 2 * 37, 2);
+    uint16_t port[2] = {33526, 8053};
+    uint32_t pkts[2] = {5, 6};
+    for (int i = 0; i < 2; i++) {
+        put_addr(&m, "127.0.0.1");
+        put_addr(&m, "127.0.0.1");
+        put(&m, port[i], 2);
+        put(&m, port[1 - i], 2);
+        put(&m, 6, 1);
+        put(&m, 1700000290000ull, 8);
+        put(&m, 1700000290007ull, 8);
+        put(&m, pkts[i], 4);
+        put(&m, 0, 4);
+    }
+    ipfix_done(&m);
+    assert_int_equal(fdx_collector_feed(c, "udp 127.0.0.1:40000", m.b, m.n, 1 * S), 0);
+    fdx_collector_flush(c);
+    assert_int_equal(n_seen, 1);
+    /* equal times, no port below 1024 and 8053 is not a server port: the first record's order */
+    assert_int_equal(seen[0].src_port, 33526);
+    assert_int_equal(seen[0].packets[0], 5);
+    assert_int_equal(seen[0].packets[1], 6);
+    assert_int_equal(seen[0].present, FDX_INPUT_RESP);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.biflows, 2);
+    assert_int_equal(st.paired, 1);
+    fdx_collector_free(c);
+
+    /* alone, such a record keeps its empty answer even with FDX_UNPAIRED_UNKNOWN */
+    c = collector(FDX_UNPAIRED_UNKNOWN, 100);
+    struct msg one = m;
+    patch16(&one, set + 2, 4 + 37);
+    one.n = set + 4 + 37;
+    ipfix_done(&one);
+    assert_int_equal(fdx_collector_feed(c, "udp 127.0.0.1:40000", one.b, one.n, 1 * S), 0);
+    fdx_collector_flush(c);
+    assert_int_equal(n_seen, 1);
+    assert_int_equal(seen[0].present, FDX_INPUT_RESP);
+    assert_int_equal(seen[0].packets[1], 0);
+    fdx_collector_free(c);
+}
+
 /* SysUpTime in the 2^32 ms window that ends 1 s after the export time. */
 static void test_collect_uptime_window(void **state)
 {
@@ -724,6 +811,8 @@ int main(void)
         cmocka_unit_test(test_collect_ipfix_sysuptime_from_options_record),
         cmocka_unit_test(test_collect_ipfix_malformed_messages),
         cmocka_unit_test(test_collect_pairing_needs_overlap),
+        cmocka_unit_test(test_collect_v5_icmp_has_no_ports),
+        cmocka_unit_test(test_collect_empty_biflows_are_paired),
         cmocka_unit_test(test_collect_uptime_window),
         cmocka_unit_test(test_collect_sockets_udp_and_tcp),
     };

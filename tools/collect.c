@@ -421,10 +421,6 @@ int cmd_collect(int argc, char **argv)
             fprintf(stderr, PROG ": %s\n", err);
             goto out;
         }
-        char at[300];
-        if (!k.quiet)
-            fprintf(stderr, PROG ": listening on %s\n",
-                    fdx_collector_address(col, (uint32_t)i, at, sizeof(at)));
     }
     if (!output_open_stream(&k.out, output))
         goto out;
@@ -440,6 +436,12 @@ int cmd_collect(int argc, char **argv)
     running = col;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* said once everything is ready: from now on a signal ends the run cleanly */
+    for (int i = 0; i < n_listen && !k.quiet; i++) {
+        char at[300];
+        fprintf(stderr, PROG ": listening on %s\n",
+                fdx_collector_address(col, (uint32_t)i, at, sizeof(at)));
+    }
     fflush(stderr);
     long long start_ns = monotonic_ns(), last_ns = start_ns;
     status = EXIT_OK;

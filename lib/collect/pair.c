@@ -11,6 +11,7 @@
 /* A one-way record waiting for its reverse. */
 struct pend {
     struct fdxi_flowdec d;
+    bool empty_rev; /* a biflow record whose reverse direction had no packets */
     uint64_t deadline_us;
     uint32_t session;
     uint32_t hash;
@@ -142,12 +143,12 @@ static void emit_biflow(struct fdxi_pairer *p, const struct fdxi_flowdec *d)
     emit(p, &a, &b);
 }
 
-/* A one-way record alone. */
-static void emit_single(struct fdxi_pairer *p, const struct fdxi_flowdec *d)
+/* A one-way record alone; @p empty_rev: the exporter said the other direction had no packets. */
+static void emit_single(struct fdxi_pairer *p, const struct fdxi_flowdec *d, bool empty_rev)
 {
     struct side s = {d, 0}, none = {NULL, 0};
     p->st.unpaired++;
-    if (p->cfg.unpaired == FDX_UNPAIRED_UNKNOWN)
+    if (p->cfg.unpaired == FDX_UNPAIRED_UNKNOWN && !empty_rev)
         emit(p, &s, NULL);
     else if (port_rule(p, d) < 0) /* the server's packets: the client's request had none */
         emit(p, &none, &s);
@@ -272,8 +273,9 @@ static void release_head(struct fdxi_pairer *p)
 {
     uint32_t i = p->head;
     struct fdxi_flowdec d = p->v[i].d;
+    bool empty_rev = p->v[i].empty_rev;
     unlink_slot(p, i);
-    emit_single(p, &d);
+    emit_single(p, &d, empty_rev);
 }
 
 /* A free slot (growing the array up to max_pending), or NIL when memory runs out. */
@@ -297,16 +299,29 @@ static uint32_t take_slot(struct fdxi_pairer *p)
     return p->used++;
 }
 
-void fdxi_pairer_add(struct fdxi_pairer *p, const struct fdxi_flowdec *d, uint32_t session,
+void fdxi_pairer_add(struct fdxi_pairer *p, const struct fdxi_flowdec *in, uint32_t session,
                      uint64_t now_us)
 {
-    if (d->have & FDXI_DEC_REV) {
+    /* A biflow record whose reverse direction is empty may be one half of a flow whose other
+     * half the exporter keeps apart (softflowd -b does so when both ends have the same address):
+     * it is paired like a one-way record, and released as a flow without an answer. */
+    struct fdxi_flowdec one;
+    const struct fdxi_flowdec *d = in;
+    bool empty_rev = false;
+    if (in->have & FDXI_DEC_REV) {
         p->st.biflows++;
-        emit_biflow(p, d);
-        return;
+        if (in->packets[1] != 0 || in->bytes[1] != 0) {
+            emit_biflow(p, in);
+            return;
+        }
+        one = *in;
+        one.have &= ~(uint32_t)(FDXI_DEC_REV | FDXI_DEC_RFLAGS | FDXI_DEC_RTTL | FDXI_DEC_RLEN |
+                                FDXI_DEC_RTIME | FDXI_DEC_BIDIR);
+        d = &one;
+        empty_rev = true;
     }
     if (p->cfg.wait_us == 0) {
-        emit_single(p, d);
+        emit_single(p, d, empty_rev);
         return;
     }
     uint32_t h = key_hash(d, session), match = NIL;
@@ -328,11 +343,12 @@ void fdxi_pairer_add(struct fdxi_pairer *p, const struct fdxi_flowdec *d, uint32
     }
     uint32_t i = take_slot(p);
     if (i == NIL) { /* no memory to wait in: alone at once */
-        emit_single(p, d);
+        emit_single(p, d, empty_rev);
         return;
     }
     struct pend *e = &p->v[i];
     e->d = *d;
+    e->empty_rev = empty_rev;
     e->session = session;
     e->hash = h;
     e->deadline_us = now_us + p->cfg.wait_us;
