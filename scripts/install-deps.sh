@@ -13,7 +13,7 @@ packages=(
   libfixbuf-dev     # libfixbuf 2.4: IPFIX export (lib/export)
   libfixbuf-tools   # ipfixDump: reads the IPFIX output back in the ipfix_cli test
   wireshark-common  # editcap: link-type rewriting in the DoH tests
-  tshark            # TLS server names read independently in the probe_config test
+  tshark            # independent readings of captures: TLS server names (probe_config), flows (collect)
   libndpi-dev       # nDPI 4.2: the dpi feature set (lib/dpi)
   libndpi-bin       # ndpiReader, the benchmark's peer
   time              # GNU time, peak memory in the benchmark
@@ -24,6 +24,9 @@ packages=(
   # the live-capture test (test/golden/live_cli.sh): replays captures into a veth pair; setpriv
   # (util-linux) runs flowdx without root for the permission check
   tcpreplay util-linux
+  # flowdx collect's end-to-end test (test/golden/collect_softflowd.sh): softflowd exports a
+  # capture's flows as NetFlow v5, v9 and IPFIX; tshark (above) reads the capture for the expected values
+  softflowd
 )
 
 sudo=()

@@ -541,6 +541,10 @@ static void test_bundle_public_load_names_models_and_classes(void **state)
     for (uint32_t i = 0; i < 5; i++)
         assert_string_equal(fdx_model_kind(m, i), names[i]);
     assert_null(fdx_model_kind(m, 5));
+    assert_int_equal(fdx_model_input_count(m), D);
+    for (uint32_t j = 0; j < D; j++)
+        assert_string_equal(fdx_model_input_name(m, j), input_names[j]);
+    assert_null(fdx_model_input_name(m, D));
     assert_string_equal(fdx_model_class_name(m, 1), "malicious");
     assert_null(fdx_model_class_name(m, 2));
     fdx_model_free(m);

@@ -625,6 +625,46 @@ static void test_cli_extract_filter_selects_submission_flow(void **state)
     result_fini(&r);
 }
 
+/* ---- flowdx collect: the command line (the collection itself: golden/collect_softflowd.sh) ----
+ */
+
+static void test_cli_collect_usage_errors(void **state)
+{
+    (void)state;
+    struct result r;
+    run_expect(&r, 0, NULL, ARGS("collect", "--help"));
+    assert_contains(r.out, "Usage: flowdx collect -l udp://HOST:PORT");
+    result_fini(&r);
+    run_expect(&r, 2, NULL, ARGS("collect"));
+    assert_contains(r.err, "-l udp://HOST:PORT or tcp://HOST:PORT expected");
+    result_fini(&r);
+    run_expect(&r, 2, NULL, ARGS("collect", "-l", "udp://127.0.0.1:0", "--format", "csv"));
+    assert_contains(r.err, "--format: 'csv' (alerts or jsonl)");
+    result_fini(&r);
+    run_expect(&r, 2, NULL, ARGS("collect", "-l", "udp://127.0.0.1:0", "--detect", "doh"));
+    assert_contains(r.err, "--detect doh: give its model with -m FILE");
+    result_fini(&r);
+    run_expect(&r, 2, NULL, ARGS("collect", "-l", "udp://127.0.0.1:0", "--detect", "Bad Name"));
+    assert_contains(r.err, "is not a name of a-z");
+    result_fini(&r);
+    run_expect(&r, 2, NULL, ARGS("collect", "-l", "udp://127.0.0.1:0", "--unpaired", "maybe"));
+    assert_contains(r.err, "--unpaired: 'maybe' (zero or unknown)");
+    result_fini(&r);
+    run_expect(&r, 2, NULL, ARGS("collect", "-l", "udp://127.0.0.1:0", "--ipfix-pen", "7"));
+    assert_contains(r.err, "need --ipfix DEST");
+    result_fini(&r);
+    /* an address that cannot be listened on is an error (1), named */
+    run_expect(&r, 1, NULL, ARGS("collect", "-l", "udp://127.0.0.1:99999", "--detect", "none"));
+    assert_contains(r.err, "udp://127.0.0.1:99999: port '99999' is not a number from 0 to 65535");
+    result_fini(&r);
+    run_expect(&r, 1, NULL, ARGS("collect", "-l", "sctp://127.0.0.1:4739", "--detect", "none"));
+    assert_contains(r.err, "unknown transport 'sctp'");
+    result_fini(&r);
+    run_expect(&r, 2, NULL, ARGS("collect", "-l", "udp://127.0.0.1:0", "-m", "/nonexistent.fdxm"));
+    assert_contains(r.err, "/nonexistent.fdxm");
+    result_fini(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -661,6 +701,7 @@ int main(int argc, char **argv)
         T(test_cli_extract_output_file_matches_stdout),
         cmocka_unit_test(test_cli_extract_jsonl_one_object_per_flow),
         cmocka_unit_test(test_cli_extract_filter_selects_submission_flow),
+        cmocka_unit_test(test_cli_collect_usage_errors),
     };
 #undef T
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -463,6 +463,113 @@ static void test_engine_doh_ip_counts_wire_segments(void **state)
     fdx_engine_free(e);
 }
 
+/* A TCP frame like tcp_frame() with IP TTL @p ttl. */
+static size_t tcp_frame_ttl(uint8_t *b, uint8_t src, uint16_t sp, uint8_t dst, uint16_t dp,
+                            uint8_t flags, uint16_t payload, uint8_t ttl)
+{
+    size_t n = tcp_frame(b, src, sp, dst, dp, flags, payload);
+    b[14 + 8] = ttl;
+    return n;
+}
+
+/*
+ * flowrec on a built TCP connection, by hand (doc/features/flowrec.md):
+ *   t=10.000000 10.0.0.7:40000 -> 10.0.0.3:25 SYN, TTL 64, IP length 40
+ *   t=10.000250 10.0.0.3:25 -> 10.0.0.7:40000 SYN+ACK, TTL 50, 40
+ *   t=10.500000 client PSH+ACK, 300 payload bytes, TTL 63, 340
+ *   t=11.000000 client, first fragment: MF, 20 IP + 20 TCP + 1000, ACK, TTL 61, 1040
+ *   t=11.000001 client, second fragment (no TCP header), TTL 62, IP length 520
+ *   t=12.250000 server FIN+ACK, TTL 52, 40
+ * Request: 4 packets, 40 + 340 + 1040 + 520 = 1940 bytes, lengths 40..1040, TTL 61..64, flags
+ * SYN|PSH|ACK = 0x02|0x08|0x10 = 0x1a (the fragment adds none). Response: 2 packets, 80 bytes,
+ * lengths 40..40, TTL 50..52, flags SYN|ACK|FIN = 0x13. Duration 12.25 - 10 = 2.25 s.
+ */
+static void test_engine_flowrec_by_hand(void **state)
+{
+    (void)state;
+    fdx_engine *e = engine("flowrec");
+    uint8_t b[2048];
+    assert_int_equal(feed(e, 10 * S, b, tcp_frame_ttl(b, 7, 40000, 3, 25, 0x02, 0, 64)), 0);
+    assert_int_equal(feed(e, 10 * S + 250, b, tcp_frame_ttl(b, 3, 25, 7, 40000, 0x12, 0, 50)), 0);
+    assert_int_equal(feed(e, 10 * S + 500000, b, tcp_frame_ttl(b, 7, 40000, 3, 25, 0x18, 300, 63)),
+                     0);
+    size_t n = eth(b, 0x0800);
+    n += ipv4(b + n, 1040, 6, 61, 7, 3, 555, 0x2000);
+    n += tcp(b + n, 40000, 25, 0x10, 1000);
+    memset(b + n, 0, 1000);
+    assert_int_equal(feed(e, 11 * S, b, n + 1000), 0);
+    n = eth(b, 0x0800);
+    n += ipv4(b + n, 520, 6, 62, 7, 3, 555, 127);
+    memset(b + n, 0, 500);
+    assert_int_equal(feed(e, 11 * S + 1, b, n + 500), 0);
+    assert_int_equal(feed(e, 12 * S + 250000, b, tcp_frame_ttl(b, 3, 25, 7, 40000, 0x11, 0, 52)),
+                     0);
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 1);
+    const double *v = recs[0].f;
+    assert_int_equal(fdx_engine_feature_count(e), 15);
+    assert_true(v[fidx(e, "packets")] == 4);
+    assert_true(v[fidx(e, "bytes")] == 1940);
+    assert_true(v[fidx(e, "min_len")] == 40);
+    assert_true(v[fidx(e, "max_len")] == 1040);
+    assert_true(v[fidx(e, "min_ttl")] == 61);
+    assert_true(v[fidx(e, "max_ttl")] == 64);
+    assert_true(v[fidx(e, "tcp_flags")] == 0x1a);
+    assert_true(v[fidx(e, "rpackets")] == 2);
+    assert_true(v[fidx(e, "rbytes")] == 80);
+    assert_true(v[fidx(e, "rmin_len")] == 40);
+    assert_true(v[fidx(e, "rmax_len")] == 40);
+    assert_true(v[fidx(e, "rmin_ttl")] == 50);
+    assert_true(v[fidx(e, "rmax_ttl")] == 52);
+    assert_true(v[fidx(e, "rtcp_flags")] == 0x13);
+    assert_true(v[fidx(e, "duration")] == 2.25);
+    /* the counters agree with the record's own */
+    assert_int_equal(recs[0].r.packets[FDX_DIR_REQ], 4);
+    assert_int_equal(recs[0].r.bytes[FDX_DIR_RESP], 80);
+    fdx_engine_free(e);
+}
+
+/*
+ * One-way and non-TCP flows: a lone UDP datagram 10.0.0.1:5353 -> 10.0.0.2:53 (20 IP + 8 UDP + 4
+ * = 32 bytes, TTL 64) has no TCP flags (NaN) and an empty response direction: 0 packets, 0
+ * bytes, no lengths or TTLs (NaN); its duration is 0. A lone SYN has response flags 0 (TCP: the
+ * OR of no packets).
+ */
+static void test_engine_flowrec_one_way_and_udp(void **state)
+{
+    (void)state;
+    fdx_engine *e = engine("flowrec");
+    uint8_t b[256];
+    size_t n = eth(b, 0x0800);
+    n += ipv4(b + n, 32, 17, 64, 1, 2, 9, 0);
+    b[n] = 5353 >> 8;
+    b[n + 1] = 5353 & 0xff;
+    b[n + 2] = 0;
+    b[n + 3] = 53;
+    b[n + 4] = 0;
+    b[n + 5] = 12;
+    b[n + 6] = b[n + 7] = 0;
+    memset(b + n + 8, 0, 4);
+    assert_int_equal(feed(e, 5 * S, b, n + 12), 0);
+    assert_int_equal(feed(e, 6 * S, b, tcp_frame(b, 4, 41000, 5, 25, 0x02, 0)), 0);
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 2);
+    const double *u = recs[0].r.proto == 17 ? recs[0].f : recs[1].f;
+    const double *t = recs[0].r.proto == 17 ? recs[1].f : recs[0].f;
+    assert_true(u[fidx(e, "packets")] == 1);
+    assert_true(u[fidx(e, "bytes")] == 32);
+    assert_true(u[fidx(e, "min_len")] == 32 && u[fidx(e, "max_len")] == 32);
+    assert_true(isnan(u[fidx(e, "tcp_flags")]));
+    assert_true(u[fidx(e, "rpackets")] == 0 && u[fidx(e, "rbytes")] == 0);
+    assert_true(isnan(u[fidx(e, "rmin_len")]) && isnan(u[fidx(e, "rmax_ttl")]));
+    assert_true(isnan(u[fidx(e, "rtcp_flags")]));
+    assert_true(u[fidx(e, "duration")] == 0);
+    assert_true(t[fidx(e, "tcp_flags")] == 0x02);
+    assert_true(t[fidx(e, "rtcp_flags")] == 0);
+    assert_true(isnan(t[fidx(e, "rmin_ttl")]));
+    fdx_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +581,8 @@ int main(void)
         cmocka_unit_test(test_engine_set_state_across_flows),
         cmocka_unit_test(test_engine_set_with_policy_runs_alone),
         cmocka_unit_test(test_engine_doh_ip_counts_wire_segments),
+        cmocka_unit_test(test_engine_flowrec_by_hand),
+        cmocka_unit_test(test_engine_flowrec_one_way_and_udp),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <math.h>
 
+#include "flowdx/flowdx_features.h"
 #include "flowdx/flowdx_plugin.h"
 
 static const char *plugin_dir;    /* argv[1]: the build's test/plugins directory */
@@ -240,6 +242,313 @@ static void test_plugin_template_runs_in_engine(void **state)
     fdx_plugin_lib_close(lib);
 }
 
+/* ---- a plugin of flow records (FDX_IN_RECORDS) ---- */
+
+struct rec_flow {
+    uint32_t begun;
+    uint32_t present;
+};
+
+static uint32_t rec_released, rec_packets_seen;
+
+static const struct fdx_plugin_field rec_fields[] = {
+    {"rec_present", FDX_FIELD_U32, FDX_FIELD_FLOW, FDX_PEN_OWN, 20, 0, "record_present"},
+    {"rec_flags", FDX_FIELD_U8, FDX_FIELD_REQ, FDX_PEN_OWN, 21, 0, "request TCP flags"},
+    {"rec_flags_rev", FDX_FIELD_U8, FDX_FIELD_RESP, FDX_PEN_OWN, 21, 0, "response TCP flags"},
+    {"rec_min_ttl", FDX_FIELD_U8, FDX_FIELD_REQ, FDX_PEN_OWN, 22, 0, "request minimum TTL"},
+    {"rec_max_ttl_rev", FDX_FIELD_U8, FDX_FIELD_RESP, FDX_PEN_OWN, 23, 0, "response maximum TTL"},
+    {"rec_begun", FDX_FIELD_U8, FDX_FIELD_FLOW, FDX_PEN_OWN, 24, 0, "flow_begin ran first"},
+};
+
+static int rec_init(const struct fdx_plugin_init_args *args, void **ret_self, char *errbuf,
+                    size_t errlen)
+{
+    (void)args, (void)errbuf, (void)errlen;
+    *ret_self = NULL;
+    return 0;
+}
+
+static void rec_fini(void *self)
+{
+    (void)self;
+}
+
+static void rec_begin(void *self, void *thread, void *state, const struct fdx_plugin_flow *flow)
+{
+    (void)self, (void)thread;
+    struct rec_flow *st = state;
+    assert_int_equal(st->begun, 0); /* zeroed by the host */
+    st->begun = 1;
+    st->present = flow->record_present;
+}
+
+static void rec_packet(void *self, void *thread, void *state, const struct fdx_plugin_flow *flow,
+                       const struct fdx_plugin_packet *pkt)
+{
+    (void)self, (void)thread, (void)state, (void)flow, (void)pkt;
+    rec_packets_seen++;
+}
+
+/* Judges records only: malicious with label "big" from 100 request packets on. */
+static void rec_end(void *self, void *thread, void *state, const struct fdx_plugin_flow *flow,
+                    struct fdx_plugin_result *res)
+{
+    (void)self, (void)thread;
+    const struct rec_flow *st = state;
+    if (!(flow->record_present & FDX_REC_FROM_RECORD))
+        return;
+    res->values[0] = flow->record_present;
+    res->values[1] = flow->tcp_flags[0];
+    res->values[2] = flow->tcp_flags[1];
+    res->values[3] = flow->min_ttl[0];
+    res->values[4] = flow->max_ttl[1];
+    res->values[5] = st->begun && st->present == flow->record_present;
+    res->verdict = flow->packets[0] >= 100 ? FDX_PLUGIN_MALICIOUS : FDX_PLUGIN_BENIGN;
+    res->score = 0.75;
+    if (res->verdict == FDX_PLUGIN_MALICIOUS)
+        snprintf(res->label, sizeof(res->label), "big");
+}
+
+static void rec_release(void *self, void *thread, void *state)
+{
+    (void)self, (void)thread, (void)state;
+    rec_released++;
+}
+
+static const struct fdx_plugin rec_descriptor = {
+    .abi_major = FDX_PLUGIN_ABI_MAJOR,
+    .abi_minor = FDX_PLUGIN_ABI_MINOR,
+    .struct_size = sizeof(struct fdx_plugin),
+    .inputs = FDX_IN_RECORDS,
+    .name = "records",
+    .version = "1.0",
+    .summary = "a test plugin of flow records",
+    .flow_state_bytes = sizeof(struct rec_flow),
+    .n_fields = sizeof(rec_fields) / sizeof(rec_fields[0]),
+    .fields = rec_fields,
+    .init = rec_init,
+    .fini = rec_fini,
+    .flow_begin = rec_begin,
+    .packet = rec_packet,
+    .flow_end = rec_end,
+    .flow_release = rec_release,
+};
+
+static const struct fdx_plugin *rec_entry(void)
+{
+    return &rec_descriptor;
+}
+
+struct rec_seen {
+    uint32_t records;
+    uint64_t flow_id[4];
+    double values[4][128];
+    uint32_t n_values;
+    struct fdx_flow_verdict v[4][2];
+    char labels[4][2][32];
+};
+
+static void rec_on_flow(void *user, const struct fdx_flow_record *r)
+{
+    struct rec_seen *s = user;
+    assert_true(s->records < 4 && r->n_features <= 128 && r->n_verdicts == 2);
+    s->flow_id[s->records] = r->flow_id;
+    s->n_values = r->n_features;
+    memcpy(s->values[s->records], r->features, r->n_features * sizeof(double));
+    for (int i = 0; i < 2; i++) {
+        s->v[s->records][i] = r->verdicts[i];
+        snprintf(s->labels[s->records][i], 32, "%s", r->verdicts[i].label);
+    }
+    s->records++;
+}
+
+static int value_index(const fdx_engine *e, const char *name)
+{
+    for (uint32_t i = 0; i < fdx_engine_feature_count(e); i++)
+        if (strcmp(fdx_engine_feature_name(e, i), name) == 0)
+            return (int)i;
+    fail_msg("no value %s", name);
+    return -1;
+}
+
+/*
+ * fdx_engine_feed_record(): a biflow record and a one-way record through an engine running
+ * flowrec, zadnik, the records plugin and the template (a plugin of packets). flowrec takes the
+ * record's values (NaN for what it lacks), zadnik is NaN, the records plugin sees the record's
+ * fields and judges, the template gets nothing (no verdict, NaN fields). A packet flow after them
+ * takes the next flow id, and the records plugin gives it no verdict.
+ */
+static void test_plugin_records_plugin_gets_flow_records(void **state)
+{
+    (void)state;
+    char err[512];
+    fdx_plugin_lib *rlib = NULL, *tlib = NULL;
+    assert_int_equal(fdx_plugin_lib_from_entry(rec_entry, "test records", &rlib, err, sizeof(err)),
+                     0);
+    assert_int_equal(fdx_plugin_lib_open(template_path, &tlib, err, sizeof(err)), 0);
+    fdx_plugin_inst *in[2] = {NULL, NULL};
+    assert_int_equal(fdx_plugin_inst_new(rlib, NULL, NULL, &in[0], err, sizeof(err)), 0);
+    assert_int_equal(fdx_plugin_inst_new(tlib, NULL, NULL, &in[1], err, sizeof(err)), 0);
+    struct rec_seen seen;
+    memset(&seen, 0, sizeof(seen));
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    o.feature_sets = "flowrec,zadnik";
+    o.on_flow = rec_on_flow;
+    o.user = &seen;
+    o.plugins = in;
+    o.n_plugins = 2;
+    fdx_engine *e = NULL;
+    assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), 0);
+    rec_released = rec_packets_seen = 0;
+
+    struct fdx_input_record r;
+    fdx_input_record_init(&r);
+    assert_int_equal(r.struct_size, sizeof(r));
+    r.present = FDX_INPUT_RESP | FDX_INPUT_TCP_FLAGS | FDX_INPUT_TTL;
+    r.end_reason = FDX_END_FIN;
+    r.ip_version = 4;
+    r.proto = 6;
+    r.src_port = 40000;
+    r.dst_port = 25;
+    r.src_addr[0] = 10, r.src_addr[3] = 7;
+    r.dst_addr[0] = 10, r.dst_addr[3] = 3;
+    r.start_us = 1700000000000000ull;
+    r.end_us = r.start_us + 1500000;
+    r.packets[0] = 120, r.packets[1] = 80;
+    r.bytes[0] = 9000, r.bytes[1] = 4000;
+    r.tcp_flags[0] = 0x1a, r.tcp_flags[1] = 0x13;
+    r.min_ttl[0] = 60, r.max_ttl[0] = 64, r.min_ttl[1] = 50, r.max_ttl[1] = 52;
+    r.min_ip_len[0] = 99; /* not present: not read */
+    assert_int_equal(fdx_engine_feed_record(e, &r), 0);
+
+    /* one-way: no response direction, no TTLs, 3 packets */
+    r.present = FDX_INPUT_TCP_FLAGS;
+    r.end_reason = FDX_END_IDLE;
+    r.packets[0] = 3;
+    r.packets[1] = 999; /* not present: not read */
+    assert_int_equal(fdx_engine_feed_record(e, &r), 0);
+
+    /* refused records report nothing */
+    struct fdx_input_record bad = r;
+    bad.ip_version = 5;
+    assert_int_equal(fdx_engine_feed_record(e, &bad), FDX_EINVAL);
+    bad = r;
+    bad.end_us = bad.start_us - 1;
+    assert_int_equal(fdx_engine_feed_record(e, &bad), FDX_EINVAL);
+    bad = r;
+    bad.struct_size = 8;
+    assert_int_equal(fdx_engine_feed_record(e, &bad), FDX_EINVAL);
+    assert_int_equal(fdx_engine_feed_record(e, NULL), FDX_EINVAL);
+    assert_int_equal(seen.records, 2);
+    assert_int_equal(rec_released, 2);
+
+    /* a packet flow: SYN from 10.0.0.1:41000 to 10.0.0.2:25 */
+    uint8_t b[64];
+    size_t len = tcp_packet(b, 1, 2, 41000, 25, 0x02, 0);
+    assert_int_equal(fdx_engine_feed(e, 101, r.end_us, b, (uint32_t)len, (uint32_t)len),
+                     FDX_PKT_DECODED);
+    fdx_engine_flush(e);
+    assert_int_equal(seen.records, 3);
+    assert_int_equal(rec_packets_seen, 0); /* a records plugin never gets packets */
+
+    assert_int_equal(seen.flow_id[0], 1);
+    assert_int_equal(seen.flow_id[1], 2);
+    assert_int_equal(seen.flow_id[2], 3);
+    const double *v = seen.values[0];
+    assert_true(v[value_index(e, "packets")] == 120);
+    assert_true(v[value_index(e, "rbytes")] == 4000);
+    assert_true(isnan(v[value_index(e, "min_len")])); /* FDX_INPUT_IP_LEN absent */
+    assert_true(v[value_index(e, "min_ttl")] == 60);
+    assert_true(v[value_index(e, "rmax_ttl")] == 52);
+    assert_true(v[value_index(e, "rtcp_flags")] == 0x13);
+    assert_true(v[value_index(e, "duration")] == 1.5);
+    assert_true(isnan(v[value_index(e, "sp")]));
+    assert_true(v[value_index(e, "rec_present")] ==
+                (FDX_REC_FROM_RECORD | FDX_REC_RESP | FDX_REC_TCP_FLAGS | FDX_REC_TTL));
+    assert_true(v[value_index(e, "rec_flags_rev")] == 0x13);
+    assert_true(v[value_index(e, "rec_min_ttl")] == 60);
+    assert_true(v[value_index(e, "rec_max_ttl_rev")] == 52);
+    assert_true(v[value_index(e, "rec_begun")] == 1);
+    assert_true(isnan(v[value_index(e, "template_payload_bytes")]));
+    assert_string_equal(seen.v[0][0].plugin, "records");
+    assert_int_equal(seen.v[0][0].verdict, FDX_VERDICT_MALICIOUS);
+    assert_string_equal(seen.labels[0][0], "big");
+    assert_true(seen.v[0][0].score == 0.75);
+    assert_string_equal(seen.v[0][1].plugin, "template");
+    assert_int_equal(seen.v[0][1].verdict, FDX_VERDICT_NONE);
+
+    v = seen.values[1];
+    assert_true(v[value_index(e, "packets")] == 3);
+    assert_true(isnan(v[value_index(e, "rpackets")]));
+    assert_true(isnan(v[value_index(e, "rtcp_flags")]));
+    assert_true(isnan(v[value_index(e, "min_ttl")]));
+    assert_true(v[value_index(e, "tcp_flags")] == 0x1a);
+    assert_true(v[value_index(e, "rec_present")] == (FDX_REC_FROM_RECORD | FDX_REC_TCP_FLAGS));
+    assert_int_equal(seen.v[1][0].verdict, FDX_VERDICT_BENIGN);
+
+    /* the packet flow: the template judges nothing but computes; the records plugin is silent */
+    assert_int_equal(seen.v[2][0].verdict, FDX_VERDICT_NONE);
+    assert_true(seen.values[2][value_index(e, "template_payload_bytes")] == 0);
+    assert_true(seen.values[2][value_index(e, "packets")] == 1);
+
+    struct fdx_engine_stats st = {.struct_size = sizeof(st)};
+    fdx_engine_stats(e, &st);
+    assert_int_equal(st.records, 2);
+    assert_int_equal(st.flows_ended[FDX_END_FIN], 1);
+    assert_int_equal(st.flows_ended[FDX_END_IDLE], 1);
+    assert_int_equal(st.flows_ended[FDX_END_EOF], 1);
+    assert_int_equal(st.packets, 1);
+    fdx_engine_free(e);
+    fdx_plugin_inst_free(in[0]);
+    fdx_plugin_inst_free(in[1]);
+    fdx_plugin_lib_close(rlib);
+    fdx_plugin_lib_close(tlib);
+}
+
+/* fdx_featureset outside the engine: a flow view that says FDX_REC_FROM_RECORD gets flowrec's
+ * values from its record fields; zadnik, which needs packets, gives NaN. */
+static void test_plugin_featureset_reads_record_view(void **state)
+{
+    (void)state;
+    char err[256];
+    fdx_featureset *fr = NULL, *z = NULL;
+    assert_int_equal(fdx_featureset_new("flowrec", &fr, err, sizeof(err)), 0);
+    assert_int_equal(fdx_featureset_new("zadnik", &z, err, sizeof(err)), 0);
+    _Alignas(16) uint8_t st_fr[4096], st_z[4096];
+    assert_true(fdx_featureset_flow_state_bytes(fr) <= sizeof(st_fr));
+    assert_true(fdx_featureset_flow_state_bytes(z) <= sizeof(st_z));
+    memset(st_fr, 0, sizeof(st_fr));
+    memset(st_z, 0, sizeof(st_z));
+    struct fdx_plugin_flow v;
+    memset(&v, 0, sizeof(v));
+    v.struct_size = sizeof(v);
+    v.ip_version = 4;
+    v.proto = 6;
+    v.start_us = 5000000;
+    v.end_us = 5250000;
+    v.packets[0] = 7, v.packets[1] = 5;
+    v.bytes[0] = 700, v.bytes[1] = 2500;
+    v.record_present = FDX_REC_FROM_RECORD | FDX_REC_RESP | FDX_REC_IP_LEN;
+    v.min_ip_len[0] = 40, v.max_ip_len[0] = 300, v.min_ip_len[1] = 52, v.max_ip_len[1] = 1500;
+    double out[128];
+    fdx_featureset_flow_begin(fr, st_fr, &v);
+    fdx_featureset_flow_end(fr, st_fr, &v, out);
+    fdx_featureset_flow_release(fr, st_fr);
+    assert_int_equal(fdx_featureset_count(fr), 15);
+    assert_true(out[0] == 7 && out[1] == 700 && out[2] == 40 && out[3] == 300);
+    assert_true(isnan(out[4]) && isnan(out[5]) && isnan(out[6])); /* no TTL, no flags */
+    assert_true(out[7] == 5 && out[8] == 2500 && out[9] == 52 && out[10] == 1500);
+    assert_true(out[14] == 0.25);
+    fdx_featureset_flow_begin(z, st_z, &v);
+    fdx_featureset_flow_end(z, st_z, &v, out);
+    fdx_featureset_flow_release(z, st_z);
+    for (uint32_t i = 0; i < fdx_featureset_count(z); i++)
+        assert_true(isnan(out[i]));
+    fdx_featureset_free(fr);
+    fdx_featureset_free(z);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -258,6 +567,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_plugin_init_error_reaches_caller),
         cmocka_unit_test(test_plugin_template_settings_are_checked),
         cmocka_unit_test(test_plugin_template_runs_in_engine),
+        cmocka_unit_test(test_plugin_records_plugin_gets_flow_records),
+        cmocka_unit_test(test_plugin_featureset_reads_record_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

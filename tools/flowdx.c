@@ -15,6 +15,8 @@ static const struct command {
     {"extract", "read captures, write one row of features per flow", cmd_extract, usage_extract},
     {"run", "classify the flows of captures, report DoH tunnels or spam (--detect doh|spam)",
      cmd_run, usage_run},
+    {"collect", "receive NetFlow v5/v9 and IPFIX records, classify them, write the verdicts",
+     cmd_collect, usage_collect},
     {"features", "list the feature sets and their feature names", cmd_features, usage_features},
     {"train",
      "train a detector (the DoH jury of five, or the spam tree ensemble) on labelled flows",

@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,7 +21,6 @@
 #define MAX_INPUTS 256
 #define MAX_ALLOW 1024
 #define MAX_NAMES 256
-#define JSON_SCHEMA 1
 
 struct net {
     uint8_t version, bits;
@@ -369,20 +367,6 @@ static void probe_free(struct probe *p)
 
 /* ---- outputs ---- */
 
-static const char *verdict_word(uint32_t v)
-{
-    switch (v) {
-    case FDX_VERDICT_BENIGN:
-        return "benign";
-    case FDX_VERDICT_MALICIOUS:
-        return "malicious";
-    case FDX_VERDICT_UNCERTAIN:
-        return "uncertain";
-    default:
-        return NULL;
-    }
-}
-
 static bool allowed(const struct probe *p, const struct fdx_flow_record *r)
 {
     for (uint32_t i = 0; i < p->n_allow; i++) {
@@ -396,84 +380,18 @@ static bool allowed(const struct probe *p, const struct fdx_flow_record *r)
 static void write_alert(struct probe *p, const struct fdx_flow_record *r,
                         const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev)
 {
-    char when[32], src[80], dst[80], line[512];
-    format_iso_time(when, sizeof(when), r->start_us);
-    format_endpoint(src, sizeof(src), r->src_addr, r->ip_version, r->src_port);
-    format_endpoint(dst, sizeof(dst), r->dst_addr, r->ip_version, r->dst_port);
-    int n = snprintf(line, sizeof(line), "%s %s -> %s: %s (detector %s), score %.3f, end %s", when,
-                     src, dst, v->label[0] ? v->label : "malicious", v->plugin, v->score,
-                     fdx_end_reason_name(r->end_reason));
-    if (ev != NULL && n > 0 && (size_t)n < sizeof(line))
-        snprintf(line + n, sizeof(line) - (size_t)n,
-                 "; pair: %u of %u flows flagged, %llu request bytes", ev->flagged, ev->flows,
-                 (unsigned long long)ev->flagged_bytes);
+    char line[512];
+    format_alert(line, sizeof(line), r, v, ev);
     if (p->alerts.fp != NULL)
         fprintf(p->alerts.fp, "%s\n", line);
     if (p->syslog)
         syslog(LOG_WARNING, "%s", line);
 }
 
-static void json_number(FILE *fp, double v)
-{
-    char num[48];
-    if (isnan(v) || isinf(v)) {
-        fputs("null", fp);
-        return;
-    }
-    format_double(num, sizeof(num), v);
-    fputs(num, fp);
-}
-
 static void write_json(struct probe *p, const struct fdx_flow_record *r, const char *server,
                        const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev)
 {
-    FILE *fp = p->jsonl.fp;
-    char src[64], dst[64], when[32];
-    format_addr(src, sizeof(src), r->ip_version, r->src_addr);
-    format_addr(dst, sizeof(dst), r->ip_version, r->dst_addr);
-    format_iso_time(when, sizeof(when), r->start_us);
-    fprintf(fp,
-            "{\"schema\":%d,\"flow_id\":%llu,\"time\":\"%s\",\"src_addr\":\"%s\",\"src_port\":%u,"
-            "\"dst_addr\":\"%s\",\"dst_port\":%u,\"proto\":%u,\"start_us\":%llu,\"end_us\":%llu,"
-            "\"end_reason\":\"%s\",\"packets\":[%llu,%llu],\"bytes\":[%llu,%llu],\"verdicts\":{",
-            JSON_SCHEMA, (unsigned long long)r->flow_id, when, src, r->src_port, dst, r->dst_port,
-            r->proto, (unsigned long long)r->start_us, (unsigned long long)r->end_us,
-            fdx_end_reason_name(r->end_reason), (unsigned long long)r->packets[0],
-            (unsigned long long)r->packets[1], (unsigned long long)r->bytes[0],
-            (unsigned long long)r->bytes[1]);
-    bool first = true;
-    for (uint32_t i = 0; i < r->n_verdicts; i++) {
-        const char *w = verdict_word(v[i].verdict);
-        if (w == NULL)
-            continue;
-        fprintf(fp, "%s\"%s\":{\"verdict\":\"%s\",\"label\":\"%s\",\"score\":", first ? "" : ",",
-                v[i].plugin, w, v[i].label);
-        json_number(fp, v[i].score);
-        if ((int)i == p->doh && ev != NULL)
-            fprintf(fp,
-                    ",\"flow_verdict\":\"%s\",\"pair\":{\"flows\":%u,\"flagged\":%u,"
-                    "\"flagged_bytes\":%llu}",
-                    verdict_word(r->verdicts[i].verdict), ev->flows, ev->flagged,
-                    (unsigned long long)ev->flagged_bytes);
-        fputc('}', fp);
-        first = false;
-    }
-    fputc('}', fp);
-    if (server != NULL) { /* printable ASCII (fdx_engine_dpi_server); quotes escaped */
-        fputs(",\"server_name\":\"", fp);
-        for (const char *c = server; *c != '\0'; c++) {
-            if (*c == '"' || *c == '\\')
-                fputc('\\', fp);
-            fputc(*c, fp);
-        }
-        fputc('"', fp);
-    }
-    fputs(",\"features\":{", fp);
-    for (uint32_t i = 0; i < r->n_features; i++) {
-        fprintf(fp, "%s\"%s\":", i ? "," : "", fdx_engine_feature_name(p->engine, i));
-        json_number(fp, r->features[i]);
-    }
-    fputs("}}\n", fp);
+    write_json_record(p->jsonl.fp, p->engine, r, v, r->n_verdicts, p->doh, ev, server);
 }
 
 static void write_csv(struct probe *p, const struct fdx_flow_record *r,

@@ -35,6 +35,8 @@ int cmd_analyze(int argc, char **argv);
 void usage_analyze(FILE *out);
 int cmd_report(int argc, char **argv);
 void usage_report(FILE *out);
+int cmd_collect(int argc, char **argv);
+void usage_collect(FILE *out);
 
 /* Option values: false (after printing "flowdx: OPTION: ...") when @p text is not valid. */
 bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us);
@@ -213,6 +215,22 @@ void format_endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version
  * source tree), else the installed share/flowdx/models. */
 #define FDX_SOURCE_MODEL_DIR "conf/models"
 const char *default_model_dir(void);
+
+/* ---- records with verdicts: JSON lines of schema 1 and alert lines (verdicts.c) ---- */
+
+#define JSON_SCHEMA 1
+struct fdx_pair_evidence;
+/* "benign", "malicious", "uncertain", or NULL for FDX_VERDICT_NONE. */
+const char *verdict_word(uint32_t v);
+/* One alert line (no newline) for verdict @p v of @p r, with the DoH pair's evidence or NULL. */
+void format_alert(char *line, size_t len, const struct fdx_flow_record *r,
+                  const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev);
+/* One JSON object of schema 1 and a newline: @p r of engine @p e, with its final verdicts @p v
+ * (@p n_verdicts of them); the verdict at @p pair_slot (or -1) gets the pair evidence @p ev;
+ * nDPI's server name @p server, if not NULL, goes into "server_name". */
+void write_json_record(FILE *fp, const fdx_engine *e, const struct fdx_flow_record *r,
+                       const struct fdx_flow_verdict *v, uint32_t n_verdicts, int pair_slot,
+                       const struct fdx_pair_evidence *ev, const char *server);
 
 /* ---- the probe from a configuration file (probe.c) ---- */
 int cmd_probe(int argc, char **argv);

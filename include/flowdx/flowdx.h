@@ -118,8 +118,9 @@ struct fdx_flow_verdict {
 };
 
 /**
- * Called once for every finished flow record, from inside fdx_engine_feed(), _advance() or
- * _flush(). It must not call those functions or fdx_engine_free() on the same engine.
+ * Called once for every finished flow record, from inside fdx_engine_feed(), _feed_record(),
+ * _advance() or _flush(). It must not call those functions or fdx_engine_free() on the same
+ * engine.
  * @param user the options' user pointer.
  * @param rec borrowed until the callback returns.
  */
@@ -169,6 +170,9 @@ struct fdx_engine_stats {
     uint64_t max_active_flows;                /**< high-water mark of open flows */
     uint64_t alloc_failures;                  /**< times memory for more flows ran out (the
                                                    table then evicts as if full; logged once) */
+    /* 0.2+ */
+    uint64_t records; /**< flow records given to fdx_engine_feed_record() and reported (also
+                           counted in flows_ended by their end reason) */
 };
 
 typedef struct fdx_engine fdx_engine;
@@ -203,6 +207,64 @@ FDX_API void fdx_engine_free(fdx_engine *engine);
  */
 FDX_API int fdx_engine_feed(fdx_engine *engine, int linktype, uint64_t ts_us, const uint8_t *data,
                             uint32_t caplen, uint32_t wirelen);
+
+/** @name What a flow record from another probe carries (fdx_input_record.present) */
+/**@{*/
+#define FDX_INPUT_RESP                                                                             \
+    (1u << 1) /**< the response direction's packets and bytes: a biflow, or                        \
+                   one-way records paired (0 packets: none were seen) */
+#define FDX_INPUT_TCP_FLAGS (1u << 2) /**< tcp_flags */
+#define FDX_INPUT_TTL (1u << 3)       /**< min_ttl, max_ttl */
+#define FDX_INPUT_IP_LEN (1u << 4)    /**< min_ip_len, max_ip_len */
+/**@}*/
+
+/**
+ * One flow record from another probe (a NetFlow or IPFIX exporter, through a collector), for
+ * fdx_engine_feed_record(). The caller decides which endpoint initiated the flow: src is the
+ * initiator, the request direction [FDX_DIR_REQ] its packets. Values of a direction the record
+ * does not describe, and members whose FDX_INPUT_* bit is clear, are not read. Initialise with
+ * fdx_input_record_init(). Layout is ABI: append-only.
+ */
+struct fdx_input_record {
+    uint32_t struct_size;   /**< set by fdx_input_record_init() */
+    uint32_t present;       /**< FDX_INPUT_* bits: what besides the request counters it carries */
+    uint32_t end_reason;    /**< FDX_END_* as the exporter said (FDX_END_IDLE when it did not) */
+    uint8_t ip_version;     /**< 4 or 6 */
+    uint8_t proto;          /**< IP protocol number */
+    uint16_t reserved;      /**< zero */
+    uint16_t src_port;      /**< initiator's port, host byte order; 0 without ports */
+    uint16_t dst_port;      /**< responder's port */
+    uint8_t src_addr[16];   /**< initiator address, network byte order; IPv4 in bytes 0-3 */
+    uint8_t dst_addr[16];   /**< responder address */
+    uint64_t start_us;      /**< first packet, microseconds since the Unix epoch */
+    uint64_t end_us;        /**< last packet (>= start_us) */
+    uint64_t packets[2];    /**< packets per direction ([FDX_DIR_RESP] with FDX_INPUT_RESP) */
+    uint64_t bytes[2];      /**< IP bytes (IP total length) per direction */
+    uint8_t tcp_flags[2];   /**< OR of the TCP flags per direction (FDX_INPUT_TCP_FLAGS) */
+    uint8_t min_ttl[2];     /**< smallest TTL / hop limit per direction (FDX_INPUT_TTL) */
+    uint8_t max_ttl[2];     /**< largest (FDX_INPUT_TTL) */
+    uint16_t reserved2;     /**< zero */
+    uint32_t min_ip_len[2]; /**< smallest IP total length per direction (FDX_INPUT_IP_LEN) */
+    uint32_t max_ip_len[2]; /**< largest (FDX_INPUT_IP_LEN) */
+};
+
+/** Zero @p rec and set its struct_size. */
+FDX_API void fdx_input_record_init(struct fdx_input_record *rec);
+
+/**
+ * Give the engine one finished flow record from another probe. It becomes a record of its own at
+ * once: on_flow is called before this returns, with the next flow_id, the record's end reason,
+ * times and counters (segment 0). Feature sets that can be computed from a record (flowrec,
+ * doc/features/flowrec.md) take their values from it, NaN where it lacks them; every other set
+ * gives NaN. Plugins that declare FDX_IN_RECORDS get flow_begin, flow_end and flow_release with
+ * the record's fields in their flow view (record_present); the others do not run for it: their
+ * fields are NaN and their verdict FDX_VERDICT_NONE. The engine's flow table, clock and timeouts
+ * are not touched.
+ * @param rec borrowed for the call.
+ * @return 0, or FDX_EINVAL (NULL, a struct_size smaller than the first release's, an IP version
+ * other than 4 or 6, end_us before start_us): nothing is reported then.
+ */
+FDX_API int fdx_engine_feed_record(fdx_engine *engine, const struct fdx_input_record *rec);
 
 /** Advance the engine clock without a packet (live capture), ending flows whose time is up. */
 FDX_API void fdx_engine_advance(fdx_engine *engine, uint64_t now_us);

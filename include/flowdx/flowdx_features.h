@@ -63,7 +63,10 @@ FDX_API void fdx_featureset_packet(fdx_featureset *set, void *state,
                                    const struct fdx_plugin_flow *flow,
                                    const struct fdx_plugin_packet *pkt);
 
-/** The flow ends: writes fdx_featureset_count() values to @p out (NaN = no value). */
+/** The flow ends: writes fdx_featureset_count() values to @p out (NaN = no value). A flow whose
+ * view has FDX_REC_FROM_RECORD in record_present is a flow record: the values then come from the
+ * view's record fields (flowrec; NaN for what the record lacks), and NaN for a set that needs
+ * packets. */
 FDX_API void fdx_featureset_flow_end(fdx_featureset *set, void *state,
                                      const struct fdx_plugin_flow *flow, double *out);
 

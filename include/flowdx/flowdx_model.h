@@ -56,6 +56,13 @@ FDX_API const char *fdx_model_class_name(const fdx_model *model, uint32_t c);
 /** Number of models in the jury. */
 FDX_API uint32_t fdx_model_count(const fdx_model *model);
 
+/** Number of feature values the model reads (the features its training kept). */
+FDX_API uint32_t fdx_model_input_count(const fdx_model *model);
+
+/** Name of the model's input @p i (a feature name of its set), or NULL. Borrowed from the
+ * model. */
+FDX_API const char *fdx_model_input_name(const fdx_model *model, uint32_t i);
+
 /** Kind of model @p i ("knn", "svm", "tree", "forest", "mlp"), or NULL. Static storage. */
 FDX_API const char *fdx_model_kind(const fdx_model *model, uint32_t i);
 

@@ -54,6 +54,10 @@ struct fdxi_ipfix_dest {
  * "[IPv6]"; PORT 1-65535, default 4739). FDX_EINVAL with the reason in errbuf. */
 int fdxi_ipfix_dest_parse(const char *text, struct fdxi_ipfix_dest *ret, char *errbuf,
                           size_t errlen);
+/* The same grammar for a collector's listening address: udp:// or tcp:// only, and PORT 0 (any
+ * free port) allowed. */
+int fdxi_ipfix_listen_parse(const char *text, struct fdxi_ipfix_dest *ret, char *errbuf,
+                            size_t errlen);
 
 /* ---- value encodings ---- */
 

@@ -3,6 +3,7 @@
 #include "export/ipfix.h"
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,9 +17,9 @@ static int host_char(char c)
            c == '.';
 }
 
-/* "1".."65535", digits only, into ret->port. */
-static int parse_port(const char *text, const char *p, struct fdxi_ipfix_dest *ret, char *errbuf,
-                      size_t errlen)
+/* "1".."65535" ("0" too when @p listen), digits only, into ret->port. */
+static int parse_port(const char *text, const char *p, bool listen, struct fdxi_ipfix_dest *ret,
+                      char *errbuf, size_t errlen)
 {
     size_t n = strlen(p);
     unsigned long v = 0;
@@ -29,15 +30,18 @@ static int parse_port(const char *text, const char *p, struct fdxi_ipfix_dest *r
         }
         v = v * 10 + (unsigned long)(p[i] - '0');
     }
-    if (n == 0 || v == 0 || v > 65535) {
-        fdxi_set_err(errbuf, errlen, "%s: port '%s' is not a number from 1 to 65535", text, p);
+    bool digits = n > 0 && strspn(p, "0123456789") == n && n <= 5;
+    if (!digits || (v == 0 && !listen) || v > 65535) {
+        fdxi_set_err(errbuf, errlen, "%s: port '%s' is not a number from %d to 65535", text, p,
+                     listen ? 0 : 1);
         return FDX_EINVAL;
     }
     snprintf(ret->port, sizeof(ret->port), "%lu", v);
     return 0;
 }
 
-static int parse(const char *text, struct fdxi_ipfix_dest *ret, char *errbuf, size_t errlen)
+static int parse(const char *text, bool listen, struct fdxi_ipfix_dest *ret, char *errbuf,
+                 size_t errlen)
 {
     if (text == NULL || text[0] == '\0') {
         fdxi_set_err(errbuf, errlen,
@@ -46,6 +50,10 @@ static int parse(const char *text, struct fdxi_ipfix_dest *ret, char *errbuf, si
         return FDX_EINVAL;
     }
     const char *sep = strstr(text, "://");
+    if (sep == NULL && listen) {
+        fdxi_set_err(errbuf, errlen, "%s: listen on udp://HOST:PORT or tcp://HOST:PORT", text);
+        return FDX_EINVAL;
+    }
     if (sep == NULL) {
         ret->kind = FDXI_DEST_FILE;
         ret->path = text;
@@ -113,7 +121,7 @@ static int parse(const char *text, struct fdxi_ipfix_dest *ret, char *errbuf, si
         snprintf(ret->port, sizeof(ret->port), "%u", FDX_IPFIX_PORT_DEFAULT);
         return 0;
     }
-    return parse_port(text, port, ret, errbuf, errlen);
+    return parse_port(text, port, listen, ret, errbuf, errlen);
 }
 
 int fdxi_ipfix_dest_parse(const char *text, struct fdxi_ipfix_dest *ret, char *errbuf,
@@ -121,7 +129,18 @@ int fdxi_ipfix_dest_parse(const char *text, struct fdxi_ipfix_dest *ret, char *e
 {
     struct fdxi_ipfix_dest d;
     memset(&d, 0, sizeof(d));
-    int rc = parse(text, &d, errbuf, errlen);
+    int rc = parse(text, false, &d, errbuf, errlen);
+    if (rc == 0)
+        *ret = d;
+    return rc;
+}
+
+int fdxi_ipfix_listen_parse(const char *text, struct fdxi_ipfix_dest *ret, char *errbuf,
+                            size_t errlen)
+{
+    struct fdxi_ipfix_dest d;
+    memset(&d, 0, sizeof(d));
+    int rc = parse(text, true, &d, errbuf, errlen);
     if (rc == 0)
         *ret = d;
     return rc;

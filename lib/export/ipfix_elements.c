@@ -36,6 +36,7 @@ static const struct block blocks[] = {
     {"doh:ip", "DohIp", 10000, NULL, doh_twins},
     {"doh:dohlyzer", "Dohlyzer", 11000, NULL, doh_twins},
     {"dpi", "", 12000, NULL, NULL},
+    {"flowrec", "Flowrec", 13000, "r", NULL},
 };
 
 /* Blocks are this wide: a set has at most this many values. */

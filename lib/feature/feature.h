@@ -11,6 +11,26 @@
 #include "packet/packet.h"
 
 /*
+ * What a flow record from another probe (NetFlow, IPFIX) carries, for sets that can be computed
+ * from one: the engine's view of a struct fdx_input_record, and of a plugin flow view with
+ * FDX_REC_FROM_RECORD. Which members hold values says present (FDX_REC_* bits of
+ * flowdx_plugin.h): without FDX_REC_RESP the response direction is unknown, not empty.
+ */
+struct fdxi_record {
+    uint32_t present;       /**< FDX_REC_* bits */
+    uint8_t proto;          /**< IP protocol */
+    uint64_t start_us;      /**< first packet, microseconds since the epoch */
+    uint64_t end_us;        /**< last packet */
+    uint64_t packets[2];    /**< per direction ([1] with FDX_REC_RESP) */
+    uint64_t bytes[2];      /**< IP bytes per direction */
+    uint8_t tcp_flags[2];   /**< OR of TCP flags (FDX_REC_TCP_FLAGS) */
+    uint8_t min_ttl[2];     /**< FDX_REC_TTL */
+    uint8_t max_ttl[2];     /**< FDX_REC_TTL */
+    uint32_t min_ip_len[2]; /**< FDX_REC_IP_LEN */
+    uint32_t max_ip_len[2]; /**< FDX_REC_IP_LEN */
+};
+
+/*
  * One feature set. The engine reserves flow_state_bytes in every flow slot (zeroed before
  * flow_begin) and set_state_bytes once per engine (zeroed before set_init), so a set can keep
  * state across flows. A set that must cut flows its own way names a policy; such a set runs
@@ -37,6 +57,8 @@ struct fdxi_feature_set {
                    const struct fdxi_packet *pkt, int dir);
     /* The record ends: write n_features values to out. */
     void (*finalise)(void *set_state, void *flow_state, const struct fdxi_flow *f, double *out);
+    /* Optional: the n_features values of a flow record from another probe (NULL: all NaN). */
+    void (*record)(const struct fdxi_record *r, double *out);
 };
 
 /* Built-in sets, in listing order. */
@@ -50,5 +72,6 @@ const struct fdxi_feature_set *fdxi_feature_set_find(const char *name, size_t le
 extern const struct fdxi_feature_set fdxi_feature_set_zadnik;
 extern const struct fdxi_feature_set fdxi_feature_set_doh_ip;
 extern const struct fdxi_feature_set fdxi_feature_set_doh_dohlyzer;
+extern const struct fdxi_feature_set fdxi_feature_set_flowrec;
 
 #endif /* FDX_LIB_FEATURE_H */

@@ -170,10 +170,48 @@ void fdx_featureset_packet(fdx_featureset *fs, void *state, const struct fdx_plu
     fs->set->packet(fs->state, h + 1, &f, &p, (int)pkt->direction);
 }
 
+/* A flow that is a flow record (the host's view says FDX_REC_FROM_RECORD): its fields instead of
+ * packets, for the sets that can use them. */
+static void from_record(const struct fdxi_feature_set *s, const struct fdx_plugin_flow *v,
+                        double *out)
+{
+    if (s->record == NULL) {
+        for (uint32_t i = 0; i < s->n_features; i++)
+            out[i] = NAN;
+        return;
+    }
+    struct fdxi_record r;
+    memset(&r, 0, sizeof(r));
+    r.present = v->record_present;
+    r.proto = v->proto;
+    r.start_us = v->start_us;
+    r.end_us = v->end_us;
+    for (int d = 0; d < 2; d++) {
+        r.packets[d] = v->packets[d];
+        r.bytes[d] = v->bytes[d];
+        r.tcp_flags[d] = v->tcp_flags[d];
+        r.min_ttl[d] = v->min_ttl[d];
+        r.max_ttl[d] = v->max_ttl[d];
+        r.min_ip_len[d] = v->min_ip_len[d];
+        r.max_ip_len[d] = v->max_ip_len[d];
+    }
+    s->record(&r, out);
+}
+
 void fdx_featureset_flow_end(fdx_featureset *fs, void *state, const struct fdx_plugin_flow *flow,
                              double *out)
 {
     struct head *h = state;
+    if (flow->record_present & FDX_REC_FROM_RECORD) {
+        if (h->begun && !h->ended) { /* whatever the set held for the flow is freed */
+            struct fdxi_flow f;
+            flow_of(flow, &f);
+            fs->set->finalise(fs->state, h + 1, &f, fs->scratch);
+            h->ended = 1;
+        }
+        from_record(fs->set, flow, out);
+        return;
+    }
     if (!h->begun || h->ended) {
         for (uint32_t i = 0; i < fs->set->n_features; i++)
             out[i] = NAN;

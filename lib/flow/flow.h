@@ -149,6 +149,10 @@ void fdxi_flow_table_advance(struct fdxi_flow_table *t, uint64_t now_us);
 /* End every open flow with @p reason, in order of start. */
 void fdxi_flow_table_flush(struct fdxi_flow_table *t, int reason);
 
+/* A record number for a flow that is not in the table (a flow record fed to the engine), from the
+ * same sequence as the table's flows. */
+uint64_t fdxi_flow_table_take_id(struct fdxi_flow_table *t);
+
 uint32_t fdxi_flow_table_active(const struct fdxi_flow_table *t);
 uint64_t fdxi_flow_table_evictions(const struct fdxi_flow_table *t);
 /* Slab allocations that failed; the table then evicts as if it were full. */

@@ -419,6 +419,11 @@ void fdxi_flow_table_flush(struct fdxi_flow_table *t, int reason)
         release(t, f); /* pending continuations without packets: nothing to report */
 }
 
+uint64_t fdxi_flow_table_take_id(struct fdxi_flow_table *t)
+{
+    return ++t->next_id;
+}
+
 uint32_t fdxi_flow_table_active(const struct fdxi_flow_table *t)
 {
     return t->active;

@@ -61,6 +61,16 @@ uint32_t fdx_model_count(const fdx_model *m)
     return m->b->n_models;
 }
 
+uint32_t fdx_model_input_count(const fdx_model *m)
+{
+    return m->b->n_inputs;
+}
+
+const char *fdx_model_input_name(const fdx_model *m, uint32_t i)
+{
+    return i < m->b->n_inputs ? m->b->input_names[i] : NULL;
+}
+
 const char *fdx_model_kind(const fdx_model *m, uint32_t i)
 {
     return i < m->b->n_models ? m->b->models[i].kind->name : NULL;

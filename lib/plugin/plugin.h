@@ -28,4 +28,8 @@ void fdxi_plugin_flow_view(const struct fdxi_flow *f, struct fdx_plugin_flow *re
 void fdxi_plugin_packet_view(const struct fdxi_packet *p, int dir, uint32_t inputs,
                              struct fdx_plugin_packet *ret);
 
+struct fdxi_record;
+/* The record fields of a flow view for a flow that is a flow record (FDX_REC_FROM_RECORD). */
+void fdxi_plugin_record_view(const struct fdxi_record *r, struct fdx_plugin_flow *v);
+
 #endif /* FDX_LIB_PLUGIN_H */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Runs plugin instances inside an engine: per-thread set-up, the flow and packet views, results. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "core/err.h"
+#include "feature/feature.h"
 #include "plugin/plugin.h"
 #include "plugin/run.h"
 
@@ -209,6 +211,26 @@ void fdxi_plugin_run_packet(struct fdxi_plugin_run *r, const struct fdxi_flow *f
     }
 }
 
+/* Slot @p i's flow_end on @p view, its values at their place in @p values, its verdict kept. */
+static void end_one(struct fdxi_plugin_run *r, uint32_t i, uint8_t *area,
+                    const struct fdx_plugin_flow *view, double *values)
+{
+    struct slot *s = &r->slots[i];
+    struct fdx_plugin_result res;
+    memset(&res, 0, sizeof(res));
+    res.struct_size = sizeof(res);
+    res.values = values + s->first;
+    res.n_values = s->d->n_fields;
+    memset(res.values, 0, s->d->n_fields * sizeof(double));
+    s->d->flow_end(s->self, s->thread, area + s->flow_off, view, &res);
+    struct fdx_flow_verdict *v = &r->verdicts[i];
+    /* An unknown verdict value from a plugin is reported as "no verdict", never passed on. */
+    v->verdict = res.verdict <= FDX_VERDICT_UNCERTAIN ? res.verdict : FDX_VERDICT_NONE;
+    v->score = res.score;
+    memcpy(r->labels[i], res.label, sizeof(res.label));
+    r->labels[i][sizeof(r->labels[i]) - 1] = '\0';
+}
+
 const struct fdx_flow_verdict *fdxi_plugin_run_end(struct fdxi_plugin_run *r,
                                                    const struct fdxi_flow *f, uint8_t *area,
                                                    double *values, uint32_t app_flags)
@@ -216,21 +238,37 @@ const struct fdx_flow_verdict *fdxi_plugin_run_end(struct fdxi_plugin_run *r,
     struct fdx_plugin_flow view;
     fdxi_plugin_flow_view(f, &view);
     view.app_flags = app_flags;
+    for (uint32_t i = 0; i < r->n; i++)
+        end_one(r, i, area, &view, values);
+    return r->verdicts;
+}
+
+const struct fdx_flow_verdict *fdxi_plugin_run_record(struct fdxi_plugin_run *r,
+                                                      const struct fdxi_flow *f,
+                                                      const struct fdxi_record *rec, uint8_t *area,
+                                                      double *values)
+{
+    struct fdx_plugin_flow view;
+    fdxi_plugin_flow_view(f, &view);
+    fdxi_plugin_record_view(rec, &view);
     for (uint32_t i = 0; i < r->n; i++) {
         struct slot *s = &r->slots[i];
-        struct fdx_plugin_result res;
-        memset(&res, 0, sizeof(res));
-        res.struct_size = sizeof(res);
-        res.values = values + s->first;
-        res.n_values = s->d->n_fields;
-        memset(res.values, 0, s->d->n_fields * sizeof(double));
-        s->d->flow_end(s->self, s->thread, area + s->flow_off, &view, &res);
-        struct fdx_flow_verdict *v = &r->verdicts[i];
-        /* An unknown verdict value from a plugin is reported as "no verdict", never passed on. */
-        v->verdict = res.verdict <= FDX_VERDICT_UNCERTAIN ? res.verdict : FDX_VERDICT_NONE;
-        v->score = res.score;
-        memcpy(r->labels[i], res.label, sizeof(res.label));
-        r->labels[i][sizeof(r->labels[i]) - 1] = '\0';
+        if (!(s->d->inputs & FDX_IN_RECORDS)) {
+            /* a plugin of packets has nothing to judge a record by */
+            for (uint32_t k = 0; k < s->d->n_fields; k++)
+                values[s->first + k] = NAN;
+            r->verdicts[i].verdict = FDX_VERDICT_NONE;
+            r->verdicts[i].score = 0;
+            r->labels[i][0] = '\0';
+            continue;
+        }
+        uint8_t *state = area + s->flow_off;
+        memset(state, 0, s->d->flow_state_bytes);
+        if (s->d->flow_begin)
+            s->d->flow_begin(s->self, s->thread, state, &view);
+        end_one(r, i, area, &view, values);
+        if (s->d->flow_release)
+            s->d->flow_release(s->self, s->thread, state);
     }
     return r->verdicts;
 }

@@ -37,4 +37,15 @@ const struct fdx_flow_verdict *fdxi_plugin_run_end(struct fdxi_plugin_run *r,
                                                    double *values, uint32_t app_flags);
 void fdxi_plugin_run_release(struct fdxi_plugin_run *r, uint8_t *area);
 
+struct fdxi_record;
+/*
+ * A flow record from another probe (@p f its identity, @p rec its fields): the plugins that
+ * declare FDX_IN_RECORDS get flow_begin, flow_end and flow_release in @p area (zeroed here); the
+ * others' fields are NaN and their verdict is none. Returns the verdicts, as fdxi_plugin_run_end.
+ */
+const struct fdx_flow_verdict *fdxi_plugin_run_record(struct fdxi_plugin_run *r,
+                                                      const struct fdxi_flow *f,
+                                                      const struct fdxi_record *rec, uint8_t *area,
+                                                      double *values);
+
 #endif /* FDX_LIB_PLUGIN_RUN_H */

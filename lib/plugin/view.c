@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "feature/feature.h"
 #include "plugin/plugin.h"
 
 _Static_assert(FDX_VERDICT_NONE == FDX_PLUGIN_NO_VERDICT &&
@@ -26,6 +27,26 @@ void fdxi_plugin_flow_view(const struct fdxi_flow *f, struct fdx_plugin_flow *v)
     v->end_us = f->last_ts_us;
     memcpy(v->packets, f->packets, sizeof(v->packets));
     memcpy(v->bytes, f->bytes, sizeof(v->bytes));
+}
+
+static uint16_t clamp16(uint32_t v)
+{
+    return v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
+}
+
+void fdxi_plugin_record_view(const struct fdxi_record *r, struct fdx_plugin_flow *v)
+{
+    v->record_present =
+        FDX_REC_FROM_RECORD |
+        (r->present & (FDX_REC_RESP | FDX_REC_TCP_FLAGS | FDX_REC_TTL | FDX_REC_IP_LEN));
+    for (int d = 0; d < 2; d++) {
+        v->tcp_flags[d] = r->tcp_flags[d];
+        v->min_ttl[d] = r->min_ttl[d];
+        v->max_ttl[d] = r->max_ttl[d];
+        /* the view's lengths are 16 bits: an IPv6 jumbo length reads as 65535 */
+        v->min_ip_len[d] = clamp16(r->min_ip_len[d]);
+        v->max_ip_len[d] = clamp16(r->max_ip_len[d]);
+    }
 }
 
 void fdxi_plugin_packet_view(const struct fdxi_packet *p, int dir, uint32_t inputs,

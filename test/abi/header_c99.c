@@ -2,11 +2,12 @@
 /* Compiles the public headers as C99 -pedantic -Werror and calls through them once. */
 #include <flowdx/flowdx.h>
 #include <flowdx/flowdx_analysis.h>
+#include <flowdx/flowdx_collect.h>
 #include <flowdx/flowdx_config.h>
-#include <flowdx/flowdx_features.h>
-#include <flowdx/flowdx_setup.h>
 #include <flowdx/flowdx_export.h>
+#include <flowdx/flowdx_features.h>
 #include <flowdx/flowdx_plugin.h>
+#include <flowdx/flowdx_setup.h>
 #include <string.h>
 
 int main(void)
@@ -31,5 +32,12 @@ int main(void)
     fdx_ipfix_options_init(&io);
     ok = ok && io.struct_size == sizeof(io) && io.enterprise == FDX_IPFIX_PEN_DEFAULT;
     ok = ok && fdx_ipfix_close(NULL, NULL, 0) == 0;
+    struct fdx_collector_options co;
+    fdx_collector_options_init(&co);
+    ok = ok && co.struct_size == sizeof(co) && co.unpaired == FDX_UNPAIRED_ZERO;
+    struct fdx_input_record ir;
+    fdx_input_record_init(&ir);
+    ok = ok && ir.struct_size == sizeof(ir);
+    fdx_collector_free(NULL);
     return ok ? 0 : 1;
 }

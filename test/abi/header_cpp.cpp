@@ -2,11 +2,12 @@
 // Compiles the public headers as C++ and calls through them once.
 #include <flowdx/flowdx.h>
 #include <flowdx/flowdx_analysis.h>
+#include <flowdx/flowdx_collect.h>
 #include <flowdx/flowdx_config.h>
-#include <flowdx/flowdx_features.h>
-#include <flowdx/flowdx_setup.h>
 #include <flowdx/flowdx_export.h>
+#include <flowdx/flowdx_features.h>
 #include <flowdx/flowdx_plugin.h>
+#include <flowdx/flowdx_setup.h>
 
 #include <cstring>
 

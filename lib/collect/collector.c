@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The collector (flowdx_collect.h): sockets, datagrams and messages to decoders, records out. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect/collect.h"
+#include "core/core.h"
+#include "core/err.h"
+#include "export/ipfix.h"
+
+#define MAX_LISTENERS 16
+#define MAX_TCP 64
+#define MAX_MESSAGE 65535u
+#define MAX_SERVER_PORTS 4096u
+#define READS_PER_WAKE 1024        /* datagrams read from one socket before the others' turn */
+#define SESSION_IDLE_US 1800000000 /* 30 min: templates of a silent exporter are forgotten */
+#define EXPIRE_EVERY_US 60000000
+#define LOG_FIRST 10 /* malformed datagrams logged per exporter before only every 1000th is */
+
+struct listener {
+    int fd;
+    bool tcp;
+    char addr[300]; /* "udp://127.0.0.1:4739" */
+};
+
+struct conn {
+    int fd;
+    char name[160]; /* "tcp 192.0.2.1:40000" */
+    uint8_t *buf;   /* MAX_MESSAGE bytes */
+    size_t used;
+};
+
+struct fdx_collector {
+    struct fdx_collector_options o;
+    uint16_t *ports; /* sorted server ports (owned) */
+    struct listener ls[MAX_LISTENERS];
+    uint32_t n_ls;
+    struct conn conns[MAX_TCP];
+    uint32_t n_conns;
+    int wake[2]; /* fdx_collector_break() writes, poll() wakes */
+    struct fdxi_sessions *sessions;
+    struct fdxi_pairer *pairer;
+    uint8_t *buf; /* one datagram */
+    struct fdx_collector_stats st;
+    uint64_t next_expire_us;
+    struct fdxi_session *cur; /* the session whose message is being decoded */
+    uint64_t cur_now_us;
+};
+
+void fdx_collector_options_init(struct fdx_collector_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->struct_size = sizeof(*o);
+    o->unpaired = FDX_UNPAIRED_ZERO;
+    o->pair_wait_us = 5000000;
+    o->pair_slack_us = 1000000;
+    o->max_pending = 65536;
+    o->max_exporters = 1024;
+}
+
+__attribute__((format(printf, 3, 4))) static void say(const fdx_collector *c, int level,
+                                                      const char *fmt, ...)
+{
+    if (c->o.log == NULL)
+        return;
+    char msg[640];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    c->o.log(c->o.user, level, msg);
+}
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    return (x > y) - (x < y);
+}
+
+int fdx_collector_new(const struct fdx_collector_options *o, fdx_collector **ret, char *errbuf,
+                      size_t errlen)
+{
+    if (o == NULL || ret == NULL || o->struct_size < sizeof(struct fdx_collector_options) ||
+        o->on_record == NULL) {
+        fdxi_set_err(errbuf, errlen,
+                     "collector options: NULL, a struct_size below %zu (call "
+                     "fdx_collector_options_init()) or no on_record callback",
+                     sizeof(struct fdx_collector_options));
+        return FDX_EINVAL;
+    }
+    if (o->unpaired > FDX_UNPAIRED_UNKNOWN || o->max_pending == 0 || o->max_exporters == 0 ||
+        o->n_server_ports > MAX_SERVER_PORTS || (o->n_server_ports > 0 && !o->server_ports)) {
+        fdxi_set_err(errbuf, errlen,
+                     "collector options: unpaired %u (0 or 1), max_pending %u and max_exporters "
+                     "%u (at least 1), %u server ports (at most %u)",
+                     o->unpaired, o->max_pending, o->max_exporters, o->n_server_ports,
+                     MAX_SERVER_PORTS);
+        return FDX_EINVAL;
+    }
+    fdx_collector *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        goto nomem;
+    c->o = *o;
+    c->wake[0] = c->wake[1] = -1;
+    const uint16_t *ports = o->server_ports ? o->server_ports : fdxi_default_server_ports;
+    uint32_t n = o->server_ports ? o->n_server_ports : fdxi_n_default_server_ports;
+    c->ports = malloc((n ? n : 1) * sizeof(*c->ports));
+    c->buf = malloc(MAX_MESSAGE + 1);
+    c->sessions = fdxi_sessions_new(o->max_exporters);
+    if (c->ports == NULL || c->buf == NULL || c->sessions == NULL)
+        goto nomem;
+    memcpy(c->ports, ports, n * sizeof(*ports));
+    qsort(c->ports, n, sizeof(*c->ports), cmp_port);
+    c->o.server_ports = NULL;
+    struct fdxi_pairer_config pc = {
+        .wait_us = o->pair_wait_us,
+        .slack_us = o->pair_slack_us,
+        .max_pending = o->max_pending,
+        .unpaired = o->unpaired,
+        .server_ports = c->ports,
+        .n_server_ports = n,
+        .emit = o->on_record,
+        .user = o->user,
+    };
+    c->pairer = fdxi_pairer_new(&pc);
+    if (c->pairer == NULL)
+        goto nomem;
+    if (pipe(c->wake) < 0) {
+        fdxi_set_err(errbuf, errlen, "collector: pipe: %s", strerror(errno));
+        fdx_collector_free(c);
+        return FDX_EIO;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(c->wake[i], F_SETFL, O_NONBLOCK);
+        fcntl(c->wake[i], F_SETFD, FD_CLOEXEC);
+    }
+    *ret = c;
+    return 0;
+nomem:
+    fdx_collector_free(c);
+    fdxi_set_err(errbuf, errlen, "collector: out of memory");
+    return FDX_ENOMEM;
+}
+
+static void close_conn(fdx_collector *c, uint32_t i)
+{
+    close(c->conns[i].fd);
+    free(c->conns[i].buf);
+    c->conns[i] = c->conns[--c->n_conns];
+}
+
+void fdx_collector_free(fdx_collector *c)
+{
+    if (c == NULL)
+        return;
+    for (uint32_t i = 0; i < c->n_ls; i++)
+        close(c->ls[i].fd);
+    while (c->n_conns > 0)
+        close_conn(c, c->n_conns - 1);
+    for (int i = 0; i < 2; i++) {
+        if (c->wake[i] >= 0)
+            close(c->wake[i]);
+    }
+    fdxi_pairer_free(c->pairer);
+    fdxi_sessions_free(c->sessions);
+    free(c->ports);
+    free(c->buf);
+    free(c);
+}
+
+/* "ADDR:PORT" or "[ADDR]:PORT" of a socket address. */
+static void addr_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+        port = ntohs(in->sin_port);
+        snprintf(buf, len, "%s:%u", host, port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in = (const struct sockaddr_in6 *)(const void *)sa;
+        inet_ntop(AF_INET6, &in->sin6_addr, host, sizeof(host));
+        port = ntohs(in->sin6_port);
+        snprintf(buf, len, "[%s]:%u", host, port);
+    } else {
+        snprintf(buf, len, "(unknown address family %d)", sa->sa_family);
+    }
+}
+
+int fdx_collector_listen(fdx_collector *c, const char *where, char *errbuf, size_t errlen)
+{
+    struct fdxi_ipfix_dest d;
+    int rc = fdxi_ipfix_listen_parse(where, &d, errbuf, errlen);
+    if (rc < 0)
+        return rc;
+    if (c->n_ls == MAX_LISTENERS) {
+        fdxi_set_err(errbuf, errlen, "%s: more than %d listening addresses", where, MAX_LISTENERS);
+        return FDX_ERANGE;
+    }
+    bool tcp = d.kind == FDXI_DEST_TCP;
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
+    hints.ai_flags = AI_PASSIVE;
+    int g = getaddrinfo(d.host, d.port, &hints, &res);
+    if (g != 0) {
+        fdxi_set_err(errbuf, errlen, "%s: %s: %s", where, d.host, gai_strerror(g));
+        return FDX_ENOENT;
+    }
+    int fd = -1, err = 0;
+    for (struct addrinfo *a = res; a != NULL && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        int one = 1;
+        if (tcp)
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        else { /* bursts of export datagrams: a larger receive buffer if the system allows */
+            int size = 4 << 20;
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+        }
+        if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || (tcp && listen(fd, 16) < 0)) {
+            err = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        fdxi_set_err(errbuf, errlen, "%s: cannot listen: %s", where, strerror(err));
+        return FDX_EIO;
+    }
+    struct listener *l = &c->ls[c->n_ls++];
+    l->fd = fd;
+    l->tcp = tcp;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char at[128] = "?";
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        addr_text((struct sockaddr *)&ss, at, sizeof(at));
+    snprintf(l->addr, sizeof(l->addr), "%s://%s", tcp ? "tcp" : "udp", at);
+    return 0;
+}
+
+const char *fdx_collector_address(const fdx_collector *c, uint32_t i, char *buf, size_t len)
+{
+    if (c == NULL || i >= c->n_ls)
+        return NULL;
+    snprintf(buf, len, "%s", c->ls[i].addr);
+    return buf;
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static const char *version_name(uint16_t v)
+{
+    return v == 5 ? "NetFlow v5" : v == 9 ? "NetFlow v9" : "IPFIX";
+}
+
+/* The observation domain (IPFIX), source id (v9), or engine type and id (v5); 0 when the header
+ * is too short to have one (the decoder then says what is wrong). */
+static uint32_t msg_domain(const uint8_t *m, size_t len, uint16_t version)
+{
+    if (version == 5 && len >= 22)
+        return (uint32_t)m[20] << 8 | m[21];
+    size_t at = version == 9 ? 16 : 12;
+    if (len < at + 4)
+        return 0;
+    return (uint32_t)m[at] << 24 | (uint32_t)m[at + 1] << 16 | (uint32_t)m[at + 2] << 8 | m[at + 3];
+}
+
+static void on_decoded(void *user, const struct fdxi_flowdec *d)
+{
+    fdx_collector *c = user;
+    fdxi_pairer_add(c->pairer, d, c->cur->id, c->cur_now_us);
+}
+
+/* One datagram or TCP message from @p exporter. */
+static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size_t len,
+                  uint64_t now_us)
+{
+    uint64_t seq = ++c->st.datagrams;
+    uint16_t version = len >= 2 ? be16(m) : 0;
+    if (version != 5 && version != 9 && version != 10) {
+        c->st.unsupported++;
+        if (c->st.unsupported <= LOG_FIRST || c->st.unsupported % 1000 == 0)
+            say(c, FDX_LOG_WARNING,
+                "%s: datagram %llu (%zu bytes): version %u is not NetFlow v5, v9 or IPFIX; "
+                "skipped (%llu such so far)",
+                exporter, (unsigned long long)seq, len, version,
+                (unsigned long long)c->st.unsupported);
+        return FDX_ENOTSUP;
+    }
+    c->st.v5 += version == 5;
+    c->st.v9 += version == 9;
+    c->st.ipfix += version == 10;
+    uint32_t domain = msg_domain(m, len, version);
+    bool fresh = false, evicted = false;
+    struct fdxi_session *s =
+        fdxi_sessions_get(c->sessions, exporter, version, domain, now_us, &fresh, &evicted);
+    if (s == NULL) {
+        say(c, FDX_LOG_ERROR, "%s: datagram %llu: out of memory for the exporter; skipped",
+            exporter, (unsigned long long)seq);
+        return FDX_ENOMEM;
+    }
+    c->st.exporters_lost += evicted;
+    if (fresh)
+        say(c, FDX_LOG_INFO, "%s: new exporter: %s, %s %u", exporter, version_name(version),
+            version == 5   ? "engine type and id"
+            : version == 9 ? "source id"
+                           : "domain",
+            domain);
+    char why[300] = "";
+    struct fdxi_dec_out out = {.record = on_decoded, .user = c, .why = why, .whylen = sizeof(why)};
+    c->cur = s;
+    c->cur_now_us = now_us;
+    int rc = version == 5 ? fdxi_nfv5_decode(m, len, &out) : fdxi_tmpl_decode(s, m, len, &out);
+    c->cur = NULL;
+    c->st.records += out.records;
+    c->st.no_template += out.no_template;
+    c->st.not_flows += out.not_flows;
+    if (out.new_no_template)
+        say(c, FDX_LOG_INFO,
+            "%s: data set %u has no template yet: such records are skipped until the exporter "
+            "sends its templates",
+            exporter, out.missing_id);
+    if (rc == FDX_ENOMEM) {
+        say(c, FDX_LOG_ERROR, "%s: datagram %llu: out of memory for a template; skipped", exporter,
+            (unsigned long long)seq);
+    } else if (rc < 0) {
+        c->st.malformed++;
+        s->malformed++;
+        if (s->malformed <= LOG_FIRST || s->malformed % 1000 == 0)
+            say(c, FDX_LOG_WARNING, "%s: datagram %llu (%s, %zu bytes): %s; skipped%s", exporter,
+                (unsigned long long)seq, version_name(version), len, why,
+                s->malformed == LOG_FIRST ? " (from now on every 1000th is reported)" : "");
+        rc = FDX_EFORMAT;
+    }
+    fdxi_pairer_advance(c->pairer, now_us);
+    return rc;
+}
+
+int fdx_collector_feed(fdx_collector *c, const char *exporter, const uint8_t *data, size_t len,
+                       uint64_t now_us)
+{
+    return handle(c, exporter ? exporter : "(exporter)", data, len, now_us);
+}
+
+void fdx_collector_flush(fdx_collector *c)
+{
+    fdxi_pairer_flush(c->pairer);
+}
+
+void fdx_collector_break(fdx_collector *c)
+{
+    uint8_t b = 1;
+    ssize_t w = write(c->wake[1], &b, 1);
+    (void)w; /* a full pipe wakes poll() as well */
+}
+
+static void read_udp(fdx_collector *c, const struct listener *l)
+{
+    for (int k = 0; k < READS_PER_WAKE; k++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        ssize_t n =
+            recvfrom(l->fd, c->buf, MAX_MESSAGE + 1, MSG_TRUNC, (struct sockaddr *)&ss, &sl);
+        if (n < 0)
+            return; /* EAGAIN: all read; other errors of an unconnected socket are transient */
+        char at[128], name[140];
+        addr_text((struct sockaddr *)&ss, at, sizeof(at));
+        snprintf(name, sizeof(name), "udp %s", at);
+        size_t len = (size_t)n > MAX_MESSAGE + 1 ? MAX_MESSAGE + 1 : (size_t)n;
+        handle(c, name, c->buf, len, mono_us());
+    }
+}
+
+static void accept_tcp(fdx_collector *c, const struct listener *l)
+{
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int fd = accept(l->fd, (struct sockaddr *)&ss, &sl);
+        if (fd < 0)
+            return;
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        char at[128];
+        addr_text((struct sockaddr *)&ss, at, sizeof(at));
+        uint8_t *buf = c->n_conns < MAX_TCP ? malloc(MAX_MESSAGE) : NULL;
+        if (buf == NULL) {
+            say(c, FDX_LOG_WARNING, "tcp %s: refused: %d connections are open already", at,
+                MAX_TCP);
+            close(fd);
+            continue;
+        }
+        struct conn *k = &c->conns[c->n_conns++];
+        k->fd = fd;
+        k->buf = buf;
+        k->used = 0;
+        snprintf(k->name, sizeof(k->name), "tcp %s", at);
+        c->st.tcp_sessions++;
+        say(c, FDX_LOG_INFO, "%s: connected", k->name);
+    }
+}
+
+/* Reads what a TCP exporter sent and hands out its complete messages; false when the
+ * connection ended or must be closed. */
+static bool read_tcp(fdx_collector *c, struct conn *k)
+{
+    ssize_t n = read(k->fd, k->buf + k->used, MAX_MESSAGE - k->used);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        say(c, FDX_LOG_INFO, "%s: closed%s%s", k->name, n < 0 ? ": " : "",
+            n < 0 ? strerror(errno) : "");
+        return false;
+    }
+    if (n > 0)
+        k->used += (size_t)n;
+    while (k->used >= 4) {
+        uint16_t version = be16(k->buf), mlen = be16(k->buf + 2);
+        if (version != 10 || mlen < 16) {
+            c->st.datagrams++;
+            c->st.malformed++;
+            say(c, FDX_LOG_WARNING,
+                "%s: message %llu: %s; the stream cannot be followed: connection closed", k->name,
+                (unsigned long long)c->st.datagrams,
+                version != 10 ? "not IPFIX (over TCP flowdx reads IPFIX only)"
+                              : "message length below the IPFIX header's 16 bytes");
+            return false;
+        }
+        if (k->used < mlen)
+            break;
+        handle(c, k->name, k->buf, mlen, mono_us());
+        memmove(k->buf, k->buf + mlen, k->used - mlen);
+        k->used -= mlen;
+    }
+    return true;
+}
+
+int fdx_collector_run(fdx_collector *c, uint32_t timeout_ms, char *errbuf, size_t errlen)
+{
+    uint64_t now = mono_us(), deadline = fdxi_pairer_deadline(c->pairer);
+    int wait = (int)(timeout_ms > INT32_MAX ? INT32_MAX : timeout_ms);
+    if (deadline != UINT64_MAX) {
+        uint64_t ms = deadline > now ? (deadline - now + 999) / 1000 : 0;
+        if (ms < (uint64_t)wait)
+            wait = (int)ms;
+    }
+    struct pollfd pfd[1 + MAX_LISTENERS + MAX_TCP];
+    uint32_t n = 0;
+    pfd[n++] = (struct pollfd){.fd = c->wake[0], .events = POLLIN};
+    for (uint32_t i = 0; i < c->n_ls; i++)
+        pfd[n++] = (struct pollfd){.fd = c->ls[i].fd, .events = POLLIN};
+    for (uint32_t i = 0; i < c->n_conns; i++)
+        pfd[n++] = (struct pollfd){.fd = c->conns[i].fd, .events = POLLIN};
+    int r = poll(pfd, n, wait);
+    if (r < 0 && errno != EINTR) {
+        fdxi_set_err(errbuf, errlen, "collector: poll: %s", strerror(errno));
+        return FDX_EIO;
+    }
+    if (r > 0) {
+        if (pfd[0].revents & POLLIN) {
+            uint8_t b[64];
+            while (read(c->wake[0], b, sizeof(b)) > 0)
+                ;
+        }
+        for (uint32_t i = 0; i < c->n_ls; i++) {
+            short ev = pfd[1 + i].revents;
+            if (ev & POLLNVAL) {
+                fdxi_set_err(errbuf, errlen, "%s: the socket failed", c->ls[i].addr);
+                return FDX_EIO;
+            }
+            if (ev & (POLLIN | POLLERR)) {
+                if (c->ls[i].tcp)
+                    accept_tcp(c, &c->ls[i]);
+                else
+                    read_udp(c, &c->ls[i]);
+            }
+        }
+        /* connections accepted just now were not polled: only the first n - 1 - n_ls are */
+        uint32_t polled = n - 1 - c->n_ls;
+        for (uint32_t i = polled; i-- > 0;) {
+            if ((pfd[1 + c->n_ls + i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+                !read_tcp(c, &c->conns[i]))
+                close_conn(c, i);
+        }
+    }
+    now = mono_us();
+    fdxi_pairer_advance(c->pairer, now);
+    if (now >= c->next_expire_us) {
+        c->next_expire_us = now + EXPIRE_EVERY_US;
+        if (now > SESSION_IDLE_US)
+            c->st.exporters_lost += fdxi_sessions_expire(c->sessions, now - SESSION_IDLE_US);
+    }
+    return 0;
+}
+
+void fdx_collector_stats(const fdx_collector *c, struct fdx_collector_stats *ret)
+{
+    struct fdx_collector_stats s = c->st;
+    struct fdxi_pair_stats p;
+    fdxi_pairer_stats(c->pairer, &p);
+    s.struct_size = sizeof(s);
+    s.exporters = fdxi_sessions_count(c->sessions);
+    s.biflows = p.biflows;
+    s.paired = p.paired;
+    s.unpaired = p.unpaired;
+    s.pair_overflow = p.overflow;
+    s.reported = p.reported;
+    size_t n = ret->struct_size < sizeof(s) ? ret->struct_size : sizeof(s);
+    if (n < sizeof(uint32_t))
+        n = sizeof(s);
+    memcpy(ret, &s, n);
+    ret->struct_size = (uint32_t)n;
+}

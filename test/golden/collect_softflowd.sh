@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# flowdx collect end to end: Debian's softflowd reads captures (softflowd -r FILE -c none -v 5|9|10
+# -n 127.0.0.1:PORT) and exports to flowdx collect on loopback (a port the collector picked: the
+# "listening on" line). Every collected record is checked against the capture as tshark reads it
+# (collect_check.py: packets, octets as softflowd counts them, TCP flags, duration within 2 ms, the
+# initiator, null lengths and TTLs, which softflowd does not export; spam verdicts exactly on the
+# flows to 25/465/587), so are `flowdx extract -f flowrec` rows of the same captures (IP bytes,
+# lengths and TTLs, duration within 1 us), and the IPFIX re-export read back with ipfixDump
+# --rfc5610 must show the JSON lines' values and verdicts (ipfix_json1.py). Skipped (77) without
+# softflowd, tshark or ipfixDump.
+# Usage: collect_softflowd.sh FLOWDX SOURCE_ROOT
+set -uo pipefail
+flowdx=$1
+top=$2
+here=$(cd "$(dirname "$0")" && pwd)
+for tool in softflowd tshark ipfixDump; do
+    if ! command -v "$tool" > /dev/null; then
+        echo "skip: $tool is not installed (scripts/install-deps.sh)"
+        exit 77
+    fi
+done
+source "$here/checks.sh"
+cd "$top" # the shipped models in conf/models are the collector's default
+captures=(samples/spam/ndpi/emotet.pcap samples/spam/zeek/smtp-one-side-only.pcap
+          samples/spam/zeek/smtp.pcap samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap)
+if [ -f ../shared/data/spam/ndpi/smtp-starttls.pcap ]; then
+    captures+=(../shared/data/spam/ndpi/smtp-starttls.pcap) # IPv6 in 802.1Q
+fi
+
+# collect NAME LISTEN EXPORT_ARGS CAPTURE [collect options]: softflowd's records of CAPTURE in
+# $tmp/NAME.jsonl and $tmp/NAME.ipfix, the collector's messages in $tmp/NAME.err; the collector's
+# exit status in $tmp/NAME.status.
+collect() {
+    local name=$1 listen=$2 exp=$3 capture=$4
+    shift 4
+    # not under timeout(1): it passes SIGINT on to its child and to the child's process group,
+    # and a second SIGINT ends flowdx at once (as it ends a stuck probe)
+    "$flowdx" collect -l "$listen" --format jsonl -o "$tmp/$name.jsonl" \
+        --ipfix "$tmp/$name.ipfix" --stats 0 "$@" 2> "$tmp/$name.err" &
+    local pid=$! port=""
+    for _ in $(seq 100); do
+        port=$(grep -o 'listening on [a-z]*://127.0.0.1:[0-9]*' "$tmp/$name.err" | sed 's/.*://')
+        [ -n "$port" ] && break
+        sleep 0.05
+    done
+    # shellcheck disable=SC2086
+    timeout 60 softflowd -r "$capture" -c none $exp -n "127.0.0.1:$port" -d > "$tmp/$name.sf" 2>&1
+    sleep 0.5 # what softflowd sent is queued at the collector's socket; SIGINT reads it
+    kill -INT "$pid"
+    for _ in $(seq 300); do
+        kill -0 "$pid" 2> /dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2> /dev/null # still running after 30 s: a failure (status 137)
+    wait "$pid"
+    echo $? > "$tmp/$name.status"
+}
+
+n=0
+for capture in "${captures[@]}"; do
+    base=$(basename "$capture")
+    "$flowdx" extract -q -f flowrec -r "$capture" -o "$tmp/$base.csv"
+    check "$base: flowdx extract -f flowrec equals the capture" \
+        python3 "$here/collect_check.py" "$capture" --extracted "$tmp/$base.csv"
+    for exp in "-v 5" "-v 9" "-v 10" "-v 10 -b"; do
+        n=$((n + 1))
+        name="run$n"
+        extra=()
+        [ "$exp" = "-v 5" ] && extra=(--no-ipv6) # NetFlow v5 has no IPv6 (softflowd skips it)
+        collect "$name" udp://127.0.0.1:0 "$exp" "$capture" --pair-wait 1
+        check "$base, softflowd $exp: collect exits 0" test "$(cat "$tmp/$name.status")" -eq 0
+        check "$base, softflowd $exp: no malformed datagram" \
+            grep -q ' malformed=0 unsupported=0 no_template=0 ' "$tmp/$name.err"
+        check "$base, softflowd $exp: the records equal the capture" \
+            python3 "$here/collect_check.py" "$capture" --collected "$tmp/$name.jsonl" "${extra[@]}"
+        ipfixDump --rfc5610 -i "$tmp/$name.ipfix" > "$tmp/$name.dump" 2>&1
+        check "$base, softflowd $exp: ipfixDump shows the JSON lines' values and verdicts" \
+            python3 "$here/ipfix_json1.py" "$tmp/$name.dump" "$tmp/$name.jsonl" Flowrec
+    done
+done
+
+# How each export arrived: one-way records paired for v5 and v9 (softflowd sends both directions
+# as two records), biflows with -b; emotet has 6 TCP connections (tshark: 6 conversations).
+check "emotet: 6 conversations (tshark)" \
+    test "$(tshark -r samples/spam/ndpi/emotet.pcap -q -z conv,tcp | grep -c '<->')" -eq 6
+check "emotet, v9: 12 records paired into 6 flows" \
+    grep -q ' v9=1 .* records=12 biflows=0 paired=6 unpaired=0 flows=6 ' "$tmp/run2.err"
+check "emotet, IPFIX -b: 6 biflows" \
+    grep -q ' ipfix=1 .* records=6 biflows=6 paired=0 unpaired=0 flows=6 ' "$tmp/run4.err"
+check "emotet: the port-587 flow is judged by the spam detector" \
+    grep -q '"dst_port":587,.*"verdicts":{"spam":{"verdict":' "$tmp/run2.jsonl"
+# the capture has one direction only: its one record waits for a reverse that never comes
+check "one side only, v9: the lone record is released unpaired" \
+    grep -q ' records=1 biflows=0 paired=0 unpaired=1 flows=1 ' "$tmp/run6.err"
+
+# IPFIX over TCP (softflowd -P tcp) to a TCP listener
+collect tcp tcp://127.0.0.1:0 "-v 10 -P tcp" samples/spam/ndpi/emotet.pcap
+check "IPFIX over TCP: collect exits 0" test "$(cat "$tmp/tcp.status")" -eq 0
+check "IPFIX over TCP: the records equal the capture" \
+    python3 "$here/collect_check.py" samples/spam/ndpi/emotet.pcap --collected "$tmp/tcp.jsonl"
+
+# The checks can fail: one value, one record, one IPFIX value changed.
+sed '1s/"packets":\[\([0-9]*\),/"packets":[1\1,/; 1s/"features":{"packets":\([0-9]*\),/"features":{"packets":1\1,/' \
+    "$tmp/run2.jsonl" > "$tmp/changed.jsonl"
+check "a changed packet count is found" bash -c \
+    '! python3 "$1" "$2" --collected "$3" 2> /dev/null' _ "$here/collect_check.py" \
+    samples/spam/ndpi/emotet.pcap "$tmp/changed.jsonl"
+sed '2d' "$tmp/run2.jsonl" > "$tmp/dropped.jsonl"
+check "a missing record is found" bash -c \
+    '! python3 "$1" "$2" --collected "$3" 2> /dev/null' _ "$here/collect_check.py" \
+    samples/spam/ndpi/emotet.pcap "$tmp/dropped.jsonl"
+check "a JSON value the IPFIX record does not have is found" bash -c \
+    '! python3 "$1" "$2" "$3" Flowrec 2> /dev/null' _ "$here/ipfix_json1.py" "$tmp/run2.dump" \
+    "$tmp/changed.jsonl"
+
+# A model that reads IP lengths, which softflowd does not export: nothing is judged, and it says so.
+collect len udp://127.0.0.1:0 "-v 9" samples/spam/ndpi/emotet.pcap \
+    -m conf/models/spam-flowrec-len.fdxm
+check "length model: no verdict without lengths" bash -c '! grep -q "\"spam\":" "$1"' _ \
+    "$tmp/len.jsonl"
+check "length model: the reason is given" grep -q "reads 'min_len', which flow" "$tmp/len.err"
+check "length model: the count is given" grep -q "1 flows not judged" "$tmp/len.err"
+
+# A model of packets' features is refused.
+"$flowdx" collect -l udp://127.0.0.1:0 -m conf/models/spam.fdxm > /dev/null 2> "$tmp/zadnik.err"
+check "a zadnik model is refused (exit 2)" test $? -eq 2
+check "... with the reason" grep -q "reads the feature set 'zadnik'" "$tmp/zadnik.err"
+finish

@@ -1,0 +1,820 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of the collector: NetFlow v5, v9 and IPFIX built by hand, pairing, sockets. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "collect/collect.h"
+#include "flowdx/flowdx_collect.h"
+
+#define S 1000000ull
+#define MAX_SEEN 16
+
+static struct fdx_input_record seen[MAX_SEEN];
+static int n_seen;
+static char logged[8][640];
+static int n_logged;
+
+static void on_record(void *user, const struct fdx_input_record *r)
+{
+    (void)user;
+    assert_true(n_seen < MAX_SEEN);
+    seen[n_seen++] = *r;
+}
+
+static void on_log(void *user, int level, const char *msg)
+{
+    (void)user, (void)level;
+    if (n_logged < 8)
+        snprintf(logged[n_logged++], sizeof(logged[0]), "%s", msg);
+}
+
+static bool log_has(const char *a, const char *b)
+{
+    for (int i = 0; i < n_logged; i++)
+        if (strstr(logged[i], a) != NULL && (b == NULL || strstr(logged[i], b) != NULL))
+            return true;
+    return false;
+}
+
+static fdx_collector *collector(uint32_t unpaired, uint32_t max_pending)
+{
+    struct fdx_collector_options o;
+    fdx_collector_options_init(&o);
+    o.on_record = on_record;
+    o.log = on_log;
+    o.unpaired = unpaired;
+    o.max_pending = max_pending;
+    n_seen = n_logged = 0;
+    fdx_collector *c = NULL;
+    char err[256];
+    assert_int_equal(fdx_collector_new(&o, &c, err, sizeof(err)), 0);
+    return c;
+}
+
+static struct fdx_collector_stats stats(const fdx_collector *c)
+{
+    struct fdx_collector_stats st = {.struct_size = sizeof(st)};
+    fdx_collector_stats(c, &st);
+    return st;
+}
+
+/* ---- a byte builder, big-endian ---- */
+
+struct msg {
+    uint8_t b[2048];
+    size_t n;
+};
+
+static void put(struct msg *m, uint64_t v, int bytes)
+{
+    assert_true(m->n + (size_t)bytes <= sizeof(m->b));
+    for (int i = bytes - 1; i >= 0; i--)
+        m->b[m->n++] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_addr(struct msg *m, const char *text)
+{
+    uint8_t a[16];
+    if (inet_pton(AF_INET, text, a) == 1) {
+        memcpy(m->b + m->n, a, 4);
+        m->n += 4;
+    } else {
+        assert_int_equal(inet_pton(AF_INET6, text, a), 1);
+        memcpy(m->b + m->n, a, 16);
+        m->n += 16;
+    }
+}
+
+/* Patch a 16-bit length at @p at to @p v. */
+static void patch16(struct msg *m, size_t at, size_t v)
+{
+    m->b[at] = (uint8_t)(v >> 8);
+    m->b[at + 1] = (uint8_t)v;
+}
+
+static void assert_addr(const uint8_t *a, const char *text)
+{
+    uint8_t want[16] = {0};
+    if (inet_pton(AF_INET, text, want) != 1)
+        assert_int_equal(inet_pton(AF_INET6, text, want), 1);
+    assert_memory_equal(a, want, 16);
+}
+
+/* ---- NetFlow v5 ---- */
+
+static void v5_header(struct msg *m, uint16_t count, uint32_t uptime, uint32_t secs, uint32_t nsecs)
+{
+    m->n = 0;
+    put(m, 5, 2);
+    put(m, count, 2);
+    put(m, uptime, 4);
+    put(m, secs, 4);
+    put(m, nsecs, 4);
+    put(m, 1, 4); /* sequence */
+    put(m, 0, 4); /* engine type, id, sampling */
+}
+
+static void v5_record(struct msg *m, const char *src, const char *dst, uint16_t sp, uint16_t dp,
+                      uint32_t pkts, uint32_t octets, uint32_t first, uint32_t last, uint8_t flags,
+                      uint8_t proto)
+{
+    put_addr(m, src);
+    put_addr(m, dst);
+    put(m, 0, 4); /* next hop */
+    put(m, 0, 4); /* input, output */
+    put(m, pkts, 4);
+    put(m, octets, 4);
+    put(m, first, 4);
+    put(m, last, 4);
+    put(m, sp, 2);
+    put(m, dp, 2);
+    put(m, 0, 1);
+    put(m, flags, 1);
+    put(m, proto, 1);
+    put(m, 0, 1); /* tos */
+    put(m, 0, 8); /* AS numbers, masks, padding */
+}
+
+/*
+ * Both directions of a TCP connection in one v5 datagram. By hand: export time 1700000000.25 s,
+ * uptime 10000 ms, so the exporter started at 1699999990250 ms; the client's record (First 8000,
+ * Last 9500) runs from 1699999998250 to 1699999999750 ms, the server's from 8001 to 9499. The
+ * client's starts first: it is the initiator. One record: packets 12/10, bytes 1500/900, flags
+ * 0x1b/0x13, no TTL or lengths (v5 has none).
+ */
+static void test_collect_v5_pairs_both_directions(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    v5_header(&m, 2, 10000, 1700000000, 250000000);
+    v5_record(&m, "10.0.0.3", "10.0.0.7", 25, 40000, 10, 900, 8001, 9499, 0x13, 6);
+    v5_record(&m, "10.0.0.7", "10.0.0.3", 40000, 25, 12, 1500, 8000, 9500, 0x1b, 6);
+    assert_int_equal(m.n, 24 + 2 * 48);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, m.n, 1 * S), 0);
+    assert_int_equal(n_seen, 1);
+    const struct fdx_input_record *r = &seen[0];
+    assert_addr(r->src_addr, "10.0.0.7");
+    assert_addr(r->dst_addr, "10.0.0.3");
+    assert_int_equal(r->src_port, 40000);
+    assert_int_equal(r->dst_port, 25);
+    assert_int_equal(r->ip_version, 4);
+    assert_int_equal(r->proto, 6);
+    assert_int_equal(r->present, FDX_INPUT_RESP | FDX_INPUT_TCP_FLAGS);
+    assert_int_equal(r->packets[0], 12);
+    assert_int_equal(r->packets[1], 10);
+    assert_int_equal(r->bytes[0], 1500);
+    assert_int_equal(r->bytes[1], 900);
+    assert_int_equal(r->tcp_flags[0], 0x1b);
+    assert_int_equal(r->tcp_flags[1], 0x13);
+    assert_int_equal(r->start_us, 1699999998250ull * 1000);
+    assert_int_equal(r->end_us, 1699999999750ull * 1000);
+    assert_int_equal(r->end_reason, FDX_END_IDLE);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.datagrams, 1);
+    assert_int_equal(st.v5, 1);
+    assert_int_equal(st.records, 2);
+    assert_int_equal(st.paired, 1);
+    assert_int_equal(st.reported, 1);
+    assert_int_equal(st.exporters, 1);
+    fdx_collector_free(c);
+}
+
+static void test_collect_v5_malformed_is_skipped_with_message(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    v5_header(&m, 2, 10000, 1700000000, 0);
+    v5_record(&m, "10.0.0.7", "10.0.0.3", 40000, 25, 12, 1500, 8000, 9500, 0x1b, 6);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, m.n, 1 * S), FDX_EFORMAT);
+    assert_true(log_has("udp 192.0.2.9:2055: datagram 1 (NetFlow v5, 72 bytes)",
+                        "72 bytes for 2 records (120 expected); skipped"));
+    v5_header(&m, 31, 10000, 1700000000, 0);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, m.n, 1 * S), FDX_EFORMAT);
+    assert_true(log_has("datagram 2", "record count 31 (1 to 30)"));
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, 20, 1 * S), FDX_EFORMAT);
+    assert_true(log_has("datagram 3", "shorter than the NetFlow v5 header"));
+    /* neither v5, v9 nor IPFIX */
+    m.b[1] = 7;
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, m.n, 1 * S), FDX_ENOTSUP);
+    assert_true(log_has("datagram 4", "version 7 is not NetFlow v5, v9 or IPFIX"));
+    fdx_collector_flush(c);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(n_seen, 0);
+    assert_int_equal(st.malformed, 3);
+    assert_int_equal(st.unsupported, 1);
+    assert_int_equal(st.records, 0);
+    fdx_collector_free(c);
+}
+
+/* ---- NetFlow v9 ---- */
+
+static void v9_header(struct msg *m, uint16_t count, uint32_t uptime, uint32_t secs,
+                      uint32_t source_id)
+{
+    m->n = 0;
+    put(m, 9, 2);
+    put(m, count, 2);
+    put(m, uptime, 4);
+    put(m, secs, 4);
+    put(m, 1, 4);
+    put(m, source_id, 4);
+}
+
+/* Template 260: src, dst, sport, dport, proto, flags, packets, bytes, FIRST_SWITCHED,
+ * LAST_SWITCHED, MIN_TTL, MAX_TTL: 32 bytes a record. */
+static void v9_template(struct msg *m)
+{
+    static const uint16_t f[][2] = {{8, 4}, {12, 4}, {7, 2},  {11, 2}, {4, 1},  {6, 1},
+                                    {2, 4}, {1, 4},  {22, 4}, {21, 4}, {52, 1}, {53, 1}};
+    size_t n = sizeof(f) / sizeof(f[0]);
+    put(m, 0, 2);
+    put(m, 4 + 4 + 4 * n, 2);
+    put(m, 260, 2);
+    put(m, n, 2);
+    for (size_t i = 0; i < n; i++) {
+        put(m, f[i][0], 2);
+        put(m, f[i][1], 2);
+    }
+}
+
+/*
+ * v9: a template and a UDP record in one datagram, the record's reverse never comes. By hand:
+ * the exporter started at 1700000100 s - 50000 ms = 1700000050000 ms; the record's packet at
+ * uptime 49000 is at 1700000099000 ms. It waits 5 s (the default) and is then released alone:
+ * source 5353 is no server port, destination 53 is, so the record is the request; the response
+ * had 0 packets (FDX_UNPAIRED_ZERO). A second exporter's data without its template is counted.
+ */
+static void test_collect_v9_template_record_waits_then_alone(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    v9_header(&m, 2, 50000, 1700000100, 7);
+    v9_template(&m);
+    put(&m, 260, 2);
+    put(&m, 4 + 32, 2);
+    put_addr(&m, "10.1.1.1");
+    put_addr(&m, "10.1.1.2");
+    put(&m, 5353, 2);
+    put(&m, 53, 2);
+    put(&m, 17, 1);
+    put(&m, 0, 1);
+    put(&m, 1, 4);
+    put(&m, 60, 4);
+    put(&m, 49000, 4);
+    put(&m, 49000, 4);
+    put(&m, 64, 1);
+    put(&m, 64, 1);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.1:9995", m.b, m.n, 2 * S), 0);
+    assert_int_equal(n_seen, 0); /* waiting for its reverse */
+    assert_true(log_has("udp 192.0.2.1:9995: new exporter: NetFlow v9, source id 7", NULL));
+    /* the same data from an exporter that never sent the template */
+    struct msg d = m;
+    memmove(d.b + 20, d.b + 20 + 4 + 4 + 48, m.n - (20 + 56));
+    d.n = m.n - 56;
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.2:9995", d.b, d.n, 3 * S), 0);
+    assert_true(log_has("udp 192.0.2.2:9995: data set 260 has no template yet", NULL));
+    assert_int_equal(n_seen, 0);
+    /* 5 s after its arrival: released */
+    v9_header(&m, 0, 60000, 1700000110, 7);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.1:9995", m.b, m.n, 7 * S), 0);
+    assert_int_equal(n_seen, 1);
+    const struct fdx_input_record *r = &seen[0];
+    assert_addr(r->src_addr, "10.1.1.1");
+    assert_int_equal(r->src_port, 5353);
+    assert_int_equal(r->dst_port, 53);
+    assert_int_equal(r->proto, 17);
+    assert_int_equal(r->present,
+                     FDX_INPUT_RESP | FDX_INPUT_TCP_FLAGS | FDX_INPUT_TTL); /* no lengths */
+    assert_int_equal(r->packets[0], 1);
+    assert_int_equal(r->bytes[0], 60);
+    assert_int_equal(r->packets[1], 0);
+    assert_int_equal(r->min_ttl[0], 64);
+    assert_int_equal(r->start_us, 1700000099000ull * 1000);
+    assert_int_equal(r->end_us, 1700000099000ull * 1000);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.v9, 3);
+    assert_int_equal(st.records, 1);
+    assert_int_equal(st.no_template, 1);
+    assert_int_equal(st.unpaired, 1);
+    assert_int_equal(st.exporters, 2);
+    fdx_collector_free(c);
+}
+
+/* ---- IPFIX ---- */
+
+static void ipfix_header(struct msg *m, uint32_t export_s, uint32_t domain)
+{
+    m->n = 0;
+    put(m, 10, 2);
+    put(m, 0, 2); /* length, patched */
+    put(m, export_s, 4);
+    put(m, 0, 4);
+    put(m, domain, 4);
+}
+
+static void ipfix_done(struct msg *m)
+{
+    patch16(m, 2, m->n);
+}
+
+/* A field specifier; @p pen nonzero sets the enterprise bit. */
+static void spec(struct msg *m, uint16_t id, uint16_t len, uint32_t pen)
+{
+    put(m, pen ? (id | 0x8000u) : id, 2);
+    put(m, len, 2);
+    if (pen)
+        put(m, pen, 4);
+}
+
+#define REV 29305u
+
+/*
+ * An RFC 5103 biflow whose forward direction is the server's: the reverse (client) direction
+ * started 100 ms earlier, so the client initiated and the record comes out turned round. Every
+ * element flowrec reads is there (lengths, TTLs, flags both ways), and a variable-length
+ * interfaceName (82) that must be skipped.
+ */
+static void ipfix_biflow_message(struct msg *m)
+{
+    ipfix_header(m, 1700000200, 3);
+    size_t set = m->n;
+    put(m, 2, 2);
+    put(m, 0, 2);
+    put(m, 300, 2);
+    put(m, 21, 2);
+    spec(m, 8, 4, 0);
+    spec(m, 12, 4, 0);
+    spec(m, 7, 2, 0);
+    spec(m, 11, 2, 0);
+    spec(m, 4, 1, 0);
+    spec(m, 152, 8, 0);
+    spec(m, 153, 8, 0);
+    spec(m, 2, 8, 0);
+    spec(m, 1, 8, 0);
+    spec(m, 6, 2, 0);
+    spec(m, 25, 2, 0);
+    spec(m, 26, 2, 0);
+    spec(m, 52, 1, 0);
+    spec(m, 53, 1, 0);
+    spec(m, 82, 65535, 0);
+    spec(m, 2, 4, REV);
+    spec(m, 1, 4, REV);
+    spec(m, 6, 1, REV);
+    spec(m, 52, 1, REV);
+    spec(m, 53, 1, REV);
+    spec(m, 152, 8, REV);
+    patch16(m, set + 2, m->n - set);
+    /* the data record */
+    set = m->n;
+    put(m, 300, 2);
+    put(m, 0, 2);
+    put_addr(m, "192.0.2.10");
+    put_addr(m, "198.51.100.20");
+    put(m, 25, 2);
+    put(m, 51000, 2);
+    put(m, 6, 1);
+    put(m, 1700000150100ull, 8);
+    put(m, 1700000151000ull, 8);
+    put(m, 8, 8);
+    put(m, 4000, 8);
+    put(m, 0x1a, 2);
+    put(m, 52, 2);
+    put(m, 1500, 2);
+    put(m, 60, 1);
+    put(m, 60, 1);
+    put(m, 4, 1);
+    memcpy(m->b + m->n, "eth0", 4);
+    m->n += 4;
+    put(m, 9, 4);
+    put(m, 700, 4);
+    put(m, 0x1b, 1);
+    put(m, 120, 1);
+    put(m, 121, 1);
+    put(m, 1700000150000ull, 8);
+    patch16(m, set + 2, m->n - set);
+    ipfix_done(m);
+}
+
+/*
+ * By hand: the reverse direction (198.51.100.20:51000, the client) started at ...150000 ms, the
+ * forward (server) at ...150100: the client is the initiator. Request = the reverse elements:
+ * 9 packets, 700 bytes, flags 0x1b, TTL 120..121; response = forward: 8, 4000, 0x1a, TTL 60..60,
+ * lengths 52..1500. The reverse direction has no length elements, so the record has none
+ * (FDX_INPUT_IP_LEN clear). Start ...150000 ms (the earlier), end ...151000 ms.
+ */
+static void test_collect_ipfix_biflow_turned_to_initiator(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    ipfix_biflow_message(&m);
+    assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.5:4739", m.b, m.n, 1 * S), 0);
+    assert_int_equal(n_seen, 1);
+    const struct fdx_input_record *r = &seen[0];
+    assert_addr(r->src_addr, "198.51.100.20");
+    assert_addr(r->dst_addr, "192.0.2.10");
+    assert_int_equal(r->src_port, 51000);
+    assert_int_equal(r->dst_port, 25);
+    assert_int_equal(r->present, FDX_INPUT_RESP | FDX_INPUT_TCP_FLAGS | FDX_INPUT_TTL);
+    assert_int_equal(r->packets[0], 9);
+    assert_int_equal(r->packets[1], 8);
+    assert_int_equal(r->bytes[0], 700);
+    assert_int_equal(r->bytes[1], 4000);
+    assert_int_equal(r->tcp_flags[0], 0x1b);
+    assert_int_equal(r->tcp_flags[1], 0x1a);
+    assert_int_equal(r->min_ttl[0], 120);
+    assert_int_equal(r->max_ttl[0], 121);
+    assert_int_equal(r->min_ttl[1], 60);
+    assert_int_equal(r->start_us, 1700000150000ull * 1000);
+    assert_int_equal(r->end_us, 1700000151000ull * 1000);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.ipfix, 1);
+    assert_int_equal(st.biflows, 1);
+    assert_int_equal(st.paired, 0);
+    fdx_collector_free(c);
+}
+
+/*
+ * softflowd's way (ipfix.c of softflowd 1.1.0): times as flowStart/EndSysUpTime, the exporter's
+ * start in an options record (scope meteringProcessId, systemInitTimeMilliseconds), both
+ * directions as two records with the same times. By hand: start 1700000000000 + 5000 ms, end
+ * + 7000 ms; equal start times, so the port rule decides: 10.0.0.1:45000 -> 10.0.0.2:25 is the
+ * client's record.
+ */
+static void test_collect_ipfix_sysuptime_from_options_record(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    ipfix_header(&m, 1700000010, 0);
+    size_t set = m.n;
+    put(&m, 2, 2);
+    put(&m, 0, 2);
+    put(&m, 1024, 2);
+    put(&m, 10, 2);
+    spec(&m, 8, 4, 0);
+    spec(&m, 12, 4, 0);
+    spec(&m, 22, 4, 0);
+    spec(&m, 21, 4, 0);
+    spec(&m, 1, 4, 0);
+    spec(&m, 2, 4, 0);
+    spec(&m, 7, 2, 0);
+    spec(&m, 11, 2, 0);
+    spec(&m, 4, 1, 0);
+    spec(&m, 6, 1, 0);
+    patch16(&m, set + 2, m.n - set);
+    set = m.n; /* options template 256: scope meteringProcessId, then systemInitTimeMilliseconds */
+    put(&m, 3, 2);
+    put(&m, 0, 2);
+    put(&m, 256, 2);
+    put(&m, 2, 2);
+    put(&m, 1, 2);
+    spec(&m, 143, 4, 0);
+    spec(&m, 160, 8, 0);
+    put(&m, 0, 2); /* padding */
+    patch16(&m, set + 2, m.n - set);
+    set = m.n;
+    put(&m, 256, 2);
+    put(&m, 4 + 12, 2);
+    put(&m, 4242, 4);
+    put(&m, 1700000000000ull, 8);
+    set = m.n;
+    put(&m, 1024, 2);
+    put(&m, 4 + 2 * 30, 2);
+    const char *a[2] = {"10.0.0.2", "10.0.0.1"};
+    uint16_t p[2] = {25, 45000};
+    for (int i = 0; i < 2; i++) {
+        put_addr(&m, a[i]);
+        put_addr(&m, a[1 - i]);
+        put(&m, 5000, 4);
+        put(&m, 7000, 4);
+        put(&m, i ? 2100 : 5400, 4);
+        put(&m, i ? 20 : 10, 4);
+        put(&m, p[i], 2);
+        put(&m, p[1 - i], 2);
+        put(&m, 6, 1);
+        put(&m, i ? 0x1b : 0x13, 1);
+    }
+    ipfix_done(&m);
+    assert_int_equal(fdx_collector_feed(c, "udp 127.0.0.1:33000", m.b, m.n, 1 * S), 0);
+    assert_int_equal(n_seen, 1);
+    const struct fdx_input_record *r = &seen[0];
+    assert_addr(r->src_addr, "10.0.0.1");
+    assert_int_equal(r->src_port, 45000);
+    assert_int_equal(r->packets[0], 20);
+    assert_int_equal(r->bytes[0], 2100);
+    assert_int_equal(r->packets[1], 10);
+    assert_int_equal(r->tcp_flags[1], 0x13);
+    assert_int_equal(r->start_us, 1700000005000ull * 1000);
+    assert_int_equal(r->end_us, 1700000007000ull * 1000);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.not_flows, 1);
+    assert_int_equal(st.records, 2);
+    assert_int_equal(st.paired, 1);
+    fdx_collector_free(c);
+}
+
+/* A broken set anywhere makes the whole message count as malformed: no record of it is given
+ * out, even those of a sound data set before the broken one. */
+static void test_collect_ipfix_malformed_messages(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    ipfix_biflow_message(&m);
+    /* 1: the header's length differs from the datagram's */
+    assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.5:4739", m.b, m.n - 1, 1 * S),
+                     FDX_EFORMAT);
+    assert_true(log_has("datagram 1 (IPFIX", "differs from the"));
+    /* 2: the sound message with a set appended whose length runs past the end */
+    struct msg bad = m;
+    put(&bad, 300, 2);
+    put(&bad, 400, 2);
+    put(&bad, 0, 4);
+    ipfix_done(&bad);
+    assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.5:4739", bad.b, bad.n, 1 * S),
+                     FDX_EFORMAT);
+    assert_true(log_has("datagram 2 (IPFIX", "length 400 is past the end"));
+    /* 3: a variable-length field whose length runs past its set */
+    bad = m;
+    size_t var = bad.n - (4 + 4 + 1 + 1 + 1 + 8) - 5; /* the length byte of "eth0" */
+    assert_int_equal(bad.b[var], 4);
+    bad.b[var] = 200;
+    assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.5:4739", bad.b, bad.n, 1 * S),
+                     FDX_EFORMAT);
+    assert_true(log_has("datagram 3 (IPFIX", "data set 300"));
+    /* 4: a template whose last field is cut off */
+    bad = m;
+    patch16(&bad, 16 + 2, 4 + 4 + 3);
+    patch16(&bad, 2, 16 + 4 + 4 + 3);
+    bad.n = 16 + 4 + 4 + 3;
+    assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.5:4739", bad.b, bad.n, 1 * S),
+                     FDX_EFORMAT);
+    assert_true(log_has("datagram 4 (IPFIX", "field 1 of 21 runs past"));
+    assert_int_equal(n_seen, 0);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.malformed, 4);
+    /* the sound message still decodes */
+    assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.5:4739", m.b, m.n, 1 * S), 0);
+    assert_int_equal(n_seen, 1);
+    fdx_collector_free(c);
+}
+
+/* ---- pairing ---- */
+
+/* Opposite directions 10 s apart do not overlap (slack 1 s): two records, each alone. Without a
+ * reverse, FDX_UNPAIRED_UNKNOWN leaves the response unknown; a server's lone record is still the
+ * request then. With room for one waiting record, a second pushes the first out early. */
+static void test_collect_pairing_needs_overlap(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_UNKNOWN, 1);
+    struct msg m;
+    v5_header(&m, 1, 100000, 1700000000, 0);
+    v5_record(&m, "10.0.0.7", "10.0.0.3", 40000, 25, 3, 180, 50000, 51000, 0x02, 6);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, m.n, 1 * S), 0);
+    v5_header(&m, 1, 100000, 1700000000, 0);
+    v5_record(&m, "10.0.0.3", "10.0.0.7", 25, 40000, 2, 80, 62000, 63000, 0x12, 6);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, m.n, 2 * S), 0);
+    assert_int_equal(n_seen, 1); /* the first, pushed out by the second (max_pending 1) */
+    fdx_collector_flush(c);
+    assert_int_equal(n_seen, 2);
+    assert_int_equal(seen[0].present, FDX_INPUT_TCP_FLAGS);
+    assert_int_equal(seen[0].packets[0], 3);
+    assert_addr(seen[1].src_addr, "10.0.0.3"); /* unknown: as the exporter wrote it */
+    assert_int_equal(seen[1].src_port, 25);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.paired, 0);
+    assert_int_equal(st.unpaired, 2);
+    assert_int_equal(st.pair_overflow, 1);
+    fdx_collector_free(c);
+
+    /* FDX_UNPAIRED_ZERO turns the server's lone record into a response of an empty request */
+    c = collector(FDX_UNPAIRED_ZERO, 10);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, m.n, 2 * S), 0);
+    fdx_collector_flush(c);
+    assert_int_equal(n_seen, 1);
+    assert_addr(seen[0].src_addr, "10.0.0.7");
+    assert_int_equal(seen[0].src_port, 40000);
+    assert_int_equal(seen[0].packets[0], 0);
+    assert_int_equal(seen[0].packets[1], 2);
+    assert_int_equal(seen[0].tcp_flags[1], 0x12);
+    assert_int_equal(seen[0].present, FDX_INPUT_RESP | FDX_INPUT_TCP_FLAGS);
+    fdx_collector_free(c);
+}
+
+/* An ICMP record of v5 carries type and code in its destination port (3 * 256 + 4: fragmentation
+ * needed); flowdx keys ICMP flows without ports. */
+static void test_collect_v5_icmp_has_no_ports(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    v5_header(&m, 1, 10000, 1700000000, 0);
+    v5_record(&m, "10.10.1.4", "192.168.1.1", 0, 3 * 256 + 4, 1, 56, 9000, 9000, 0, 1);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, m.n, 1 * S), 0);
+    fdx_collector_flush(c);
+    assert_int_equal(n_seen, 1);
+    assert_int_equal(seen[0].proto, 1);
+    assert_int_equal(seen[0].src_port, 0);
+    assert_int_equal(seen[0].dst_port, 0);
+    assert_addr(seen[0].src_addr, "10.10.1.4"); /* no port says otherwise: the exporter's order */
+    fdx_collector_free(c);
+}
+
+/* Two biflow records of one connection, each with an empty reverse direction (softflowd -b keeps
+ * the directions of a flow between two ports of one address apart): paired into one flow, as
+ * one-way records are. */
+static void test_collect_empty_biflows_are_paired(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_UNKNOWN, 100);
+    struct msg m;
+    ipfix_header(&m, 1700000300, 0);
+    size_t set = m.n;
+    put(&m, 2, 2);
+    put(&m, 0, 2);
+    put(&m, 400, 2);
+    put(&m, 9, 2);
+    spec(&m, 8, 4, 0);
+    spec(&m, 12, 4, 0);
+    spec(&m, 7, 2, 0);
+    spec(&m, 11, 2, 0);
+    spec(&m, 4, 1, 0);
+    spec(&m, 152, 8, 0);
+    spec(&m, 153, 8, 0);
+    spec(&m, 2, 4, 0);
+    spec(&m, 2, 4, REV);
+    patch16(&m, set + 2, m.n - set);
+    set = m.n;
+    put(&m, 400, 2);
+    put(&m, 4 + 2 * 37, 2);
+    uint16_t port[2] = {33526, 8053};
+    uint32_t pkts[2] = {5, 6};
+    for (int i = 0; i < 2; i++) {
+        put_addr(&m, "127.0.0.1");
+        put_addr(&m, "127.0.0.1");
+        put(&m, port[i], 2);
+        put(&m, port[1 - i], 2);
+        put(&m, 6, 1);
+        put(&m, 1700000290000ull, 8);
+        put(&m, 1700000290007ull, 8);
+        put(&m, pkts[i], 4);
+        put(&m, 0, 4);
+    }
+    ipfix_done(&m);
+    assert_int_equal(fdx_collector_feed(c, "udp 127.0.0.1:40000", m.b, m.n, 1 * S), 0);
+    fdx_collector_flush(c);
+    assert_int_equal(n_seen, 1);
+    /* equal times, no port below 1024 and 8053 is not a server port: the first record's order */
+    assert_int_equal(seen[0].src_port, 33526);
+    assert_int_equal(seen[0].packets[0], 5);
+    assert_int_equal(seen[0].packets[1], 6);
+    assert_int_equal(seen[0].present, FDX_INPUT_RESP);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.biflows, 2);
+    assert_int_equal(st.paired, 1);
+    fdx_collector_free(c);
+
+    /* alone, such a record keeps its empty answer even with FDX_UNPAIRED_UNKNOWN */
+    c = collector(FDX_UNPAIRED_UNKNOWN, 100);
+    struct msg one = m;
+    patch16(&one, set + 2, 4 + 37);
+    one.n = set + 4 + 37;
+    ipfix_done(&one);
+    assert_int_equal(fdx_collector_feed(c, "udp 127.0.0.1:40000", one.b, one.n, 1 * S), 0);
+    fdx_collector_flush(c);
+    assert_int_equal(n_seen, 1);
+    assert_int_equal(seen[0].present, FDX_INPUT_RESP);
+    assert_int_equal(seen[0].packets[1], 0);
+    fdx_collector_free(c);
+}
+
+/* SysUpTime in the 2^32 ms window that ends 1 s after the export time. */
+static void test_collect_uptime_window(void **state)
+{
+    (void)state;
+    const int64_t wrap = INT64_C(1) << 32;
+    assert_int_equal(fdxi_uptime_us(1000, 500, 2000), 1500000);
+    /* an uptime past the export time by more than 1 s is from the previous wrap */
+    assert_int_equal(fdxi_uptime_us(10 * wrap, 5000, 10 * wrap + 1000),
+                     (uint64_t)(9 * wrap + 5000) * 1000);
+    /* a value far before the export moves forward into the window, which ends 1 s after it */
+    assert_int_equal(fdxi_uptime_us(0, 100, 3 * wrap + 50), (uint64_t)(3 * wrap + 100) * 1000);
+    assert_int_equal(fdxi_uptime_us(0, 5000, 3 * wrap + 50), (uint64_t)(2 * wrap + 5000) * 1000);
+    assert_int_equal(fdxi_uptime_us(0, 100, 3 * wrap + 2000), (uint64_t)(3 * wrap + 100) * 1000);
+}
+
+/* ---- sockets ---- */
+
+static int port_of(const char *addr)
+{
+    const char *colon = strrchr(addr, ':');
+    assert_non_null(colon);
+    return atoi(colon + 1);
+}
+
+static void run_until(fdx_collector *c, int want, int rounds)
+{
+    char err[256];
+    for (int i = 0; i < rounds && n_seen < want; i++)
+        assert_int_equal(fdx_collector_run(c, 20, err, sizeof(err)), 0);
+}
+
+static void test_collect_sockets_udp_and_tcp(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    char err[256], addr[300];
+    assert_int_equal(fdx_collector_listen(c, "udp://127.0.0.1:0", err, sizeof(err)), 0);
+    assert_int_equal(fdx_collector_listen(c, "tcp://127.0.0.1:0", err, sizeof(err)), 0);
+    assert_non_null(fdx_collector_address(c, 0, addr, sizeof(addr)));
+    assert_true(strncmp(addr, "udp://127.0.0.1:", 16) == 0);
+    int udp_port = port_of(addr);
+    assert_true(udp_port > 0);
+    assert_non_null(fdx_collector_address(c, 1, addr, sizeof(addr)));
+    assert_true(strncmp(addr, "tcp://127.0.0.1:", 16) == 0);
+    int tcp_port = port_of(addr);
+    assert_null(fdx_collector_address(c, 2, addr, sizeof(addr)));
+    /* bad addresses, and a port in use */
+    assert_int_equal(fdx_collector_listen(c, "udp://127.0.0.1:70000", err, sizeof(err)),
+                     FDX_EINVAL);
+    assert_int_equal(fdx_collector_listen(c, "flows.ipfix", err, sizeof(err)), FDX_EINVAL);
+    assert_non_null(strstr(err, "listen on udp://HOST:PORT"));
+    char busy[64];
+    snprintf(busy, sizeof(busy), "udp://127.0.0.1:%d", udp_port);
+    assert_int_equal(fdx_collector_listen(c, busy, err, sizeof(err)), FDX_EIO);
+
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)udp_port)};
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(s >= 0);
+    struct msg m;
+    v5_header(&m, 2, 10000, 1700000000, 250000000);
+    v5_record(&m, "10.0.0.3", "10.0.0.7", 25, 40000, 10, 900, 8001, 9499, 0x13, 6);
+    v5_record(&m, "10.0.0.7", "10.0.0.3", 40000, 25, 12, 1500, 8000, 9500, 0x1b, 6);
+    assert_int_equal(sendto(s, m.b, m.n, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)m.n);
+    close(s);
+    run_until(c, 1, 100);
+    assert_int_equal(n_seen, 1);
+    assert_int_equal(seen[0].packets[0], 12);
+
+    /* IPFIX over TCP, one message written in two pieces */
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    to.sin_port = htons((uint16_t)tcp_port);
+    assert_int_equal(connect(s, (struct sockaddr *)&to, sizeof(to)), 0);
+    ipfix_biflow_message(&m);
+    assert_int_equal(write(s, m.b, 10), 10);
+    run_until(c, 2, 5);
+    assert_int_equal(n_seen, 1);
+    assert_int_equal(write(s, m.b + 10, m.n - 10), (ssize_t)(m.n - 10));
+    run_until(c, 2, 100);
+    assert_int_equal(n_seen, 2);
+    assert_int_equal(seen[1].packets[0], 9);
+    close(s);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.tcp_sessions, 1);
+    assert_int_equal(st.v5, 1);
+    assert_int_equal(st.ipfix, 1);
+    /* break: the next run does not wait */
+    fdx_collector_break(c);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(fdx_collector_run(c, 5000, err, sizeof(err)), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < 2);
+    fdx_collector_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_collect_v5_pairs_both_directions),
+        cmocka_unit_test(test_collect_v5_malformed_is_skipped_with_message),
+        cmocka_unit_test(test_collect_v9_template_record_waits_then_alone),
+        cmocka_unit_test(test_collect_ipfix_biflow_turned_to_initiator),
+        cmocka_unit_test(test_collect_ipfix_sysuptime_from_options_record),
+        cmocka_unit_test(test_collect_ipfix_malformed_messages),
+        cmocka_unit_test(test_collect_pairing_needs_overlap),
+        cmocka_unit_test(test_collect_v5_icmp_has_no_ports),
+        cmocka_unit_test(test_collect_empty_biflows_are_paired),
+        cmocka_unit_test(test_collect_uptime_window),
+        cmocka_unit_test(test_collect_sockets_udp_and_tcp),
+    };
+    return cmocka_run_group_tests_name("collect", tests, NULL, NULL);
+}

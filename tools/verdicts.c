@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Records with plugin or detector verdicts as JSON lines of schema 1 and alert lines (doc/json.md).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "flowdx/flowdx_model.h"
+#include "tool.h"
+
+const char *verdict_word(uint32_t v)
+{
+    switch (v) {
+    case FDX_VERDICT_BENIGN:
+        return "benign";
+    case FDX_VERDICT_MALICIOUS:
+        return "malicious";
+    case FDX_VERDICT_UNCERTAIN:
+        return "uncertain";
+    default:
+        return NULL;
+    }
+}
+
+void format_alert(char *line, size_t len, const struct fdx_flow_record *r,
+                  const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev)
+{
+    char when[32], src[80], dst[80];
+    format_iso_time(when, sizeof(when), r->start_us);
+    format_endpoint(src, sizeof(src), r->src_addr, r->ip_version, r->src_port);
+    format_endpoint(dst, sizeof(dst), r->dst_addr, r->ip_version, r->dst_port);
+    int n = snprintf(line, len, "%s %s -> %s: %s (detector %s), score %.3f, end %s", when, src, dst,
+                     v->label[0] ? v->label : "malicious", v->plugin, v->score,
+                     fdx_end_reason_name(r->end_reason));
+    if (ev != NULL && n > 0 && (size_t)n < len)
+        snprintf(line + n, len - (size_t)n, "; pair: %u of %u flows flagged, %llu request bytes",
+                 ev->flagged, ev->flows, (unsigned long long)ev->flagged_bytes);
+}
+
+static void json_number(FILE *fp, double v)
+{
+    char num[48];
+    if (isnan(v) || isinf(v)) {
+        fputs("null", fp);
+        return;
+    }
+    format_double(num, sizeof(num), v);
+    fputs(num, fp);
+}
+
+void write_json_record(FILE *fp, const fdx_engine *e, const struct fdx_flow_record *r,
+                       const struct fdx_flow_verdict *v, uint32_t n_verdicts, int pair_slot,
+                       const struct fdx_pair_evidence *ev, const char *server)
+{
+    char src[64], dst[64], when[32];
+    format_addr(src, sizeof(src), r->ip_version, r->src_addr);
+    format_addr(dst, sizeof(dst), r->ip_version, r->dst_addr);
+    format_iso_time(when, sizeof(when), r->start_us);
+    fprintf(fp,
+            "{\"schema\":%d,\"flow_id\":%llu,\"time\":\"%s\",\"src_addr\":\"%s\",\"src_port\":%u,"
+            "\"dst_addr\":\"%s\",\"dst_port\":%u,\"proto\":%u,\"start_us\":%llu,\"end_us\":%llu,"
+            "\"end_reason\":\"%s\",\"packets\":[%llu,%llu],\"bytes\":[%llu,%llu],\"verdicts\":{",
+            JSON_SCHEMA, (unsigned long long)r->flow_id, when, src, r->src_port, dst, r->dst_port,
+            r->proto, (unsigned long long)r->start_us, (unsigned long long)r->end_us,
+            fdx_end_reason_name(r->end_reason), (unsigned long long)r->packets[0],
+            (unsigned long long)r->packets[1], (unsigned long long)r->bytes[0],
+            (unsigned long long)r->bytes[1]);
+    bool first = true;
+    for (uint32_t i = 0; i < n_verdicts; i++) {
+        const char *w = verdict_word(v[i].verdict);
+        if (w == NULL)
+            continue;
+        fprintf(fp, "%s\"%s\":{\"verdict\":\"%s\",\"label\":\"%s\",\"score\":", first ? "" : ",",
+                v[i].plugin, w, v[i].label);
+        json_number(fp, v[i].score);
+        if ((int)i == pair_slot && ev != NULL)
+            fprintf(fp,
+                    ",\"flow_verdict\":\"%s\",\"pair\":{\"flows\":%u,\"flagged\":%u,"
+                    "\"flagged_bytes\":%llu}",
+                    verdict_word(r->verdicts[i].verdict), ev->flows, ev->flagged,
+                    (unsigned long long)ev->flagged_bytes);
+        fputc('}', fp);
+        first = false;
+    }
+    fputc('}', fp);
+    if (server != NULL) { /* printable ASCII (fdx_engine_dpi_server); quotes escaped */
+        fputs(",\"server_name\":\"", fp);
+        for (const char *c = server; *c != '\0'; c++) {
+            if (*c == '"' || *c == '\\')
+                fputc('\\', fp);
+            fputc(*c, fp);
+        }
+        fputc('"', fp);
+    }
+    fputs(",\"features\":{", fp);
+    for (uint32_t i = 0; i < r->n_features; i++) {
+        fprintf(fp, "%s\"%s\":", i ? "," : "", fdx_engine_feature_name(e, i));
+        json_number(fp, r->features[i]);
+    }
+    fputs("}}\n", fp);
+}
