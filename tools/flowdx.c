@@ -13,7 +13,7 @@ static const struct command {
     void (*usage)(FILE *out);
 } commands[] = {
     {"extract", "read captures, write one row of features per flow", cmd_extract, usage_extract},
-    {"run", "classify the flows of captures, report DoH tunnels or spam (--detect doh|spam)",
+    {"run", "classify captures or an interface: DoH tunnels, spam (--detect NAME or -c FILE)",
      cmd_run, usage_run},
     {"collect", "receive NetFlow v5/v9 and IPFIX records, classify them, write the verdicts",
      cmd_collect, usage_collect},

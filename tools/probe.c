@@ -787,7 +787,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     static struct probe p;
     memset(&p, 0, sizeof(p));
     p.text = text;
-    if (!probe_load(&p, path, "flowdx: ")) {
+    if (!probe_load(&p, path, "flowdx run: ")) {
         probe_free(&p);
         return EXIT_USAGE;
     }
@@ -922,7 +922,7 @@ int cmd_config(int argc, char **argv)
     }
     static struct probe p;
     memset(&p, 0, sizeof(p));
-    bool ok = probe_load(&p, argv[2], "flowdx: ");
+    bool ok = probe_load(&p, argv[2], "flowdx config: ");
     if (ok)
         printf("%s: valid; plugins (detectors first): %u (", argv[2],
                fdx_setup_plugin_count(p.setup));
