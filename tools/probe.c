@@ -22,11 +22,6 @@
 #define MAX_ALLOW 1024
 #define MAX_NAMES 256
 
-struct net {
-    uint8_t version, bits;
-    uint8_t addr[16];
-};
-
 struct probe {
     const char *path; /* the configuration file, for SIGHUP; the name of a text */
     const char *text; /* a configuration given as text (--detect doh,spam), or NULL */
@@ -51,7 +46,7 @@ struct probe {
     bool pairs_on;
     struct fdx_pairs_options po;
     fdx_pairs *pairs;
-    struct net allow[MAX_ALLOW];
+    struct prefix allow[MAX_ALLOW];
     uint32_t n_allow;
     char allow_names[MAX_NAMES][64]; /* server names, lower case; "*.example.org" for subdomains */
     uint32_t n_names;
@@ -99,46 +94,6 @@ static int read_strings(const fdx_config_node *map, const char *key, const char 
         out[(*n)++] = s;
     }
     return 1;
-}
-
-static bool parse_net(const char *text, struct net *n)
-{
-    char buf[64];
-    snprintf(buf, sizeof(buf), "%s", text);
-    char *slash = strchr(buf, '/');
-    long bits = -1;
-    if (slash != NULL) {
-        char *end = NULL;
-        *slash = '\0';
-        bits = strtol(slash + 1, &end, 10);
-        if (end == slash + 1 || *end != '\0')
-            return false;
-    }
-    memset(n, 0, sizeof(*n));
-    if (inet_pton(AF_INET, buf, n->addr) == 1)
-        n->version = 4;
-    else if (inet_pton(AF_INET6, buf, n->addr) == 1)
-        n->version = 6;
-    else
-        return false;
-    long max = n->version == 4 ? 32 : 128;
-    if (bits < 0)
-        bits = max;
-    if (bits > max)
-        return false;
-    n->bits = (uint8_t)bits;
-    return true;
-}
-
-static bool in_net(const struct net *n, uint8_t version, const uint8_t *addr)
-{
-    if (n->version != version)
-        return false;
-    uint32_t full = n->bits / 8u, rest = n->bits % 8u;
-    if (memcmp(n->addr, addr, full) != 0)
-        return false;
-    uint8_t mask = (uint8_t)(0xffu << (8 - rest));
-    return rest == 0 || (n->addr[full] & mask) == (addr[full] & mask);
 }
 
 /* allowlist.server_names: "example.org" (that name) or "*.example.org" (its subdomains). */
@@ -203,7 +158,8 @@ static int read_allowlist(const fdx_config_node *root, struct probe *p, char *er
         const fdx_config_node *item = fdx_config_list_at(list, i);
         const char *s = fdx_config_scalar(item);
         char where[300];
-        if (s == NULL || p->n_allow == MAX_ALLOW || !parse_net(s, &p->allow[p->n_allow])) {
+        if (s == NULL || s[0] == '\0' || p->n_allow == MAX_ALLOW ||
+            !parse_prefix(s, &p->allow[p->n_allow])) { /* "" would be any address */
             snprintf(err, len, "%s: key 'addresses': %s",
                      fdx_config_node_where(item, where, sizeof(where)),
                      p->n_allow == MAX_ALLOW ? "more than 1024 entries"
@@ -370,8 +326,8 @@ static void probe_free(struct probe *p)
 static bool allowed(const struct probe *p, const struct fdx_flow_record *r)
 {
     for (uint32_t i = 0; i < p->n_allow; i++) {
-        if (in_net(&p->allow[i], r->ip_version, r->src_addr) ||
-            in_net(&p->allow[i], r->ip_version, r->dst_addr))
+        if (in_prefix(&p->allow[i], r->ip_version, r->src_addr) ||
+            in_prefix(&p->allow[i], r->ip_version, r->dst_addr))
             return true;
     }
     return false;

@@ -232,6 +232,20 @@ void write_json_record(FILE *fp, const fdx_engine *e, const struct fdx_flow_reco
                        const struct fdx_flow_verdict *v, uint32_t n_verdicts, int pair_slot,
                        const struct fdx_pair_evidence *ev, const char *server);
 
+/* ---- address prefixes (prefix.c) ---- */
+
+/* An address or a network: 10.99.1.12, 10.99.1.0/24, 2001:db8::/32; "" is any address. */
+struct prefix {
+    bool any;
+    int family;
+    uint8_t addr[16];
+    unsigned bits;
+};
+/* false when @p text is neither an address nor ADDR/BITS with BITS within the family's. */
+bool parse_prefix(const char *text, struct prefix *p);
+/* Whether address @p a of @p family (4 or 6) is in @p p. */
+bool in_prefix(const struct prefix *p, int family, const uint8_t *a);
+
 /* ---- the probe from a configuration file (probe.c) ---- */
 int cmd_probe(int argc, char **argv);
 /* The probe from the configuration file @p path, or from @p text (named @p path in messages);

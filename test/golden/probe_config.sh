@@ -162,6 +162,8 @@ bad $'detectors:\n  doh: {servers: [10.0.0.300]}' "bad.yaml:2:19: key 'servers':
 bad $'flows:\n  idle_timeout: -5s' "bad.yaml:2:17: key 'idle_timeout'"
 bad $'outputs:\n  jsonl: {fiel: x}' "bad.yaml:2:11: unknown key 'fiel' (did you mean 'file'?)"
 bad $'allowlist:\n  addresses: [10.0.0.0/33]' "bad.yaml:2:15: key 'addresses': not an address or a network"
+bad $'allowlist:\n  addresses: [10.0.0.0/-1]' "bad.yaml:2:15: key 'addresses': not an address or a network"
+bad $'allowlist:\n  addresses: [""]' "bad.yaml:2:15: key 'addresses': not an address or a network"
 bad $'detectors:\n  spam: {model: conf/models/doh.fdxm}' "the spam plugin computes 'zadnik'"
 bad "input: [a.pcap]" "bad.yaml:1:8: key 'input'"
 finish
