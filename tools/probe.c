@@ -442,7 +442,10 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
     p->flows++;
     uint32_t n = r->n_verdicts < 16 ? r->n_verdicts : 16;
     char server[64];
-    const char *sv = fdx_engine_dpi_server(p->engine, server, sizeof(server)); /* only now */
+    /* readable only now, and needed only by the name allowlist and the JSON lines */
+    const char *sv = p->n_names > 0 || p->jsonl.fp != NULL
+                         ? fdx_engine_dpi_server(p->engine, server, sizeof(server))
+                         : NULL;
     if (p->pairs == NULL || p->doh < 0 || r->verdicts[p->doh].verdict == FDX_VERDICT_NONE) {
         emit(p, r, sv, r->verdicts, NULL);
         return;
