@@ -106,3 +106,23 @@ const char *default_model_dir(void)
         return FDX_SOURCE_MODEL_DIR;
     return FDX_INSTALLED_MODEL_DIR;
 }
+
+/* Whether the comma list @p sets names the dpi set. */
+bool lists_dpi(const char *sets)
+{
+    size_t n = strlen(DPI_SET);
+    for (const char *p = sets; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, ",");
+        size_t trimmed = len;
+        while (trimmed > 0 && p[trimmed - 1] == ' ')
+            trimmed--;
+        if (trimmed == n && memcmp(p, DPI_SET, n) == 0)
+            return true;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}

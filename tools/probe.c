@@ -535,8 +535,7 @@ static int new_engine(const struct probe *conf, struct probe *p, fdx_engine **re
     /* The detectors also judge the flows nDPI calls DoH or SMTP (FDX_APP_DOH, FDX_APP_SMTP): the
      * engine runs the dpi set for them, after the configured sets. */
     char sets[512];
-    if ((conf->doh >= 0 || conf->spam >= 0 || conf->n_names > 0) &&
-        strstr(o.feature_sets, "dpi") == NULL) {
+    if ((conf->doh >= 0 || conf->spam >= 0 || conf->n_names > 0) && !lists_dpi(o.feature_sets)) {
         snprintf(sets, sizeof(sets), "%s%sdpi", o.feature_sets, o.feature_sets[0] ? "," : "");
         o.feature_sets = sets;
     }

@@ -17,9 +17,6 @@
 #define MAX_INPUTS 256
 #define MAX_SERVERS 256
 
-/* The feature set that runs nDPI (doc/features/dpi.md). */
-#define DPI_SET "dpi"
-
 /* Where a DoH candidate came from; a flow can come from several. */
 enum { SRC_RESOLVER = 1, SRC_DPI = 2, SRC_ALL_TLS = 4, SRC_PORT = 8 };
 
@@ -304,26 +301,6 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
         fprintf(d->out, "%s\"%s\":%s", i ? "," : "", fdx_engine_feature_name(d->engine, i), num);
     }
     fputs("}}\n", d->out);
-}
-
-/* Whether the comma list @p sets names the dpi set. */
-static bool lists_dpi(const char *sets)
-{
-    size_t n = strlen(DPI_SET);
-    for (const char *p = sets; *p;) {
-        while (*p == ' ')
-            p++;
-        size_t len = strcspn(p, ",");
-        size_t trimmed = len;
-        while (trimmed > 0 && p[trimmed - 1] == ' ')
-            trimmed--;
-        if (trimmed == n && memcmp(p, DPI_SET, n) == 0)
-            return true;
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-    return false;
 }
 
 /* Index of the record value named @p name, or -1. */

@@ -211,6 +211,11 @@ void format_iso_time(char *buf, size_t len, uint64_t us);
 /* ADDR:PORT, [ADDR]:PORT for IPv6. */
 void format_endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version, uint16_t port);
 
+/* The feature set that runs nDPI (doc/features/dpi.md). */
+#define DPI_SET "dpi"
+/* Whether the comma list of feature sets @p sets names the dpi set. */
+bool lists_dpi(const char *sets);
+
 /* Where the shipped models are: FDX_SOURCE_MODEL_DIR when the current directory has them (the
  * source tree), else the installed share/flowdx/models. */
 #define FDX_SOURCE_MODEL_DIR "conf/models"
