@@ -11,6 +11,7 @@ packages=(
   libsvm-dev        # SVM training
   libyaml-dev       # the YAML configuration (lib/config)
   libfixbuf-dev     # libfixbuf 2.4: IPFIX export (lib/export)
+  libfftw3-dev      # FFTW 3 (with libfftw3_threads): the moore set's FFT discriminators (lib/feature/moore_fft.c)
   libfixbuf-tools   # ipfixDump: reads the IPFIX output back in the ipfix_cli test
   wireshark-common  # editcap: link-type rewriting in the DoH tests
   tshark            # independent readings of captures: TLS server names (probe_config), flows (collect)

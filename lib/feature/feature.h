@@ -73,5 +73,6 @@ extern const struct fdxi_feature_set fdxi_feature_set_zadnik;
 extern const struct fdxi_feature_set fdxi_feature_set_doh_ip;
 extern const struct fdxi_feature_set fdxi_feature_set_doh_dohlyzer;
 extern const struct fdxi_feature_set fdxi_feature_set_flowrec;
+extern const struct fdxi_feature_set fdxi_feature_set_moore;
 
 #endif /* FDX_LIB_FEATURE_H */

@@ -10,7 +10,7 @@
 
 static const struct fdxi_feature_set *const sets[] = {
     &fdxi_feature_set_zadnik, &fdxi_feature_set_doh_ip,  &fdxi_feature_set_doh_dohlyzer,
-    &fdxi_feature_set_dpi,    &fdxi_feature_set_flowrec,
+    &fdxi_feature_set_dpi,    &fdxi_feature_set_flowrec,     &fdxi_feature_set_moore,
 };
 
 uint32_t fdxi_feature_set_count(void)

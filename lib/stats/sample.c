@@ -62,6 +62,23 @@ double fdxi_sample_median_sorted(const double *sorted, size_t n)
     return (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
 }
 
+double fdxi_sample_quantile_sorted(const double *sorted, size_t n, double q)
+{
+    if (n == 0)
+        return 0.0;
+    /* numpy's virtual index for alpha = beta = 1: n q + (1 + q (1 - 1 - 1)) - 1. */
+    double h = (double)n * q + (1.0 + q * -1.0) - 1.0;
+    if (h <= 0.0)
+        return sorted[0];
+    if (h >= (double)(n - 1))
+        return sorted[n - 1];
+    size_t lo = (size_t)floor(h);
+    double t = h - (double)lo, a = sorted[lo], b = sorted[lo + 1];
+    /* numpy's _lerp: from the nearer end, so that t = 1 gives b exactly. */
+    double d = b - a;
+    return t >= 0.5 ? b - d * (1.0 - t) : a + d * t;
+}
+
 double fdxi_sample_mode_sorted(const double *sorted, size_t n)
 {
     if (n == 0)

@@ -34,6 +34,20 @@ static inline void fdxi_stat_add(struct fdxi_stat *s, uint64_t x)
     s->sumsq += (fdxi_u128)x * x;
 }
 
+/* Add every sample of @p s to @p into, as if they had been added one by one. */
+static inline void fdxi_stat_merge(struct fdxi_stat *into, const struct fdxi_stat *s)
+{
+    if (s->n == 0)
+        return;
+    if (into->n == 0 || s->min < into->min)
+        into->min = s->min;
+    if (s->max > into->max)
+        into->max = s->max;
+    into->n += s->n;
+    into->sum += s->sum;
+    into->sumsq += s->sumsq;
+}
+
 /* Mean, or 0 when there are no samples. */
 double fdxi_stat_mean(const struct fdxi_stat *s);
 
@@ -61,6 +75,14 @@ double fdxi_sample_variance(const double *v, size_t n, double mean, double *scra
 
 /* Median of sorted values (mean of the two middle ones for even n); NaN for n = 0. */
 double fdxi_sample_median_sorted(const double *sorted, size_t n);
+
+/*
+ * Quantile @p q (0 <= q <= 1) of sorted values by linear interpolation between order statistics
+ * (Hyndman and Fan's type 7, numpy.quantile's default "linear" method, in numpy's order of
+ * operations): h = (n - 1) q, x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]). 0 for
+ * n = 0.
+ */
+double fdxi_sample_quantile_sorted(const double *sorted, size_t n, double q);
 
 /* Most frequent of sorted values, the smallest on ties (scipy.stats.mode); NaN for n = 0. */
 double fdxi_sample_mode_sorted(const double *sorted, size_t n);
