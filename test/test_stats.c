@@ -75,6 +75,31 @@ static void test_stats_no_cancellation_on_large_offsets(void **state)
     assert_true(fdxi_stat_mean(&s) == 1000000000002.0);
 }
 
+/*
+ * Type-7 quantiles, h = (n - 1) q: for 7 15 36 39 40 41, q1: h = 1.25, 15 + 0.25 * 21 = 20.25;
+ * median: h = 2.5, 36 + 0.5 * 3 = 37.5; q3: h = 3.75, 39 + 0.75 * 1 = 39.75 (numpy.quantile
+ * agrees). numpy's rounding, which interpolates from the upper end when h - floor h >= 0.5: for
+ * 0.1 0.2 0.7, q1: h = 0.5, 0.2 - (0.2 - 0.1) * 0.5 = 0.15000000000000002; q3: h = 1.5,
+ * 0.7 - (0.7 - 0.2) * 0.5 = 0.44999999999999996 (numpy.quantile gives both).
+ */
+static void test_stats_quantile_type7(void **state)
+{
+    (void)state;
+    const double x[] = {7, 15, 36, 39, 40, 41};
+    assert_true(fdxi_sample_quantile_sorted(x, 6, 0.0) == 7);
+    assert_true(fdxi_sample_quantile_sorted(x, 6, 0.25) == 20.25);
+    assert_true(fdxi_sample_quantile_sorted(x, 6, 0.5) == 37.5);
+    assert_true(fdxi_sample_quantile_sorted(x, 6, 0.75) == 39.75);
+    assert_true(fdxi_sample_quantile_sorted(x, 6, 1.0) == 41);
+    const double y[] = {0.1, 0.2, 0.7};
+    assert_true(fdxi_sample_quantile_sorted(y, 3, 0.25) == 0.15000000000000002);
+    assert_true(fdxi_sample_quantile_sorted(y, 3, 0.75) == 0.44999999999999996);
+    assert_true(fdxi_sample_quantile_sorted(y, 3, 0.5) == 0.2);
+    const double one[] = {5};
+    assert_true(fdxi_sample_quantile_sorted(one, 1, 0.25) == 5);
+    assert_true(fdxi_sample_quantile_sorted(one, 0, 0.25) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -83,6 +108,7 @@ int main(void)
         cmocka_unit_test(test_stats_single_zero_sample),
         cmocka_unit_test(test_stats_sixteen_bit_extremes_exact),
         cmocka_unit_test(test_stats_no_cancellation_on_large_offsets),
+        cmocka_unit_test(test_stats_quantile_type7),
     };
     return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }
