@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The bounded table of sequence ranges one side has sent: retransmissions, RTT samples, dupacks. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "tcp/tcp.h"
+
+/*
+ * tcptrace files each range under the quarter of the 32-bit sequence space ("quadrant") it lies
+ * in, splits a range that crosses a quarter boundary, compares sequence numbers plainly (not
+ * modulo 2^32) within a quarter, and forgets the quarter opposite the one it last looked a number
+ * up in. This table does the same in one array: ranges never cross a quarter boundary, and they
+ * are sorted by their distance from the start of the quarter before the current one, which orders
+ * the (at most three) quarters that survive consistently.
+ */
+
+static unsigned quad(uint32_t s)
+{
+    return s >> 30;
+}
+
+static uint32_t quad_first(unsigned q)
+{
+    return (uint32_t)(q & 3u) << 30;
+}
+
+/* Make @p q the current quarter: forget the ranges in the opposite one. */
+static void enter_quad(struct fdxi_tcp_dir *d, unsigned q)
+{
+    unsigned opp = (q + 2) & 3u;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < d->nsegs; i++) {
+        if (quad(d->segs[i].first) != opp)
+            d->segs[n++] = d->segs[i];
+    }
+    d->nsegs = n;
+    d->cur_quad = (uint8_t)q;
+}
+
+/* Index range [*lo, *hi) of the ranges in quarter @p q. */
+static void quad_span(const struct fdxi_tcp_dir *d, unsigned q, uint32_t *lo, uint32_t *hi)
+{
+    uint32_t i = 0;
+    while (i < d->nsegs && quad(d->segs[i].first) != q)
+        i++;
+    *lo = i;
+    while (i < d->nsegs && quad(d->segs[i].first) == q)
+        i++;
+    *hi = i;
+}
+
+static void remove_at(struct fdxi_tcp_dir *d, uint32_t i)
+{
+    memmove(&d->segs[i], &d->segs[i + 1], (d->nsegs - i - 1) * sizeof d->segs[0]);
+    d->nsegs--;
+}
+
+/* Fuse range @p i with range @p i + 1, the way tcptrace joins two ACKed neighbours. */
+static void fuse_at(struct fdxi_tcp_dir *d, uint32_t i)
+{
+    struct fdxi_tcp_seg *a = &d->segs[i];
+    const struct fdxi_tcp_seg *b = &d->segs[i + 1];
+    a->last = b->last;
+    a->acked = b->acked;
+    if (b->ts_us > a->ts_us)
+        a->ts_us = b->ts_us;
+    remove_at(d, i + 1);
+}
+
+/*
+ * Free one entry of a full table without disturbing entry *@p i, which the caller is working on.
+ * The lowest two ranges (the oldest, normally long ACKed) are fused into one that also covers the
+ * gap between them; if the caller works on one of them, the highest two are instead. Ranges in
+ * different quarters are never fused: the outer one is forgotten. Indices at or above the change
+ * (*@p i, *@p hi) are moved down with the entries.
+ */
+static void make_room(struct fdxi_tcp_dir *d, uint32_t *i, uint32_t *hi)
+{
+    if (d->nsegs < FDXI_TCP_SEGS)
+        return;
+    d->seg_fused++;
+    if (*i >= 2) {
+        if (quad(d->segs[0].first) == quad(d->segs[1].first))
+            fuse_at(d, 0);
+        else
+            remove_at(d, 0);
+        (*i)--;
+        (*hi)--;
+        return;
+    }
+    uint32_t k = d->nsegs - 2;
+    if (quad(d->segs[k].first) == quad(d->segs[k + 1].first))
+        fuse_at(d, k);
+    else
+        remove_at(d, k + 1);
+    if (*hi > k + 1)
+        (*hi)--;
+}
+
+static void insert_at(struct fdxi_tcp_dir *d, uint32_t i, uint32_t first, uint32_t last,
+                      uint64_t now_us)
+{
+    memmove(&d->segs[i + 1], &d->segs[i], (d->nsegs - i) * sizeof d->segs[0]);
+    d->segs[i] = (struct fdxi_tcp_seg){.first = first, .last = last, .ts_us = now_us};
+    d->nsegs++;
+}
+
+static uint64_t elapsed_us(uint64_t from_us, uint64_t to_us)
+{
+    return to_us > from_us ? to_us - from_us : 0;
+}
+
+/* A range is sent again: time since its previous transmission, unless already ACKed. */
+static void retrans_time(struct fdxi_tcp_dir *d, struct fdxi_tcp_seg *s, uint64_t now_us)
+{
+    if (!s->acked) {
+        if (s->retrans > d->retr_max)
+            d->retr_max = s->retrans;
+        fdxi_stat_add(&d->retr, elapsed_us(s->ts_us, now_us));
+    }
+    s->ts_us = now_us;
+}
+
+/*
+ * Record [first, first + len) in quarter @p q (it does not cross a quarter boundary); return how
+ * much of it had been seen before. Where it starts before a known range and ends before that
+ * range's end, it is out of order.
+ */
+static uint64_t add_range(struct fdxi_tcp_dir *d, unsigned q, uint32_t first, uint32_t len,
+                          uint64_t now_us, bool *ooo)
+{
+    uint32_t last = first + len - 1;
+    uint32_t lo, hi;
+    uint64_t rexlen = 0;
+    bool split = false;
+    quad_span(d, q, &lo, &hi);
+    uint32_t i = lo;
+    if (hi > lo && first > d->segs[hi - 1].last)
+        i = hi; /* the usual case: new data after everything known */
+    for (; i < hi; i++) {
+        struct fdxi_tcp_seg *s = &d->segs[i];
+        if (first > s->last)
+            continue;
+        if (first < s->first) {
+            if (last < s->last)
+                *ooo = true;
+            make_room(d, &i, &hi);
+            s = &d->segs[i];
+            if (last < s->first) {
+                insert_at(d, i, first, last, now_us);
+                return rexlen;
+            }
+            insert_at(d, i, first, s->first - 1, now_us);
+            i++;
+            hi++;
+            s = &d->segs[i];
+            first = s->first;
+        }
+        s->retrans++;
+        if (!split)
+            retrans_time(d, s, now_us);
+        if (last <= s->last)
+            return rexlen + (uint64_t)(last - first) + 1;
+        split = true;
+        rexlen += (uint64_t)(s->last - first) + 1;
+        first = s->last + 1;
+    }
+    make_room(d, &i, &hi);
+    insert_at(d, hi, first, last, now_us);
+    return rexlen;
+}
+
+uint64_t fdxi_tcp_seg_send(struct fdxi_tcp_dir *d, uint32_t seq, uint32_t len, uint64_t now_us,
+                           bool *ooo)
+{
+    *ooo = false;
+    unsigned q = quad(seq);
+    uint32_t last = seq + len - 1;
+    enter_quad(d, q);
+    if (quad(last) == q)
+        return add_range(d, q, seq, len, now_us, ooo);
+    /* Crosses into the next quarter: two ranges, as tcptrace keeps it. */
+    uint32_t len1 = (uint32_t)(((uint64_t)q + 1) * (UINT64_C(1) << 30) - seq);
+    uint64_t r = add_range(d, q, seq, len1, now_us, ooo);
+    return r + add_range(d, quad(last), quad_first(quad(last)), len - len1, now_us, ooo);
+}
+
+/* Join ACKed neighbours of quarter @p q, from its lowest range up to the first un-ACKed one. */
+static void collapse(struct fdxi_tcp_dir *d, unsigned q)
+{
+    uint32_t lo, hi;
+    quad_span(d, q, &lo, &hi);
+    uint32_t i = lo;
+    while (i + 1 < hi) {
+        struct fdxi_tcp_seg *s = &d->segs[i];
+        if (!s->acked)
+            break;
+        if (d->segs[i + 1].acked && s->last + 1 == d->segs[i + 1].first) {
+            fuse_at(d, i);
+            hi--;
+        } else {
+            i++;
+        }
+    }
+}
+
+/* An ACK for exactly range @p s: an RTT sample, unless Karn's rule or a later loss forbids it. */
+static void rtt_ack(struct fdxi_tcp_dir *d, const struct fdxi_tcp_seg *s, bool after_loss,
+                    uint64_t now_us)
+{
+    uint64_t rtt = elapsed_us(s->ts_us, now_us);
+    if (after_loss) {
+        d->rtt_last_us = 0;
+        d->rtt_nosample++;
+        return;
+    }
+    if (s->retrans > 0) {
+        d->rtt_amback++;
+        d->rtt_last_us = 0;
+        return;
+    }
+    d->rtt_last_us = rtt;
+    fdxi_stat_add(&d->rtt, rtt);
+    /*
+     * tcptrace's size of a range: its length, except that a one-byte range (a lone SYN or FIN,
+     * or one byte of data) is taken as 2^32 bytes, so that it outranks every real segment.
+     */
+    uint64_t size = s->last > s->first ? (uint64_t)(s->last - s->first) + 1
+                                       : (UINT64_C(1) << 32) - s->first + s->last;
+    if (d->rtt_full_size == 0 || d->rtt_full_size < size) {
+        d->rtt_full_size = size;
+        memset(&d->rtt_full, 0, sizeof d->rtt_full);
+        fdxi_stat_add(&d->rtt_full, rtt);
+    } else if (d->rtt_full_size == size) {
+        fdxi_stat_add(&d->rtt_full, rtt);
+    }
+}
+
+void fdxi_tcp_seg_ack(struct fdxi_tcp_dir *d, const struct fdxi_tcp_dir *acker, uint32_t ack,
+                      uint32_t data_len, uint64_t eff_win, uint64_t now_us)
+{
+    unsigned q = quad(ack);
+    unsigned qprev = (q + 3) & 3u;
+    uint64_t last_xmit = 0;
+    bool changed = false;
+    enter_quad(d, q);
+
+    /* Everything in the quarter below the ACK's is covered, cumulatively. */
+    for (uint32_t i = 0; i < d->nsegs; i++) {
+        struct fdxi_tcp_seg *s = &d->segs[i];
+        if (quad(s->first) != qprev || s->acked)
+            continue;
+        s->acked = 1;
+        changed = true;
+        d->rtt_cumack++;
+        if (s->ts_us > last_xmit)
+            last_xmit = s->ts_us;
+    }
+    if (changed)
+        collapse(d, qprev);
+
+    changed = false;
+    uint32_t lo, hi;
+    quad_span(d, q, &lo, &hi);
+    for (uint32_t i = lo; i < hi; i++) {
+        struct fdxi_tcp_seg *s = &d->segs[i];
+        if (ack <= s->first)
+            break;
+        if (s->ts_us > last_xmit)
+            last_xmit = s->ts_us;
+        if (s->acked) {
+            /*
+             * A duplicate ACK as BSD counts it: the same ACK number as the acker's previous one,
+             * exactly at this range's end, no data, an unchanged window, data outstanding.
+             */
+            if (ack == s->last + 1 && ack == acker->ack && data_len == 0 &&
+                eff_win == acker->win_last && d->owin_seen) {
+                d->rtt_dupack++;
+                if (++s->acked == 4)
+                    d->rtt_triple++;
+            } else {
+                s->acked = 1;
+            }
+            continue;
+        }
+        s->acked = 1;
+        changed = true;
+        if (ack == s->last + 1)
+            rtt_ack(d, s, last_xmit > s->ts_us, now_us);
+        else
+            d->rtt_cumack++;
+    }
+    if (changed)
+        collapse(d, q);
+}
