@@ -218,6 +218,11 @@ static void test_moore_tcp_flow_hand_and_numpy(void **state)
     assert_true(v[208] == -1); /* no earlier connection */
     assert_true(v[209] == 1 && v[210] == 0.03 && v[211] == 2.62 && v[213] == 2.5);
     assert_true(v[248] == 1);
+    /* From lib/tcp, counted by hand: six packets each way; one a->b data packet of 100 bytes,
+     * four b->a of 3500 bytes in all; one SYN and one FIN each way. */
+    assert_true(v[30] == 6 && v[31] == 6);
+    assert_true(v[44] == 1 && v[45] == 4 && v[46] == 100 && v[47] == 3500);
+    assert_true(v[60] == 1 && v[61] == 1 && v[62] == 1 && v[63] == 1);
     check(v, tcp_expect, sizeof(tcp_expect) / sizeof(tcp_expect[0]));
     fdx_engine_free(e);
 }

@@ -10,29 +10,7 @@
 #include "feature/moore.h"
 #include "flowdx/flowdx.h"
 #include "stats/stats.h"
-#if __has_include("tcp/tcp.h")
 #include "tcp/tcp.h"
-#else
-/* Until branch tcp-state (lib/tcp) is merged: numbers 31-152 are 0. Removed at the merge. */
-#define FDXI_TCP_MOORE_N 122
-struct fdxi_tcp_conn {
-    uint8_t unused_;
-};
-static void fdxi_tcp_packet(struct fdxi_tcp_conn *c, const struct fdxi_packet *p, int dir)
-{
-    (void)c;
-    (void)p;
-    (void)dir;
-}
-static void fdxi_tcp_moore_values(const struct fdxi_tcp_conn *c, uint64_t first_ts_us,
-                                  uint64_t last_ts_us, double *out)
-{
-    (void)c;
-    (void)first_ts_us;
-    (void)last_ts_us;
-    memset(out, 0, FDXI_TCP_MOORE_N * sizeof(*out));
-}
-#endif
 
 _Static_assert(FDXI_TCP_MOORE_N == 152 - 31 + 1, "the TCP module gives numbers 31 to 152");
 
