@@ -18,9 +18,12 @@ Build one large capture by replicating Ethernet captures with shifted addresses
   fdx-bench-readloop BIG.pcap                         (bare libpcap read loop)
   flowdx run --detect doh,spam -r BIG.pcap            (the probe: nDPI, both detectors
       --all-tls --format jsonl -o /dev/null            through their plugins, every flow out)
+  flowdx extract -r BIG.pcap -f zadnik,moore,doh      (three sets in one pass: the cost of
+      -o /dev/null                                     moore and doh over zadnik alone)
 Each tool runs once to warm up and check its packet count, then RUNS timed times;
 the median wall time is reported with packets/s, peak RSS and the ratios
-ndpiReader/flowdx (speed-up) and flowdx/readloop (cost over the bare read).
+ndpiReader/flowdx (speed-up), flowdx/readloop (cost over the bare read) and
+sets3/flowdx (the three sets against zadnik alone, same run).
 
 BUILD_DIR defaults to 'build' (relative to the current directory, else to the
 repository root).
@@ -219,6 +222,8 @@ if [ -n "$keep" ]; then
 fi
 
 flowdx_cmd=("$flowdx" extract -r "$big" -f zadnik -o /dev/null)
+# The three feature sets in one pass (doh in its ip mode), against zadnik alone above.
+sets3_cmd=("$flowdx" extract -r "$big" -f zadnik,moore,doh -o /dev/null -q)
 ndpi_cmd=("$ndpi" -q -i "$big")
 readloop_cmd=("$readloop" "$big")
 # The probe with both detectors (nDPI, zadnik for every TCP flow, doh:ip for every TCP/443 flow,
@@ -270,6 +275,11 @@ echo "bench:   readloop: $got packets; ndpiReader: $ndpi_total packets, $ndpi_fl
 if [ $have_flowdx = 1 ]; then
     if "${flowdx_cmd[@]}" >/dev/null 2>"$tmp/flowdx.log"; then
         echo "bench:   flowdx: exit 0; its summary: $(tail -n 1 "$tmp/flowdx.log")"
+        if ! "${sets3_cmd[@]}" >/dev/null 2>"$tmp/sets3.log"; then
+            echo "$prog: flowdx extract -f zadnik,moore,doh failed; its stderr ends:" >&2
+            tail -n 20 "$tmp/sets3.log" >&2
+            status=1
+        fi
         if ! "${probe_cmd[@]}" >/dev/null 2>"$tmp/probe.log"; then
             echo "$prog: the probe (flowdx run --detect doh,spam) failed; its stderr ends:" >&2
             tail -n 20 "$tmp/probe.log" >&2
@@ -298,6 +308,7 @@ for ((i = 1; i <= runs; i++)); do
             status=1
         fi
         run_timed probe "${probe_cmd[@]}" >/dev/null 2>>"$tmp/probe.log" || status=1
+        run_timed sets3 "${sets3_cmd[@]}" >/dev/null 2>>"$tmp/sets3.log" || status=1
     fi
 done
 
@@ -306,7 +317,7 @@ median() {
     sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-tools=(flowdx probe ndpiReader readloop)
+tools=(flowdx sets3 probe ndpiReader readloop)
 declare -A med_ns med_cpu
 printf '\n%-12s %9s %13s %9s %14s %12s\n' tool "median s" "min-max s" "CPU s" packets/s \
     "peak RSS"
@@ -369,6 +380,11 @@ if [ -n "${med_ns[probe]:-}" ]; then
     awk -v p="${med_ns[probe]}" -v n="${med_ns[ndpiReader]}" 'BEGIN {
         printf "ratio ndpiReader / probe    = %.2fx wall", n / p }'
     echo "$(cpu_ratio ndpiReader probe) (the probe: nDPI plus both detectors, a JSON line per flow)"
+fi
+if [ -n "${med_ns[sets3]:-}" ]; then
+    awk -v s="${med_ns[sets3]}" -v f="${med_ns[flowdx]}" 'BEGIN {
+        printf "ratio sets3 / flowdx        = %.2fx wall", s / f }'
+    echo "$(cpu_ratio sets3 flowdx) (-f zadnik,moore,doh against -f zadnik alone)"
 fi
 # instructions NAME CMD...: user-space instructions of one run under callgrind.
 instructions() {

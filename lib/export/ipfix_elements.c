@@ -37,6 +37,7 @@ static const struct block blocks[] = {
     {"doh:dohlyzer", "Dohlyzer", 11000, NULL, doh_twins},
     {"dpi", "", 12000, NULL, NULL},
     {"flowrec", "Flowrec", 13000, "r", NULL},
+    {"moore", "", 14000, NULL, NULL}, /* names start with moore_ already; a/b are in the names */
 };
 
 /* Blocks are this wide: a set has at most this many values. */
