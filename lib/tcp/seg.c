@@ -106,6 +106,17 @@ static void insert_at(struct fdxi_tcp_dir *d, uint32_t i, uint32_t first, uint32
     d->nsegs++;
 }
 
+/*
+ * tcptrace's minimum, kept beside the running statistics because it is not quite a minimum: 0
+ * means "none yet", so a sample of 0 us stays the minimum only until the next sample. Only
+ * captures whose timestamps are coarser than the times measured have such samples.
+ */
+static void tt_min(uint64_t *min, uint64_t x)
+{
+    if (*min == 0 || x < *min)
+        *min = x;
+}
+
 static uint64_t elapsed_us(uint64_t from_us, uint64_t to_us)
 {
     return to_us > from_us ? to_us - from_us : 0;
@@ -117,7 +128,9 @@ static void retrans_time(struct fdxi_tcp_dir *d, struct fdxi_tcp_seg *s, uint64_
     if (!s->acked) {
         if (s->retrans > d->retr_max)
             d->retr_max = s->retrans;
-        fdxi_stat_add(&d->retr, elapsed_us(s->ts_us, now_us));
+        uint64_t t = elapsed_us(s->ts_us, now_us);
+        fdxi_stat_add(&d->retr, t);
+        tt_min(&d->retr_min_us, t);
     }
     s->ts_us = now_us;
 }
@@ -222,6 +235,7 @@ static void rtt_ack(struct fdxi_tcp_dir *d, const struct fdxi_tcp_seg *s, bool a
     }
     d->rtt_last_us = rtt;
     fdxi_stat_add(&d->rtt, rtt);
+    tt_min(&d->rtt_min_us, rtt);
     /*
      * tcptrace's size of a range: its length, except that a one-byte range (a lone SYN or FIN,
      * or one byte of data) is taken as 2^32 bytes, so that it outranks every real segment.
@@ -232,8 +246,10 @@ static void rtt_ack(struct fdxi_tcp_dir *d, const struct fdxi_tcp_seg *s, bool a
         d->rtt_full_size = size;
         memset(&d->rtt_full, 0, sizeof d->rtt_full);
         fdxi_stat_add(&d->rtt_full, rtt);
+        d->rtt_full_min_us = rtt;
     } else if (d->rtt_full_size == size) {
         fdxi_stat_add(&d->rtt_full, rtt);
+        tt_min(&d->rtt_full_min_us, rtt);
     }
 }
 

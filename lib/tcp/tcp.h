@@ -67,6 +67,9 @@ struct fdxi_tcp_dir {
     struct fdxi_stat rtt;      /**< RTT samples, microseconds */
     struct fdxi_stat rtt_full; /**< RTT samples of the largest segments, microseconds */
     struct fdxi_stat retr;     /**< transmission to retransmission times, microseconds */
+    uint64_t rtt_min_us;       /**< tcptrace's RTT minimum (see tt_min() in seg.c) */
+    uint64_t rtt_full_min_us;  /**< the same for the full-size samples */
+    uint64_t retr_min_us;      /**< the same for the retransmission times */
     uint64_t rtt_full_size;    /**< segment size the full-size samples are for */
     uint64_t rtt_last_us;      /**< latest RTT sample, 0 after an unusable ACK */
     uint64_t rtt_3whs_us;      /**< RTT of the handshake (the ACK of this side's SYN) */

@@ -40,8 +40,25 @@ static uint64_t stream_length(const struct fdxi_tcp_dir *t)
     return last + (wraps << 32) - t->syn - 1;
 }
 
+/*
+ * Longest silence of one side. Like tcptrace, a connection not closed (fewer than two FINs, no
+ * RST) is also silent from the side's last packet to the end: tcptrace's end is the end of the
+ * capture, flowdx's the connection's last packet, @p last_ts_us.
+ */
+static uint64_t idle_max(const struct fdxi_tcp_conn *c, const struct fdxi_tcp_dir *t,
+                         uint64_t last_ts_us)
+{
+    bool closed = c->d[0].fin_count + c->d[1].fin_count >= 2 || c->d[0].rst_count > 0 ||
+                  c->d[1].rst_count > 0;
+    if (t->packets == 0 || closed || last_ts_us <= t->last_us)
+        return t->idle_max_us;
+    uint64_t tail = last_ts_us - t->last_us;
+    return tail > t->idle_max_us ? tail : t->idle_max_us;
+}
+
 /* The values of direction @p dir: a_b values at even indices, b_a at odd (61-68 excepted). */
-static void dir_values(const struct fdxi_tcp_conn *c, int dir, double dur_s, double *out)
+static void dir_values(const struct fdxi_tcp_conn *c, int dir, uint64_t last_ts_us, double dur_s,
+                       double *out)
 {
     const struct fdxi_tcp_dir *t = &c->d[dir];
     const struct fdxi_tcp_dir *o = &c->d[!dir];
@@ -92,16 +109,16 @@ static void dir_values(const struct fdxi_tcp_conn *c, int dir, double dur_s, dou
     out[72 + x] = (double)t->trunc_bytes;
     out[74 + x] = (double)t->trunc_pkts;
     out[76 + x] = (double)(t->last_data_us - t->first_data_us) * S_PER_US;
-    out[78 + x] = (double)t->idle_max_us * MS_PER_US;
+    out[78 + x] = (double)idle_max(c, t, last_ts_us) * MS_PER_US;
     out[80 + x] = dur_s > 0.0 ? (double)t->unique_bytes / dur_s : 0.0;
     out[82 + x] = (double)t->rtt.n;
-    out[84 + x] = fdxi_stat_min(&t->rtt) * MS_PER_US;
+    out[84 + x] = (double)t->rtt_min_us * MS_PER_US;
     out[86 + x] = fdxi_stat_max(&t->rtt) * MS_PER_US;
     out[88 + x] = fdxi_stat_mean(&t->rtt) * MS_PER_US;
     out[90 + x] = stdev(&t->rtt) * MS_PER_US;
     out[92 + x] = (double)t->rtt_3whs_us * MS_PER_US;
     out[94 + x] = (double)t->rtt_full.n;
-    out[96 + x] = fdxi_stat_min(&t->rtt_full) * MS_PER_US;
+    out[96 + x] = (double)t->rtt_full_min_us * MS_PER_US;
     out[98 + x] = fdxi_stat_max(&t->rtt_full) * MS_PER_US;
     out[100 + x] = fdxi_stat_mean(&t->rtt_full) * MS_PER_US;
     out[102 + x] = stdev(&t->rtt_full) * MS_PER_US;
@@ -110,7 +127,7 @@ static void dir_values(const struct fdxi_tcp_conn *c, int dir, double dur_s, dou
     out[108 + x] = (double)t->rtt_dupack;
     out[110 + x] = (double)t->rtt_triple;
     out[112 + x] = (double)t->retr_max;
-    out[114 + x] = fdxi_stat_min(&t->retr) * MS_PER_US;
+    out[114 + x] = (double)t->retr_min_us * MS_PER_US;
     out[116 + x] = fdxi_stat_max(&t->retr) * MS_PER_US;
     out[118 + x] = fdxi_stat_mean(&t->retr) * MS_PER_US;
     out[120 + x] = stdev(&t->retr) * MS_PER_US;
@@ -120,6 +137,6 @@ void fdxi_tcp_moore_values(const struct fdxi_tcp_conn *c, uint64_t first_ts_us, 
                            double out[FDXI_TCP_MOORE_N])
 {
     double dur_s = last_ts_us > first_ts_us ? (double)(last_ts_us - first_ts_us) * S_PER_US : 0.0;
-    dir_values(c, 0, dur_s, out);
-    dir_values(c, 1, dur_s, out);
+    dir_values(c, 0, last_ts_us, dur_s, out);
+    dir_values(c, 1, last_ts_us, dur_s, out);
 }

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of lib/tcp: hand-built connections, expected values worked out by hand per tcptrace.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tcp/tcp.h"
+
+#define A 0 /* the initiator's direction (a->b) */
+#define B 1
+#define MS UINT64_C(1000)
+#define T0 UINT64_C(1700000000000000)
+
+enum { F = FDXI_TCP_FIN, S = FDXI_TCP_SYN, R = FDXI_TCP_RST, P = FDXI_TCP_PSH, K = FDXI_TCP_ACK };
+
+/* A parsed TCP packet as the decoder would give it: no options, fully captured. */
+static struct fdxi_packet pkt(uint64_t ts_us, uint8_t flags, uint32_t seq, uint32_t ack,
+                              uint16_t win, uint32_t len)
+{
+    struct fdxi_packet p;
+    memset(&p, 0, sizeof p);
+    p.ts_us = ts_us;
+    p.ip_version = 4;
+    p.proto = FDXI_PROTO_TCP;
+    p.has_ports = true;
+    p.ip_hdr_bytes = 20;
+    p.tcp_hdr_bytes = 20;
+    p.tcp_flags = flags;
+    p.tcp_seq = seq;
+    p.tcp_ack = ack;
+    p.tcp_window = win;
+    p.payload_bytes = len;
+    p.payload_caplen = len;
+    p.ip_len = 40 + len;
+    return p;
+}
+
+/* The same with TCP options @p opt (a multiple of 4 bytes, borrowed until the packet is fed). */
+static struct fdxi_packet pkt_opt(uint64_t ts_us, uint8_t flags, uint32_t seq, uint32_t ack,
+                                  uint16_t win, uint32_t len, const uint8_t *opt, uint16_t n)
+{
+    struct fdxi_packet p = pkt(ts_us, flags, seq, ack, win, len);
+    p.tcp_hdr_bytes = (uint16_t)(20 + n);
+    p.tcp_options = opt;
+    p.tcp_options_caplen = n;
+    p.ip_len += n;
+    return p;
+}
+
+static void feed(struct fdxi_tcp_conn *c, int dir, struct fdxi_packet p)
+{
+    fdxi_tcp_packet(c, &p, dir);
+}
+
+/* Moore number @p n of connection @p c, which lasted from T0 to @p last_us. */
+static double moore(const struct fdxi_tcp_conn *c, uint64_t last_us, int n)
+{
+    double v[FDXI_TCP_MOORE_N];
+    fdxi_tcp_moore_values(c, T0, last_us, v);
+    return v[n - 31];
+}
+
+/* SYN (ISN 1000) at 0, SYN/ACK (ISN 5000) at 10 ms, ACK at 30 ms; windows 1000 each way. */
+static void handshake(struct fdxi_tcp_conn *c)
+{
+    memset(c, 0, sizeof *c);
+    feed(c, A, pkt(T0, S, 1000, 0, 1000, 0));
+    feed(c, B, pkt(T0 + 10 * MS, S | K, 5000, 1001, 1000, 0));
+    feed(c, A, pkt(T0 + 30 * MS, K, 1001, 5001, 1000, 0));
+}
+
+static void test_tcp_fresh_connection_is_all_zero(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    memset(&c, 0, sizeof c);
+    double v[FDXI_TCP_MOORE_N];
+    fdxi_tcp_moore_values(&c, T0, T0, v);
+    for (int i = 0; i < FDXI_TCP_MOORE_N; i++)
+        assert_true(v[i] == 0.0);
+}
+
+static void test_tcp_handshake_rtt(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    uint64_t end = T0 + 30 * MS;
+    /* packets 2/1; ACK flag on the SYN/ACK and the ACK: 1/1; pure: only the third packet. */
+    assert_true(moore(&c, end, 31) == 2 && moore(&c, end, 32) == 1);
+    assert_true(moore(&c, end, 33) == 1 && moore(&c, end, 34) == 1);
+    assert_true(moore(&c, end, 35) == 1 && moore(&c, end, 36) == 0);
+    /* SYN a_b (61) 1, FIN a_b (62) 0, SYN b_a (63) 1, FIN b_a (64) 0 */
+    assert_true(moore(&c, end, 61) == 1 && moore(&c, end, 62) == 0);
+    assert_true(moore(&c, end, 63) == 1 && moore(&c, end, 64) == 0);
+    /* a's SYN ACKed after 10 ms, b's SYN after 30 - 10 = 20 ms: one sample each, also the
+     * handshake RTT and (a one-byte range counts as 2^32 bytes) the full-size sample. */
+    assert_true(moore(&c, end, 113) == 1 && moore(&c, end, 114) == 1);
+    assert_float_equal(moore(&c, end, 115), 10.0, 1e-9);
+    assert_float_equal(moore(&c, end, 116), 20.0, 1e-9);
+    assert_float_equal(moore(&c, end, 123), 10.0, 1e-9);
+    assert_float_equal(moore(&c, end, 124), 20.0, 1e-9);
+    assert_true(moore(&c, end, 125) == 1 && moore(&c, end, 126) == 1);
+    assert_float_equal(moore(&c, end, 127), 10.0, 1e-9);
+    /* No data: no unique bytes, and a SYN without FIN has no stream length. */
+    assert_true(moore(&c, end, 43) == 0 && moore(&c, end, 99) == 0);
+}
+
+static void test_tcp_retransmission_gives_no_rtt_sample(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    /* 100 bytes at 100 ms, the same again at 300 ms, ACKed at 350 ms. */
+    feed(&c, A, pkt(T0 + 100 * MS, K | P, 1001, 5001, 1000, 100));
+    feed(&c, A, pkt(T0 + 300 * MS, K | P, 1001, 5001, 1000, 100));
+    feed(&c, B, pkt(T0 + 350 * MS, K, 5001, 1101, 1000, 0));
+    uint64_t end = T0 + 350 * MS;
+    assert_true(moore(&c, end, 45) == 2);   /* data packets, retransmission included */
+    assert_true(moore(&c, end, 47) == 200); /* data bytes */
+    assert_true(moore(&c, end, 43) == 100); /* unique bytes */
+    assert_true(moore(&c, end, 49) == 1 && moore(&c, end, 51) == 100);
+    assert_true(moore(&c, end, 59) == 2); /* pushed */
+    /* Karn: the ACK of the retransmitted range is ambiguous, so only the SYN's sample. */
+    assert_true(moore(&c, end, 113) == 1);
+    /* One retransmission, 200 ms after the first transmission. */
+    assert_true(moore(&c, end, 143) == 1);
+    assert_float_equal(moore(&c, end, 145), 200.0, 1e-9);
+    assert_float_equal(moore(&c, end, 147), 200.0, 1e-9);
+    assert_float_equal(moore(&c, end, 149), 200.0, 1e-9);
+    assert_float_equal(moore(&c, end, 151), 0.0, 1e-9); /* fewer than 3 samples */
+    /* Initial window: the first transmission only. */
+    assert_true(moore(&c, end, 95) == 100 && moore(&c, end, 97) == 1);
+    /* data_xmit_time 0.2 s; throughput 100 B over 0.35 s */
+    assert_float_equal(moore(&c, end, 107), 0.2, 1e-9);
+    assert_float_equal(moore(&c, end, 111), 100 / 0.35, 1e-9);
+}
+
+static void test_tcp_out_of_order_segment(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    /* [1101, 1201) at 100 ms, then [1001, 1101) at 110 ms, one ACK of 1201 at 200 ms. */
+    feed(&c, A, pkt(T0 + 100 * MS, K, 1101, 5001, 1000, 100));
+    feed(&c, A, pkt(T0 + 110 * MS, K, 1001, 5001, 1000, 100));
+    feed(&c, B, pkt(T0 + 200 * MS, K, 5001, 1201, 1000, 0));
+    uint64_t end = T0 + 200 * MS;
+    assert_true(moore(&c, end, 57) == 1); /* the second starts and ends below the first */
+    assert_true(moore(&c, end, 49) == 0); /* not a retransmission */
+    assert_true(moore(&c, end, 43) == 200);
+    /* The ACK ends the upper range; the lower range before it was sent later than it, so
+     * the ACK is a post-loss ACK (no sample), and the lower range is ACKed cumulatively. */
+    assert_true(moore(&c, end, 135) == 1);
+    assert_true(moore(&c, end, 137) == 1);
+    assert_true(moore(&c, end, 113) == 1);
+}
+
+static void test_tcp_duplicate_acks_and_triple(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    feed(&c, A, pkt(T0 + 100 * MS, K, 1001, 5001, 1000, 100));
+    /* The ACK at 150 ms samples 50 ms; three identical ACKs follow: duplicates 1, 2, 3. */
+    for (uint64_t k = 0; k < 4; k++)
+        feed(&c, B, pkt(T0 + (150 + 10 * k) * MS, K, 5001, 1101, 1000, 0));
+    uint64_t end = T0 + 180 * MS;
+    assert_true(moore(&c, end, 139) == 3);
+    assert_true(moore(&c, end, 141) == 1);
+    assert_true(moore(&c, end, 113) == 2); /* SYN and the data */
+    assert_float_equal(moore(&c, end, 117), 50.0, 1e-9);
+    assert_float_equal(moore(&c, end, 119), 30.0, 1e-9); /* (10 + 50) / 2 */
+    /* A fifth ACK with a different window is not a duplicate. */
+    feed(&c, B, pkt(T0 + 190 * MS, K, 5001, 1101, 900, 0));
+    assert_true(moore(&c, T0 + 190 * MS, 139) == 3);
+    assert_true(moore(&c, T0 + 190 * MS, 36) == 5); /* pure ACKs of b */
+}
+
+static void test_tcp_zero_window_probe(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    feed(&c, A, pkt(T0 + 100 * MS, K, 1001, 5001, 1000, 100));
+    feed(&c, B, pkt(T0 + 150 * MS, K, 5001, 1101, 0, 0));    /* window closed */
+    feed(&c, A, pkt(T0 + 400 * MS, K, 1101, 5001, 1000, 1)); /* probe */
+    feed(&c, B, pkt(T0 + 450 * MS, K, 5001, 1101, 0, 0));
+    uint64_t end = T0 + 450 * MS;
+    assert_true(moore(&c, end, 53) == 1 && moore(&c, end, 55) == 1);
+    assert_true(moore(&c, end, 92) == 2);   /* b advertised 0 twice */
+    assert_true(moore(&c, end, 43) == 100); /* the probe byte is not unique data */
+    assert_true(moore(&c, end, 49) == 0);
+    /* min_win_adv ignores zeros: b's smallest non-zero window is 1000 */
+    assert_true(moore(&c, end, 90) == 1000);
+}
+
+/* Options: MSS 1460, NOP, window scale @p ws, SACK permitted, NOP NOP: 12 bytes. */
+static void syn_options(uint8_t *o, uint8_t ws)
+{
+    const uint8_t t[12] = {2, 4, 0x05, 0xb4, 1, 3, 3, ws, 4, 2, 1, 1};
+    memcpy(o, t, sizeof t);
+}
+
+static void test_tcp_window_scaling_on(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    memset(&c, 0, sizeof c);
+    uint8_t oa[12], ob[12];
+    syn_options(oa, 7);
+    syn_options(ob, 8);
+    feed(&c, A, pkt_opt(T0, S, 1000, 0, 65535, 0, oa, 12));
+    feed(&c, B, pkt_opt(T0 + 10 * MS, S | K, 5000, 1001, 65535, 0, ob, 12));
+    feed(&c, A, pkt(T0 + 20 * MS, K, 1001, 5001, 100, 0)); /* 100 << 7 = 12800 */
+    feed(&c, B, pkt(T0 + 30 * MS, K, 5001, 1001, 50, 0));  /* 50 << 8 = 12800 */
+    feed(&c, A, pkt(T0 + 40 * MS, K, 1001, 5001, 200, 0)); /* 25600 */
+    uint64_t end = T0 + 40 * MS;
+    assert_true(moore(&c, end, 65) == 1 && moore(&c, end, 67) == 1); /* ws a_b, ws b_a */
+    assert_true(moore(&c, end, 69) == 7 && moore(&c, end, 70) == 8);
+    assert_true(moore(&c, end, 79) == 1460 && moore(&c, end, 71) == 1);
+    /* a's statistics restart at its first scaled window: max 25600, min 12800, average over
+     * the 2 packets since then: (12800 + 25600) / 2. */
+    assert_true(moore(&c, end, 87) == 25600 && moore(&c, end, 89) == 12800);
+    assert_float_equal(moore(&c, end, 93), 19200.0, 1e-9);
+    assert_float_equal(moore(&c, end, 94), 12800.0, 1e-9);
+}
+
+static void test_tcp_window_scaling_off(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    memset(&c, 0, sizeof c);
+    uint8_t oa[12];
+    syn_options(oa, 7);
+    feed(&c, A, pkt_opt(T0, S, 1000, 0, 65535, 0, oa, 12));
+    feed(&c, B, pkt(T0 + 10 * MS, S | K, 5000, 1001, 8000, 0)); /* no options */
+    feed(&c, A, pkt(T0 + 20 * MS, K, 1001, 5001, 100, 0));
+    uint64_t end = T0 + 20 * MS;
+    /* Asked by a only: not used; the shift reads 0 once a non-SYN packet is seen. */
+    assert_true(moore(&c, end, 65) == 1 && moore(&c, end, 67) == 0);
+    assert_true(moore(&c, end, 69) == 0 && moore(&c, end, 70) == 0);
+    /* Unscaled: a's windows 65535 (SYN) and 100, average over its 2 packets. */
+    assert_true(moore(&c, end, 87) == 65535 && moore(&c, end, 89) == 100);
+    assert_float_equal(moore(&c, end, 93), (65535 + 100) / 2.0, 1e-9);
+}
+
+static void test_tcp_sack_and_dsack_blocks(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    /* NOP NOP SACK(10) [2001, 3001): above the ACK 1001, a plain SACK block. */
+    const uint8_t s1[12] = {1, 1, 5, 10, 0, 0, 0x07, 0xd1, 0, 0, 0x0b, 0xb9};
+    /* NOP NOP SACK(18) [501, 901) [2001, 3001): first block below the ACK: D-SACK. */
+    const uint8_t s2[20] = {1,    1,    5, 18, 0,    0,    0x01, 0xf5, 0,    0,
+                            0x03, 0x85, 0, 0,  0x07, 0xd1, 0,    0,    0x0b, 0xb9};
+    feed(&c, B, pkt_opt(T0 + 40 * MS, K, 5001, 1001, 1000, 0, s1, 12));
+    feed(&c, B, pkt_opt(T0 + 50 * MS, K, 5001, 1001, 1000, 0, s2, 20));
+    uint64_t end = T0 + 50 * MS;
+    assert_true(moore(&c, end, 38) == 2); /* sack_pkts_sent b_a */
+    assert_true(moore(&c, end, 40) == 1); /* dsack_pkts_sent b_a */
+    assert_true(moore(&c, end, 42) == 2); /* max blocks in one ACK */
+    assert_true(moore(&c, end, 74) == 2); /* sacks_sent b_a */
+    assert_true(moore(&c, end, 37) == 0);
+}
+
+static void test_tcp_stream_length_wraps(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    memset(&c, 0, sizeof c);
+    /* ISN 0xffffff00; 0x100 bytes at 0xffffff01, 0x100 at 0x01 (wrapped), FIN at 0x101:
+     * stream = 0x101 + 2^32 - 0xffffff00 - 1 = 0x200 = 512 bytes. */
+    feed(&c, A, pkt(T0, S, 0xffffff00u, 0, 1000, 0));
+    feed(&c, B, pkt(T0 + 1 * MS, S | K, 5000, 0xffffff01u, 1000, 0));
+    feed(&c, A, pkt(T0 + 2 * MS, K, 0xffffff01u, 5001, 1000, 0x100));
+    feed(&c, A, pkt(T0 + 3 * MS, K, 0x01, 5001, 1000, 0x100));
+    feed(&c, B, pkt(T0 + 4 * MS, K, 5001, 0x101, 1000, 0));
+    feed(&c, A, pkt(T0 + 5 * MS, K | F, 0x101, 5001, 1000, 0));
+    feed(&c, B, pkt(T0 + 6 * MS, K | F, 5001, 0x102, 1000, 0));
+    uint64_t end = T0 + 6 * MS;
+    assert_true(moore(&c, end, 99) == 512);
+    assert_true(moore(&c, end, 101) == 0); /* missed data: 512 - 512 unique */
+    assert_true(moore(&c, end, 100) == 0); /* b: ISN 5000, FIN 5001: 0 bytes */
+    assert_true(moore(&c, end, 49) == 0);
+}
+
+static void test_tcp_snaplen_truncation(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    struct fdxi_packet p = pkt(T0 + 100 * MS, K, 1001, 5001, 1000, 1000);
+    p.payload_caplen = 100; /* snaplen cut 900 payload bytes */
+    feed(&c, A, p);
+    uint64_t end = T0 + 100 * MS;
+    assert_true(moore(&c, end, 103) == 900 && moore(&c, end, 105) == 1);
+    assert_true(moore(&c, end, 47) == 1000); /* lengths come from the IP header */
+    assert_true(moore(&c, end, 104) == 0);
+}
+
+static void test_tcp_range_table_is_bounded(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    /* 100 segments of 10 bytes with a 10-byte hole after each, never ACKed: 100 ranges plus
+     * the SYN's would be needed; the table keeps FDXI_TCP_SEGS and fuses the lowest. */
+    for (uint32_t k = 0; k < 100; k++)
+        feed(&c, A, pkt(T0 + (100 + k) * MS, K, 1001 + 20 * k, 5001, 1000, 10));
+    assert_true(c.d[A].nsegs <= FDXI_TCP_SEGS);
+    assert_true(c.d[A].seg_fused > 0);
+    uint64_t end = T0 + 199 * MS;
+    /* Counters that do not depend on the ranges stay exact. */
+    assert_true(moore(&c, end, 45) == 100 && moore(&c, end, 47) == 1000);
+    assert_true(moore(&c, end, 43) == 1000);
+    /* The newest segment is still known: sending it again is a retransmission. */
+    feed(&c, A, pkt(T0 + 300 * MS, K, 1001 + 20 * 99, 5001, 1000, 10));
+    assert_true(moore(&c, T0 + 300 * MS, 49) == 1);
+    assert_float_equal(moore(&c, T0 + 300 * MS, 145), 101.0, 1e-9); /* 300 - 199 ms */
+#if defined(__x86_64__) && defined(__LP64__)
+    /* The size doc/features/tcptrace.md reports. */
+    assert_int_equal(sizeof(struct fdxi_tcp_conn), 4192);
+#endif
+}
+
+static void test_tcp_reset_skips_window_statistics(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    feed(&c, B, pkt(T0 + 50 * MS, R | K, 5001, 1001, 0, 0));
+    uint64_t end = T0 + 50 * MS;
+    assert_true(moore(&c, end, 32) == 2 && moore(&c, end, 34) == 2); /* counted, ACK too */
+    assert_true(moore(&c, end, 92) == 0); /* its window 0 is not a zero-window advertisement */
+    assert_true(moore(&c, end, 36) == 0); /* nor a pure ACK */
+    assert_true(moore(&c, end, 90) == 1000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tcp_fresh_connection_is_all_zero),
+        cmocka_unit_test(test_tcp_handshake_rtt),
+        cmocka_unit_test(test_tcp_retransmission_gives_no_rtt_sample),
+        cmocka_unit_test(test_tcp_out_of_order_segment),
+        cmocka_unit_test(test_tcp_duplicate_acks_and_triple),
+        cmocka_unit_test(test_tcp_zero_window_probe),
+        cmocka_unit_test(test_tcp_window_scaling_on),
+        cmocka_unit_test(test_tcp_window_scaling_off),
+        cmocka_unit_test(test_tcp_sack_and_dsack_blocks),
+        cmocka_unit_test(test_tcp_stream_length_wraps),
+        cmocka_unit_test(test_tcp_snaplen_truncation),
+        cmocka_unit_test(test_tcp_range_table_is_bounded),
+        cmocka_unit_test(test_tcp_reset_skips_window_statistics),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
