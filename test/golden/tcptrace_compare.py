@@ -111,6 +111,31 @@ def run_conns(prog, cap):
     return rows
 
 
+FLOWDX_ARGS = ['extract', '-q', '-f', 'moore', '--active-timeout', '0', '--idle-timeout', '100000000']
+
+
+def run_flowdx(flowdx, cap):
+    """Rows of `flowdx extract -f moore`: src = the initiator = side a; no timeouts cut a connection."""
+    out = subprocess.run([flowdx] + FLOWDX_ARGS + ['-r', cap], capture_output=True, text=True,
+                         check=True).stdout
+    rows = []
+    reader = csv.DictReader(out.splitlines())
+    cols = None
+    for r in reader:
+        if r['proto'] != '6':
+            continue
+        if cols is None:
+            cols = sorted(c for c in r if re.match(r'moore_(\d{3})_', c)
+                          and 31 <= int(c[6:9]) <= 152)
+            if len(cols) != N:
+                raise SystemExit('flowdx: %d moore columns for 31-152, not %d' % (len(cols), N))
+        rows.append({'a': (norm(r['src_addr']), int(r['src_port'])),
+                     'b': (norm(r['dst_addr']), int(r['dst_port'])),
+                     'first_us': int(r['start_us']), 'last_us': int(r['end_us']),
+                     'values': [float(r[c]) for c in cols]})
+    return rows
+
+
 def index_of(number):
     return number - 31
 
@@ -197,6 +222,7 @@ def main():
     ap.add_argument('--conns', required=True)
     ap.add_argument('--doc', required=True)
     ap.add_argument('--data', required=True)
+    ap.add_argument('--flowdx')
     ap.add_argument('--keep')
     ap.add_argument('captures', nargs='*')
     args = ap.parse_args()
@@ -230,6 +256,11 @@ def main():
         f = compare(label, fields, tt_rows, ours, stats)
         print('%s: %d connections, %s' % (label, len(tt_rows), 'ok' if not f else '%d differences' % len(f)))
         fails += f
+        if args.flowdx:
+            label += ' [flowdx extract -f moore]'
+            f = compare(label, fields, tt_rows, run_flowdx(args.flowdx, cap), stats)
+            print('%s: %s' % (label, 'ok' if not f else '%d differences' % len(f)))
+            fails += f
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     print('%d captures, %d connections, %d values compared, %d not compared by the doc\'s rule'

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-# Deterministic edits of a classic pcap's first TCP connection: loss, repeats, reordering, windows, SACK, wraps.
-"""Write edited copies of a capture so that tcptrace's rarer paths get exercised.
+# Deterministic edits of a classic pcap's first TCP connection, for the tcptrace golden test.
+"""Write edited copies of a capture so that tcptrace's rarer paths get exercised: loss, repeats,
+reordering, duplicate ACKs, closed windows, snaplen cuts, sequence wraps, SACK, a reused 4-tuple.
 
 Usage: tcptrace_edit.py CAPTURE OUTDIR  -> writes OUTDIR/<base>.<scenario>.pcap, one per scenario, and
 prints their paths. Only classic pcap with Ethernet (1) or Linux cooked (113) links and IPv4 is edited.
@@ -270,9 +271,31 @@ def scen_sack(c):
     return out
 
 
+def scen_reuse(c):
+    """The connection again on the same 4-tuple 10 s after the capture's end, new ISNs (+2^28).
+
+    Only for a connection closed by FINs from both sides: tcptrace then starts a new connection
+    (SYN after FIN, outside the old window) and flowdx a new flow (after the FIN linger).
+    """
+    mine = [p for p in c.pkts if c.side(p) is not None]
+    if not all(any(c.side(p) == s and c.tcp(p).flags & 0x01 for p in mine) for s in (0, 1)):
+        return None
+    shift = c.pkts[-1].ts + 10000000 - mine[0].ts
+    out = list(c.pkts)
+    for p in mine:
+        q = copy_pkt(p, p.ts + shift)
+        t = c.tcp(p)
+        put32(q, t.tcp + 4, t.seq + 0x10000000)
+        if t.flags & 0x10:
+            put32(q, t.tcp + 8, t.ack + 0x10000000)
+        out.append(q)
+    return out
+
+
 SCENARIOS = [('drop', scen_drop), ('repeat', scen_repeat), ('swap', scen_swap),
              ('dupack', scen_dupack), ('zerowin', scen_zerowin), ('trunc', scen_trunc),
-             ('wrap', scen_wrap), ('quarter', scen_quarter), ('sack', scen_sack)]
+             ('wrap', scen_wrap), ('quarter', scen_quarter), ('sack', scen_sack),
+             ('reuse', scen_reuse)]
 
 
 def main():
