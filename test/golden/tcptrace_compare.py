@@ -27,7 +27,9 @@ sys.path.insert(0, HERE)
 import tcptrace_edit  # noqa: E402
 
 N = 122
-ROW = re.compile(r'^\|\s*(\d+),\s*(\d+)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|[^|]*\|\s*([^|]+?)\s*\|\s*(\S+)\s*\|\s*$')
+# A row of the doc's table: numbers, slug, tcptrace field, unit, tolerance, compared, definition.
+ROW = re.compile(r'^\|\s*(\d+),\s*(\d+)\s*\|\s*(\S+)\s*\|\s*(\S+)\s*\|[^|]*\|\s*([^|]+?)\s*\|\s*(\S+)\s*\|'
+                 r'[^|]*\|\s*$')
 
 
 class Field:
