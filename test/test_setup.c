@@ -134,8 +134,8 @@ static void test_setup_errors_are_located(void **state)
              template_so);
     const char *const cases[][2] = {
         {"detectors:\n  spma: {}\n", "flowdx.yaml:2:3: unknown key 'spma' (did you mean 'spam'?)"},
-        {"features: [zadnik, moore]\n", "flowdx.yaml:1:20: key 'features': unknown feature set "
-                                        "'moore'"},
+        {"features: [zadnik, nosuchset]\n",
+         "flowdx.yaml:1:20: key 'features': unknown feature set 'nosuchset'"},
         {"flows: {idle_timeout: 5 parsecs}\n", "flowdx.yaml:1:23: key 'idle_timeout'"},
         {"flows: {max_flows: 3}\n", "flowdx.yaml:1:20: key 'max_flows'"},
         {"plugins:\n  - settings: {}\n", "flowdx.yaml:2:5: key 'plugins': this item has no 'path'"},
