@@ -8,8 +8,10 @@
  * capture and side a is the sender of the connection's first packet, as tcptrace keys them; a new
  * connection on the same 4-tuple starts where tcptrace starts one (more than 4 minutes idle, or a
  * SYN after a FIN or RST outside the old sequence window, or a third SYN with a new sequence
- * number). Row: a address, a port, b address, b port, first and last packet times (us), then the
- * 122 values of fdxi_tcp_moore_values(). Test-only: the product's path is flowdx extract -f moore.
+ * number). Row: a address, a port, b address, b port, first and last packet times (us), the 122
+ * values of fdxi_tcp_moore_values(), then seg_fused of a and of b (how often the bounded range
+ * table fused ranges; the values doc/features/tcptrace.md calls approximate after it are compared
+ * only where it is 0). Test-only: the product's path is flowdx extract -f moore.
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -156,7 +158,7 @@ int main(int argc, char **argv)
         printf(",%u,%" PRIu64 ",%" PRIu64, c->port[1], c->first_us, c->last_us);
         for (int k = 0; k < FDXI_TCP_MOORE_N; k++)
             printf(",%.17g", v[k]);
-        printf("\n");
+        printf(",%" PRIu64 ",%" PRIu64 "\n", c->tcp.d[0].seg_fused, c->tcp.d[1].seg_fused);
     }
     return 0;
 }

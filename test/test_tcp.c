@@ -330,6 +330,93 @@ static void test_tcp_range_table_is_bounded(void **state)
 #endif
 }
 
+/*
+ * A hole the monitor never saw (a loss before it), followed by more segments than the range table
+ * holds, then the segment that fills the hole: tcptrace, whose list is unbounded, calls that
+ * segment new and out of order. The table must fuse ranges above the hole, not across it.
+ */
+static void test_tcp_hole_filled_after_full_table_is_out_of_order(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    /* [1001, 1101) at 100 ms, ACKed at 150 ms: with the SYN, one ACKed range [1000, 1100]. */
+    feed(&c, A, pkt(T0 + 100 * MS, K, 1001, 5001, 1000, 100));
+    feed(&c, B, pkt(T0 + 150 * MS, K, 5001, 1101, 1000, 0));
+    /* [1101, 1201) is lost before the monitor; 70 segments of 100 bytes follow from 1201 at
+     * 200 + k ms: 71 ranges, more than FDXI_TCP_SEGS. */
+    for (uint32_t k = 0; k < 70; k++)
+        feed(&c, A, pkt(T0 + (200 + k) * MS, K, 1201 + 100 * k, 5001, 1000, 100));
+    assert_true(c.d[A].seg_fused > 0);
+    /* The hole is filled at 300 ms, then everything is ACKed (1201 + 7000 = 8201) at 400 ms. */
+    feed(&c, A, pkt(T0 + 300 * MS, K, 1101, 5001, 1000, 100));
+    feed(&c, B, pkt(T0 + 400 * MS, K, 5001, 8201, 1000, 0));
+    uint64_t end = T0 + 400 * MS;
+    /* It starts and ends below the first range after the hole: out of order, not retransmitted;
+     * 100 + 7,000 + 100 unique bytes, and stream lengths need a FIN. */
+    assert_true(moore(&c, end, 57) == 1);
+    assert_true(moore(&c, end, 49) == 0 && moore(&c, end, 51) == 0);
+    assert_true(moore(&c, end, 43) == 7200);
+    /* The ACK of 8201 covers the hole's range (cumulative, 1) and the 70 segments: 69 end below
+     * the ACK (cumulative), the last ends at it but the hole's range before it was sent later
+     * (300 > 269 ms): a post-loss ACK. Samples: the SYN's and [1001, 1101)'s (50 ms). */
+    assert_true(moore(&c, end, 137) == 70);
+    assert_true(moore(&c, end, 135) == 1);
+    assert_true(moore(&c, end, 113) == 2);
+    assert_float_equal(moore(&c, end, 117), 50.0, 1e-9);
+}
+
+/*
+ * Fused un-ACKed ranges answer an ACK as tcptrace's separate segments would: the ones below the
+ * ACK's end are ACKed cumulatively, the last gives the sample, and its size (not the fused
+ * range's) decides the full-size samples.
+ */
+static void test_tcp_fused_ranges_ack_like_segments(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    memset(&c, 0, sizeof c);
+    /* No handshake (so no one-byte SYN range outranks the data): 70 segments of 100 bytes from
+     * 1001 at 100 + k ms, then one ACK of all of them (8001) at 500 ms. */
+    for (uint32_t k = 0; k < 70; k++)
+        feed(&c, A, pkt(T0 + (100 + k) * MS, K, 1001 + 100 * k, 5001, 1000, 100));
+    assert_true(c.d[A].seg_fused > 0);
+    feed(&c, B, pkt(T0 + 500 * MS, K, 5001, 8001, 1000, 0));
+    /* tcptrace: 69 cumulative ACKs and one sample of the last segment, 500 - 169 = 331 ms. */
+    uint64_t end = T0 + 500 * MS;
+    assert_true(moore(&c, end, 137) == 69);
+    assert_true(moore(&c, end, 113) == 1);
+    assert_float_equal(moore(&c, end, 117), 331.0, 1e-9);
+    /* One more 100-byte segment at 600 ms, ACKed at 650 ms: a 50 ms sample of the same size as
+     * the last one, so both are full-size samples (a fused size of 200+ would have left 1). */
+    feed(&c, A, pkt(T0 + 600 * MS, K, 8001, 5001, 1000, 100));
+    feed(&c, B, pkt(T0 + 650 * MS, K, 5001, 8101, 1000, 0));
+    end = T0 + 650 * MS;
+    assert_true(moore(&c, end, 113) == 2);
+    assert_true(moore(&c, end, 125) == 2);
+    assert_float_equal(moore(&c, end, 127), 50.0, 1e-9);
+    assert_float_equal(moore(&c, end, 129), 331.0, 1e-9);
+}
+
+/*
+ * A FIN with data, then a RST at the data's first sequence number (seen in the SMTP lab: the
+ * server's "221" and FIN, then a RST for the client's late QUIT): after a RST the stream ends at
+ * the last segment's end, the RST's sequence number, so the stream is 24 bytes shorter than the
+ * unique bytes. tcptrace prints 2^64 - 24; flowdx -24 (doc: deliberate differences).
+ */
+static void test_tcp_reset_below_data_gives_negative_missed_data(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    feed(&c, B, pkt(T0 + 100 * MS, F | P | K, 5001, 1001, 1000, 24));
+    feed(&c, B, pkt(T0 + 150 * MS, R, 5001, 0, 0, 0));
+    uint64_t end = T0 + 150 * MS;
+    assert_true(moore(&c, end, 44) == 24);   /* unique bytes b_a */
+    assert_true(moore(&c, end, 100) == 0);   /* stream: 5001 - 5000 - 1 */
+    assert_true(moore(&c, end, 102) == -24); /* missed data b_a */
+}
+
 static void test_tcp_reset_skips_window_statistics(void **state)
 {
     (void)state;
@@ -359,6 +446,9 @@ int main(void)
         cmocka_unit_test(test_tcp_snaplen_truncation),
         cmocka_unit_test(test_tcp_range_table_is_bounded),
         cmocka_unit_test(test_tcp_reset_skips_window_statistics),
+        cmocka_unit_test(test_tcp_hole_filled_after_full_table_is_out_of_order),
+        cmocka_unit_test(test_tcp_fused_ranges_ack_like_segments),
+        cmocka_unit_test(test_tcp_reset_below_data_gives_negative_missed_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

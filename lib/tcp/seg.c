@@ -61,18 +61,79 @@ static void fuse_at(struct fdxi_tcp_dir *d, uint32_t i)
 {
     struct fdxi_tcp_seg *a = &d->segs[i];
     const struct fdxi_tcp_seg *b = &d->segs[i + 1];
+    uint32_t parts = (uint32_t)a->nparts + b->nparts;
     a->last = b->last;
     a->acked = b->acked;
+    a->nparts = (uint16_t)(parts > UINT16_MAX ? UINT16_MAX : parts);
     if (b->ts_us > a->ts_us)
         a->ts_us = b->ts_us;
     remove_at(d, i + 1);
 }
 
+static uint64_t range_bytes(const struct fdxi_tcp_seg *s)
+{
+    return (uint64_t)(s->last - s->first) + 1;
+}
+
+/* Size of each of the equal parts of an un-ACKed range (0 if it does not split evenly). */
+static uint64_t part_bytes(const struct fdxi_tcp_seg *s)
+{
+    uint64_t n = range_bytes(s), parts = s->nparts > 0 ? s->nparts : 1;
+    return n % parts == 0 ? n / parts : 0;
+}
+
 /*
- * Free one entry of a full table without disturbing entry *@p i, which the caller is working on.
- * The lowest two ranges (the oldest, normally long ACKed) are fused into one that also covers the
- * gap between them; if the caller works on one of them, the highest two are instead. Ranges in
- * different quarters are never fused: the outer one is forgotten. Indices at or above the change
+ * Whether un-ACKed neighbours @p a and @p b can become one range that still answers as tcptrace's
+ * separate segments would, for the ACKs that normally come: contiguous (no gap that data could
+ * later fill), in one quarter, never retransmitted, sent in sequence order (so the later one's time
+ * is the time of the whole), and of equal-sized parts (so the last part's size is known).
+ */
+static bool parts_fusable(const struct fdxi_tcp_seg *a, const struct fdxi_tcp_seg *b)
+{
+    uint64_t pa = part_bytes(a);
+    return !a->acked && !b->acked && a->retrans == 0 && b->retrans == 0 &&
+           a->last + 1 == b->first && quad(a->first) == quad(b->first) && a->ts_us <= b->ts_us &&
+           pa != 0 && pa == part_bytes(b) && (uint32_t)a->nparts + b->nparts <= UINT16_MAX;
+}
+
+/*
+ * Which neighbours (k, k + 1) to fuse when the table is full, never k + 1 == @p keep (the range
+ * the caller is about to insert before must keep its lower neighbour apart). In order of harm:
+ * - two ACKed ranges (separated by a gap: ACKed neighbours that touch are joined already). Only
+ *   data arriving in the gap after the ACK that covered it is misjudged (retransmission instead
+ *   of new); the lowest, oldest pair;
+ * - two un-ACKed ranges that parts_fusable() allows. A hole in the data the capture saw (a loss
+ *   before the monitor) keeps the ACK below everything sent after it, often more than the table
+ *   holds; those ranges are fused, and the hole stays a gap, so data filling it later is still
+ *   new and out of order, as in tcptrace. An ACK that later ends inside such a range is the only
+ *   case misjudged (one cumulative ACK for the parts below it); the pair with the fewest parts,
+ *   the highest of those, keeps the fused ranges small and away from the ACK;
+ * - otherwise the lowest pair in one quarter.
+ * Returns FDXI_TCP_SEGS if no pair qualifies.
+ */
+static uint32_t pick_pair(const struct fdxi_tcp_dir *d, uint32_t keep)
+{
+    uint32_t best = FDXI_TCP_SEGS, best_parts = UINT32_MAX, any = FDXI_TCP_SEGS;
+    for (uint32_t k = 0; k + 1 < d->nsegs; k++) {
+        const struct fdxi_tcp_seg *a = &d->segs[k], *b = &d->segs[k + 1];
+        if (k + 1 == keep || quad(a->first) != quad(b->first))
+            continue;
+        if (a->acked && b->acked)
+            return k;
+        if (any == FDXI_TCP_SEGS)
+            any = k;
+        uint32_t parts = (uint32_t)a->nparts + b->nparts;
+        if (parts <= best_parts && parts_fusable(a, b)) {
+            best = k;
+            best_parts = parts;
+        }
+    }
+    return best != FDXI_TCP_SEGS ? best : any;
+}
+
+/*
+ * Free one entry of a full table without disturbing entry *@p i, which the caller is working on,
+ * or the gap below it: two neighbours are fused (pick_pair()). Indices above the removed entry
  * (*@p i, *@p hi) are moved down with the entries.
  */
 static void make_room(struct fdxi_tcp_dir *d, uint32_t *i, uint32_t *hi)
@@ -80,21 +141,18 @@ static void make_room(struct fdxi_tcp_dir *d, uint32_t *i, uint32_t *hi)
     if (d->nsegs < FDXI_TCP_SEGS)
         return;
     d->seg_fused++;
-    if (*i >= 2) {
-        if (quad(d->segs[0].first) == quad(d->segs[1].first))
-            fuse_at(d, 0);
-        else
-            remove_at(d, 0);
-        (*i)--;
-        (*hi)--;
-        return;
+    uint32_t gone = pick_pair(d, *i);
+    if (gone < FDXI_TCP_SEGS) {
+        fuse_at(d, gone);
+        gone++;
+    } else {
+        /* Unreachable with three quarters at most, but never overflow: forget an outer range. */
+        gone = *i > 0 ? 0 : d->nsegs - 1;
+        remove_at(d, gone);
     }
-    uint32_t k = d->nsegs - 2;
-    if (quad(d->segs[k].first) == quad(d->segs[k + 1].first))
-        fuse_at(d, k);
-    else
-        remove_at(d, k + 1);
-    if (*hi > k + 1)
+    if (gone < *i)
+        (*i)--;
+    if (gone < *hi)
         (*hi)--;
 }
 
@@ -102,7 +160,7 @@ static void insert_at(struct fdxi_tcp_dir *d, uint32_t i, uint32_t first, uint32
                       uint64_t now_us)
 {
     memmove(&d->segs[i + 1], &d->segs[i], (d->nsegs - i) * sizeof d->segs[0]);
-    d->segs[i] = (struct fdxi_tcp_seg){.first = first, .last = last, .ts_us = now_us};
+    d->segs[i] = (struct fdxi_tcp_seg){.first = first, .last = last, .ts_us = now_us, .nparts = 1};
     d->nsegs++;
 }
 
@@ -237,11 +295,14 @@ static void rtt_ack(struct fdxi_tcp_dir *d, const struct fdxi_tcp_seg *s, bool a
     fdxi_stat_add(&d->rtt, rtt);
     tt_min(&d->rtt_min_us, rtt);
     /*
-     * tcptrace's size of a range: its length, except that a one-byte range (a lone SYN or FIN,
-     * or one byte of data) is taken as 2^32 bytes, so that it outranks every real segment.
+     * tcptrace's size of a segment (the last part of a fused range): its length, except that a
+     * one-byte segment (a lone SYN or FIN, or one byte of data) is taken as 2^32 bytes, so that
+     * it outranks every real segment.
      */
-    uint64_t size = s->last > s->first ? (uint64_t)(s->last - s->first) + 1
-                                       : (UINT64_C(1) << 32) - s->first + s->last;
+    uint64_t part = part_bytes(s);
+    uint32_t first = part != 0 ? s->last - (uint32_t)(part - 1) : s->first;
+    uint64_t size =
+        s->last > first ? (uint64_t)(s->last - first) + 1 : (UINT64_C(1) << 32) - first + s->last;
     if (d->rtt_full_size == 0 || d->rtt_full_size < size) {
         d->rtt_full_size = size;
         memset(&d->rtt_full, 0, sizeof d->rtt_full);
@@ -269,7 +330,7 @@ void fdxi_tcp_seg_ack(struct fdxi_tcp_dir *d, const struct fdxi_tcp_dir *acker, 
             continue;
         s->acked = 1;
         changed = true;
-        d->rtt_cumack++;
+        d->rtt_cumack += s->nparts;
         if (s->ts_us > last_xmit)
             last_xmit = s->ts_us;
     }
@@ -293,7 +354,7 @@ void fdxi_tcp_seg_ack(struct fdxi_tcp_dir *d, const struct fdxi_tcp_dir *acker, 
             if (ack == s->last + 1 && ack == acker->ack && data_len == 0 &&
                 eff_win == acker->win_last && d->owin_seen) {
                 d->rtt_dupack++;
-                if (++s->acked == 4)
+                if (s->acked < UINT16_MAX && ++s->acked == 4)
                     d->rtt_triple++;
             } else {
                 s->acked = 1;
@@ -302,10 +363,16 @@ void fdxi_tcp_seg_ack(struct fdxi_tcp_dir *d, const struct fdxi_tcp_dir *acker, 
         }
         s->acked = 1;
         changed = true;
-        if (ack == s->last + 1)
+        /*
+         * A fused range stands for nparts of tcptrace's segments: all but the last are ACKed
+         * cumulatively, the last by this ACK if it ends there.
+         */
+        if (ack == s->last + 1) {
+            d->rtt_cumack += s->nparts - 1u;
             rtt_ack(d, s, last_xmit > s->ts_us, now_us);
-        else
-            d->rtt_cumack++;
+        } else {
+            d->rtt_cumack += s->nparts;
+        }
     }
     if (changed)
         collapse(d, q);

@@ -21,13 +21,17 @@
 /* Sequence ranges remembered per direction (tcptrace's segment list, bounded). */
 #define FDXI_TCP_SEGS 64
 
-/* One remembered range of sequence space [first, last] (SYN and FIN count one each). */
+/*
+ * One remembered range of sequence space [first, last] (SYN and FIN count one each). A range stands
+ * for nparts of tcptrace's segments: 1, unless the table was full and fused neighbours into it.
+ */
 struct fdxi_tcp_seg {
     uint32_t first;   /**< first sequence number of the range */
     uint32_t last;    /**< last sequence number of the range (inclusive) */
     uint64_t ts_us;   /**< time of its latest (re)transmission, microseconds */
     uint32_t retrans; /**< times any part of it was sent again */
-    uint32_t acked;   /**< 0 until acknowledged, then 1 + duplicate ACKs of its end */
+    uint16_t acked;   /**< 0 until acknowledged, then 1 + duplicate ACKs of its end (saturates) */
+    uint16_t nparts;  /**< tcptrace segments it stands for (saturates); equal-sized if not ACKed */
 };
 
 /* Everything tcptrace keeps for one direction (the sender of that direction's packets). */
