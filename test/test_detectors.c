@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "capture_util.h"
 #include "flowdx/flowdx.h"
 #include "flowdx/flowdx_features.h"
 #include "flowdx/flowdx_model.h"
@@ -100,13 +101,7 @@ static struct check run(const char *so, const char *set, const char *model, cons
     assert_int_equal(fdx_model_bind_names(c.model, names, c.n_set, err, sizeof(err)), 0);
     for (const char *const *p = captures; *p != NULL; p++) {
         snprintf(path, sizeof(path), "%s/%s", top, *p);
-        fdx_capture *cap = NULL;
-        if (fdx_capture_open_file(path, NULL, &cap, err, sizeof(err)) != 0)
-            fail_msg("%s", err);
-        struct fdx_capture_packet pk;
-        while (fdx_capture_next(cap, &pk, err, sizeof(err)) == 1)
-            fdx_engine_feed(e, fdx_capture_linktype(cap), pk.ts_us, pk.data, pk.caplen, pk.wirelen);
-        fdx_capture_free(cap);
+        cu_feed_file(e, path);
         fdx_engine_flush(e);
     }
     fdx_engine_free(e);

@@ -391,37 +391,37 @@ static void test_moore_time_since_last_connection(void **state)
 static void test_moore_store_keeps_a_prefix(void **state)
 {
     (void)state;
-    struct moore_pool pool;
-    assert_int_equal(fdxi_moore_pool_init(&pool), 0);
-    struct moore_list a = {0}, b = {0};
+    struct fdxi_chunks pool;
+    assert_int_equal(fdxi_chunks_init(&pool, &fdxi_moore_store), 0);
+    struct fdxi_chunk_list a = {0}, b = {0};
     struct moore_rec r = {0};
     for (uint32_t i = 0; i < 2 * MOORE_CHUNK_RECS; i++) {
         r.ts_us = i;
-        fdxi_moore_list_add(&pool, &a, &r); /* two full chunks */
+        fdxi_chunks_add(&pool, &a, &r); /* two full chunks */
     }
     r.ts_us = 100;
-    fdxi_moore_list_add(&pool, &b, &r);
+    fdxi_chunks_add(&pool, &b, &r);
     uint32_t used = pool.used;
     pool.used = MOORE_POOL_CHUNKS; /* as if the pool were full */
     r.ts_us = 1000;
-    fdxi_moore_list_add(&pool, &a, &r); /* needs a third chunk: refused */
+    fdxi_chunks_add(&pool, &a, &r); /* needs a third chunk: refused */
     assert_true(a.closed);
     assert_int_equal(a.stored, 2 * MOORE_CHUNK_RECS);
     assert_int_equal(pool.refused, 1);
-    fdxi_moore_list_release(&pool, &b); /* a chunk comes free ... */
-    fdxi_moore_list_add(&pool, &a, &r); /* ... but a stays the flow's first packets */
+    fdxi_chunks_release(&pool, &b); /* a chunk comes free ... */
+    fdxi_chunks_add(&pool, &a, &r); /* ... but a stays the flow's first packets */
     assert_int_equal(a.stored, 2 * MOORE_CHUNK_RECS);
     struct moore_rec out[2 * MOORE_CHUNK_RECS];
-    fdxi_moore_list_copy(&pool, &a, out);
+    fdxi_chunks_copy(&pool, &a, out);
     for (uint32_t i = 0; i < 2 * MOORE_CHUNK_RECS; i++)
         assert_true(out[i].ts_us == i);
     /* Released and reused: b's chunk goes to a fresh list. */
-    fdxi_moore_list_release(&pool, &a);
+    fdxi_chunks_release(&pool, &a);
     assert_false(a.closed);
-    fdxi_moore_list_add(&pool, &b, &r);
+    fdxi_chunks_add(&pool, &b, &r);
     assert_int_equal(b.stored, 1);
     pool.used = used;
-    fdxi_moore_pool_fini(&pool);
+    fdxi_chunks_fini(&pool);
 }
 
 /* ---- FFT by hand ---- */

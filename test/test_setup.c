@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "capture_util.h"
 #include "flowdx/flowdx.h"
 #include "flowdx/flowdx_setup.h"
 
@@ -73,13 +74,7 @@ static void test_setup_builds_engine_with_both_detectors(void **state)
     assert_string_equal(fdx_engine_feature_name(e, 65 + 67), "doh_duration");
     char path[4096];
     snprintf(path, sizeof(path), "%s/../shared/data/spam/ndpi/emotet.pcap", top);
-    fdx_capture *cap = NULL;
-    if (fdx_capture_open_file(path, NULL, &cap, err, sizeof(err)) != 0)
-        fail_msg("%s", err);
-    struct fdx_capture_packet pk;
-    while (fdx_capture_next(cap, &pk, err, sizeof(err)) == 1)
-        fdx_engine_feed(e, fdx_capture_linktype(cap), pk.ts_us, pk.data, pk.caplen, pk.wirelen);
-    fdx_capture_free(cap);
+    cu_feed_file(e, path);
     fdx_engine_flush(e);
     fdx_engine_free(e);
     /* the capture's one SMTP session is a submission on port 587 (its ndpiReader output) */

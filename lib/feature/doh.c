@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunks/chunks.h"
 #include "feature/doh.h"
 #include "feature/feature.h"
 #include "flowdx/flowdx.h"
@@ -11,14 +12,12 @@
 
 /*
  * Medians and modes need every value of a flow, so each flow keeps its packets (time, length,
- * direction) in chunks taken from a per-engine pool: no allocation per packet, bounded memory.
- * A flow keeps at most DOH_MAX_PACKETS records; past that its exact running sums still give
- * the byte counts, rates, duration, means and variances, and the medians and modes come from
- * the first DOH_MAX_PACKETS packets (doc/features/doh.md says so).
+ * direction) in chunks taken from a per-engine pool (lib/chunks): no allocation per packet,
+ * bounded memory. A flow keeps at most DOH_MAX_PACKETS records; past that its exact running sums
+ * still give the byte counts, rates, duration, means and variances, and the medians and modes
+ * come from the first DOH_MAX_PACKETS packets (doc/features/doh.md says so).
  */
-#define CHUNK_RECS 63
-#define BLOCK_CHUNKS 256
-#define NIL UINT32_MAX
+#define CHUNK_RECS 63u
 
 struct rec {
     double t;     /* capture time, seconds, as the dataset tool held it */
@@ -26,27 +25,30 @@ struct rec {
     uint32_t dir; /* FDX_DIR_REQ (the tool's forward) or FDX_DIR_RESP */
 };
 
-struct chunk {
-    uint32_t next;
-    uint32_t n;
-    struct rec r[CHUNK_RECS];
+_Static_assert(sizeof(struct rec) == 16, "a stored packet is 16 bytes");
+
+/*
+ * When the pool is full a flow's list stays open: the record is not stored, and a later one is
+ * stored if a chunk has come free by then. Each record not stored is then one refused chunk
+ * request, so the pool's refusal counter counts the records the pool could not keep.
+ */
+static const struct fdxi_chunks_spec store_spec = {
+    .rec_bytes = sizeof(struct rec),
+    .recs_per_chunk = CHUNK_RECS,
+    .max_chunks = DOH_POOL_RECORDS / CHUNK_RECS,
+    .max_per_list = DOH_MAX_PACKETS,
+    .close_on_refusal = false,
 };
 
 struct doh_engine {
-    struct chunk **blocks;
-    uint32_t n_blocks;
-    uint32_t max_blocks;
-    uint32_t used; /* chunks handed out, high-water mark */
-    uint32_t free_head;
-    uint64_t pool_exhausted; /* records not stored because the pool was full */
+    struct fdxi_chunks pool; /* refused: records not stored because the pool was full */
     /* Scratch for one flow's computation: DOH_MAX_PACKETS values each. */
+    struct rec *recs;
     double *a, *b, *c, *sq;
 };
 
 struct doh_flow {
-    bool candidate;      /* ip mode: TCP to a DoH port; dohlyzer mode: always */
-    uint32_t head, tail; /* chunk list */
-    uint32_t stored;
+    struct fdxi_chunk_list list; /* the first DOH_MAX_PACKETS packets */
     uint64_t total;
     double t0;           /* first packet's time */
     double t_min, t_max; /* extreme packet times */
@@ -57,63 +59,23 @@ struct doh_flow {
     double rt_sum, rt_sumsq, rt_min;
     uint64_t rt_n;
     int last_dir;
+    bool candidate; /* ip mode: TCP to a DoH port; dohlyzer mode: always */
     double last_t;
     uint16_t mss[2]; /* ip mode: MSS each direction's receiver announced in its SYN (0: unseen) */
 };
 
-static struct chunk *chunk_at(struct doh_engine *e, uint32_t i)
-{
-    return &e->blocks[i / BLOCK_CHUNKS][i % BLOCK_CHUNKS];
-}
-
-static uint32_t chunk_new(struct doh_engine *e)
-{
-    uint32_t i;
-    if (e->free_head != NIL) {
-        i = e->free_head;
-        e->free_head = chunk_at(e, i)->next;
-    } else {
-        uint32_t b = e->used / BLOCK_CHUNKS;
-        if (b >= e->max_blocks)
-            return NIL;
-        if (b == e->n_blocks) {
-            e->blocks[b] = malloc(sizeof(struct chunk) * BLOCK_CHUNKS);
-            if (e->blocks[b] == NULL)
-                return NIL;
-            e->n_blocks++;
-        }
-        i = e->used++;
-    }
-    struct chunk *c = chunk_at(e, i);
-    c->next = NIL;
-    c->n = 0;
-    return i;
-}
-
-static void chunks_release(struct doh_engine *e, struct doh_flow *f)
-{
-    uint32_t i = f->head;
-    while (i != NIL) {
-        struct chunk *c = chunk_at(e, i);
-        uint32_t next = c->next;
-        c->next = e->free_head;
-        e->free_head = i;
-        i = next;
-    }
-    f->head = f->tail = NIL;
-}
-
 static int doh_set_init(void *set_state)
 {
     struct doh_engine *e = set_state;
-    e->free_head = NIL;
-    e->max_blocks = (uint32_t)(DOH_POOL_RECORDS / CHUNK_RECS / BLOCK_CHUNKS) + 1;
-    e->blocks = calloc(e->max_blocks, sizeof(*e->blocks));
+    int rc = fdxi_chunks_init(&e->pool, &store_spec);
+    e->recs = malloc(DOH_MAX_PACKETS * sizeof(*e->recs));
     e->a = malloc(DOH_MAX_PACKETS * sizeof(double));
     e->b = malloc(DOH_MAX_PACKETS * sizeof(double));
     e->c = malloc(DOH_MAX_PACKETS * sizeof(double));
     e->sq = malloc(DOH_MAX_PACKETS * sizeof(double));
-    if (e->blocks == NULL || e->a == NULL || e->b == NULL || e->c == NULL || e->sq == NULL)
+    if (rc < 0)
+        return rc;
+    if (e->recs == NULL || e->a == NULL || e->b == NULL || e->c == NULL || e->sq == NULL)
         return FDX_ENOMEM;
     return 0;
 }
@@ -121,11 +83,8 @@ static int doh_set_init(void *set_state)
 static void doh_set_fini(void *set_state)
 {
     struct doh_engine *e = set_state;
-    if (e->blocks != NULL) {
-        for (uint32_t i = 0; i < e->n_blocks; i++)
-            free(e->blocks[i]);
-    }
-    free(e->blocks);
+    fdxi_chunks_fini(&e->pool);
+    free(e->recs);
     free(e->a);
     free(e->b);
     free(e->c);
@@ -136,7 +95,6 @@ static void doh_begin(void *set_state, void *flow_state, const struct fdxi_flow 
 {
     (void)set_state;
     struct doh_flow *d = flow_state;
-    d->head = d->tail = NIL;
     d->last_dir = -1;
     d->rt_min = INFINITY;
     /* ip mode: TCP flows whose responder port is a DoH port; dohlyzer selects its packets. */
@@ -176,23 +134,8 @@ static void add(struct doh_engine *e, struct doh_flow *d, double t, uint32_t len
     }
     d->last_dir = dir;
     d->last_t = t;
-    if (d->stored >= DOH_MAX_PACKETS)
-        return;
-    if (d->tail == NIL || chunk_at(e, d->tail)->n == CHUNK_RECS) {
-        uint32_t i = chunk_new(e);
-        if (i == NIL) {
-            e->pool_exhausted++;
-            return;
-        }
-        if (d->tail == NIL)
-            d->head = i;
-        else
-            chunk_at(e, d->tail)->next = i;
-        d->tail = i;
-    }
-    struct chunk *c = chunk_at(e, d->tail);
-    c->r[c->n++] = (struct rec){t, len, (uint32_t)dir};
-    d->stored++;
+    struct rec r = {t, len, (uint32_t)dir};
+    fdxi_chunks_add(&e->pool, &d->list, &r);
 }
 
 /* The MSS option of a SYN, or 0. */
@@ -298,26 +241,24 @@ static void doh_finalise(void *set_state, void *flow_state, const struct fdxi_fl
     if (!d->candidate || d->total == 0) {
         for (uint32_t i = 0; i < DOH_N_FEATURES; i++)
             out[i] = NAN;
-        chunks_release(e, d);
+        fdxi_chunks_release(&e->pool, &d->list);
         return;
     }
     /* Gather the stored packets: lengths (a), offsets from the first packet (b), response
      * times (c): a forward packet immediately followed by a reverse one. */
-    size_t n = 0, n_rt = 0;
+    size_t n = d->list.stored, n_rt = 0;
+    fdxi_chunks_copy(&e->pool, &d->list, e->recs);
+    fdxi_chunks_release(&e->pool, &d->list);
     int prev_dir = -1;
     double prev_t = 0;
-    for (uint32_t i = d->head; i != NIL; i = chunk_at(e, i)->next) {
-        const struct chunk *c = chunk_at(e, i);
-        for (uint32_t k = 0; k < c->n; k++) {
-            const struct rec *r = &c->r[k];
-            e->a[n] = r->len;
-            e->b[n] = r->t - d->t0;
-            if (prev_dir == FDX_DIR_REQ && (int)r->dir == FDX_DIR_RESP)
-                e->c[n_rt++] = r->t - prev_t;
-            prev_dir = (int)r->dir;
-            prev_t = r->t;
-            n++;
-        }
+    for (size_t k = 0; k < n; k++) {
+        const struct rec *r = &e->recs[k];
+        e->a[k] = r->len;
+        e->b[k] = r->t - d->t0;
+        if (prev_dir == FDX_DIR_REQ && (int)r->dir == FDX_DIR_RESP)
+            e->c[n_rt++] = r->t - prev_t;
+        prev_dir = (int)r->dir;
+        prev_t = r->t;
     }
     bool complete = n == d->total;
     double duration = (d->t_max - d->t0) - (d->t_min - d->t0);
@@ -372,7 +313,6 @@ static void doh_finalise(void *set_state, void *flow_state, const struct fdxi_fl
             put(at[i], s);
         }
     }
-    chunks_release(e, d);
 }
 
 #define DOH_NAMES                                                                                  \

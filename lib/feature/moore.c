@@ -24,9 +24,19 @@ _Static_assert(FDXI_TCP_MOORE_N == 152 - 31 + 1, "the TCP module gives numbers 3
 #define EB_BLOCK_US 100000u
 #define EB_THETA 1e-5
 
+_Static_assert(sizeof(struct moore_rec) == 16, "a stored packet is 16 bytes");
+
+const struct fdxi_chunks_spec fdxi_moore_store = {
+    .rec_bytes = sizeof(struct moore_rec),
+    .recs_per_chunk = MOORE_CHUNK_RECS,
+    .max_chunks = MOORE_POOL_CHUNKS,
+    .max_per_list = MOORE_MAX_STORED,
+    .close_on_refusal = true,
+};
+
 /* Per engine. */
 struct moore_engine {
-    struct moore_pool pool;
+    struct fdxi_chunks pool;
     struct moore_fft *fft;
     struct moore_conn_entry *conns; /* MOORE_CONN_SETS * MOORE_CONN_WAYS */
     /* Scratch for one flow's finalise, MOORE_MAX_STORED each. */
@@ -46,7 +56,7 @@ struct moore_flow {
     struct fdxi_stat ctl[2]; /* header bytes per direction */
     struct fdxi_stat iat[2]; /* IAT per direction, microseconds */
     struct fdxi_stat iat_all;
-    struct moore_list list; /* the first MOORE_MAX_STORED packets */
+    struct fdxi_chunk_list list; /* the first MOORE_MAX_STORED packets */
     uint64_t first_us;      /* first packet */
     uint64_t last_us;       /* latest time so far: time never goes back within a flow */
     uint64_t dir_last_us[2];
@@ -70,7 +80,7 @@ struct moore_flow {
 static int moore_set_init(void *set_state)
 {
     struct moore_engine *e = set_state;
-    int rc = fdxi_moore_pool_init(&e->pool);
+    int rc = fdxi_chunks_init(&e->pool, &fdxi_moore_store);
     e->fft = fdxi_moore_fft_new();
     e->conns = calloc((size_t)MOORE_CONN_SETS * MOORE_CONN_WAYS, sizeof(*e->conns));
     e->recs = malloc(MOORE_MAX_STORED * sizeof(*e->recs));
@@ -83,7 +93,7 @@ static int moore_set_init(void *set_state)
 static void moore_set_fini(void *set_state)
 {
     struct moore_engine *e = set_state;
-    fdxi_moore_pool_fini(&e->pool);
+    fdxi_chunks_fini(&e->pool);
     fdxi_moore_fft_free(e->fft);
     free(e->conns);
     free(e->recs);
@@ -183,7 +193,7 @@ static void moore_packet(void *set_state, void *flow_state, const struct fdxi_fl
     fdxi_stat_add(&m->ip[dir], p->ip_len);
     fdxi_stat_add(&m->ctl[dir], ctl);
     struct moore_rec r = {.ts_us = t, .ip_len = p->ip_len, .ctl_len = ctl, .dir = (uint8_t)dir};
-    fdxi_moore_list_add(&e->pool, &m->list, &r);
+    fdxi_chunks_add(&e->pool, &m->list, &r);
 
     if (p->has_ports && p->payload_bytes > 0) {
         if (m->run_len > 0 && m->run_dir == dir) {
@@ -295,12 +305,12 @@ static void moore_finalise(void *set_state, void *flow_state, const struct fdxi_
     out[0] = fdxi_flow_port(f, FDX_DIR_RESP);
     out[1] = fdxi_flow_port(f, FDX_DIR_REQ);
     if (!m->started) {
-        fdxi_moore_list_release(&e->pool, &m->list);
+        fdxi_chunks_release(&e->pool, &m->list);
         return;
     }
     size_t n = m->list.stored;
-    fdxi_moore_list_copy(&e->pool, &m->list, e->recs);
-    fdxi_moore_list_release(&e->pool, &m->list);
+    fdxi_chunks_copy(&e->pool, &m->list, e->recs);
+    fdxi_chunks_release(&e->pool, &m->list);
     const struct moore_rec *r = e->recs;
     double *v = e->v;
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chunks/chunks.h"
 #include "flow/flow.h"
 
 /* Values per flow: Moore's 248 discriminators, then is_tcp. */
@@ -15,7 +16,7 @@
 
 extern const char *const fdxi_moore_names[MOORE_N_VALUES];
 
-/* ---- stored packet records (moore_store.c) ---- */
+/* ---- stored packet records (a pool of lib/chunks) ---- */
 
 /*
  * Quartiles and FFTs need the values themselves, so a flow keeps one record per packet for its
@@ -24,10 +25,9 @@ extern const char *const fdxi_moore_names[MOORE_N_VALUES];
  */
 #define MOORE_MAX_STORED 1024u
 #define MOORE_CHUNK_RECS 15u
-/* Chunks one engine may hold at once: 256 B each, 64 MiB, one chunk for each of the default
+/* Chunks one engine may hold at once: 248 B each, 62 MiB, one chunk for each of the default
  * 262144 flows. */
 #define MOORE_POOL_CHUNKS (256u * 1024u)
-#define MOORE_NIL 0u
 
 /* One packet as the sample statistics need it. */
 struct moore_rec {
@@ -38,36 +38,9 @@ struct moore_rec {
     uint8_t reserved_; /**< zero */
 };
 
-struct moore_chunk {
-    uint32_t next; /**< next chunk of the flow, MOORE_NIL at the end */
-    uint32_t n;    /**< records used */
-    struct moore_rec r[MOORE_CHUNK_RECS];
-};
-
-struct moore_pool {
-    struct moore_chunk **blocks; /**< blocks of MOORE_BLOCK_CHUNKS chunks, allocated on demand */
-    uint32_t n_blocks;
-    uint32_t used;      /**< chunks handed out at least once (high-water mark) */
-    uint32_t free_head; /**< chunks given back, as a list (chunk numbers start at 1) */
-    uint64_t refused;   /**< chunk requests refused: pool full or out of memory */
-};
-
-/* A flow's list of records; all-zero is the empty list. */
-struct moore_list {
-    uint32_t head, tail;
-    uint32_t stored; /**< records in the list */
-    bool closed;     /**< a chunk was refused: the list stays a prefix of the flow */
-};
-
-int fdxi_moore_pool_init(struct moore_pool *p);
-void fdxi_moore_pool_fini(struct moore_pool *p);
-/* Append @p r unless the list is full or closed; a refused chunk closes the list. */
-void fdxi_moore_list_add(struct moore_pool *p, struct moore_list *l, const struct moore_rec *r);
-/* Copy the records, in order, into @p out (room for l->stored). */
-void fdxi_moore_list_copy(const struct moore_pool *p, const struct moore_list *l,
-                          struct moore_rec *out);
-/* Give the chunks back to the pool; the list is empty and open again. */
-void fdxi_moore_list_release(struct moore_pool *p, struct moore_list *l);
+/* The pool of struct moore_rec: MOORE_CHUNK_RECS a chunk, MOORE_MAX_STORED a flow; a refused
+ * chunk closes the flow's list, so that its records stay the flow's first packets. */
+extern const struct fdxi_chunks_spec fdxi_moore_store;
 
 /* ---- FFT of IAT series (moore_fft.c) ---- */
 
