@@ -267,6 +267,30 @@ static void test_flow_rst_ends_and_half_close_does_not(void **state)
     fdxi_flow_table_free(t);
 }
 
+/* A SYN (without ACK) on a lingering flow's 4-tuple is a new connection: the closed record ends at
+ * once, with its own reason, and the SYN begins the next one. A SYN/ACK or a plain ACK in the
+ * linger time still joins the old flow (the final ACK of a close). */
+static void test_flow_syn_in_linger_starts_new_connection(void **state)
+{
+    (void)state;
+    struct fdxi_flow_table *t = table(16, NULL, NULL);
+    feed(t, tcp(10 * S, 1, 40000, 2, 25, FDXI_TCP_SYN), NULL);
+    feed(t, tcp(10 * S + 1000, 2, 25, 1, 40000, FDXI_TCP_RST | FDXI_TCP_ACK), NULL);
+    feed(t, tcp(10 * S + 2000, 1, 40000, 2, 25, FDXI_TCP_ACK), NULL);
+    assert_int_equal(n_ended, 0); /* lingering: the ACK joined it */
+    feed(t, tcp(11 * S, 1, 40000, 2, 25, FDXI_TCP_SYN), NULL);
+    assert_int_equal(n_ended, 1);
+    assert_int_equal(ended[0].reason, FDX_END_RST);
+    assert_int_equal(ended[0].packets[0], 2); /* SYN and ACK of the first connection */
+    assert_int_equal(ended[0].packets[1], 1); /* its RST */
+    assert_int_equal(n_begun, 2);
+    fdxi_flow_table_flush(t, FDX_END_EOF);
+    assert_int_equal(n_ended, 2);
+    assert_int_equal(ended[1].packets[0], 1); /* the new connection: its SYN alone */
+    assert_int_equal(ended[1].packets[1], 0);
+    fdxi_flow_table_free(t);
+}
+
 /* Full table: the least recently seen flow is evicted, not the oldest. */
 static void test_flow_table_evicts_least_recently_seen_when_full(void **state)
 {
@@ -448,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_flow_idle_timeout_boundary),
         cmocka_unit_test(test_flow_active_timeout_continues_same_connection),
         cmocka_unit_test(test_flow_fin_linger_keeps_final_ack),
+        cmocka_unit_test(test_flow_syn_in_linger_starts_new_connection),
         cmocka_unit_test(test_flow_rst_ends_and_half_close_does_not),
         cmocka_unit_test(test_flow_table_evicts_least_recently_seen_when_full),
         cmocka_unit_test(test_flow_pool_spans_slabs_and_is_reused),

@@ -348,6 +348,13 @@ const struct fdxi_flow *fdxi_flow_table_peek(const struct fdxi_flow_table *t,
     return f;
 }
 
+/* Whether @p p opens a TCP connection: SYN without ACK. */
+static bool is_new_connection(const struct fdxi_packet *p)
+{
+    return p->proto == FDXI_PROTO_TCP && p->has_ports &&
+           (p->tcp_flags & (FDXI_TCP_SYN | FDXI_TCP_ACK)) == FDXI_TCP_SYN;
+}
+
 struct fdxi_flow *fdxi_flow_table_packet(struct fdxi_flow_table *t, const struct fdxi_packet *p,
                                          int *ret_dir)
 {
@@ -370,6 +377,12 @@ struct fdxi_flow *fdxi_flow_table_packet(struct fdxi_flow_table *t, const struct
     if (f != NULL && !f->pending && t->policy.cut_before != NULL &&
         t->policy.cut_before(t->cfg.policy_state, f, p)) {
         end_flow(t, f, FDX_END_CUT);
+        f = NULL;
+    }
+    if (f != NULL && f->lingering && is_new_connection(p)) {
+        /* A SYN on a closed connection's 4-tuple opens a new connection (a client reusing its
+         * port soon after a RST): the closed record ends now instead of absorbing it. */
+        end_flow(t, f, f->rst_seen ? FDX_END_RST : FDX_END_FIN);
         f = NULL;
     }
     if (f == NULL) {

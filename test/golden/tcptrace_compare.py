@@ -188,9 +188,6 @@ def identity_differs(tts, ours):
     the doc's "Connection identity" paragraph; None where it does not.
 
     tts: tcptrace's connections of the 4-tuple in order; ours: flowdx's rows of it in order."""
-    for prev, nxt in zip(tts, tts[1:]):
-        if closed(prev) and tt_times(nxt)[0] - tt_times(prev)[1] <= LINGER_S:
-            return 'a new connection within the %g s linger after a close joins the old flow' % LINGER_S
     if len(ours) > len(tts):
         spans = [tt_times(t) for t in tts]
         extra = ours[len(tts):]
