@@ -417,6 +417,24 @@ static void test_tcp_reset_below_data_gives_negative_missed_data(void **state)
     assert_true(moore(&c, end, 102) == -24); /* missed data b_a */
 }
 
+/*
+ * Data time (107, 108) is the last payload packet's time minus the first's, signed as tcptrace's
+ * elapsed(): a capture whose timestamps go back (the second payload packet stamped 50 ms before
+ * the first) gives 150 ms - 200 ms = -0.05 s, not the unsigned difference's 1.8e13 s.
+ */
+static void test_tcp_data_time_is_signed_when_timestamps_go_back(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    feed(&c, A, pkt(T0 + 200 * MS, P | K, 1001, 5001, 1000, 100));
+    feed(&c, A, pkt(T0 + 150 * MS, P | K, 1101, 5001, 1000, 100));
+    uint64_t end = T0 + 200 * MS;
+    assert_true(moore(&c, end, 45) == 2); /* both are payload packets of a_b */
+    assert_float_equal(moore(&c, end, 107), -0.05, 1e-9);
+    assert_true(moore(&c, end, 108) == 0); /* b_a sent no payload */
+}
+
 static void test_tcp_reset_skips_window_statistics(void **state)
 {
     (void)state;
@@ -449,6 +467,7 @@ int main(void)
         cmocka_unit_test(test_tcp_hole_filled_after_full_table_is_out_of_order),
         cmocka_unit_test(test_tcp_fused_ranges_ack_like_segments),
         cmocka_unit_test(test_tcp_reset_below_data_gives_negative_missed_data),
+        cmocka_unit_test(test_tcp_data_time_is_signed_when_timestamps_go_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

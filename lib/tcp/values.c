@@ -108,7 +108,12 @@ static void dir_values(const struct fdxi_tcp_conn *c, int dir, uint64_t last_ts_
     out[70 + x] = known ? (double)stream - (double)t->unique_bytes : 0.0;
     out[72 + x] = (double)t->trunc_bytes;
     out[74 + x] = (double)t->trunc_pkts;
-    out[76 + x] = (double)(t->last_data_us - t->first_data_us) * S_PER_US;
+    /*
+     * Signed, as tcptrace's elapsed(): the last payload packet is the latest in capture order, not
+     * the one with the largest time, so a capture whose timestamps go back gives a negative time.
+     * Exact: microsecond times are below 2^53.
+     */
+    out[76 + x] = ((double)t->last_data_us - (double)t->first_data_us) * S_PER_US;
     out[78 + x] = (double)idle_max(c, t, last_ts_us) * MS_PER_US;
     out[80 + x] = dur_s > 0.0 ? (double)t->unique_bytes / dur_s : 0.0;
     out[82 + x] = (double)t->rtt.n;
