@@ -25,7 +25,12 @@ static uint32_t quad_first(unsigned q)
     return (uint32_t)(q & 3u) << 30;
 }
 
-/* Make @p q the current quarter: forget the ranges in the opposite one. */
+/*
+ * Make @p q the current quarter: forget the ranges in the opposite one. The table is scanned even
+ * when @p q is the quarter of the previous lookup: a segment longer than 2^30 bytes (which only a
+ * host's packet view can claim, through fdx_featureset_packet()) files a range in the quarter
+ * opposite its first byte's, so that quarter is not necessarily empty.
+ */
 static void enter_quad(struct fdxi_tcp_dir *d, unsigned q)
 {
     unsigned opp = (q + 2) & 3u;
@@ -35,7 +40,6 @@ static void enter_quad(struct fdxi_tcp_dir *d, unsigned q)
             d->segs[n++] = d->segs[i];
     }
     d->nsegs = n;
-    d->cur_quad = (uint8_t)q;
 }
 
 /* Index range [*lo, *hi) of the ranges in quarter @p q. */

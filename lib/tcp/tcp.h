@@ -99,7 +99,6 @@ struct fdxi_tcp_dir {
     uint32_t wraps;            /**< sequence-space wraps past the ISN */
     uint32_t nsegs;            /**< used entries of segs */
     uint8_t quads;             /**< sequence quadrants visited since the last wrap (bit mask) */
-    uint8_t cur_quad;          /**< quadrant (0-3) of the last sequence looked up in segs */
     uint8_t ws;                /**< window-scale shift requested (0 once known unused) */
     uint8_t f_ws;              /**< window-scale option seen */
     uint8_t f_ts;              /**< timestamp option seen */
