@@ -223,16 +223,15 @@ static void moore_packet(void *set_state, void *flow_state, const struct fdxi_fl
 /* ---- finalise ---- */
 
 /* min, q1, med, mean, q3, max, var of samples summed in @p s, with the stored ones in v[0..n)
- * (sorted here), both multiplied by @p scale and shifted by @p shift (all 0 without samples). */
-static double *put7(double *o, const struct fdxi_stat *s, double *v, size_t n, double scale,
-                    double shift)
+ * already sorted, both multiplied by @p scale and shifted by @p shift (all 0 without samples). */
+static double *put7_sorted(double *o, const struct fdxi_stat *s, const double *v, size_t n,
+                           double scale, double shift)
 {
     if (s->n == 0) {
         for (int i = 0; i < 7; i++)
             *o++ = 0.0;
         return o;
     }
-    fdxi_sample_sort(v, n);
     *o++ = fdxi_stat_min(s) * scale + shift;
     *o++ = fdxi_sample_quantile_sorted(v, n, 0.25);
     *o++ = fdxi_sample_quantile_sorted(v, n, 0.5);
@@ -243,8 +242,17 @@ static double *put7(double *o, const struct fdxi_stat *s, double *v, size_t n, d
     return o;
 }
 
+/* The same with v[0..n) not yet sorted (sorted here). */
+static double *put7(double *o, const struct fdxi_stat *s, double *v, size_t n, double scale,
+                    double shift)
+{
+    if (s->n > 0)
+        fdxi_sample_sort(v, n);
+    return put7_sorted(o, s, v, n, scale, shift);
+}
+
 /* What a stored record contributes to a sample. */
-enum field { F_WIRE, F_IP, F_CTL };
+enum field { F_IP, F_CTL };
 
 /* The stored values of @p field of packets of direction @p dir (-1: both) into v. */
 static size_t gather(const struct moore_rec *r, size_t n, enum field field, int dir, double *v)
@@ -253,9 +261,7 @@ static size_t gather(const struct moore_rec *r, size_t n, enum field field, int 
     for (size_t i = 0; i < n; i++) {
         if (dir >= 0 && r[i].dir != dir)
             continue;
-        v[k++] = field == F_CTL  ? (double)r[i].ctl_len
-                 : field == F_IP ? (double)r[i].ip_len
-                                 : (double)r[i].ip_len + WIRE_EXTRA;
+        v[k++] = field == F_CTL ? (double)r[i].ctl_len : (double)r[i].ip_len;
     }
     return k;
 }
@@ -277,12 +283,23 @@ static size_t gather_iat(const struct moore_rec *r, size_t n, int dir, double *v
     return k;
 }
 
+/*
+ * The wire, IP and control sizes of direction @p dir (-1: both), in that order. The wire sample is
+ * the IP sample plus WIRE_EXTRA: the IP sample is sorted once, and shifted in place after its own
+ * statistics are written; the shift is exact (integers far below 2^53) and keeps the order, so the
+ * array is what gathering and sorting the wire sizes would give.
+ */
 static double *put_sizes(double *o, const struct fdxi_stat *ip, const struct fdxi_stat *ctl,
                          const struct moore_rec *r, size_t n, int dir, double *v)
 {
-    o = put7(o, ip, v, gather(r, n, F_WIRE, dir, v), 1.0, WIRE_EXTRA);
-    o = put7(o, ip, v, gather(r, n, F_IP, dir, v), 1.0, 0.0);
-    return put7(o, ctl, v, gather(r, n, F_CTL, dir, v), 1.0, 0.0);
+    size_t k = gather(r, n, F_IP, dir, v);
+    if (ip->n > 0)
+        fdxi_sample_sort(v, k);
+    put7_sorted(o + 7, ip, v, k, 1.0, 0.0);
+    for (size_t i = 0; i < k; i++)
+        v[i] += WIRE_EXTRA;
+    put7_sorted(o, ip, v, k, 1.0, WIRE_EXTRA);
+    return put7(o + 14, ctl, v, gather(r, n, F_CTL, dir, v), 1.0, 0.0);
 }
 
 static double eb_value(const struct lse *l, uint64_t blocks)
