@@ -302,6 +302,18 @@ static double *put_sizes(double *o, const struct fdxi_stat *ip, const struct fdx
     return put7(o + 14, ctl, v, gather(r, n, F_CTL, dir, v), 1.0, 0.0);
 }
 
+/*
+ * The IAT statistics of direction @p dir (-1: all), and the FFT values of the same series into
+ * @p fft (MOORE_FFT_TOP values): from one gather, the FFT first, as put7() sorts the series.
+ */
+static double *put_iat(double *o, const struct fdxi_stat *iat, struct moore_fft *f,
+                       const struct moore_rec *r, size_t n, int dir, double *v, double *fft)
+{
+    size_t k = gather_iat(r, n, dir, v);
+    fdxi_moore_fft_top(f, v, k, fft);
+    return put7(o, iat, v, k, 1e-6, 0.0);
+}
+
 static double eb_value(const struct lse *l, uint64_t blocks)
 {
     if (l->s == 0.0 || blocks == 0)
@@ -330,10 +342,12 @@ static void moore_finalise(void *set_state, void *flow_state, const struct fdxi_
     fdxi_chunks_release(&e->pool, &m->list);
     const struct moore_rec *r = e->recs;
     double *v = e->v;
+    /* 219-248, the last before is_tcp: written where each IAT series is gathered. */
+    double *fft = out + MOORE_N_VALUES - 1 - 3 * MOORE_FFT_TOP;
 
     /* 3-30: both directions */
     o = out + 2;
-    o = put7(o, &m->iat_all, v, gather_iat(r, n, -1, v), 1e-6, 0.0);
+    o = put_iat(o, &m->iat_all, e->fft, r, n, -1, v, fft);
     struct fdxi_stat ip = m->ip[0], ctl = m->ctl[0];
     fdxi_stat_merge(&ip, &m->ip[1]);
     fdxi_stat_merge(&ctl, &m->ctl[1]);
@@ -348,7 +362,7 @@ static void moore_finalise(void *set_state, void *flow_state, const struct fdxi_
     for (int d = 0; d < 2; d++)
         o = put_sizes(o, &m->ip[d], &m->ctl[d], r, n, d, v);
     for (int d = 0; d < 2; d++)
-        o = put7(o, &m->iat[d], v, gather_iat(r, n, d, v), 1e-6, 0.0);
+        o = put_iat(o, &m->iat[d], e->fft, r, n, d, v, fft + (d + 1) * MOORE_FFT_TOP);
 
     /* 209-215 */
     close_run(m);
@@ -365,12 +379,7 @@ static void moore_finalise(void *set_state, void *flow_state, const struct fdxi_
     close_block(m);
     for (int i = 0; i < 3; i++)
         *o++ = eb_value(&m->eb[i], m->block + 1);
-
-    /* 219-248 */
-    for (int d = -1; d < 2; d++) {
-        fdxi_moore_fft_top(e->fft, v, gather_iat(r, n, d, v), o);
-        o += MOORE_FFT_TOP;
-    }
+    /* 219-248 are written already. */
 }
 
 const struct fdxi_feature_set fdxi_feature_set_moore = {
