@@ -69,13 +69,17 @@ struct moore_flow {
     uint8_t run_dir;
     bool in_bulk; /* mode of the last closed run (transaction at the start) */
     /* effective bandwidth: the open block and the log-sum-exp of the closed ones */
-    bool started;
-    bool dir_seen[2];
     uint64_t block;        /* index of the open block from first_us */
     uint64_t blk_bytes[2]; /* IP bytes of the open block per direction */
     struct lse eb[3];      /* all, a->b, b->a */
     double since_s;        /* 209, taken at the first packet */
 };
+
+/* Whether the flow has had a packet: every packet adds to its direction's IP lengths. */
+static bool started(const struct moore_flow *m)
+{
+    return m->ip[0].n + m->ip[1].n > 0;
+}
 
 static int moore_set_init(void *set_state)
 {
@@ -171,8 +175,7 @@ static void moore_packet(void *set_state, void *flow_state, const struct fdxi_fl
     struct moore_engine *e = set_state;
     struct moore_flow *m = flow_state;
     uint64_t t = p->ts_us;
-    if (!m->started) {
-        m->started = true;
+    if (!started(m)) {
         m->first_us = m->last_us = t;
         m->since_s = fdxi_moore_conn_since(e->conns, f, t, f->segment > 0);
     } else {
@@ -184,9 +187,8 @@ static void moore_packet(void *set_state, void *flow_state, const struct fdxi_fl
             m->idle_us += iat;
         m->last_us = t;
     }
-    if (m->dir_seen[dir])
+    if (m->ip[dir].n > 0) /* not the direction's first packet (its IP length is added below) */
         fdxi_stat_add(&m->iat[dir], t - m->dir_last_us[dir]);
-    m->dir_seen[dir] = true;
     m->dir_last_us[dir] = t;
 
     uint16_t ctl = control_bytes(p);
@@ -333,7 +335,7 @@ static void moore_finalise(void *set_state, void *flow_state, const struct fdxi_
     out[MOORE_N_VALUES - 1] = tcp ? 1.0 : 0.0;
     out[0] = fdxi_flow_port(f, FDX_DIR_RESP);
     out[1] = fdxi_flow_port(f, FDX_DIR_REQ);
-    if (!m->started) {
+    if (!started(m)) {
         fdxi_chunks_release(&e->pool, &m->list);
         return;
     }
