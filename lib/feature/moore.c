@@ -89,7 +89,9 @@ static int moore_set_init(void *set_state)
     e->conns = calloc((size_t)MOORE_CONN_SETS * MOORE_CONN_WAYS, sizeof(*e->conns));
     e->recs = malloc(MOORE_MAX_STORED * sizeof(*e->recs));
     e->v = malloc(MOORE_MAX_STORED * sizeof(*e->v));
-    if (rc < 0 || e->fft == NULL || e->conns == NULL || e->recs == NULL || e->v == NULL)
+    if (rc < 0)
+        return rc;
+    if (e->fft == NULL || e->conns == NULL || e->recs == NULL || e->v == NULL)
         return FDX_ENOMEM;
     return 0;
 }
