@@ -23,12 +23,6 @@ struct self {
     fdx_featureset *fs; /* for a host that calls no thread_init */
 };
 
-/* Kept in front of the set's state in the host's flow state. */
-struct head {
-    uint32_t begun;
-    uint8_t pad_[12];
-};
-
 static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool built;
 static struct fdx_plugin desc;
@@ -81,36 +75,31 @@ static fdx_featureset *set_of(void *self, void *thread)
     return thread != NULL ? thread : ((struct self *)self)->fs;
 }
 
+/*
+ * The host's flow state is the set's: fdx_featureset keeps its own record of whether the flow began
+ * and ended, and its packet, flow_end and flow_release calls ignore a flow that never began.
+ */
 static void flow_begin(void *self, void *thread, void *state, const struct fdx_plugin_flow *flow)
 {
-    struct head *h = state;
-    h->begun = 1;
-    fdx_featureset_flow_begin(set_of(self, thread), h + 1, flow);
+    fdx_featureset_flow_begin(set_of(self, thread), state, flow);
 }
 
 static void packet(void *self, void *thread, void *state, const struct fdx_plugin_flow *flow,
                    const struct fdx_plugin_packet *pkt)
 {
-    struct head *h = state;
-    if (h->begun)
-        fdx_featureset_packet(set_of(self, thread), h + 1, flow, pkt);
+    fdx_featureset_packet(set_of(self, thread), state, flow, pkt);
 }
 
 static void flow_end(void *self, void *thread, void *state, const struct fdx_plugin_flow *flow,
                      struct fdx_plugin_result *result)
 {
-    struct head *h = state;
-    if (h->begun)
-        fdx_featureset_flow_end(set_of(self, thread), h + 1, flow, result->values);
+    fdx_featureset_flow_end(set_of(self, thread), state, flow, result->values);
 }
 
 /* Every end of a flow comes here, so the set gives back what the flow held in its pool. */
 static void flow_release(void *self, void *thread, void *state)
 {
-    struct head *h = state;
-    if (h->begun)
-        fdx_featureset_flow_release(set_of(self, thread), h + 1);
-    h->begun = 0;
+    fdx_featureset_flow_release(set_of(self, thread), state);
 }
 
 /* The descriptor, built on the first call from the set's names and state size. */
@@ -142,8 +131,7 @@ static const struct fdx_plugin *build(void)
                 .name = "moore",
                 .version = "1.0",
                 .summary = "Moore/Zuev/Crogan's 248 flow discriminators and is_tcp, every flow",
-                .flow_state_bytes =
-                    (uint32_t)(sizeof(struct head) + fdx_featureset_flow_state_bytes(fs)),
+                .flow_state_bytes = (uint32_t)fdx_featureset_flow_state_bytes(fs),
                 .n_fields = n,
                 .fields = fields,
                 .init = init,
