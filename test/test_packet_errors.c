@@ -43,6 +43,9 @@ static void test_packet_truncated_below_fixed_tcp_header_ipv4(void **state)
     n += pb_put_ipv4(f + n, (struct pb_v4){.ihl = 6, .total_len = 66, .proto = 6});
     /* flags 0x39: URG ACK PSH FIN */
     n += pb_put_tcp(f + n, (struct pb_tcp){.sport = 51234, .dport = 443, .doff = 8, .flags = 0x39});
+    /* urgent pointer 300, at bytes 18-19 of the TCP header (14 + 24 + 18 = 56) */
+    f[56] = 0x01;
+    f[57] = 0x2c;
     n += pb_put_bytes(f + n, 10, 0x61);
     assert_int_equal(n, sizeof f);
 
@@ -61,6 +64,7 @@ static void test_packet_truncated_below_fixed_tcp_header_ipv4(void **state)
         assert_int_equal(d.p.dport, 443);
         assert_int_equal(d.p.tcp_flags, FDXI_TCP_URG | FDXI_TCP_ACK | FDXI_TCP_PSH | FDXI_TCP_FIN);
         assert_int_equal(d.p.tcp_hdr_bytes, 32);
+        assert_int_equal(d.p.tcp_urgent, 300);
         assert_int_equal(d.p.tcp_options_caplen, c < 70 ? c - 58 : 12);
         if (c > 58)
             assert_int_equal(d.options_at, 58);

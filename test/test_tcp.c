@@ -435,6 +435,29 @@ static void test_tcp_data_time_is_signed_when_timestamps_go_back(void **state)
     assert_true(moore(&c, end, 108) == 0); /* b_a sent no payload */
 }
 
+/*
+ * Urgent data (75-78): tcptrace counts the payload packets with URG and sums their urgent
+ * pointers, 300 + 20 here; a pure ACK with URG is not a payload packet.
+ */
+static void test_tcp_urgent_pointers_are_summed(void **state)
+{
+    (void)state;
+    struct fdxi_tcp_conn c;
+    handshake(&c);
+    struct fdxi_packet p = pkt(T0 + 100 * MS, FDXI_TCP_URG | K, 1001, 5001, 1000, 500);
+    p.tcp_urgent = 300;
+    feed(&c, A, p);
+    p = pkt(T0 + 110 * MS, FDXI_TCP_URG | K, 1501, 5001, 1000, 100);
+    p.tcp_urgent = 20;
+    feed(&c, A, p);
+    p = pkt(T0 + 120 * MS, FDXI_TCP_URG | K, 5001, 1601, 1000, 0);
+    p.tcp_urgent = 7;
+    feed(&c, B, p);
+    uint64_t end = T0 + 120 * MS;
+    assert_true(moore(&c, end, 75) == 2 && moore(&c, end, 76) == 0);
+    assert_true(moore(&c, end, 77) == 320 && moore(&c, end, 78) == 0);
+}
+
 static void test_tcp_reset_skips_window_statistics(void **state)
 {
     (void)state;
@@ -468,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_tcp_fused_ranges_ack_like_segments),
         cmocka_unit_test(test_tcp_reset_below_data_gives_negative_missed_data),
         cmocka_unit_test(test_tcp_data_time_is_signed_when_timestamps_go_back),
+        cmocka_unit_test(test_tcp_urgent_pointers_are_summed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

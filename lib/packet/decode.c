@@ -314,6 +314,7 @@ static enum fdxi_decode_result decode_tcp(struct cursor *c, struct fdxi_packet *
     p->tcp_ack = rd32(h + 8);
     p->tcp_flags = h[13];
     p->tcp_window = rd16(h + 14);
+    p->tcp_urgent = rd16(h + 18);
     p->tcp_hdr_bytes = (uint16_t)hlen;
     p->tcp_options = h + 20;
     uint32_t present = c->caplen - c->off - 20;

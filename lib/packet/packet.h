@@ -63,6 +63,7 @@ struct fdxi_packet {
     /* TCP, valid when proto == TCP and has_ports */
     uint8_t tcp_flags;           /**< FDXI_TCP_* bits */
     uint16_t tcp_window;         /**< raw window field, unscaled */
+    uint16_t tcp_urgent;         /**< urgent pointer field */
     uint32_t tcp_seq;            /**< sequence number */
     uint32_t tcp_ack;            /**< acknowledgement number */
     uint16_t tcp_hdr_bytes;      /**< TCP header with options (data offset * 4) */

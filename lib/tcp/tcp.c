@@ -92,15 +92,6 @@ static struct opts parse_options(const struct fdxi_packet *p)
     return o;
 }
 
-/* The urgent pointer, read from the captured TCP header (0 if not captured). */
-static uint32_t urgent_pointer(const struct fdxi_packet *p)
-{
-    size_t at = (size_t)p->ip_hdr_bytes + 18;
-    if (p->l3 == NULL || p->l3_caplen < at + 2)
-        return 0;
-    return (uint32_t)p->l3[at] << 8 | p->l3[at + 1];
-}
-
 /*
  * D-SACK (RFC 2883) as tcptrace recognises it: the first block lies at or below the cumulative
  * ACK, or inside the second block, or overlaps it. Plain (not modulo 2^32) comparisons, as
@@ -186,7 +177,7 @@ static void note_data(struct fdxi_tcp_dir *t, const struct fdxi_packet *p)
         t->push_pkts++;
     if (p->tcp_flags & FDXI_TCP_URG) {
         t->urg_pkts++;
-        t->urg_bytes += urgent_pointer(p);
+        t->urg_bytes += p->tcp_urgent;
     }
     if (len > t->max_seg)
         t->max_seg = len;
