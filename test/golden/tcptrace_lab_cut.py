@@ -12,31 +12,27 @@ share one link type and timestamp resolution. Python standard library only; dete
 """
 import argparse
 import heapq
+import os
 import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tcptrace_edit import read_pcap  # noqa: E402
 
 MAGIC_US = 0xa1b2c3d4
 ETHERTYPE_IPV4 = 0x0800
 LINKTYPE_ETHERNET = 1
 
 
-def read_pcap(path):
-    """(header fields, list of (ts_sec, ts_usec, orig_len, data)) of a classic microsecond pcap."""
-    with open(path, 'rb') as f:
-        blob = f.read()
-    magic = struct.unpack('<I', blob[:4])[0]
-    if magic != MAGIC_US:
+def read_capture(path):
+    """(header fields, packets (tcptrace_edit.Pkt)) of a classic little-endian microsecond Ethernet pcap."""
+    link, pkts, hdr = read_pcap(path)
+    if hdr is None or struct.unpack('<I', hdr[:4])[0] != MAGIC_US:
         raise SystemExit('%s: not a little-endian microsecond pcap' % path)
-    vmaj, vmin, _, _, snap, link = struct.unpack('<HHiIII', blob[4:24])
+    vmaj, vmin, _, _, snap = struct.unpack('<HHiII', hdr[4:20])
     if link != LINKTYPE_ETHERNET:
         raise SystemExit('%s: link type %d, not Ethernet' % (path, link))
-    recs = []
-    off = 24
-    while off + 16 <= len(blob):
-        sec, usec, incl, orig = struct.unpack('<IIII', blob[off:off + 16])
-        recs.append((sec, usec, orig, blob[off + 16:off + 16 + incl]))
-        off += 16 + incl
-    return (vmaj, vmin, snap, link), recs
+    return (vmaj, vmin, snap, link), pkts
 
 
 def ends(data):
@@ -67,20 +63,20 @@ def main():
         for end in wanted.split(','):
             addr, _, port = end.rpartition(':')
             keep.add((addr, int(port)))
-        hdr, recs = read_pcap(path)
+        hdr, pkts = read_capture(path)
         if header is not None and hdr[:2] + hdr[3:] != header[:2] + header[3:]:
             raise SystemExit('%s: a different pcap format from the first capture' % path)
         header = hdr
         chosen = []
         found = set()
-        for sec, usec, orig, data in recs:
-            e = ends(data)
+        for p in pkts:
+            e = ends(p.data)
             if e is None:
                 continue
             hit = keep & set(e)
             if hit:
                 found |= hit
-                chosen.append((sec, usec, orig, data[:args.snaplen]))
+                chosen.append((p.ts, p.wirelen, p.data[:args.snaplen]))
         if found != keep:
             raise SystemExit('%s: no packets of %s' % (path, ', '.join(
                 '%s:%d' % k for k in sorted(keep - found))))
@@ -90,8 +86,8 @@ def main():
                             min(header[2], args.snaplen), header[3]))
         n = 0
         # Stable merge by time: packets of one capture keep their order.
-        for sec, usec, orig, data in heapq.merge(*streams, key=lambda r: (r[0], r[1])):
-            f.write(struct.pack('<IIII', sec, usec, len(data), orig))
+        for ts, orig, data in heapq.merge(*streams, key=lambda r: r[0]):
+            f.write(struct.pack('<IIII', ts // 1000000, ts % 1000000, len(data), orig))
             f.write(data)
             n += 1
     print('%s: %d packets' % (args.out, n), file=sys.stderr)
