@@ -48,14 +48,6 @@ def cap_flow(n=1100):
     return out
 
 
-def seven(x):
-    x = np.asarray(x, dtype=float)
-    if len(x) == 0:
-        return [0.0] * 7
-    q = np.quantile(x, [0.25, 0.5, 0.75])
-    return [x.min(), q[0], q[1], x.mean(), q[2], x.max(), x.var()]
-
-
 def seven_capped(all_x, stored_x):
     """min/mean/max/var of every value, quartiles of the stored ones."""
     a = np.asarray(all_x, dtype=float)
