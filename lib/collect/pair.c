@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "collect/collect.h"
+#include "core/hash.h"
 
 #define NIL UINT32_MAX
 #define FIRST_SLOTS 256u
@@ -183,7 +184,6 @@ static uint32_t key_hash(const struct fdxi_flowdec *d, uint32_t session)
         a = d->dst, b = d->src;
         pa = d->dport, pb = d->sport;
     }
-    uint64_t h = 1469598103934665603ull;
     uint8_t head[8] = {(uint8_t)(session >> 24),
                        (uint8_t)(session >> 16),
                        (uint8_t)(session >> 8),
@@ -193,14 +193,10 @@ static uint32_t key_hash(const struct fdxi_flowdec *d, uint32_t session)
                        0,
                        0};
     uint8_t ports[4] = {(uint8_t)(pa >> 8), (uint8_t)pa, (uint8_t)(pb >> 8), (uint8_t)pb};
-    const uint8_t *parts[4] = {head, a, b, ports};
-    const size_t lens[4] = {8, 16, 16, 4};
-    for (int i = 0; i < 4; i++) {
-        for (size_t j = 0; j < lens[i]; j++) {
-            h ^= parts[i][j];
-            h *= 1099511628211ull;
-        }
-    }
+    uint64_t h = fdxi_fnv1a64_update(FDXI_FNV1A64_BASIS, head, sizeof(head));
+    h = fdxi_fnv1a64_update(h, a, 16);
+    h = fdxi_fnv1a64_update(h, b, 16);
+    h = fdxi_fnv1a64_update(h, ports, sizeof(ports));
     return (uint32_t)(h ^ (h >> 32));
 }
 
