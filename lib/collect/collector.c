@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,18 +67,8 @@ void fdx_collector_options_init(struct fdx_collector_options *o)
     o->max_exporters = 1024;
 }
 
-__attribute__((format(printf, 3, 4))) static void say(const fdx_collector *c, int level,
-                                                      const char *fmt, ...)
-{
-    if (c->o.log == NULL)
-        return;
-    char msg[640];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    c->o.log(c->o.user, level, msg);
-}
+/* A message at FDX_LOG_* @p level to the host's log sink (none without one). */
+#define say(c, level, ...) fdxi_logf_at((c)->o.log, (c)->o.user, (level), __VA_ARGS__)
 
 static uint64_t mono_us(void)
 {
