@@ -30,8 +30,8 @@ struct fdxi_flowdec {
     uint32_t have;       /* FDXI_DEC_* */
     uint8_t ip_version;  /* 4 or 6 */
     uint8_t proto;       /* 0 when the record does not say */
-    uint16_t sport;      /* 0 without ports */
-    uint16_t dport;      /* 0 without ports */
+    uint16_t sport;      /* 0 without ports; ICMP: as the exporter wrote it (the pairer drops it) */
+    uint16_t dport;      /* 0 without ports; ICMP: type * 256 + code in some exporters */
     uint8_t biflow_dir;  /* RFC 5103 biflowDirection: 1 initiator, 2 reverse initiator */
     uint8_t src[16];     /* network byte order, IPv4 in bytes 0-3 */
     uint8_t dst[16];     /* network byte order */
@@ -185,7 +185,8 @@ struct fdxi_pair_stats {
 
 struct fdxi_pairer *fdxi_pairer_new(const struct fdxi_pairer_config *cfg);
 void fdxi_pairer_free(struct fdxi_pairer *p);
-/* One decoded record of session @p session, arrived at @p now_us. */
+/* One decoded record of session @p session, arrived at @p now_us (an ICMP record's ports are
+ * taken as 0 here). */
 void fdxi_pairer_add(struct fdxi_pairer *p, const struct fdxi_flowdec *d, uint32_t session,
                      uint64_t now_us);
 /* Release the records whose wait ended by @p now_us. */

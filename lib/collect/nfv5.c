@@ -67,11 +67,10 @@ int fdxi_nfv5_decode(const uint8_t *m, size_t len, struct fdxi_dec_out *out)
         uint64_t span_us = (uint64_t)(uint32_t)(last - first) * 1000u;
         d.start_us[0] = d.end_us[0] > span_us ? d.end_us[0] - span_us : 0;
         d.proto = r[38];
-        /* ICMP: v5 exporters write type and code into the destination port (type * 256 + code);
-         * flowdx keys ICMP flows without ports */
-        bool icmp = d.proto == 1 || d.proto == 58;
-        d.sport = icmp ? 0 : be16(r + 32);
-        d.dport = icmp ? 0 : be16(r + 34);
+        /* ICMP's type and code, which v5 exporters write into the destination port (type * 256 +
+         * code), are dropped by the pairer */
+        d.sport = be16(r + 32);
+        d.dport = be16(r + 34);
         d.flags[0] = r[37];
         d.end_reason = FDX_END_IDLE;
         out->records++;

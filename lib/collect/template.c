@@ -270,8 +270,6 @@ static bool settle(struct raw *r, const struct msg *m, struct fdxi_flowdec *out)
     } else {
         return false;
     }
-    if (d->proto == 1 || d->proto == 58) /* ICMP type and code in a port: flowdx keys none */
-        d->sport = d->dport = 0;
     for (int i = 0; i < 2; i++) {
         if (!r->pk[i] && r->pk_tot[i])
             d->packets[i] = r->packets_tot[i];
