@@ -6,10 +6,10 @@
 
 #include "collect/collect.h"
 #include "core/err.h"
+#include "export/ipfix.h"
 
 #define IPFIX_HDR 16
 #define V9_HDR 20
-#define VARLEN 65535
 
 /* Set ids: templates, options templates, and the first data set id. */
 #define IPFIX_SET_TEMPLATE 2
@@ -17,23 +17,6 @@
 #define V9_SET_TEMPLATE 0
 #define V9_SET_OPTIONS 1
 #define FIRST_DATA_SET 256
-
-/* RFC 5102 flowEndReason to flowdx's end reasons. */
-static uint32_t end_reason(uint64_t v)
-{
-    switch (v) {
-    case 2:
-        return FDX_END_ACTIVE;
-    case 3:
-        return FDX_END_FIN;
-    case 4:
-        return FDX_END_EOF;
-    case 5:
-        return FDX_END_EVICTED;
-    default:
-        return FDX_END_IDLE;
-    }
-}
 
 static uint64_t be(const uint8_t *p, size_t n)
 {
@@ -78,16 +61,6 @@ struct raw {
     int64_t sysinit_ms;
 };
 
-/* NTP timestamp (RFC 7011 dateTimeMicroseconds/Nanoseconds) to microseconds since the epoch;
- * seconds below the Unix epoch's are taken as NTP era 1 (after 2036). */
-static uint64_t ntp_us(uint64_t v)
-{
-    uint64_t sec = v >> 32, frac = v & 0xffffffffu;
-    if (sec < 2208988800u)
-        sec += UINT64_C(1) << 32;
-    return (sec - 2208988800u) * 1000000u + ((frac * 1000000u) >> 32);
-}
-
 static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, uint16_t len)
 {
     int d = f->reverse ? 1 : 0;
@@ -121,7 +94,7 @@ static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, u
         r->d.proto = (uint8_t)v;
         break;
     case FDXI_K_REASON:
-        r->d.end_reason = end_reason(v);
+        r->d.end_reason = fdxi_ipfix_fdx_end_reason(v);
         break;
     case FDXI_K_SYSINIT:
         r->sysinit = true;
@@ -172,7 +145,7 @@ static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, u
     case FDXI_K_START_NTP:
         r->start_us[d] = f->kind == FDXI_K_START_S    ? v * 1000000u
                          : f->kind == FDXI_K_START_MS ? v * 1000u
-                                                      : ntp_us(v);
+                                                      : fdxi_ipfix_unix_us(v);
         r->abs_start[d] = true;
         break;
     case FDXI_K_END_S:
@@ -180,7 +153,7 @@ static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, u
     case FDXI_K_END_NTP:
         r->end_us[d] = f->kind == FDXI_K_END_S    ? v * 1000000u
                        : f->kind == FDXI_K_END_MS ? v * 1000u
-                                                  : ntp_us(v);
+                                                  : fdxi_ipfix_unix_us(v);
         r->abs_end[d] = true;
         break;
     case FDXI_K_START_UP:
@@ -429,7 +402,7 @@ static int template_set(const struct msg *m, uint16_t set_id, const uint8_t *p, 
                 eid &= 0x7fff;
                 off += 4;
             }
-            bool variable = ipfix && len == VARLEN;
+            bool variable = ipfix && len == FDXI_IPFIX_VARLEN;
             min_len += variable ? 1u : len;
             if (tp != NULL) {
                 bool rev = false;
@@ -482,7 +455,7 @@ static int data_set(const struct msg *m, const struct fdxi_template *t, const ui
         for (uint32_t i = 0; i < t->n_fields; i++) {
             const struct fdxi_field *f = &t->fields[i];
             size_t len = f->len;
-            if (len == VARLEN && m->version == 10) {
+            if (len == FDXI_IPFIX_VARLEN && m->version == 10) {
                 if (n - off < 1)
                     goto past;
                 len = p[off++];
