@@ -10,6 +10,27 @@
 #include "flowdx/flowdx.h"
 #include "flowdx/flowdx_collect.h"
 
+/* ---- readers of big-endian (network order) unsigned integers: every export format's ---- */
+
+static inline uint16_t fdxi_be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t fdxi_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* @p n bytes (0 to 8): IPFIX's reduced-size encoding (RFC 7011 section 6.2). */
+static inline uint64_t fdxi_be_n(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
 /* What a decoded record holds (fdxi_flowdec.have). Per-direction values are [0] forward (as the
  * exporter wrote the record) and [1] reverse (RFC 5103, FDXI_DEC_REV). */
 #define FDXI_DEC_V4 (1u << 0)      /* IPv4 addresses */

@@ -18,14 +18,6 @@
 #define V9_SET_OPTIONS 1
 #define FIRST_DATA_SET 256
 
-static uint64_t be(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 /* What a message's header says, for the records in it. */
 struct msg {
     uint16_t version;
@@ -64,7 +56,7 @@ struct raw {
 static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, uint16_t len)
 {
     int d = f->reverse ? 1 : 0;
-    uint64_t v = len <= 8 ? be(p, len) : 0;
+    uint64_t v = len <= 8 ? fdxi_be_n(p, len) : 0;
     switch (f->kind) {
     case FDXI_K_SRC4:
         memset(r->d.src, 0, 16);
@@ -325,8 +317,8 @@ static int template_set(const struct msg *m, uint16_t set_id, const uint8_t *p, 
     size_t off = 0;
     while (n - off >= 4) {
         const uint8_t *t = p + off;
-        uint16_t id = (uint16_t)be(t, 2);
-        uint32_t count = (uint32_t)be(t + 2, 2), scope = 0;
+        uint16_t id = fdxi_be16(t);
+        uint32_t count = fdxi_be16(t + 2), scope = 0;
         if (id < FIRST_DATA_SET) {
             if (all_zero(t, n - off))
                 return 0; /* padding */
@@ -356,10 +348,10 @@ static int template_set(const struct msg *m, uint16_t set_id, const uint8_t *p, 
             return FDX_EFORMAT;
         }
         if (options && ipfix) {
-            scope = (uint32_t)be(t + 4, 2);
+            scope = fdxi_be16(t + 4);
         } else if (options) {
             /* v9: the scope and option lengths are in bytes, 4 per field */
-            uint32_t scope_bytes = count, opt_bytes = (uint32_t)be(t + 4, 2);
+            uint32_t scope_bytes = count, opt_bytes = fdxi_be16(t + 4);
             if (scope_bytes % 4 != 0 || opt_bytes % 4 != 0) {
                 fdxi_set_err(out->why, out->whylen,
                              "set at offset %zu: options template %u: scope length %u or option "
@@ -386,7 +378,7 @@ static int template_set(const struct msg *m, uint16_t set_id, const uint8_t *p, 
                 free(tp);
                 return FDX_EFORMAT;
             }
-            uint16_t eid = (uint16_t)be(p + off, 2), len = (uint16_t)be(p + off + 2, 2);
+            uint16_t eid = fdxi_be16(p + off), len = fdxi_be16(p + off + 2);
             uint32_t pen = 0;
             off += 4;
             if (ipfix && (eid & 0x8000)) {
@@ -398,7 +390,7 @@ static int template_set(const struct msg *m, uint16_t set_id, const uint8_t *p, 
                     free(tp);
                     return FDX_EFORMAT;
                 }
-                pen = (uint32_t)be(p + off, 4);
+                pen = fdxi_be32(p + off);
                 eid &= 0x7fff;
                 off += 4;
             }
@@ -462,7 +454,7 @@ static int data_set(const struct msg *m, const struct fdxi_template *t, const ui
                 if (len == 255) {
                     if (n - off < 2)
                         goto past;
-                    len = (size_t)be(p + off, 2);
+                    len = fdxi_be16(p + off);
                     off += 2;
                 }
             }
@@ -499,7 +491,7 @@ static int sets(struct msg *m, const uint8_t *buf, size_t len, size_t first)
     bool ipfix = m->version == 10;
     size_t off = first;
     while (len - off >= 4) {
-        uint16_t id = (uint16_t)be(buf + off, 2), slen = (uint16_t)be(buf + off + 2, 2);
+        uint16_t id = fdxi_be16(buf + off), slen = fdxi_be16(buf + off + 2);
         if (slen < 4 || slen > len - off) {
             fdxi_set_err(out->why, out->whylen,
                          "set at offset %zu: length %u is %s (%zu bytes are left)", off, slen,
@@ -542,7 +534,7 @@ int fdxi_tmpl_decode(struct fdxi_session *s, const uint8_t *buf, size_t len,
                      struct fdxi_dec_out *out)
 {
     struct msg m = {.s = s, .out = out};
-    m.version = len >= 2 ? (uint16_t)be(buf, 2) : 0;
+    m.version = len >= 2 ? fdxi_be16(buf) : 0;
     size_t first;
     if (m.version == 10) {
         if (len < IPFIX_HDR) {
@@ -550,14 +542,14 @@ int fdxi_tmpl_decode(struct fdxi_session *s, const uint8_t *buf, size_t len,
                          len);
             return FDX_EFORMAT;
         }
-        uint16_t mlen = (uint16_t)be(buf + 2, 2);
+        uint16_t mlen = fdxi_be16(buf + 2);
         if (mlen != len) {
             fdxi_set_err(out->why, out->whylen,
                          "the header's message length %u differs from the %zu bytes received", mlen,
                          len);
             return FDX_EFORMAT;
         }
-        m.export_ms = (int64_t)be(buf + 4, 4) * 1000;
+        m.export_ms = (int64_t)fdxi_be32(buf + 4) * 1000;
         first = IPFIX_HDR;
     } else if (m.version == 9) {
         if (len < V9_HDR) {
@@ -565,8 +557,8 @@ int fdxi_tmpl_decode(struct fdxi_session *s, const uint8_t *buf, size_t len,
                          "%zu bytes: shorter than the NetFlow v9 header (20)", len);
             return FDX_EFORMAT;
         }
-        int64_t uptime = (int64_t)be(buf + 4, 4);
-        m.export_ms = (int64_t)be(buf + 8, 4) * 1000;
+        int64_t uptime = (int64_t)fdxi_be32(buf + 4);
+        m.export_ms = (int64_t)fdxi_be32(buf + 8) * 1000;
         m.have_sysinit = true;
         m.sysinit_ms = m.export_ms - uptime;
         first = V9_HDR;
