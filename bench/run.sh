@@ -232,9 +232,10 @@ readloop_cmd=("$readloop" "$big")
 probe_cmd=(env -C "$root" "$flowdx" run --detect doh,spam --all-tls -r "$big" --format jsonl
     -o /dev/null -q)
 
-# run_timed NAME CMD... : runs CMD once, appending its wall time (ns) to NAME.ns and, with GNU
-# time, its peak RSS (KiB) to NAME.rss and its user+system CPU time (s) to NAME.cpu. The caller
-# redirects CMD's output. Returns CMD's exit status.
+# run_timed NAME CMD... : runs CMD once and, when it succeeds, appends its wall time (ns) to
+# NAME.ns and, with GNU time, its peak RSS (KiB) to NAME.rss and its user+system CPU time (s) to
+# NAME.cpu; a failed run records nothing. The caller redirects CMD's output. Returns CMD's exit
+# status.
 run_timed() {
     local name=$1 t0 t1 rc=0
     shift
@@ -245,17 +246,37 @@ run_timed() {
         "$@" || rc=$?
     fi
     t1=$(date +%s%N)
+    if [ $rc -ne 0 ]; then
+        return $rc
+    fi
     echo $((t1 - t0)) >>"$tmp/$name.ns"
     if [ -n "$gnu_time" ]; then
-        # A failed command adds a "Command exited with non-zero status" line before ours.
         tail -n 1 "$tmp/$name.time" | awk '{ print $1 }' >>"$tmp/$name.rss"
         tail -n 1 "$tmp/$name.time" | awk '{ print $2 + $3 }' >>"$tmp/$name.cpu"
     fi
-    return $rc
+    return 0
 }
 
 # Warm-up runs: fill the page cache and check each tool read every packet.
+# status is the exit status only. Each flowdx arm has its own flag, cleared when that arm fails
+# (its remaining runs and its ratio are then skipped), and a failed[] entry for the table.
 status=0
+have_sets3=0
+have_probe=0
+declare -A failed
+# arm_failed NAME WHAT: clears NAME's flag and marks it FAILED, saying so.
+arm_failed() {
+    failed[$1]=1
+    status=1
+    case $1 in
+    flowdx) have_flowdx=0 ;;
+    sets3) have_sets3=0 ;;
+    probe) have_probe=0 ;;
+    esac
+    echo "$prog: $2; its stderr ends:" >&2
+    tail -n 20 "$tmp/$1.log" >&2
+    echo "$prog: $1: no further runs and no ratio for it; the other tools go on" >&2
+}
 echo "bench: warm-up and checks ..."
 "${readloop_cmd[@]}" >"$tmp/readloop.out" || die "fdx-bench-readloop failed on the capture"
 got=$(sed -n 's/^packets=//p' "$tmp/readloop.out")
@@ -275,22 +296,19 @@ echo "bench:   readloop: $got packets; ndpiReader: $ndpi_total packets, $ndpi_fl
 if [ $have_flowdx = 1 ]; then
     if "${flowdx_cmd[@]}" >/dev/null 2>"$tmp/flowdx.log"; then
         echo "bench:   flowdx: exit 0; its summary: $(tail -n 1 "$tmp/flowdx.log")"
-        if ! "${sets3_cmd[@]}" >/dev/null 2>"$tmp/sets3.log"; then
-            echo "$prog: flowdx extract -f zadnik,moore,doh failed; its stderr ends:" >&2
-            tail -n 20 "$tmp/sets3.log" >&2
-            status=1
+        if "${sets3_cmd[@]}" >/dev/null 2>"$tmp/sets3.log"; then
+            have_sets3=1
+        else
+            arm_failed sets3 "flowdx extract -f zadnik,moore,doh failed (exit $?) on the capture"
         fi
-        if ! "${probe_cmd[@]}" >/dev/null 2>"$tmp/probe.log"; then
-            echo "$prog: the probe (flowdx run --detect doh,spam) failed; its stderr ends:" >&2
-            tail -n 20 "$tmp/probe.log" >&2
-            status=1
+        if "${probe_cmd[@]}" >/dev/null 2>"$tmp/probe.log"; then
+            have_probe=1
+        else
+            arm_failed probe \
+                "the probe (flowdx run --detect doh,spam) failed (exit $?) on the capture"
         fi
     else
-        rc=$?
-        echo "$prog: flowdx extract failed (exit $rc) on the capture; its stderr ends:" >&2
-        tail -n 20 "$tmp/flowdx.log" >&2
-        have_flowdx=0
-        status=1
+        arm_failed flowdx "flowdx extract failed (exit $?) on the capture"
     fi
 fi
 
@@ -300,15 +318,17 @@ for ((i = 1; i <= runs; i++)); do
     run_timed readloop "${readloop_cmd[@]}" >/dev/null || die "fdx-bench-readloop failed"
     (cd "$tmp" && run_timed ndpiReader "${ndpi_cmd[@]}") >/dev/null 2>&1 ||
         die "ndpiReader failed"
-    if [ $have_flowdx = 1 ]; then
-        if ! run_timed flowdx "${flowdx_cmd[@]}" >/dev/null 2>>"$tmp/flowdx.log"; then
-            echo "$prog: flowdx extract failed in timed run $i; its stderr ends:" >&2
-            tail -n 20 "$tmp/flowdx.log" >&2
-            have_flowdx=0
-            status=1
-        fi
-        run_timed probe "${probe_cmd[@]}" >/dev/null 2>>"$tmp/probe.log" || status=1
-        run_timed sets3 "${sets3_cmd[@]}" >/dev/null 2>>"$tmp/sets3.log" || status=1
+    if [ $have_flowdx = 1 ] &&
+        ! run_timed flowdx "${flowdx_cmd[@]}" >/dev/null 2>>"$tmp/flowdx.log"; then
+        arm_failed flowdx "flowdx extract failed in timed run $i"
+    fi
+    if [ $have_probe = 1 ] &&
+        ! run_timed probe "${probe_cmd[@]}" >/dev/null 2>>"$tmp/probe.log"; then
+        arm_failed probe "the probe (flowdx run --detect doh,spam) failed in timed run $i"
+    fi
+    if [ $have_sets3 = 1 ] &&
+        ! run_timed sets3 "${sets3_cmd[@]}" >/dev/null 2>>"$tmp/sets3.log"; then
+        arm_failed sets3 "flowdx extract -f zadnik,moore,doh failed in timed run $i"
     fi
 done
 
@@ -322,7 +342,7 @@ declare -A med_ns med_cpu
 printf '\n%-12s %9s %13s %9s %14s %12s\n' tool "median s" "min-max s" "CPU s" packets/s \
     "peak RSS"
 for t in "${tools[@]}"; do
-    if [ "$t" = flowdx ] && [ $status -ne 0 ]; then
+    if [ -n "${failed[$t]:-}" ]; then
         printf '%-12s %10s\n' "$t" FAILED
         continue
     fi
@@ -352,7 +372,7 @@ if [ -z "${med_ns[flowdx]:-}" ]; then
     awk -v n="${med_ns[ndpiReader]}" -v r="${med_ns[readloop]}" 'BEGIN {
         printf "ratio ndpiReader / readloop = %.2fx\n", n / r
     }'
-    if [ $status -ne 0 ]; then
+    if [ -n "${failed[flowdx]:-}" ]; then
         echo "bench: flowdx FAILED to run; no speed-up measured"
         exit 1
     fi
@@ -376,15 +396,20 @@ echo "ratio ndpiReader / flowdx   = ${speedup}x wall$(cpu_ratio ndpiReader flowd
     "(speed-up; target >= 2x: $met)"
 echo "ratio flowdx / readloop     = ${overhead}x wall$(cpu_ratio flowdx readloop)" \
     "(cost over the bare libpcap read)"
-if [ -n "${med_ns[probe]:-}" ]; then
+if [ $have_probe = 1 ]; then
     awk -v p="${med_ns[probe]}" -v n="${med_ns[ndpiReader]}" 'BEGIN {
         printf "ratio ndpiReader / probe    = %.2fx wall", n / p }'
     echo "$(cpu_ratio ndpiReader probe) (the probe: nDPI plus both detectors, a JSON line per flow)"
+elif [ -n "${failed[probe]:-}" ]; then
+    echo "ratio ndpiReader / probe    : not measured (the probe FAILED; its stderr is above)"
 fi
-if [ -n "${med_ns[sets3]:-}" ]; then
+if [ $have_sets3 = 1 ]; then
     awk -v s="${med_ns[sets3]}" -v f="${med_ns[flowdx]}" 'BEGIN {
         printf "ratio sets3 / flowdx        = %.2fx wall", s / f }'
     echo "$(cpu_ratio sets3 flowdx) (-f zadnik,moore,doh against -f zadnik alone)"
+elif [ -n "${failed[sets3]:-}" ]; then
+    echo "ratio sets3 / flowdx        : not measured" \
+        "(-f zadnik,moore,doh FAILED; its stderr is above)"
 fi
 # instructions NAME CMD...: user-space instructions of one run under callgrind.
 instructions() {

@@ -10,6 +10,27 @@
 #include "flowdx/flowdx.h"
 #include "flowdx/flowdx_collect.h"
 
+/* ---- readers of big-endian (network order) unsigned integers: every export format's ---- */
+
+static inline uint16_t fdxi_be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t fdxi_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* @p n bytes (0 to 8): IPFIX's reduced-size encoding (RFC 7011 section 6.2). */
+static inline uint64_t fdxi_be_n(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
 /* What a decoded record holds (fdxi_flowdec.have). Per-direction values are [0] forward (as the
  * exporter wrote the record) and [1] reverse (RFC 5103, FDXI_DEC_REV). */
 #define FDXI_DEC_V4 (1u << 0)      /* IPv4 addresses */
@@ -30,8 +51,8 @@ struct fdxi_flowdec {
     uint32_t have;       /* FDXI_DEC_* */
     uint8_t ip_version;  /* 4 or 6 */
     uint8_t proto;       /* 0 when the record does not say */
-    uint16_t sport;      /* 0 without ports */
-    uint16_t dport;      /* 0 without ports */
+    uint16_t sport;      /* 0 without ports; ICMP: as the exporter wrote it (the pairer drops it) */
+    uint16_t dport;      /* 0 without ports; ICMP: type * 256 + code in some exporters */
     uint8_t biflow_dir;  /* RFC 5103 biflowDirection: 1 initiator, 2 reverse initiator */
     uint8_t src[16];     /* network byte order, IPv4 in bytes 0-3 */
     uint8_t dst[16];     /* network byte order */
@@ -185,7 +206,8 @@ struct fdxi_pair_stats {
 
 struct fdxi_pairer *fdxi_pairer_new(const struct fdxi_pairer_config *cfg);
 void fdxi_pairer_free(struct fdxi_pairer *p);
-/* One decoded record of session @p session, arrived at @p now_us. */
+/* One decoded record of session @p session, arrived at @p now_us (an ICMP record's ports are
+ * taken as 0 here). */
 void fdxi_pairer_add(struct fdxi_pairer *p, const struct fdxi_flowdec *d, uint32_t session,
                      uint64_t now_us);
 /* Release the records whose wait ended by @p now_us. */

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,18 +67,8 @@ void fdx_collector_options_init(struct fdx_collector_options *o)
     o->max_exporters = 1024;
 }
 
-__attribute__((format(printf, 3, 4))) static void say(const fdx_collector *c, int level,
-                                                      const char *fmt, ...)
-{
-    if (c->o.log == NULL)
-        return;
-    char msg[640];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    c->o.log(c->o.user, level, msg);
-}
+/* A message at FDX_LOG_* @p level to the host's log sink (none without one). */
+#define say(c, level, ...) fdxi_logf_at((c)->o.log, (c)->o.user, (level), __VA_ARGS__)
 
 static uint64_t mono_us(void)
 {
@@ -271,11 +260,6 @@ const char *fdx_collector_address(const fdx_collector *c, uint32_t i, char *buf,
     return buf;
 }
 
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static const char *version_name(uint16_t v)
 {
     return v == 5 ? "NetFlow v5" : v == 9 ? "NetFlow v9" : "IPFIX";
@@ -286,11 +270,11 @@ static const char *version_name(uint16_t v)
 static uint32_t msg_domain(const uint8_t *m, size_t len, uint16_t version)
 {
     if (version == 5 && len >= 22)
-        return (uint32_t)m[20] << 8 | m[21];
+        return fdxi_be16(m + 20);
     size_t at = version == 9 ? 16 : 12;
     if (len < at + 4)
         return 0;
-    return (uint32_t)m[at] << 24 | (uint32_t)m[at + 1] << 16 | (uint32_t)m[at + 2] << 8 | m[at + 3];
+    return fdxi_be32(m + at);
 }
 
 static void on_decoded(void *user, const struct fdxi_flowdec *d)
@@ -304,7 +288,7 @@ static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size
                   uint64_t now_us)
 {
     uint64_t seq = ++c->st.datagrams;
-    uint16_t version = len >= 2 ? be16(m) : 0;
+    uint16_t version = len >= 2 ? fdxi_be16(m) : 0;
     if (version != 5 && version != 9 && version != 10) {
         c->st.unsupported++;
         if (c->st.unsupported <= LOG_FIRST || c->st.unsupported % 1000 == 0)
@@ -441,7 +425,7 @@ static bool read_tcp(fdx_collector *c, struct conn *k)
     if (n > 0)
         k->used += (size_t)n;
     while (k->used >= 4) {
-        uint16_t version = be16(k->buf), mlen = be16(k->buf + 2);
+        uint16_t version = fdxi_be16(k->buf), mlen = fdxi_be16(k->buf + 2);
         if (version != 10 || mlen < 16) {
             c->st.datagrams++;
             c->st.malformed++;

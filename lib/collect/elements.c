@@ -3,9 +3,7 @@
 #include <stddef.h>
 
 #include "collect/collect.h"
-
-/* RFC 5103, section 6.1: reverse elements of IANA's elements carry this enterprise number. */
-#define PEN_REVERSE 29305u
+#include "export/ipfix.h"
 
 /*
  * IANA's element ids (RFC 7012 and the IPFIX registry; NetFlow v9, RFC 3954 section 8, uses the
@@ -41,15 +39,16 @@ static const struct element {
 uint16_t fdxi_element_kind(uint32_t pen, uint16_t id, uint16_t len, bool *ret_reverse)
 {
     *ret_reverse = false;
-    if (pen != 0 && pen != PEN_REVERSE)
+    if (pen != 0 && pen != FDXI_IPFIX_PEN_REVERSE)
         return FDXI_K_SKIP;
     for (size_t i = 0; i < sizeof(elements) / sizeof(elements[0]); i++) {
         const struct element *e = &elements[i];
         if (e->id != id)
             continue;
-        if (len < e->min_len || len > e->max_len || (pen == PEN_REVERSE && !e->reversible))
+        if (len < e->min_len || len > e->max_len ||
+            (pen == FDXI_IPFIX_PEN_REVERSE && !e->reversible))
             return FDXI_K_SKIP;
-        *ret_reverse = pen == PEN_REVERSE;
+        *ret_reverse = pen == FDXI_IPFIX_PEN_REVERSE;
         return e->kind;
     }
     return FDXI_K_SKIP;

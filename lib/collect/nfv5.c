@@ -9,16 +9,6 @@
 #define V5_REC 48
 #define V5_MAX_RECORDS 30
 
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /*
  * The format (Cisco's NetFlow v5 export format; the same in nfdump and softflowd): header
  * version(2) count(2) sys_uptime(4, ms) unix_secs(4) unix_nsecs(4) flow_sequence(4)
@@ -34,11 +24,11 @@ int fdxi_nfv5_decode(const uint8_t *m, size_t len, struct fdxi_dec_out *out)
                      len);
         return FDX_EFORMAT;
     }
-    if (be16(m) != 5) {
-        fdxi_set_err(out->why, out->whylen, "version %u is not NetFlow v5", be16(m));
+    if (fdxi_be16(m) != 5) {
+        fdxi_set_err(out->why, out->whylen, "version %u is not NetFlow v5", fdxi_be16(m));
         return FDX_EFORMAT;
     }
-    uint16_t count = be16(m + 2);
+    uint16_t count = fdxi_be16(m + 2);
     if (count == 0 || count > V5_MAX_RECORDS) {
         fdxi_set_err(out->why, out->whylen, "record count %u (1 to 30)", count);
         return FDX_EFORMAT;
@@ -50,8 +40,8 @@ int fdxi_nfv5_decode(const uint8_t *m, size_t len, struct fdxi_dec_out *out)
     }
     if (out->record == NULL)
         return 0;
-    int64_t export_ms = (int64_t)be32(m + 8) * 1000 + be32(m + 12) / 1000000;
-    int64_t sysinit_ms = export_ms - (int64_t)be32(m + 4);
+    int64_t export_ms = (int64_t)fdxi_be32(m + 8) * 1000 + fdxi_be32(m + 12) / 1000000;
+    int64_t sysinit_ms = export_ms - (int64_t)fdxi_be32(m + 4);
     for (uint16_t i = 0; i < count; i++) {
         const uint8_t *r = m + V5_HDR + (size_t)i * V5_REC;
         struct fdxi_flowdec d;
@@ -60,18 +50,17 @@ int fdxi_nfv5_decode(const uint8_t *m, size_t len, struct fdxi_dec_out *out)
         d.ip_version = 4;
         memcpy(d.src, r, 4);
         memcpy(d.dst, r + 4, 4);
-        d.packets[0] = be32(r + 16);
-        d.bytes[0] = be32(r + 20);
-        uint32_t first = be32(r + 24), last = be32(r + 28);
+        d.packets[0] = fdxi_be32(r + 16);
+        d.bytes[0] = fdxi_be32(r + 20);
+        uint32_t first = fdxi_be32(r + 24), last = fdxi_be32(r + 28);
         d.end_us[0] = fdxi_uptime_us(sysinit_ms, last, export_ms);
         uint64_t span_us = (uint64_t)(uint32_t)(last - first) * 1000u;
         d.start_us[0] = d.end_us[0] > span_us ? d.end_us[0] - span_us : 0;
         d.proto = r[38];
-        /* ICMP: v5 exporters write type and code into the destination port (type * 256 + code);
-         * flowdx keys ICMP flows without ports */
-        bool icmp = d.proto == 1 || d.proto == 58;
-        d.sport = icmp ? 0 : be16(r + 32);
-        d.dport = icmp ? 0 : be16(r + 34);
+        /* ICMP's type and code, which v5 exporters write into the destination port (type * 256 +
+         * code), are dropped by the pairer */
+        d.sport = fdxi_be16(r + 32);
+        d.dport = fdxi_be16(r + 34);
         d.flags[0] = r[37];
         d.end_reason = FDX_END_IDLE;
         out->records++;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "collect/collect.h"
+#include "core/hash.h"
 
 #define NIL UINT32_MAX
 #define FIRST_SLOTS 256u
@@ -183,7 +184,6 @@ static uint32_t key_hash(const struct fdxi_flowdec *d, uint32_t session)
         a = d->dst, b = d->src;
         pa = d->dport, pb = d->sport;
     }
-    uint64_t h = 1469598103934665603ull;
     uint8_t head[8] = {(uint8_t)(session >> 24),
                        (uint8_t)(session >> 16),
                        (uint8_t)(session >> 8),
@@ -193,14 +193,10 @@ static uint32_t key_hash(const struct fdxi_flowdec *d, uint32_t session)
                        0,
                        0};
     uint8_t ports[4] = {(uint8_t)(pa >> 8), (uint8_t)pa, (uint8_t)(pb >> 8), (uint8_t)pb};
-    const uint8_t *parts[4] = {head, a, b, ports};
-    const size_t lens[4] = {8, 16, 16, 4};
-    for (int i = 0; i < 4; i++) {
-        for (size_t j = 0; j < lens[i]; j++) {
-            h ^= parts[i][j];
-            h *= 1099511628211ull;
-        }
-    }
+    uint64_t h = fdxi_fnv1a64_update(FDXI_FNV1A64_BASIS, head, sizeof(head));
+    h = fdxi_fnv1a64_update(h, a, 16);
+    h = fdxi_fnv1a64_update(h, b, 16);
+    h = fdxi_fnv1a64_update(h, ports, sizeof(ports));
     return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -302,22 +298,25 @@ static uint32_t take_slot(struct fdxi_pairer *p)
 void fdxi_pairer_add(struct fdxi_pairer *p, const struct fdxi_flowdec *in, uint32_t session,
                      uint64_t now_us)
 {
+    /* Every decoder's records arrive here, so the rule is applied once: exporters write ICMP's
+     * type and code into a port (NetFlow v5 and many v9/IPFIX exporters into the destination
+     * port), and flowdx keys ICMP flows without ports. */
+    struct fdxi_flowdec one = *in;
+    const struct fdxi_flowdec *d = &one;
+    if (one.proto == 1 || one.proto == 58)
+        one.sport = one.dport = 0;
     /* A biflow record whose reverse direction is empty may be one half of a flow whose other
      * half the exporter keeps apart (softflowd -b does so when both ends have the same address):
      * it is paired like a one-way record, and released as a flow without an answer. */
-    struct fdxi_flowdec one;
-    const struct fdxi_flowdec *d = in;
     bool empty_rev = false;
-    if (in->have & FDXI_DEC_REV) {
+    if (one.have & FDXI_DEC_REV) {
         p->st.biflows++;
-        if (in->packets[1] != 0 || in->bytes[1] != 0) {
-            emit_biflow(p, in);
+        if (one.packets[1] != 0 || one.bytes[1] != 0) {
+            emit_biflow(p, d);
             return;
         }
-        one = *in;
         one.have &= ~(uint32_t)(FDXI_DEC_REV | FDXI_DEC_RFLAGS | FDXI_DEC_RTTL | FDXI_DEC_RLEN |
                                 FDXI_DEC_RTIME | FDXI_DEC_BIDIR);
-        d = &one;
         empty_rev = true;
     }
     if (p->cfg.wait_us == 0) {

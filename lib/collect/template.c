@@ -6,10 +6,10 @@
 
 #include "collect/collect.h"
 #include "core/err.h"
+#include "export/ipfix.h"
 
 #define IPFIX_HDR 16
 #define V9_HDR 20
-#define VARLEN 65535
 
 /* Set ids: templates, options templates, and the first data set id. */
 #define IPFIX_SET_TEMPLATE 2
@@ -17,31 +17,6 @@
 #define V9_SET_TEMPLATE 0
 #define V9_SET_OPTIONS 1
 #define FIRST_DATA_SET 256
-
-/* RFC 5102 flowEndReason to flowdx's end reasons. */
-static uint32_t end_reason(uint64_t v)
-{
-    switch (v) {
-    case 2:
-        return FDX_END_ACTIVE;
-    case 3:
-        return FDX_END_FIN;
-    case 4:
-        return FDX_END_EOF;
-    case 5:
-        return FDX_END_EVICTED;
-    default:
-        return FDX_END_IDLE;
-    }
-}
-
-static uint64_t be(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
 
 /* What a message's header says, for the records in it. */
 struct msg {
@@ -78,20 +53,10 @@ struct raw {
     int64_t sysinit_ms;
 };
 
-/* NTP timestamp (RFC 7011 dateTimeMicroseconds/Nanoseconds) to microseconds since the epoch;
- * seconds below the Unix epoch's are taken as NTP era 1 (after 2036). */
-static uint64_t ntp_us(uint64_t v)
-{
-    uint64_t sec = v >> 32, frac = v & 0xffffffffu;
-    if (sec < 2208988800u)
-        sec += UINT64_C(1) << 32;
-    return (sec - 2208988800u) * 1000000u + ((frac * 1000000u) >> 32);
-}
-
 static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, uint16_t len)
 {
     int d = f->reverse ? 1 : 0;
-    uint64_t v = len <= 8 ? be(p, len) : 0;
+    uint64_t v = len <= 8 ? fdxi_be_n(p, len) : 0;
     switch (f->kind) {
     case FDXI_K_SRC4:
         memset(r->d.src, 0, 16);
@@ -121,7 +86,7 @@ static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, u
         r->d.proto = (uint8_t)v;
         break;
     case FDXI_K_REASON:
-        r->d.end_reason = end_reason(v);
+        r->d.end_reason = fdxi_ipfix_fdx_end_reason(v);
         break;
     case FDXI_K_SYSINIT:
         r->sysinit = true;
@@ -172,7 +137,7 @@ static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, u
     case FDXI_K_START_NTP:
         r->start_us[d] = f->kind == FDXI_K_START_S    ? v * 1000000u
                          : f->kind == FDXI_K_START_MS ? v * 1000u
-                                                      : ntp_us(v);
+                                                      : fdxi_ipfix_unix_us(v);
         r->abs_start[d] = true;
         break;
     case FDXI_K_END_S:
@@ -180,7 +145,7 @@ static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, u
     case FDXI_K_END_NTP:
         r->end_us[d] = f->kind == FDXI_K_END_S    ? v * 1000000u
                        : f->kind == FDXI_K_END_MS ? v * 1000u
-                                                  : ntp_us(v);
+                                                  : fdxi_ipfix_unix_us(v);
         r->abs_end[d] = true;
         break;
     case FDXI_K_START_UP:
@@ -270,8 +235,6 @@ static bool settle(struct raw *r, const struct msg *m, struct fdxi_flowdec *out)
     } else {
         return false;
     }
-    if (d->proto == 1 || d->proto == 58) /* ICMP type and code in a port: flowdx keys none */
-        d->sport = d->dport = 0;
     for (int i = 0; i < 2; i++) {
         if (!r->pk[i] && r->pk_tot[i])
             d->packets[i] = r->packets_tot[i];
@@ -354,8 +317,8 @@ static int template_set(const struct msg *m, uint16_t set_id, const uint8_t *p, 
     size_t off = 0;
     while (n - off >= 4) {
         const uint8_t *t = p + off;
-        uint16_t id = (uint16_t)be(t, 2);
-        uint32_t count = (uint32_t)be(t + 2, 2), scope = 0;
+        uint16_t id = fdxi_be16(t);
+        uint32_t count = fdxi_be16(t + 2), scope = 0;
         if (id < FIRST_DATA_SET) {
             if (all_zero(t, n - off))
                 return 0; /* padding */
@@ -385,10 +348,10 @@ static int template_set(const struct msg *m, uint16_t set_id, const uint8_t *p, 
             return FDX_EFORMAT;
         }
         if (options && ipfix) {
-            scope = (uint32_t)be(t + 4, 2);
+            scope = fdxi_be16(t + 4);
         } else if (options) {
             /* v9: the scope and option lengths are in bytes, 4 per field */
-            uint32_t scope_bytes = count, opt_bytes = (uint32_t)be(t + 4, 2);
+            uint32_t scope_bytes = count, opt_bytes = fdxi_be16(t + 4);
             if (scope_bytes % 4 != 0 || opt_bytes % 4 != 0) {
                 fdxi_set_err(out->why, out->whylen,
                              "set at offset %zu: options template %u: scope length %u or option "
@@ -415,7 +378,7 @@ static int template_set(const struct msg *m, uint16_t set_id, const uint8_t *p, 
                 free(tp);
                 return FDX_EFORMAT;
             }
-            uint16_t eid = (uint16_t)be(p + off, 2), len = (uint16_t)be(p + off + 2, 2);
+            uint16_t eid = fdxi_be16(p + off), len = fdxi_be16(p + off + 2);
             uint32_t pen = 0;
             off += 4;
             if (ipfix && (eid & 0x8000)) {
@@ -427,11 +390,11 @@ static int template_set(const struct msg *m, uint16_t set_id, const uint8_t *p, 
                     free(tp);
                     return FDX_EFORMAT;
                 }
-                pen = (uint32_t)be(p + off, 4);
+                pen = fdxi_be32(p + off);
                 eid &= 0x7fff;
                 off += 4;
             }
-            bool variable = ipfix && len == VARLEN;
+            bool variable = ipfix && len == FDXI_IPFIX_VARLEN;
             min_len += variable ? 1u : len;
             if (tp != NULL) {
                 bool rev = false;
@@ -484,14 +447,14 @@ static int data_set(const struct msg *m, const struct fdxi_template *t, const ui
         for (uint32_t i = 0; i < t->n_fields; i++) {
             const struct fdxi_field *f = &t->fields[i];
             size_t len = f->len;
-            if (len == VARLEN && m->version == 10) {
+            if (len == FDXI_IPFIX_VARLEN && m->version == 10) {
                 if (n - off < 1)
                     goto past;
                 len = p[off++];
                 if (len == 255) {
                     if (n - off < 2)
                         goto past;
-                    len = (size_t)be(p + off, 2);
+                    len = fdxi_be16(p + off);
                     off += 2;
                 }
             }
@@ -528,7 +491,7 @@ static int sets(struct msg *m, const uint8_t *buf, size_t len, size_t first)
     bool ipfix = m->version == 10;
     size_t off = first;
     while (len - off >= 4) {
-        uint16_t id = (uint16_t)be(buf + off, 2), slen = (uint16_t)be(buf + off + 2, 2);
+        uint16_t id = fdxi_be16(buf + off), slen = fdxi_be16(buf + off + 2);
         if (slen < 4 || slen > len - off) {
             fdxi_set_err(out->why, out->whylen,
                          "set at offset %zu: length %u is %s (%zu bytes are left)", off, slen,
@@ -571,7 +534,7 @@ int fdxi_tmpl_decode(struct fdxi_session *s, const uint8_t *buf, size_t len,
                      struct fdxi_dec_out *out)
 {
     struct msg m = {.s = s, .out = out};
-    m.version = len >= 2 ? (uint16_t)be(buf, 2) : 0;
+    m.version = len >= 2 ? fdxi_be16(buf) : 0;
     size_t first;
     if (m.version == 10) {
         if (len < IPFIX_HDR) {
@@ -579,14 +542,14 @@ int fdxi_tmpl_decode(struct fdxi_session *s, const uint8_t *buf, size_t len,
                          len);
             return FDX_EFORMAT;
         }
-        uint16_t mlen = (uint16_t)be(buf + 2, 2);
+        uint16_t mlen = fdxi_be16(buf + 2);
         if (mlen != len) {
             fdxi_set_err(out->why, out->whylen,
                          "the header's message length %u differs from the %zu bytes received", mlen,
                          len);
             return FDX_EFORMAT;
         }
-        m.export_ms = (int64_t)be(buf + 4, 4) * 1000;
+        m.export_ms = (int64_t)fdxi_be32(buf + 4) * 1000;
         first = IPFIX_HDR;
     } else if (m.version == 9) {
         if (len < V9_HDR) {
@@ -594,8 +557,8 @@ int fdxi_tmpl_decode(struct fdxi_session *s, const uint8_t *buf, size_t len,
                          "%zu bytes: shorter than the NetFlow v9 header (20)", len);
             return FDX_EFORMAT;
         }
-        int64_t uptime = (int64_t)be(buf + 4, 4);
-        m.export_ms = (int64_t)be(buf + 8, 4) * 1000;
+        int64_t uptime = (int64_t)fdxi_be32(buf + 4);
+        m.export_ms = (int64_t)fdxi_be32(buf + 8) * 1000;
         m.have_sysinit = true;
         m.sysinit_ms = m.export_ms - uptime;
         first = V9_HDR;

@@ -38,14 +38,34 @@ size_t fdxi_json_str(char *buf, size_t len, size_t used, const char *s)
     return fdxi_appendf(buf, len, used, "\"");
 }
 
+/* The collector's messages name an exporter, a datagram and a decoder's reason of up to 300
+ * bytes: 640 holds them whole. */
+#define LOG_MAX 640
+
+__attribute__((format(printf, 4, 0))) static void vlogf(fdx_log_fn log, void *user, int level,
+                                                        const char *fmt, va_list ap)
+{
+    char msg[LOG_MAX];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    log(user, level, msg);
+}
+
+void fdxi_logf_at(fdx_log_fn log, void *user, int level, const char *fmt, ...)
+{
+    if (log == NULL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vlogf(log, user, level, fmt, ap);
+    va_end(ap);
+}
+
 void fdxi_logf(fdx_log_fn log, void *user, const char *fmt, ...)
 {
     if (log == NULL)
         return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vlogf(log, user, FDX_LOG_INFO, fmt, ap);
     va_end(ap);
-    log(user, FDX_LOG_INFO, msg);
 }

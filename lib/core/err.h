@@ -21,7 +21,11 @@ size_t fdxi_appendf(char *buf, size_t len, size_t used, const char *fmt, ...)
 /* A JSON string (quotes, backslash and control characters escaped) appended as fdxi_appendf. */
 size_t fdxi_json_str(char *buf, size_t len, size_t used, const char *s);
 
-/* printf to a log sink at FDX_LOG_INFO (at most 511 bytes); nothing when log is NULL. */
+/* printf to a log sink at FDX_LOG_* @p level (at most 639 bytes); nothing when log is NULL. */
+void fdxi_logf_at(fdx_log_fn log, void *user, int level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* fdxi_logf_at() at FDX_LOG_INFO. */
 void fdxi_logf(fdx_log_fn log, void *user, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -64,10 +64,21 @@ int fdxi_ipfix_listen_parse(const char *text, struct fdxi_ipfix_dest *ret, char 
 /* RFC 5102 flowEndReason for an FDX_END_* reason (doc/ipfix.md has the table). */
 uint8_t fdxi_ipfix_end_reason(uint32_t fdx_reason);
 
+/* The inverse, for a collector: the FDX_END_* reason of RFC 5102 flowEndReason @p iana, the first
+ * in FDX_END_* order that fdxi_ipfix_end_reason() maps to it (3 FIN, not RST; 4 EOF, not CLOCK;
+ * 2 ACTIVE, not CUT); FDX_END_IDLE for a value it maps nothing to. */
+uint32_t fdxi_ipfix_fdx_end_reason(uint64_t iana);
+
 /* dateTimeMicroseconds (RFC 7011 section 6.1.9): the NTP timestamp of @p unix_us, its fraction
  * rounded up to the next multiple of 2^-21 s so that the 11 low bits are zero and a reader that
  * truncates or rounds to microseconds gets @p unix_us back. Seconds wrap in 2036 (NTP era 1). */
 uint64_t fdxi_ipfix_time_us(uint64_t unix_us);
+
+/* The inverse, for a collector: microseconds since the Unix epoch of NTP timestamp @p ntp
+ * (dateTimeMicroseconds or dateTimeNanoseconds), the fraction truncated; seconds below the Unix
+ * epoch's are taken as NTP era 1 (after 2036). fdxi_ipfix_unix_us(fdxi_ipfix_time_us(t)) is t
+ * for every t before 2106 (Unix seconds below 2^32). */
+uint64_t fdxi_ipfix_unix_us(uint64_t ntp);
 
 /* A plugin field's double as an unsigned integer of @p bytes (1, 2, 4 or 8): rounded to the
  * nearest, NaN and negative values 0, values too large the type's maximum. */

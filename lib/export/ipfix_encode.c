@@ -25,6 +25,20 @@ uint8_t fdxi_ipfix_end_reason(uint32_t fdx_reason)
     return fdx_reason < FDX_END_COUNT ? end_reasons[fdx_reason] : 0x04;
 }
 
+/* The first match wins: each code's plain reason must come before the ones that share it. */
+_Static_assert(FDX_END_FIN < FDX_END_RST && FDX_END_ACTIVE < FDX_END_CUT &&
+                   FDX_END_EOF < FDX_END_CLOCK,
+               "fdxi_ipfix_fdx_end_reason() relies on the order of FDX_END_*");
+
+uint32_t fdxi_ipfix_fdx_end_reason(uint64_t iana)
+{
+    for (uint32_t r = 0; r < FDX_END_COUNT; r++) {
+        if (end_reasons[r] == iana)
+            return r;
+    }
+    return FDX_END_IDLE;
+}
+
 /* Seconds from the NTP epoch (1900-01-01) to the Unix epoch. */
 #define NTP_UNIX_OFFSET 2208988800u
 
@@ -35,6 +49,14 @@ uint64_t fdxi_ipfix_time_us(uint64_t unix_us)
     /* The fraction in units of 2^-21 s, rounded up: at most 999999 * 2^21 / 10^6 < 2^21. */
     uint64_t frac21 = (us * (UINT64_C(1) << 21) + 999999u) / 1000000u;
     return sec << 32 | frac21 << 11;
+}
+
+uint64_t fdxi_ipfix_unix_us(uint64_t ntp)
+{
+    uint64_t sec = ntp >> 32, frac = ntp & 0xffffffffu;
+    if (sec < NTP_UNIX_OFFSET)
+        sec += UINT64_C(1) << 32;
+    return (sec - NTP_UNIX_OFFSET) * 1000000u + ((frac * 1000000u) >> 32);
 }
 
 uint64_t fdxi_ipfix_unsigned(double v, uint32_t bytes)

@@ -42,21 +42,6 @@ const struct fdxi_model_kind *fdxi_model_kind_by_tag(uint32_t tag)
     return NULL;
 }
 
-uint64_t fdxi_fnv1a64_update(uint64_t h, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
-uint64_t fdxi_fnv1a64(const void *data, size_t len)
-{
-    return fdxi_fnv1a64_update(FDXI_FNV1A64_BASIS, data, len);
-}
-
 /* ---- writing ---- */
 
 static void write_scores(struct fdxi_wbuf *w, const struct fdxi_bundle_scores *s)

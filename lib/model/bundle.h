@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/hash.h" /* fdxi_fnv1a64(), for the bundle's users that check sums */
 #include "model/model.h"
 
 #define FDXI_BUNDLE_MAX_MODELS 8
@@ -102,12 +103,6 @@ uint32_t fdxi_bundle_vote(const struct fdxi_bundle *b, const uint32_t *votes, do
 struct fdx_model;
 /* The bundle inside a public model handle. */
 const struct fdxi_bundle *fdxi_model_bundle(const struct fdx_model *m);
-
-/* FNV-1a 64 of bytes, to record and check what a model was trained on. */
-uint64_t fdxi_fnv1a64(const void *data, size_t len);
-/* The same over data in pieces: start from FDXI_FNV1A64_BASIS, feed each piece in order. */
-#define FDXI_FNV1A64_BASIS 0xcbf29ce484222325ull
-uint64_t fdxi_fnv1a64_update(uint64_t h, const void *data, size_t len);
 
 /* The model kind with this name or tag, or NULL. */
 const struct fdxi_model_kind *fdxi_model_kind_by_name(const char *name);
