@@ -64,7 +64,7 @@ size_t pb_put_ipv4(uint8_t *b, struct pb_v4 h)
     b[9] = h.proto;
     pb_put16(b + 10, 0);
     memcpy(b + 12, h.src ? h.src : pb_v4_src, 4);
-    memcpy(b + 16, pb_v4_dst, 4);
+    memcpy(b + 16, h.dst ? h.dst : pb_v4_dst, 4);
     memset(b + 20, 0x01, n - 20); /* options: NOPs */
     return n;
 }

@@ -38,7 +38,7 @@ enum {
 
 /** 192.0.2.1, the IPv4 source pb_put_ipv4() writes unless told otherwise. */
 extern const uint8_t pb_v4_src[4];
-/** 198.51.100.2, the IPv4 destination pb_put_ipv4() always writes. */
+/** 198.51.100.2, the IPv4 destination pb_put_ipv4() writes unless told otherwise. */
 extern const uint8_t pb_v4_dst[4];
 /** 2001:db8::1, the IPv6 source pb_put_ipv6() writes. */
 extern const uint8_t pb_v6_src[16];
@@ -73,6 +73,7 @@ struct pb_v4 {
     uint16_t frag;      /**< flags (DF 0x4000, MF 0x2000) and offset in 8-byte units */
     uint8_t proto;      /**< protocol field */
     const uint8_t *src; /**< borrowed; NULL means pb_v4_src */
+    const uint8_t *dst; /**< borrowed; NULL means pb_v4_dst */
 };
 
 /**

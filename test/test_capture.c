@@ -461,6 +461,19 @@ static void test_capture_tolerates_missing_or_tiny_errbuf(void **state)
     assert_int_equal(small[8], 'x');
 }
 
+static void test_capture_has_no_stats_for_a_file(void **state)
+{
+    char path[PATH_MAX];
+    scratch_path(*state, "header-only.pcap", path, sizeof(path));
+    write_pcap(path, DLT_EN10MB, PCAP_TSTAMP_PRECISION_MICRO, NULL, 0); /* file header alone */
+    fdx_capture *c = NULL;
+    assert_int_equal(fdx_capture_open_file(path, NULL, &c, NULL, 0), 0);
+    struct fdx_capture_stats s = {.struct_size = sizeof(s), .packets = 42};
+    assert_int_equal(fdx_capture_stats(c, &s), FDX_ENOTSUP);
+    assert_int_equal(s.packets, 42); /* untouched */
+    fdx_capture_free(c);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -486,6 +499,7 @@ int main(int argc, char **argv)
         T(test_capture_rejects_empty_file),
         T(test_capture_rejects_text_file),
         T(test_capture_tolerates_missing_or_tiny_errbuf),
+        T(test_capture_has_no_stats_for_a_file),
     };
 #undef T
     return cmocka_run_group_tests_name("capture", tests, NULL, NULL);

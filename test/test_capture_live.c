@@ -207,26 +207,6 @@ static void test_capture_live_says_what_permission_is_missing(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-static void test_capture_live_stats_are_for_live_captures(void **state)
-{
-    (void)state;
-    char path[] = "/tmp/fdx-live-test-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    /* A pcap file header alone (pcap-savefile(5)): magic, version 2.4, snaplen 65535, link 1. */
-    static const uint8_t hdr[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4,    0,    0, 0, 0, 0,
-                                    0,    0,    0,    0,    0, 0, 0xff, 0xff, 1, 0, 0, 0};
-    assert_int_equal(write(fd, hdr, sizeof(hdr)), (ssize_t)sizeof(hdr));
-    close(fd);
-    fdx_capture *c = NULL;
-    assert_int_equal(fdx_capture_open_file(path, NULL, &c, NULL, 0), 0);
-    struct fdx_capture_stats s = {.struct_size = sizeof(s), .packets = 42};
-    assert_int_equal(fdx_capture_stats(c, &s), FDX_ENOTSUP);
-    assert_int_equal(s.packets, 42); /* untouched */
-    fdx_capture_free(c);
-    unlink(path);
-}
-
 /* A network namespace of this process's own with its loopback up: captures see only the test's
  * packets, and nothing is left behind. */
 static int private_loopback(void)
@@ -263,7 +243,6 @@ int main(void)
         cmocka_unit_test(test_capture_live_cuts_packets_to_the_snaplen),
         cmocka_unit_test(test_capture_live_reports_errors_by_name),
         cmocka_unit_test(test_capture_live_says_what_permission_is_missing),
-        cmocka_unit_test(test_capture_live_stats_are_for_live_captures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,22 @@ static void patch16(struct msg *m, size_t at, size_t v)
     m->b[at + 1] = (uint8_t)v;
 }
 
+/* Start a set (a NetFlow v9 flowset) with @p id and a length that set_end() fills in; returns
+ * where the set starts. */
+static size_t set_begin(struct msg *m, uint16_t id)
+{
+    size_t set = m->n;
+    put(m, id, 2);
+    put(m, 0, 2);
+    return set;
+}
+
+/* Patch the length of the set that starts at @p set to end here. */
+static void set_end(struct msg *m, size_t set)
+{
+    patch16(m, set + 2, m->n - set);
+}
+
 static void assert_addr(const uint8_t *a, const char *text)
 {
     uint8_t want[16] = {0};
@@ -241,14 +257,14 @@ static void v9_template(struct msg *m)
     static const uint16_t f[][2] = {{8, 4}, {12, 4}, {7, 2},  {11, 2}, {4, 1},  {6, 1},
                                     {2, 4}, {1, 4},  {22, 4}, {21, 4}, {52, 1}, {53, 1}};
     size_t n = sizeof(f) / sizeof(f[0]);
-    put(m, 0, 2);
-    put(m, 4 + 4 + 4 * n, 2);
+    size_t set = set_begin(m, 0);
     put(m, 260, 2);
     put(m, n, 2);
     for (size_t i = 0; i < n; i++) {
         put(m, f[i][0], 2);
         put(m, f[i][1], 2);
     }
+    set_end(m, set);
 }
 
 /*
@@ -265,8 +281,7 @@ static void test_collect_v9_template_record_waits_then_alone(void **state)
     struct msg m;
     v9_header(&m, 2, 50000, 1700000100, 7);
     v9_template(&m);
-    put(&m, 260, 2);
-    put(&m, 4 + 32, 2);
+    size_t set = set_begin(&m, 260);
     put_addr(&m, "10.1.1.1");
     put_addr(&m, "10.1.1.2");
     put(&m, 5353, 2);
@@ -279,6 +294,7 @@ static void test_collect_v9_template_record_waits_then_alone(void **state)
     put(&m, 49000, 4);
     put(&m, 64, 1);
     put(&m, 64, 1);
+    set_end(&m, set);
     assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.1:9995", m.b, m.n, 2 * S), 0);
     assert_int_equal(n_seen, 0); /* waiting for its reverse */
     assert_true(log_has("udp 192.0.2.1:9995: new exporter: NetFlow v9, source id 7", NULL));
@@ -341,6 +357,23 @@ static void spec(struct msg *m, uint16_t id, uint16_t len, uint32_t pen)
         put(m, pen, 4);
 }
 
+/* A field specifier of an IPFIX template; @p pen 0 for an IANA element. */
+struct ie {
+    uint16_t id, len;
+    uint32_t pen;
+};
+
+/* A template set (RFC 7011 3.4.1) of one template, @p tid, with the @p n fields of @p f. */
+static void ipfix_template(struct msg *m, uint16_t tid, const struct ie *f, size_t n)
+{
+    size_t set = set_begin(m, 2);
+    put(m, tid, 2);
+    put(m, n, 2);
+    for (size_t i = 0; i < n; i++)
+        spec(m, f[i].id, f[i].len, f[i].pen);
+    set_end(m, set);
+}
+
 #define REV 29305u
 
 /*
@@ -351,38 +384,15 @@ static void spec(struct msg *m, uint16_t id, uint16_t len, uint32_t pen)
  */
 static void ipfix_biflow_message(struct msg *m)
 {
+    static const struct ie f[] = {
+        {8, 4, 0},    {12, 4, 0},   {7, 2, 0},      {11, 2, 0},  {4, 1, 0},   {152, 8, 0},
+        {153, 8, 0},  {2, 8, 0},    {1, 8, 0},      {6, 2, 0},   {25, 2, 0},  {26, 2, 0},
+        {52, 1, 0},   {53, 1, 0},   {82, 65535, 0}, {2, 4, REV}, {1, 4, REV}, {6, 1, REV},
+        {52, 1, REV}, {53, 1, REV}, {152, 8, REV}};
     ipfix_header(m, 1700000200, 3);
-    size_t set = m->n;
-    put(m, 2, 2);
-    put(m, 0, 2);
-    put(m, 300, 2);
-    put(m, 21, 2);
-    spec(m, 8, 4, 0);
-    spec(m, 12, 4, 0);
-    spec(m, 7, 2, 0);
-    spec(m, 11, 2, 0);
-    spec(m, 4, 1, 0);
-    spec(m, 152, 8, 0);
-    spec(m, 153, 8, 0);
-    spec(m, 2, 8, 0);
-    spec(m, 1, 8, 0);
-    spec(m, 6, 2, 0);
-    spec(m, 25, 2, 0);
-    spec(m, 26, 2, 0);
-    spec(m, 52, 1, 0);
-    spec(m, 53, 1, 0);
-    spec(m, 82, 65535, 0);
-    spec(m, 2, 4, REV);
-    spec(m, 1, 4, REV);
-    spec(m, 6, 1, REV);
-    spec(m, 52, 1, REV);
-    spec(m, 53, 1, REV);
-    spec(m, 152, 8, REV);
-    patch16(m, set + 2, m->n - set);
+    ipfix_template(m, 300, f, sizeof(f) / sizeof(f[0]));
     /* the data record */
-    set = m->n;
-    put(m, 300, 2);
-    put(m, 0, 2);
+    size_t set = set_begin(m, 300);
     put_addr(m, "192.0.2.10");
     put_addr(m, "198.51.100.20");
     put(m, 25, 2);
@@ -406,7 +416,7 @@ static void ipfix_biflow_message(struct msg *m)
     put(m, 120, 1);
     put(m, 121, 1);
     put(m, 1700000150000ull, 8);
-    patch16(m, set + 2, m->n - set);
+    set_end(m, set);
     ipfix_done(m);
 }
 
@@ -461,41 +471,24 @@ static void test_collect_ipfix_sysuptime_from_options_record(void **state)
     (void)state;
     fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
     struct msg m;
+    static const struct ie f[] = {{8, 4, 0}, {12, 4, 0}, {22, 4, 0}, {21, 4, 0}, {1, 4, 0},
+                                  {2, 4, 0}, {7, 2, 0},  {11, 2, 0}, {4, 1, 0},  {6, 1, 0}};
     ipfix_header(&m, 1700000010, 0);
-    size_t set = m.n;
-    put(&m, 2, 2);
-    put(&m, 0, 2);
-    put(&m, 1024, 2);
-    put(&m, 10, 2);
-    spec(&m, 8, 4, 0);
-    spec(&m, 12, 4, 0);
-    spec(&m, 22, 4, 0);
-    spec(&m, 21, 4, 0);
-    spec(&m, 1, 4, 0);
-    spec(&m, 2, 4, 0);
-    spec(&m, 7, 2, 0);
-    spec(&m, 11, 2, 0);
-    spec(&m, 4, 1, 0);
-    spec(&m, 6, 1, 0);
-    patch16(&m, set + 2, m.n - set);
-    set = m.n; /* options template 256: scope meteringProcessId, then systemInitTimeMilliseconds */
-    put(&m, 3, 2);
-    put(&m, 0, 2);
+    ipfix_template(&m, 1024, f, sizeof(f) / sizeof(f[0]));
+    /* options template 256: scope meteringProcessId, then systemInitTimeMilliseconds */
+    size_t set = set_begin(&m, 3);
     put(&m, 256, 2);
     put(&m, 2, 2);
     put(&m, 1, 2);
     spec(&m, 143, 4, 0);
     spec(&m, 160, 8, 0);
     put(&m, 0, 2); /* padding */
-    patch16(&m, set + 2, m.n - set);
-    set = m.n;
-    put(&m, 256, 2);
-    put(&m, 4 + 12, 2);
+    set_end(&m, set);
+    set = set_begin(&m, 256);
     put(&m, 4242, 4);
     put(&m, 1700000000000ull, 8);
-    set = m.n;
-    put(&m, 1024, 2);
-    put(&m, 4 + 2 * 30, 2);
+    set_end(&m, set);
+    set = set_begin(&m, 1024);
     const char *a[2] = {"10.0.0.2", "10.0.0.1"};
     uint16_t p[2] = {25, 45000};
     for (int i = 0; i < 2; i++) {
@@ -510,6 +503,7 @@ static void test_collect_ipfix_sysuptime_from_options_record(void **state)
         put(&m, 6, 1);
         put(&m, i ? 0x1b : 0x13, 1);
     }
+    set_end(&m, set);
     ipfix_done(&m);
     assert_int_equal(fdx_collector_feed(c, "udp 127.0.0.1:33000", m.b, m.n, 1 * S), 0);
     assert_int_equal(n_seen, 1);
@@ -645,25 +639,11 @@ static void test_collect_empty_biflows_are_paired(void **state)
     (void)state;
     fdx_collector *c = collector(FDX_UNPAIRED_UNKNOWN, 100);
     struct msg m;
+    static const struct ie f[] = {{8, 4, 0},   {12, 4, 0},  {7, 2, 0}, {11, 2, 0}, {4, 1, 0},
+                                  {152, 8, 0}, {153, 8, 0}, {2, 4, 0}, {2, 4, REV}};
     ipfix_header(&m, 1700000300, 0);
-    size_t set = m.n;
-    put(&m, 2, 2);
-    put(&m, 0, 2);
-    put(&m, 400, 2);
-    put(&m, 9, 2);
-    spec(&m, 8, 4, 0);
-    spec(&m, 12, 4, 0);
-    spec(&m, 7, 2, 0);
-    spec(&m, 11, 2, 0);
-    spec(&m, 4, 1, 0);
-    spec(&m, 152, 8, 0);
-    spec(&m, 153, 8, 0);
-    spec(&m, 2, 4, 0);
-    spec(&m, 2, 4, REV);
-    patch16(&m, set + 2, m.n - set);
-    set = m.n;
-    put(&m, 400, 2);
-    put(&m, 4 + 2 * 37, 2);
+    ipfix_template(&m, 400, f, sizeof(f) / sizeof(f[0]));
+    size_t set = set_begin(&m, 400);
     uint16_t port[2] = {33526, 8053};
     uint32_t pkts[2] = {5, 6};
     for (int i = 0; i < 2; i++) {
@@ -677,6 +657,7 @@ static void test_collect_empty_biflows_are_paired(void **state)
         put(&m, pkts[i], 4);
         put(&m, 0, 4);
     }
+    set_end(&m, set);
     ipfix_done(&m);
     assert_int_equal(fdx_collector_feed(c, "udp 127.0.0.1:40000", m.b, m.n, 1 * S), 0);
     fdx_collector_flush(c);

@@ -88,7 +88,6 @@ static struct check run(const char *so, const char *set, const char *model, cons
     fdx_engine *e = NULL;
     if (fdx_engine_new(&o, &e, err, sizeof(err)) != 0)
         fail_msg("%s", err);
-    assert_int_equal(fdx_model_bind(c.model, e, err, sizeof(err)), 0);
     fdx_featureset *fs = NULL;
     assert_int_equal(fdx_featureset_new(set, &fs, err, sizeof(err)), 0);
     c.n_set = fdx_featureset_count(fs);

@@ -16,6 +16,7 @@
 #include "flowdx/flowdx.h"
 #include "flowdx/flowdx_export.h"
 #include "flowdx/flowdx_plugin.h"
+#include "packet_build.h"
 #include "scratch.h"
 
 #define PEN 32473u
@@ -398,32 +399,22 @@ static void probe_unload(struct probe_run *p)
     fdx_plugin_lib_close(p->lib);
 }
 
-/* A raw IPv4 (LINKTYPE_IPV4) TCP packet 10.0.0.a:sp -> 10.0.0.b:dp with @p payload bytes. */
+/* A raw IPv4 (LINKTYPE_IPV4) TCP packet 10.0.0.a:sp -> 10.0.0.b:dp with @p payload bytes of
+ * zeros. */
 static size_t tcp_packet(uint8_t *b, uint8_t a, uint16_t sp, uint8_t bb, uint16_t dp, uint8_t flags,
                          uint16_t payload)
 {
-    uint16_t total = (uint16_t)(40 + payload);
-    memset(b, 0, total);
-    b[0] = 0x45;
-    b[2] = (uint8_t)(total >> 8);
-    b[3] = (uint8_t)total;
-    b[8] = 64;
-    b[9] = 6;
-    b[12] = 10;
-    b[15] = a;
-    b[16] = 10;
-    b[19] = bb;
-    b[20] = (uint8_t)(sp >> 8);
-    b[21] = (uint8_t)sp;
-    b[22] = (uint8_t)(dp >> 8);
-    b[23] = (uint8_t)dp;
-    b[32] = 5 << 4;
-    b[33] = flags;
-    b[35] = 100;
-    return total;
+    const uint8_t src[4] = {10, 0, 0, a};
+    const uint8_t dst[4] = {10, 0, 0, bb};
+    size_t n = pb_put_ipv4(
+        b,
+        (struct pb_v4){.total_len = (uint16_t)(40 + payload), .proto = 6, .src = src, .dst = dst});
+    n +=
+        pb_put_tcp(b + n, (struct pb_tcp){.sport = sp, .dport = dp, .flags = flags, .window = 100});
+    memset(b + n, 0, payload);
+    return n + payload;
 }
 
-#define LINKTYPE_IPV4 228
 #define T0 UINT64_C(1700000000250000) /* 2023-11-14 22:13:20.25 UTC */
 
 struct writer {
@@ -451,7 +442,7 @@ static void feed(fdx_engine *e, uint64_t ts, uint8_t a, uint16_t sp, uint8_t b, 
     uint8_t *copy = malloc(n);
     assert_non_null(copy);
     memcpy(copy, buf, n);
-    assert_int_equal(fdx_engine_feed(e, LINKTYPE_IPV4, ts, copy, (uint32_t)n, (uint32_t)n),
+    assert_int_equal(fdx_engine_feed(e, PB_LT_IPV4, ts, copy, (uint32_t)n, (uint32_t)n),
                      FDX_PKT_DECODED);
     free(copy);
 }

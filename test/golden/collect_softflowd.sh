@@ -47,14 +47,8 @@ collect() {
     # shellcheck disable=SC2086
     timeout 60 softflowd -r "$capture" -c none $exp -n "127.0.0.1:$port" -d > "$tmp/$name.sf" 2>&1
     sleep 0.5 # what softflowd sent is queued at the collector's socket; SIGINT reads it
-    kill -INT "$pid"
-    for _ in $(seq 300); do
-        kill -0 "$pid" 2> /dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2> /dev/null # still running after 30 s: a failure (status 137)
-    wait "$pid"
-    echo $? > "$tmp/$name.status"
+    stop INT "$pid" # still running after 30 s: killed, a failure (status 137)
+    echo "$rc" > "$tmp/$name.status"
 }
 
 n=0

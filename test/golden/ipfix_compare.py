@@ -59,12 +59,26 @@ END_IANA = {"idle": 1, "active": 2, "fin": 3, "rst": 3, "evicted": 5, "eof": 4, 
             "clock": 4}
 END_FDX = {"idle": 0, "active": 1, "fin": 2, "rst": 3, "evicted": 4, "eof": 5, "cut": 6,
            "clock": 7}
-VERDICT = {"benign": 1, "ham": 1, "malicious": 2, "spam": 2, "uncertain": 3}
+# IPFIX verdict codes (doc/ipfix.md) of doc/json.md's verdict words, and of the labels a detector's
+# slot carries (the spam model's classes are ham and spam).
+VERDICT = {"benign": 1, "malicious": 2, "uncertain": 3}
+LABEL_VERDICT = dict(VERDICT, ham=1, spam=2)
 NTP_UNIX = 2208988800
 
 
 def camel(name):
+    """@name in camel case as doc/ipfix.md names elements: _ and - dropped, each part capitalised."""
     return "".join(p[:1].upper() + p[1:] for p in re.split(r"[_-]", name) if p)
+
+
+def reverse(fwd):
+    """The RFC 5103 reverse of the element named @fwd: "reverse" + @fwd capitalised."""
+    return "reverse" + fwd[0].upper() + fwd[1:]
+
+
+def r_twin(name, names):
+    """X when @name is rX and X is also among @names (a response value and its request twin)."""
+    return name[1:] if name.startswith("r") and name[1:] in names else None
 
 
 def expected_elements(args, names):
@@ -73,14 +87,13 @@ def expected_elements(args, names):
     out = {}
     for i, n in enumerate(names):
         twin = None
-        if args.set == "zadnik" and n.startswith("r") and n[1:] in names:
-            twin = n[1:]
+        if args.set == "zadnik":
+            twin = r_twin(n, names)
         elif args.set.startswith("doh") and n in DOH_TWINS:
             twin = DOH_TWINS[n]
         if twin:
-            fwd = "fdx" + tag + camel(twin)
             out[n] = ((args.pen, (base + names.index(twin)) | 0x4000),
-                      "reverse" + fwd[0].upper() + fwd[1:])
+                      reverse("fdx" + tag + camel(twin)))
         else:
             out[n] = ((args.pen, base + i), "fdx" + tag + camel(n))
     return out
@@ -287,7 +300,7 @@ def main():
             check(uint(rec[(0, 2)]) == feats["sp"], "flow %d: packetDeltaCount != sp" % fid)
             check(uint(rec[(29305, 2)]) == feats["rsp"], "flow %d: reverse packets != rsp" % fid)
         if slot:
-            check(rec[slot["Verdict"]][0] == VERDICT[j["verdict"]], "flow %d: verdict" % fid)
+            check(rec[slot["Verdict"]][0] == LABEL_VERDICT[j["verdict"]], "flow %d: verdict" % fid)
             check(rec[slot["Label"]].decode() == j["verdict"], "flow %d: label" % fid)
             # JSON prints the score with 6 decimals.
             score = struct.unpack(">d", rec[slot["Score"]])[0]

@@ -21,30 +21,16 @@ import math
 import re
 import sys
 
-# RFC 5102 flowEndReason per flowdx end reason (doc/ipfix.md) and flowdx's own code.
-END_IANA = {"idle": 1, "active": 2, "fin": 3, "rst": 3, "evicted": 5, "eof": 4, "cut": 2, "clock": 4}
-END_FDX = {"idle": 0, "active": 1, "fin": 2, "rst": 3, "evicted": 4, "eof": 5, "cut": 6, "clock": 7}
-VERDICT = {"benign": 1, "malicious": 2, "uncertain": 3}
-
-
-def camel(name):
-    return "fdx" + "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+from ipfix_compare import END_FDX, END_IANA, VERDICT, camel, parse_dump, r_twin, reverse
 
 
 def records(path):
-    """Data records that carry a flowId, as name -> text."""
-    out, cur = {}, None
-    for line in open(path, errors="replace"):
-        if line.startswith("--- "):
-            if cur is not None and "flowId" in cur:
-                out[int(cur["flowId"])] = cur
-            cur = {} if "data record" in line else None
-            continue
-        m = re.match(r"\s+\([0-9/]+\)\s*(\S+) : (.*)$", line)  # long names follow the id at once
-        if cur is not None and m:
-            cur[m.group(1)] = m.group(2).strip()
-    if cur is not None and "flowId" in cur:
-        out[int(cur["flowId"])] = cur
+    """ipfixDump's data records that carry a flowId, by flowId, as element name -> value text."""
+    out = {}
+    for _, fields in parse_dump(path):
+        rec = {name: text.strip() for name, text in fields.values()}
+        if "flowId" in rec:
+            out[int(rec["flowId"])] = rec
     return out
 
 
@@ -66,10 +52,10 @@ def same_float(text, value):
 
 def set_element(tag, name, names):
     """The element of feature @name of the set tagged @tag (its request twin's reverse for rX)."""
-    if name.startswith("r") and name[1:] in names:
-        fwd = set_element(tag, name[1:], names)
-        return "reverse" + fwd[0].upper() + fwd[1:]
-    return "fdx" + tag + "".join(p[:1].upper() + p[1:] for p in name.split("_"))
+    twin = r_twin(name, names)
+    if twin:
+        return reverse(set_element(tag, twin, names))
+    return "fdx" + tag + camel(name)
 
 
 def main():
@@ -107,12 +93,11 @@ def main():
         want(int(r["octetDeltaCount"]) == o["bytes"][0], "%d octets" % fid)
         want(int(r["reverseOctetDeltaCount"]) == o["bytes"][1], "%d reverse octets" % fid)
         for name, value in o["features"].items():
-            key = set_element(set_tag, name, o["features"]) if set_tag else camel(name)
+            key = set_element(set_tag, name, o["features"]) if set_tag else "fdx" + camel(name)
             if key not in r and not set_tag:  # a response-direction field: the reverse of its twin
                 prefix, rest = name.split("_", 1)
                 if rest.startswith("r"):
-                    fwd = camel(prefix + "_" + rest[1:])
-                    key = "reverse" + fwd[0].upper() + fwd[1:]
+                    key = reverse("fdx" + camel(prefix + "_" + rest[1:]))
             want(key in r, "%d: no element for feature %s" % (fid, name))
             if key in r:
                 text = r[key]
@@ -124,7 +109,7 @@ def main():
                 want(ok, "%d %s: ipfix %s, json %r" % (fid, name, text, value))
                 compared += 1
         for det in ("spam", "doh"):
-            tag = camel(det)
+            tag = "fdx" + camel(det)
             v = o["verdicts"].get(det)
             if tag + "Verdict" not in r:  # the run had no such detector
                 want(v is None, "%d: a %s verdict in JSON only" % (fid, det))

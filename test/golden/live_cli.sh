@@ -67,35 +67,14 @@ replay() {
         > "$tmp/replay.log" 2>&1
 }
 # Start flowdx run -i in the capture namespace (ip netns exec execs it: $! is flowdx), output
-# in $tmp/NAME.out and .err; wait until it listens.
+# in $tmp/NAME.out and .err; wait until it listens. Stopped with stop SIGNAL "$pid" (checks.sh).
 start() {
     local name=$1
     shift
     ip netns exec "$ns_cap" "$flowdx" run -i cap0 "$@" > "$tmp/$name.out" 2> "$tmp/$name.err" &
     pid=$!
     pids+=("$pid")
-    for _ in $(seq 100); do
-        grep -q "listening on cap0" "$tmp/$name.err" && return 0
-        kill -0 "$pid" 2> /dev/null || break
-        sleep 0.1
-    done
-    echo "flowdx did not start listening:"
-    cat "$tmp/$name.err"
-    return 1
-}
-# Send signal $1 to flowdx and wait at most 30 s for it to end; its exit status in $rc.
-stop() {
-    kill "-$1" "$pid"
-    for _ in $(seq 300); do
-        kill -0 "$pid" 2> /dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2> /dev/null; then
-        echo "flowdx did not end within 30 s of SIG$1"
-        kill -KILL "$pid"
-    fi
-    wait "$pid"
-    rc=$?
+    await "$pid" "$tmp/$name.err" "listening on cap0"
 }
 lines() { if [ -s "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 packets_in() { python3 "$here/live_compare.py" --count "$1"; }
@@ -138,7 +117,7 @@ if start doh "${doh[@]}" --stats 2; then
     replay "$tmp/doh.pcap"
     t1=$(date +%s)
     sleep 0.5 # the last packets reach the capture (they wait at most the 100 ms read timeout)
-    stop INT
+    stop INT "$pid"
     check "DoH: SIGINT: exit 0 ($rc)" test "$rc" -eq 0
     check "DoH: replay took the capture's 30 s ($((t1 - t0)) s)" \
         bash -c '[ "$1" -ge 28 ] && [ "$1" -le 40 ]' _ "$((t1 - t0))"
@@ -173,10 +152,10 @@ mv "$tmp/cfg-live.jsonl" "$tmp/cfg-ref.jsonl"
 ip netns exec "$ns_cap" "$flowdx" run -c "$tmp/live.yaml" > /dev/null 2> "$tmp/cfg.err" &
 pid=$!
 pids+=("$pid")
-for _ in $(seq 100); do grep -q "listening on cap0" "$tmp/cfg.err" && break; sleep 0.1; done
+check "-c live: flowdx listens on cap0" await "$pid" "$tmp/cfg.err" "listening on cap0"
 replay "$tmp/doh.pcap"
 sleep 0.5
-stop INT
+stop INT "$pid"
 check "-c live: SIGINT: exit 0 ($rc)" test "$rc" -eq 0
 check "-c live: the same flows and DoH verdicts as -c with -r" python3 -c '
 import json, sys
@@ -211,7 +190,7 @@ write_cfg "{spam: {model: $top/conf/models/spam.fdxm}}"
 ip netns exec "$ns_cap" "$flowdx" run -c "$tmp/hup.yaml" > /dev/null 2> "$tmp/hup.err" &
 pid=$!
 pids+=("$pid")
-for _ in $(seq 100); do grep -q "listening on cap0" "$tmp/hup.err" && break; sleep 0.1; done
+check "SIGHUP: flowdx listens on cap0" await "$pid" "$tmp/hup.err" "listening on cap0"
 replay "$spam/smtp.pcap"
 sleep 4 # linger 1 s, the clock's lag, the flow's own time
 write_cfg "{spam: {model: $top/conf/models/spam.fdxm}}" "detetcors: {}"
@@ -227,7 +206,7 @@ check "SIGHUP with a good file: reloaded, now the DoH detector alone" \
     grep -q "SIGHUP: .*hup.yaml reloaded (1 plugins)" "$tmp/hup.err"
 replay "$spam/smtp.pcap"
 sleep 4
-stop INT
+stop INT "$pid"
 check "SIGHUP: exit 0 after SIGINT ($rc)" test "$rc" -eq 0
 cat "$tmp/hup.err"
 check "the SMTP session before the reload was judged by spam, the one after by nothing" python3 -c '
@@ -262,7 +241,7 @@ if start spam "${spam_opts[@]}" --user nobody -o "$tmp/nobody/spam.jsonl"; then
     replay "$spam/smtp.pcap"
     check "the FIN flow is not written yet (it lingers 2 s)" \
         test "$(lines "$tmp/nobody/spam.jsonl")" -eq 1
-    stop TERM
+    stop TERM "$pid"
     check "SIGTERM: exit 0 ($rc)" test "$rc" -eq 0
     check "SIGTERM: the open flow was flushed (end reason eof)" \
         bash -c '[ "$(grep -c "\"end_reason\":\"eof\"" "$1")" -eq 1 ]' _ "$tmp/nobody/spam.jsonl"
@@ -283,7 +262,7 @@ pids+=("$pid")
 exec 7> "$tmp/fifo" # the writer stays open: flowdx waits for more
 cat "$spam/smtp.pcap" >&7
 sleep 2
-stop TERM
+stop TERM "$pid"
 exec 7>&-
 check "-r: SIGTERM: exit 3, interrupted, the flow read was written" \
     bash -c '[ "$1" -eq 3 ] && grep -q interrupted "$2" && [ "$(wc -l < "$3")" -eq 1 ]' \
