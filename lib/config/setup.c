@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core.h"
 #include "core/err.h"
 #include "feature/feature.h"
 #include "flowdx/flowdx_setup.h"
@@ -57,7 +58,7 @@ static int read_flows(const fdx_config_node *root, fdx_setup *s, char *errbuf, s
             0 ||
         (rc = fdx_config_get_duration(f, "linger", 0, 3600ull * 1000000u, &s->linger_us, errbuf,
                                       errlen)) < 0 ||
-        (rc = fdx_config_get_int(f, "max_flows", 16, 100000000, &max, errbuf, errlen)) < 0)
+        (rc = fdx_config_get_int(f, "max_flows", 16, FDXI_MAX_MAX_FLOWS, &max, errbuf, errlen)) < 0)
         return rc;
     s->max_flows = (uint32_t)max;
     return 0;

@@ -17,7 +17,6 @@
 #include "plugin/run.h"
 
 #define DEFAULT_MAX_FLOWS 262144u
-#define MAX_MAX_FLOWS (1u << 26)
 #define FRAG_SLOTS 4096u
 #define FRAG_MAX_AGE_US (30u * 1000000u)
 #define MAX_SERVER_PORTS 4096u
@@ -172,9 +171,9 @@ static int check_options(const struct fdx_engine_options *o, char *errbuf, size_
                      o->struct_size, sizeof(*o));
         return FDX_EINVAL;
     }
-    if (o->max_flows == 0 || o->max_flows > MAX_MAX_FLOWS) {
+    if (o->max_flows == 0 || o->max_flows > FDXI_MAX_MAX_FLOWS) {
         fdxi_set_err(errbuf, errlen, "max_flows %u out of range (1 to %u)", o->max_flows,
-                     MAX_MAX_FLOWS);
+                     FDXI_MAX_MAX_FLOWS);
         return FDX_ERANGE;
     }
     if (o->idle_timeout_us == 0) {
