@@ -301,8 +301,10 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
     e->record_area = aligned_alloc(16, fdxi_align16(flow_bytes ? flow_bytes : 1));
     if (e->record_area == NULL)
         goto fail;
-    e->names = calloc(e->n_features, sizeof(*e->names));
-    e->values = calloc(e->n_features, sizeof(*e->values));
+    /* An engine of field-less plugins alone has no values; calloc(0) may return NULL. */
+    size_t n_values = e->n_features ? e->n_features : 1;
+    e->names = calloc(n_values, sizeof(*e->names));
+    e->values = calloc(n_values, sizeof(*e->values));
     if (e->names == NULL || e->values == NULL)
         goto fail;
     rc = name_values(e, errbuf, errlen);
