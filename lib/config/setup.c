@@ -11,8 +11,6 @@
 #include "flowdx/flowdx_setup.h"
 #include "plugin/run.h"
 
-#define MAX_SETS 8
-
 /* The detectors built into the library (plugin/spam, plugin/doh, compiled with these entries). */
 const struct fdx_plugin *fdxi_builtin_spam_entry(void);
 const struct fdx_plugin *fdxi_builtin_doh_entry(void);
@@ -29,7 +27,7 @@ static const struct {
 struct fdx_setup {
     uint64_t idle_us, active_us, linger_us;
     uint32_t max_flows;
-    char sets[MAX_SETS * 32];
+    char sets[FDXI_MAX_SETS * 32];
     fdx_plugin_lib *libs[FDXI_MAX_PLUGINS];
     fdx_plugin_inst *insts[FDXI_MAX_PLUGINS];
     uint32_t n_plugins;
@@ -79,9 +77,9 @@ static int read_features(const fdx_config_node *root, fdx_setup *s, bool *given,
         const char *name = fdx_config_scalar(item);
         char where[300];
         fdx_config_node_where(item, where, sizeof(where));
-        if (i == MAX_SETS) {
+        if (i == FDXI_MAX_SETS) {
             fdxi_set_err(errbuf, errlen, "%s: key 'features': more than %d feature sets", where,
-                         MAX_SETS);
+                         FDXI_MAX_SETS);
             return FDX_ERANGE;
         }
         if (name == NULL || fdxi_feature_set_find(name, strlen(name)) == NULL) {
