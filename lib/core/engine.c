@@ -118,14 +118,21 @@ static void on_begin(void *user, struct fdxi_flow *f)
         fdxi_plugin_run_begin(e->plugins, f, area);
 }
 
+/* The slot of set @p set in @p e, or NULL when the engine does not run it. */
+static const struct set_slot *slot_of(const fdx_engine *e, const struct fdxi_feature_set *set)
+{
+    for (uint32_t i = 0; i < e->n_sets; i++) {
+        if (e->sets[i].set == set)
+            return &e->sets[i];
+    }
+    return NULL;
+}
+
 /* The plugin ABI's FDX_APP_* bits of the record just finalised: from the dpi set, if it runs. */
 static uint32_t app_flags(const fdx_engine *e)
 {
-    for (uint32_t i = 0; i < e->n_sets; i++) {
-        if (e->sets[i].set == &fdxi_feature_set_dpi)
-            return fdxi_dpi_app_flags(e->values + e->sets[i].first);
-    }
-    return 0;
+    const struct set_slot *s = slot_of(e, &fdxi_feature_set_dpi);
+    return s != NULL ? fdxi_dpi_app_flags(e->values + s->first) : 0;
 }
 
 /* on_flow for the record of @p area, which the sets can still look into (fdxi_engine_reporting). */
@@ -643,21 +650,16 @@ const struct fdxi_plugin_run *fdxi_engine_plugins(const fdx_engine *e)
 
 void *fdxi_engine_reporting(const fdx_engine *e, const struct fdxi_feature_set *set)
 {
-    for (uint32_t i = 0; e->reporting != NULL && i < e->n_sets; i++) {
-        if (e->sets[i].set == set)
-            return e->reporting + e->sets[i].flow_off;
-    }
-    return NULL;
+    const struct set_slot *s = e->reporting != NULL ? slot_of(e, set) : NULL;
+    return s != NULL ? e->reporting + s->flow_off : NULL;
 }
 
 void *fdxi_engine_set_state(const fdx_engine *e, const struct fdxi_feature_set *set,
                             uint32_t *ret_first)
 {
-    for (uint32_t i = 0; i < e->n_sets; i++) {
-        if (e->sets[i].set == set) {
-            *ret_first = e->sets[i].first;
-            return e->sets[i].state;
-        }
-    }
-    return NULL;
+    const struct set_slot *s = slot_of(e, set);
+    if (s == NULL)
+        return NULL;
+    *ret_first = s->first;
+    return s->state;
 }
