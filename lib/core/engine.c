@@ -56,9 +56,10 @@ struct fdx_engine {
     uint64_t fragments;
     uint64_t max_active;
     uint64_t alloc_failures;
-    uint64_t records;     /* fed by fdx_engine_feed_record() */
-    uint8_t *record_area; /* the flow state area of a record's plugins, flow_bytes of it */
-    size_t flow_bytes;
+    uint64_t records; /* fed by fdx_engine_feed_record() */
+    /* The plugins' state for a record of fdx_engine_feed_record() (the plugins' part of a flow
+     * state area only: the sets keep no state for a record); NULL without plugins. */
+    uint8_t *record_area;
 };
 
 _Static_assert(FDX_INPUT_RESP == FDX_REC_RESP && FDX_INPUT_TCP_FLAGS == FDX_REC_TCP_FLAGS &&
@@ -303,11 +304,11 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
         rc = FDX_ENOMEM;
         flow_bytes += plugin_bytes;
         e->n_features += plugin_values;
+        /* plugin_bytes is a sum of fdxi_align16() sizes, as aligned_alloc wants */
+        e->record_area = aligned_alloc(16, plugin_bytes ? plugin_bytes : 16);
+        if (e->record_area == NULL)
+            goto fail;
     }
-    e->flow_bytes = flow_bytes;
-    e->record_area = aligned_alloc(16, fdxi_align16(flow_bytes ? flow_bytes : 1));
-    if (e->record_area == NULL)
-        goto fail;
     /* An engine of field-less plugins alone has no values; calloc(0) may return NULL. */
     size_t n_values = e->n_features ? e->n_features : 1;
     e->names = calloc(n_values, sizeof(*e->names));
