@@ -297,6 +297,52 @@ static void test_dpi_continuations_keep_the_verdict(void **state)
         assert_proto(&recs[i], 0, "91.196");
 }
 
+/* The server name of each record, from fdx_engine_dpi_server() inside on_flow. */
+static fdx_engine *named_engine;
+static char names_seen[MAX_RECORDS][64];
+static int n_named;
+
+static void collect_server(void *user, const struct fdx_flow_record *r)
+{
+    collect(user, r);
+    assert_true(n_named < MAX_RECORDS);
+    const char *got = fdx_engine_dpi_server(named_engine, names_seen[n_named], 64);
+    if (got == NULL)
+        names_seen[n_named][0] = '\0';
+    n_named++;
+}
+
+/*
+ * The continuations keep the server name too (tools/probe.c matches it against
+ * allowlist.server_names). dns_doh.pcap's ClientHello, its 4th packet, names
+ * mozilla.cloudflare-dns.com (tshark's tls.handshake.extensions_server_name, and the SNI in
+ * dns_doh.pcap.ndpiReader.out); cut by a 1 s active timeout, every record of the 3.24 s
+ * connection carries that name.
+ */
+static void test_dpi_continuations_keep_the_server_name(void **state)
+{
+    (void)state;
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    o.feature_sets = "dpi";
+    o.on_flow = collect_server;
+    o.active_timeout_us = 1000000;
+    n_recs = 0;
+    n_named = 0;
+    char err[256];
+    if (fdx_engine_new(&o, &named_engine, err, sizeof(err)) != 0)
+        fail_msg("fdx_engine_new: %s", err);
+    feed_capture(named_engine, "doh/ndpi/dns_doh.pcap", 0, 0);
+    fdx_engine_flush(named_engine);
+    fdx_engine_free(named_engine);
+    named_engine = NULL;
+    assert_true(n_named >= 3);
+    for (int i = 0; i < n_named; i++) {
+        if (strcmp(names_seen[i], "mozilla.cloudflare-dns.com") != 0)
+            fail_msg("record %d of %d: server name '%s'", i, n_named, names_seen[i]);
+    }
+}
+
 /*
  * The cap: dns_doh.pcap's 4th packet is the ClientHello that names mozilla.cloudflare-dns.com.
  * Repeating the 3rd (an empty ACK) 20 times makes the ClientHello the 24th packet, which nDPI
@@ -379,6 +425,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_dpi_spam_captures_have_no_doh),
         cmocka_unit_test(test_dpi_combines_with_doh),
         cmocka_unit_test(test_dpi_continuations_keep_the_verdict),
+        cmocka_unit_test(test_dpi_continuations_keep_the_server_name),
         cmocka_unit_test(test_dpi_inspects_at_most_24_packets),
         cmocka_unit_test(test_dpi_engine_free_with_open_flows),
     };

@@ -12,6 +12,7 @@
 
 #include "core/core.h"
 #include "flowdx/flowdx.h"
+#include "flowdx/flowdx_plugin.h"
 
 #define S 1000000ull
 #define DLT_EN10MB 1
@@ -290,6 +291,83 @@ static void test_engine_rejects_unknown_set_and_bad_options(void **state)
     o.struct_size = 8;
     assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), FDX_EINVAL);
     assert_null(e);
+}
+
+/* ---- an engine of a plugin without fields and no feature set: records of no values ---- */
+
+static int quiet_init(const struct fdx_plugin_init_args *args, void **ret_self, char *errbuf,
+                      size_t errlen)
+{
+    (void)args, (void)errbuf, (void)errlen;
+    *ret_self = NULL;
+    return 0;
+}
+
+static void quiet_fini(void *self)
+{
+    (void)self;
+}
+
+/* Every flow is benign, with score 0.25. */
+static void quiet_end(void *self, void *thread, void *flow_state,
+                      const struct fdx_plugin_flow *flow, struct fdx_plugin_result *result)
+{
+    (void)self, (void)thread, (void)flow_state, (void)flow;
+    result->verdict = FDX_PLUGIN_BENIGN;
+    result->score = 0.25;
+}
+
+static const struct fdx_plugin quiet_descriptor = {
+    .abi_major = FDX_PLUGIN_ABI_MAJOR,
+    .abi_minor = FDX_PLUGIN_ABI_MINOR,
+    .struct_size = sizeof(struct fdx_plugin),
+    .name = "quiet",
+    .version = "1",
+    .summary = "a verdict and no fields",
+    .init = quiet_init,
+    .fini = quiet_fini,
+    .flow_end = quiet_end,
+};
+
+static const struct fdx_plugin *quiet_entry(void)
+{
+    return &quiet_descriptor;
+}
+
+/* No set and no field: the engine is made all the same (its value arrays are empty, not
+ * missing), and each record carries only the plugin's verdict. */
+static void test_engine_plugin_without_fields_alone(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    fdx_plugin_lib *lib = NULL;
+    fdx_plugin_inst *in = NULL;
+    assert_int_equal(fdx_plugin_lib_from_entry(quiet_entry, "quiet", &lib, err, sizeof(err)), 0);
+    assert_int_equal(fdx_plugin_inst_new(lib, NULL, NULL, &in, err, sizeof(err)), 0);
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    o.feature_sets = "";
+    o.on_flow = collect;
+    o.plugins = &in;
+    o.n_plugins = 1;
+    n_recs = 0;
+    fdx_engine *e = NULL;
+    if (fdx_engine_new(&o, &e, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(fdx_engine_feature_count(e), 0);
+    uint8_t b[128];
+    size_t n = tcp_frame(b, 1, 40000, 2, 80, 0x02, 0);
+    assert_int_equal(feed(e, 1 * S, b, n), FDX_PKT_DECODED);
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 1);
+    assert_int_equal(recs[0].r.n_features, 0);
+    assert_int_equal(recs[0].r.n_verdicts, 1);
+    /* the verdicts stay valid until the engine reports again or is freed */
+    assert_int_equal(recs[0].r.verdicts[0].verdict, FDX_VERDICT_BENIGN);
+    assert_true(recs[0].r.verdicts[0].score == 0.25);
+    fdx_engine_free(e);
+    fdx_plugin_inst_free(in);
+    fdx_plugin_lib_close(lib);
 }
 
 /* ---- test sets: one keeps state across flows, one brings its own policy ---- */
@@ -583,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_engine_doh_ip_counts_wire_segments),
         cmocka_unit_test(test_engine_flowrec_by_hand),
         cmocka_unit_test(test_engine_flowrec_one_way_and_udp),
+        cmocka_unit_test(test_engine_plugin_without_fields_alone),
     };
     return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }

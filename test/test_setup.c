@@ -133,6 +133,9 @@ static void test_setup_errors_are_located(void **state)
          "flowdx.yaml:1:20: key 'features': unknown feature set 'nosuchset'"},
         {"flows: {idle_timeout: 5 parsecs}\n", "flowdx.yaml:1:23: key 'idle_timeout'"},
         {"flows: {max_flows: 3}\n", "flowdx.yaml:1:20: key 'max_flows'"},
+        /* past the engine's 2^26 (doc/api.md): refused here, where the file location is known */
+        {"flows: {max_flows: 70000000}\n",
+         "flowdx.yaml:1:20: key 'max_flows': 70000000 is out of range (16 to 67108864)"},
         {"plugins:\n  - settings: {}\n", "flowdx.yaml:2:5: key 'plugins': this item has no 'path'"},
         {"plugins:\n  - path: /nonexistent/x.so\n",
          "flowdx.yaml:2:5: /nonexistent/x.so: No such file"},
@@ -153,6 +156,30 @@ static void test_setup_errors_are_located(void **state)
         assert_null(s);
         fdx_config_free(c);
     }
+}
+
+/* flows.max_flows goes up to the engine's own limit, 2^26 = 67,108,864 flows (doc/api.md). */
+static void test_setup_max_flows_up_to_the_engine_limit(void **state)
+{
+    (void)state;
+    char err[1024];
+    fdx_setup *s = NULL;
+    fdx_config *c = load("flows: {max_flows: 67108864}\n");
+    if (fdx_setup_new(fdx_config_root(c), model_dir, &s, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    fdx_setup_engine_options(s, &o);
+    assert_int_equal(o.max_flows, 67108864);
+    fdx_setup_free(s);
+    fdx_config_free(c);
+    c = load("flows: {max_flows: 67108865}\n");
+    s = NULL;
+    assert_int_equal(fdx_setup_new(fdx_config_root(c), model_dir, &s, err, sizeof(err)),
+                     FDX_ERANGE);
+    assert_non_null(strstr(err, "flowdx.yaml:1:20: key 'max_flows'"));
+    assert_null(s);
+    fdx_config_free(c);
 }
 
 static void test_builtin_entries(void **state)
@@ -184,6 +211,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_setup_builds_engine_with_both_detectors),
         cmocka_unit_test(test_setup_defaults_and_disabled_detector),
         cmocka_unit_test(test_setup_errors_are_located),
+        cmocka_unit_test(test_setup_max_flows_up_to_the_engine_limit),
         cmocka_unit_test(test_builtin_entries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

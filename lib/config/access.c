@@ -319,9 +319,9 @@ void fdx_config_accept_all(const fdx_config_node *map)
         ((struct fdx_config_node *)map)->accept_all = true;
 }
 
-/* Levenshtein distance of a and b, capped: 99 when either is longer than 63 bytes. */
-/* Edit distance with adjacent transpositions counted as one edit (optimal string alignment):
- * "spma" is one edit from "spam". Case-insensitive. Three rows of at most 64 entries. */
+/* Edit distance of a and b with adjacent transpositions counted as one edit (optimal string
+ * alignment): "spma" is one edit from "spam". Case-insensitive. Capped: 99 when either is longer
+ * than 63 bytes. Three rows of at most 64 entries. */
 static unsigned edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);

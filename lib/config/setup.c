@@ -5,12 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core.h"
 #include "core/err.h"
 #include "feature/feature.h"
 #include "flowdx/flowdx_setup.h"
 #include "plugin/run.h"
-
-#define MAX_SETS 8
 
 /* The detectors built into the library (plugin/spam, plugin/doh, compiled with these entries). */
 const struct fdx_plugin *fdxi_builtin_spam_entry(void);
@@ -28,7 +27,7 @@ static const struct {
 struct fdx_setup {
     uint64_t idle_us, active_us, linger_us;
     uint32_t max_flows;
-    char sets[MAX_SETS * 32];
+    char sets[FDXI_MAX_SETS * 32];
     fdx_plugin_lib *libs[FDXI_MAX_PLUGINS];
     fdx_plugin_inst *insts[FDXI_MAX_PLUGINS];
     uint32_t n_plugins;
@@ -57,7 +56,7 @@ static int read_flows(const fdx_config_node *root, fdx_setup *s, char *errbuf, s
             0 ||
         (rc = fdx_config_get_duration(f, "linger", 0, 3600ull * 1000000u, &s->linger_us, errbuf,
                                       errlen)) < 0 ||
-        (rc = fdx_config_get_int(f, "max_flows", 16, 100000000, &max, errbuf, errlen)) < 0)
+        (rc = fdx_config_get_int(f, "max_flows", 16, FDXI_MAX_MAX_FLOWS, &max, errbuf, errlen)) < 0)
         return rc;
     s->max_flows = (uint32_t)max;
     return 0;
@@ -78,9 +77,9 @@ static int read_features(const fdx_config_node *root, fdx_setup *s, bool *given,
         const char *name = fdx_config_scalar(item);
         char where[300];
         fdx_config_node_where(item, where, sizeof(where));
-        if (i == MAX_SETS) {
+        if (i == FDXI_MAX_SETS) {
             fdxi_set_err(errbuf, errlen, "%s: key 'features': more than %d feature sets", where,
-                         MAX_SETS);
+                         FDXI_MAX_SETS);
             return FDX_ERANGE;
         }
         if (name == NULL || fdxi_feature_set_find(name, strlen(name)) == NULL) {

@@ -12,6 +12,9 @@
 /* Most feature sets one engine runs. */
 #define FDXI_MAX_SETS 8
 
+/* Largest max_flows an engine accepts, 2^26; flowdx.yaml's flows.max_flows has the same limit. */
+#define FDXI_MAX_MAX_FLOWS (1u << 26)
+
 /*
  * fdx_engine_new() with the feature sets given as tables instead of names (options'
  * feature_sets is ignored), so tests and later the plugin host can run sets that are not in the

@@ -17,7 +17,6 @@
 #include "plugin/run.h"
 
 #define DEFAULT_MAX_FLOWS 262144u
-#define MAX_MAX_FLOWS (1u << 26)
 #define FRAG_SLOTS 4096u
 #define FRAG_MAX_AGE_US (30u * 1000000u)
 #define MAX_SERVER_PORTS 4096u
@@ -57,9 +56,10 @@ struct fdx_engine {
     uint64_t fragments;
     uint64_t max_active;
     uint64_t alloc_failures;
-    uint64_t records;     /* fed by fdx_engine_feed_record() */
-    uint8_t *record_area; /* the flow state area of a record's plugins, flow_bytes of it */
-    size_t flow_bytes;
+    uint64_t records; /* fed by fdx_engine_feed_record() */
+    /* The plugins' state for a record of fdx_engine_feed_record() (the plugins' part of a flow
+     * state area only: the sets keep no state for a record); NULL without plugins. */
+    uint8_t *record_area;
 };
 
 _Static_assert(FDX_INPUT_RESP == FDX_REC_RESP && FDX_INPUT_TCP_FLAGS == FDX_REC_TCP_FLAGS &&
@@ -119,14 +119,21 @@ static void on_begin(void *user, struct fdxi_flow *f)
         fdxi_plugin_run_begin(e->plugins, f, area);
 }
 
+/* The slot of set @p set in @p e, or NULL when the engine does not run it. */
+static const struct set_slot *slot_of(const fdx_engine *e, const struct fdxi_feature_set *set)
+{
+    for (uint32_t i = 0; i < e->n_sets; i++) {
+        if (e->sets[i].set == set)
+            return &e->sets[i];
+    }
+    return NULL;
+}
+
 /* The plugin ABI's FDX_APP_* bits of the record just finalised: from the dpi set, if it runs. */
 static uint32_t app_flags(const fdx_engine *e)
 {
-    for (uint32_t i = 0; i < e->n_sets; i++) {
-        if (e->sets[i].set == &fdxi_feature_set_dpi)
-            return fdxi_dpi_app_flags(e->values + e->sets[i].first);
-    }
-    return 0;
+    const struct set_slot *s = slot_of(e, &fdxi_feature_set_dpi);
+    return s != NULL ? fdxi_dpi_app_flags(e->values + s->first) : 0;
 }
 
 /* on_flow for the record of @p area, which the sets can still look into (fdxi_engine_reporting). */
@@ -172,9 +179,9 @@ static int check_options(const struct fdx_engine_options *o, char *errbuf, size_
                      o->struct_size, sizeof(*o));
         return FDX_EINVAL;
     }
-    if (o->max_flows == 0 || o->max_flows > MAX_MAX_FLOWS) {
+    if (o->max_flows == 0 || o->max_flows > FDXI_MAX_MAX_FLOWS) {
         fdxi_set_err(errbuf, errlen, "max_flows %u out of range (1 to %u)", o->max_flows,
-                     MAX_MAX_FLOWS);
+                     FDXI_MAX_MAX_FLOWS);
         return FDX_ERANGE;
     }
     if (o->idle_timeout_us == 0) {
@@ -297,13 +304,15 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
         rc = FDX_ENOMEM;
         flow_bytes += plugin_bytes;
         e->n_features += plugin_values;
+        /* plugin_bytes is a sum of fdxi_align16() sizes, as aligned_alloc wants */
+        e->record_area = aligned_alloc(16, plugin_bytes ? plugin_bytes : 16);
+        if (e->record_area == NULL)
+            goto fail;
     }
-    e->flow_bytes = flow_bytes;
-    e->record_area = aligned_alloc(16, fdxi_align16(flow_bytes ? flow_bytes : 1));
-    if (e->record_area == NULL)
-        goto fail;
-    e->names = calloc(e->n_features, sizeof(*e->names));
-    e->values = calloc(e->n_features, sizeof(*e->values));
+    /* An engine of field-less plugins alone has no values; calloc(0) may return NULL. */
+    size_t n_values = e->n_features ? e->n_features : 1;
+    e->names = calloc(n_values, sizeof(*e->names));
+    e->values = calloc(n_values, sizeof(*e->values));
     if (e->names == NULL || e->values == NULL)
         goto fail;
     rc = name_values(e, errbuf, errlen);
@@ -642,21 +651,16 @@ const struct fdxi_plugin_run *fdxi_engine_plugins(const fdx_engine *e)
 
 void *fdxi_engine_reporting(const fdx_engine *e, const struct fdxi_feature_set *set)
 {
-    for (uint32_t i = 0; e->reporting != NULL && i < e->n_sets; i++) {
-        if (e->sets[i].set == set)
-            return e->reporting + e->sets[i].flow_off;
-    }
-    return NULL;
+    const struct set_slot *s = e->reporting != NULL ? slot_of(e, set) : NULL;
+    return s != NULL ? e->reporting + s->flow_off : NULL;
 }
 
 void *fdxi_engine_set_state(const fdx_engine *e, const struct fdxi_feature_set *set,
                             uint32_t *ret_first)
 {
-    for (uint32_t i = 0; i < e->n_sets; i++) {
-        if (e->sets[i].set == set) {
-            *ret_first = e->sets[i].first;
-            return e->sets[i].state;
-        }
-    }
-    return NULL;
+    const struct set_slot *s = slot_of(e, set);
+    if (s == NULL)
+        return NULL;
+    *ret_first = s->first;
+    return s->state;
 }

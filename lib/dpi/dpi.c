@@ -40,8 +40,9 @@
 /*
  * The continuation of a connection cut by the active timeout starts a new record in the middle
  * of the stream, where nDPI can no longer see the handshake. The result of each decided record
- * is kept in a small direct-mapped table by flow key, and a continuation takes its result from
- * there. A collision merely forgets an older result; the continuation is then inspected anew.
+ * (protocols and server name) is kept in a small direct-mapped table by flow key, and a
+ * continuation takes its result from there. A collision merely forgets an older result; the
+ * continuation is then inspected anew.
  */
 #define MEMO_SLOTS 4096
 
@@ -54,6 +55,7 @@ struct memo {
     struct fdxi_flow_key key;
     uint16_t master, app;
     bool used;
+    char server[FDXI_DPI_SERVER_BYTES]; /* the record's server name, as struct dpi_flow's */
 };
 
 struct dpi_engine {
@@ -181,6 +183,7 @@ static void dpi_begin(void *set_state, void *flow_state, const struct fdxi_flow 
     if (m->used && memcmp(&m->key, &f->key, sizeof(f->key)) == 0) {
         d->master = m->master;
         d->app = m->app;
+        memcpy(d->server, m->server, sizeof(d->server));
         d->state = FLOW_DONE;
     }
 }
@@ -260,6 +263,7 @@ static void dpi_finalise(void *set_state, void *flow_state, const struct fdxi_fl
         m->key = f->key;
         m->master = d->master;
         m->app = d->app;
+        memcpy(m->server, d->server, sizeof(m->server));
         m->used = true;
     }
 }

@@ -235,35 +235,3 @@ void fdx_featureset_flow_release(fdx_featureset *fs, void *state)
     }
     memset(h, 0, sizeof(*h));
 }
-
-/* Public DoH resolvers (the list tools/run.c used to keep). */
-static const char *const doh_resolvers[] = {
-    "8.8.8.8",
-    "8.8.4.4",
-    "9.9.9.9",
-    "1.1.1.1",
-    "176.103.130.131",
-    "176.103.130.130",
-    "149.112.112.10",
-    "9.9.9.10",
-    "9.9.9.11",
-    "149.112.112.112",
-    "104.16.248.249",
-    "104.16.249.249",
-    "1.0.0.1",
-    "94.140.14.14",
-    "94.140.15.15",
-    "208.67.222.222",
-    "208.67.220.220",
-    "2606:4700:4700::1111",
-    "2606:4700:4700::1001",
-    "2001:4860:4860::8888",
-    "2001:4860:4860::8844",
-    "2620:fe::fe",
-    "2620:fe::9",
-};
-
-const char *fdx_doh_resolver_at(uint32_t i)
-{
-    return i < sizeof(doh_resolvers) / sizeof(doh_resolvers[0]) ? doh_resolvers[i] : NULL;
-}

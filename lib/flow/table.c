@@ -200,6 +200,12 @@ static void release(struct fdxi_flow_table *t, struct fdxi_flow *f)
     t->active--;
 }
 
+/* Why a closed (lingering) connection's record ends: its RST, else its FINs. */
+static int close_reason(const struct fdxi_flow *f)
+{
+    return f->rst_seen ? FDX_END_RST : FDX_END_FIN;
+}
+
 /* End a record: report it, then free the slot or, on an active cut, keep it for the rest. */
 static void end_flow(struct fdxi_flow_table *t, struct fdxi_flow *f, int reason)
 {
@@ -304,7 +310,7 @@ static void expire(struct fdxi_flow_table *t)
     uint64_t now = t->now_us;
     struct fdxi_flow *f;
     while ((f = list_head(t, FDXI_LIST_LINGER)) != NULL && now > f->close_us)
-        end_flow(t, f, f->rst_seen ? FDX_END_RST : FDX_END_FIN);
+        end_flow(t, f, close_reason(f));
     while ((f = list_head(t, FDXI_LIST_LRU)) != NULL && now - f->last_us > t->cfg.idle_us)
         end_flow(t, f, FDX_END_IDLE);
     if (t->cfg.active_us == 0)
@@ -382,7 +388,7 @@ struct fdxi_flow *fdxi_flow_table_packet(struct fdxi_flow_table *t, const struct
     if (f != NULL && f->lingering && is_new_connection(p)) {
         /* A SYN on a closed connection's 4-tuple opens a new connection (a client reusing its
          * port soon after a RST): the closed record ends now instead of absorbing it. */
-        end_flow(t, f, f->rst_seen ? FDX_END_RST : FDX_END_FIN);
+        end_flow(t, f, close_reason(f));
         f = NULL;
     }
     if (f == NULL) {

@@ -98,6 +98,7 @@ struct slot {
 struct fdxi_plugin_run {
     struct slot slots[FDXI_MAX_PLUGINS];
     uint32_t n;
+    size_t state_off; /* where the plugins' state starts in the flow state area */
     struct fdx_flow_verdict verdicts[FDXI_MAX_PLUGINS];
     char labels[FDXI_MAX_PLUGINS][32];
 };
@@ -116,6 +117,7 @@ int fdxi_plugin_run_new(fdx_plugin_inst *const *insts, uint32_t n, size_t state_
         fdxi_set_err(errbuf, errlen, "out of memory");
         return FDX_ENOMEM;
     }
+    r->state_off = state_off;
     size_t off = state_off;
     uint32_t value = first_value;
     for (uint32_t i = 0; i < n; i++) {
@@ -211,8 +213,9 @@ void fdxi_plugin_run_packet(struct fdxi_plugin_run *r, const struct fdxi_flow *f
     }
 }
 
-/* Slot @p i's flow_end on @p view, its values at their place in @p values, its verdict kept. */
-static void end_one(struct fdxi_plugin_run *r, uint32_t i, uint8_t *area,
+/* Slot @p i's flow_end on @p view with its flow state @p state, its values at their place in
+ * @p values, its verdict kept. */
+static void end_one(struct fdxi_plugin_run *r, uint32_t i, uint8_t *state,
                     const struct fdx_plugin_flow *view, double *values)
 {
     struct slot *s = &r->slots[i];
@@ -222,7 +225,7 @@ static void end_one(struct fdxi_plugin_run *r, uint32_t i, uint8_t *area,
     res.values = values + s->first;
     res.n_values = s->d->n_fields;
     memset(res.values, 0, s->d->n_fields * sizeof(double));
-    s->d->flow_end(s->self, s->thread, area + s->flow_off, view, &res);
+    s->d->flow_end(s->self, s->thread, state, view, &res);
     struct fdx_flow_verdict *v = &r->verdicts[i];
     /* An unknown verdict value from a plugin is reported as "no verdict", never passed on. */
     v->verdict = res.verdict <= FDX_VERDICT_UNCERTAIN ? res.verdict : FDX_VERDICT_NONE;
@@ -239,7 +242,7 @@ const struct fdx_flow_verdict *fdxi_plugin_run_end(struct fdxi_plugin_run *r,
     fdxi_plugin_flow_view(f, &view);
     view.app_flags = app_flags;
     for (uint32_t i = 0; i < r->n; i++)
-        end_one(r, i, area, &view, values);
+        end_one(r, i, area + r->slots[i].flow_off, &view, values);
     return r->verdicts;
 }
 
@@ -262,11 +265,11 @@ const struct fdx_flow_verdict *fdxi_plugin_run_record(struct fdxi_plugin_run *r,
             r->labels[i][0] = '\0';
             continue;
         }
-        uint8_t *state = area + s->flow_off;
+        uint8_t *state = area + (s->flow_off - r->state_off); /* area holds the plugins' part */
         memset(state, 0, s->d->flow_state_bytes);
         if (s->d->flow_begin)
             s->d->flow_begin(s->self, s->thread, state, &view);
-        end_one(r, i, area, &view, values);
+        end_one(r, i, state, &view, values);
         if (s->d->flow_release)
             s->d->flow_release(s->self, s->thread, state);
     }

@@ -42,6 +42,8 @@ struct fdxi_record;
  * A flow record from another probe (@p f its identity, @p rec its fields): the plugins that
  * declare FDX_IN_RECORDS get flow_begin, flow_end and flow_release in @p area (zeroed here); the
  * others' fields are NaN and their verdict is none. Returns the verdicts, as fdxi_plugin_run_end.
+ * Unlike the calls above, @p area is the plugins' part of a flow state area only: the
+ * *ret_state_bytes of fdxi_plugin_run_new(), 16-byte aligned.
  */
 const struct fdx_flow_verdict *fdxi_plugin_run_record(struct fdxi_plugin_run *r,
                                                       const struct fdxi_flow *f,

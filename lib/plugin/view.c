@@ -36,9 +36,9 @@ static uint16_t clamp16(uint32_t v)
 
 void fdxi_plugin_record_view(const struct fdxi_record *r, struct fdx_plugin_flow *v)
 {
-    v->record_present =
-        FDX_REC_FROM_RECORD |
-        (r->present & (FDX_REC_RESP | FDX_REC_TCP_FLAGS | FDX_REC_TTL | FDX_REC_IP_LEN));
+    /* r->present holds no other bits: its one maker, fdx_engine_feed_record(), keeps only these
+     * (FDX_INPUT_* bits equal to FDX_REC_*, which engine.c asserts). */
+    v->record_present = FDX_REC_FROM_RECORD | r->present;
     for (int d = 0; d < 2; d++) {
         v->tcp_flags[d] = r->tcp_flags[d];
         v->min_ttl[d] = r->min_ttl[d];

@@ -241,7 +241,8 @@ static void begin_cb(void *self, void *thread, void *state, const struct fdx_plu
     struct self *s = self;
     struct head *h = state;
     bool port = on_port(&s->sel, flow);
-    h->selected = port || (flow->proto == 6 && s->sel.any_port && s->sel.app_flag != 0);
+    /* any_port comes only with an app_flag (spam.c sets both from host_detection) */
+    h->selected = port || (flow->proto == 6 && s->sel.any_port);
     h->server = port && to_server(&s->sel, flow);
     if (h->selected)
         fdx_featureset_flow_begin(set_of(s, thread), h + 1, flow);
@@ -293,7 +294,8 @@ static void end_cb(void *self, void *thread, void *state, const struct fdx_plugi
     if (fdx_model_classify(s->model, &r, &verdict) < 0)
         return;
     uint32_t votes = 0;
-    for (uint32_t i = 0; i < verdict.n_models && i < 8; i++)
+    const size_t max_votes = sizeof(verdict.votes) / sizeof(verdict.votes[0]);
+    for (uint32_t i = 0; i < verdict.n_models && i < max_votes; i++)
         votes += verdict.votes[i] == 1;
     v[s->n_values] = votes;
     v[s->n_values + 1] = verdict.n_models;
