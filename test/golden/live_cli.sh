@@ -68,13 +68,16 @@ replay() {
 }
 # Start flowdx run -i in the capture namespace (ip netns exec execs it: $! is flowdx), output
 # in $tmp/NAME.out and .err; wait until it listens. Stopped with stop SIGNAL "$pid" (checks.sh).
+# A start that never listens is a failed check: the checks its caller skips must not let the
+# script pass.
 start() {
     local name=$1
     shift
     ip netns exec "$ns_cap" "$flowdx" run -i cap0 "$@" > "$tmp/$name.out" 2> "$tmp/$name.err" &
     pid=$!
     pids+=("$pid")
-    await "$pid" "$tmp/$name.err" "listening on cap0"
+    check "$name: flowdx listens on cap0" await "$pid" "$tmp/$name.err" "listening on cap0"
+    grep -q "listening on cap0" "$tmp/$name.err"
 }
 lines() { if [ -s "$1" ]; then wc -l < "$1"; else echo 0; fi; }
 packets_in() { python3 "$here/live_compare.py" --count "$1"; }
