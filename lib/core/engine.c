@@ -287,7 +287,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
                 fdxi_set_err(errbuf, errlen, "feature set '%s': initialisation failed: %s",
                              sets[i]->name, fdx_strerror(irc));
                 rc = irc;
-                e->n_sets = i; /* only the sets before this one are finalised */
+                e->n_sets = i + 1; /* this one too: set_fini frees what set_init had made */
                 goto fail;
             }
         }

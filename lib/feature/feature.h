@@ -47,7 +47,8 @@ struct fdxi_feature_set {
     size_t flow_state_bytes;               /**< per flow, in the flow slot */
     size_t set_state_bytes;                /**< per engine */
     const struct fdxi_flow_policy *policy; /**< NULL: the engine's default flow cutting */
-    /* Optional: prepare/release the per-engine state. set_init returns 0 or FDX_E*. */
+    /* Optional: prepare/release the per-engine state. set_init returns 0 or FDX_E*; set_fini
+     * follows every set_init, a failed one too, so it must take the state as set_init left it. */
     int (*set_init)(void *set_state);
     void (*set_fini)(void *set_state);
     /* Optional: a record begins (flow_state is zeroed). */

@@ -55,9 +55,7 @@ int fdx_featureset_new(const char *name, fdx_featureset **ret_set, char *errbuf,
         if (rc < 0) {
             fdxi_set_err(errbuf, errlen, "feature set '%s': initialisation failed: %s", s->name,
                          fdx_strerror(rc));
-            free(fs->state);
-            free(fs->scratch);
-            free(fs);
+            fdx_featureset_free(fs); /* set_fini frees what set_init had made */
             return rc;
         }
     }
