@@ -508,8 +508,10 @@ static bool open_outputs(struct probe *p)
         ok = open(&p->csv, p->csv_file);
     if (ok && p->senders_file != NULL && p->spam >= 0) {
         ok = output_open(&p->senders_out, p->senders_file);
-        if (ok && (p->senders = senders_new()) == NULL)
+        if (ok && (p->senders = senders_new()) == NULL) {
+            fprintf(stderr, "flowdx run: out of memory\n");
             ok = false;
+        }
     }
     return ok;
 }
@@ -832,7 +834,10 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
         opened = false;
     }
     if (opened) {
-        if (open_outputs(&p)) {
+        /* Outputs that opened before one that failed are incomplete: they must not replace the
+         * files they name (output_open's promise), so they are closed without being kept. */
+        bool outputs_open = open_outputs(&p);
+        if (outputs_open) {
             status = feeder_run(&feed, e);
             fdx_pairs_free(p.pairs); /* decides the flows still held */
             p.pairs = NULL;
@@ -849,7 +854,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
             status = EXIT_ERROR;
         if (p.iface != NULL && !quiet)
             feeder_summary(&feed);
-        if (!close_outputs(&p, true) && status == EXIT_OK)
+        if (!close_outputs(&p, outputs_open) && status == EXIT_OK)
             status = EXIT_ERROR;
     }
     fdx_pairs_free(p.pairs);

@@ -131,6 +131,21 @@ check "server_names: *.dns.cloudflare.com does not match the bare name" grep -q 
 "$flowdx" run -c "$tmp/both.yaml" -r "$emotet" 2> "$tmp/err3"
 check "-r overrides input.read" grep -q "doh: 0 judged" "$tmp/err3"
 
+# An output that cannot be opened stops the run before any traffic, and the outputs opened
+# before it do not replace their files (an empty alerts file must not take an earlier one's place).
+echo "earlier alerts" > "$tmp/kept.alerts"
+cat > "$tmp/badout.yaml" <<YAML
+input: {read: [$emotet]}
+outputs:
+  alerts: {file: $tmp/kept.alerts}
+  jsonl: {file: $tmp/no-such-dir/flows.jsonl}
+YAML
+"$flowdx" run -c "$tmp/badout.yaml" 2> "$tmp/err_badout"; rc=$?
+check "an output that cannot be opened: exit 1, the earlier alerts file untouched" \
+    bash -c '[ "$1" -eq 1 ] && [ "$(cat "$2")" = "earlier alerts" ]' _ "$rc" "$tmp/kept.alerts"
+check "no temporary file left beside it" \
+    test "$(ls "$tmp" | grep -c '^kept\.alerts\.')" -eq 0
+
 # --detect doh,spam: the command line's shortcut for both detectors through their plugins.
 "$flowdx" run --detect doh,spam --doh-server 192.168.0.10 -r "$emotet" -r "$dns2tcp" \
     -o "$tmp/both.alerts" 2> "$tmp/err5"
