@@ -38,9 +38,8 @@ struct probe {
     int promisc;
     const char *user;
     uint64_t stats_us;
-    int64_t ipfix_pen, ipfix_domain;
-    const char *ipfix_dest;
-    fdx_ipfix *ipfix;
+    struct ipfix_out ipfix; /* outputs.ipfix */
+    char ipfix_label[4200]; /* "FILE: outputs.ipfix", its name in messages */
     /* detectors: their plugin index in each record's verdicts, or -1 */
     int spam, doh;
     bool pairs_on;
@@ -209,12 +208,15 @@ static int read_outputs(const fdx_config_node *root, struct probe *p, char *err,
     if ((rc = fdx_config_get_map(outs, "ipfix", &ipfix, err, len)) < 0)
         return rc;
     const char *dest = NULL;
+    int64_t pen = FDX_IPFIX_PEN_DEFAULT, domain = 0;
     if (ipfix != NULL &&
         ((rc = fdx_config_get_string(ipfix, "destination", &dest, err, len)) < 0 ||
-         (rc = fdx_config_get_int(ipfix, "pen", 1, UINT32_MAX - 1, &p->ipfix_pen, err, len)) < 0 ||
-         (rc = fdx_config_get_int(ipfix, "domain", 0, UINT32_MAX, &p->ipfix_domain, err, len)) < 0))
+         (rc = fdx_config_get_int(ipfix, "pen", 1, UINT32_MAX - 1, &pen, err, len)) < 0 ||
+         (rc = fdx_config_get_int(ipfix, "domain", 0, UINT32_MAX, &domain, err, len)) < 0))
         return rc;
-    p->ipfix_dest = dest;
+    p->ipfix.dest = dest;
+    p->ipfix.pen = (uint32_t)pen;
+    p->ipfix.domain = (uint32_t)domain;
     return 0;
 }
 
@@ -278,7 +280,8 @@ static bool probe_load(struct probe *p, const char *path, const char *prefix)
     p->pairs_on = true;
     p->min_spam = 10;
     p->alerts_file = "-";
-    p->ipfix_pen = FDX_IPFIX_PEN_DEFAULT;
+    snprintf(p->ipfix_label, sizeof(p->ipfix_label), "%s: outputs.ipfix", path);
+    p->ipfix.label = p->ipfix_label;
     p->snaplen = 262144;
     p->promisc = 1;
     p->stats_us = 60000000u;
@@ -411,15 +414,11 @@ static void emit(struct probe *p, const struct fdx_flow_record *r, const char *s
         write_json(p, r, server, v, ev);
     if (p->csv.fp != NULL)
         write_csv(p, r, v);
-    if (p->ipfix != NULL) {
+    if (p->ipfix.x != NULL) {
         /* the final verdicts (the pair's for DoH), as the other outputs have them */
         struct fdx_flow_record final = *r;
         final.verdicts = v;
-        char err[512];
-        if (fdx_ipfix_write(p->ipfix, &final, NULL, 0, err, sizeof(err)) < 0 && !p->failed) {
-            fprintf(stderr, "flowdx run: %s\n", err);
-            p->failed = true;
-        }
+        ipfix_out_write(&p->ipfix, "flowdx run", &final, NULL);
     }
 }
 
@@ -500,7 +499,8 @@ static bool open_outputs(struct probe *p)
     }
     /* live: written as they come (tail -f), not renamed into place at the end */
     bool (*open)(struct output *, const char *) = p->iface ? output_open_stream : output_open;
-    if (p->alerts_file != NULL)
+    ok = ipfix_out_open(&p->ipfix, p->engine, "flowdx run", NULL);
+    if (ok && p->alerts_file != NULL)
         ok = open(&p->alerts, p->alerts_file);
     if (ok && p->jsonl_file != NULL)
         ok = open(&p->jsonl, p->jsonl_file);
@@ -593,11 +593,11 @@ static fdx_engine *reload(void *user, fdx_engine *e)
                 err);
         goto keep;
     }
-    if ((p->csv.fp != NULL || p->ipfix != NULL) && !same_layout(e, ne)) {
+    if ((p->csv.fp != NULL || p->ipfix.x != NULL) && !same_layout(e, ne)) {
         fprintf(stderr,
                 "flowdx run: SIGHUP: %s changes the record's values, and the %s output already "
                 "has its columns: restart to apply it; the running configuration stays\n",
-                p->path, p->ipfix != NULL ? "IPFIX" : "CSV");
+                p->path, p->ipfix.x != NULL ? "IPFIX" : "CSV");
         goto keep;
     }
     fdx_pairs *pairs = NULL;
@@ -607,7 +607,7 @@ static fdx_engine *reload(void *user, fdx_engine *e)
     }
     if (!same_text(n->iface, p->iface) || !same_text(n->filter, p->filter) ||
         !same_text(n->jsonl_file, p->jsonl_file) || !same_text(n->csv_file, p->csv_file) ||
-        !same_text(n->alerts_file, p->alerts_file) || !same_text(n->ipfix_dest, p->ipfix_dest))
+        !same_text(n->alerts_file, p->alerts_file) || !same_text(n->ipfix.dest, p->ipfix.dest))
         fprintf(stderr, "flowdx run: SIGHUP: input and outputs stay as they are until the next "
                         "start\n");
     /* The old engine's flows end under the old configuration, then everything switches. */
@@ -792,20 +792,6 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
         probe_free(&p);
         return EXIT_ERROR;
     }
-    if (p.ipfix_dest != NULL) {
-        struct fdx_ipfix_options xo;
-        fdx_ipfix_options_init(&xo);
-        xo.destination = p.ipfix_dest;
-        xo.enterprise = (uint32_t)p.ipfix_pen;
-        xo.domain = (uint32_t)p.ipfix_domain;
-        if (fdx_ipfix_open(e, &xo, &p.ipfix, err, sizeof(err)) < 0) {
-            fprintf(stderr, "flowdx run: %s: outputs.ipfix: %s\n", path, err);
-            fdx_pairs_free(p.pairs);
-            fdx_engine_free(e);
-            probe_free(&p);
-            return EXIT_ERROR;
-        }
-    }
     if (p.syslog)
         openlog("flowdx", LOG_PID, LOG_DAEMON);
     struct feeder feed = {.inputs = p.inputs,
@@ -827,7 +813,8 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     feed.live.promisc = p.promisc ? 1 : 0;
     feed.live.buffer_bytes = (uint32_t)(p.buffer_mib * 1024 * 1024); /* 0: libpcap's */
     int status = EXIT_ERROR;
-    /* the capture is opened as root, the outputs then as input.user (as tcpdump -Z does) */
+    /* the capture is opened as root, the outputs (IPFIX too) then as input.user (as tcpdump -Z
+     * does) */
     bool opened = feeder_open(&feed);
     if (opened && p.user != NULL && !run_as_switch("flowdx run", &run_as)) {
         feeder_abort(&feed);
@@ -859,10 +846,8 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     }
     fdx_pairs_free(p.pairs);
     p.pairs = NULL;
-    if (p.ipfix != NULL && fdx_ipfix_close(p.ipfix, err, sizeof(err)) < 0) {
-        fprintf(stderr, "flowdx run: %s\n", err);
+    if (!ipfix_out_close(&p.ipfix, "flowdx run"))
         status = EXIT_ERROR;
-    }
     senders_free(p.senders);
     if (!quiet)
         summary(&p);

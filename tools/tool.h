@@ -183,7 +183,8 @@ struct ipfix_out {
     uint32_t domain;
     bool tuned; /* --ipfix-pen or --ipfix-domain given */
     fdx_ipfix *x;
-    bool failed; /* a write failed (reported once) */
+    bool failed;       /* a write failed (reported once) */
+    const char *label; /* its name in messages (borrowed); NULL: "--ipfix" */
 };
 
 /* 1 when @p which is one of the IPFIX options (handled), 0 when not, -1 for a bad value. */

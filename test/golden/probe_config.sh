@@ -146,6 +146,13 @@ check "an output that cannot be opened: exit 1, the earlier alerts file untouche
 check "no temporary file left beside it" \
     test "$(ls "$tmp" | grep -c '^kept\.alerts\.')" -eq 0
 
+# The IPFIX output is opened with the other outputs, after the capture (and input.user): a
+# capture that cannot be opened leaves no IPFIX file behind.
+printf 'outputs: {ipfix: {destination: %s}}\n' "$tmp/left.ipfix" > "$tmp/ipfix.yaml"
+"$flowdx" run -c "$tmp/ipfix.yaml" -r "$tmp/no-such.pcap" 2> /dev/null; rc=$?
+check "a capture that cannot be opened: exit 1, no IPFIX file created" \
+    bash -c '[ "$1" -eq 1 ] && [ ! -e "$2" ]' _ "$rc" "$tmp/left.ipfix"
+
 # --detect doh,spam: the command line's shortcut for both detectors through their plugins.
 "$flowdx" run --detect doh,spam --doh-server 192.168.0.10 -r "$emotet" -r "$dns2tcp" \
     -o "$tmp/both.alerts" 2> "$tmp/err5"
