@@ -830,9 +830,10 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
             p.pairs = NULL;
             if (p.csv.fp != NULL && !p.csv_header)
                 write_csv(&p, NULL, NULL);
-            if (p.senders != NULL && !senders_write(p.senders, p.senders_out.fp,
-                                                    p.n_inputs == 1 ? p.inputs[0] : "the captures",
-                                                    p.min_spam, false, false))
+            if (p.senders != NULL &&
+                !senders_write(p.senders, p.senders_out.fp,
+                               senders_input_name(p.iface, p.inputs, p.n_inputs), p.min_spam, false,
+                               false))
                 status = EXIT_ERROR;
         } else {
             feeder_abort(&feed);

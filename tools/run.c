@@ -927,8 +927,8 @@ int cmd_run(int argc, char **argv)
         /* The spam paper's end product: the sources of at least --min-spam spam flows. */
         if (!senders_only)
             fputc('\n', d.out);
-        const char *source = iface != NULL ? iface : n_inputs == 1 ? inputs[0] : "the captures";
-        if (!senders_write(d.senders, d.out, source, min_spam, senders_all, senders_json))
+        if (!senders_write(d.senders, d.out, senders_input_name(iface, inputs, n_inputs), min_spam,
+                           senders_all, senders_json))
             status = EXIT_ERROR;
         senders_free(d.senders);
         d.senders = NULL;

@@ -51,6 +51,9 @@ bool senders_count(struct senders *s, const char *addr, bool spam);
 bool senders_write(const struct senders *s, FILE *out, const char *input, uint64_t min_spam,
                    bool all, bool json);
 void senders_free(struct senders *s);
+/* The input the report names: the interface @p iface if not NULL, else the capture when there is
+ * one, else "the captures". */
+const char *senders_input_name(const char *iface, const char *const *inputs, int n_inputs);
 
 bool parse_double_in(const char *option, const char *text, double min, double max, double *ret);
 bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max, uint32_t *ret);
