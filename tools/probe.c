@@ -546,14 +546,20 @@ static int new_engine(const struct probe *conf, struct probe *p, fdx_engine **re
     return fdx_engine_new(&o, ret, err, len);
 }
 
-/* Whether two engines' records have the same values in the same order (CSV columns, IPFIX
- * templates). */
-static bool same_layout(const fdx_engine *a, const fdx_engine *b)
+/* Whether two configurations' records have the same values in the same order, and the same plugins'
+ * verdicts in the same order (CSV columns, IPFIX templates and verdict slots). */
+static bool same_layout(const fdx_engine *a, const fdx_setup *sa, const fdx_engine *b,
+                        const fdx_setup *sb)
 {
-    if (fdx_engine_feature_count(a) != fdx_engine_feature_count(b))
+    if (fdx_engine_feature_count(a) != fdx_engine_feature_count(b) ||
+        fdx_setup_plugin_count(sa) != fdx_setup_plugin_count(sb))
         return false;
     for (uint32_t i = 0; i < fdx_engine_feature_count(a); i++) {
         if (strcmp(fdx_engine_feature_name(a, i), fdx_engine_feature_name(b, i)) != 0)
+            return false;
+    }
+    for (uint32_t i = 0; i < fdx_setup_plugin_count(sa); i++) {
+        if (strcmp(fdx_setup_plugin_name(sa, i), fdx_setup_plugin_name(sb, i)) != 0)
             return false;
     }
     return true;
@@ -567,10 +573,10 @@ static bool same_text(const char *a, const char *b)
 /*
  * SIGHUP (live capture): the configuration file is read again. Flows, feature sets, detectors
  * with their models, plugins, the allowlist and the DoH pair rule take effect; a file with any
- * error, or one whose record layout would change the columns of a CSV or IPFIX output already
- * open, is refused and the running configuration stays. The flows in progress end (end reason
- * eof) and are judged by the old detectors; the next packets start new flows. Input and outputs
- * are kept as they are (a change to them takes effect at the next start).
+ * error, or one whose record layout or plugins would change the columns of a CSV or IPFIX output
+ * already open, is refused and the running configuration stays. The flows in progress end (end
+ * reason eof) and are judged by the old detectors; the next packets start new flows. Input and
+ * outputs are kept as they are (a change to them takes effect at the next start).
  */
 static fdx_engine *reload(void *user, fdx_engine *e)
 {
@@ -593,10 +599,10 @@ static fdx_engine *reload(void *user, fdx_engine *e)
                 err);
         goto keep;
     }
-    if ((p->csv.fp != NULL || p->ipfix.x != NULL) && !same_layout(e, ne)) {
+    if ((p->csv.fp != NULL || p->ipfix.x != NULL) && !same_layout(e, p->setup, ne, n->setup)) {
         fprintf(stderr,
-                "flowdx run: SIGHUP: %s changes the record's values, and the %s output already "
-                "has its columns: restart to apply it; the running configuration stays\n",
+                "flowdx run: SIGHUP: %s changes the record's values or plugins, and the %s output "
+                "already has its columns: restart to apply it; the running configuration stays\n",
                 p->path, p->ipfix.x != NULL ? "IPFIX" : "CSV");
         goto keep;
     }
