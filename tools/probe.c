@@ -35,9 +35,9 @@ struct probe {
     const char *iface; /* live capture instead of inputs */
     const char *data_dir;
     int64_t snaplen, buffer_mib; /* live capture */
-    int promisc;
+    int promisc, immediate;
     const char *user;
-    uint64_t stats_us;
+    uint64_t stats_us;      /* UINT64_MAX: not given (60 s live, none when reading captures) */
     struct ipfix_out ipfix; /* outputs.ipfix */
     char ipfix_label[4200]; /* "FILE: outputs.ipfix", its name in messages */
     /* detectors: their plugin index in each record's verdicts, or -1 */
@@ -229,11 +229,13 @@ static int read_input(const fdx_config_node *root, struct probe *p, char *err, s
     if ((rc = read_strings(in, "read", p->inputs, MAX_INPUTS, &p->n_inputs, err, len)) < 0 ||
         (rc = fdx_config_get_string(in, "filter", &p->filter, err, len)) < 0 ||
         (rc = fdx_config_get_string(in, "interface", &p->iface, err, len)) < 0 ||
-        (rc = fdx_config_get_int(in, "snaplen", 64, 262144, &p->snaplen, err, len)) < 0 ||
+        (rc = fdx_config_get_int(in, "snaplen", INPUT_SNAPLEN_MIN, INPUT_SNAPLEN_MAX, &p->snaplen,
+                                 err, len)) < 0 ||
         (rc = fdx_config_get_bool(in, "promisc", &p->promisc, err, len)) < 0 ||
+        (rc = fdx_config_get_bool(in, "immediate", &p->immediate, err, len)) < 0 ||
         (rc = fdx_config_get_int(in, "buffer_size", 1, 2047, &p->buffer_mib, err, len)) < 0 ||
         (rc = fdx_config_get_string(in, "user", &p->user, err, len)) < 0 ||
-        (rc = fdx_config_get_duration(in, "stats_interval", 0, 86400ull * 1000000u, &p->stats_us,
+        (rc = fdx_config_get_duration(in, "stats_interval", 0, INPUT_STATS_MAX_US, &p->stats_us,
                                       err, len)) < 0)
         return rc;
     if (p->iface != NULL && p->n_inputs > 0) {
@@ -282,9 +284,9 @@ static bool probe_load(struct probe *p, const char *path, const char *prefix)
     p->alerts_file = "-";
     snprintf(p->ipfix_label, sizeof(p->ipfix_label), "%s: outputs.ipfix", path);
     p->ipfix.label = p->ipfix_label;
-    p->snaplen = 262144;
+    p->snaplen = INPUT_SNAPLEN_MAX;
     p->promisc = 1;
-    p->stats_us = 60000000u;
+    p->stats_us = UINT64_MAX;
     fdx_pairs_options_init(&p->po);
     int rc = p->text != NULL
                  ? fdx_config_load_string(p->text, strlen(p->text), path, &p->cfg, err, sizeof(err))
@@ -800,6 +802,10 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     }
     if (p.syslog)
         openlog("flowdx", LOG_PID, LOG_DAEMON);
+    /* A statistics line: every 60 s live unless input.stats_interval says otherwise; when reading
+     * captures, only when it is given (as run's --stats). */
+    if (p.stats_us == UINT64_MAX)
+        p.stats_us = p.iface != NULL ? 60000000u : 0;
     struct feeder feed = {.inputs = p.inputs,
                           .n_inputs = p.n_inputs,
                           .filter = p.filter,
@@ -807,7 +813,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
                           .catch_signals = true,
                           .iface = p.iface,
                           .quiet = quiet,
-                          .stats_every_ns = p.iface ? (long long)p.stats_us * 1000 : 0,
+                          .stats_every_ns = (long long)p.stats_us * 1000,
                           .alerts = &p.alerts_total,
                           .tick = on_tick,
                           .tick_user = &p,
@@ -817,6 +823,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     fdx_capture_live_options_init(&feed.live);
     feed.live.snaplen_bytes = (uint32_t)p.snaplen;
     feed.live.promisc = p.promisc ? 1 : 0;
+    feed.live.immediate = p.immediate ? 1 : 0;
     feed.live.buffer_bytes = (uint32_t)(p.buffer_mib * 1024 * 1024); /* 0: libpcap's */
     int status = EXIT_ERROR;
     /* the capture is opened as root, the outputs (IPFIX too) then as input.user (as tcpdump -Z

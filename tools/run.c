@@ -501,15 +501,32 @@ static void yaml_quoted(char *buf, size_t len, const char *s)
 static int run_both(const struct both *b, const char *const *inputs, int n_inputs,
                     const char *iface, const char *filter, bool quiet)
 {
+    /* The configuration's ranges are narrower than run's own: a value in between is refused here,
+     * naming the option, rather than by the configuration reader, pointing into generated text. */
+    char bad[128] = "";
+    if (b->live->snaplen_bytes < INPUT_SNAPLEN_MIN || b->live->snaplen_bytes > INPUT_SNAPLEN_MAX)
+        snprintf(bad, sizeof(bad), "--snaplen: from %u to %u bytes", INPUT_SNAPLEN_MIN,
+                 INPUT_SNAPLEN_MAX);
+    else if (b->stats_us != UINT64_MAX && b->stats_us > INPUT_STATS_MAX_US)
+        snprintf(bad, sizeof(bad), "--stats: at most %g seconds", INPUT_STATS_MAX_US / 1e6);
+    else if (b->idle_us != 0 && (b->idle_us < FLOWS_IDLE_MIN_US || b->idle_us > FLOWS_IDLE_MAX_US))
+        snprintf(bad, sizeof(bad), "--idle-timeout: from %g to %g seconds", FLOWS_IDLE_MIN_US / 1e6,
+                 FLOWS_IDLE_MAX_US / 1e6);
+    if (bad[0] != '\0') {
+        fprintf(stderr, "flowdx run: with --detect doh,spam, %s\n", bad);
+        return EXIT_USAGE;
+    }
     static char text[65536];
     char q[4200], q2[4200];
     size_t n = 0;
 #define PUT(...)                                                                                   \
     n += (size_t)snprintf(text + n, n < sizeof(text) ? sizeof(text) - n : 0, __VA_ARGS__)
-    PUT("input:\n  stats_interval: %.6fs\n", b->stats_us == UINT64_MAX ? 60.0 : b->stats_us / 1e6);
+    PUT("input:\n");
+    if (b->stats_us != UINT64_MAX) /* not given: the probe's default, as run's */
+        PUT("  stats_interval: %.6fs\n", b->stats_us / 1e6);
     if (iface != NULL) {
-        PUT("  snaplen: %u\n  promisc: %s\n", b->live->snaplen_bytes,
-            b->live->promisc ? "true" : "false");
+        PUT("  snaplen: %u\n  promisc: %s\n  immediate: %s\n", b->live->snaplen_bytes,
+            b->live->promisc ? "true" : "false", b->live->immediate ? "true" : "false");
         if (b->live->buffer_bytes > 0)
             PUT("  buffer_size: %u\n", b->live->buffer_bytes / 1048576u);
         if (b->user != NULL) {

@@ -256,6 +256,17 @@ bool parse_prefix(const char *text, struct prefix *p);
 bool in_prefix(const struct prefix *p, int family, const uint8_t *a);
 
 /* ---- the probe from a configuration file (probe.c) ---- */
+
+/* Ranges of input.snaplen and input.stats_interval (probe.c read_input); `flowdx run --detect
+ * doh,spam` checks its --snaplen and --stats against them before passing them on. */
+#define INPUT_SNAPLEN_MIN 64
+#define INPUT_SNAPLEN_MAX 262144
+#define INPUT_STATS_MAX_US (86400ull * 1000000u)
+/* The range of flows.idle_timeout, as lib/config/setup.c reads it (the library's internals are
+ * not reachable from here): keep the two in step. */
+#define FLOWS_IDLE_MIN_US 1000u
+#define FLOWS_IDLE_MAX_US (86400ull * 1000000u)
+
 int cmd_probe(int argc, char **argv);
 /* The probe from the configuration file @p path, or from @p text (named @p path in messages);
  * @p extra captures or @p iface replace its input, @p filter its filter. An exit status. */

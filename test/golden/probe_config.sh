@@ -167,6 +167,29 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 doh = [r["verdicts"]["doh"] for r in rows if "doh" in r["verdicts"]]
 assert len(doh) == 34 and all("pair" not in v for v in doh), len(doh)
 ' "$tmp/both.jsonl"
+# --detect doh,spam carries --stats over, also when reading captures (as --detect doh does: a
+# last statistics line at the end), and none without it.
+"$flowdx" run --detect doh,spam --stats 1 -r "$dns2tcp" -o /dev/null 2> "$tmp/err_stats"
+check "--detect doh,spam --stats with -r: a statistics line" grep -q "stats: elapsed=" "$tmp/err_stats"
+"$flowdx" run --detect doh,spam -r "$dns2tcp" -o /dev/null 2> "$tmp/err_nostats"
+check "--detect doh,spam with -r, no --stats: no statistics line" \
+    bash -c '! grep -q "stats: elapsed=" "$1"' _ "$tmp/err_nostats"
+# Values run itself accepts but the configuration's ranges do not: refused naming the option, not
+# with a location in the generated configuration.
+narrow() { # EXPECTED-MESSAGE-PART OPTIONS...
+    local msg=$1; shift
+    out=$("$flowdx" run --detect doh,spam "$@" -o /dev/null 2>&1); rc=$?
+    check "--detect doh,spam $*: refused (exit 2) naming the option" \
+        bash -c '[ "$1" -eq 2 ] && grep -qF -- "$2" <<< "$3" && ! grep -q "doh,spam:[0-9]" <<< "$3"' \
+        _ "$rc" "$msg" "$out"
+}
+narrow "--stats: at most 86400 seconds" --stats 86401 -r "$dns2tcp"
+narrow "--idle-timeout: from 0.001 to 86400 seconds" --idle-timeout 0.0005 -r "$dns2tcp"
+narrow "--idle-timeout: from 0.001 to 86400 seconds" --idle-timeout 86401 -r "$dns2tcp"
+narrow "--snaplen: from 64 to 262144 bytes" --snaplen 63 -i lo
+# input.immediate: --immediate's key.
+printf 'input: {immediate: true}\n' > "$tmp/immediate.yaml"
+check "input.immediate is a key" "$flowdx" config check "$tmp/immediate.yaml"
 out=$("$flowdx" run --detect doh,spam -m conf/models/doh.fdxm -r "$emotet" 2>&1); rc=$?
 check "--detect doh,spam with -m: refused (exit 2)" bash -c '[ "$1" -eq 2 ] && grep -q "(no -m)" <<< "$2"' _ "$rc" "$out"
 
