@@ -209,15 +209,6 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
             (unsigned long long)k->uncertain, s.exporters);
 }
 
-static int64_t feature_index(const fdx_engine *e, const char *name)
-{
-    for (uint32_t i = 0; i < fdx_engine_feature_count(e); i++) {
-        if (strcmp(fdx_engine_feature_name(e, i), name) == 0)
-            return i;
-    }
-    return -1;
-}
-
 /* The model, checked to read the flowrec set, bound to the engine. false after saying why. */
 static bool load_model(struct collect *k, const char *path)
 {

@@ -324,6 +324,15 @@ bool output_close(struct output *o, bool keep)
     return ok && keep;
 }
 
+int64_t feature_index(const fdx_engine *e, const char *name)
+{
+    for (uint32_t i = 0; i < fdx_engine_feature_count(e); i++) {
+        if (strcmp(fdx_engine_feature_name(e, i), name) == 0)
+            return i;
+    }
+    return -1;
+}
+
 void format_iso_time(char *buf, size_t len, uint64_t us)
 {
     time_t t = (time_t)(us / 1000000u);

@@ -303,16 +303,6 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
     fputs("}}\n", d->out);
 }
 
-/* Index of the record value named @p name, or -1. */
-static int64_t feature_index(const fdx_engine *e, const char *name)
-{
-    for (uint32_t i = 0; i < fdx_engine_feature_count(e); i++) {
-        if (strcmp(fdx_engine_feature_name(e, i), name) == 0)
-            return i;
-    }
-    return -1;
-}
-
 /*
  * An engine for the model's feature set and, unless --no-dpi, the dpi set after it. The model
  * finds its inputs by name (fdx_model_bind), so the dpi values do not reach it; they come last

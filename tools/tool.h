@@ -168,6 +168,9 @@ bool output_open_stream(struct output *o, const char *path);
  * is removed. False (after printing why) when the output is not complete. */
 bool output_close(struct output *o, bool keep);
 
+/* Index of the record value named @p name in @p e's records, or -1. */
+int64_t feature_index(const fdx_engine *e, const char *name);
+
 /* Whether any feature of @p r has a value (a record of sets that all skipped the flow has none,
  * and is not written). */
 bool record_has_values(const struct fdx_flow_record *r);
