@@ -430,9 +430,7 @@ static void on_pair(void *user, void *item, uint32_t verdict, const struct fdx_p
     struct held *h = item;
     struct fdx_flow_verdict v[16];
     memcpy(v, h->v, sizeof(v));
-    v[p->doh].verdict = verdict == FDX_PAIR_MALICIOUS   ? FDX_VERDICT_MALICIOUS
-                        : verdict == FDX_PAIR_UNCERTAIN ? FDX_VERDICT_UNCERTAIN
-                                                        : FDX_VERDICT_BENIGN;
+    v[p->doh].verdict = pair_verdict(verdict);
     emit(p, &h->r, h->server[0] ? h->server : NULL, v, ev);
     free(h);
 }

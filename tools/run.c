@@ -376,9 +376,7 @@ static void report(struct detect *d, const struct pending *f, uint32_t verdict,
     if (d->ipfix.x != NULL) {
         struct fdx_flow_verdict v = {
             .label = verdict_name(d, verdict),
-            .verdict = verdict == FDX_PAIR_MALICIOUS   ? FDX_VERDICT_MALICIOUS
-                       : verdict == FDX_PAIR_UNCERTAIN ? FDX_VERDICT_UNCERTAIN
-                                                       : FDX_VERDICT_BENIGN,
+            .verdict = pair_verdict(verdict),
             .score = f->v.score,
         };
         ipfix_out_write(&d->ipfix, "flowdx run", &f->r, &v);

@@ -234,6 +234,8 @@ const char *default_model_dir(void);
 struct fdx_pair_evidence;
 /* "benign", "malicious", "uncertain", or NULL for FDX_VERDICT_NONE. */
 const char *verdict_word(uint32_t v);
+/* The FDX_VERDICT_* of a pair rule's decision (FDX_PAIR_MALICIOUS, _UNCERTAIN, else benign). */
+uint32_t pair_verdict(uint32_t pair);
 /* One alert line (no newline) for verdict @p v of @p r, with the DoH pair's evidence or NULL. */
 void format_alert(char *line, size_t len, const struct fdx_flow_record *r,
                   const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev);
