@@ -560,8 +560,8 @@ int cmd_run(int argc, char **argv)
 {
     /* -c FILE: the probe as a configuration file describes it (probe.c) */
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-c") == 0 || strncmp(argv[i], "--config", 8) == 0 ||
-            (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0' && argv[i][1] != '-'))
+        /* -c, -cFILE, --config, --config=FILE */
+        if (strncmp(argv[i], "-c", 2) == 0 || strncmp(argv[i], "--config", 8) == 0)
             return cmd_probe(argc, argv);
     }
     enum {
