@@ -391,7 +391,9 @@ static void write_csv(struct probe *p, const struct fdx_flow_record *r,
 static void emit(struct probe *p, const struct fdx_flow_record *r, const char *server,
                  const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev)
 {
-    bool quiet = allowed(p, r) || name_allowed(p, server);
+    /* The allowlist (up to 1024 prefixes and 256 names) matters only for alerts: it is looked up
+     * at the first malicious verdict, not for every flow. */
+    int quiet = -1;
     for (uint32_t i = 0; i < r->n_verdicts && i < 16; i++) {
         if (v[i].verdict == FDX_VERDICT_NONE)
             continue;
@@ -400,6 +402,8 @@ static void emit(struct probe *p, const struct fdx_flow_record *r, const char *s
         if (v[i].verdict != FDX_VERDICT_MALICIOUS)
             continue;
         p->malicious[i]++;
+        if (quiet < 0)
+            quiet = allowed(p, r) || name_allowed(p, server);
         if (quiet)
             p->allowed++;
         else
