@@ -419,14 +419,8 @@ int cmd_collect(int argc, char **argv)
         output_close(&k.out, true);
         goto out;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND; /* a second signal ends a stuck process */
-    sigemptyset(&sa.sa_mask);
     running = col;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    catch_stop_signals(on_signal);
     /* said once everything is ready: from now on a signal ends the run cleanly */
     for (int i = 0; i < n_listen && !k.quiet; i++) {
         char at[300];

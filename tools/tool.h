@@ -119,6 +119,9 @@ int feeder_run(struct feeder *f, fdx_engine *e);
 /* Live: the capture's packet and drop counters, one line on standard error. */
 void feeder_summary(const struct feeder *f);
 long long monotonic_ns(void);
+/* SIGINT and SIGTERM call @p handler (which should set a flag and break the blocked read), once:
+ * a second signal ends the process. */
+void catch_stop_signals(void (*handler)(int));
 
 /* ---- running as another user (privdrop.c) ---- */
 
