@@ -540,14 +540,19 @@ static int new_engine(const struct probe *conf, struct probe *p, fdx_engine **re
     fdx_setup_engine_options(conf->setup, &o);
     /* The detectors also judge the flows nDPI calls DoH or SMTP (FDX_APP_DOH, FDX_APP_SMTP): the
      * engine runs the dpi set for them, after the configured sets. */
-    char sets[512];
+    char *sets = NULL;
     if ((conf->doh >= 0 || conf->spam >= 0 || conf->n_names > 0) && !lists_dpi(o.feature_sets)) {
-        snprintf(sets, sizeof(sets), "%s%sdpi", o.feature_sets, o.feature_sets[0] ? "," : "");
+        if ((sets = sets_with_dpi(o.feature_sets)) == NULL) {
+            snprintf(err, len, "out of memory");
+            return FDX_ENOMEM;
+        }
         o.feature_sets = sets;
     }
     o.on_flow = on_flow;
     o.user = p;
-    return fdx_engine_new(&o, ret, err, len);
+    int rc = fdx_engine_new(&o, ret, err, len);
+    free(sets);
+    return rc;
 }
 
 /* Whether two configurations' records have the same values in the same order, and the same plugins'

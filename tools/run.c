@@ -314,14 +314,9 @@ static int new_engine(struct detect *d, struct fdx_engine_options *o, fdx_engine
     const char *model_sets = fdx_model_feature_set(d->model);
     char *with_dpi = NULL;
     bool add_dpi = d->dpi && !lists_dpi(model_sets);
-    if (add_dpi) {
-        size_t len = strlen(model_sets) + sizeof("," DPI_SET);
-        with_dpi = malloc(len);
-        if (with_dpi == NULL) {
-            snprintf(err, errlen, "out of memory");
-            return FDX_ENOMEM;
-        }
-        snprintf(with_dpi, len, "%s,%s", model_sets, DPI_SET);
+    if (add_dpi && (with_dpi = sets_with_dpi(model_sets)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return FDX_ENOMEM;
     }
     o->feature_sets = add_dpi ? with_dpi : model_sets;
     int rc = fdx_engine_new(o, ret, err, errlen);

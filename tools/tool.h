@@ -225,6 +225,9 @@ void format_endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version
 #define DPI_SET "dpi"
 /* Whether the comma list of feature sets @p sets names the dpi set. */
 bool lists_dpi(const char *sets);
+/* The comma list @p sets with the dpi set after it ("dpi" alone for ""), as a new string the
+ * caller frees; NULL when out of memory. No length limit: the list is the user's. */
+char *sets_with_dpi(const char *sets);
 
 /* Where the shipped models are: FDX_SOURCE_MODEL_DIR when the current directory has them (the
  * source tree), else the installed share/flowdx/models. */
