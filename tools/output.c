@@ -222,10 +222,12 @@ bool record_has_values(const struct fdx_flow_record *r)
     return r->n_features == 0;
 }
 
-void writer_record(struct writer *w, const struct fdx_flow_record *r)
+bool writer_record(struct writer *w, const struct fdx_flow_record *r)
 {
-    if (w->failed || !record_has_values(r))
-        return;
+    if (!record_has_values(r))
+        return false;
+    if (w->failed)
+        return true;
     if (w->format == OUT_CSV && !w->header_done) {
         write_csv_header(w);
         w->header_done = true;
@@ -236,6 +238,7 @@ void writer_record(struct writer *w, const struct fdx_flow_record *r)
         write_jsonl(w, r);
     if (ferror(w->fp))
         w->failed = true;
+    return true;
 }
 
 void writer_finish(struct writer *w)

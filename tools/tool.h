@@ -149,8 +149,9 @@ struct writer {
     bool failed; /* a write failed: reported once at the end */
 };
 
-/* Write one record (and the CSV header before the first). */
-void writer_record(struct writer *w, const struct fdx_flow_record *r);
+/* Write one record (and the CSV header before the first). false for a record without any value
+ * (see record_has_values), which is not written. */
+bool writer_record(struct writer *w, const struct fdx_flow_record *r);
 
 /* End of output: a CSV without any flow still gets its header row. */
 void writer_finish(struct writer *w);
