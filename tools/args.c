@@ -126,3 +126,12 @@ bool lists_dpi(const char *sets)
     }
     return false;
 }
+
+char *sets_with_dpi(const char *sets)
+{
+    size_t len = strlen(sets) + sizeof("," DPI_SET);
+    char *s = malloc(len);
+    if (s != NULL)
+        snprintf(s, len, "%s%s%s", sets, sets[0] != '\0' ? "," : "", DPI_SET);
+    return s;
+}

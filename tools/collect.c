@@ -209,15 +209,6 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
             (unsigned long long)k->uncertain, s.exporters);
 }
 
-static int64_t feature_index(const fdx_engine *e, const char *name)
-{
-    for (uint32_t i = 0; i < fdx_engine_feature_count(e); i++) {
-        if (strcmp(fdx_engine_feature_name(e, i), name) == 0)
-            return i;
-    }
-    return -1;
-}
-
 /* The model, checked to read the flowrec set, bound to the engine. false after saying why. */
 static bool load_model(struct collect *k, const char *path)
 {
@@ -428,14 +419,8 @@ int cmd_collect(int argc, char **argv)
         output_close(&k.out, true);
         goto out;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND; /* a second signal ends a stuck process */
-    sigemptyset(&sa.sa_mask);
     running = col;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    catch_stop_signals(on_signal);
     /* said once everything is ready: from now on a signal ends the run cleanly */
     for (int i = 0; i < n_listen && !k.quiet; i++) {
         char at[300];

@@ -52,8 +52,8 @@ struct run {
 static void on_flow(void *user, const struct fdx_flow_record *r)
 {
     struct run *run = user;
-    writer_record(&run->w, r);
-    if (run->ipfix.x != NULL && record_has_values(r))
+    /* the records the output gets: those with a value */
+    if (writer_record(&run->w, r) && run->ipfix.x != NULL)
         ipfix_out_write(&run->ipfix, "flowdx extract", r, NULL);
 }
 

@@ -35,13 +35,13 @@ static void on_hangup(int sig)
     reload_requested = 1;
 }
 
-/* SIGINT and SIGTERM end the read loop. No SA_RESTART: a read blocked on a pipe or a wait on a
- * quiet interface returns at once. SA_RESETHAND: a second signal ends a stuck process. */
-static void catch_signals(void)
+/* No SA_RESTART: a read blocked on a pipe or a wait on a quiet interface (or socket) returns at
+ * once. SA_RESETHAND: a second signal ends a stuck process. */
+void catch_stop_signals(void (*handler)(int))
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
+    sa.sa_handler = handler;
     sa.sa_flags = SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
@@ -257,7 +257,7 @@ static int read_live(struct feeder *f, fdx_engine **engine, fdx_capture *cap)
 int feeder_run(struct feeder *f, fdx_engine *e)
 {
     if (f->catch_signals)
-        catch_signals();
+        catch_stop_signals(on_signal); /* SIGINT and SIGTERM end the read loop */
     f->stats.start_ns = f->stats.last_ns = monotonic_ns();
     int status = EXIT_OK;
     fdx_capture *cap = f->first;

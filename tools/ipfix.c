@@ -17,6 +17,12 @@ void usage_ipfix(FILE *out, const char *pad)
             pad, pad, pad, pad, pad);
 }
 
+/* The output's name in messages. */
+static const char *name(const struct ipfix_out *o)
+{
+    return o->label != NULL ? o->label : "--ipfix";
+}
+
 int ipfix_option(struct ipfix_out *o, int which, const char *arg)
 {
     switch (which) {
@@ -58,7 +64,7 @@ bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
     opts.n_detectors = detector ? 1 : 0;
     char err[1024];
     if (fdx_ipfix_open(e, &opts, &o->x, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: --ipfix: %s\n", prog, err);
+        fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
         return false;
     }
     return true;
@@ -71,7 +77,7 @@ void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flo
         return;
     char err[1024];
     if (fdx_ipfix_write(o->x, r, verdict, verdict ? 1 : 0, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s: --ipfix: %s\n", prog, err);
+        fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
         o->failed = true;
     }
 }
@@ -82,6 +88,6 @@ bool ipfix_out_close(struct ipfix_out *o, const char *prog)
     int rc = fdx_ipfix_close(o->x, err, sizeof(err));
     o->x = NULL;
     if (rc < 0 && !o->failed)
-        fprintf(stderr, "%s: --ipfix: %s\n", prog, err);
+        fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
     return rc == 0 && !o->failed;
 }

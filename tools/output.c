@@ -222,10 +222,12 @@ bool record_has_values(const struct fdx_flow_record *r)
     return r->n_features == 0;
 }
 
-void writer_record(struct writer *w, const struct fdx_flow_record *r)
+bool writer_record(struct writer *w, const struct fdx_flow_record *r)
 {
-    if (w->failed || !record_has_values(r))
-        return;
+    if (!record_has_values(r))
+        return false;
+    if (w->failed)
+        return true;
     if (w->format == OUT_CSV && !w->header_done) {
         write_csv_header(w);
         w->header_done = true;
@@ -236,6 +238,7 @@ void writer_record(struct writer *w, const struct fdx_flow_record *r)
         write_jsonl(w, r);
     if (ferror(w->fp))
         w->failed = true;
+    return true;
 }
 
 void writer_finish(struct writer *w)
@@ -322,6 +325,15 @@ bool output_close(struct output *o, bool keep)
             unlink(o->tmp);
     }
     return ok && keep;
+}
+
+int64_t feature_index(const fdx_engine *e, const char *name)
+{
+    for (uint32_t i = 0; i < fdx_engine_feature_count(e); i++) {
+        if (strcmp(fdx_engine_feature_name(e, i), name) == 0)
+            return i;
+    }
+    return -1;
 }
 
 void format_iso_time(char *buf, size_t len, uint64_t us)

@@ -35,12 +35,11 @@ struct probe {
     const char *iface; /* live capture instead of inputs */
     const char *data_dir;
     int64_t snaplen, buffer_mib; /* live capture */
-    int promisc;
+    int promisc, immediate;
     const char *user;
-    uint64_t stats_us;
-    int64_t ipfix_pen, ipfix_domain;
-    const char *ipfix_dest;
-    fdx_ipfix *ipfix;
+    uint64_t stats_us;      /* UINT64_MAX: not given (60 s live, none when reading captures) */
+    struct ipfix_out ipfix; /* outputs.ipfix */
+    char ipfix_label[4200]; /* "FILE: outputs.ipfix", its name in messages */
     /* detectors: their plugin index in each record's verdicts, or -1 */
     int spam, doh;
     bool pairs_on;
@@ -209,12 +208,15 @@ static int read_outputs(const fdx_config_node *root, struct probe *p, char *err,
     if ((rc = fdx_config_get_map(outs, "ipfix", &ipfix, err, len)) < 0)
         return rc;
     const char *dest = NULL;
+    int64_t pen = FDX_IPFIX_PEN_DEFAULT, domain = 0;
     if (ipfix != NULL &&
         ((rc = fdx_config_get_string(ipfix, "destination", &dest, err, len)) < 0 ||
-         (rc = fdx_config_get_int(ipfix, "pen", 1, UINT32_MAX - 1, &p->ipfix_pen, err, len)) < 0 ||
-         (rc = fdx_config_get_int(ipfix, "domain", 0, UINT32_MAX, &p->ipfix_domain, err, len)) < 0))
+         (rc = fdx_config_get_int(ipfix, "pen", 1, UINT32_MAX - 1, &pen, err, len)) < 0 ||
+         (rc = fdx_config_get_int(ipfix, "domain", 0, UINT32_MAX, &domain, err, len)) < 0))
         return rc;
-    p->ipfix_dest = dest;
+    p->ipfix.dest = dest;
+    p->ipfix.pen = (uint32_t)pen;
+    p->ipfix.domain = (uint32_t)domain;
     return 0;
 }
 
@@ -227,11 +229,13 @@ static int read_input(const fdx_config_node *root, struct probe *p, char *err, s
     if ((rc = read_strings(in, "read", p->inputs, MAX_INPUTS, &p->n_inputs, err, len)) < 0 ||
         (rc = fdx_config_get_string(in, "filter", &p->filter, err, len)) < 0 ||
         (rc = fdx_config_get_string(in, "interface", &p->iface, err, len)) < 0 ||
-        (rc = fdx_config_get_int(in, "snaplen", 64, 262144, &p->snaplen, err, len)) < 0 ||
+        (rc = fdx_config_get_int(in, "snaplen", INPUT_SNAPLEN_MIN, INPUT_SNAPLEN_MAX, &p->snaplen,
+                                 err, len)) < 0 ||
         (rc = fdx_config_get_bool(in, "promisc", &p->promisc, err, len)) < 0 ||
+        (rc = fdx_config_get_bool(in, "immediate", &p->immediate, err, len)) < 0 ||
         (rc = fdx_config_get_int(in, "buffer_size", 1, 2047, &p->buffer_mib, err, len)) < 0 ||
         (rc = fdx_config_get_string(in, "user", &p->user, err, len)) < 0 ||
-        (rc = fdx_config_get_duration(in, "stats_interval", 0, 86400ull * 1000000u, &p->stats_us,
+        (rc = fdx_config_get_duration(in, "stats_interval", 0, INPUT_STATS_MAX_US, &p->stats_us,
                                       err, len)) < 0)
         return rc;
     if (p->iface != NULL && p->n_inputs > 0) {
@@ -278,10 +282,11 @@ static bool probe_load(struct probe *p, const char *path, const char *prefix)
     p->pairs_on = true;
     p->min_spam = 10;
     p->alerts_file = "-";
-    p->ipfix_pen = FDX_IPFIX_PEN_DEFAULT;
-    p->snaplen = 262144;
+    snprintf(p->ipfix_label, sizeof(p->ipfix_label), "%s: outputs.ipfix", path);
+    p->ipfix.label = p->ipfix_label;
+    p->snaplen = INPUT_SNAPLEN_MAX;
     p->promisc = 1;
-    p->stats_us = 60000000u;
+    p->stats_us = UINT64_MAX;
     fdx_pairs_options_init(&p->po);
     int rc = p->text != NULL
                  ? fdx_config_load_string(p->text, strlen(p->text), path, &p->cfg, err, sizeof(err))
@@ -386,7 +391,9 @@ static void write_csv(struct probe *p, const struct fdx_flow_record *r,
 static void emit(struct probe *p, const struct fdx_flow_record *r, const char *server,
                  const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev)
 {
-    bool quiet = allowed(p, r) || name_allowed(p, server);
+    /* The allowlist (up to 1024 prefixes and 256 names) matters only for alerts: it is looked up
+     * at the first malicious verdict, not for every flow. */
+    int quiet = -1;
     for (uint32_t i = 0; i < r->n_verdicts && i < 16; i++) {
         if (v[i].verdict == FDX_VERDICT_NONE)
             continue;
@@ -395,6 +402,8 @@ static void emit(struct probe *p, const struct fdx_flow_record *r, const char *s
         if (v[i].verdict != FDX_VERDICT_MALICIOUS)
             continue;
         p->malicious[i]++;
+        if (quiet < 0)
+            quiet = allowed(p, r) || name_allowed(p, server);
         if (quiet)
             p->allowed++;
         else
@@ -411,15 +420,11 @@ static void emit(struct probe *p, const struct fdx_flow_record *r, const char *s
         write_json(p, r, server, v, ev);
     if (p->csv.fp != NULL)
         write_csv(p, r, v);
-    if (p->ipfix != NULL) {
+    if (p->ipfix.x != NULL) {
         /* the final verdicts (the pair's for DoH), as the other outputs have them */
         struct fdx_flow_record final = *r;
         final.verdicts = v;
-        char err[512];
-        if (fdx_ipfix_write(p->ipfix, &final, NULL, 0, err, sizeof(err)) < 0 && !p->failed) {
-            fprintf(stderr, "flowdx run: %s\n", err);
-            p->failed = true;
-        }
+        ipfix_out_write(&p->ipfix, "flowdx run", &final, NULL);
     }
 }
 
@@ -429,9 +434,7 @@ static void on_pair(void *user, void *item, uint32_t verdict, const struct fdx_p
     struct held *h = item;
     struct fdx_flow_verdict v[16];
     memcpy(v, h->v, sizeof(v));
-    v[p->doh].verdict = verdict == FDX_PAIR_MALICIOUS   ? FDX_VERDICT_MALICIOUS
-                        : verdict == FDX_PAIR_UNCERTAIN ? FDX_VERDICT_UNCERTAIN
-                                                        : FDX_VERDICT_BENIGN;
+    v[p->doh].verdict = pair_verdict(verdict);
     emit(p, &h->r, h->server[0] ? h->server : NULL, v, ev);
     free(h);
 }
@@ -500,7 +503,8 @@ static bool open_outputs(struct probe *p)
     }
     /* live: written as they come (tail -f), not renamed into place at the end */
     bool (*open)(struct output *, const char *) = p->iface ? output_open_stream : output_open;
-    if (p->alerts_file != NULL)
+    ok = ipfix_out_open(&p->ipfix, p->engine, "flowdx run", NULL);
+    if (ok && p->alerts_file != NULL)
         ok = open(&p->alerts, p->alerts_file);
     if (ok && p->jsonl_file != NULL)
         ok = open(&p->jsonl, p->jsonl_file);
@@ -508,8 +512,10 @@ static bool open_outputs(struct probe *p)
         ok = open(&p->csv, p->csv_file);
     if (ok && p->senders_file != NULL && p->spam >= 0) {
         ok = output_open(&p->senders_out, p->senders_file);
-        if (ok && (p->senders = senders_new()) == NULL)
+        if (ok && (p->senders = senders_new()) == NULL) {
+            fprintf(stderr, "flowdx run: out of memory\n");
             ok = false;
+        }
     }
     return ok;
 }
@@ -534,24 +540,35 @@ static int new_engine(const struct probe *conf, struct probe *p, fdx_engine **re
     fdx_setup_engine_options(conf->setup, &o);
     /* The detectors also judge the flows nDPI calls DoH or SMTP (FDX_APP_DOH, FDX_APP_SMTP): the
      * engine runs the dpi set for them, after the configured sets. */
-    char sets[512];
+    char *sets = NULL;
     if ((conf->doh >= 0 || conf->spam >= 0 || conf->n_names > 0) && !lists_dpi(o.feature_sets)) {
-        snprintf(sets, sizeof(sets), "%s%sdpi", o.feature_sets, o.feature_sets[0] ? "," : "");
+        if ((sets = sets_with_dpi(o.feature_sets)) == NULL) {
+            snprintf(err, len, "out of memory");
+            return FDX_ENOMEM;
+        }
         o.feature_sets = sets;
     }
     o.on_flow = on_flow;
     o.user = p;
-    return fdx_engine_new(&o, ret, err, len);
+    int rc = fdx_engine_new(&o, ret, err, len);
+    free(sets);
+    return rc;
 }
 
-/* Whether two engines' records have the same values in the same order (CSV columns, IPFIX
- * templates). */
-static bool same_layout(const fdx_engine *a, const fdx_engine *b)
+/* Whether two configurations' records have the same values in the same order, and the same plugins'
+ * verdicts in the same order (CSV columns, IPFIX templates and verdict slots). */
+static bool same_layout(const fdx_engine *a, const fdx_setup *sa, const fdx_engine *b,
+                        const fdx_setup *sb)
 {
-    if (fdx_engine_feature_count(a) != fdx_engine_feature_count(b))
+    if (fdx_engine_feature_count(a) != fdx_engine_feature_count(b) ||
+        fdx_setup_plugin_count(sa) != fdx_setup_plugin_count(sb))
         return false;
     for (uint32_t i = 0; i < fdx_engine_feature_count(a); i++) {
         if (strcmp(fdx_engine_feature_name(a, i), fdx_engine_feature_name(b, i)) != 0)
+            return false;
+    }
+    for (uint32_t i = 0; i < fdx_setup_plugin_count(sa); i++) {
+        if (strcmp(fdx_setup_plugin_name(sa, i), fdx_setup_plugin_name(sb, i)) != 0)
             return false;
     }
     return true;
@@ -565,10 +582,10 @@ static bool same_text(const char *a, const char *b)
 /*
  * SIGHUP (live capture): the configuration file is read again. Flows, feature sets, detectors
  * with their models, plugins, the allowlist and the DoH pair rule take effect; a file with any
- * error, or one whose record layout would change the columns of a CSV or IPFIX output already
- * open, is refused and the running configuration stays. The flows in progress end (end reason
- * eof) and are judged by the old detectors; the next packets start new flows. Input and outputs
- * are kept as they are (a change to them takes effect at the next start).
+ * error, or one whose record layout or plugins would change the columns of a CSV or IPFIX output
+ * already open, is refused and the running configuration stays. The flows in progress end (end
+ * reason eof) and are judged by the old detectors; the next packets start new flows. Input and
+ * outputs are kept as they are (a change to them takes effect at the next start).
  */
 static fdx_engine *reload(void *user, fdx_engine *e)
 {
@@ -591,11 +608,11 @@ static fdx_engine *reload(void *user, fdx_engine *e)
                 err);
         goto keep;
     }
-    if ((p->csv.fp != NULL || p->ipfix != NULL) && !same_layout(e, ne)) {
+    if ((p->csv.fp != NULL || p->ipfix.x != NULL) && !same_layout(e, p->setup, ne, n->setup)) {
         fprintf(stderr,
-                "flowdx run: SIGHUP: %s changes the record's values, and the %s output already "
-                "has its columns: restart to apply it; the running configuration stays\n",
-                p->path, p->ipfix != NULL ? "IPFIX" : "CSV");
+                "flowdx run: SIGHUP: %s changes the record's values or plugins, and the %s output "
+                "already has its columns: restart to apply it; the running configuration stays\n",
+                p->path, p->ipfix.x != NULL ? "IPFIX" : "CSV");
         goto keep;
     }
     fdx_pairs *pairs = NULL;
@@ -605,7 +622,7 @@ static fdx_engine *reload(void *user, fdx_engine *e)
     }
     if (!same_text(n->iface, p->iface) || !same_text(n->filter, p->filter) ||
         !same_text(n->jsonl_file, p->jsonl_file) || !same_text(n->csv_file, p->csv_file) ||
-        !same_text(n->alerts_file, p->alerts_file) || !same_text(n->ipfix_dest, p->ipfix_dest))
+        !same_text(n->alerts_file, p->alerts_file) || !same_text(n->ipfix.dest, p->ipfix.dest))
         fprintf(stderr, "flowdx run: SIGHUP: input and outputs stay as they are until the next "
                         "start\n");
     /* The old engine's flows end under the old configuration, then everything switches. */
@@ -790,22 +807,12 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
         probe_free(&p);
         return EXIT_ERROR;
     }
-    if (p.ipfix_dest != NULL) {
-        struct fdx_ipfix_options xo;
-        fdx_ipfix_options_init(&xo);
-        xo.destination = p.ipfix_dest;
-        xo.enterprise = (uint32_t)p.ipfix_pen;
-        xo.domain = (uint32_t)p.ipfix_domain;
-        if (fdx_ipfix_open(e, &xo, &p.ipfix, err, sizeof(err)) < 0) {
-            fprintf(stderr, "flowdx run: %s: outputs.ipfix: %s\n", path, err);
-            fdx_pairs_free(p.pairs);
-            fdx_engine_free(e);
-            probe_free(&p);
-            return EXIT_ERROR;
-        }
-    }
     if (p.syslog)
         openlog("flowdx", LOG_PID, LOG_DAEMON);
+    /* A statistics line: every 60 s live unless input.stats_interval says otherwise; when reading
+     * captures, only when it is given (as run's --stats). */
+    if (p.stats_us == UINT64_MAX)
+        p.stats_us = p.iface != NULL ? 60000000u : 0;
     struct feeder feed = {.inputs = p.inputs,
                           .n_inputs = p.n_inputs,
                           .filter = p.filter,
@@ -813,7 +820,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
                           .catch_signals = true,
                           .iface = p.iface,
                           .quiet = quiet,
-                          .stats_every_ns = p.iface ? (long long)p.stats_us * 1000 : 0,
+                          .stats_every_ns = (long long)p.stats_us * 1000,
                           .alerts = &p.alerts_total,
                           .tick = on_tick,
                           .tick_user = &p,
@@ -823,24 +830,30 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     fdx_capture_live_options_init(&feed.live);
     feed.live.snaplen_bytes = (uint32_t)p.snaplen;
     feed.live.promisc = p.promisc ? 1 : 0;
+    feed.live.immediate = p.immediate ? 1 : 0;
     feed.live.buffer_bytes = (uint32_t)(p.buffer_mib * 1024 * 1024); /* 0: libpcap's */
     int status = EXIT_ERROR;
-    /* the capture is opened as root, the outputs then as input.user (as tcpdump -Z does) */
+    /* the capture is opened as root, the outputs (IPFIX too) then as input.user (as tcpdump -Z
+     * does) */
     bool opened = feeder_open(&feed);
     if (opened && p.user != NULL && !run_as_switch("flowdx run", &run_as)) {
         feeder_abort(&feed);
         opened = false;
     }
     if (opened) {
-        if (open_outputs(&p)) {
+        /* Outputs that opened before one that failed are incomplete: they must not replace the
+         * files they name (output_open's promise), so they are closed without being kept. */
+        bool outputs_open = open_outputs(&p);
+        if (outputs_open) {
             status = feeder_run(&feed, e);
             fdx_pairs_free(p.pairs); /* decides the flows still held */
             p.pairs = NULL;
             if (p.csv.fp != NULL && !p.csv_header)
                 write_csv(&p, NULL, NULL);
-            if (p.senders != NULL && !senders_write(p.senders, p.senders_out.fp,
-                                                    p.n_inputs == 1 ? p.inputs[0] : "the captures",
-                                                    p.min_spam, false, false))
+            if (p.senders != NULL &&
+                !senders_write(p.senders, p.senders_out.fp,
+                               senders_input_name(p.iface, p.inputs, p.n_inputs), p.min_spam, false,
+                               false))
                 status = EXIT_ERROR;
         } else {
             feeder_abort(&feed);
@@ -849,15 +862,13 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
             status = EXIT_ERROR;
         if (p.iface != NULL && !quiet)
             feeder_summary(&feed);
-        if (!close_outputs(&p, true) && status == EXIT_OK)
+        if (!close_outputs(&p, outputs_open) && status == EXIT_OK)
             status = EXIT_ERROR;
     }
     fdx_pairs_free(p.pairs);
     p.pairs = NULL;
-    if (p.ipfix != NULL && fdx_ipfix_close(p.ipfix, err, sizeof(err)) < 0) {
-        fprintf(stderr, "flowdx run: %s\n", err);
+    if (!ipfix_out_close(&p.ipfix, "flowdx run"))
         status = EXIT_ERROR;
-    }
     senders_free(p.senders);
     if (!quiet)
         summary(&p);

@@ -303,16 +303,6 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
     fputs("}}\n", d->out);
 }
 
-/* Index of the record value named @p name, or -1. */
-static int64_t feature_index(const fdx_engine *e, const char *name)
-{
-    for (uint32_t i = 0; i < fdx_engine_feature_count(e); i++) {
-        if (strcmp(fdx_engine_feature_name(e, i), name) == 0)
-            return i;
-    }
-    return -1;
-}
-
 /*
  * An engine for the model's feature set and, unless --no-dpi, the dpi set after it. The model
  * finds its inputs by name (fdx_model_bind), so the dpi values do not reach it; they come last
@@ -324,14 +314,9 @@ static int new_engine(struct detect *d, struct fdx_engine_options *o, fdx_engine
     const char *model_sets = fdx_model_feature_set(d->model);
     char *with_dpi = NULL;
     bool add_dpi = d->dpi && !lists_dpi(model_sets);
-    if (add_dpi) {
-        size_t len = strlen(model_sets) + sizeof("," DPI_SET);
-        with_dpi = malloc(len);
-        if (with_dpi == NULL) {
-            snprintf(err, errlen, "out of memory");
-            return FDX_ENOMEM;
-        }
-        snprintf(with_dpi, len, "%s,%s", model_sets, DPI_SET);
+    if (add_dpi && (with_dpi = sets_with_dpi(model_sets)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return FDX_ENOMEM;
     }
     o->feature_sets = add_dpi ? with_dpi : model_sets;
     int rc = fdx_engine_new(o, ret, err, errlen);
@@ -386,9 +371,7 @@ static void report(struct detect *d, const struct pending *f, uint32_t verdict,
     if (d->ipfix.x != NULL) {
         struct fdx_flow_verdict v = {
             .label = verdict_name(d, verdict),
-            .verdict = verdict == FDX_PAIR_MALICIOUS   ? FDX_VERDICT_MALICIOUS
-                       : verdict == FDX_PAIR_UNCERTAIN ? FDX_VERDICT_UNCERTAIN
-                                                       : FDX_VERDICT_BENIGN,
+            .verdict = pair_verdict(verdict),
             .score = f->v.score,
         };
         ipfix_out_write(&d->ipfix, "flowdx run", &f->r, &v);
@@ -501,15 +484,32 @@ static void yaml_quoted(char *buf, size_t len, const char *s)
 static int run_both(const struct both *b, const char *const *inputs, int n_inputs,
                     const char *iface, const char *filter, bool quiet)
 {
+    /* The configuration's ranges are narrower than run's own: a value in between is refused here,
+     * naming the option, rather than by the configuration reader, pointing into generated text. */
+    char bad[128] = "";
+    if (b->live->snaplen_bytes < INPUT_SNAPLEN_MIN || b->live->snaplen_bytes > INPUT_SNAPLEN_MAX)
+        snprintf(bad, sizeof(bad), "--snaplen: from %u to %u bytes", INPUT_SNAPLEN_MIN,
+                 INPUT_SNAPLEN_MAX);
+    else if (b->stats_us != UINT64_MAX && b->stats_us > INPUT_STATS_MAX_US)
+        snprintf(bad, sizeof(bad), "--stats: at most %g seconds", INPUT_STATS_MAX_US / 1e6);
+    else if (b->idle_us != 0 && (b->idle_us < FLOWS_IDLE_MIN_US || b->idle_us > FLOWS_IDLE_MAX_US))
+        snprintf(bad, sizeof(bad), "--idle-timeout: from %g to %g seconds", FLOWS_IDLE_MIN_US / 1e6,
+                 FLOWS_IDLE_MAX_US / 1e6);
+    if (bad[0] != '\0') {
+        fprintf(stderr, "flowdx run: with --detect doh,spam, %s\n", bad);
+        return EXIT_USAGE;
+    }
     static char text[65536];
     char q[4200], q2[4200];
     size_t n = 0;
 #define PUT(...)                                                                                   \
     n += (size_t)snprintf(text + n, n < sizeof(text) ? sizeof(text) - n : 0, __VA_ARGS__)
-    PUT("input:\n  stats_interval: %.6fs\n", b->stats_us == UINT64_MAX ? 60.0 : b->stats_us / 1e6);
+    PUT("input:\n");
+    if (b->stats_us != UINT64_MAX) /* not given: the probe's default, as run's */
+        PUT("  stats_interval: %.6fs\n", b->stats_us / 1e6);
     if (iface != NULL) {
-        PUT("  snaplen: %u\n  promisc: %s\n", b->live->snaplen_bytes,
-            b->live->promisc ? "true" : "false");
+        PUT("  snaplen: %u\n  promisc: %s\n  immediate: %s\n", b->live->snaplen_bytes,
+            b->live->promisc ? "true" : "false", b->live->immediate ? "true" : "false");
         if (b->live->buffer_bytes > 0)
             PUT("  buffer_size: %u\n", b->live->buffer_bytes / 1048576u);
         if (b->user != NULL) {
@@ -555,8 +555,8 @@ int cmd_run(int argc, char **argv)
 {
     /* -c FILE: the probe as a configuration file describes it (probe.c) */
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-c") == 0 || strncmp(argv[i], "--config", 8) == 0 ||
-            (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0' && argv[i][1] != '-'))
+        /* -c, -cFILE, --config, --config=FILE */
+        if (strncmp(argv[i], "-c", 2) == 0 || strncmp(argv[i], "--config", 8) == 0)
             return cmd_probe(argc, argv);
     }
     enum {
@@ -927,8 +927,8 @@ int cmd_run(int argc, char **argv)
         /* The spam paper's end product: the sources of at least --min-spam spam flows. */
         if (!senders_only)
             fputc('\n', d.out);
-        const char *source = iface != NULL ? iface : n_inputs == 1 ? inputs[0] : "the captures";
-        if (!senders_write(d.senders, d.out, source, min_spam, senders_all, senders_json))
+        if (!senders_write(d.senders, d.out, senders_input_name(iface, inputs, n_inputs), min_spam,
+                           senders_all, senders_json))
             status = EXIT_ERROR;
         senders_free(d.senders);
         d.senders = NULL;

@@ -702,6 +702,11 @@ bool senders_write(const struct senders *s, FILE *out, const char *input, uint64
     return report(out, &s->k, input, min_spam, all, json);
 }
 
+const char *senders_input_name(const char *iface, const char *const *inputs, int n_inputs)
+{
+    return iface != NULL ? iface : n_inputs == 1 ? inputs[0] : "the captures";
+}
+
 void senders_free(struct senders *s)
 {
     if (s == NULL)

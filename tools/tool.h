@@ -51,6 +51,9 @@ bool senders_count(struct senders *s, const char *addr, bool spam);
 bool senders_write(const struct senders *s, FILE *out, const char *input, uint64_t min_spam,
                    bool all, bool json);
 void senders_free(struct senders *s);
+/* The input the report names: the interface @p iface if not NULL, else the capture when there is
+ * one, else "the captures". */
+const char *senders_input_name(const char *iface, const char *const *inputs, int n_inputs);
 
 bool parse_double_in(const char *option, const char *text, double min, double max, double *ret);
 bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max, uint32_t *ret);
@@ -116,6 +119,9 @@ int feeder_run(struct feeder *f, fdx_engine *e);
 /* Live: the capture's packet and drop counters, one line on standard error. */
 void feeder_summary(const struct feeder *f);
 long long monotonic_ns(void);
+/* SIGINT and SIGTERM call @p handler (which should set a flag and break the blocked read), once:
+ * a second signal ends the process. */
+void catch_stop_signals(void (*handler)(int));
 
 /* ---- running as another user (privdrop.c) ---- */
 
@@ -143,8 +149,9 @@ struct writer {
     bool failed; /* a write failed: reported once at the end */
 };
 
-/* Write one record (and the CSV header before the first). */
-void writer_record(struct writer *w, const struct fdx_flow_record *r);
+/* Write one record (and the CSV header before the first). false for a record without any value
+ * (see record_has_values), which is not written. */
+bool writer_record(struct writer *w, const struct fdx_flow_record *r);
 
 /* End of output: a CSV without any flow still gets its header row. */
 void writer_finish(struct writer *w);
@@ -165,6 +172,9 @@ bool output_open_stream(struct output *o, const char *path);
  * is removed. False (after printing why) when the output is not complete. */
 bool output_close(struct output *o, bool keep);
 
+/* Index of the record value named @p name in @p e's records, or -1. */
+int64_t feature_index(const fdx_engine *e, const char *name);
+
 /* Whether any feature of @p r has a value (a record of sets that all skipped the flow has none,
  * and is not written). */
 bool record_has_values(const struct fdx_flow_record *r);
@@ -183,7 +193,8 @@ struct ipfix_out {
     uint32_t domain;
     bool tuned; /* --ipfix-pen or --ipfix-domain given */
     fdx_ipfix *x;
-    bool failed; /* a write failed (reported once) */
+    bool failed;       /* a write failed (reported once) */
+    const char *label; /* its name in messages (borrowed); NULL: "--ipfix" */
 };
 
 /* 1 when @p which is one of the IPFIX options (handled), 0 when not, -1 for a bad value. */
@@ -215,6 +226,9 @@ void format_endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version
 #define DPI_SET "dpi"
 /* Whether the comma list of feature sets @p sets names the dpi set. */
 bool lists_dpi(const char *sets);
+/* The comma list @p sets with the dpi set after it ("dpi" alone for ""), as a new string the
+ * caller frees; NULL when out of memory. No length limit: the list is the user's. */
+char *sets_with_dpi(const char *sets);
 
 /* Where the shipped models are: FDX_SOURCE_MODEL_DIR when the current directory has them (the
  * source tree), else the installed share/flowdx/models. */
@@ -227,6 +241,8 @@ const char *default_model_dir(void);
 struct fdx_pair_evidence;
 /* "benign", "malicious", "uncertain", or NULL for FDX_VERDICT_NONE. */
 const char *verdict_word(uint32_t v);
+/* The FDX_VERDICT_* of a pair rule's decision (FDX_PAIR_MALICIOUS, _UNCERTAIN, else benign). */
+uint32_t pair_verdict(uint32_t pair);
 /* One alert line (no newline) for verdict @p v of @p r, with the DoH pair's evidence or NULL. */
 void format_alert(char *line, size_t len, const struct fdx_flow_record *r,
                   const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev);
@@ -252,6 +268,17 @@ bool parse_prefix(const char *text, struct prefix *p);
 bool in_prefix(const struct prefix *p, int family, const uint8_t *a);
 
 /* ---- the probe from a configuration file (probe.c) ---- */
+
+/* Ranges of input.snaplen and input.stats_interval (probe.c read_input); `flowdx run --detect
+ * doh,spam` checks its --snaplen and --stats against them before passing them on. */
+#define INPUT_SNAPLEN_MIN 64
+#define INPUT_SNAPLEN_MAX 262144
+#define INPUT_STATS_MAX_US (86400ull * 1000000u)
+/* The range of flows.idle_timeout, as lib/config/setup.c reads it (the library's internals are
+ * not reachable from here): keep the two in step. */
+#define FLOWS_IDLE_MIN_US 1000u
+#define FLOWS_IDLE_MAX_US (86400ull * 1000000u)
+
 int cmd_probe(int argc, char **argv);
 /* The probe from the configuration file @p path, or from @p text (named @p path in messages);
  * @p extra captures or @p iface replace its input, @p filter its filter. An exit status. */

@@ -21,6 +21,18 @@ const char *verdict_word(uint32_t v)
     }
 }
 
+uint32_t pair_verdict(uint32_t pair)
+{
+    switch (pair) {
+    case FDX_PAIR_MALICIOUS:
+        return FDX_VERDICT_MALICIOUS;
+    case FDX_PAIR_UNCERTAIN:
+        return FDX_VERDICT_UNCERTAIN;
+    default:
+        return FDX_VERDICT_BENIGN;
+    }
+}
+
 void format_alert(char *line, size_t len, const struct fdx_flow_record *r,
                   const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev)
 {

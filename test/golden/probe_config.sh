@@ -131,6 +131,28 @@ check "server_names: *.dns.cloudflare.com does not match the bare name" grep -q 
 "$flowdx" run -c "$tmp/both.yaml" -r "$emotet" 2> "$tmp/err3"
 check "-r overrides input.read" grep -q "doh: 0 judged" "$tmp/err3"
 
+# An output that cannot be opened stops the run before any traffic, and the outputs opened
+# before it do not replace their files (an empty alerts file must not take an earlier one's place).
+echo "earlier alerts" > "$tmp/kept.alerts"
+cat > "$tmp/badout.yaml" <<YAML
+input: {read: [$emotet]}
+outputs:
+  alerts: {file: $tmp/kept.alerts}
+  jsonl: {file: $tmp/no-such-dir/flows.jsonl}
+YAML
+"$flowdx" run -c "$tmp/badout.yaml" 2> "$tmp/err_badout"; rc=$?
+check "an output that cannot be opened: exit 1, the earlier alerts file untouched" \
+    bash -c '[ "$1" -eq 1 ] && [ "$(cat "$2")" = "earlier alerts" ]' _ "$rc" "$tmp/kept.alerts"
+check "no temporary file left beside it" \
+    test "$(ls "$tmp" | grep -c '^kept\.alerts\.')" -eq 0
+
+# The IPFIX output is opened with the other outputs, after the capture (and input.user): a
+# capture that cannot be opened leaves no IPFIX file behind.
+printf 'outputs: {ipfix: {destination: %s}}\n' "$tmp/left.ipfix" > "$tmp/ipfix.yaml"
+"$flowdx" run -c "$tmp/ipfix.yaml" -r "$tmp/no-such.pcap" 2> /dev/null; rc=$?
+check "a capture that cannot be opened: exit 1, no IPFIX file created" \
+    bash -c '[ "$1" -eq 1 ] && [ ! -e "$2" ]' _ "$rc" "$tmp/left.ipfix"
+
 # --detect doh,spam: the command line's shortcut for both detectors through their plugins.
 "$flowdx" run --detect doh,spam --doh-server 192.168.0.10 -r "$emotet" -r "$dns2tcp" \
     -o "$tmp/both.alerts" 2> "$tmp/err5"
@@ -145,6 +167,29 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 doh = [r["verdicts"]["doh"] for r in rows if "doh" in r["verdicts"]]
 assert len(doh) == 34 and all("pair" not in v for v in doh), len(doh)
 ' "$tmp/both.jsonl"
+# --detect doh,spam carries --stats over, also when reading captures (as --detect doh does: a
+# last statistics line at the end), and none without it.
+"$flowdx" run --detect doh,spam --stats 1 -r "$dns2tcp" -o /dev/null 2> "$tmp/err_stats"
+check "--detect doh,spam --stats with -r: a statistics line" grep -q "stats: elapsed=" "$tmp/err_stats"
+"$flowdx" run --detect doh,spam -r "$dns2tcp" -o /dev/null 2> "$tmp/err_nostats"
+check "--detect doh,spam with -r, no --stats: no statistics line" \
+    bash -c '! grep -q "stats: elapsed=" "$1"' _ "$tmp/err_nostats"
+# Values run itself accepts but the configuration's ranges do not: refused naming the option, not
+# with a location in the generated configuration.
+narrow() { # EXPECTED-MESSAGE-PART OPTIONS...
+    local msg=$1; shift
+    out=$("$flowdx" run --detect doh,spam "$@" -o /dev/null 2>&1); rc=$?
+    check "--detect doh,spam $*: refused (exit 2) naming the option" \
+        bash -c '[ "$1" -eq 2 ] && grep -qF -- "$2" <<< "$3" && ! grep -q "doh,spam:[0-9]" <<< "$3"' \
+        _ "$rc" "$msg" "$out"
+}
+narrow "--stats: at most 86400 seconds" --stats 86401 -r "$dns2tcp"
+narrow "--idle-timeout: from 0.001 to 86400 seconds" --idle-timeout 0.0005 -r "$dns2tcp"
+narrow "--idle-timeout: from 0.001 to 86400 seconds" --idle-timeout 86401 -r "$dns2tcp"
+narrow "--snaplen: from 64 to 262144 bytes" --snaplen 63 -i lo
+# input.immediate: --immediate's key.
+printf 'input: {immediate: true}\n' > "$tmp/immediate.yaml"
+check "input.immediate is a key" "$flowdx" config check "$tmp/immediate.yaml"
 out=$("$flowdx" run --detect doh,spam -m conf/models/doh.fdxm -r "$emotet" 2>&1); rc=$?
 check "--detect doh,spam with -m: refused (exit 2)" bash -c '[ "$1" -eq 2 ] && grep -q "(no -m)" <<< "$2"' _ "$rc" "$out"
 
