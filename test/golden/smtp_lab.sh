@@ -32,6 +32,16 @@ import csv, sys, collections
 c = collections.Counter(r["Label"] for r in csv.DictReader(open(sys.argv[1])))
 print(dict(c)); assert c["ham"] >= 20 and c["spam"] >= 20
 ' "$tmp/$site.csv"
+  # errors.py judges the run with the shipped model and finds every judged flow in the lab's records.
+  /usr/bin/python3 "$lab/errors.py" --flowdx "$flowdx" --model "$top/conf/models/spam.fdxm" "$tmp/$site" \
+    > "$tmp/$site.errors" 2>&1
+  check "site $site: errors.py labels every judged flow ($(head -1 "$tmp/$site.errors"))" python3 -c '
+import sys
+head = open(sys.argv[1]).readline().split()
+assert head[1] == "flows", head
+rows = sum(1 for _ in open(sys.argv[2])) - 1
+assert int(head[0]) == rows, (head[0], rows)
+' "$tmp/$site.errors" "$tmp/$site.csv"
   /usr/bin/python3 "$lab/lab.py" plan --site $site --seed 7 --duration 40 --out "$tmp/$site.plan"
   check "site $site: the plan is the seed's" cmp -s "$tmp/$site.plan" "$tmp/$site/plan.json"
 done
