@@ -13,7 +13,9 @@ the runs given:
     behaviour, outcome);
   - the client hosts with the most errors.
 A flow the labels do not list by port (flowdx can make a flow of a late retransmission after a RST) takes its
-label from its client address in clients.csv; its behaviour is then '?'. Needs only Python 3 and flowdx."""
+label from its client address in clients.csv; its behaviour is then '?'. Needs only Python 3 and flowdx.
+Judge runs the model was not trained on: the shipped model was trained on the bundled runs (samples/spam/lab/,
+sites A and B, seeds 1 and 2), so other seeds (or your own runs) show how it does on hosts it has not seen."""
 import argparse
 import collections
 import csv
