@@ -72,14 +72,14 @@ def main():
         with open(os.path.join(run, "clients.csv")) as fh:
             by_addr = {r["addr"]: r["label"] for r in csv.DictReader(fh)}
         for j in judge(a.flowdx, a.model, run):
-            conn = conns.get((j["src_addr"], str(j["src_port"])))
-            label = conn["label"] if conn else by_addr.get(j["src_addr"])
+            conn = conns.get((j["src_addr"], str(j["src_port"])), {})
+            label = conn.get("label") or by_addr.get(j["src_addr"])
             if label is None:
                 sys.exit("errors.py: %s: flow from %s:%s has no label" % (run, j["src_addr"], j["src_port"]))
             verdict = j["verdict"] if j["verdict"] in ("ham", "spam") else "uncertain"
             conf[(label, verdict)] += 1
             host, kind, link, tls = traits.get(j["src_addr"], ("?", "?", "?", "?"))
-            key = (label, kind, link, tls, conn["behaviour"] if conn else "?", (conn or {}).get("outcome") or "-")
+            key = (label, kind, link, tls, conn.get("behaviour", "?"), conn.get("outcome") or "-")
             wrong = verdict != label
             tlsg[(label, tls)] += 1
             tls_bad[(label, tls)] += wrong
