@@ -3,25 +3,17 @@
  */
 #include <string.h>
 
+#include "core/hash.h"
 #include "feature/moore.h"
 
 /*
  * The table is set-associative: a host pair hashes to one set of MOORE_CONN_WAYS entries; a new
  * pair takes an unused entry or else the one whose connection started longest ago. So at most
  * MOORE_CONN_SETS * MOORE_CONN_WAYS pairs (65536, 3.5 MiB per engine) are remembered, and a pair
- * that lost its entry counts as never seen (-1). The hash is fixed (FNV-1a), so output does not
- * depend on anything but the packets.
+ * that lost its entry counts as never seen (-1). The hash is fixed (FNV-1a 64, core/hash.h), so
+ * output does not depend on anything but the packets.
  */
 _Static_assert((MOORE_CONN_SETS & (MOORE_CONN_SETS - 1)) == 0, "sets are a power of two");
-
-static uint32_t fnv1a(const uint8_t *b, size_t n, uint32_t h)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 16777619u;
-    }
-    return h;
-}
 
 double fdxi_moore_conn_since(struct moore_conn_entry *table, const struct fdxi_flow *f,
                              uint64_t ts_us, bool continuation)
@@ -33,9 +25,9 @@ double fdxi_moore_conn_since(struct moore_conn_entry *table, const struct fdxi_f
         a = b;
         b = t;
     }
-    uint32_t h = fnv1a(a, 16, 2166136261u);
-    h = fnv1a(b, 16, h);
-    h = fnv1a(&f->key.proto, 1, h);
+    uint64_t h = fdxi_fnv1a64_update(FDXI_FNV1A64_BASIS, a, 16);
+    h = fdxi_fnv1a64_update(h, b, 16);
+    h = fdxi_fnv1a64_update(h, &f->key.proto, 1);
     struct moore_conn_entry *set = table + (size_t)(h & (MOORE_CONN_SETS - 1)) * MOORE_CONN_WAYS;
     struct moore_conn_entry *victim = NULL;
     for (uint32_t w = 0; w < MOORE_CONN_WAYS; w++) {
