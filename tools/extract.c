@@ -116,6 +116,11 @@ int cmd_extract(int argc, char **argv)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "r:f:o:qh", long_opts, NULL)) != -1) {
+        int x = ipfix_option(&run.ipfix, c, optarg);
+        if (x < 0)
+            return EXIT_USAGE;
+        if (x > 0)
+            continue;
         switch (c) {
         case 'r':
             if (n_inputs == MAX_INPUTS) {
@@ -166,14 +171,9 @@ int cmd_extract(int argc, char **argv)
         case 'h':
             usage_extract(stdout);
             return EXIT_OK;
-        default: {
-            int taken = ipfix_option(&run.ipfix, c, optarg);
-            if (taken > 0)
-                break;
-            if (taken == 0)
-                fprintf(stderr, "Try 'flowdx extract --help'.\n");
+        default:
+            fprintf(stderr, "Try 'flowdx extract --help'.\n");
             return EXIT_USAGE;
-        }
         }
     }
     if (!ipfix_out_check(&run.ipfix, "flowdx extract"))

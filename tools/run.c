@@ -637,6 +637,11 @@ int cmd_run(int argc, char **argv)
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "r:i:s:m:o:qh", opts_long, NULL)) != -1) {
+        int x = ipfix_option(&d.ipfix, c, optarg);
+        if (x < 0)
+            return EXIT_USAGE;
+        if (x > 0)
+            continue;
         switch (c) {
         case 'r':
             if (n_inputs == MAX_INPUTS) {
@@ -763,14 +768,9 @@ int cmd_run(int argc, char **argv)
         case 'h':
             usage_run(stdout);
             return EXIT_OK;
-        default: {
-            int taken = ipfix_option(&d.ipfix, c, optarg);
-            if (taken > 0)
-                break;
-            if (taken == 0)
-                fprintf(stderr, "Try 'flowdx run --help'.\n");
+        default:
+            fprintf(stderr, "Try 'flowdx run --help'.\n");
             return EXIT_USAGE;
-        }
         }
     }
     if (!ipfix_out_check(&d.ipfix, "flowdx run"))
