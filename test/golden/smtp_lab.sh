@@ -32,6 +32,20 @@ import csv, sys, collections
 c = collections.Counter(r["Label"] for r in csv.DictReader(open(sys.argv[1])))
 print(dict(c)); assert c["ham"] >= 20 and c["spam"] >= 20
 ' "$tmp/$site.csv"
+  # The MX's count of accepted messages per connection agrees with the client's own record of how the
+  # session ended: its DATA accepted (the direct sender's data-accepted, a bot's data-250) means 1 or more,
+  # a bot that gave up after a 4xx or dropped after the greeting means 0.
+  check "site $site: mx_messages agrees with the clients' records" python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+missing = [r for r in rows if r["mx_messages"] == ""]
+assert len(missing) <= len(rows) // 50, ("no MX line", len(missing), len(rows))
+bad = [(r["src_ip"], r["src_port"], r["outcome"], r["mx_messages"]) for r in rows if r["mx_messages"] != "" and (
+    (r["outcome"] in ("data-accepted", "data-250") and int(r["mx_messages"]) < 1) or
+    (r["outcome"] in ("gave-up-4xx", "aborted-after-banner") and int(r["mx_messages"]) != 0))]
+assert not bad, bad[:5]
+print(len(rows), "connections,", len(missing), "without an MX line")
+' "$tmp/$site/labels.csv"
   # errors.py judges the run with the shipped model and finds every judged flow in the lab's records.
   /usr/bin/python3 "$lab/errors.py" --flowdx "$flowdx" --model "$top/conf/models/spam.fdxm" "$tmp/$site" \
     > "$tmp/$site.errors" 2>&1

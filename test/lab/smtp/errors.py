@@ -8,6 +8,8 @@ Runs `flowdx run -r RUN_DIR/smtp.pcap --detect spam` (with --model, if given) an
 the run's labels.csv (by client address and port) and plan.json (the client host's traits). It prints, over all
 the runs given:
   - the confusion matrix (rows true ham, spam; columns the verdicts ham, spam, uncertain);
+  - the same figures for the flows on which the MX accepted a message and for those on which it accepted none
+    (labels.csv's mx_messages, from the MX's log; runs made before it was recorded count as "not known");
   - the errors by class and by the client host's STARTTLS use;
   - the groups of flows with the most errors, a group being (label, host kind, link class, STARTTLS use,
     behaviour, outcome);
@@ -49,6 +51,17 @@ def judge(flowdx, model, run):
     return [json.loads(line) for line in res.stdout.splitlines() if line.strip()]
 
 
+def summary(conf):
+    """Flows, accuracy, ham called spam and uncertain of a confusion counter {(label, verdict): n}."""
+    n_ham = sum(v for (t, _), v in conf.items() if t == "ham")
+    n_spam = sum(v for (t, _), v in conf.items() if t == "spam")
+    right = conf[("ham", "ham")] + conf[("spam", "spam")]
+    return "%d flows (%d ham, %d spam): accuracy %.3f, ham called spam %d (%.1f %%), spam recall %.3f, " \
+        "uncertain %d" % (n_ham + n_spam, n_ham, n_spam, right / max(1, n_ham + n_spam), conf[("ham", "spam")],
+                          100.0 * conf[("ham", "spam")] / max(1, n_ham), conf[("spam", "spam")] / max(1, n_spam),
+                          conf[("ham", "uncertain")] + conf[("spam", "uncertain")])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("runs", nargs="+", metavar="RUN_DIR")
@@ -58,6 +71,7 @@ def main():
     a = ap.parse_args()
 
     conf = collections.Counter()
+    by_mail = collections.defaultdict(collections.Counter)
     groups, group_bad = collections.Counter(), collections.Counter()
     tlsg, tls_bad = collections.Counter(), collections.Counter()
     hosts, host_bad = collections.Counter(), collections.Counter()
@@ -78,6 +92,9 @@ def main():
                 sys.exit("errors.py: %s: flow from %s:%s has no label" % (run, j["src_addr"], j["src_port"]))
             verdict = j["verdict"] if j["verdict"] in ("ham", "spam") else "uncertain"
             conf[(label, verdict)] += 1
+            mx = conn.get("mx_messages", "")
+            by_mail["not known" if mx == "" else "with a message" if int(mx) > 0 else "without a message"][
+                (label, verdict)] += 1
             host, kind, link, tls = traits.get(j["src_addr"], ("?", "?", "?", "?"))
             key = (label, kind, link, tls, conn.get("behaviour", "?"), conn.get("outcome") or "-")
             wrong = verdict != label
@@ -89,17 +106,13 @@ def main():
             hosts[hk] += 1
             host_bad[hk] += wrong
 
-    n_ham = sum(v for (t, _), v in conf.items() if t == "ham")
-    n_spam = sum(v for (t, _), v in conf.items() if t == "spam")
-    right = conf[("ham", "ham")] + conf[("spam", "spam")]
-    print("%d flows (%d ham, %d spam): accuracy %.3f, ham called spam %d (%.1f %%), spam recall %.3f, "
-          "uncertain %d" % (n_ham + n_spam, n_ham, n_spam, right / max(1, n_ham + n_spam),
-                            conf[("ham", "spam")], 100.0 * conf[("ham", "spam")] / max(1, n_ham),
-                            conf[("spam", "spam")] / max(1, n_spam),
-                            conf[("ham", "uncertain")] + conf[("spam", "uncertain")]))
+    print(summary(conf))
     print("%-6s %8s %8s %10s" % ("true", "ham", "spam", "uncertain"))
     for t in ("ham", "spam"):
         print("%-6s %8d %8d %10d" % (t, conf[(t, "ham")], conf[(t, "spam")], conf[(t, "uncertain")]))
+    for k in ("with a message", "without a message", "not known"):
+        if by_mail[k]:
+            print("  %-17s %s" % (k + ":", summary(by_mail[k])))
     print("by STARTTLS use of the client host: " + ", ".join(
         "%s %s %d of %d wrong" % (k[0], k[1], tls_bad[k], tlsg[k]) for k in sorted(tlsg)))
     print("\ngroups with the most errors (label, kind, link, STARTTLS, behaviour, outcome): wrong / flows")

@@ -14,8 +14,10 @@ import csv
 import glob
 import json
 import os
+import re
 import struct
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
@@ -25,7 +27,7 @@ from common.pcap import read_pcap  # noqa: E402  (Ethernet, Linux cooked v1 and 
 SMTP_PORTS = (25, 587)
 LABEL_FIELDS = ["src_ip", "src_port", "dst_ip", "dst_port", "proto", "first_ts", "last_ts", "packets", "bytes",
                 "label", "behaviour", "detail", "outcome", "client", "kind", "group", "host_profile", "link_class",
-                "listed", "syn_seen", "end"]
+                "listed", "syn_seen", "end", "mx_messages"]
 
 
 def connections(pcap, server_ip):
@@ -96,6 +98,47 @@ def agent_records(logdir):
     return recs
 
 
+# The MX's summary line of one SMTP session (Postfix 3.x): per command, successes or successes/attempts. The
+# client port is there when smtpd_client_port_logging = yes (plan version 4 runs made before it was set lack it).
+DISCONNECT = re.compile(r"^(\w{3} +\d+ [\d:]{8}) \S+ postfix/smtpd\[\d+\]: disconnect from [^\[]*\[([^\]]+)\]"
+                        r"(?::(\d+))?(.*)$")
+
+
+def mx_sessions(path, year):
+    """(client address) -> list of [time, port or None, messages accepted, taken] from the MX log's disconnect
+    lines. A message is accepted when DATA succeeded: smtpd counts DATA as a success only after the whole
+    message was received and queued. The log's time stamps are local time, to the second."""
+    out = collections.defaultdict(list)
+    if not os.path.exists(path):
+        return out
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = DISCONNECT.match(line)
+            if not m:
+                continue
+            t = time.mktime(time.strptime("%d %s" % (year, m.group(1)), "%Y %b %d %H:%M:%S"))
+            data = re.search(r" data=(\d+)", m.group(4))
+            out[m.group(2)].append([t, int(m.group(3)) if m.group(3) else None, int(data.group(1)) if data else 0,
+                                    False])
+    return out
+
+
+def mx_messages(sessions, c):
+    """Messages the MX accepted on connection c: its disconnect line is the one of the same address (and port,
+    when logged) closest to the connection's last packet, within 5 s; None when there is none."""
+    best = None
+    for s in sessions.get(c["client_ip"], []):
+        if s[3] or (s[1] is not None and s[1] != c["client_port"]):
+            continue
+        d = abs(s[0] - c["last_ts"])
+        if s[0] >= c["first_ts"] - 2 and d <= 5 and (best is None or d < abs(best[0] - c["last_ts"])):
+            best = s
+    if best is None:
+        return None
+    best[3] = True
+    return best[2]
+
+
 def profile_string(hp):
     return "ttl%d/mss%d/rmem%d/ts%d/sack%d/ws%d/ecn%d/cwnd%d" % (
         hp["ttl"], hp["advmss"], hp["tcp_rmem"][1], hp["tcp_timestamps"], hp["tcp_sack"], hp["tcp_window_scaling"],
@@ -116,8 +159,11 @@ def address_map(plan):
 def label_rows(plan, pcap, logdir):
     amap = address_map(plan)
     recs = agent_records(logdir)
+    conns = connections(pcap, plan["mx"]["addr"])
+    year = time.localtime(conns[0]["first_ts"]).tm_year if conns else 1970
+    sessions = mx_sessions(os.path.join(logdir, "postfix-mx.log"), year)
     rows = []
-    for c in connections(pcap, plan["mx"]["addr"]):
+    for c in conns:
         h, a = amap.get(c["client_ip"], (None, None))
         beh, detail, outcome = "", "", ""
         if h is not None and h["kind"] == "relay":
@@ -138,6 +184,11 @@ def label_rows(plan, pcap, logdir):
                      "group": h["group"] if h else "", "host_profile": profile_string(h["host"]) if h else "",
                      "link_class": a["link"]["class"] if a else "", "listed": int(a["listed"]) if a else "",
                      "syn_seen": int(c["syn"]), "end": c["end"]})
+    # Matched in order of the connections' ends, so that of two connections of one address whose lines are
+    # alike, the earlier takes the earlier line.
+    for i in sorted(range(len(conns)), key=lambda i: conns[i]["last_ts"]):
+        n = mx_messages(sessions, conns[i])
+        rows[i]["mx_messages"] = "" if n is None else n
     return rows
 
 

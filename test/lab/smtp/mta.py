@@ -85,6 +85,7 @@ virtual_mailbox_maps = texthash:{etc}/users
 virtual_transport = discard:
 local_transport = discard:
 smtpd_banner = $myhostname ESMTP
+smtpd_client_port_logging = yes
 message_size_limit = {size}
 smtpd_recipient_limit = {rlimit}
 smtpd_hard_error_limit = {hard}
