@@ -46,6 +46,17 @@ bad = [(r["src_ip"], r["src_port"], r["outcome"], r["mx_messages"]) for r in row
 assert not bad, bad[:5]
 print(len(rows), "connections,", len(missing), "without an MX line")
 ' "$tmp/$site/labels.csv"
+  # label-features.sh -m with / -m without split the labelled flows in two: together all of them but those
+  # without an MX record (at most 2 %), and no flow in both.
+  bash "$lab/label-features.sh" -m with "$flowdx" "$tmp/$site" "$tmp/$site.with.csv" 2>/dev/null &&
+    bash "$lab/label-features.sh" -m without "$flowdx" "$tmp/$site" "$tmp/$site.without.csv" 2>/dev/null
+  check "site $site: -m with and -m without split the flows" python3 -c '
+import csv, sys
+key = lambda p: {(r["src_addr"], r["src_port"]) for r in csv.DictReader(open(p))}
+a, w, n = key(sys.argv[1]), key(sys.argv[2]), key(sys.argv[3])
+assert w and n and not (w & n) and (w | n) <= a, (len(a), len(w), len(n))
+assert len(a) - len(w | n) <= max(2, len(a) // 50), (len(a), len(w), len(n))
+' "$tmp/$site.csv" "$tmp/$site.with.csv" "$tmp/$site.without.csv"
   # errors.py judges the run with the shipped model and finds every judged flow in the lab's records.
   /usr/bin/python3 "$lab/errors.py" --flowdx "$flowdx" --model "$top/conf/models/spam.fdxm" "$tmp/$site" \
     > "$tmp/$site.errors" 2>&1
