@@ -65,7 +65,8 @@ def summary(conf):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("runs", nargs="+", metavar="RUN_DIR")
-    ap.add_argument("--flowdx", default="build/tools/flowdx")
+    ap.add_argument("--flowdx", default="build/tools/flowdx",
+                    help="the flowdx binary (default: build/tools/flowdx, from the top of the clone)")
     ap.add_argument("--model", help="spam model file (default: flowdx's shipped conf/models/spam.fdxm)")
     ap.add_argument("--top", type=int, default=12, help="rows per table (default 12)")
     a = ap.parse_args()
