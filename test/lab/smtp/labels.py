@@ -104,9 +104,17 @@ DISCONNECT = re.compile(r"^(\w{3} +\d+ [\d:]{8}) \S+ postfix/smtpd\[\d+\]: disco
                         r"(?::(\d+))?(.*)$")
 
 
+class MxSession:
+    """One disconnect line of the MX's log: when, the client port (None when not logged), the messages accepted,
+    and whether a connection has already taken it."""
+    __slots__ = ("t", "port", "messages", "taken")
+
+    def __init__(self, t, port, messages):
+        self.t, self.port, self.messages, self.taken = t, port, messages, False
+
+
 def mx_sessions(path, year):
-    """(client address) -> list of [time, port or None, messages accepted, taken] from the MX log's disconnect
-    lines. A message is accepted when DATA succeeded: smtpd counts DATA as a success only after the whole
+    """(client address) -> list of MxSession from the MX log's disconnect lines. A message is accepted when DATA succeeded: smtpd counts DATA as a success only after the whole
     message was received and queued. The log's time stamps are local time, to the second."""
     out = collections.defaultdict(list)
     if not os.path.exists(path):
@@ -118,8 +126,8 @@ def mx_sessions(path, year):
                 continue
             t = time.mktime(time.strptime("%d %s" % (year, m.group(1)), "%Y %b %d %H:%M:%S"))
             data = re.search(r" data=(\d+)", m.group(4))
-            out[m.group(2)].append([t, int(m.group(3)) if m.group(3) else None, int(data.group(1)) if data else 0,
-                                    False])
+            out[m.group(2)].append(MxSession(t, int(m.group(3)) if m.group(3) else None,
+                                             int(data.group(1)) if data else 0))
     return out
 
 
@@ -128,15 +136,15 @@ def mx_messages(sessions, c):
     when logged) closest to the connection's last packet, within 5 s; None when there is none."""
     best = None
     for s in sessions.get(c["client_ip"], []):
-        if s[3] or (s[1] is not None and s[1] != c["client_port"]):
+        if s.taken or (s.port is not None and s.port != c["client_port"]):
             continue
-        d = abs(s[0] - c["last_ts"])
-        if s[0] >= c["first_ts"] - 2 and d <= 5 and (best is None or d < abs(best[0] - c["last_ts"])):
+        d = abs(s.t - c["last_ts"])
+        if s.t >= c["first_ts"] - 2 and d <= 5 and (best is None or d < abs(best.t - c["last_ts"])):
             best = s
     if best is None:
         return None
-    best[3] = True
-    return best[2]
+    best.taken = True
+    return best.messages
 
 
 def profile_string(hp):
