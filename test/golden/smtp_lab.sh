@@ -67,6 +67,20 @@ assert head[1] == "flows", head
 rows = sum(1 for _ in open(sys.argv[2])) - 1
 assert int(head[0]) == rows, (head[0], rows)
 ' "$tmp/$site.errors" "$tmp/$site.csv"
+  # strata.py: its strata partition the flows that have an MX record (message or not; with a message, the
+  # host uses STARTTLS or not), and those are all the labelled flows but the ones it counts as left out.
+  cp "$tmp/$site.csv" "$tmp/$site/zadnik.csv"
+  /usr/bin/python3 "$lab/strata.py" --folds 3 "$tmp/$site" > "$tmp/$site.strata" 2>&1
+  check "site $site: strata.py partitions the flows ($(head -1 "$tmp/$site.strata" | cut -c1-60))" python3 -c '
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+n, left = map(int, re.match(r"(\d+) flows \(\d+ ham\), (\d+) left out", lines[0]).groups())
+assert n + left == sum(1 for _ in open(sys.argv[2])) - 1, (n, left)
+flows = {l[:22].strip(): int(l[22:].split()[0]) for l in lines[2:]}
+assert flows["all flows"] == n, flows
+assert flows["a message accepted"] + flows["no message"] == n, flows
+assert flows["host uses STARTTLS"] + flows["host does not"] == flows["a message accepted"], flows
+' "$tmp/$site.strata" "$tmp/$site.csv"
   /usr/bin/python3 "$lab/lab.py" plan --site $site --seed 7 --duration 40 --out "$tmp/$site.plan"
   check "site $site: the plan is the seed's" cmp -s "$tmp/$site.plan" "$tmp/$site/plan.json"
 done
