@@ -204,8 +204,11 @@ int cmd_extract(int argc, char **argv)
     }
     run.w.engine = e;
 
-    struct feeder feed = {.inputs = inputs, .n_inputs = n_inputs, .filter = filter,
-                          .prog = "flowdx extract", .catch_signals = true,
+    struct feeder feed = {.inputs = inputs,
+                          .n_inputs = n_inputs,
+                          .filter = filter,
+                          .prog = "flowdx extract",
+                          .catch_signals = true,
                           .progress = !run.quiet && isatty(STDERR_FILENO)};
     if (!feeder_open(&feed)) {
         fdx_engine_free(e);

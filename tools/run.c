@@ -788,9 +788,10 @@ int cmd_run(int argc, char **argv)
     }
     if (strcmp(detector, "doh,spam") == 0 || strcmp(detector, "spam,doh") == 0) {
         if (model_path != NULL || senders_only || senders_json || senders_all) {
-            fprintf(stderr, "flowdx run: --detect doh,spam runs the shipped models (no -m) and the "
-                            "default senders report (no --senders-*); for other models and outputs, "
-                            "write a configuration file (-c FILE, conf/flowdx.yaml)\n");
+            fprintf(stderr,
+                    "flowdx run: --detect doh,spam runs the shipped models (no -m) and the "
+                    "default senders report (no --senders-*); for other models and outputs, "
+                    "write a configuration file (-c FILE, conf/flowdx.yaml)\n");
             return EXIT_USAGE;
         }
         struct both b = {.servers = server_text,
