@@ -114,8 +114,9 @@ class MxSession:
 
 
 def mx_sessions(path, year):
-    """(client address) -> list of MxSession from the MX log's disconnect lines. A message is accepted when DATA succeeded: smtpd counts DATA as a success only after the whole
-    message was received and queued. The log's time stamps are local time, to the second."""
+    """(client address) -> list of MxSession from the MX log's disconnect lines. A message is accepted when DATA
+    succeeded: smtpd counts DATA as a success only after the whole message was received and queued. The log's
+    time stamps are local time, to the second."""
     out = collections.defaultdict(list)
     if not os.path.exists(path):
         return out

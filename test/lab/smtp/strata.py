@@ -15,6 +15,7 @@ in any way that carries over to new hosts; its ham then costs false alarms whate
 The TTL and TCP-window features are left out, as in the shipped model (--keep-host keeps them). Flows without an
 MX record (mx_messages empty) are left out and counted. Needs python3-sklearn."""
 import argparse
+import collections
 import csv
 import json
 import os
@@ -25,13 +26,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from crosssite import ID  # noqa: E402
 from errors import host_traits  # noqa: E402
 
+Row = collections.namedtuple("Row", "x spam host tls message")  # message: the MX accepted one or more
 HOST_FEATURES = set("sttl sttl2 minttl maxttl rsttl rsttl2 rminttl rmaxttl stw stw2 mintw maxtw rstw rstw2 rmintw "
                     "rmaxtw".split())
 
 
 def load(run, name, keep_host):
-    """Rows of one run: (features, 1 spam / 0 ham, host key, STARTTLS used, message accepted); and the number
-    of rows left out for want of an MX record."""
+    """The Rows of one run (spam 1 or 0; host: run and host name; tls: the host uses STARTTLS), and the number of
+    rows left out for want of an MX record."""
     for f in (name, "labels.csv", "plan.json"):
         if not os.path.exists(os.path.join(run, f)):
             sys.exit("strata.py: %s: no %s (a lab run directory after label-features.sh?)" % (run, f))
@@ -49,16 +51,16 @@ def load(run, name, keep_host):
                 unknown += 1
                 continue
             host, _, _, tls = traits.get(r["src_addr"], ("?", "?", "?", "?"))
-            out.append(([float(r[c]) for c in cols], int(r["Label"] == "spam"), run + "/" + host, tls == "tls",
-                        int(m) > 0))
+            out.append(Row([float(r[c]) for c in cols], int(r["Label"] == "spam"), run + "/" + host, tls == "tls",
+                           int(m) > 0))
     return out, unknown
 
 
 STRATA = (("all flows", lambda r: True),
-          ("a message accepted", lambda r: r[4]),
-          ("  host uses STARTTLS", lambda r: r[4] and r[3]),
-          ("  host does not", lambda r: r[4] and not r[3]),
-          ("no message", lambda r: not r[4]))
+          ("a message accepted", lambda r: r.message),
+          ("  host uses STARTTLS", lambda r: r.message and r.tls),
+          ("  host does not", lambda r: r.message and not r.tls),
+          ("no message", lambda r: not r.message))
 
 
 def main():
@@ -79,21 +81,21 @@ def main():
         r, u = load(run, a.features, a.keep_host)
         rows += r
         unknown += u
-    n_ham = sum(1 for r in rows if r[1] == 0)
+    n_ham = sum(1 for r in rows if not r.spam)
     print("%d flows (%d ham), %d left out without an MX record; forest judged with its hosts held out"
           % (len(rows), n_ham, unknown))
     print("%-22s %6s %6s %6s %6s %9s %16s %7s %10s" % ("stratum", "flows", "ham", "spam", "hosts", "accuracy",
                                                       "ham called spam", "recall", "ham share"))
     for name, keep in STRATA:
         part = [r for r in rows if keep(r)]
-        y = [r[1] for r in part]
-        hosts = sorted(set(r[2] for r in part))
+        y = [r.spam for r in part]
+        hosts = sorted(set(r.host for r in part))
         ham = y.count(0)
         if len(set(y)) < 2 or len(hosts) < 2:
             print("%-22s %6d %6d %6d %6d   (one class or one host: not judged)" % (name, len(y), ham,
                                                                                  len(y) - ham, len(hosts)))
             continue
-        X, g = [r[0] for r in part], [r[2] for r in part]
+        X, g = [r.x for r in part], [r.host for r in part]
         pred = [0] * len(y)
         for tr, te in GroupKFold(min(a.folds, len(hosts))).split(X, y, g):
             ytr = [y[i] for i in tr]
