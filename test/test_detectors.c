@@ -29,7 +29,8 @@ struct check {
     uint32_t n_set;  /* the set's values, first in each record */
     uint32_t first;  /* the plugin's first field */
     uint32_t judged; /* flows with a plugin verdict */
-    uint32_t malicious;
+    uint32_t malicious, uncertain;
+    uint32_t decided_split; /* decided flows whose trees were not unanimous (score not 0 or 1) */
     uint32_t mismatched_values, mismatched_verdicts;
 };
 
@@ -57,18 +58,23 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
                       : v.verdict == 1 ? FDX_VERDICT_MALICIOUS
                                        : FDX_VERDICT_BENIGN;
     c->malicious += pv == FDX_VERDICT_MALICIOUS;
+    c->uncertain += pv == FDX_VERDICT_UNCERTAIN;
+    c->decided_split += pv != FDX_VERDICT_UNCERTAIN && v.score != 0.0 && v.score != 1.0;
     if (pv != expect || r->verdicts[0].score != v.score)
         c->mismatched_verdicts++;
 }
 
-/* Runs @p set and the plugin at @p so over the captures; returns the counts. */
+/* Runs @p set and the plugin at @p so over the captures; returns the counts. The library path's
+ * model gets @p margin (NaN: its own), as the plugin's settings should give it. */
 static struct check run(const char *so, const char *set, const char *model, const char *settings,
-                        const char *const *captures)
+                        double margin, const char *const *captures)
 {
     char err[1024], path[4096];
     struct check c = {0};
     snprintf(path, sizeof(path), "%s/%s", model_dir, model);
     assert_int_equal(fdx_model_load(path, &c.model, err, sizeof(err)), 0);
+    if (!isnan(margin))
+        assert_int_equal(fdx_model_set_margin(c.model, margin, err, sizeof(err)), 0);
     fdx_plugin_lib *lib = NULL;
     if (fdx_plugin_lib_open(so, &lib, err, sizeof(err)) != 0)
         fail_msg("%s", err);
@@ -122,12 +128,49 @@ static void test_spam_plugin_matches_library_path(void **state)
                                        "../shared/data/spam/zeek/smtp-attachment-msg.pcap",
                                        "../shared/data/spam/zeek/smtp-multi-addr.pcap",
                                        NULL};
-    struct check c = run(spam_so, "zadnik", "spam.fdxm", "{}", caps);
+    struct check c = run(spam_so, "zadnik", "spam.fdxm", "{}", NAN, caps);
     printf("spam: %u flows judged, %u spam\n", c.judged, c.malicious);
     /* one SMTP session in each capture (emotet's is on port 587) */
     assert_true(c.judged >= 6);
     assert_int_equal(c.mismatched_values, 0);
     assert_int_equal(c.mismatched_verdicts, 0);
+
+    /* margin 1 in the plugin's settings, and on the library path's model: the sum is
+     * (A - B) / (A + B) for the accuracies A of the spam votes and B of the ham votes, so
+     * |sum| < 1 unless one side is empty. Every decided flow is then unanimous: score (the
+     * weighted spam share) exactly 0 or 1; the split ones are uncertain. */
+    struct check one = run(spam_so, "zadnik", "spam.fdxm", "margin: 1", 1.0, caps);
+    printf("spam, margin 1: %u judged, %u spam, %u uncertain\n", one.judged, one.malicious,
+           one.uncertain);
+    assert_int_equal(one.judged, c.judged);
+    assert_int_equal(one.mismatched_verdicts, 0);
+    assert_int_equal(one.decided_split, 0);
+    assert_true(one.uncertain > c.uncertain); /* the shipped model splits on some of these */
+    /* margin 0: only exact ties are uncertain */
+    struct check zero = run(spam_so, "zadnik", "spam.fdxm", "margin: 0", 0.0, caps);
+    assert_int_equal(zero.mismatched_verdicts, 0);
+    assert_int_equal(zero.uncertain, 0);
+}
+
+static void test_model_set_margin_refuses(void **state)
+{
+    (void)state;
+    char err[1024], path[4096];
+    fdx_model *m = NULL;
+    snprintf(path, sizeof(path), "%s/spam.fdxm", model_dir);
+    assert_int_equal(fdx_model_load(path, &m, err, sizeof(err)), 0);
+    assert_int_equal(fdx_model_set_margin(m, 1.5, err, sizeof(err)), FDX_ERANGE);
+    assert_non_null(strstr(err, "out of range (0 to 1)"));
+    assert_int_equal(fdx_model_set_margin(m, -0.1, err, sizeof(err)), FDX_ERANGE);
+    assert_int_equal(fdx_model_set_margin(m, NAN, err, sizeof(err)), FDX_ERANGE);
+    assert_int_equal(fdx_model_set_margin(m, 0.25, err, sizeof(err)), 0);
+    fdx_model_free(m);
+    /* the DoH jury has no margin */
+    snprintf(path, sizeof(path), "%s/doh.fdxm", model_dir);
+    assert_int_equal(fdx_model_load(path, &m, err, sizeof(err)), 0);
+    assert_int_equal(fdx_model_set_margin(m, 0.25, err, sizeof(err)), FDX_ENOTSUP);
+    assert_non_null(strstr(err, "weighted-trees"));
+    fdx_model_free(m);
 }
 
 static void test_doh_plugin_matches_library_path(void **state)
@@ -137,7 +180,7 @@ static void test_doh_plugin_matches_library_path(void **state)
                                        "samples/doh/ndpi/dns_doh.pcap",
                                        "samples/doh/synthetic/synthetic_keepalive_59s.pcap", NULL};
     /* all_tls: every TCP flow to 443, so the browsing flows of the captures are judged too */
-    struct check c = run(doh_so, "doh:ip", "doh.fdxm", "all_tls: true", caps);
+    struct check c = run(doh_so, "doh:ip", "doh.fdxm", "all_tls: true", NAN, caps);
     printf("doh: %u flows judged, %u malicious\n", c.judged, c.malicious);
     assert_true(c.judged >= 30);
     assert_true(c.malicious > 0 && c.malicious < c.judged);
@@ -156,6 +199,8 @@ static void test_plugin_settings_errors_are_located(void **state)
          "settings:1:13: key 'ports': not a port number"},
         {"model: /nonexistent/spam.fdxm", "/nonexistent/spam.fdxm"},
         {"prots: [25]", "unknown key 'prots' (did you mean 'ports'?)"},
+        {"margin: 1.5", /* the value at column 9 */
+         "settings:1:9: key 'margin': 1.5 is out of range (0 to 1)"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         fdx_config *cfg = NULL;
@@ -212,6 +257,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_spam_plugin_matches_library_path),
         cmocka_unit_test(test_doh_plugin_matches_library_path),
         cmocka_unit_test(test_plugin_settings_errors_are_located),
+        cmocka_unit_test(test_model_set_margin_refuses),
         cmocka_unit_test(test_featureset_refuses_engine_only_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,6 +38,8 @@ void usage_collect(FILE *out)
         "                          default spam; 'none' classifies nothing\n"
         "  -m, --model FILE        a model of the flowrec set (default, for spam:\n"
         "                          " FDX_SOURCE_MODEL_DIR "/spam-flowrec.fdxm)\n"
+        "      --margin M          a weighted-trees model's verdict is uncertain when its vote\n"
+        "                          sum is within M of 0 (0 to 1; default: the model's own)\n"
         "      --ports LIST|all    judge flows whose responder port is in LIST (default for\n"
         "                          spam: 25,465,587; otherwise all)\n"
         "      --format FMT        alerts (default: one line per malicious flow) or jsonl\n"
@@ -251,7 +253,15 @@ static bool valid_name(const char *s)
     return n > 0 && n < 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
 }
 
-enum { OPT_DETECT = 256, OPT_PORTS, OPT_FORMAT, OPT_PAIR_WAIT, OPT_UNPAIRED, OPT_STATS };
+enum {
+    OPT_DETECT = 256,
+    OPT_PORTS,
+    OPT_FORMAT,
+    OPT_PAIR_WAIT,
+    OPT_UNPAIRED,
+    OPT_STATS,
+    OPT_MARGIN
+};
 
 int cmd_collect(int argc, char **argv)
 {
@@ -268,6 +278,7 @@ int cmd_collect(int argc, char **argv)
         {"pair-wait", required_argument, NULL, OPT_PAIR_WAIT},
         {"unpaired", required_argument, NULL, OPT_UNPAIRED},
         {"stats", required_argument, NULL, OPT_STATS},
+        {"margin", required_argument, NULL, OPT_MARGIN},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -280,6 +291,7 @@ int cmd_collect(int argc, char **argv)
     struct fdx_collector_options co;
     fdx_collector_options_init(&co);
     uint64_t stats_us = 60000000u;
+    double margin = NAN; /* not given: the model's own */
     optind = 1;
     while ((c = getopt_long(argc, argv, "l:m:o:qh", opts, NULL)) != -1) {
         int x = ipfix_option(&k.ipfix, c, optarg);
@@ -329,6 +341,10 @@ int cmd_collect(int argc, char **argv)
             if (!parse_seconds_us("--stats", optarg, &stats_us))
                 return EXIT_USAGE;
             break;
+        case OPT_MARGIN:
+            if (!parse_double_in("--margin", optarg, 0, 1, &margin))
+                return EXIT_USAGE;
+            break;
         case 'q':
             k.quiet = true;
             break;
@@ -355,8 +371,9 @@ int cmd_collect(int argc, char **argv)
         fprintf(stderr, PROG ": --detect: '%s' is not a name of a-z, 0-9, '_' and '-'\n", k.name);
         return EXIT_USAGE;
     }
-    if (none && (model != NULL || ports != NULL)) {
-        fprintf(stderr, PROG ": --detect none classifies nothing: -m and --ports do not apply\n");
+    if (none && (model != NULL || ports != NULL || !isnan(margin))) {
+        fprintf(stderr,
+                PROG ": --detect none classifies nothing: -m, --margin and --ports do not apply\n");
         return EXIT_USAGE;
     }
     if (!none && !spam && model == NULL) {
@@ -396,6 +413,11 @@ int cmd_collect(int argc, char **argv)
             model = model_path;
         }
         if (!load_model(&k, model)) {
+            status = EXIT_USAGE;
+            goto out;
+        }
+        if (!isnan(margin) && fdx_model_set_margin(k.model, margin, err, sizeof(err)) < 0) {
+            fprintf(stderr, PROG ": --margin: %s: %s\n", model, err);
             status = EXIT_USAGE;
             goto out;
         }

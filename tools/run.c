@@ -109,6 +109,8 @@ void usage_run(FILE *out)
           "                          (default 8192)\n"
           "      --pair-share F      share of a pair's flows that must be flagged (default 0.5)\n"
           "      --min-spam N        spam: spam flows that make a main sender (default 10)\n"
+          "      --margin M          spam: uncertain when the weighted vote sum is within M of\n"
+          "                          0 (0 to 1; default: the model's own, `flowdx model show`)\n"
           "  -q, --quiet             no summary on standard error\n"
           "  -h, --help              this text\n\n"
           "Exit status: 0 done (whether or not anything was flagged; with -i: stopped by\n"
@@ -453,6 +455,7 @@ struct both {
     const struct fdx_pairs_options *po;
     const char *output;
     uint32_t min_spam;
+    double margin; /* NaN: the spam model's own */
     const struct fdx_capture_live_options *live;
     const char *user;
     uint64_t stats_us, idle_us;
@@ -519,8 +522,12 @@ static int run_both(const struct both *b, const char *const *inputs, int n_input
     }
     if (b->idle_us > 0)
         PUT("flows: {idle_timeout: %.6fs}\n", b->idle_us / 1e6);
-    PUT("detectors:\n  spam: {}\n  doh:\n    host_detection: %s\n    all_tls: %s\n",
-        b->dpi ? "true" : "false", b->all_tls ? "true" : "false");
+    if (isnan(b->margin))
+        PUT("detectors:\n  spam: {}\n");
+    else
+        PUT("detectors:\n  spam: {margin: %.17g}\n", b->margin);
+    PUT("  doh:\n    host_detection: %s\n    all_tls: %s\n", b->dpi ? "true" : "false",
+        b->all_tls ? "true" : "false");
     PUT("    servers: [");
     for (uint32_t i = 0; i < b->n_servers; i++) {
         yaml_quoted(q, sizeof(q), b->servers[i]);
@@ -571,6 +578,7 @@ int cmd_run(int argc, char **argv)
         OPT_PBYTES,
         OPT_PSHARE,
         OPT_MINSPAM,
+        OPT_MARGIN,
         OPT_SONLY,
         OPT_SJSON,
         OPT_SALL,
@@ -604,6 +612,7 @@ int cmd_run(int argc, char **argv)
         {"pair-bytes", required_argument, NULL, OPT_PBYTES},
         {"pair-share", required_argument, NULL, OPT_PSHARE},
         {"min-spam", required_argument, NULL, OPT_MINSPAM},
+        {"margin", required_argument, NULL, OPT_MARGIN},
         /* for `flowdx report senders -r`: the report alone, on standard output */
         {"senders-only", no_argument, NULL, OPT_SONLY},
         {"senders-json", no_argument, NULL, OPT_SJSON},
@@ -625,6 +634,7 @@ int cmd_run(int argc, char **argv)
     struct fdx_capture_live_options live;
     fdx_capture_live_options_init(&live);
     uint32_t min_spam = 10;
+    double margin = NAN; /* not given: the model's own */
     bool senders_only = false, senders_json = false, senders_all = false;
     struct fdx_pairs_options po;
     fdx_pairs_options_init(&po);
@@ -762,6 +772,10 @@ int cmd_run(int argc, char **argv)
             if (!parse_u32("--min-spam", optarg, 1, UINT32_MAX, &min_spam))
                 return EXIT_USAGE;
             break;
+        case OPT_MARGIN:
+            if (!parse_double_in("--margin", optarg, 0, 1, &margin))
+                return EXIT_USAGE;
+            break;
         case 'q':
             quiet = true;
             break;
@@ -803,6 +817,7 @@ int cmd_run(int argc, char **argv)
                          .jsonl = d.jsonl,
                          .output = output,
                          .min_spam = min_spam,
+                         .margin = margin,
                          .live = &live,
                          .user = user,
                          .stats_us = stats_us,
@@ -826,6 +841,10 @@ int cmd_run(int argc, char **argv)
                 "flowdx run: --detect %s: not available; this release detects: doh, spam, or "
                 "both (doh,spam)\n",
                 detector);
+        return EXIT_USAGE;
+    } else if (!isnan(margin)) {
+        fprintf(stderr, "flowdx run: --margin applies to --detect spam (the weighted-trees "
+                        "ensemble), not to the DoH jury\n");
         return EXIT_USAGE;
     }
     for (uint32_t i = 0; i < MAX_KNOWN && fdx_doh_resolver_at(i) != NULL && !d.spam; i++)
@@ -861,6 +880,11 @@ int cmd_run(int argc, char **argv)
                 "flowdx run: %s reads the feature set '%s': --detect %s needs a model of the %s "
                 "set\n",
                 model_path, set, detector, d.spam ? "zadnik" : "doh");
+        fdx_model_free(d.model);
+        return EXIT_ERROR;
+    }
+    if (!isnan(margin) && fdx_model_set_margin(d.model, margin, err, sizeof(err)) < 0) {
+        fprintf(stderr, "flowdx run: --margin: %s: %s\n", model_path, err);
         fdx_model_free(d.model);
         return EXIT_ERROR;
     }

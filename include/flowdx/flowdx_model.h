@@ -91,6 +91,17 @@ FDX_API int fdx_model_bind_names(fdx_model *model, const char *const *names, uin
 FDX_API int fdx_model_classify(const fdx_model *model, const struct fdx_flow_record *rec,
                                struct fdx_verdict *ret_verdict);
 
+/**
+ * Replace the margin of a loaded weighted-trees model (the spam ensemble): a flow whose
+ * accuracy-weighted vote sum has |sum| < @p margin is uncertain (verdict 0), as a tie is. The
+ * model file's own margin is its training's `wtrees.margin`; this changes the loaded copy only.
+ * Call it before classifying: it is not safe while other threads classify with the model.
+ * @param margin 0 to 1; 0 leaves only exact ties uncertain.
+ * @return 0; FDX_ERANGE for a margin outside 0 to 1 (or NaN); FDX_ENOTSUP when the model is not
+ * a lone weighted-trees model (the DoH jury has no margin). errbuf says which.
+ */
+FDX_API int fdx_model_set_margin(fdx_model *model, double margin, char *errbuf, size_t errlen);
+
 /* ---- pair evidence: per-flow verdicts decided per client-server pair ---- */
 
 /**

@@ -76,6 +76,27 @@ const char *fdx_model_kind(const fdx_model *m, uint32_t i)
     return i < m->b->n_models ? m->b->models[i].kind->name : NULL;
 }
 
+int fdx_model_set_margin(fdx_model *m, double margin, char *errbuf, size_t errlen)
+{
+    if (m == NULL) {
+        fdxi_set_err(errbuf, errlen, "fdx_model_set_margin: NULL model");
+        return FDX_EINVAL;
+    }
+    if (!(m->b->n_models == 1 && m->b->models[0].kind == &fdxi_model_wtrees)) {
+        fdxi_set_err(errbuf, errlen,
+                     "a margin applies to a weighted-trees model (the spam ensemble); this model "
+                     "is a jury of %u (%s first)",
+                     m->b->n_models, m->b->n_models ? m->b->models[0].kind->name : "none");
+        return FDX_ENOTSUP;
+    }
+    if (!(margin >= 0 && margin <= 1)) {
+        fdxi_set_err(errbuf, errlen, "margin %g out of range (0 to 1)", margin);
+        return FDX_ERANGE;
+    }
+    fdxi_wtrees_set_margin(m->b->models[0].model, margin);
+    return 0;
+}
+
 int fdx_model_bind_names(fdx_model *m, const char *const *names, uint32_t n, char *errbuf,
                          size_t errlen)
 {

@@ -117,6 +117,8 @@ uint32_t fdxi_wtrees_count(const void *model);
 const void *fdxi_wtrees_tree(const void *model, uint32_t i);
 double fdxi_wtrees_accuracy(const void *model, uint32_t i);
 double fdxi_wtrees_margin(const void *model);
+/* Replaces the margin of a loaded model (0 to 1, checked by the caller). */
+void fdxi_wtrees_set_margin(void *model, double margin);
 
 /* The rule's verdict (+1, -1, 0) on row x, and its sum into *ret_sum when not NULL. */
 int fdxi_wtrees_decide(const void *model, const double *x, double *ret_sum);

@@ -78,6 +78,11 @@ double fdxi_wtrees_margin(const void *model)
     return ((const struct wtrees *)model)->margin;
 }
 
+void fdxi_wtrees_set_margin(void *model, double margin)
+{
+    ((struct wtrees *)model)->margin = margin;
+}
+
 /* A tree's vote on row x: +1 when its leaf's class-1 frequency is above one half, else -1. */
 static int8_t vote_of(const struct fdxi_tree *t, const double *x)
 {

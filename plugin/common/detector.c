@@ -143,6 +143,7 @@ int det_init(const struct det_plugin *p, const struct fdx_plugin_init_args *args
     if (s == NULL)
         return FDX_ENOMEM;
     s->def = d;
+    s->sel.margin = NAN;
     int rc = d->select(args->settings, &s->sel, errbuf, errlen);
     const char *model = NULL;
     if (rc >= 0)
@@ -185,6 +186,8 @@ int det_init(const struct det_plugin *p, const struct fdx_plugin_init_args *args
     for (uint32_t i = 0; i < s->n_values; i++)
         names[i] = fdx_featureset_name(s->fs, i);
     rc = fdx_model_bind_names(s->model, names, s->n_values, err, sizeof(err));
+    if (rc == 0 && !isnan(s->sel.margin))
+        rc = fdx_model_set_margin(s->model, s->sel.margin, err, sizeof(err));
     if (rc < 0) {
         snprintf(errbuf, errlen, "%s: %s", model, err);
         fini_cb(s);

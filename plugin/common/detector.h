@@ -31,6 +31,7 @@ struct det_select {
     uint32_t app_flag; /* also judge flows the host's detection marks so (FDX_APP_*), 0 = no */
     bool any_port;     /* with app_flag: compute every TCP flow, since the mark can come on any
                           port (it is known at flow_end only) */
+    double margin; /* NaN (set before select): the model file's own; else fdx_model_set_margin */
 };
 
 /* One detector plugin's constants. */

@@ -9,6 +9,8 @@
  *   host_detection: true   and TCP flows on any port that the host's protocol detection calls
  *                          SMTP or SMTPS (FDX_APP_SMTP, ABI 1.1: flowdx with nDPI); the mark is
  *                          known only at flow_end, so every TCP flow's values are computed
+ *   margin: 0.4            replaces the model file's margin: a flow whose weighted vote sum has
+ *                          |sum| < margin is uncertain (0 to 1; absent or ~: the file's own)
  */
 static int spam_select(const fdx_config_node *settings, struct det_select *sel, char *errbuf,
                        size_t errlen)
@@ -22,6 +24,8 @@ static int spam_select(const fdx_config_node *settings, struct det_select *sel, 
     int rc = det_read_ports(settings, "ports", sel, errbuf, errlen);
     if (rc >= 0)
         rc = fdx_config_get_bool(settings, "host_detection", &host, errbuf, errlen);
+    if (rc >= 0)
+        rc = fdx_config_get_double(settings, "margin", 0.0, 1.0, &sel->margin, errbuf, errlen);
     if (rc < 0)
         return rc;
     /* SMTP that the host's detection finds on another port: every TCP flow is computed */
