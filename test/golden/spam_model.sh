@@ -15,6 +15,7 @@ model=conf/models/spam.fdxm
 "$flowdx" model show "$model" > "$tmp/show.txt" 2>&1
 check "the shipped model loads" grep -q "feature set:   zadnik" "$tmp/show.txt"
 check "it is the 61-tree weighted-trees ensemble" grep -q "weighted sum of 61 tree votes" "$tmp/show.txt"
+check "margin 0.4, as scripts/build-spam-model.sh sets it" grep -q "|sum| < 0.4 or a tie" "$tmp/show.txt"
 check "no TTL or window input (host stacks, not spam)" \
     bash -c "! grep -Eq '^  r?(sttl|minttl|maxttl|stw|mintw|maxtw)' '$tmp/show.txt'"
 
@@ -44,6 +45,25 @@ assert (r["src_addr"], r["src_port"], r["dst_addr"], r["dst_port"]) == ("10.2.25
 assert r["verdict"] in ("spam", "ham", "uncertain") and "weighted-trees" in r["votes"]
 print("emotet 587 flow:", r["verdict"], "score", r["score"])
 ' "$tmp/e.jsonl"
+# --margin M: uncertain when |sum| < M. The sum is 2 * score - 1 (score = the spam votes' share
+# of the accuracy weight), so a margin just above |sum| makes the flow uncertain and one just
+# below leaves the verdict the sign of the sum.
+s=$(python3 -c 'import json, sys; print("%.6f" % (2 * json.loads(open(sys.argv[1]).readline())["score"] - 1))' "$tmp/e.jsonl")
+above=$(python3 -c "print('%.4f' % min(1, abs($s) + 0.01))")
+below=$(python3 -c "print('%.4f' % max(0, abs($s) - 0.01))")
+sign=$(python3 -c "print('spam' if $s > 0 else 'ham')")
+verdict() { "$flowdx" run --detect spam -r samples/spam/ndpi/emotet.pcap --format jsonl -q "$@" |
+    python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["verdict"])'; }
+check "emotet: --margin $above (just above |sum| = |$s|): uncertain" test "$(verdict --margin "$above")" = uncertain
+check "emotet: --margin $below (just below): $sign" test "$(verdict --margin "$below")" = "$sign"
+printf 'detectors:\n  spam: {margin: %s}\n' "$above" > "$tmp/margin.yaml"
+"$flowdx" run -c "$tmp/margin.yaml" -r samples/spam/ndpi/emotet.pcap > /dev/null 2> "$tmp/cerr"
+check "emotet: detectors.spam.margin $above in a configuration: uncertain" \
+    grep -q "spam: 1 judged, 0 malicious, 1 uncertain" "$tmp/cerr"
+out=$("$flowdx" run --detect spam --margin 1.5 -r samples/spam/ndpi/emotet.pcap 2>&1); rc=$?
+check "--margin 1.5: exit 2, named" bash -c "[ $rc -eq 2 ] && grep -q -- '--margin' <<< \"\$0\"" "$out"
+out=$("$flowdx" run --detect doh --margin 0.5 -r samples/spam/ndpi/emotet.pcap 2>&1); rc=$?
+check "--margin with --detect doh: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'applies to --detect spam' <<< \"\$0\"" "$out"
 "$flowdx" run --detect spam -r samples/spam/ndpi/emotet.pcap > "$tmp/alerts.txt" 2> /dev/null
 check "alerts end with the main spam senders report" grep -q "^main spam senders (at least 10 spam flows)" "$tmp/alerts.txt"
 
