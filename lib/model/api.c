@@ -82,7 +82,8 @@ int fdx_model_set_margin(fdx_model *m, double margin, char *errbuf, size_t errle
         fdxi_set_err(errbuf, errlen, "fdx_model_set_margin: NULL model");
         return FDX_EINVAL;
     }
-    if (!(m->b->n_models == 1 && m->b->models[0].kind == &fdxi_model_wtrees)) {
+    void *w = fdxi_bundle_wtrees(m->b);
+    if (w == NULL) {
         fdxi_set_err(errbuf, errlen,
                      "a margin applies to a weighted-trees model (the spam ensemble); this model "
                      "is a jury of %u (%s first)",
@@ -93,7 +94,7 @@ int fdx_model_set_margin(fdx_model *m, double margin, char *errbuf, size_t errle
         fdxi_set_err(errbuf, errlen, "margin %g out of range (0 to 1)", margin);
         return FDX_ERANGE;
     }
-    fdxi_wtrees_set_margin(m->b->models[0].model, margin);
+    fdxi_wtrees_set_margin(w, margin);
     return 0;
 }
 
@@ -196,8 +197,8 @@ size_t fdx_model_describe(const fdx_model *m, char *buf, size_t len)
         used = add_scores(buf, len, used, &b->models[i].scores);
         used = fdxi_appendf(buf, len, used, "\n");
     }
-    if (b->n_models == 1 && b->models[0].kind == &fdxi_model_wtrees) {
-        const void *w = b->models[0].model;
+    const void *w = fdxi_bundle_wtrees(b);
+    if (w != NULL) {
         uint32_t n = fdxi_wtrees_count(w);
         double lo = 1, hi = 0;
         for (uint32_t i = 0; i < n; i++) {

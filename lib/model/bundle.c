@@ -431,7 +431,7 @@ void fdxi_bundle_classify(const struct fdxi_bundle *b, const double *x_full, con
     ret->n_models = b->n_models;
     /* A lone weighted-trees model decides with its own rule, "uncertain" included
      * (doc/training.md); the jury's vote stands for every other bundle. */
-    bool wtrees = b->n_models == 1 && b->models[0].kind == &fdxi_model_wtrees;
+    bool wtrees = fdxi_bundle_wtrees(b) != NULL;
     int decision = 0;
     for (uint32_t m = 0; m < b->n_models; m++) {
         if (wtrees)
@@ -453,4 +453,9 @@ void fdxi_bundle_classify(const struct fdxi_bundle *b, const double *x_full, con
         ret->uncertain = decision == 0;
         ret->score = proba[1]; /* (1 + sum) / 2 */
     }
+}
+
+void *fdxi_bundle_wtrees(const struct fdxi_bundle *b)
+{
+    return b->n_models == 1 && b->models[0].kind == &fdxi_model_wtrees ? b->models[0].model : NULL;
 }

@@ -100,6 +100,10 @@ void fdxi_bundle_classify(const struct fdxi_bundle *b, const double *x_full, con
 /* The jury's decision from per-model class votes (weights and threshold of the bundle). */
 uint32_t fdxi_bundle_vote(const struct fdxi_bundle *b, const uint32_t *votes, double *ret_score);
 
+/* The weighted-trees model of a bundle that holds it alone (the spam ensemble, which decides by
+ * its own rule, "uncertain" included), or NULL for any other bundle (a jury). */
+void *fdxi_bundle_wtrees(const struct fdxi_bundle *b);
+
 struct fdx_model;
 /* The bundle inside a public model handle. */
 const struct fdxi_bundle *fdxi_model_bundle(const struct fdx_model *m);

@@ -97,7 +97,7 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
                 r->score[(size_t)i * nc + v.vote[m]] = v.proba[m];
             }
         }
-        if (b->n_models == 1 && b->models[0].kind == &fdxi_model_wtrees) {
+        if (fdxi_bundle_wtrees(b) != NULL) {
             /* The ensemble's own rule: uncertain rows count as class 0 (no alert). */
             ev->result[0].has_uncertain = true;
             ev->result[0].uncertain[ev->truth[i]] += v.uncertain;

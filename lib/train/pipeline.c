@@ -259,7 +259,7 @@ static int load_base(fdx_training *t, const char *path, char **ret_features, cha
     if (rc < 0)
         return rc;
     const struct fdxi_bundle *b = t->base;
-    if (b->n_models != 1 || b->models[0].kind != &fdxi_model_wtrees) {
+    if (fdxi_bundle_wtrees(b) == NULL) {
         snprintf(err, errlen,
                  "--update %s: not a weighted-trees model (it holds %u model%s, the "
                  "first %s)",
