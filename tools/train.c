@@ -2,6 +2,7 @@
 /* The `flowdx train`, `flowdx eval` and `flowdx model` commands: detectors from labelled rows. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,7 +131,8 @@ enum {
     OPT_ADD,
     OPT_EXCLUDE,
     OPT_FEATURES,
-    OPT_UPDATE
+    OPT_UPDATE,
+    OPT_MARGIN
 };
 
 /* --features @FILE: one name per line ('#' comments, blank lines skipped), as a comma list. */
@@ -374,19 +376,23 @@ int cmd_train(int argc, char **argv)
 
 void usage_eval(FILE *out)
 {
-    fprintf(out,
-            "Usage: flowdx eval -m MODEL -i DATA.csv [--correct-header] [--json] [--svg FILE]\n\n"
-            "Classifies every row of a labelled CSV with a model file and prints, for each model\n"
-            "and the jury, accuracy, precision, recall, F1, ROC AUC and the jury's confusion\n"
-            "matrix. Columns are matched by name.\n\n"
-            "Options:\n"
-            "  -m, --model FILE          model file\n"
-            "  -i, --input FILE          labelled CSV\n"
-            "      --correct-header      map dataset rows to IP lengths first (as for training)\n"
-            "      --label-column NAME   label column\n"
-            "      --json                print JSON instead of the table\n"
-            "      --svg FILE            also write the ROC curves of every model and the jury\n"
-            "  -h, --help                this text\n");
+    fprintf(
+        out,
+        "Usage: flowdx eval -m MODEL -i DATA.csv [--margin M] [--correct-header] [--json]\n"
+        "                   [--svg FILE]\n\n"
+        "Classifies every row of a labelled CSV with a model file and prints, for each model\n"
+        "and the jury, accuracy, precision, recall, F1, ROC AUC and the jury's confusion\n"
+        "matrix. Columns are matched by name.\n\n"
+        "Options:\n"
+        "  -m, --model FILE          model file\n"
+        "  -i, --input FILE          labelled CSV\n"
+        "      --margin M            a weighted-trees model's verdict is uncertain when its vote\n"
+        "                            sum is within M (0 to 1) of 0, instead of the model's own\n"
+        "      --correct-header      map dataset rows to IP lengths first (as for training)\n"
+        "      --label-column NAME   label column\n"
+        "      --json                print JSON instead of the table\n"
+        "      --svg FILE            also write the ROC curves of every model and the jury\n"
+        "  -h, --help                this text\n");
 }
 
 int cmd_eval(int argc, char **argv)
@@ -398,10 +404,12 @@ int cmd_eval(int argc, char **argv)
         {"label-column", required_argument, NULL, OPT_LABEL},
         {"json", no_argument, NULL, OPT_JSON},
         {"svg", required_argument, NULL, OPT_SVG},
+        {"margin", required_argument, NULL, OPT_MARGIN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *model_path = NULL, *data = NULL, *label = NULL, *svg = NULL;
+    double margin = NAN; /* not given: the model's own */
     int json = 0;
     uint32_t correct = 0;
     static char prog[] = "flowdx eval";
@@ -428,6 +436,10 @@ int cmd_eval(int argc, char **argv)
         case OPT_SVG:
             svg = optarg;
             break;
+        case OPT_MARGIN:
+            if (!parse_double_in("--margin", optarg, 0, 1, &margin))
+                return EXIT_USAGE;
+            break;
         case 'h':
             usage_eval(stdout);
             return EXIT_OK;
@@ -445,6 +457,11 @@ int cmd_eval(int argc, char **argv)
     fdx_model *m = NULL;
     if (fdx_model_load(model_path, &m, err, sizeof(err)) < 0) {
         fprintf(stderr, "flowdx eval: %s\n", err);
+        return EXIT_ERROR;
+    }
+    if (!isnan(margin) && fdx_model_set_margin(m, margin, err, sizeof(err)) < 0) {
+        fprintf(stderr, "flowdx eval: --margin: %s: %s\n", model_path, err);
+        fdx_model_free(m);
         return EXIT_ERROR;
     }
     fdx_evaluation *ev = NULL;

@@ -60,6 +60,27 @@ printf 'detectors:\n  spam: {margin: %s}\n' "$above" > "$tmp/margin.yaml"
 "$flowdx" run -c "$tmp/margin.yaml" -r samples/spam/ndpi/emotet.pcap > /dev/null 2> "$tmp/cerr"
 check "emotet: detectors.spam.margin $above in a configuration: uncertain" \
     grep -q "spam: 1 judged, 0 malicious, 1 uncertain" "$tmp/cerr"
+# flowdx eval --margin: the same flow's zadnik row (the capture's one flow to port 587), labelled spam, is uncertain just above |sum|
+# and decided just below.
+"$flowdx" extract -q -f zadnik -r samples/spam/ndpi/emotet.pcap -o "$tmp/e.csv"
+python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+w = csv.writer(open(sys.argv[2], "w", newline=""))
+w.writerow(rows[0] + ["Label"])
+port = rows[0].index("dst_port")
+for r in rows[1:]:
+    if r[port] == "587":
+        w.writerow(r + ["spam"])
+' "$tmp/e.csv" "$tmp/el.csv"
+unc() { "$flowdx" eval -m "$model" -i "$tmp/el.csv" --json "$@" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["results"][0]["uncertain"][1])'; }
+check "eval --margin $above: the row is uncertain" test "$(unc --margin "$above")" = 1
+check "eval --margin $below: the row is decided" test "$(unc --margin "$below")" = 0
+out=$("$flowdx" eval -m "$model" -i "$tmp/el.csv" --margin -0.1 2>&1); rc=$?
+check "eval --margin -0.1: exit 2, named" bash -c "[ $rc -eq 2 ] && grep -q -- '--margin' <<< \"\$0\"" "$out"
+out=$("$flowdx" eval -m conf/models/doh.fdxm -i "$tmp/el.csv" --margin 0.5 2>&1); rc=$?
+check "eval --margin on the DoH jury: exit 1, refused" bash -c "[ $rc -eq 1 ] && grep -q 'margin' <<< \"\$0\"" "$out"
 out=$("$flowdx" run --detect spam --margin 1.5 -r samples/spam/ndpi/emotet.pcap 2>&1); rc=$?
 check "--margin 1.5: exit 2, named" bash -c "[ $rc -eq 2 ] && grep -q -- '--margin' <<< \"\$0\"" "$out"
 out=$("$flowdx" run --detect doh --margin 0.5 -r samples/spam/ndpi/emotet.pcap 2>&1); rc=$?
