@@ -16,6 +16,10 @@ model=conf/models/spam.fdxm
 check "the shipped model loads" grep -q "feature set:   zadnik" "$tmp/show.txt"
 check "it is the 61-tree weighted-trees ensemble" grep -q "weighted sum of 61 tree votes" "$tmp/show.txt"
 check "margin 0.4, as scripts/build-spam-model.sh sets it" grep -q "|sum| < 0.4 or a tie" "$tmp/show.txt"
+for fr in spam-flowrec spam-flowrec-len; do
+    check "$fr: margin 0.4, as scripts/build-spam-flowrec-model.sh sets it" \
+        bash -c "'$flowdx' model show conf/models/$fr.fdxm | grep -q '|sum| < 0.4 or a tie'"
+done
 check "no TTL or window input (host stacks, not spam)" \
     bash -c "! grep -Eq '^  r?(sttl|minttl|maxttl|stw|mintw|maxtw)' '$tmp/show.txt'"
 
