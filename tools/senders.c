@@ -28,7 +28,10 @@ void usage_report(FILE *out)
         "any CSV with a source address column and a label column) or JSON lines (one object per\n"
         "flow, such as flowdx run --format jsonl writes); the first byte that is not a space\n"
         "tells which ('{' for JSON lines). A flow is spam when its label equals V (default\n"
-        "spam, compared ignoring case); any other value, 'uncertain' included, is not spam.\n\n"
+        "spam, compared ignoring case); any other value, 'uncertain' included, is not spam.\n"
+        "In JSON lines of schema 1 (flowdx run -c, run --detect doh,spam, collect) the label\n"
+        "is verdicts.spam.verdict, where 'malicious' is spam; flows without a label are left\n"
+        "out and counted. A dotted --label-column (verdicts.NAME.verdict) reads nested fields.\n\n"
         "With -r, the flows come from captures: their SMTP flows are classified by the spam\n"
         "detector first (as flowdx run --detect spam does, with the shipped model unless -m\n"
         "names another), and only the report is printed.\n\n"
@@ -232,6 +235,7 @@ struct count {
     const char *label_column; /* NULL: the format's default */
     const char *src_column;   /* NULL: the format's default */
     uint64_t flows, spam;
+    uint64_t not_judged; /* schema-1 records without the label */
     bool jsonl;
     const char *kind; /* what the input is, for the report; NULL: CSV or JSON lines */
 };
@@ -435,12 +439,17 @@ static void json_skip(struct json *j, int depth)
     }
 }
 
+#define JSON_KEYS 4
+
 /*
- * Find the top-level values of @p keys[0..2) in the object on the line; a string value is
- * decoded, a number or literal copied as written. found[i] tells which were present.
+ * Find the values of @p keys in the object at j->p. A key is a member name, or a dotted path into
+ * nested objects ("verdicts.spam.verdict"); @p prefix is the path of the object being read ("" at
+ * the top). A string value is decoded, a number or literal copied as written; found[i] tells which
+ * keys were present. A NULL key is not looked for.
  */
-static void json_fields(struct json *j, const char *const keys[2], char out[2][MAX_VALUE_BYTES],
-                        bool found[2])
+static void json_fields(struct json *j, const char *prefix, int depth,
+                        const char *const keys[JSON_KEYS], char out[JSON_KEYS][MAX_VALUE_BYTES],
+                        bool found[JSON_KEYS])
 {
     ws(j);
     if (*j->p != '{') {
@@ -449,10 +458,12 @@ static void json_fields(struct json *j, const char *const keys[2], char out[2][M
     }
     j->p++;
     ws(j);
-    if (*j->p == '}')
+    if (*j->p == '}') {
+        j->p++;
         return;
+    }
     for (;;) {
-        char key[256];
+        char key[256], path[600];
         ws(j);
         if (*j->p != '"') {
             j->why = "expected a key";
@@ -465,10 +476,23 @@ static void json_fields(struct json *j, const char *const keys[2], char out[2][M
         if (j->why != NULL)
             return;
         ws(j);
-        int which = strcmp(key, keys[0]) == 0 ? 0 : strcmp(key, keys[1]) == 0 ? 1 : -1;
+        snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] != '\0' ? "." : "", key);
+        size_t path_len = strlen(path);
+        int which = -1;
+        bool inside = false; /* a key lies inside this member's object */
+        for (int i = 0; i < JSON_KEYS; i++) {
+            if (keys[i] == NULL)
+                continue;
+            if (strcmp(path, keys[i]) == 0)
+                which = i;
+            else if (strncmp(path, keys[i], path_len) == 0 && keys[i][path_len] == '.')
+                inside = true;
+        }
         const char *v = j->p;
         if (which >= 0 && *v == '"') {
             json_string(j, out[which], MAX_VALUE_BYTES);
+        } else if (which < 0 && inside && *v == '{' && depth < 8) {
+            json_fields(j, path, depth + 1, keys, out, found);
         } else {
             json_skip(j, 0);
             if (which >= 0 && j->why == NULL) {
@@ -487,22 +511,24 @@ static void json_fields(struct json *j, const char *const keys[2], char out[2][M
             j->p++;
             continue;
         }
-        if (*j->p++ != '}') {
+        if (*j->p++ != '}')
             j->why = "expected ',' or '}'";
-            return;
-        }
-        ws(j);
-        if (*j->p != '\0')
-            j->why = "text after the object";
         return;
     }
 }
 
 static bool read_jsonl(struct count *k, struct reader *r)
 {
-    const char *keys[2] = {k->src_column != NULL ? k->src_column : "src_addr",
-                           k->label_column != NULL ? k->label_column : "verdict"};
-    static char value[2][MAX_VALUE_BYTES];
+    /*
+     * The label: --label-column (a dotted path reads nested objects), else the "verdict" of
+     * flowdx run --detect spam --format jsonl, else the spam detector's verdict in a record of
+     * schema 1 (run -c, run --detect doh,spam, collect), where "malicious" is spam. A record of
+     * schema 1 without the label was not judged (not SMTP): it is left out and counted.
+     */
+    const char *keys[JSON_KEYS] = {k->src_column != NULL ? k->src_column : "src_addr",
+                                   k->label_column != NULL ? k->label_column : "verdict", "schema",
+                                   k->label_column != NULL ? NULL : "verdicts.spam.verdict"};
+    static char value[JSON_KEYS][MAX_VALUE_BYTES];
     char what[300];
     snprintf(what, sizeof(what), "field \"%s\"", keys[0]);
     int rc = 1;
@@ -510,12 +536,26 @@ static bool read_jsonl(struct count *k, struct reader *r)
         if (trim(r->line)[0] == '\0')
             continue;
         struct json j = {.p = r->line, .start = r->line};
-        bool found[2] = {false, false};
-        json_fields(&j, keys, value, found);
+        bool found[JSON_KEYS] = {false, false, false, false};
+        json_fields(&j, "", 0, keys, value, found);
+        if (j.why == NULL) {
+            ws(&j);
+            if (*j.p != '\0')
+                j.why = "text after the object";
+        }
         if (j.why != NULL) {
             fprintf(stderr, "flowdx report: %s:%llu:%zu: %s\n", r->name,
                     (unsigned long long)r->line_no, (size_t)(j.p - j.start) + 1, j.why);
             return false;
+        }
+        if (!found[1] && found[3]) {
+            snprintf(value[1], sizeof(value[1]), "%s",
+                     strcmp(value[3], "malicious") == 0 ? k->spam_value : value[3]);
+            found[1] = true;
+        }
+        if (found[0] && !found[1] && found[2]) {
+            k->not_judged++;
+            continue;
         }
         for (int i = 0; i < 2; i++) {
             if (!found[i]) {
@@ -624,8 +664,9 @@ static bool report(FILE *out, const struct count *k, const char *input, uint64_t
                 (unsigned long long)k->flows, (unsigned long long)k->spam, n,
                 (unsigned long long)min_spam);
         json_list(out, v, main_n, k->spam);
-        fprintf(out, "],\"main_spam_flows\":%llu,\"main_share\":%.6f",
-                (unsigned long long)main_spam, pct(main_spam, k->spam) / 100);
+        fprintf(out, "],\"main_spam_flows\":%llu,\"main_share\":%.6f,\"not_judged\":%llu",
+                (unsigned long long)main_spam, pct(main_spam, k->spam) / 100,
+                (unsigned long long)k->not_judged);
         if (all) {
             fprintf(out, ",\"all\":[");
             json_list(out, v, n, k->spam);
@@ -640,6 +681,9 @@ static bool report(FILE *out, const struct count *k, const char *input, uint64_t
                            : "CSV",
                 (unsigned long long)k->flows, plural(k->flows), n, plural(n),
                 (unsigned long long)k->spam, plural(k->spam), pct(k->spam, k->flows));
+        if (k->not_judged > 0)
+            fprintf(out, "left out: %llu flow%s without a verdict (not judged)\n",
+                    (unsigned long long)k->not_judged, plural(k->not_judged));
         if (main_n == 0)
             fprintf(out,
                     "main spam senders (at least %llu spam flow%s): none (no source has that "
@@ -850,7 +894,11 @@ static int cmd_senders(int argc, char **argv)
         ok = k.jsonl ? read_jsonl(&k, &r) : read_csv(&k, &r);
     }
     if (ok && k.flows == 0) {
-        fprintf(stderr, "flowdx report: %s: no flows after the header\n", r.name);
+        if (k.not_judged > 0)
+            fprintf(stderr, "flowdx report: %s: none of its %llu flows has a verdict\n", r.name,
+                    (unsigned long long)k.not_judged);
+        else
+            fprintf(stderr, "flowdx report: %s: no flows after the header\n", r.name);
         ok = false;
     }
     if (ok)

@@ -196,6 +196,20 @@ awk -F, 'NR > 1 { printf "{\"flow_id\":%s,\"src_addr\":\"%s\",\"verdict\":\"%s\"
     "$tmp/flows.csv" > "$tmp/flows.jsonl"
 run 0 report senders -i - --min-spam 2 < "$tmp/flows.jsonl"
 check "senders: JSON lines from standard input" has "2 sources sent 5 of the 6 spam flows (83.33%)" "$tmp/out"
+# The same flows in schema 1 (run -c, run --detect doh,spam): the label is verdicts.spam.verdict,
+# "malicious" = spam, "benign" = ham; two records without a spam verdict (a DoH flow and one no
+# detector judged) are left out and counted, so the totals are those above.
+awk -F, 'NR > 1 { printf "{\"schema\":1,\"flow_id\":%s,\"src_addr\":\"%s\",\"verdicts\":{\"spam\":{\"verdict\":\"%s\",\"label\":\"spam\",\"score\":0.5}},\"features\":{\"spam_sp\":null}}\n", $1, $2, tolower($7) == "spam" ? "malicious" : "benign" }' \
+    "$tmp/flows.csv" > "$tmp/v1.jsonl"
+printf '%s\n' '{"schema":1,"flow_id":9,"src_addr":"10.0.0.1","verdicts":{"doh":{"verdict":"malicious"}}}' \
+    '{"schema":1,"flow_id":10,"src_addr":"10.0.0.9","verdicts":{}}' >> "$tmp/v1.jsonl"
+run 0 report senders -i "$tmp/v1.jsonl" --min-spam 2
+check "senders: schema 1, totals" has "8 flows from 4 sources, 6 spam flows (75.00%)" "$tmp/out"
+check "senders: schema 1, flows without a verdict counted" has "left out: 2 flows without a verdict" "$tmp/out"
+check "senders: schema 1, main senders" has "2 sources sent 5 of the 6 spam flows (83.33%)" "$tmp/out"
+run 0 report senders -i "$tmp/v1.jsonl" --label-column verdicts.doh.verdict --spam-value malicious --min-spam 1
+check "senders: a dotted label column reads another detector's verdict" \
+    has "1 flow from 1 source, 1 spam flow (100.00%)" "$tmp/out"
 run 0 report senders -i "$tmp/flows.csv" --label-column sp --spam-value 4
 check "senders: another label column and value" has "8 flows from 4 sources, 8 spam flows" "$tmp/out"
 sed '4s/10.0.0.1/not-an-ip/' "$tmp/flows.csv" > "$tmp/bad-addr.csv"
