@@ -136,7 +136,9 @@ static int choose_kinds(const char *models, const struct fdxi_model_kind **kinds
     }
     kinds[0] = fdxi_model_kind_by_name(models);
     if (kinds[0] == NULL) {
-        snprintf(err, errlen, "--model: '%s' is not jury, knn, svm, tree, forest or mlp", models);
+        snprintf(err, errlen,
+                 "--model: '%s' is not jury, knn, svm, tree, forest, mlp or weighted-trees",
+                 models);
         return FDX_EINVAL;
     }
     *ret_n = 1;
@@ -501,9 +503,13 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     struct fdxi_train_params params;
     fdxi_train_params_init(&params);
     params.seed = opts->seed;
+    params.wtrees_margin = NAN; /* not given: 0, or with --update the model's own */
     int rc = fdxi_train_params_parse(opts->params, &params, errbuf, errlen);
     if (rc < 0)
         return rc;
+    bool margin_given = !isnan(params.wtrees_margin);
+    if (!margin_given)
+        params.wtrees_margin = 0;
     const struct fdxi_model_kind *kinds[FDXI_BUNDLE_MAX_MODELS];
     fdx_training *t = calloc(1, sizeof(*t));
     if (t == NULL)
@@ -556,6 +562,8 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
         t->opts.corr_threshold = 1;
         t->opts.nan_value = t->base->nan_value;
         params.wtrees_base = t->base->models[0].model;
+        if (!margin_given)
+            params.wtrees_margin = fdxi_wtrees_margin(params.wtrees_base);
     }
     struct fdxi_csv_options co = {.label_column = opts->label_column};
     rc = fdxi_dataset_read_csv(opts->data_path, &co, &t->ds, errbuf, errlen);

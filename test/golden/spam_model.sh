@@ -34,6 +34,17 @@ sum() { grep -o 'checksum [0-9a-f]*' "$1" | head -1; }
 check "trained on the bundled files ($(sum "$tmp/show.txt"))" \
     test -n "$(sum "$tmp/show.txt")" -a "$(sum "$tmp/show.txt")" = "$(sum "$tmp/quick.txt")"
 
+# Retraining the paper's way: --update adds new trees to the shipped model. 61 + 3 = 64 trees, and
+# the model's margin (0.4) is kept unless --params names another; wtrees.max_trees caps the count.
+"$flowdx" train -q -i $l/site-B-seed2.csv --model weighted-trees --update "$model" \
+    --params wtrees.trees=3 -o "$tmp/up.fdxm" > /dev/null
+check "--update: 64 trees, the model's margin 0.4 kept" \
+    bash -c "'$flowdx' model show '$tmp/up.fdxm' | grep -q 'sum of 64 tree votes.*|sum| < 0.4 or a tie'"
+"$flowdx" train -q -i $l/site-B-seed2.csv --model weighted-trees --update "$model" \
+    --params wtrees.trees=3,wtrees.margin=0.1,wtrees.max_trees=50 -o "$tmp/up2.fdxm" > /dev/null
+check "--update with wtrees.margin=0.1 and wtrees.max_trees=50: 50 trees, margin 0.1" \
+    bash -c "'$flowdx' model show '$tmp/up2.fdxm' | grep -q 'sum of 50 tree votes.*|sum| < 0.1 or a tie'"
+
 # Emotet's malspam submission: the only SMTP flow of the capture (nDPI and port 587).
 "$flowdx" run --detect spam -r samples/spam/ndpi/emotet.pcap --format jsonl -o "$tmp/e.jsonl" \
     2> "$tmp/err"; rc=$?
