@@ -515,6 +515,60 @@ static void test_cli_extract_failed_open_keeps_existing_output(void **state)
     result_fini(&r);
 }
 
+/* An output naming an input (by another path too) or another output is refused before anything
+ * is written: the capture stays a capture. */
+static void test_cli_output_never_overwrites_input(void **state)
+{
+    char cap[PATH_MAX], other[PATH_MAX], out[PATH_MAX], src[PATH_MAX];
+    scratch_path(*state, "c.pcap", cap, sizeof(cap));
+    scratch_path(*state, "./c.pcap", other, sizeof(other));
+    scratch_path(*state, "out.csv", out, sizeof(out));
+    sample("emotet.pcap", src, sizeof(src));
+    size_t len;
+    char *bytes = slurp(src, &len);
+    scratch_write(cap, bytes, len);
+    struct result r;
+    run_expect(&r, 2, NULL, ARGS("extract", "-r", cap, "-o", other));
+    assert_contains(r.err, "is also an input (-r ");
+    result_fini(&r);
+    run_expect(&r, 2, NULL, ARGS("run", "--detect", "spam", "-r", cap, "--ipfix", cap));
+    assert_contains(r.err, "--ipfix");
+    assert_contains(r.err, "is also an input");
+    result_fini(&r);
+    run_expect(&r, 2, NULL, ARGS("extract", "-r", cap, "-o", out, "--ipfix", out));
+    assert_contains(r.err, "-o and --ipfix name the same file");
+    result_fini(&r);
+    size_t now_len;
+    char *now = slurp(cap, &now_len);
+    assert_int_equal(now_len, len);
+    assert_memory_equal(now, bytes, len);
+    free(now);
+    free(bytes);
+    /* the same in a configuration: refused at load (config check and run -c), exit 2 */
+    char yaml[PATH_MAX], text[3 * PATH_MAX];
+    scratch_path(*state, "c.yaml", yaml, sizeof(yaml));
+    int n = snprintf(text, sizeof(text), "outputs:\n  jsonl: {file: %s}\n  csv: {file: %s}\n", out,
+                     out);
+    scratch_write(yaml, text, (size_t)n);
+    run_expect(&r, 2, NULL, ARGS("config", "check", yaml));
+    assert_contains(r.err, "outputs.jsonl and outputs.csv name the same file");
+    result_fini(&r);
+    run_expect(&r, 2, NULL, ARGS("run", "-c", yaml, "-r", cap));
+    assert_contains(r.err, "outputs.jsonl and outputs.csv name the same file");
+    result_fini(&r);
+    n = snprintf(text, sizeof(text), "input:\n  read: [%s]\noutputs:\n  csv: {file: %s}\n", cap,
+                 other);
+    scratch_write(yaml, text, (size_t)n);
+    run_expect(&r, 2, NULL, ARGS("config", "check", yaml));
+    assert_contains(r.err, "outputs.csv");
+    assert_contains(r.err, "is also an input (input.read ");
+    result_fini(&r);
+    /* /dev/null may be named twice */
+    run_expect(&r, 0, NULL,
+               ARGS("extract", "-q", "-r", cap, "-o", "/dev/null", "--ipfix", "/dev/null"));
+    result_fini(&r);
+}
+
 /* ---- extract: output ---- */
 
 static void test_cli_extract_csv_header_and_rows(void **state)
@@ -702,6 +756,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cli_extract_jsonl_one_object_per_flow),
         cmocka_unit_test(test_cli_extract_filter_selects_submission_flow),
         cmocka_unit_test(test_cli_collect_usage_errors),
+        T(test_cli_output_never_overwrites_input),
     };
 #undef T
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -7,7 +7,6 @@
 
 #include "tool.h"
 
-#define MAX_INPUTS 256
 #define MAX_PORTS 1024
 
 void usage_extract(FILE *out)
@@ -176,7 +175,8 @@ int cmd_extract(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (!ipfix_out_check(&run.ipfix, "flowdx extract"))
+    if (!ipfix_out_check(&run.ipfix, "flowdx extract") ||
+        !cli_files_distinct("flowdx extract", inputs, n_inputs, output, &run.ipfix))
         return EXIT_USAGE;
     if (optind < argc) {
         fprintf(stderr, "flowdx extract: unexpected argument '%s' (captures go after -r)\n",

@@ -91,3 +91,19 @@ bool ipfix_out_close(struct ipfix_out *o, const char *prog)
         fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
     return rc == 0 && !o->failed;
 }
+
+const char *ipfix_out_file(const struct ipfix_out *o)
+{
+    return o->dest != NULL && strstr(o->dest, "://") == NULL ? o->dest : NULL;
+}
+
+bool cli_files_distinct(const char *prog, const char *const *inputs, int n_inputs,
+                        const char *output, const struct ipfix_out *ipfix)
+{
+    struct named_file in[MAX_INPUTS];
+    size_t n = 0;
+    for (int i = 0; i < n_inputs && n < MAX_INPUTS; i++)
+        in[n++] = (struct named_file){"-r", inputs[i]};
+    const struct named_file out[] = {{"-o", output}, {"--ipfix", ipfix_out_file(ipfix)}};
+    return files_distinct(prog, in, n, out, 2);
+}

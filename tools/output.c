@@ -2,6 +2,7 @@
 /* Writes flow records as CSV rows or JSON lines. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,56 @@ bool output_close(struct output *o, bool keep)
             unlink(o->tmp);
     }
     return ok && keep;
+}
+
+/* 1: the same regular file (or the same path); 0: not; -1: a device or FIFO, never a clash. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if ((ea && !S_ISREG(sa.st_mode)) || (eb && !S_ISREG(sb.st_mode)))
+        return -1;
+    if (ea && eb)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (ea != eb)
+        return 0;
+    /* neither exists yet: the same name in the same directory */
+    char da[PATH_MAX], db[PATH_MAX], pa[PATH_MAX], pb[PATH_MAX];
+    const char *na = strrchr(a, '/'), *nb = strrchr(b, '/');
+    snprintf(pa, sizeof(pa), "%.*s", na ? (int)(na - a) + 1 : 1, na ? a : ".");
+    snprintf(pb, sizeof(pb), "%.*s", nb ? (int)(nb - b) + 1 : 1, nb ? b : ".");
+    if (realpath(pa, da) == NULL || realpath(pb, db) == NULL)
+        return strcmp(a, b) == 0;
+    return strcmp(da, db) == 0 && strcmp(na ? na + 1 : a, nb ? nb + 1 : b) == 0;
+}
+
+static bool named(const struct named_file *f)
+{
+    return f->path != NULL && strcmp(f->path, "-") != 0;
+}
+
+bool files_distinct(const char *prog, const struct named_file *in, size_t n_in,
+                    const struct named_file *out, size_t n_out)
+{
+    for (size_t i = 0; i < n_out; i++) {
+        if (!named(&out[i]))
+            continue;
+        for (size_t j = 0; j < n_in; j++) {
+            if (named(&in[j]) && same_file(out[i].path, in[j].path) == 1) {
+                fprintf(stderr, "%s: %s %s is also an input (%s %s): it would be overwritten\n",
+                        prog, out[i].what, out[i].path, in[j].what, in[j].path);
+                return false;
+            }
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (named(&out[j]) && same_file(out[i].path, out[j].path) == 1) {
+                fprintf(stderr, "%s: %s and %s name the same file, %s\n", prog, out[j].what,
+                        out[i].what, out[i].path);
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 int64_t feature_index(const fdx_engine *e, const char *name)

@@ -18,7 +18,6 @@
 #include "flowdx/flowdx_setup.h"
 #include "tool.h"
 
-#define MAX_INPUTS 256
 #define MAX_ALLOW 1024
 #define MAX_NAMES 256
 
@@ -273,6 +272,25 @@ static int read_pairs(const fdx_config_node *root, struct probe *p, char *err, s
     return 0;
 }
 
+/* False, after printing "@p prefix FILE: why", when an output would overwrite an input
+ * (input.read) or another output: two writers on one file, or a capture replaced by rows. */
+static bool probe_files_distinct(const struct probe *p, const char *prefix)
+{
+    struct named_file in[MAX_INPUTS];
+    for (int i = 0; i < p->n_inputs && i < MAX_INPUTS; i++)
+        in[i] = (struct named_file){"input.read", p->inputs[i]};
+    const struct named_file out[] = {
+        {"outputs.alerts", p->alerts_file},
+        {"outputs.jsonl", p->jsonl_file},
+        {"outputs.csv", p->csv_file},
+        {"outputs.senders", p->senders_file},
+        {"outputs.ipfix", ipfix_out_file(&p->ipfix)},
+    };
+    char who[1200];
+    snprintf(who, sizeof(who), "%s%s", prefix, p->path);
+    return files_distinct(who, in, p->n_inputs, out, sizeof(out) / sizeof(out[0]));
+}
+
 /* Loads @p path and everything it names; prints the located error and returns false. */
 static bool probe_load(struct probe *p, const char *path, const char *prefix)
 {
@@ -311,6 +329,8 @@ static bool probe_load(struct probe *p, const char *path, const char *prefix)
         fprintf(stderr, "%s%s\n", prefix, err);
         return false;
     }
+    if (!probe_files_distinct(p, prefix))
+        return false;
     for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup); i++) {
         if (strcmp(fdx_setup_plugin_name(p->setup, i), "spam") == 0)
             p->spam = (int)i;
@@ -490,17 +510,6 @@ static void on_tick(void *user, uint64_t now_us)
 static bool open_outputs(struct probe *p)
 {
     bool ok = true;
-    /* a file named twice would be written by two writers at once */
-    const char *files[] = {p->alerts_file, p->jsonl_file, p->csv_file, p->senders_file};
-    for (int i = 0; i < 4; i++) {
-        for (int j = 0; j < i; j++) {
-            if (files[i] && files[j] && strcmp(files[i], files[j]) == 0 &&
-                strcmp(files[i], "-") != 0) {
-                fprintf(stderr, "flowdx run: outputs: '%s' is named by two outputs\n", files[i]);
-                return false;
-            }
-        }
-    }
     /* live: written as they come (tail -f), not renamed into place at the end */
     bool (*open)(struct output *, const char *) = p->iface ? output_open_stream : output_open;
     ok = ipfix_out_open(&p->ipfix, p->engine, "flowdx run", NULL);
@@ -778,6 +787,10 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     }
     if (filter != NULL)
         p.filter = filter;
+    if (n_extra > 0 && !probe_files_distinct(&p, "flowdx run: ")) {
+        probe_free(&p);
+        return EXIT_USAGE;
+    }
     if (p.n_inputs == 0 && p.iface == NULL) {
         fprintf(stderr,
                 "flowdx run: no input: give input.read or input.interface in %s, or -r "

@@ -14,7 +14,6 @@
 
 #define FDX_MODEL_DIR FDX_SOURCE_MODEL_DIR
 
-#define MAX_INPUTS 256
 #define MAX_SERVERS 256
 
 /* Where a DoH candidate came from; a flow can come from several. */
@@ -788,7 +787,8 @@ int cmd_run(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (!ipfix_out_check(&d.ipfix, "flowdx run"))
+    if (!ipfix_out_check(&d.ipfix, "flowdx run") ||
+        !cli_files_distinct("flowdx run", inputs, n_inputs, output, &d.ipfix))
         return EXIT_USAGE;
     if (optind < argc || (n_inputs == 0) == (iface == NULL) || detector == NULL ||
         (iface == NULL && live_only_given)) {

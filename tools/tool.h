@@ -83,13 +83,13 @@ struct feeder {
     int n_inputs;
     const char *iface;                    /* a live interface instead of inputs, or NULL */
     struct fdx_capture_live_options live; /* settings for iface (its bpf comes from filter) */
-    const char *filter;        /* BPF, or NULL */
-    const char *prog;          /* message prefix, e.g. "flowdx extract" */
-    bool progress;             /* a progress line on standard error */
-    bool catch_signals;        /* SIGINT/SIGTERM stop reading; what was read is kept */
-    bool quiet;                /* no "listening on" line */
-    long long stats_every_ns;  /* a statistics line this often (wall time); 0 = never */
-    const uint64_t *alerts;    /* shown in statistics lines, or NULL */
+    const char *filter;                   /* BPF, or NULL */
+    const char *prog;                     /* message prefix, e.g. "flowdx extract" */
+    bool progress;                        /* a progress line on standard error */
+    bool catch_signals;                   /* SIGINT/SIGTERM stop reading; what was read is kept */
+    bool quiet;                           /* no "listening on" line */
+    long long stats_every_ns;             /* a statistics line this often (wall time); 0 = never */
+    const uint64_t *alerts;               /* shown in statistics lines, or NULL */
     /* Live: called with the engine's new clock (the wall clock, a little behind) after it
      * moved without packets, at least once a second; NULL = nothing to do. */
     void (*tick)(void *user, uint64_t now_us);
@@ -99,7 +99,7 @@ struct feeder {
     fdx_engine *(*reload)(void *user, fdx_engine *e);
     void *reload_user;
     fdx_engine **reloaded; /* set to the engine in use at the end, if not NULL */
-    fdx_capture *first; /* opened by feeder_open() */
+    fdx_capture *first;    /* opened by feeder_open() */
     long long last_progress_ns;
     long long last_tick_ns; /* live: the last time the wall clock reached the engine */
     struct statline stats;
@@ -172,6 +172,21 @@ bool output_open_stream(struct output *o, const char *path);
  * is removed. False (after printing why) when the output is not complete. */
 bool output_close(struct output *o, bool keep);
 
+/* Captures a run reads at the most (-r, repeatable; input.read). */
+#define MAX_INPUTS 256
+
+/* A file a command reads or writes, and how it was named (for messages). */
+struct named_file {
+    const char *what; /* "-r", "-o", "--ipfix", "outputs.csv", ... */
+    const char *path; /* NULL or "-": standard input or output, never compared */
+};
+
+/* False, after printing "PROG: ..." why, when an output would overwrite an input or another
+ * output: the same path, or the same existing file under another name. Devices and FIFOs
+ * (/dev/null) may be named more than once. */
+bool files_distinct(const char *prog, const struct named_file *in, size_t n_in,
+                    const struct named_file *out, size_t n_out);
+
 /* Index of the record value named @p name in @p e's records, or -1. */
 int64_t feature_index(const fdx_engine *e, const char *name);
 
@@ -208,6 +223,11 @@ void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flo
                      const struct fdx_flow_verdict *verdict);
 /* Flush and close: false (after printing why) when not every record reached the destination. */
 bool ipfix_out_close(struct ipfix_out *o, const char *prog);
+/* The file --ipfix writes, or NULL (none, or a udp:// or tcp:// collector). */
+const char *ipfix_out_file(const struct ipfix_out *o);
+/* files_distinct() for a command line: -r CAPTURE... against -o FILE and --ipfix FILE. */
+bool cli_files_distinct(const char *prog, const char *const *inputs, int n_inputs,
+                        const char *output, const struct ipfix_out *ipfix);
 
 /* An address in text (IPv4 or IPv6 by @p version), "?" when it cannot be written. */
 void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr);
