@@ -569,6 +569,20 @@ static void test_cli_output_never_overwrites_input(void **state)
     result_fini(&r);
 }
 
+/* A misspelt detector key is named, also where the default model it would load is missing. */
+static void test_cli_config_typo_named_before_missing_model(void **state)
+{
+    char yaml[PATH_MAX], text[PATH_MAX + 100];
+    scratch_path(*state, "t.yaml", yaml, sizeof(yaml));
+    int n = snprintf(text, sizeof(text), "data_dir: %s/nowhere\ndetectors:\n  spam: {modle: x}\n",
+                     samples_dir);
+    scratch_write(yaml, text, (size_t)n);
+    struct result r;
+    run_expect(&r, 2, NULL, ARGS("config", "check", yaml));
+    assert_contains(r.err, "unknown key 'modle' (did you mean 'model'?)");
+    result_fini(&r);
+}
+
 /* ---- extract: output ---- */
 
 static void test_cli_extract_csv_header_and_rows(void **state)
@@ -757,6 +771,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_cli_extract_filter_selects_submission_flow),
         cmocka_unit_test(test_cli_collect_usage_errors),
         T(test_cli_output_never_overwrites_input),
+        T(test_cli_config_typo_named_before_missing_model),
     };
 #undef T
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -162,7 +162,9 @@ int det_init(const struct det_plugin *p, const struct fdx_plugin_init_args *args
     if (rc == 0)
         rc = fdx_model_load(model, &s->model, err, sizeof(err));
     if (rc < 0) {
-        snprintf(errbuf, errlen, "%s", err);
+        /* A misspelt key ("modle") is the likelier cause than the default model: say that. */
+        if (fdx_config_check_unused(args->settings, errbuf, errlen) == 0)
+            snprintf(errbuf, errlen, "%s", err);
         fini_cb(s);
         return rc;
     }
