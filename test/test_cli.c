@@ -253,6 +253,16 @@ static void test_cli_help_prints_usage(void **state)
     run_expect(&r, 0, NULL, ARGS("extract", "--help"));
     assert_contains(r.out, "Usage");
     result_fini(&r);
+    /* a command with an action takes --help after the action too, and prints its own usage */
+    run_expect(&r, 0, NULL, ARGS("config", "--help"));
+    assert_contains(r.out, "Usage: flowdx config check FILE");
+    result_fini(&r);
+    run_expect(&r, 0, NULL, ARGS("config", "check", "--help"));
+    assert_contains(r.out, "Usage: flowdx config check FILE");
+    result_fini(&r);
+    run_expect(&r, 0, NULL, ARGS("model", "show", "--help"));
+    assert_contains(r.out, "Usage: flowdx model show FILE");
+    result_fini(&r);
 }
 
 static void test_cli_version_prints_project_version(void **state)

@@ -31,7 +31,7 @@ static const struct command {
     {"report", "reports on labelled or classified flows: the main spam senders", cmd_report,
      usage_report},
     {"config", "check a configuration file (flowdx.yaml) without running it", cmd_config,
-     usage_probe},
+     usage_config},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -892,14 +892,30 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     return status;
 }
 
+void usage_config(FILE *out)
+{
+    fprintf(out, "Usage: flowdx config check FILE\n\n"
+                 "Loads a configuration file (flowdx.yaml(5); conf/flowdx.yaml documents every\n"
+                 "key) as flowdx run -c does, with its detectors' models and its plugins, and\n"
+                 "reads no traffic. Prints 'FILE: valid' and the plugins, or the first error\n"
+                 "with its file, line and column. Exit status 0 when the file is valid, 2 when\n"
+                 "it is not.\n");
+}
+
+static bool is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
 int cmd_config(int argc, char **argv)
 {
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        usage_probe(stdout);
+    if ((argc == 2 && is_help(argv[1])) ||
+        (argc == 3 && strcmp(argv[1], "check") == 0 && is_help(argv[2]))) {
+        usage_config(stdout);
         return EXIT_OK;
     }
     if (argc != 3 || strcmp(argv[1], "check") != 0) {
-        fprintf(stderr, "Usage: flowdx config check FILE\n");
+        fprintf(stderr, "flowdx config: expected 'check FILE'\nTry 'flowdx config --help'.\n");
         return EXIT_USAGE;
     }
     static struct probe p;

@@ -306,5 +306,6 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
                const char *iface, const char *filter, bool quiet);
 void usage_probe(FILE *out);
 int cmd_config(int argc, char **argv);
+void usage_config(FILE *out);
 
 #endif /* FDX_TOOLS_TOOL_H */

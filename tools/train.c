@@ -493,9 +493,11 @@ void usage_model(FILE *out)
 
 int cmd_model(int argc, char **argv)
 {
-    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        usage_model(stdout);
-        return EXIT_OK;
+    for (int i = 1; i < argc && i < 3; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage_model(stdout);
+            return EXIT_OK;
+        }
     }
     if (argc != 3 || strcmp(argv[1], "show") != 0) {
         fprintf(stderr, "flowdx model: expected 'show FILE'\nTry 'flowdx model --help'.\n");

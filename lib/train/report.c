@@ -19,13 +19,23 @@ static size_t text_table(const struct fdxi_result *const *rows, uint32_t n,
                          const char *const *class_names, uint32_t nc, char *buf, size_t len,
                          size_t used)
 {
-    used = fdxi_appendf(buf, len, used, "%-7s %8s %9s %7s %7s %8s  %-s\n", "model", "accuracy",
-                        "precision", "recall", "F1", "ROC AUC", "fold accuracies");
+    /* the name column as wide as the longest name; fold accuracies only where there are some
+     * (flowdx eval has none) */
+    int w = 7;
+    bool folds = false;
+    for (uint32_t i = 0; i < n; i++) {
+        int l = (int)strlen(rows[i]->name);
+        w = l > w ? l : w;
+        folds = folds || rows[i]->n_folds > 0;
+    }
+    used = fdxi_appendf(buf, len, used, "%-*s %8s %9s %7s %7s %8s%s\n", w, "model", "accuracy",
+                        "precision", "recall", "F1", "ROC AUC", folds ? "  fold accuracies" : "");
     for (uint32_t i = 0; i < n; i++) {
         const struct fdxi_result *r = rows[i];
         const struct fdxi_metrics *m = &r->metrics;
-        used = fdxi_appendf(buf, len, used, "%-7s %8.4f %9.4f %7.4f %7.4f %8.4f ", r->name,
-                            m->accuracy, m->precision, m->recall, m->f1, m->roc_auc);
+        used = fdxi_appendf(buf, len, used, "%-*s %8.4f %9.4f %7.4f %7.4f %8.4f%s", w, r->name,
+                            m->accuracy, m->precision, m->recall, m->f1, m->roc_auc,
+                            r->n_folds > 0 ? " " : "");
         for (uint32_t f = 0; f < r->n_folds; f++)
             used = fdxi_appendf(buf, len, used, " %.4f", r->fold_accuracy[f]);
         used = fdxi_appendf(buf, len, used, "\n");
@@ -160,10 +170,13 @@ size_t fdx_training_report(const fdx_training *t, int json, char *buf, size_t le
             buf, len, used,
             "header correction: dataset rows mapped to IP lengths "
             "(benign -14, malicious -16 bytes; per-direction bytes and rates dropped)\n");
-    used = fdxi_appendf(buf, len, used,
-                        "features: %u, of which %u kept by the correlation filter "
-                        "(|r| > %g):\n ",
-                        t->n_all, ds->n_cols, t->opts.corr_threshold);
+    if (t->opts.corr_threshold >= 1)
+        used = fdxi_appendf(buf, len, used, "features: %u (no correlation filter):\n ", ds->n_cols);
+    else
+        used = fdxi_appendf(buf, len, used,
+                            "features: %u, of which %u kept by the correlation filter "
+                            "(of a pair with |r| > %g, one is dropped):\n ",
+                            t->n_all, ds->n_cols, t->opts.corr_threshold);
     for (uint32_t j = 0; j < ds->n_cols; j++)
         used = fdxi_appendf(buf, len, used, " %s", ds->col_names[j]);
     used = fdxi_appendf(buf, len, used,
