@@ -731,12 +731,16 @@ static void test_cli_collect_usage_errors(void **state)
     run_expect(&r, 2, NULL, ARGS("collect", "-l", "udp://127.0.0.1:0", "--ipfix-pen", "7"));
     assert_contains(r.err, "need --ipfix DEST");
     result_fini(&r);
-    /* an address that cannot be listened on is an error (1), named */
-    run_expect(&r, 1, NULL, ARGS("collect", "-l", "udp://127.0.0.1:99999", "--detect", "none"));
+    run_expect(&r, 2, NULL, ARGS("collect", "-l", "sctp://127.0.0.1:4739", "--detect", "none"));
+    assert_contains(r.err, "unknown transport 'sctp'");
+    result_fini(&r);
+    /* a -l that is not an address is a bad command line (2), named; one that cannot be bound
+     * (192.0.2.1, TEST-NET-1, is on no interface here) an error (1) */
+    run_expect(&r, 2, NULL, ARGS("collect", "-l", "udp://127.0.0.1:99999", "--detect", "none"));
     assert_contains(r.err, "udp://127.0.0.1:99999: port '99999' is not a number from 0 to 65535");
     result_fini(&r);
-    run_expect(&r, 1, NULL, ARGS("collect", "-l", "sctp://127.0.0.1:4739", "--detect", "none"));
-    assert_contains(r.err, "unknown transport 'sctp'");
+    run_expect(&r, 1, NULL, ARGS("collect", "-l", "udp://192.0.2.1:4739", "--detect", "none"));
+    assert_contains(r.err, "udp://192.0.2.1:4739");
     result_fini(&r);
     run_expect(&r, 2, NULL, ARGS("collect", "-l", "udp://127.0.0.1:0", "-m", "/nonexistent.fdxm"));
     assert_contains(r.err, "/nonexistent.fdxm");

@@ -430,8 +430,11 @@ int cmd_collect(int argc, char **argv)
         goto out;
     }
     for (int i = 0; i < n_listen; i++) {
-        if (fdx_collector_listen(col, listen[i], err, sizeof(err)) < 0) {
+        int rc = fdx_collector_listen(col, listen[i], err, sizeof(err));
+        if (rc < 0) {
             fprintf(stderr, PROG ": %s\n", err);
+            if (rc == FDX_EINVAL) /* not an address: the command line; else binding failed */
+                status = EXIT_USAGE;
             goto out;
         }
     }

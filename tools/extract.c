@@ -163,6 +163,15 @@ int cmd_extract(int argc, char **argv)
             if (!parse_ports("--server-ports", optarg, ports, MAX_PORTS, &opts.n_server_ports))
                 return EXIT_USAGE;
             opts.server_ports = ports;
+            for (uint32_t i = 0; i < opts.n_server_ports; i++) {
+                if (ports[i] < 1024) {
+                    fprintf(stderr,
+                            "flowdx extract: --server-ports: %u is below 1024, and ports 1 to "
+                            "1023 are always server ports: listing it changes nothing\n",
+                            (unsigned)ports[i]);
+                    break;
+                }
+            }
             break;
         case 'q':
             run.quiet = true;

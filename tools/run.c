@@ -869,10 +869,11 @@ int cmd_run(int argc, char **argv)
                     model_path);
         else
             fprintf(stderr, "flowdx run: %s\n", err);
-        fprintf(stderr,
-                "flowdx run: scripts/build-%s-model.sh rebuilds the shipped model; "
-                "'flowdx train' makes your own (doc/training.md)\n",
-                d.spam ? "spam" : "doh");
+        if (default_model) /* the shipped model: how to make it again (in the source tree) */
+            fprintf(stderr,
+                    "flowdx run: scripts/build-%s-model.sh rebuilds the shipped model; "
+                    "'flowdx train' makes your own (doc/training.md)\n",
+                    d.spam ? "spam" : "doh");
         return EXIT_ERROR;
     }
     const char *set = fdx_model_feature_set(d.model);
@@ -882,7 +883,7 @@ int cmd_run(int argc, char **argv)
                 "set\n",
                 model_path, set, detector, d.spam ? "zadnik" : "doh");
         fdx_model_free(d.model);
-        return EXIT_ERROR;
+        return EXIT_USAGE; /* as collect's: the options do not fit together */
     }
     if (!isnan(margin) && fdx_model_set_margin(d.model, margin, err, sizeof(err)) < 0) {
         fprintf(stderr, "flowdx run: --margin: %s: %s\n", model_path, err);

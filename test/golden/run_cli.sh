@@ -61,8 +61,8 @@ check "summary counts the malicious flows" grep -q "$mal malicious" "$tmp/err2"
     > /dev/null 2> "$tmp/err3"
 check "no candidates without --doh-server" grep -q " 0 DoH candidates" "$tmp/err3"
 
-# nDPI as a source of candidates. Expected values from nDPI's reference outputs
-# (shared/data/doh/pcap/ndpi/*.ndpiReader.out; Debian's ndpiReader 4.2 says the same):
+# nDPI as a source of candidates. Expected values from nDPI's reference outputs (its repository's
+# tests/cfgs/default/result/<capture>.out, commit 3b1286ab; Debian's ndpiReader 4.2 says the same):
 # dns_doh.pcap is one flow 172.20.10.4:49877 -> 104.16.248.249:443, TLS.DoH_DoT (104.16.248.249,
 # Cloudflare, is also in the built-in resolver list); dnscrypt-v2-doh.pcap has 34 TLS.DoH_DoT
 # flows: 31 on port 443, of which 3 go to built-in resolvers (1.0.0.1 once, 9.9.9.10 twice), and
@@ -142,11 +142,11 @@ done
 out=$("$flowdx" run --detect moore -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" 2>&1); rc=$?
 check "unknown detector: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'not available' <<< \"\$0\"" "$out"
 out=$("$flowdx" run --detect spam -m "$tmp/m.fdxm" -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" 2>&1); rc=$?
-check "a DoH model for --detect spam: exit 1, named" bash -c "[ $rc -eq 1 ] && grep -q 'needs a model of the zadnik set' <<< \"\$0\"" "$out"
+check "a DoH model for --detect spam: exit 2, named" bash -c "[ $rc -eq 2 ] && grep -q 'needs a model of the zadnik set' <<< \"\$0\"" "$out"
 out=$("$flowdx" run --detect spam --doh-server 10.0.0.1 -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" 2>&1); rc=$?
 check "--doh-server with --detect spam: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'apply to --detect doh' <<< \"\$0\"" "$out"
 out=$("$flowdx" run --detect doh -m "$tmp/none.fdxm" -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" 2>&1); rc=$?
-check "missing model: exit 1 and a hint" bash -c "[ $rc -eq 1 ] && grep -q 'flowdx train' <<< \"\$0\"" "$out"
+check "missing model: exit 1, named, no hint about the shipped one" bash -c "[ $rc -eq 1 ] && grep -q '$tmp/none.fdxm: No such file' <<< \"\$0\" && ! grep -q 'build-doh-model' <<< \"\$0\"" "$out"
 # A capture that cannot be opened must not replace an existing output file.
 printf 'earlier results\n' > "$tmp/keep.jsonl"
 "$flowdx" run -q --detect doh -m "$tmp/m.fdxm" -r "$tmp/no-such.pcap" --format jsonl \
