@@ -17,7 +17,7 @@
 #define MAX_SERVERS 256
 
 /* Where a DoH candidate came from; a flow can come from several. */
-enum { SRC_RESOLVER = 1, SRC_DPI = 2, SRC_ALL_TLS = 4, SRC_PORT = 8 };
+enum { SRC_RESOLVER = 1, SRC_DPI = 2, SRC_ALL_TLS = 4, SRC_PORT = 8, SRC_SERVER = 16 };
 
 /* nDPI 4.2's protocol ids for SMTP and SMTPS (ndpi_protocol_ids.h; lib/dpi pins the version). */
 #define NDPI_ID_SMTP 3
@@ -134,12 +134,13 @@ struct detect {
     bool dpi; /* the engine runs the dpi set (unless --no-dpi) */
     struct server servers[MAX_SERVERS + MAX_KNOWN];
     uint32_t n_servers;
+    uint32_t n_given; /* servers[0, n_given) are --doh-server's, the rest the built-in list */
     const fdx_engine *engine;
     uint32_t n_shown;               /* the model's own features: shown in alerts and jsonl */
     int64_t i_master, i_app, i_doh; /* the dpi set's values in the record, -1 without it */
     bool spam;                      /* --detect spam: SMTP flows, verdicts spam/uncertain/ham */
     uint64_t flows, candidates, malicious;
-    uint64_t by_resolver, by_dpi, by_all_tls, by_port; /* candidates per source (overlapping) */
+    uint64_t by_resolver, by_server, by_dpi, by_all_tls, by_port; /* per source (overlapping) */
     uint64_t no_values; /* candidates the model's feature set has no values for */
     uint64_t uncertain,
         escalated;           /* pair verdicts: flagged without evidence; unflagged on a tunnel */
@@ -200,10 +201,8 @@ static unsigned candidate(const struct detect *d, const struct fdx_flow_record *
         src |= SRC_ALL_TLS;
     for (uint32_t i = 0; i < d->n_servers; i++) {
         const struct server *s = &d->servers[i];
-        if (s->family == r->ip_version && memcmp(s->addr, r->dst_addr, 16) == 0) {
-            src |= SRC_RESOLVER;
-            break;
-        }
+        if (s->family == r->ip_version && memcmp(s->addr, r->dst_addr, 16) == 0)
+            src |= i < d->n_given ? SRC_SERVER : SRC_RESOLVER;
     }
     return src;
 }
@@ -424,6 +423,7 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
     f->has_dpi = d->jsonl && fdx_engine_dpi_name(d->engine, r, f->dpi, sizeof(f->dpi)) != NULL;
     d->candidates++;
     d->by_resolver += (src & SRC_RESOLVER) != 0;
+    d->by_server += (src & SRC_SERVER) != 0;
     d->by_dpi += (src & SRC_DPI) != 0;
     d->by_all_tls += (src & SRC_ALL_TLS) != 0;
     d->by_port += (src & SRC_PORT) != 0;
@@ -848,6 +848,7 @@ int cmd_run(int argc, char **argv)
                         "ensemble), not to the DoH jury\n");
         return EXIT_USAGE;
     }
+    d.n_given = d.n_servers;
     for (uint32_t i = 0; i < MAX_KNOWN && fdx_doh_resolver_at(i) != NULL && !d.spam; i++)
         add_server(&d, fdx_doh_resolver_at(i));
 
@@ -985,12 +986,13 @@ int cmd_run(int argc, char **argv)
         else
             fprintf(
                 stderr,
-                "flowdx run: %llu flows, %llu DoH candidate%s classified (by source: resolver "
-                "list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), %llu uncertain, "
-                "%llu benign; model %s\n",
+                "flowdx run: %llu flows, %llu DoH candidate%s classified (by source: --doh-server "
+                "%llu, resolver list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), "
+                "%llu uncertain, %llu benign; model %s\n",
                 (unsigned long long)d.flows, (unsigned long long)d.candidates,
-                d.candidates == 1 ? "" : "s", (unsigned long long)d.by_resolver, by_dpi,
-                (unsigned long long)d.by_all_tls, (unsigned long long)d.malicious,
+                d.candidates == 1 ? "" : "s", (unsigned long long)d.by_server,
+                (unsigned long long)d.by_resolver, by_dpi, (unsigned long long)d.by_all_tls,
+                (unsigned long long)d.malicious,
                 d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
                 (unsigned long long)d.uncertain,
                 (unsigned long long)(d.candidates - d.malicious - d.uncertain), model_path);

@@ -20,6 +20,8 @@ k="$samples/doh/korving"
     -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" -o "$tmp/all.jsonl" 2> "$tmp/err"
 check "64 DoH candidates classified ($(grep -o '[0-9]* DoH candidates' "$tmp/err"))" \
     grep -q "64 DoH candidates classified" "$tmp/err"
+check "all 64 from --doh-server, none from the built-in list (192.168.0.10 is private)" \
+    grep -q "(by source: --doh-server 64, resolver list 0," "$tmp/err"
 check "one JSON line per candidate" test "$(wc -l < "$tmp/all.jsonl")" -eq 64
 check "each line has a verdict, the jury's, pair evidence, votes and the 29 features" python3 -c '
 import json, sys
@@ -72,7 +74,7 @@ n="$samples/doh/ndpi"
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dns_doh.pcap" --format jsonl \
     -o "$tmp/doh.jsonl" 2> "$tmp/err4"
 check "dns_doh: 1 candidate, from nDPI and the resolver list" \
-    grep -q "1 DoH candidate classified (by source: resolver list 1, nDPI 1, --all-tls 0)" "$tmp/err4"
+    grep -q "1 DoH candidate classified (by source: --doh-server 0, resolver list 1, nDPI 1, --all-tls 0)" "$tmp/err4"
 check "dns_doh: JSON names nDPI's protocol, the model's 29 features only" python3 -c '
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -82,18 +84,18 @@ assert len(rows[0]["features"]) == 29 and not any(k.startswith("dpi") for k in r
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dns_doh.pcap" --no-dpi --format jsonl \
     -o "$tmp/nodpi.jsonl" 2> "$tmp/err5"
 check "dns_doh --no-dpi: from the resolver list alone" \
-    grep -q "1 DoH candidate classified (by source: resolver list 1, nDPI off, --all-tls 0)" "$tmp/err5"
+    grep -q "1 DoH candidate classified (by source: --doh-server 0, resolver list 1, nDPI off, --all-tls 0)" "$tmp/err5"
 check "dns_doh --no-dpi: JSON dpi is null" grep -q '"dpi":null' "$tmp/nodpi.jsonl"
 
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dnscrypt-v2-doh.pcap" -o /dev/null 2> "$tmp/err6"
 check "dnscrypt: 31 classified thanks to nDPI, 3 of them also listed" \
-    grep -q "31 DoH candidates classified (by source: resolver list 3, nDPI 31, --all-tls 0)" "$tmp/err6"
+    grep -q "31 DoH candidates classified (by source: --doh-server 0, resolver list 3, nDPI 31, --all-tls 0)" "$tmp/err6"
 check "dnscrypt: 3 nDPI candidates off port 443 not classified" \
     grep -q "3 more candidates not classified: the model's feature set 'doh:ip' has no values for them" "$tmp/err6"
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dnscrypt-v2-doh.pcap" --no-dpi -o /dev/null \
     2> "$tmp/err7"
 check "dnscrypt --no-dpi: only the 3 listed resolvers" \
-    grep -q " 3 DoH candidates classified (by source: resolver list 3, nDPI off" "$tmp/err7"
+    grep -q " 3 DoH candidates classified (by source: --doh-server 0, resolver list 3, nDPI off" "$tmp/err7"
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dns_dot.pcap" -o /dev/null 2> "$tmp/err8"
 check "dns_dot: nDPI candidate on port 853 not classified" bash -c \
     "grep -q ' 0 DoH candidates' '$tmp/err8' && grep -q '1 more candidate not classified' '$tmp/err8'"
