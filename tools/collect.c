@@ -292,6 +292,8 @@ int cmd_collect(int argc, char **argv)
     fdx_collector_options_init(&co);
     uint64_t stats_us = 60000000u;
     double margin = NAN; /* not given: the model's own */
+    static char prog[] = PROG;
+    argv[0] = prog; /* getopt's messages start with argv[0] */
     optind = 1;
     while ((c = getopt_long(argc, argv, "l:m:o:qh", opts, NULL)) != -1) {
         int x = ipfix_option(&k.ipfix, c, optarg);

@@ -727,6 +727,8 @@ int cmd_probe(int argc, char **argv)
     const char *extra[MAX_INPUTS];
     int n_extra = 0, c;
     bool quiet = false;
+    static char prog[] = "flowdx run";
+    argv[0] = prog; /* getopt's messages start with argv[0] */
     optind = 1;
     while ((c = getopt_long(argc, argv, "c:r:i:qh", opts, NULL)) != -1) {
         switch (c) {

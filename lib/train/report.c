@@ -145,8 +145,13 @@ size_t fdx_training_report(const fdx_training *t, int json, char *buf, size_t le
     if (json) {
         used = fdxi_appendf(buf, len, used, "{\"data\":");
         used = fdxi_json_str(buf, len, used, t->data_path);
+        used = fdxi_appendf(buf, len, used, ",\"more_data\":[");
+        for (uint32_t f = 0; f < t->opts.n_more_data; f++) {
+            used = fdxi_appendf(buf, len, used, "%s", f ? "," : "");
+            used = fdxi_json_str(buf, len, used, t->opts.more_data[f]);
+        }
         used =
-            fdxi_appendf(buf, len, used, ",\"rows\":%u,\"features_before\":%u,\"features_kept\":[",
+            fdxi_appendf(buf, len, used, "],\"rows\":%u,\"features_before\":%u,\"features_kept\":[",
                          ds->n_rows, t->n_all);
         for (uint32_t j = 0; j < ds->n_cols; j++) {
             used = fdxi_appendf(buf, len, used, "%s", j ? "," : "");
@@ -161,7 +166,10 @@ size_t fdx_training_report(const fdx_training *t, int json, char *buf, size_t le
                                 ds->n_classes, true, buf, len, used);
         return fdxi_appendf(buf, len, used, "}\n");
     }
-    used = fdxi_appendf(buf, len, used, "data: %s: %u rows;", t->data_path, ds->n_rows);
+    used = fdxi_appendf(buf, len, used, "data: %s", t->data_path);
+    for (uint32_t f = 0; f < t->opts.n_more_data; f++)
+        used = fdxi_appendf(buf, len, used, " + %s", t->opts.more_data[f]);
+    used = fdxi_appendf(buf, len, used, ": %u rows;", ds->n_rows);
     for (uint32_t c = 0; c < ds->n_classes; c++)
         used = fdxi_appendf(buf, len, used, " class %u '%s': %u rows%s", c, ds->class_names[c],
                             t->class_count[c], c + 1 < ds->n_classes ? "," : "\n");
