@@ -52,5 +52,12 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The SMTP lab runs its own Postfix instances from private configuration directories; the
+# system's Postfix, which the package would set up as an Internet site listening on every
+# interface, is set up "Local only" instead (loopback only, no mail from outside).
+if [[ " ${missing[*]} " == *" postfix "* ]]; then
+  echo "postfix postfix/main_mailer_type select Local only" | "${sudo[@]}" debconf-set-selections
+  echo "install-deps: the system's Postfix is set up 'Local only' (the lab does not use it)"
+fi
 "${sudo[@]}" apt-get update -q
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
