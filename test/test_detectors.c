@@ -121,12 +121,12 @@ static struct check run(const char *so, const char *set, const char *model, cons
 static void test_spam_plugin_matches_library_path(void **state)
 {
     (void)state;
-    static const char *const caps[] = {"../shared/data/spam/ndpi/emotet.pcap",
-                                       "../shared/data/spam/ndpi/smtp.pcap",
-                                       "../shared/data/spam/ndpi/smtp-starttls.pcap",
-                                       "../shared/data/spam/zeek/smtp.pcap",
-                                       "../shared/data/spam/zeek/smtp-attachment-msg.pcap",
-                                       "../shared/data/spam/zeek/smtp-multi-addr.pcap",
+    static const char *const caps[] = {"samples/spam/ndpi/emotet.pcap",
+                                       "samples/spam/ndpi/smtp.pcap",
+                                       "samples/spam/ndpi/smtp-starttls.pcap",
+                                       "samples/spam/zeek/smtp.pcap",
+                                       "samples/spam/zeek/smtp-attachment-msg.pcap",
+                                       "samples/spam/zeek/smtp-multi-addr.pcap",
                                        NULL};
     struct check c = run(spam_so, "zadnik", "spam.fdxm", "{}", NAN, caps);
     printf("spam: %u flows judged, %u spam\n", c.judged, c.malicious);

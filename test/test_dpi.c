@@ -18,7 +18,8 @@
 
 /*
  * Expected protocols come from ndpiReader, not from this code: the reference outputs of nDPI's
- * own test suite (shared/data/doh/pcap/ndpi/<capture>.ndpiReader.out, nDPI commit 3b1286ab), and
+ * own test suite (https://github.com/ntop/nDPI, tests/cfgs/default/result/<capture>.out at commit
+ * 3b1286ab, the commit samples/SOURCES.md took the captures from), and
  * Debian 12's ndpiReader 4.2 (`ndpiReader -i CAPTURE -v 2`, package libndpi-bin), which agree on
  * every DoH capture. They are written as ndpiReader writes them: "master.app" ("91.196" is
  * TLS.DoH_DoT), or "app" alone when there is no master. The packet cap, 24, is the documented

@@ -73,7 +73,7 @@ static void test_setup_builds_engine_with_both_detectors(void **state)
     assert_string_equal(fdx_engine_feature_name(e, 65), "spam_sp");
     assert_string_equal(fdx_engine_feature_name(e, 65 + 67), "doh_duration");
     char path[4096];
-    snprintf(path, sizeof(path), "%s/../shared/data/spam/ndpi/emotet.pcap", top);
+    snprintf(path, sizeof(path), "%s/samples/spam/ndpi/emotet.pcap", top);
     cu_feed_file(e, path);
     fdx_engine_flush(e);
     fdx_engine_free(e);

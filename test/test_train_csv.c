@@ -331,10 +331,6 @@ static void test_train_select_column_and_impute(void **state)
     fdxi_dataset_free(NULL);
 }
 
-/* ---- the real sample ---- */
-
-/* The 29 feature columns of shared spec doh.md, "Columns, in dataset order". */
-
 int main(int argc, char **argv)
 {
     (void)argc;

@@ -73,7 +73,8 @@ void tu_assert_close(double got, double want, double tol)
         fail_msg("got %.17g, want %.17g (tolerance %g)", got, want, tol);
 }
 
-/* The 29 feature columns of CIRA-CIC-DoHBrw-2020, in its order (shared/spec/doh.md). */
+/* The 29 feature columns of CIRA-CIC-DoHBrw-2020, in its order: the header of its CSVs, which
+ * DoHLyzer's meter writes (github.com/ahlashkari/DoHLyzer, commit 9edd64a). */
 const char *const tu_doh_names[29] = {
     "Duration",
     "FlowBytesSent",

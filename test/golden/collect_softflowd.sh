@@ -22,11 +22,10 @@ for tool in softflowd tshark ipfixDump; do
 done
 source "$here/checks.sh"
 cd "$top" # the shipped models in conf/models are the collector's default
+# smtp-starttls.pcap: IPv6 in 802.1Q
 captures=(samples/spam/ndpi/emotet.pcap samples/spam/zeek/smtp-one-side-only.pcap
-          samples/spam/zeek/smtp.pcap samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap)
-if [ -f ../shared/data/spam/ndpi/smtp-starttls.pcap ]; then
-    captures+=(../shared/data/spam/ndpi/smtp-starttls.pcap) # IPv6 in 802.1Q
-fi
+          samples/spam/zeek/smtp.pcap samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap
+          samples/spam/ndpi/smtp-starttls.pcap)
 
 # collect NAME LISTEN EXPORT_ARGS CAPTURE [collect options]: softflowd's records of CAPTURE in
 # $tmp/NAME.jsonl and $tmp/NAME.ipfix, the collector's messages in $tmp/NAME.err; the collector's

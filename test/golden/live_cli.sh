@@ -4,12 +4,11 @@
 # tcpreplay sends captures into the other end at their original speed: the verdicts per flow must
 # be those of flowdx run -r on the same files. Also: a bad interface, no permission, --user,
 # SIGINT and SIGTERM (everything flushed), idle timeouts on a quiet interface, statistics.
-# Usage: live_cli.sh FLOWDX TOP DATA_DIR   (as root; exit status 77 = skipped)
-# DATA_DIR is shared/data beside the clone; the same files are bundled in TOP/samples.
+# Usage: live_cli.sh FLOWDX TOP   (as root; exit status 77 = skipped)
+# The captures are those bundled in TOP/samples.
 set -uo pipefail
 flowdx=$1
 top=$2
-data=$3
 here=$(cd "$(dirname "$0")" && pwd)
 
 skip() { echo "skipped: $*"; exit 77; }
@@ -17,13 +16,8 @@ skip() { echo "skipped: $*"; exit 77; }
 for t in ip tcpreplay ethtool python3 timeout; do
     command -v "$t" > /dev/null || skip "$t is not installed (scripts/install-deps.sh)"
 done
-if [ -d "$data" ]; then
-    korving=$data/doh/pcap/korving/korving_c2_dns2tcp_txt_177c8813.pcap
-    spam=$data/spam/ndpi
-else
-    korving=$top/samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap
-    spam=$top/samples/spam/ndpi
-fi
+korving=$top/samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap
+spam=$top/samples/spam/ndpi
 
 . "$here/checks.sh"
 ns_cap=fdxlive-$$-cap

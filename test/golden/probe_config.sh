@@ -8,7 +8,7 @@ flowdx=$1
 top=$2
 . "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 cd "$top" || exit 1
-emotet=../shared/data/spam/ndpi/emotet.pcap
+emotet=samples/spam/ndpi/emotet.pcap
 dns2tcp=samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap
 
 out=$("$flowdx" config check conf/flowdx.yaml)
@@ -97,7 +97,7 @@ check "allowlisted network: 34 alerts suppressed, still judged" \
 # ClientHellos' SNI of dnscrypt-v2-doh.pcap, one per TCP connection to port 443: 31 connections to
 # public DoH resolvers, three of them to *.alekberg.net (dnses, dnsnl, dnsse), one to
 # dns.cloudflare.com.
-doh3=../shared/data/doh/pcap/ndpi/dnscrypt-v2-doh.pcap
+doh3=samples/doh/ndpi/dnscrypt-v2-doh.pcap
 sni() { # ALLOWLIST-YAML: writes $tmp/sni.jsonl and $tmp/sni.alerts, prints the summary
     cat > "$tmp/sni.yaml" <<YAML
 detectors: {doh: {all_tls: true, pairs: {enabled: false}}}

@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-# Golden test: Moore numbers 31-152 from lib/tcp against `tcptrace -l -r` on shared and edited captures.
+# Golden test: Moore numbers 31-152 from lib/tcp against `tcptrace -l -r` on public and edited captures.
 """Compare flowdx's tcptrace quantities with tcptrace's own, field by field.
 
-Usage: tcptrace_compare.py --conns PROG --doc doc/features/tcptrace.md --data SHARED_DATA
-       [--flowdx FLOWDX] [--keep DIR] [--also CAPTURE]... [CAPTURE...]
+Usage: tcptrace_compare.py --conns PROG --doc doc/features/tcptrace.md --samples SAMPLES
+       [--data SHARED_DATA] [--flowdx FLOWDX] [--keep DIR] [--also CAPTURE]... [CAPTURE...]
 
 The fields, their tolerances and which are compared come from the table in the doc (one place).
 --conns is test/tcptrace_conns (lib/tcp with tcptrace's connection keying); with --flowdx, the rows
-of `flowdx extract -f moore` are compared as well. Without CAPTURE arguments: the shared captures, edited
-copies of some of them, and the --also captures (samples/spam/lab/lab-lossy.pcap). Exit 0 when every
-compared field matches, 1 on a mismatch, 77 (skipped) without tcptrace.
+of `flowdx extract -f moore` are compared as well. Without CAPTURE arguments: the public SMTP and DoH
+captures, edited copies of some of them, and the --also captures (samples/spam/lab/lab-lossy.pcap).
+The public captures are every one under SHARED_DATA (the project's shared data, beside the clone in
+CI) when that directory exists, else the copies bundled in SAMPLES, which lack a few (printed). Exit
+0 when every compared field matches, 1 on a mismatch, 77 (skipped) without tcptrace.
 """
 import argparse
 import csv
@@ -262,18 +264,48 @@ def compare(label, fields, tt_rows, our_rows, stats, fused_of, flow_table=False)
     return fails
 
 
+def is_capture(name):
+    return name.endswith(('.pcap', '.pcapng'))
+
+
 def shared_captures(data):
+    """(path, label) of every capture of the shared set, labelled by its path under data."""
     caps = []
     for sub in ('spam', 'doh/pcap'):
         for root, _, files in os.walk(os.path.join(data, sub)):
-            for name in sorted(files):
-                if name.endswith(('.pcap', '.pcapng')):
-                    caps.append(os.path.join(root, name))
+            for name in files:
+                if is_capture(name):
+                    path = os.path.join(root, name)
+                    caps.append((path, os.path.relpath(path, data)))
     return sorted(caps)
 
 
+# The shared set's folders and where samples/ bundles their captures (the same files, byte for
+# byte: samples/SOURCES.md), and its captures that are not bundled.
+BUNDLED_DIRS = {'spam/ndpi': 'spam/ndpi', 'spam/zeek': 'spam/zeek',
+                'doh/pcap/korving': 'doh/korving', 'doh/pcap/ndpi': 'doh/ndpi',
+                'doh/pcap/synthetic': 'doh/synthetic'}
+NOT_BUNDLED = ('spam/zeek/smtp-mail-transactions-invalid.pcap', 'spam/zeek/tls-smtp-starttls.pcap')
+
+
+def bundled_captures(samples):
+    """(path, label) of the bundled copies, labelled by their path in the shared set."""
+    caps = []
+    for shared_dir, sample_dir in BUNDLED_DIRS.items():
+        d = os.path.join(samples, sample_dir)
+        for name in os.listdir(d) if os.path.isdir(d) else []:
+            if is_capture(name):
+                caps.append((os.path.join(d, name), shared_dir + '/' + name))
+    return sorted(caps)
+
+
+def bundled_path(samples, label):
+    shared_dir, name = os.path.split(label)
+    return os.path.join(samples, BUNDLED_DIRS[shared_dir], name)
+
+
 # The captures whose first connection is edited (tcptrace_edit.py): SMTP with retransmissions,
-# a DoH capture in Linux cooked framing, and one with SACK.
+# a DoH capture in Linux cooked framing, and one with SACK. All four are bundled.
 EDIT_BASES = ('spam/zeek/smtp.pcap', 'spam/ndpi/smtp.pcap',
               'doh/pcap/korving/korving_ft_iodine_private_b64_23a0a5a8.pcap',
               'doh/pcap/ndpi/dns_dot.pcap')
@@ -283,7 +315,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--conns', required=True)
     ap.add_argument('--doc', required=True)
-    ap.add_argument('--data', required=True)
+    ap.add_argument('--samples', required=True)
+    ap.add_argument('--data')
     ap.add_argument('--flowdx')
     ap.add_argument('--keep')
     ap.add_argument('--also', action='append', default=[],
@@ -298,26 +331,32 @@ def main():
           % ', '.join('%s (%s)' % (f.slug, f.compared) for f in fields if f.compared != 'yes'))
     tmp = args.keep or tempfile.mkdtemp(prefix='fdx-tcptrace-')
     os.makedirs(tmp, exist_ok=True)
-    caps = args.captures or shared_captures(args.data)
+    caps = [(c, os.path.basename(c)) for c in args.captures]
     if not args.captures:
+        shared = args.data is not None and os.path.isdir(args.data)
+        if shared:
+            caps = shared_captures(args.data)
+            where = args.data
+        else:
+            caps = bundled_captures(args.samples)
+            where = args.samples
+            print('no shared data%s: the %d bundled copies in %s instead; left out, in the shared '
+                  'set only: %s' % (' at ' + args.data if args.data else '', len(caps), args.samples,
+                                    ', '.join(NOT_BUNDLED)))
+        if not caps:
+            print('no captures under %s' % where)
+            return 1
         for base in EDIT_BASES:
-            path = os.path.join(args.data, base)
+            path = os.path.join(args.data, base) if shared else bundled_path(args.samples, base)
             dest = os.path.join(tmp, os.path.dirname(base).replace('/', '_'))
             os.makedirs(dest, exist_ok=True)
             out = subprocess.run([sys.executable, os.path.join(HERE, 'tcptrace_edit.py'), path, dest],
                                  capture_output=True, text=True, check=True).stdout
-            caps += out.split()
-    caps += args.also
-    if not caps:
-        print('no captures under %s' % args.data)
-        return 1
+            caps += [(c, os.path.relpath(c, tmp)) for c in out.split()]
+    caps += [(c, os.path.basename(c)) for c in args.also]
     stats = {'conns': 0, 'values': 0, 'skipped': 0, 'identity': 0}
     fails = []
-    for cap in caps:
-        if cap.startswith(args.data) or cap.startswith(tmp):
-            label = os.path.relpath(cap, args.data if cap.startswith(args.data) else tmp)
-        else:
-            label = os.path.basename(cap)
+    for cap, label in caps:
         tt_rows = run_tcptrace(cap)
         ours = run_conns(args.conns, cap)
         fused_of = {}
