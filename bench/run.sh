@@ -29,8 +29,10 @@ BUILD_DIR defaults to 'build' (relative to the current directory, else to the
 repository root).
 
 Options:
-  -d DIR        take every *.pcap, *.pcapng and *.cap under DIR as input (default:
-                ../shared/data beside the repository if it exists, else samples/);
+  -d DIR        take every *.pcap, *.pcapng and *.cap under DIR as input (default: the
+                reference set, the public nDPI, Zeek and DoH captures: ../shared/data
+                beside the repository if it exists, else the same files bundled in
+                samples/spam/{ndpi,zeek} and samples/doh/{korving,ndpi,synthetic});
                 inputs that are not Ethernet are skipped
   -p PACKETS    replicate until the capture has at least PACKETS packets (default 500000)
   -n REPLICAS   use exactly REPLICAS replicas instead of -p
@@ -118,14 +120,22 @@ if [ ! -d "$build" ] && [ -d "$root/$build" ]; then
     build=$root/$build
 fi
 
-if [ -z "$input_dir" ]; then
-    if [ -d "$root/../shared/data" ]; then
-        input_dir=$(cd "$root/../shared/data" && pwd)
-    else
-        input_dir=$root/samples
-    fi
+# The reference set: the shared copy, or the same captures bundled in samples/ (they sort in
+# the same order, so the capture is the same byte for byte; bench/README.md).
+input_dirs=()
+if [ -n "$input_dir" ]; then
+    [ -d "$input_dir" ] || die "input directory '$input_dir' does not exist (-d DIR)"
+    input_dirs=("$input_dir")
+elif [ -d "$root/../shared/data" ]; then
+    input_dir=$(cd "$root/../shared/data" && pwd)
+    input_dirs=("$input_dir")
+else
+    input_dir="$root/samples (the reference captures)"
+    for d in doh/korving doh/ndpi doh/synthetic spam/ndpi spam/zeek; do
+        [ -d "$root/samples/$d" ] || die "samples/$d is missing: the reference set needs it"
+        input_dirs+=("$root/samples/$d")
+    done
 fi
-[ -d "$input_dir" ] || die "input directory '$input_dir' does not exist (-d DIR)"
 
 # Prerequisites. Nothing is installed here; we only say what is missing.
 ndpi=$(command -v ndpiReader || true)
@@ -187,7 +197,7 @@ fi
 inputs=()
 while IFS= read -r -d '' f; do
     inputs+=("$f")
-done < <(find "$input_dir" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) \
+done < <(find "${input_dirs[@]}" -type f \( -name '*.pcap' -o -name '*.pcapng' -o -name '*.cap' \) \
     -print0 | LC_ALL=C sort -z)
 [ ${#inputs[@]} -gt 0 ] || die "no *.pcap, *.pcapng or *.cap files under '$input_dir'"
 

@@ -281,11 +281,10 @@ def shared_captures(data):
 
 
 # The shared set's folders and where samples/ bundles their captures (the same files, byte for
-# byte: samples/SOURCES.md), and its captures that are not bundled.
+# byte: samples/SOURCES.md; every capture of the shared set is bundled).
 BUNDLED_DIRS = {'spam/ndpi': 'spam/ndpi', 'spam/zeek': 'spam/zeek',
                 'doh/pcap/korving': 'doh/korving', 'doh/pcap/ndpi': 'doh/ndpi',
                 'doh/pcap/synthetic': 'doh/synthetic'}
-NOT_BUNDLED = ('spam/zeek/smtp-mail-transactions-invalid.pcap', 'spam/zeek/tls-smtp-starttls.pcap')
 
 
 def bundled_captures(samples):
@@ -340,9 +339,8 @@ def main():
         else:
             caps = bundled_captures(args.samples)
             where = args.samples
-            print('no shared data%s: the %d bundled copies in %s instead; left out, in the shared '
-                  'set only: %s' % (' at ' + args.data if args.data else '', len(caps), args.samples,
-                                    ', '.join(NOT_BUNDLED)))
+            print('no shared data%s: the %d bundled copies in %s instead'
+                  % (' at ' + args.data if args.data else '', len(caps), args.samples))
         if not caps:
             print('no captures under %s' % where)
             return 1
