@@ -562,6 +562,41 @@ static void test_bundle_public_load_names_models_and_classes(void **state)
     assert_contains(err, "truncated");
 }
 
+/* NULL arguments and records that cannot be the bound layout are refused, not followed. */
+static void test_bundle_public_api_refuses_null_and_bad_records(void **state)
+{
+    struct scratch *s = *state;
+    char path[4096], err[512] = "";
+    scratch_path(s, "m.fdxm", path, sizeof(path));
+    scratch_write(path, ref_file.p, ref_file.len);
+    fdx_model *m = NULL;
+    assert_int_equal(fdx_model_load(NULL, &m, err, sizeof(err)), FDX_EINVAL);
+    assert_contains(err, "the path is NULL");
+    assert_int_equal(fdx_model_load(path, NULL, err, sizeof(err)), FDX_EINVAL);
+    assert_int_equal(fdx_model_load(path, &m, err, sizeof(err)), 0);
+    assert_int_equal(fdx_model_bind(m, NULL, err, sizeof(err)), FDX_EINVAL);
+    assert_contains(err, "the engine is NULL");
+    double x[D] = {1, 2, 3};
+    struct fdx_flow_record rec = {.struct_size = sizeof(rec), .features = x, .n_features = D};
+    struct fdx_verdict v = {.struct_size = sizeof(v)};
+    assert_int_equal(fdx_model_classify(m, &rec, &v), FDX_EINVAL); /* not bound yet */
+    assert_int_equal(fdx_model_bind_names(m, input_names, D, err, sizeof(err)), 0);
+    assert_int_equal(fdx_model_classify(m, &rec, &v), 0);
+    assert_int_equal(fdx_model_classify(NULL, &rec, &v), FDX_EINVAL);
+    assert_int_equal(fdx_model_classify(m, NULL, &v), FDX_EINVAL);
+    assert_int_equal(fdx_model_classify(m, &rec, NULL), FDX_EINVAL);
+    struct fdx_flow_record small = rec;
+    small.struct_size = 8; /* too short to hold its features */
+    assert_int_equal(fdx_model_classify(m, &small, &v), FDX_EINVAL);
+    struct fdx_flow_record none = rec;
+    none.features = NULL;
+    assert_int_equal(fdx_model_classify(m, &none, &v), FDX_EINVAL);
+    struct fdx_flow_record wide = rec;
+    wide.n_features = D + 1;
+    assert_int_equal(fdx_model_classify(m, &wide, &v), FDX_EINVAL);
+    fdx_model_free(m);
+}
+
 /* ---- the jury ---- */
 
 static void test_bundle_jury_weighted_share(void **state)
@@ -1507,6 +1542,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bundle_round_trip_classifies_identically,
                                         scratch_setup, scratch_teardown),
         cmocka_unit_test_setup_teardown(test_bundle_public_load_names_models_and_classes,
+                                        scratch_setup, scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_bundle_public_api_refuses_null_and_bad_records,
                                         scratch_setup, scratch_teardown),
         cmocka_unit_test(test_bundle_jury_weighted_share),
         cmocka_unit_test(test_bundle_bind_maps_inputs_by_name),

@@ -99,6 +99,26 @@ static void test_config_reads_every_type(void **state)
     fdx_config_free(c);
 }
 
+/* A NULL place for the value is refused with FDX_EINVAL, by every getter. */
+static void test_config_null_result_is_refused(void **state)
+{
+    (void)state;
+    fdx_config *c = load("a: 1\nb: x\nm: {k: v}\n");
+    const fdx_config_node *r = fdx_config_root(c);
+    char err[256] = "";
+    assert_int_equal(fdx_config_get_int(r, "a", 0, 10, NULL, err, sizeof(err)), FDX_EINVAL);
+    assert_non_null(strstr(err, "key 'a': no place for the value"));
+    assert_int_equal(fdx_config_get_double(r, "a", 0, 10, NULL, err, sizeof(err)), FDX_EINVAL);
+    assert_int_equal(fdx_config_get_bool(r, "a", NULL, err, sizeof(err)), FDX_EINVAL);
+    assert_int_equal(fdx_config_get_string(r, "b", NULL, err, sizeof(err)), FDX_EINVAL);
+    assert_int_equal(fdx_config_get_duration(r, "a", 0, 10, NULL, err, sizeof(err)), FDX_EINVAL);
+    assert_int_equal(fdx_config_get_map(r, "m", NULL, err, sizeof(err)), FDX_EINVAL);
+    assert_int_equal(fdx_config_get_list(r, "m", NULL, err, sizeof(err)), FDX_EINVAL);
+    static const char *const choices[] = {"x"};
+    assert_int_equal(fdx_config_get_choice(r, "b", choices, 1, NULL, err, sizeof(err)), FDX_EINVAL);
+    fdx_config_free(c);
+}
+
 static void test_config_wrong_types_are_located(void **state)
 {
     (void)state;
@@ -223,6 +243,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_reads_every_type),
+        cmocka_unit_test(test_config_null_result_is_refused),
         cmocka_unit_test(test_config_wrong_types_are_located),
         cmocka_unit_test(test_config_unknown_key_names_nearest),
         cmocka_unit_test(test_config_refuses_bad_documents),

@@ -158,6 +158,21 @@ static void test_setup_errors_are_located(void **state)
     }
 }
 
+/* A NULL data directory is the current one: the default model is ./spam.fdxm, not /spam.fdxm
+ * (the test runs where there is no spam.fdxm). */
+static void test_setup_null_data_dir_is_current_directory(void **state)
+{
+    (void)state;
+    fdx_config *c = load("detectors:\n  spam: {}\n");
+    char err[1024] = "";
+    fdx_setup *s = NULL;
+    int rc = fdx_setup_new(fdx_config_root(c), NULL, &s, err, sizeof(err));
+    if (rc >= 0 || strstr(err, "./spam.fdxm: No such file") == NULL)
+        fail_msg("rc %d, expected './spam.fdxm: No such file', got '%s'", rc, err);
+    assert_null(s);
+    fdx_config_free(c);
+}
+
 /* flows.max_flows goes up to the engine's own limit, 2^26 = 67,108,864 flows (doc/api.md). */
 static void test_setup_max_flows_up_to_the_engine_limit(void **state)
 {
@@ -211,6 +226,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_setup_builds_engine_with_both_detectors),
         cmocka_unit_test(test_setup_defaults_and_disabled_detector),
         cmocka_unit_test(test_setup_errors_are_located),
+        cmocka_unit_test(test_setup_null_data_dir_is_current_directory),
         cmocka_unit_test(test_setup_max_flows_up_to_the_engine_limit),
         cmocka_unit_test(test_builtin_entries),
     };

@@ -40,7 +40,8 @@ struct fdx_verdict {
 /**
  * Load and validate a model file. A truncated, corrupted or hostile file is refused with
  * "PATH: ..." in errbuf (offset and field), never a crash.
- * @return 0, FDX_ENOENT, FDX_EIO, FDX_EFORMAT, FDX_ENOTSUP (newer format) or FDX_ENOMEM.
+ * @return 0, FDX_EINVAL (NULL arguments), FDX_ENOENT, FDX_EIO, FDX_EFORMAT, FDX_ENOTSUP (newer
+ * format) or FDX_ENOMEM.
  */
 FDX_API int fdx_model_load(const char *path, fdx_model **ret_model, char *errbuf, size_t errlen);
 
@@ -69,7 +70,8 @@ FDX_API const char *fdx_model_kind(const fdx_model *model, uint32_t i);
 /**
  * Map the model's inputs onto an engine's feature columns (by name). Needed once before
  * fdx_model_classify() with that engine's records.
- * @return 0, or FDX_ENOENT naming the first input the engine does not compute.
+ * @return 0, FDX_EINVAL (NULL arguments), or FDX_ENOENT naming the first input the engine does
+ * not compute.
  */
 FDX_API int fdx_model_bind(fdx_model *model, const fdx_engine *engine, char *errbuf, size_t errlen);
 
@@ -86,7 +88,10 @@ FDX_API int fdx_model_bind_names(fdx_model *model, const char *const *names, uin
 /**
  * Classify one finished flow record of the bound engine.
  * @param ret_verdict its struct_size set by the caller.
- * @return 0, or FDX_EINVAL when the model is not bound or the record has another layout.
+ * @return 0, or FDX_EINVAL for NULL arguments, a model not bound, or a record that cannot be of
+ * the bound layout: a struct_size that does not reach n_features, another number of features,
+ * or no features. A record of another engine with the same number of features cannot be told
+ * apart: bind the model to the engine whose records it classifies.
  */
 FDX_API int fdx_model_classify(const fdx_model *model, const struct fdx_flow_record *rec,
                                struct fdx_verdict *ret_verdict);

@@ -177,7 +177,8 @@ struct fdx_plugin_init_args {
     const fdx_config_node *settings; /**< the plugin's settings mapping (never NULL: empty when
                                           the configuration has none); read it with the
                                           fdx_config_get_* accessors. Borrowed during init. */
-    const char *data_dir;            /**< where shipped models live (the host's data directory) */
+    /** where shipped models live (the host's data directory; "." when it gave none) */
+    const char *data_dir;
     const char *host_name;           /**< "flowdx" or the embedding host's name */
 };
 
@@ -265,7 +266,8 @@ typedef struct fdx_plugin_inst fdx_plugin_inst;
  * not ask for ("FILE:LINE:COL: unknown key 'K' (did you mean 'N'?)"), calling fini first.
  * @param lib borrowed until the instance is freed.
  * @param settings the plugin's settings mapping, or NULL (an empty one); borrowed for the call.
- * @param data_dir handed to the plugin (where shipped models live), or NULL; copied.
+ * @param data_dir handed to the plugin (where shipped models live), or NULL for the current
+ * directory ("."); copied.
  * @param ret_inst set on success; free with fdx_plugin_inst_free() after the engines using it.
  * @return 0, the plugin's own error code with its message, FDX_EINVAL (unknown settings key) or
  * FDX_ENOMEM.

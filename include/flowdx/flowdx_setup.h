@@ -45,7 +45,8 @@ typedef struct fdx_setup fdx_setup;
 /**
  * Read the engine's part of a configuration and load its detectors' models and plugins.
  * @param root the configuration's root mapping, borrowed for the call.
- * @param data_dir where detectors find their default model files (borrowed for the call).
+ * @param data_dir where detectors find their default model files (borrowed for the call); NULL
+ * for the current directory.
  * @return 0, or with "FILE:LINE:COL: ..." (or the model or plugin file) in errbuf: FDX_EFORMAT,
  * FDX_ERANGE, FDX_ENOENT, FDX_ENOTSUP or FDX_ENOMEM.
  */

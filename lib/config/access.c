@@ -59,10 +59,17 @@ static bool is_null(const struct fdx_config_node *v)
  * The value node of @p key in @p map, or NULL when absent or null; < 0 in *ret_rc when map is
  * not a mapping. Marks the key as asked.
  */
-static struct fdx_config_node *lookup(const fdx_config_node *cmap, const char *key, int *ret_rc,
-                                      char *errbuf, size_t errlen)
+static struct fdx_config_node *lookup(const fdx_config_node *cmap, const char *key,
+                                      const void *ret_value, int *ret_rc, char *errbuf,
+                                      size_t errlen)
 {
     *ret_rc = 0;
+    if (!ret_value) {
+        fdxi_set_err(errbuf, errlen, "key '%s': no place for the value (a NULL pointer)",
+                     key ? key : "?");
+        *ret_rc = FDX_EINVAL;
+        return NULL;
+    }
     if (!cmap || !key || cmap->kind != FDX_CONFIG_MAP) {
         fdxi_set_err(errbuf, errlen, "%s:%u:%u: key '%s': the enclosing value is not a mapping",
                      cmap ? cmap->config->name : "?", cmap ? cmap->line : 0, cmap ? cmap->col : 0,
@@ -101,10 +108,10 @@ static int type_error(const struct fdx_config_node *v, const char *key, char *er
 /* The value of @p key when it is a plain (unquoted) scalar, as numbers, booleans and durations
  * must be: 1 with *ret set, 0 when absent or null, or a type error naming @p expected. */
 static int plain(const fdx_config_node *map, const char *key, const char *expected,
-                 struct fdx_config_node **ret, char *errbuf, size_t errlen)
+                 const void *ret_value, struct fdx_config_node **ret, char *errbuf, size_t errlen)
 {
     int rc;
-    struct fdx_config_node *v = lookup(map, key, &rc, errbuf, errlen);
+    struct fdx_config_node *v = lookup(map, key, ret_value, &rc, errbuf, errlen);
     if (!v)
         return rc;
     if (v->kind != FDX_CONFIG_SCALAR || v->quoted)
@@ -117,7 +124,7 @@ int fdx_config_get_string(const fdx_config_node *map, const char *key, const cha
                           char *errbuf, size_t errlen)
 {
     int rc;
-    struct fdx_config_node *v = lookup(map, key, &rc, errbuf, errlen);
+    struct fdx_config_node *v = lookup(map, key, ret_value, &rc, errbuf, errlen);
     if (!v)
         return rc;
     if (v->kind != FDX_CONFIG_SCALAR)
@@ -130,7 +137,7 @@ int fdx_config_get_int(const fdx_config_node *map, const char *key, int64_t min,
                        int64_t *ret_value, char *errbuf, size_t errlen)
 {
     struct fdx_config_node *v;
-    int rc = plain(map, key, "an integer", &v, errbuf, errlen);
+    int rc = plain(map, key, "an integer", ret_value, &v, errbuf, errlen);
     if (rc <= 0)
         return rc;
     const char *s = v->text;
@@ -176,7 +183,7 @@ int fdx_config_get_double(const fdx_config_node *map, const char *key, double mi
                           double *ret_value, char *errbuf, size_t errlen)
 {
     struct fdx_config_node *v;
-    int rc = plain(map, key, "a number", &v, errbuf, errlen);
+    int rc = plain(map, key, "a number", ret_value, &v, errbuf, errlen);
     if (rc <= 0)
         return rc;
     double x;
@@ -198,7 +205,7 @@ int fdx_config_get_bool(const fdx_config_node *map, const char *key, int *ret_va
     static const char *const yes[] = {"true", "yes", "on"};
     static const char *const no[] = {"false", "no", "off"};
     struct fdx_config_node *v;
-    int rc = plain(map, key, "true or false", &v, errbuf, errlen);
+    int rc = plain(map, key, "true or false", ret_value, &v, errbuf, errlen);
     if (rc <= 0)
         return rc;
     for (size_t i = 0; i < 3; i++) {
@@ -223,7 +230,7 @@ int fdx_config_get_duration(const fdx_config_node *map, const char *key, uint64_
     } units[] = {{"us", 1}, {"ms", 1e3}, {"s", 1e6}, {"m", 60e6}, {"h", 3600e6}, {"", 1e6}};
     const char *expected = "a duration such as 120s, 500ms, 2m or 1h";
     struct fdx_config_node *v;
-    int rc = plain(map, key, expected, &v, errbuf, errlen);
+    int rc = plain(map, key, expected, ret_us, &v, errbuf, errlen);
     if (rc <= 0)
         return rc;
     double x;
@@ -250,7 +257,7 @@ int fdx_config_get_choice(const fdx_config_node *map, const char *key, const cha
                           uint32_t n_choices, uint32_t *ret_index, char *errbuf, size_t errlen)
 {
     int rc;
-    struct fdx_config_node *v = lookup(map, key, &rc, errbuf, errlen);
+    struct fdx_config_node *v = lookup(map, key, ret_index, &rc, errbuf, errlen);
     if (!v)
         return rc;
     if (v->kind == FDX_CONFIG_SCALAR)
@@ -272,7 +279,7 @@ int fdx_config_get_map(const fdx_config_node *map, const char *key,
                        const fdx_config_node **ret_node, char *errbuf, size_t errlen)
 {
     int rc;
-    struct fdx_config_node *v = lookup(map, key, &rc, errbuf, errlen);
+    struct fdx_config_node *v = lookup(map, key, ret_node, &rc, errbuf, errlen);
     if (!v)
         return rc;
     if (v->kind != FDX_CONFIG_MAP)
@@ -286,7 +293,7 @@ int fdx_config_get_list(const fdx_config_node *map, const char *key,
                         const fdx_config_node **ret_node, char *errbuf, size_t errlen)
 {
     int rc;
-    struct fdx_config_node *v = lookup(map, key, &rc, errbuf, errlen);
+    struct fdx_config_node *v = lookup(map, key, ret_node, &rc, errbuf, errlen);
     if (!v)
         return rc;
     if (v->kind == FDX_CONFIG_MAP)

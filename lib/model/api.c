@@ -25,6 +25,11 @@ const struct fdxi_bundle *fdxi_model_bundle(const struct fdx_model *m)
 
 int fdx_model_load(const char *path, fdx_model **ret_model, char *errbuf, size_t errlen)
 {
+    if (path == NULL || ret_model == NULL) {
+        fdxi_set_err(errbuf, errlen, "fdx_model_load: %s is NULL",
+                     path == NULL ? "the path" : "ret_model");
+        return FDX_EINVAL;
+    }
     fdx_model *m = calloc(1, sizeof(*m));
     if (m == NULL)
         return FDX_ENOMEM;
@@ -121,6 +126,11 @@ int fdx_model_bind_names(fdx_model *m, const char *const *names, uint32_t n, cha
 
 int fdx_model_bind(fdx_model *m, const fdx_engine *e, char *errbuf, size_t errlen)
 {
+    if (m == NULL || e == NULL) {
+        fdxi_set_err(errbuf, errlen, "fdx_model_bind: %s is NULL",
+                     m == NULL ? "the model" : "the engine");
+        return FDX_EINVAL;
+    }
     uint32_t n = fdx_engine_feature_count(e);
     const char **names = calloc(n ? n : 1, sizeof(*names));
     if (names == NULL)
@@ -135,8 +145,12 @@ int fdx_model_bind(fdx_model *m, const fdx_engine *e, char *errbuf, size_t errle
 int fdx_model_classify(const fdx_model *m, const struct fdx_flow_record *rec,
                        struct fdx_verdict *ret)
 {
-    /* Callers built against the first release pass the struct without `uncertain`. */
-    if (m->map == NULL || rec->n_features != m->n_features ||
+    /* Callers built against the first release pass the struct without `uncertain`. A record
+     * must reach its features and have the bound width (a record of another engine of the
+     * same width cannot be told apart: bind once per engine). */
+    if (m == NULL || rec == NULL || ret == NULL || m->map == NULL ||
+        rec->struct_size < offsetof(struct fdx_flow_record, n_features) + sizeof(rec->n_features) ||
+        rec->n_features != m->n_features || (rec->n_features > 0 && rec->features == NULL) ||
         ret->struct_size < offsetof(struct fdx_verdict, uncertain))
         return FDX_EINVAL;
     const struct fdxi_bundle *b = m->b;

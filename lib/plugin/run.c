@@ -52,7 +52,7 @@ int fdx_plugin_inst_new(const fdx_plugin_lib *lib, const fdx_config_node *settin
         .struct_size = sizeof(args),
         .host_abi_minor = FDX_PLUGIN_ABI_MINOR,
         .settings = settings,
-        .data_dir = in->data_dir ? in->data_dir : "",
+        .data_dir = in->data_dir ? in->data_dir : ".", /* NULL: the current directory */
         .host_name = "flowdx",
     };
     char perr[512] = "";

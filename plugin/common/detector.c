@@ -154,7 +154,9 @@ int det_init(const struct det_plugin *p, const struct fdx_plugin_init_args *args
     }
     char path[4096];
     if (model == NULL) {
-        snprintf(path, sizeof(path), "%s/%s", args->data_dir ? args->data_dir : ".", d->model_file);
+        const char *dir =
+            args->data_dir && args->data_dir[0] ? args->data_dir : "."; /* as the host's */
+        snprintf(path, sizeof(path), "%s/%s", dir, d->model_file);
         model = path;
     }
     char err[512];
