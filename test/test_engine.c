@@ -291,6 +291,18 @@ static void test_engine_rejects_unknown_set_and_bad_options(void **state)
     o.struct_size = 8;
     assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), FDX_EINVAL);
     assert_null(e);
+    /* a caller of the first layout (up to `user`, without plugins): its options are taken, and
+     * the plugin fields, which it does not have, stay empty, whatever lies beyond its struct */
+    o.struct_size = (uint32_t)(offsetof(struct fdx_engine_options, user) + sizeof(void *));
+    o.plugins = (struct fdx_plugin_inst *const *)&o; /* garbage past the caller's struct */
+    o.n_plugins = 99;
+    assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), 0);
+    assert_int_equal(fdx_engine_feature_count(e), 65); /* zadnik's 64 and oneway: doc/features */
+    fdx_engine_free(e);
+    e = NULL;
+    o.struct_size = (uint32_t)(offsetof(struct fdx_engine_options, user) + sizeof(void *) - 1);
+    assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), FDX_EINVAL);
+    assert_null(e);
 }
 
 /* ---- an engine of a plugin without fields and no feature set: records of no values ---- */

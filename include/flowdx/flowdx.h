@@ -54,8 +54,7 @@ extern "C" {
 #define FDX_END_ACTIVE 1  /**< active timeout: the connection continues in a new record */
 #define FDX_END_FIN 2     /**< FIN seen in both directions, then the linger time passed */
 #define FDX_END_RST 3     /**< RST seen, then the linger time passed */
-#define FDX_END_EVICTED 4 /**< the flow table was full and this was the least recently seen flow   \
-                           */
+#define FDX_END_EVICTED 4 /**< the flow table was full: this flow was the least recently seen */
 #define FDX_END_EOF 5     /**< end of input: fdx_engine_flush() */
 #define FDX_END_CUT 6     /**< cut by a feature set's own flow-cutting rules */
 #define FDX_END_CLOCK                                                                              \
@@ -95,7 +94,7 @@ struct fdx_flow_record {
     const double *features; /**< n_features values, in fdx_engine_feature_name() order; borrowed
                                  until the callback returns */
     uint32_t n_features;    /**< number of values in features */
-    /* 0.2+ */
+    /* added after the first layout (a caller built without them does not read them) */
     uint32_t n_verdicts; /**< entries of verdicts: one per plugin the engine runs */
     const struct fdx_flow_verdict *verdicts; /**< borrowed until the callback returns */
 };
@@ -151,7 +150,7 @@ struct fdx_engine_options {
     fdx_flow_fn on_flow;          /**< finished-record callback (may be NULL) */
     fdx_log_fn log;               /**< log sink (may be NULL) */
     void *user;                   /**< passed to on_flow and log; borrowed */
-    /* 0.2+ */
+    /* added after the first layout: a shorter struct_size leaves them at their defaults */
     struct fdx_plugin_inst *const *plugins; /**< plugin instances (flowdx_plugin.h) to run after
                                                  the feature sets; borrowed for the engine's life;
                                                  the array itself is copied */
@@ -170,7 +169,7 @@ struct fdx_engine_stats {
     uint64_t max_active_flows;                /**< high-water mark of open flows */
     uint64_t alloc_failures;                  /**< times memory for more flows ran out (the
                                                    table then evicts as if full; logged once) */
-    /* 0.2+ */
+    /* added after the first layout: a shorter struct_size is filled up to its end */
     uint64_t records; /**< flow records given to fdx_engine_feed_record() and reported (also
                            counted in flows_ended by their end reason) */
 };

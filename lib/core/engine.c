@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,13 +171,16 @@ static void on_end(void *user, struct fdxi_flow *f, int reason)
 
 /* ---- construction ---- */
 
+/* The options of the first layout end at `user`; plugins and n_plugins came later. */
+#define OPTIONS_V1_SIZE (offsetof(struct fdx_engine_options, user) + sizeof(void *))
+
 static int check_options(const struct fdx_engine_options *o, char *errbuf, size_t errlen)
 {
     if (o->struct_size < sizeof(struct fdx_engine_options)) {
         fdxi_set_err(errbuf, errlen,
-                     "engine options: struct_size %u is smaller than %zu "
+                     "engine options: struct_size %u is smaller than %zu (the first layout) "
                      "(call fdx_engine_options_init())",
-                     o->struct_size, sizeof(*o));
+                     o->struct_size, OPTIONS_V1_SIZE);
         return FDX_EINVAL;
     }
     if (o->max_flows == 0 || o->max_flows > FDXI_MAX_MAX_FLOWS) {
@@ -406,6 +410,15 @@ int fdx_engine_new(const struct fdx_engine_options *opts, fdx_engine **ret_engin
     if (opts == NULL || ret_engine == NULL) {
         fdxi_set_err(errbuf, errlen, "fdx_engine_new: NULL argument");
         return FDX_EINVAL;
+    }
+    /* A caller built against the first layout (without plugins) passes a shorter struct: the
+     * fields it does not have keep their defaults. */
+    struct fdx_engine_options full;
+    if (opts->struct_size >= OPTIONS_V1_SIZE && opts->struct_size < sizeof(full)) {
+        fdx_engine_options_init(&full);
+        memcpy(&full, opts, opts->struct_size);
+        full.struct_size = sizeof(full);
+        opts = &full;
     }
     int rc = check_options(opts, errbuf, errlen);
     if (rc < 0)
