@@ -901,7 +901,9 @@ void usage_config(FILE *out)
                  "key) as flowdx run -c does, with its detectors' models and its plugins, and\n"
                  "reads no traffic. Prints 'FILE: valid' and the plugins, or the first error\n"
                  "with its file, line and column. Exit status 0 when the file is valid, 2 when\n"
-                 "it is not.\n");
+                 "it is not.\n\n"
+                 "flowdx run -c runs such a file:\n\n");
+    usage_probe(out);
 }
 
 static bool is_help(const char *arg)
