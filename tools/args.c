@@ -84,6 +84,11 @@ bool parse_ports(const char *option, const char *text, uint16_t *ports, uint32_t
     return true;
 }
 
+bool is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
 bool parse_double_in(const char *option, const char *text, double min, double max, double *ret)
 {
     char *end;

@@ -13,7 +13,7 @@ void usage_features(FILE *out)
 
 int cmd_features(int argc, char **argv)
 {
-    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    if (argc > 1 && is_help(argv[1])) {
         usage_features(stdout);
         return EXIT_OK;
     }

@@ -906,11 +906,6 @@ void usage_config(FILE *out)
     usage_probe(out);
 }
 
-static bool is_help(const char *arg)
-{
-    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
-}
-
 int cmd_config(int argc, char **argv)
 {
     if ((argc == 2 && is_help(argv[1])) ||

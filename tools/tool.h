@@ -56,6 +56,8 @@ void senders_free(struct senders *s);
 const char *senders_input_name(const char *iface, const char *const *inputs, int n_inputs);
 
 bool parse_double_in(const char *option, const char *text, double min, double max, double *ret);
+/* Whether @p arg asks for help: --help or -h. */
+bool is_help(const char *arg);
 bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max, uint32_t *ret);
 /* Comma-separated port list into @p ports (capacity @p cap). */
 bool parse_ports(const char *option, const char *text, uint16_t *ports, uint32_t cap,

@@ -494,7 +494,7 @@ void usage_model(FILE *out)
 int cmd_model(int argc, char **argv)
 {
     for (int i = 1; i < argc && i < 3; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        if (is_help(argv[i])) {
             usage_model(stdout);
             return EXIT_OK;
         }
