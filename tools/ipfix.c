@@ -100,10 +100,6 @@ const char *ipfix_out_file(const struct ipfix_out *o)
 bool cli_files_distinct(const char *prog, const char *const *inputs, int n_inputs,
                         const char *output, const struct ipfix_out *ipfix)
 {
-    struct named_file in[MAX_INPUTS];
-    size_t n = 0;
-    for (int i = 0; i < n_inputs && n < MAX_INPUTS; i++)
-        in[n++] = (struct named_file){"-r", inputs[i]};
     const struct named_file out[] = {{"-o", output}, {"--ipfix", ipfix_out_file(ipfix)}};
-    return files_distinct(prog, in, n, out, 2);
+    return files_distinct(prog, "-r", inputs, (size_t)n_inputs, out, 2);
 }

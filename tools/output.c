@@ -349,26 +349,27 @@ static int same_file(const char *a, const char *b)
     return strcmp(da, db) == 0 && strcmp(na ? na + 1 : a, nb ? nb + 1 : b) == 0;
 }
 
-static bool named(const struct named_file *f)
+/* A file, not NULL or "-" (standard input or output). */
+static bool named(const char *path)
 {
-    return f->path != NULL && strcmp(f->path, "-") != 0;
+    return path != NULL && strcmp(path, "-") != 0;
 }
 
-bool files_distinct(const char *prog, const struct named_file *in, size_t n_in,
+bool files_distinct(const char *prog, const char *in_what, const char *const *in, size_t n_in,
                     const struct named_file *out, size_t n_out)
 {
     for (size_t i = 0; i < n_out; i++) {
-        if (!named(&out[i]))
+        if (!named(out[i].path))
             continue;
         for (size_t j = 0; j < n_in; j++) {
-            if (named(&in[j]) && same_file(out[i].path, in[j].path) == 1) {
+            if (named(in[j]) && same_file(out[i].path, in[j]) == 1) {
                 fprintf(stderr, "%s: %s %s is also an input (%s %s): it would be overwritten\n",
-                        prog, out[i].what, out[i].path, in[j].what, in[j].path);
+                        prog, out[i].what, out[i].path, in_what, in[j]);
                 return false;
             }
         }
         for (size_t j = 0; j < i; j++) {
-            if (named(&out[j]) && same_file(out[i].path, out[j].path) == 1) {
+            if (named(out[j].path) && same_file(out[i].path, out[j].path) == 1) {
                 fprintf(stderr, "%s: %s and %s name the same file, %s\n", prog, out[j].what,
                         out[i].what, out[i].path);
                 return false;

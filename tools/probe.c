@@ -276,9 +276,6 @@ static int read_pairs(const fdx_config_node *root, struct probe *p, char *err, s
  * (input.read) or another output: two writers on one file, or a capture replaced by rows. */
 static bool probe_files_distinct(const struct probe *p, const char *prefix)
 {
-    struct named_file in[MAX_INPUTS];
-    for (int i = 0; i < p->n_inputs && i < MAX_INPUTS; i++)
-        in[i] = (struct named_file){"input.read", p->inputs[i]};
     const struct named_file out[] = {
         {"outputs.alerts", p->alerts_file},
         {"outputs.jsonl", p->jsonl_file},
@@ -288,7 +285,8 @@ static bool probe_files_distinct(const struct probe *p, const char *prefix)
     };
     char who[1200];
     snprintf(who, sizeof(who), "%s%s", prefix, p->path);
-    return files_distinct(who, in, p->n_inputs, out, sizeof(out) / sizeof(out[0]));
+    return files_distinct(who, "input.read", p->inputs, (size_t)p->n_inputs, out,
+                          sizeof(out) / sizeof(out[0]));
 }
 
 /* Loads @p path and everything it names; prints the located error and returns false. */

@@ -179,14 +179,15 @@ bool output_close(struct output *o, bool keep);
 
 /* A file a command reads or writes, and how it was named (for messages). */
 struct named_file {
-    const char *what; /* "-r", "-o", "--ipfix", "outputs.csv", ... */
+    const char *what; /* "-o", "--ipfix", "outputs.csv", ... */
     const char *path; /* NULL or "-": standard input or output, never compared */
 };
 
-/* False, after printing "PROG: ..." why, when an output would overwrite an input or another
- * output: the same path, or the same existing file under another name. Devices and FIFOs
- * (/dev/null) may be named more than once. */
-bool files_distinct(const char *prog, const struct named_file *in, size_t n_in,
+/* False, after printing "PROG: ..." why, when an output would overwrite an input (one of the
+ * @p n_in files @p in, all named by @p in_what, e.g. "-r") or another output: the same path, or
+ * the same existing file under another name. Devices and FIFOs (/dev/null) may be named more
+ * than once. */
+bool files_distinct(const char *prog, const char *in_what, const char *const *in, size_t n_in,
                     const struct named_file *out, size_t n_out);
 
 /* Index of the record value named @p name in @p e's records, or -1. */
