@@ -178,9 +178,9 @@ static int check_options(const struct fdx_engine_options *o, char *errbuf, size_
 {
     if (o->struct_size < sizeof(struct fdx_engine_options)) {
         fdxi_set_err(errbuf, errlen,
-                     "engine options: struct_size %u is smaller than %zu (the first layout) "
+                     "engine options: struct_size %u is smaller than %zu "
                      "(call fdx_engine_options_init())",
-                     o->struct_size, OPTIONS_V1_SIZE);
+                     o->struct_size, sizeof(*o));
         return FDX_EINVAL;
     }
     if (o->max_flows == 0 || o->max_flows > FDXI_MAX_MAX_FLOWS) {
@@ -413,8 +413,15 @@ int fdx_engine_new(const struct fdx_engine_options *opts, fdx_engine **ret_engin
     }
     /* A caller built against the first layout (without plugins) passes a shorter struct: the
      * fields it does not have keep their defaults. */
+    if (opts->struct_size < OPTIONS_V1_SIZE) {
+        fdxi_set_err(errbuf, errlen,
+                     "engine options: struct_size %u is smaller than %zu, the first layout "
+                     "(call fdx_engine_options_init())",
+                     opts->struct_size, OPTIONS_V1_SIZE);
+        return FDX_EINVAL;
+    }
     struct fdx_engine_options full;
-    if (opts->struct_size >= OPTIONS_V1_SIZE && opts->struct_size < sizeof(full)) {
+    if (opts->struct_size < sizeof(full)) {
         fdx_engine_options_init(&full);
         memcpy(&full, opts, opts->struct_size);
         full.struct_size = sizeof(full);
