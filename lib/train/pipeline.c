@@ -561,7 +561,7 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
         in.features = t->base_features;
         t->opts.corr_threshold = 1;
         t->opts.nan_value = t->base->nan_value;
-        params.wtrees_base = t->base->models[0].model;
+        params.wtrees_base = fdxi_bundle_wtrees(t->base); /* load_base() checked it is one */
         if (!margin_given)
             params.wtrees_margin = fdxi_wtrees_margin(params.wtrees_base);
     }
