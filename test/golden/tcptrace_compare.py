@@ -4,15 +4,14 @@
 """Compare flowdx's tcptrace quantities with tcptrace's own, field by field.
 
 Usage: tcptrace_compare.py --conns PROG --doc doc/features/tcptrace.md --samples SAMPLES
-       [--data SHARED_DATA] [--flowdx FLOWDX] [--keep DIR] [--also CAPTURE]... [CAPTURE...]
+       [--flowdx FLOWDX] [--keep DIR] [--also CAPTURE]... [CAPTURE...]
 
 The fields, their tolerances and which are compared come from the table in the doc (one place).
 --conns is test/tcptrace_conns (lib/tcp with tcptrace's connection keying); with --flowdx, the rows
 of `flowdx extract -f moore` are compared as well. Without CAPTURE arguments: the public SMTP and DoH
-captures, edited copies of some of them, and the --also captures (samples/spam/lab/lab-lossy.pcap).
-The public captures are every one under SHARED_DATA (the project's shared data, beside the clone in
-CI) when that directory exists, else the copies bundled in SAMPLES, which lack a few (printed). Exit
-0 when every compared field matches, 1 on a mismatch, 77 (skipped) without tcptrace.
+captures bundled in SAMPLES (samples/SOURCES.md), edited copies of some of them, and the --also
+captures (samples/spam/lab/lab-lossy.pcap). Exit 0 when every compared field matches, 1 on a
+mismatch, 77 (skipped) without tcptrace.
 """
 import argparse
 import csv
@@ -268,46 +267,24 @@ def is_capture(name):
     return name.endswith(('.pcap', '.pcapng'))
 
 
-def shared_captures(data):
-    """(path, label) of every capture of the shared set, labelled by its path under data."""
+# The public SMTP and DoH captures bundled in samples/ (samples/SOURCES.md), by folder.
+PUBLIC_DIRS = ('spam/ndpi', 'spam/zeek', 'doh/korving', 'doh/ndpi', 'doh/synthetic')
+
+
+def public_captures(samples):
+    """(path, label) of the bundled public captures, labelled by their path under samples."""
     caps = []
-    for sub in ('spam', 'doh/pcap'):
-        for root, _, files in os.walk(os.path.join(data, sub)):
-            for name in files:
-                if is_capture(name):
-                    path = os.path.join(root, name)
-                    caps.append((path, os.path.relpath(path, data)))
-    return sorted(caps)
-
-
-# The shared set's folders and where samples/ bundles their captures (the same files, byte for
-# byte: samples/SOURCES.md; every capture of the shared set is bundled).
-BUNDLED_DIRS = {'spam/ndpi': 'spam/ndpi', 'spam/zeek': 'spam/zeek',
-                'doh/pcap/korving': 'doh/korving', 'doh/pcap/ndpi': 'doh/ndpi',
-                'doh/pcap/synthetic': 'doh/synthetic'}
-
-
-def bundled_captures(samples):
-    """(path, label) of the bundled copies, labelled by their path in the shared set."""
-    caps = []
-    for shared_dir, sample_dir in BUNDLED_DIRS.items():
-        d = os.path.join(samples, sample_dir)
-        for name in os.listdir(d) if os.path.isdir(d) else []:
+    for sub in PUBLIC_DIRS:
+        for name in os.listdir(os.path.join(samples, sub)):
             if is_capture(name):
-                caps.append((os.path.join(d, name), shared_dir + '/' + name))
+                caps.append((os.path.join(samples, sub, name), sub + '/' + name))
     return sorted(caps)
-
-
-def bundled_path(samples, label):
-    shared_dir, name = os.path.split(label)
-    return os.path.join(samples, BUNDLED_DIRS[shared_dir], name)
 
 
 # The captures whose first connection is edited (tcptrace_edit.py): SMTP with retransmissions,
-# a DoH capture in Linux cooked framing, and one with SACK. All four are bundled.
+# a DoH capture in Linux cooked framing, and one with SACK.
 EDIT_BASES = ('spam/zeek/smtp.pcap', 'spam/ndpi/smtp.pcap',
-              'doh/pcap/korving/korving_ft_iodine_private_b64_23a0a5a8.pcap',
-              'doh/pcap/ndpi/dns_dot.pcap')
+              'doh/korving/korving_ft_iodine_private_b64_23a0a5a8.pcap', 'doh/ndpi/dns_dot.pcap')
 
 
 def main():
@@ -315,11 +292,10 @@ def main():
     ap.add_argument('--conns', required=True)
     ap.add_argument('--doc', required=True)
     ap.add_argument('--samples', required=True)
-    ap.add_argument('--data')
     ap.add_argument('--flowdx')
     ap.add_argument('--keep')
     ap.add_argument('--also', action='append', default=[],
-                    help='a capture to compare besides the shared and edited ones (repeatable)')
+                    help='a capture to compare besides the public and edited ones (repeatable)')
     ap.add_argument('captures', nargs='*')
     args = ap.parse_args()
     if shutil.which('tcptrace') is None:
@@ -332,20 +308,12 @@ def main():
     os.makedirs(tmp, exist_ok=True)
     caps = [(c, os.path.basename(c)) for c in args.captures]
     if not args.captures:
-        shared = args.data is not None and os.path.isdir(args.data)
-        if shared:
-            caps = shared_captures(args.data)
-            where = args.data
-        else:
-            caps = bundled_captures(args.samples)
-            where = args.samples
-            print('no shared data%s: the %d bundled copies in %s instead'
-                  % (' at ' + args.data if args.data else '', len(caps), args.samples))
+        caps = public_captures(args.samples)
         if not caps:
-            print('no captures under %s' % where)
+            print('no captures under %s' % args.samples)
             return 1
         for base in EDIT_BASES:
-            path = os.path.join(args.data, base) if shared else bundled_path(args.samples, base)
+            path = os.path.join(args.samples, base)
             dest = os.path.join(tmp, os.path.dirname(base).replace('/', '_'))
             os.makedirs(dest, exist_ok=True)
             out = subprocess.run([sys.executable, os.path.join(HERE, 'tcptrace_edit.py'), path, dest],
