@@ -30,8 +30,7 @@ repository root).
 
 Options:
   -d DIR        take every *.pcap, *.pcapng and *.cap under DIR as input (default: the
-                reference set, the public nDPI, Zeek and DoH captures: ../shared/data
-                beside the repository if it exists, else the same files bundled in
+                reference set, the public nDPI, Zeek and DoH captures bundled in
                 samples/spam/{ndpi,zeek} and samples/doh/{korving,ndpi,synthetic});
                 inputs that are not Ethernet are skipped
   -p PACKETS    replicate until the capture has at least PACKETS packets (default 500000)
@@ -120,14 +119,10 @@ if [ ! -d "$build" ] && [ -d "$root/$build" ]; then
     build=$root/$build
 fi
 
-# The reference set: the shared copy, or the same captures bundled in samples/ (they sort in
-# the same order, so the capture is the same byte for byte; bench/README.md).
+# The reference set: the public captures bundled in samples/ (bench/README.md).
 input_dirs=()
 if [ -n "$input_dir" ]; then
     [ -d "$input_dir" ] || die "input directory '$input_dir' does not exist (-d DIR)"
-    input_dirs=("$input_dir")
-elif [ -d "$root/../shared/data" ]; then
-    input_dir=$(cd "$root/../shared/data" && pwd)
     input_dirs=("$input_dir")
 else
     input_dir="$root/samples (the reference captures)"
