@@ -96,10 +96,3 @@ const char *ipfix_out_file(const struct ipfix_out *o)
 {
     return o->dest != NULL && strstr(o->dest, "://") == NULL ? o->dest : NULL;
 }
-
-bool cli_files_distinct(const char *prog, const char *const *inputs, int n_inputs,
-                        const char *output, const struct ipfix_out *ipfix)
-{
-    const struct named_file out[] = {{"-o", output}, {"--ipfix", ipfix_out_file(ipfix)}};
-    return files_distinct(prog, "-r", inputs, (size_t)n_inputs, out, 2);
-}

@@ -379,6 +379,13 @@ bool files_distinct(const char *prog, const char *in_what, const char *const *in
     return true;
 }
 
+bool cli_files_distinct(const char *prog, const char *const *inputs, int n_inputs,
+                        const char *output, const struct ipfix_out *ipfix)
+{
+    const struct named_file out[] = {{"-o", output}, {"--ipfix", ipfix_out_file(ipfix)}};
+    return files_distinct(prog, "-r", inputs, (size_t)n_inputs, out, 2);
+}
+
 int64_t feature_index(const fdx_engine *e, const char *name)
 {
     for (uint32_t i = 0; i < fdx_engine_feature_count(e); i++) {

@@ -189,6 +189,10 @@ struct named_file {
  * than once. */
 bool files_distinct(const char *prog, const char *in_what, const char *const *in, size_t n_in,
                     const struct named_file *out, size_t n_out);
+struct ipfix_out;
+/* files_distinct() for a command line: -r CAPTURE... against -o FILE and --ipfix FILE. */
+bool cli_files_distinct(const char *prog, const char *const *inputs, int n_inputs,
+                        const char *output, const struct ipfix_out *ipfix);
 
 /* Index of the record value named @p name in @p e's records, or -1. */
 int64_t feature_index(const fdx_engine *e, const char *name);
@@ -228,9 +232,6 @@ void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flo
 bool ipfix_out_close(struct ipfix_out *o, const char *prog);
 /* The file --ipfix writes, or NULL (none, or a udp:// or tcp:// collector). */
 const char *ipfix_out_file(const struct ipfix_out *o);
-/* files_distinct() for a command line: -r CAPTURE... against -o FILE and --ipfix FILE. */
-bool cli_files_distinct(const char *prog, const char *const *inputs, int n_inputs,
-                        const char *output, const struct ipfix_out *ipfix);
 
 /* An address in text (IPv4 or IPv6 by @p version), "?" when it cannot be written. */
 void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr);
