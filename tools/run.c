@@ -796,7 +796,7 @@ int cmd_run(int argc, char **argv)
                 optind < argc                    ? "unexpected argument"
                 : iface != NULL && n_inputs > 0  ? "-i and -r exclude each other"
                 : n_inputs == 0 && iface == NULL ? "no capture given (-r FILE, or -i INTERFACE)"
-                : detector == NULL               ? "--detect doh or spam is required"
+                : detector == NULL               ? "--detect doh, spam or doh,spam is required"
                                    : "--no-promisc, --snaplen, --buffer-size, --immediate and "
                                      "--user apply to -i");
         return EXIT_USAGE;
