@@ -40,6 +40,9 @@ void usage_collect(FILE *out)
         "                          " FDX_SOURCE_MODEL_DIR "/spam-flowrec.fdxm)\n"
         "      --margin M          a weighted-trees model's verdict is uncertain when its vote\n"
         "                          sum is within M of 0 (0 to 1; default: the model's own)\n"
+        "      --judge-one-way     also judge flows with no packet in the response direction\n"
+        "                          (by default counted as one_way, not judged: the shipped\n"
+        "                          models were trained on two-way sessions only)\n"
         "      --ports LIST|all    judge flows whose responder port is in LIST (default for\n"
         "                          spam: 25,465,587; otherwise all)\n"
         "      --format FMT        alerts (default: one line per malicious flow) or jsonl\n"
@@ -83,7 +86,8 @@ struct collect {
     bool jsonl, quiet;
     struct output out;
     struct ipfix_out ipfix;
-    uint64_t flows, judged, malicious, uncertain, refused, lacking;
+    uint64_t flows, judged, malicious, uncertain, refused, lacking, one_way;
+    bool judge_one_way;
     /* the model's inputs in the record, each with the record value of its direction's packets
      * and whether it is a TCP flags value */
     uint32_t n_inputs;
@@ -157,6 +161,10 @@ static void judge(struct collect *k, const struct fdx_flow_record *r, struct fdx
         k->told_lacking = true;
         return;
     }
+    if (r->packets[1] == 0 && !k->judge_one_way) {
+        k->one_way++; /* no answer (--unpaired zero), or an empty reverse: no training row was */
+        return;
+    }
     struct fdx_verdict mv = {.struct_size = sizeof(mv)};
     if (fdx_model_classify(k->model, r, &mv) < 0)
         return;
@@ -200,7 +208,7 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
             PROG ": %s: elapsed=%.0fs datagrams=%llu v5=%llu v9=%llu ipfix=%llu malformed=%llu "
                  "unsupported=%llu no_template=%llu records=%llu biflows=%llu paired=%llu "
                  "unpaired=%llu flows=%llu judged=%llu malicious=%llu uncertain=%llu "
-                 "exporters=%u\n",
+                 "one_way=%llu exporters=%u\n",
             when, (double)(monotonic_ns() - start_ns) / 1e9, (unsigned long long)s.datagrams,
             (unsigned long long)s.v5, (unsigned long long)s.v9, (unsigned long long)s.ipfix,
             (unsigned long long)s.malformed, (unsigned long long)s.unsupported,
@@ -208,7 +216,7 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
             (unsigned long long)s.biflows, (unsigned long long)s.paired,
             (unsigned long long)s.unpaired, (unsigned long long)k->flows,
             (unsigned long long)k->judged, (unsigned long long)k->malicious,
-            (unsigned long long)k->uncertain, s.exporters);
+            (unsigned long long)k->uncertain, (unsigned long long)k->one_way, s.exporters);
 }
 
 /* The model, checked to read the flowrec set, bound to the engine. false after saying why. */
@@ -260,7 +268,8 @@ enum {
     OPT_PAIR_WAIT,
     OPT_UNPAIRED,
     OPT_STATS,
-    OPT_MARGIN
+    OPT_MARGIN,
+    OPT_ONEWAY
 };
 
 int cmd_collect(int argc, char **argv)
@@ -279,6 +288,7 @@ int cmd_collect(int argc, char **argv)
         {"unpaired", required_argument, NULL, OPT_UNPAIRED},
         {"stats", required_argument, NULL, OPT_STATS},
         {"margin", required_argument, NULL, OPT_MARGIN},
+        {"judge-one-way", no_argument, NULL, OPT_ONEWAY},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -347,6 +357,9 @@ int cmd_collect(int argc, char **argv)
             if (!parse_double_in("--margin", optarg, 0, 1, &margin))
                 return EXIT_USAGE;
             break;
+        case OPT_ONEWAY:
+            k.judge_one_way = true;
+            break;
         case 'q':
             k.quiet = true;
             break;
@@ -373,9 +386,9 @@ int cmd_collect(int argc, char **argv)
         fprintf(stderr, PROG ": --detect: '%s' is not a name of a-z, 0-9, '_' and '-'\n", k.name);
         return EXIT_USAGE;
     }
-    if (none && (model != NULL || ports != NULL || !isnan(margin))) {
-        fprintf(stderr,
-                PROG ": --detect none classifies nothing: -m, --margin and --ports do not apply\n");
+    if (none && (model != NULL || ports != NULL || !isnan(margin) || k.judge_one_way)) {
+        fprintf(stderr, PROG ": --detect none classifies nothing: -m, --margin, --ports and "
+                             "--judge-one-way do not apply\n");
         return EXIT_USAGE;
     }
     if (!none && !spam && model == NULL) {
@@ -486,6 +499,11 @@ int cmd_collect(int argc, char **argv)
     if (k.lacking > 0)
         fprintf(stderr, PROG ": %llu flows not judged: their records lack an input of the model\n",
                 (unsigned long long)k.lacking);
+    if (k.one_way > 0)
+        fprintf(stderr,
+                PROG ": %llu flows not judged: no packet in the response direction (no answer, "
+                     "or a record whose reverse never came); --judge-one-way judges them\n",
+                (unsigned long long)k.one_way);
     if (k.refused > 0)
         fprintf(stderr, PROG ": %llu records refused by the engine (times out of order)\n",
                 (unsigned long long)k.refused);

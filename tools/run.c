@@ -58,7 +58,9 @@ void usage_run(FILE *out)
           "is 0.4: uncertain unless 70 % of the trees' weight agrees). One ALERT per spam flow,\n"
           "then the main spam senders: the sources of at least --min-spam spam flows and their\n"
           "share of all spam flows (as `flowdx report senders`; with jsonl, run that on the\n"
-          "output).\n\n"
+          "output). A flow without a packet from the server (an unanswered connection attempt,\n"
+          "or one side of asymmetric routing) is counted, not judged: the shipped model knows\n"
+          "two-way sessions only (--judge-one-way judges it anyway).\n\n"
           "--detect doh,spam runs both detectors in one pass through their plugins, as -c\n"
           "does (the same options, the shipped models): alerts, or JSON lines of schema 1\n"
           "(doc/json.md) with --format jsonl, a line per flow whatever it is; the senders\n"
@@ -111,6 +113,7 @@ void usage_run(FILE *out)
           "      --min-spam N        spam: spam flows that make a main sender (default 10)\n"
           "      --margin M          spam: uncertain when the weighted vote sum is within M of\n"
           "                          0 (0 to 1; default: the model's own, `flowdx model show`)\n"
+          "      --judge-one-way     spam: also judge flows without a packet from the server\n"
           "  -q, --quiet             no summary on standard error\n"
           "  -h, --help              this text\n\n"
           "Exit status: 0 done (whether or not anything was flagged; with -i: stopped by\n"
@@ -142,6 +145,8 @@ struct detect {
     uint64_t flows, candidates, malicious;
     uint64_t by_resolver, by_server, by_dpi, by_all_tls, by_port; /* per source (overlapping) */
     uint64_t no_values; /* candidates the model's feature set has no values for */
+    uint64_t one_way;   /* spam candidates without a packet from the server, not judged */
+    bool judge_one_way; /* --judge-one-way */
     uint64_t uncertain,
         escalated;           /* pair verdicts: flagged without evidence; unflagged on a tunnel */
     fdx_pairs *pairs;        /* NULL with --per-flow */
@@ -397,6 +402,10 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
         d->no_values++;
         return;
     }
+    if (d->spam && !d->judge_one_way && r->packets[1] == 0) {
+        d->one_way++;
+        return;
+    }
     /* Decided at once (spam, --per-flow): the record as it is. Held by fdx_pairs: a copy, since
      * the record and its features are only borrowed until this callback returns. */
     struct pending now, *f = &now;
@@ -456,6 +465,7 @@ struct both {
     const char *output;
     uint32_t min_spam;
     double margin; /* NaN: the spam model's own */
+    bool judge_one_way;
     const struct fdx_capture_live_options *live;
     const char *user;
     uint64_t stats_us, idle_us;
@@ -522,10 +532,10 @@ static int run_both(const struct both *b, const char *const *inputs, int n_input
     }
     if (b->idle_us > 0)
         PUT("flows: {idle_timeout: %.6fs}\n", b->idle_us / 1e6);
-    if (isnan(b->margin))
-        PUT("detectors:\n  spam: {}\n");
-    else
-        PUT("detectors:\n  spam: {margin: %.17g}\n", b->margin);
+    PUT("detectors:\n  spam: {judge_one_way: %s", b->judge_one_way ? "true" : "false");
+    if (!isnan(b->margin))
+        PUT(", margin: %.17g", b->margin);
+    PUT("}\n");
     PUT("  doh:\n    host_detection: %s\n    all_tls: %s\n", b->dpi ? "true" : "false",
         b->all_tls ? "true" : "false");
     PUT("    servers: [");
@@ -579,6 +589,7 @@ int cmd_run(int argc, char **argv)
         OPT_PSHARE,
         OPT_MINSPAM,
         OPT_MARGIN,
+        OPT_ONEWAY,
         OPT_SONLY,
         OPT_SJSON,
         OPT_SALL,
@@ -613,6 +624,7 @@ int cmd_run(int argc, char **argv)
         {"pair-share", required_argument, NULL, OPT_PSHARE},
         {"min-spam", required_argument, NULL, OPT_MINSPAM},
         {"margin", required_argument, NULL, OPT_MARGIN},
+        {"judge-one-way", no_argument, NULL, OPT_ONEWAY},
         /* for `flowdx report senders -r`: the report alone, on standard output */
         {"senders-only", no_argument, NULL, OPT_SONLY},
         {"senders-json", no_argument, NULL, OPT_SJSON},
@@ -776,6 +788,9 @@ int cmd_run(int argc, char **argv)
             if (!parse_double_in("--margin", optarg, 0, 1, &margin))
                 return EXIT_USAGE;
             break;
+        case OPT_ONEWAY:
+            d.judge_one_way = true;
+            break;
         case 'q':
             quiet = true;
             break;
@@ -819,6 +834,7 @@ int cmd_run(int argc, char **argv)
                          .output = output,
                          .min_spam = min_spam,
                          .margin = margin,
+                         .judge_one_way = d.judge_one_way,
                          .live = &live,
                          .user = user,
                          .stats_us = stats_us,
@@ -843,9 +859,11 @@ int cmd_run(int argc, char **argv)
                 "both (doh,spam)\n",
                 detector);
         return EXIT_USAGE;
-    } else if (!isnan(margin)) {
-        fprintf(stderr, "flowdx run: --margin applies to --detect spam (the weighted-trees "
-                        "ensemble), not to the DoH jury\n");
+    } else if (!isnan(margin) || d.judge_one_way) {
+        fprintf(stderr,
+                "flowdx run: %s applies to --detect spam (the weighted-trees "
+                "ensemble), not to the DoH jury\n",
+                d.judge_one_way ? "--judge-one-way" : "--margin");
         return EXIT_USAGE;
     }
     d.n_given = d.n_servers;
@@ -1012,6 +1030,14 @@ int cmd_run(int argc, char **argv)
                     "finds DoH and DoT on other ports)\n",
                     (unsigned long long)d.no_values, d.no_values == 1 ? "" : "s",
                     fdx_model_feature_set(d.model), d.no_values == 1 ? "it" : "them");
+        if (d.one_way > 0)
+            fprintf(stderr,
+                    "flowdx run: %llu more SMTP flow%s not judged: no packet from the server "
+                    "(an unanswered connection attempt, or one direction of asymmetric "
+                    "routing), and the model knows two-way sessions only; --judge-one-way "
+                    "judges %s\n",
+                    (unsigned long long)d.one_way, d.one_way == 1 ? "" : "s",
+                    d.one_way == 1 ? "it" : "them");
         feeder_summary(&feed);
     }
     fdx_engine_free(e);

@@ -283,6 +283,8 @@ static void end_cb(void *self, void *thread, void *state, const struct fdx_plugi
         any = !isnan(v[i]);
     if (!any)
         return; /* the set has nothing for this flow (doh:ip: not TCP to a DoH port) */
+    if (s->sel.skip_one_way && flow->packets[1] == 0)
+        return; /* values without a verdict */
     struct fdx_flow_record r = {.struct_size = sizeof(r),
                                 .flow_id = flow->flow_id,
                                 .start_us = flow->start_us,

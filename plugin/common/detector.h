@@ -32,6 +32,8 @@ struct det_select {
     bool any_port;     /* with app_flag: compute every TCP flow, since the mark can come on any
                           port (it is known at flow_end only) */
     double margin; /* NaN (set before select): the model file's own; else fdx_model_set_margin */
+    bool skip_one_way; /* no verdict on a flow without a packet from the responder (its values
+                          are still exported): the model never saw one */
 };
 
 /* One detector plugin's constants. */

@@ -11,6 +11,10 @@
  *                          known only at flow_end, so every TCP flow's values are computed
  *   margin: 0.4            replaces the model file's margin: a flow whose weighted vote sum has
  *                          |sum| < margin is uncertain (0 to 1; absent or ~: the file's own)
+ *   judge_one_way: false   also judge flows without a packet from the server (a connection
+ *                          attempt without an answer, or one side of asymmetric routing). The
+ *                          shipped model was trained on two-way sessions only, so by default such
+ *                          a flow gets its feature values and no verdict
  */
 static int spam_select(const fdx_config_node *settings, struct det_select *sel, char *errbuf,
                        size_t errlen)
@@ -20,10 +24,12 @@ static int spam_select(const fdx_config_node *settings, struct det_select *sel, 
     for (uint32_t i = 0; i < 3; i++)
         sel->ports[i] = defaults[i];
     sel->any_server = true;
-    int host = 1;
+    int host = 1, one_way = 0;
     int rc = det_read_ports(settings, "ports", sel, errbuf, errlen);
     if (rc >= 0)
         rc = fdx_config_get_bool(settings, "host_detection", &host, errbuf, errlen);
+    if (rc >= 0)
+        rc = fdx_config_get_bool(settings, "judge_one_way", &one_way, errbuf, errlen);
     if (rc >= 0)
         rc = fdx_config_get_double(settings, "margin", 0.0, 1.0, &sel->margin, errbuf, errlen);
     if (rc < 0)
@@ -31,6 +37,7 @@ static int spam_select(const fdx_config_node *settings, struct det_select *sel, 
     /* SMTP that the host's detection finds on another port: every TCP flow is computed */
     sel->app_flag = host ? FDX_APP_SMTP : 0;
     sel->any_port = host != 0;
+    sel->skip_one_way = one_way == 0;
     return 0;
 }
 

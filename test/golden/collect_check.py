@@ -8,7 +8,8 @@ flowrec` of it (--extracted). Expected values come from tshark, per 5-tuple (one
 - collected: octets as softflowd counts them, the wire length from the IP header on (frame
   length less the link header: Ethernet padding included; softflowd.c, ipv4_to_flowrec); no
   lengths or TTLs (null), duration within 2 ms (softflowd stamps in whole milliseconds);
-  verdicts of the spam detector exactly on TCP flows to 25, 465 and 587;
+  verdicts of the spam detector exactly on TCP flows to 25, 465 and 587 that have packets in
+  both directions;
 - extracted: IP bytes (IPv4 total length; IPv6 40 + payload length), smallest and largest IP
   length and TTL, duration within 1 us;
 - the initiator (src): the sender of a SYN without ACK when there is one (extracted), else the
@@ -150,7 +151,10 @@ def main():
         want(abs(f["duration"] - dur) <= (0.002 if collected else 1e-6),
              "%s duration %s, capture %.6f" % (key, f["duration"], dur))
         if collected:
-            spam = c["proto"] == 6 and r["dst"][1] in SPAM_PORTS
+            # judged: TCP to a spam port with packets both ways (a flow without an answer is
+            # not judged unless --judge-one-way; tshark's count of the responder's packets)
+            answered = c["dirs"].get(r["dst"], {"packets": 0})["packets"] > 0
+            spam = c["proto"] == 6 and r["dst"][1] in SPAM_PORTS and answered
             v = r["verdicts"].get("spam")
             judged += v is not None
             want((v is not None) == spam, "%s: verdict %s" % (key, v))

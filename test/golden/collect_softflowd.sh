@@ -86,6 +86,18 @@ check "emotet: the port-587 flow is judged by the spam detector" \
 # the capture has one direction only: its one record waits for a reverse that never comes
 check "one side only, v9: the lone record is released unpaired" \
     grep -q ' records=1 biflows=0 paired=0 unpaired=1 flows=1 ' "$tmp/run6.err"
+# ... and, with no packet in the response direction, it is counted and not judged (the shipped
+# model knows two-way sessions only), unless --judge-one-way
+check "one side only: not judged, and counted" \
+    grep -q ' flows=1 judged=0 malicious=0 uncertain=0 one_way=1 ' "$tmp/run6.err"
+check "one side only: the reason is given" grep -q "1 flows not judged: no packet in the" \
+    "$tmp/run6.err"
+collect oneway udp://127.0.0.1:0 "-v 9" samples/spam/zeek/smtp-one-side-only.pcap \
+    --pair-wait 1 --judge-one-way
+check "one side only, --judge-one-way: judged" \
+    grep -q ' flows=1 judged=1 .* one_way=0 ' "$tmp/oneway.err"
+check "... with a verdict in its JSON line" grep -q '"verdicts":{"spam":{"verdict":' \
+    "$tmp/oneway.jsonl"
 
 # IPFIX over TCP (softflowd -P tcp) to a TCP listener
 collect tcp tcp://127.0.0.1:0 "-v 10 -P tcp" samples/spam/ndpi/emotet.pcap

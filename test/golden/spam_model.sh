@@ -103,6 +103,26 @@ check "--margin with --detect doh: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'ap
 "$flowdx" run --detect spam -r samples/spam/ndpi/emotet.pcap > "$tmp/alerts.txt" 2> /dev/null
 check "alerts end with the main spam senders report" grep -q "^main spam senders (at least 10 spam flows)" "$tmp/alerts.txt"
 
+# A flow without a packet from the server is counted and not judged: Zeek's smtp-one-side-only.pcap
+# holds only the client's side of one session (19 packets from 57722 to port 25; tshark -q -z
+# conv,tcp shows 0 frames the other way). --judge-one-way (or judge_one_way: true) judges it.
+one=samples/spam/zeek/smtp-one-side-only.pcap
+"$flowdx" run --detect spam -r "$one" --format jsonl > "$tmp/one.jsonl" 2> "$tmp/one.err"
+check "one-way flow: no verdict written" test ! -s "$tmp/one.jsonl"
+check "one-way flow: 0 classified, and counted with the reason" bash -c \
+    'grep -q "0 SMTP candidates classified" "$0" && grep -q "1 more SMTP flow not judged: no packet from the server" "$0"' \
+    "$tmp/one.err"
+"$flowdx" run --detect spam -r "$one" --format jsonl --judge-one-way > "$tmp/one2.jsonl" 2> /dev/null
+check "one-way flow, --judge-one-way: one verdict" test "$(grep -c '"verdict"' "$tmp/one2.jsonl")" -eq 1
+"$flowdx" run --detect doh,spam -r "$one" --format jsonl > "$tmp/one3.jsonl" 2> /dev/null
+check "one-way flow, the spam plugin: its values, no verdict" \
+    grep -q '"verdicts":{},"features":{.*"spam_sp":19,' "$tmp/one3.jsonl"
+printf 'detectors:\n  spam: {judge_one_way: true}\n' > "$tmp/oneway.yaml"
+"$flowdx" run -c "$tmp/oneway.yaml" -r "$one" > /dev/null 2> "$tmp/one4.err"
+check "one-way flow, detectors.spam.judge_one_way: true: judged" grep -q "spam: 1 judged" "$tmp/one4.err"
+out=$("$flowdx" run --detect doh --judge-one-way -r "$one" 2>&1); rc=$?
+check "--judge-one-way with --detect doh: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'applies to --detect spam' <<< \"\$0\"" "$out"
+
 # report senders -r: the same classification, the report alone; the lab capture has main senders.
 "$flowdx" report senders -r samples/spam/ndpi/emotet.pcap --json > "$tmp/rep.json" 2> /dev/null
 check "report senders -r: JSON report of the capture's one SMTP flow, as run classified it" python3 -c '
