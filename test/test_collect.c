@@ -699,6 +699,19 @@ static void test_collect_uptime_window(void **state)
     assert_int_equal(fdxi_uptime_us(0, 100, 3 * wrap + 50), (uint64_t)(3 * wrap + 100) * 1000);
     assert_int_equal(fdxi_uptime_us(0, 5000, 3 * wrap + 50), (uint64_t)(2 * wrap + 5000) * 1000);
     assert_int_equal(fdxi_uptime_us(0, 100, 3 * wrap + 2000), (uint64_t)(3 * wrap + 100) * 1000);
+    /* A hostile systemInitTimeMilliseconds (IPFIX element 160: 63 bits kept) must not overflow
+     * (found by fuzz_collect; UBSan stops the sanitized build on signed overflow). The result
+     * still lies in the window (hi - 2^32, hi], hi = export + 1000 ms = 1700000001000 ms. By
+     * hand: sysinit beyond 2^48 ms is taken as 2^48, a multiple of 2^32, so the time is the
+     * multiple of 2^32 in the window: floor(1700000001000 / 4294967296) = 395, and 395 * 2^32 =
+     * 1696512081920 ms. */
+    const int64_t export_ms = INT64_C(1700000000000);
+    assert_int_equal(fdxi_uptime_us(INT64_MAX, 0, export_ms), UINT64_C(1696512081920) * 1000);
+    uint64_t t = fdxi_uptime_us(INT64_MIN, UINT32_MAX, export_ms);
+    assert_true(t <= (uint64_t)(export_ms + 1000) * 1000 &&
+                t > (uint64_t)(export_ms + 1000 - wrap) * 1000);
+    /* a hostile export time: no overflow either, and nothing before 1970 */
+    assert_int_equal(fdxi_uptime_us(INT64_MAX, UINT32_MAX, INT64_MIN), 0);
 }
 
 /* ---- sockets ---- */
