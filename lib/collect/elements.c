@@ -54,14 +54,21 @@ uint16_t fdxi_element_kind(uint32_t pen, uint16_t id, uint16_t len, bool *ret_re
     return FDXI_K_SKIP;
 }
 
+/* @p ms within +-2^48 ms (8,900 years) of 1970: beyond that it is no time, and sums of such
+ * values cannot overflow. */
+static int64_t within_far(int64_t ms)
+{
+    const int64_t far = INT64_C(1) << 48;
+    return ms > far ? far : ms < -far ? -far : ms;
+}
+
 uint64_t fdxi_uptime_us(int64_t sysinit_ms, uint32_t up_ms, int64_t export_ms)
 {
-    const int64_t wrap = INT64_C(1) << 32, far = INT64_C(1) << 48; /* 2^48 ms: 8,900 years */
+    const int64_t wrap = INT64_C(1) << 32;
     /* A hostile systemInitTimeMilliseconds (up to 2^63 - 1) or export time must not overflow
-     * the sums below: beyond +-2^48 ms from 1970 neither is a time, and the result is kept in
-     * the 2^32 ms before the export time anyway. */
-    sysinit_ms = sysinit_ms > far ? far : sysinit_ms < -far ? -far : sysinit_ms;
-    export_ms = export_ms > far ? far : export_ms < -far ? -far : export_ms;
+     * the sums below; the result is kept in the 2^32 ms before the export time anyway. */
+    sysinit_ms = within_far(sysinit_ms);
+    export_ms = within_far(export_ms);
     int64_t t = sysinit_ms + (int64_t)up_ms;
     int64_t hi = export_ms + 1000;
     if (t > hi)

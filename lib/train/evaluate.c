@@ -83,6 +83,7 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
         rc = FDX_ENOMEM;
         goto out;
     }
+    const bool wtrees = fdxi_bundle_wtrees(b) != NULL;
     for (uint32_t i = 0; i < n; i++) {
         struct fdxi_verdict v;
         fdxi_bundle_classify(b, ds.x + (size_t)i * ds.n_cols, cols, scratch, &v);
@@ -97,7 +98,7 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
                 r->score[(size_t)i * nc + v.vote[m]] = v.proba[m];
             }
         }
-        if (fdxi_bundle_wtrees(b) != NULL) {
+        if (wtrees) {
             /* The ensemble's own rule: uncertain rows count as class 0 (no alert). */
             ev->result[0].has_uncertain = true;
             ev->result[0].uncertain[ev->truth[i]] += v.uncertain;
