@@ -137,4 +137,16 @@ assert rep["spam_flows"] == sum(r["verdict"] == "spam" for r in run), (rep, run)
 ' "$tmp/rep.json" "$tmp/e.jsonl"
 out=$("$flowdx" report senders -r samples/spam/ndpi/emotet.pcap -i "$tmp/e.jsonl" 2>&1); rc=$?
 check "report senders: -r and -i together are refused (exit 2)" bash -c "[ $rc -eq 2 ] && grep -q 'do not go together' <<< \"\$0\"" "$out"
+# test/lab/smtp/adapt.py (doc/training.md's learning curve) on the bundled rows, one small draw: a line per
+# variant, the test rows counted (site B's seed-2 file has 617 rows, `wc -l` less its header), and a size larger
+# than the local file refused with the file named.
+python3 test/lab/smtp/adapt.py --flowdx "$flowdx" --base $l/site-A-seed1.csv --local $l/site-B-seed1.csv \
+    --test $l/site-B-seed2.csv --k 20 --repeats 1 --margins 0 --work "$tmp/adapt" > "$tmp/adapt.txt" 2>&1
+check "adapt.py: base, update, scratch and pooled measured on B's 617 seed-2 flows" bash -c '
+    grep -q "^test: 617 flows of" "$0" && for v in base update scratch pooled; do
+    grep -Eq "^0.0 +$v " "$0" || exit 1; done' "$tmp/adapt.txt"
+out=$(python3 test/lab/smtp/adapt.py --flowdx "$flowdx" --base $l/site-A-seed1.csv --local $l/site-B-seed1.csv \
+    --test $l/site-B-seed2.csv --k 5000 --work "$tmp/adapt2" 2>&1); rc=$?
+check "adapt.py --k 5000: refused, naming the local file" \
+    bash -c "[ $rc -ne 0 ] && grep -q 'site-B-seed1.csv' <<< \"\$0\"" "$out"
 finish
