@@ -15,6 +15,22 @@ static size_t add_num(char *buf, size_t len, size_t used, double v)
                        : fdxi_appendf(buf, len, used, "null");
 }
 
+/* Accuracy over the rows that got a verdict: uncertain rows, counted in class 0's column of the
+ * confusion matrix, are taken out of it. NaN when every row is uncertain. */
+static double decided_accuracy(const struct fdxi_result *r, uint32_t nc, uint64_t *ret_decided)
+{
+    uint64_t correct = 0, decided = 0;
+    for (uint32_t a = 0; a < nc; a++) {
+        for (uint32_t c = 0; c < nc; c++)
+            decided += r->metrics.confusion[a][c];
+        decided -= r->uncertain[a];
+        correct += r->metrics.confusion[a][a];
+    }
+    correct -= r->uncertain[0];
+    *ret_decided = decided;
+    return decided > 0 ? (double)correct / (double)decided : NAN;
+}
+
 static size_t text_table(const struct fdxi_result *const *rows, uint32_t n,
                          const char *const *class_names, uint32_t nc, char *buf, size_t len,
                          size_t used)
@@ -73,7 +89,13 @@ static size_t text_table(const struct fdxi_result *const *rows, uint32_t n,
         for (uint32_t a = 0; a < nc; a++)
             used = fdxi_appendf(buf, len, used, "%s '%s' %llu", a ? "," : "", class_names[a],
                                 (unsigned long long)r->uncertain[a]);
-        used = fdxi_appendf(buf, len, used, "\n");
+        uint64_t decided = 0;
+        double acc = decided_accuracy(r, nc, &decided);
+        if (decided > 0)
+            used = fdxi_appendf(buf, len, used, "; accuracy on the %llu decided rows: %.4f\n",
+                                (unsigned long long)decided, acc);
+        else
+            used = fdxi_appendf(buf, len, used, "; no row was decided\n");
     }
     return used;
 }
@@ -115,7 +137,11 @@ static size_t json_results(const struct fdxi_result *const *rows, uint32_t n, ui
             for (uint32_t a = 0; a < nc; a++)
                 used = fdxi_appendf(buf, len, used, "%s%llu", a ? "," : "",
                                     (unsigned long long)r->uncertain[a]);
-            used = fdxi_appendf(buf, len, used, "]");
+            uint64_t decided = 0;
+            double acc = decided_accuracy(r, nc, &decided);
+            used = fdxi_appendf(buf, len, used, "],\"decided_rows\":%llu,\"decided_accuracy\":",
+                                (unsigned long long)decided);
+            used = add_num(buf, len, used, acc);
         }
         used = fdxi_appendf(buf, len, used, "}");
     }

@@ -92,6 +92,21 @@ unc() { "$flowdx" eval -m "$model" -i "$tmp/el.csv" --json "$@" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["results"][0]["uncertain"][1])'; }
 check "eval --margin $above: the row is uncertain" test "$(unc --margin "$above")" = 1
 check "eval --margin $below: the row is decided" test "$(unc --margin "$below")" = 0
+"$flowdx" eval -m "$model" -i "$tmp/el.csv" --margin "$above" > "$tmp/eu.txt"
+check "eval --margin $above: no row decided, and it says so" grep -q "; no row was decided$" "$tmp/eu.txt"
+# The accuracy on decided rows, by hand from the bundled site B seed-2 rows at margin 0.4: rows that are
+# uncertain sit in the confusion matrix's ham column, so decided = all - uncertain and correct = (ham->ham -
+# uncertain ham) + spam->spam.
+"$flowdx" eval -m "$model" -i $l/site-B-seed2.csv --margin 0.4 --json > "$tmp/ed.json"
+check "eval --json: decided_rows and decided_accuracy agree with the matrix and the uncertain counts" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+(hh, hs), (sh, ss) = r["confusion"]
+uh, us = r["uncertain"]
+assert uh + us > 0, r
+assert r["decided_rows"] == hh + hs + sh + ss - uh - us, r
+assert abs(r["decided_accuracy"] - (hh - uh + ss) / r["decided_rows"]) < 1e-6, r
+' "$tmp/ed.json"
 out=$("$flowdx" eval -m "$model" -i "$tmp/el.csv" --margin -0.1 2>&1); rc=$?
 check "eval --margin -0.1: exit 2, named" bash -c "[ $rc -eq 2 ] && grep -q -- '--margin' <<< \"\$0\"" "$out"
 out=$("$flowdx" eval -m conf/models/doh.fdxm -i "$tmp/el.csv" --margin 0.5 2>&1); rc=$?
