@@ -60,7 +60,7 @@ struct probe {
     uint64_t flows, judged[16], malicious[16], uncertain[16], allowed;
     uint64_t alerts_total; /* for the live statistics line */
     /* SMTP flows the spam plugin gave values but no verdict, for want of a packet from the
-     * server (its judge_one_way is off); spam_sp is the index of its first value, -1 without
+     * server (its judge_one_way is off); spam_sp is the index of its value spam_sp, -1 without
      * one, -2 not looked up yet for this engine */
     uint64_t one_way;
     int spam_sp;
