@@ -60,10 +60,10 @@ struct probe {
     uint64_t flows, judged[16], malicious[16], uncertain[16], allowed;
     uint64_t alerts_total; /* for the live statistics line */
     /* SMTP flows the spam plugin gave values but no verdict, for want of a packet from the
-     * server (its judge_one_way is off); spam_sp is the index of its value spam_sp, -1 without
-     * one, -2 not looked up yet for this engine */
+     * server (its judge_one_way is off); spam_sp is the index of its value spam_sp in the
+     * engine's records, -1 without one (set with the engine) */
     uint64_t one_way;
-    int spam_sp;
+    int64_t spam_sp;
     bool failed;
 };
 
@@ -412,15 +412,9 @@ static void write_csv(struct probe *p, const struct fdx_flow_record *r,
 }
 
 /* Whether the spam plugin exported values for @p r (it selected the flow). */
-static bool spam_values(struct probe *p, const struct fdx_flow_record *r)
+static bool spam_values(const struct probe *p, const struct fdx_flow_record *r)
 {
-    if (p->spam_sp == -2) {
-        p->spam_sp = -1;
-        for (uint32_t i = 0; i < fdx_engine_feature_count(p->engine) && p->spam_sp < 0; i++)
-            if (strcmp(fdx_engine_feature_name(p->engine, i), "spam_sp") == 0)
-                p->spam_sp = (int)i;
-    }
-    return p->spam_sp >= 0 && (uint32_t)p->spam_sp < r->n_features &&
+    return p->spam_sp >= 0 && (uint64_t)p->spam_sp < r->n_features &&
            !isnan(r->features[p->spam_sp]);
 }
 
@@ -689,7 +683,7 @@ static fdx_engine *reload(void *user, fdx_engine *e)
     memcpy(p->allow_names, n->allow_names, sizeof(p->allow_names));
     p->n_names = n->n_names;
     p->engine = ne;
-    p->spam_sp = -2;
+    p->spam_sp = feature_index(ne, "spam_sp");
     fprintf(stderr, "flowdx run: SIGHUP: %s reloaded (%u plugins); %u flows in progress ended\n",
             p->path, fdx_setup_plugin_count(p->setup), st.active_flows);
     probe_free(n);
@@ -841,7 +835,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
         return EXIT_ERROR;
     }
     p.engine = e;
-    p.spam_sp = -2;
+    p.spam_sp = feature_index(e, "spam_sp");
     if (p.pairs_on && p.doh >= 0 && fdx_pairs_new(&p.po, on_pair, &p, &p.pairs) < 0) {
         fprintf(stderr, "flowdx run: out of memory\n");
         fdx_engine_free(e);
