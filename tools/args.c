@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include "flowdx/flowdx_model.h"
 #include "tool.h"
 
 #ifndef FDX_INSTALLED_MODEL_DIR
@@ -110,6 +111,15 @@ const char *default_model_dir(void)
         stat(FDX_SOURCE_MODEL_DIR "/spam.fdxm", &st) == 0)
         return FDX_SOURCE_MODEL_DIR;
     return FDX_INSTALLED_MODEL_DIR;
+}
+
+int apply_margin(const char *prog, struct fdx_model *m, const char *path, double margin)
+{
+    char err[512];
+    if (isnan(margin) || fdx_model_set_margin(m, margin, err, sizeof(err)) == 0)
+        return EXIT_OK;
+    fprintf(stderr, "%s: --margin: %s: %s\n", prog, path, err);
+    return EXIT_USAGE;
 }
 
 /* Whether the comma list @p sets names the dpi set. */

@@ -59,8 +59,9 @@ void usage_collect(FILE *out)
           "  -q, --quiet             no messages about exporters, no statistics lines\n"
           "  -h, --help              this text\n\n"
           "Exit status: 0 stopped by SIGINT or SIGTERM (every record written); 1 error (a\n"
-          "socket could not be opened or failed, an output could not be written); 2 bad\n"
-          "command line or model.\n",
+          "socket could not be opened or failed, the model could not be read, an output could\n"
+          "not be written); 2 bad command line, or a model that does not fit it (not of the\n"
+          "flowrec set; --margin on a model without one).\n",
           out);
 }
 
@@ -220,12 +221,14 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
 }
 
 /* The model, checked to read the flowrec set, bound to the engine. false after saying why. */
-static bool load_model(struct collect *k, const char *path)
+/* EXIT_OK; EXIT_ERROR when the file cannot be read as a model; EXIT_USAGE when the model does not
+ * read flow records (the options do not fit together, as in run). */
+static int load_model(struct collect *k, const char *path)
 {
     char err[1024];
     if (fdx_model_load(path, &k->model, err, sizeof(err)) < 0) {
         fprintf(stderr, PROG ": %s\n", err);
-        return false;
+        return EXIT_ERROR;
     }
     const char *set = fdx_model_feature_set(k->model);
     if (strcmp(set, RECORD_SET) != 0) {
@@ -233,11 +236,11 @@ static bool load_model(struct collect *k, const char *path)
                 PROG ": %s reads the feature set '%s'; flow records give the '" RECORD_SET
                      "' set: train a model on 'flowdx extract -f " RECORD_SET "' rows\n",
                 path, set);
-        return false;
+        return EXIT_USAGE;
     }
     if (fdx_model_bind(k->model, k->engine, err, sizeof(err)) < 0) {
         fprintf(stderr, PROG ": %s: %s\n", path, err);
-        return false;
+        return EXIT_USAGE;
     }
     for (uint32_t i = 0; i < fdx_model_input_count(k->model) && k->n_inputs < 64; i++) {
         const char *name = fdx_model_input_name(k->model, i);
@@ -252,7 +255,7 @@ static bool load_model(struct collect *k, const char *path)
         k->inputs[k->n_inputs].name = name;
         k->n_inputs++;
     }
-    return true;
+    return EXIT_OK;
 }
 
 static bool valid_name(const char *s)
@@ -427,15 +430,12 @@ int cmd_collect(int argc, char **argv)
             snprintf(model_path, sizeof(model_path), "%s/spam-flowrec.fdxm", default_model_dir());
             model = model_path;
         }
-        if (!load_model(&k, model)) {
-            status = EXIT_USAGE;
+        status = load_model(&k, model);
+        if (status == EXIT_OK)
+            status = apply_margin(PROG, k.model, model, margin);
+        if (status != EXIT_OK)
             goto out;
-        }
-        if (!isnan(margin) && fdx_model_set_margin(k.model, margin, err, sizeof(err)) < 0) {
-            fprintf(stderr, PROG ": --margin: %s: %s\n", model, err);
-            status = EXIT_USAGE;
-            goto out;
-        }
+        status = EXIT_ERROR;
     }
     co.on_record = on_record;
     co.log = on_log;

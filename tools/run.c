@@ -904,10 +904,10 @@ int cmd_run(int argc, char **argv)
         fdx_model_free(d.model);
         return EXIT_USAGE; /* as collect's: the options do not fit together */
     }
-    if (!isnan(margin) && fdx_model_set_margin(d.model, margin, err, sizeof(err)) < 0) {
-        fprintf(stderr, "flowdx run: --margin: %s: %s\n", model_path, err);
+    int margin_status = apply_margin("flowdx run", d.model, model_path, margin);
+    if (margin_status != EXIT_OK) {
         fdx_model_free(d.model);
-        return EXIT_ERROR;
+        return margin_status;
     }
     struct fdx_engine_options o;
     fdx_engine_options_init(&o);

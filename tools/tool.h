@@ -259,6 +259,12 @@ char *sets_with_dpi(const char *sets);
 #define FDX_SOURCE_MODEL_DIR "conf/models"
 const char *default_model_dir(void);
 
+/* --margin M on a loaded model: nothing when @p margin is NaN (not given). EXIT_OK, or EXIT_USAGE
+ * after "PROG: --margin: PATH: why" when the model has no margin to set (not a weighted-trees
+ * ensemble): the option does not fit the model, as a model of another feature set does not. */
+struct fdx_model;
+int apply_margin(const char *prog, struct fdx_model *m, const char *path, double margin);
+
 /* ---- records with verdicts: JSON lines of schema 1 and alert lines (verdicts.c) ---- */
 
 #define JSON_SCHEMA 1

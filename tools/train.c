@@ -460,10 +460,10 @@ int cmd_eval(int argc, char **argv)
         fprintf(stderr, "flowdx eval: %s\n", err);
         return EXIT_ERROR;
     }
-    if (!isnan(margin) && fdx_model_set_margin(m, margin, err, sizeof(err)) < 0) {
-        fprintf(stderr, "flowdx eval: --margin: %s: %s\n", model_path, err);
+    int margin_status = apply_margin("flowdx eval", m, model_path, margin);
+    if (margin_status != EXIT_OK) {
         fdx_model_free(m);
-        return EXIT_ERROR;
+        return margin_status;
     }
     fdx_evaluation *ev = NULL;
     int status = EXIT_OK;

@@ -110,7 +110,11 @@ assert abs(r["decided_accuracy"] - (hh - uh + ss) / r["decided_rows"]) < 1e-6, r
 out=$("$flowdx" eval -m "$model" -i "$tmp/el.csv" --margin -0.1 2>&1); rc=$?
 check "eval --margin -0.1: exit 2, named" bash -c "[ $rc -eq 2 ] && grep -q -- '--margin' <<< \"\$0\"" "$out"
 out=$("$flowdx" eval -m conf/models/doh.fdxm -i "$tmp/el.csv" --margin 0.5 2>&1); rc=$?
-check "eval --margin on the DoH jury: exit 1, refused" bash -c "[ $rc -eq 1 ] && grep -q 'margin' <<< \"\$0\"" "$out"
+check "eval --margin on the DoH jury: exit 2, refused" bash -c "[ $rc -eq 2 ] && grep -q 'margin' <<< \"\$0\"" "$out"
+# a zadnik model without a margin (one CART tree): --margin does not fit it, a usage error as in eval
+"$flowdx" train -i $l/site-B-seed2.csv --model tree --feature-set zadnik -o "$tmp/tree.fdxm" > /dev/null 2>&1
+out=$("$flowdx" run --detect spam -m "$tmp/tree.fdxm" --margin 0.5 -r samples/spam/ndpi/emotet.pcap 2>&1); rc=$?
+check "run --margin on a single-tree spam model: exit 2, names the model" bash -c "[ $rc -eq 2 ] && grep -q -- '--margin: .*tree.fdxm' <<< \"\$0\"" "$out"
 out=$("$flowdx" run --detect spam --margin 1.5 -r samples/spam/ndpi/emotet.pcap 2>&1); rc=$?
 check "--margin 1.5: exit 2, named" bash -c "[ $rc -eq 2 ] && grep -q -- '--margin' <<< \"\$0\"" "$out"
 out=$("$flowdx" run --detect doh --margin 0.5 -r samples/spam/ndpi/emotet.pcap 2>&1); rc=$?
