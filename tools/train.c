@@ -47,7 +47,8 @@ void usage_train(FILE *out)
         "      --exclude LIST        never use these features: comma-separated names, a\n"
         "                            trailing * matches a prefix (e.g. 'ResponseTime*', whose\n"
         "                            values say where the capture was taken: microseconds next\n"
-        "                            to the server, the round trip at the client)\n"
+        "                            to the server, the round trip at the client), or @FILE:\n"
+        "                            one per line, as for --features\n"
         "      --no-map-padding      with --correct-header, keep a corrected median/mode of 46\n"
         "                            (a padded 60-byte frame) instead of mapping it to 40\n"
         "      --corr-threshold R    correlation filter threshold (default 0.7; 1 = off)\n"
@@ -136,12 +137,13 @@ enum {
     OPT_MARGIN
 };
 
-/* --features @FILE: one name per line ('#' comments, blank lines skipped), as a comma list. */
-static char *read_list_file(const char *path)
+/* --features or --exclude @FILE (@p option names it in messages): one name per line ('#'
+ * comments, blank lines skipped), as a comma list. */
+static char *read_list_file(const char *option, const char *path)
 {
     FILE *fp = fopen(path, "r");
     if (fp == NULL) {
-        fprintf(stderr, "flowdx train: --features: %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "flowdx train: %s: %s: %s\n", option, path, strerror(errno));
         return NULL;
     }
     size_t cap = 256, len = 0;
@@ -157,7 +159,7 @@ static char *read_list_file(const char *path)
         if (n == 0)
             continue;
         if (strchr(b, ',') != NULL && (size_t)(strchr(b, ',') - b) < n) {
-            fprintf(stderr, "flowdx train: --features: %s:%u: one name per line, no commas\n", path,
+            fprintf(stderr, "flowdx train: %s: %s:%u: one name per line, no commas\n", option, path,
                     lineno);
             free(list);
             list = NULL;
@@ -182,7 +184,7 @@ static char *read_list_file(const char *path)
     if (list != NULL) {
         list[len] = '\0';
         if (len == 0) {
-            fprintf(stderr, "flowdx train: --features: %s: no feature names\n", path);
+            fprintf(stderr, "flowdx train: %s: %s: no feature names\n", option, path);
             free(list);
             list = NULL;
         }
@@ -190,7 +192,9 @@ static char *read_list_file(const char *path)
     return list;
 }
 
-int cmd_train(int argc, char **argv)
+/* cmd_train's work; @p lists holds the --features and --exclude list files read (the caller frees
+ * them, on every path). */
+static int train(int argc, char **argv, char *lists[2])
 {
     static const struct option opts_long[] = {
         {"input", required_argument, NULL, 'i'},
@@ -224,7 +228,7 @@ int cmd_train(int argc, char **argv)
     const char *output = NULL, *json = NULL, *svg_dir = NULL, *export_path = NULL;
     static const char *more[64];
     uint32_t n_more = 0;
-    char *features_file = NULL;
+    char **features_file = &lists[0], **exclude_file = &lists[1];
     bool corr_given = false, set_given = false;
     static char prog[] = "flowdx train";
     argv[0] = prog;
@@ -298,14 +302,21 @@ int cmd_train(int argc, char **argv)
             more[n_more++] = optarg;
             break;
         case OPT_EXCLUDE:
-            o.exclude = optarg;
+            if (optarg[0] == '@') {
+                free(*exclude_file);
+                if ((*exclude_file = read_list_file("--exclude", optarg + 1)) == NULL)
+                    return EXIT_USAGE;
+                o.exclude = *exclude_file;
+            } else {
+                o.exclude = optarg;
+            }
             break;
         case OPT_FEATURES:
             if (optarg[0] == '@') {
-                free(features_file);
-                if ((features_file = read_list_file(optarg + 1)) == NULL)
+                free(*features_file);
+                if ((*features_file = read_list_file("--features", optarg + 1)) == NULL)
                     return EXIT_USAGE;
-                o.features = features_file;
+                o.features = *features_file;
             } else {
                 o.features = optarg;
             }
@@ -342,7 +353,6 @@ int cmd_train(int argc, char **argv)
     char err[1024];
     fdx_training *t = NULL;
     int rc = fdx_train_run(&o, &t, err, sizeof(err));
-    free(features_file);
     if (rc < 0) {
         fprintf(stderr, "flowdx train: %s\n", err);
         return rc == FDX_EINVAL || rc == FDX_ERANGE ? EXIT_USAGE : EXIT_ERROR;
@@ -394,6 +404,15 @@ void usage_eval(FILE *out)
         "      --json                print JSON instead of the table\n"
         "      --svg FILE            also write the ROC curves of every model and the jury\n"
         "  -h, --help                this text\n");
+}
+
+int cmd_train(int argc, char **argv)
+{
+    char *lists[2] = {NULL, NULL};
+    int status = train(argc, argv, lists);
+    free(lists[0]);
+    free(lists[1]);
+    return status;
 }
 
 int cmd_eval(int argc, char **argv)

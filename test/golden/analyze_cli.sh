@@ -114,6 +114,18 @@ assert d["features"] == ["sp", "rsp"] and d["pairs"][1]["rf"] is None, d' "$tmp/
     > /dev/null 2> "$tmp/err"
 check "universal list trains a model on those inputs" \
     bash -c "'$flowdx' model show '$tmp/u.fdxm' | grep -q '^inputs (2,'"
+# --exclude @FILE reads the same format: leaving out sp (a comment, a blank line and sp) keeps rsp and
+# spl, 2 inputs of the 3.
+printf '# one name per line\n\nsp  # the comment goes\n' > "$tmp/drop"
+"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --folds 2 --corr-threshold 1 \
+    --exclude "@$tmp/drop" > /dev/null 2> "$tmp/err"
+"$flowdx" model show "$tmp/x.fdxm" > "$tmp/show"
+check "--exclude @FILE: 2 inputs, sp excluded" \
+    bash -c "grep -q '^inputs (2,' '$tmp/show' && grep -q 'excluded sp\$' '$tmp/show' && ! grep -q '^  sp ' '$tmp/show'"
+printf 'sp,rsp\n' > "$tmp/drop"
+"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --exclude "@$tmp/drop" > /dev/null 2> "$tmp/err"
+check "--exclude @FILE with a comma: exit 2, file and line named" \
+    bash -c "[ $? -eq 2 ] && grep -q -- '--exclude: $tmp/drop:1: one name per line' '$tmp/err'"
 # The list selects features for the other analyses.
 run 0 analyze importance -q -i "$tmp/a.csv" --min-leaf 1 --features "$(paste -sd, "$tmp/list")"
 check "importance --features: two features" has "data: $tmp/a.csv: 8 rows, 2 features" "$tmp/out"

@@ -12,9 +12,10 @@ run than the test runs) make three models, each tested on --test:
            new, is weighed again on the new flows' validation share), the paper's way of retraining;
   scratch  the k flows alone;
   pooled   the base rows and the k flows, trained together.
-Every model leaves out the host-stack features (TTL, TCP window), as scripts/build-spam-model.sh does, and is
-seeded (--seed 42); draw r of size k uses random.Random(1000 * k + r). It prints one line per model and margin
-(means over the draws, with the range of the ham called spam) and with --json writes every measurement.
+Every model leaves out the host-stack features (TTL, TCP window) of scripts/spam-host-features.txt, as
+scripts/build-spam-model.sh does, and is seeded (--seed 42); draw r of size k uses random.Random(1000 * k + r).
+It prints one line per model and margin (means over the draws, with the range of the ham called spam) and with
+--json writes every measurement.
 Needs only flowdx and python3."""
 import argparse
 import collections
@@ -26,8 +27,11 @@ import subprocess
 import sys
 import tempfile
 
-HOST = ("sttl,sttl2,minttl,maxttl,rsttl,rsttl2,rminttl,rmaxttl,"
-        "stw,stw2,mintw,maxtw,rstw,rstw2,rmintw,rmaxtw")
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from crosssite import HOST_FEATURES_FILE  # noqa: E402
+
+HOST = "@" + HOST_FEATURES_FILE  # flowdx train --exclude @FILE
 
 
 def read(path):

@@ -14,10 +14,21 @@ the limit is in the data, not in the model.
 Needs python3-sklearn (Debian); it is not a dependency of the lab itself."""
 import argparse
 import csv
+import os
 import sys
 
 ID = {"flow_id", "src_addr", "src_port", "dst_addr", "dst_port", "proto", "start_us", "end_us", "end_reason",
       "Label"}
+# The host-stack features (TTL, TCP window) the shipped model leaves out: the one list, which
+# scripts/build-spam-model.sh passes to flowdx train --exclude @FILE.
+HOST_FEATURES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts",
+                                  "spam-host-features.txt")
+
+
+def host_features():
+    """The names in HOST_FEATURES_FILE, in file order ('#' comments and blank lines skipped)."""
+    with open(HOST_FEATURES_FILE) as f:
+        return [w for line in f for w in line.split("#", 1)[0].split()]
 
 
 def load(paths, drop):

@@ -23,12 +23,11 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from crosssite import ID  # noqa: E402
+from crosssite import ID, host_features  # noqa: E402
 from errors import host_traits  # noqa: E402
 
 Row = collections.namedtuple("Row", "x spam host tls message")  # message: the MX accepted one or more
-HOST_FEATURES = set("sttl sttl2 minttl maxttl rsttl rsttl2 rminttl rmaxttl stw stw2 mintw maxtw rstw rstw2 rmintw "
-                    "rmaxtw".split())
+HOST_FEATURES = set(host_features())
 
 
 def load(run, name, keep_host):
