@@ -497,16 +497,17 @@ int cmd_collect(int argc, char **argv)
     fdx_collector_flush(col);
     stats_line(&k, col, start_ns, "end");
     if (k.lacking > 0)
-        fprintf(stderr, PROG ": %llu flows not judged: their records lack an input of the model\n",
-                (unsigned long long)k.lacking);
+        fprintf(stderr, PROG ": %llu flow%s not judged: their records lack an input of the model\n",
+                (unsigned long long)k.lacking, k.lacking == 1 ? "" : "s");
     if (k.one_way > 0)
         fprintf(stderr,
-                PROG ": %llu flows not judged: no packet in the response direction (no answer, "
-                     "or a record whose reverse never came); --judge-one-way judges them\n",
-                (unsigned long long)k.one_way);
+                PROG ": %llu flow%s not judged: no packet in the response direction (no answer, "
+                     "or a record whose reverse never came); --judge-one-way judges %s\n",
+                (unsigned long long)k.one_way, k.one_way == 1 ? "" : "s",
+                k.one_way == 1 ? "it" : "them");
     if (k.refused > 0)
-        fprintf(stderr, PROG ": %llu records refused by the engine (times out of order)\n",
-                (unsigned long long)k.refused);
+        fprintf(stderr, PROG ": %llu record%s refused by the engine (times out of order)\n",
+                (unsigned long long)k.refused, k.refused == 1 ? "" : "s");
     if (!ipfix_out_close(&k.ipfix, PROG))
         status = EXIT_ERROR;
     if (!output_close(&k.out, true))

@@ -366,8 +366,11 @@ int cmd_label(int argc, char **argv)
     if (!output_close(&out, status == EXIT_OK))
         status = EXIT_ERROR;
     if (status == EXIT_OK)
-        fprintf(stderr, "flowdx label: %u flows labelled, %u matched no rule%s\n", kept, dropped,
-                dropped ? " and were left out" : "");
+        fprintf(stderr, "flowdx label: %u flow%s labelled, %u matched no rule%s\n", kept,
+                kept == 1 ? "" : "s", dropped,
+                dropped == 0   ? ""
+                : dropped == 1 ? " and was left out"
+                               : " and were left out");
     free(rules);
     return status;
 }

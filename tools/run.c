@@ -991,12 +991,13 @@ int cmd_run(int argc, char **argv)
             snprintf(by_dpi, sizeof(by_dpi), "off");
         if (d.spam)
             fprintf(stderr,
-                    "flowdx run: %llu flows, %llu SMTP candidate%s classified (by source: ports "
+                    "flowdx run: %llu flow%s, %llu SMTP candidate%s classified (by source: ports "
                     "25/465/587 %llu, nDPI %s), %llu %s (%.1f %%), %llu uncertain, %llu %s; "
                     "model %s\n",
-                    (unsigned long long)d.flows, (unsigned long long)d.candidates,
-                    d.candidates == 1 ? "" : "s", (unsigned long long)d.by_port, by_dpi,
-                    (unsigned long long)d.malicious, fdx_model_class_name(d.model, 1),
+                    (unsigned long long)d.flows, d.flows == 1 ? "" : "s",
+                    (unsigned long long)d.candidates, d.candidates == 1 ? "" : "s",
+                    (unsigned long long)d.by_port, by_dpi, (unsigned long long)d.malicious,
+                    fdx_model_class_name(d.model, 1),
                     d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
                     (unsigned long long)d.uncertain,
                     (unsigned long long)(d.candidates - d.malicious - d.uncertain),
@@ -1004,13 +1005,13 @@ int cmd_run(int argc, char **argv)
         else
             fprintf(
                 stderr,
-                "flowdx run: %llu flows, %llu DoH candidate%s classified (by source: --doh-server "
+                "flowdx run: %llu flow%s, %llu DoH candidate%s classified (by source: --doh-server "
                 "%llu, resolver list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), "
                 "%llu uncertain, %llu benign; model %s\n",
-                (unsigned long long)d.flows, (unsigned long long)d.candidates,
-                d.candidates == 1 ? "" : "s", (unsigned long long)d.by_server,
-                (unsigned long long)d.by_resolver, by_dpi, (unsigned long long)d.by_all_tls,
-                (unsigned long long)d.malicious,
+                (unsigned long long)d.flows, d.flows == 1 ? "" : "s",
+                (unsigned long long)d.candidates, d.candidates == 1 ? "" : "s",
+                (unsigned long long)d.by_server, (unsigned long long)d.by_resolver, by_dpi,
+                (unsigned long long)d.by_all_tls, (unsigned long long)d.malicious,
                 d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
                 (unsigned long long)d.uncertain,
                 (unsigned long long)(d.candidates - d.malicious - d.uncertain), model_path);

@@ -895,8 +895,8 @@ static int cmd_senders(int argc, char **argv)
     }
     if (ok && k.flows == 0) {
         if (k.not_judged > 0)
-            fprintf(stderr, "flowdx report: %s: none of its %llu flows has a verdict\n", r.name,
-                    (unsigned long long)k.not_judged);
+            fprintf(stderr, "flowdx report: %s: none of its %llu flow%s has a verdict\n", r.name,
+                    (unsigned long long)k.not_judged, k.not_judged == 1 ? "" : "s");
         else
             fprintf(stderr, "flowdx report: %s: no flows after the header\n", r.name);
         ok = false;

@@ -90,7 +90,7 @@ check "one side only, v9: the lone record is released unpaired" \
 # model knows two-way sessions only), unless --judge-one-way
 check "one side only: not judged, and counted" \
     grep -q ' flows=1 judged=0 malicious=0 uncertain=0 one_way=1 ' "$tmp/run6.err"
-check "one side only: the reason is given" grep -q "1 flows not judged: no packet in the" \
+check "one side only: the reason is given" grep -q "1 flow not judged: no packet in the" \
     "$tmp/run6.err"
 collect oneway udp://127.0.0.1:0 "-v 9" samples/spam/zeek/smtp-one-side-only.pcap \
     --pair-wait 1 --judge-one-way
@@ -125,7 +125,7 @@ collect len udp://127.0.0.1:0 "-v 9" samples/spam/ndpi/emotet.pcap \
 check "length model: no verdict without lengths" bash -c '! grep -q "\"spam\":" "$1"' _ \
     "$tmp/len.jsonl"
 check "length model: the reason is given" grep -q "reads 'min_len', which flow" "$tmp/len.err"
-check "length model: the count is given" grep -q "1 flows not judged" "$tmp/len.err"
+check "length model: the count is given" grep -q "1 flow not judged" "$tmp/len.err"
 
 # A model of packets' features is refused.
 "$flowdx" collect -l udp://127.0.0.1:0 -m conf/models/spam.fdxm > /dev/null 2> "$tmp/zadnik.err"

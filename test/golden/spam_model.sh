@@ -129,7 +129,7 @@ one=samples/spam/zeek/smtp-one-side-only.pcap
 "$flowdx" run --detect spam -r "$one" --format jsonl > "$tmp/one.jsonl" 2> "$tmp/one.err"
 check "one-way flow: no verdict written" test ! -s "$tmp/one.jsonl"
 check "one-way flow: 0 classified, and counted with the reason" bash -c \
-    'grep -q "0 SMTP candidates classified" "$0" && grep -q "1 more SMTP flow not judged: no packet from the server" "$0"' \
+    'grep -q "^flowdx run: 1 flow, 0 SMTP candidates classified" "$0" && grep -q "1 more SMTP flow not judged: no packet from the server" "$0"' \
     "$tmp/one.err"
 "$flowdx" run --detect spam -r "$one" --format jsonl --judge-one-way > "$tmp/one2.jsonl" 2> /dev/null
 check "one-way flow, --judge-one-way: one verdict" test "$(grep -c '"verdict"' "$tmp/one2.jsonl")" -eq 1
