@@ -192,6 +192,20 @@ static char *read_list_file(const char *option, const char *path)
     return list;
 }
 
+/* The value of a name-list @p option: @p arg itself, or with "@FILE" the file's names, read into
+ * *@p file (which the caller frees; a second use of the option frees the first). */
+static bool name_list(const char *option, const char *arg, char **file, const char **ret)
+{
+    if (arg[0] != '@') {
+        *ret = arg;
+        return true;
+    }
+    free(*file);
+    *file = read_list_file(option, arg + 1);
+    *ret = *file;
+    return *file != NULL;
+}
+
 /* cmd_train's work; @p lists holds the --features and --exclude list files read (the caller frees
  * them, on every path). */
 static int train(int argc, char **argv, char *lists[2])
@@ -302,24 +316,12 @@ static int train(int argc, char **argv, char *lists[2])
             more[n_more++] = optarg;
             break;
         case OPT_EXCLUDE:
-            if (optarg[0] == '@') {
-                free(*exclude_file);
-                if ((*exclude_file = read_list_file("--exclude", optarg + 1)) == NULL)
-                    return EXIT_USAGE;
-                o.exclude = *exclude_file;
-            } else {
-                o.exclude = optarg;
-            }
+            if (!name_list("--exclude", optarg, exclude_file, &o.exclude))
+                return EXIT_USAGE;
             break;
         case OPT_FEATURES:
-            if (optarg[0] == '@') {
-                free(*features_file);
-                if ((*features_file = read_list_file("--features", optarg + 1)) == NULL)
-                    return EXIT_USAGE;
-                o.features = *features_file;
-            } else {
-                o.features = optarg;
-            }
+            if (!name_list("--features", optarg, features_file, &o.features))
+                return EXIT_USAGE;
             break;
         case OPT_UPDATE:
             o.update = optarg;
