@@ -31,7 +31,7 @@ static void test_plugin_refuses_other_major_with_both_versions(void **state)
     assert_int_equal(open_broken(1, &lib, err, sizeof(err)), FDX_ENOTSUP);
     assert_null(lib);
     assert_non_null(strstr(err, "ABI 2.3"));
-    assert_non_null(strstr(err, "ABI 1.1")); /* the host: this library, ABI 1.1 */
+    assert_non_null(strstr(err, "ABI 1.2")); /* the host: this library, ABI 1.2 */
     assert_non_null(strstr(err, "broken1.so"));
 }
 
@@ -42,7 +42,7 @@ static void test_plugin_refuses_small_descriptor(void **state)
     char err[512];
     assert_int_equal(open_broken(2, &lib, err, sizeof(err)), FDX_ENOTSUP);
     assert_non_null(strstr(err, "16 bytes"));
-    assert_non_null(strstr(err, "host ABI 1.1"));
+    assert_non_null(strstr(err, "host ABI 1.2"));
 }
 
 static void test_plugin_refuses_missing_callback(void **state)
@@ -289,12 +289,15 @@ static void rec_packet(void *self, void *thread, void *state, const struct fdx_p
     rec_packets_seen++;
 }
 
-/* Judges records only: malicious with label "big" from 100 request packets on. */
+/* Judges records only: malicious with label "big" from 100 request packets on. It says
+ * "declined" (ABI 1.2) on every flow: the host must pass that on only with no verdict, i.e. for a
+ * flow from packets. */
 static void rec_end(void *self, void *thread, void *state, const struct fdx_plugin_flow *flow,
                     struct fdx_plugin_result *res)
 {
     (void)self, (void)thread;
     const struct rec_flow *st = state;
+    res->declined = 1;
     if (!(flow->record_present & FDX_REC_FROM_RECORD))
         return;
     res->values[0] = flow->record_present;
@@ -376,7 +379,8 @@ static int value_index(const fdx_engine *e, const char *name)
  * flowrec, zadnik, the records plugin and the template (a plugin of packets). flowrec takes the
  * record's values (NaN for what it lacks), zadnik is NaN, the records plugin sees the record's
  * fields and judges, the template gets nothing (no verdict, NaN fields). A packet flow after them
- * takes the next flow id, and the records plugin gives it no verdict.
+ * takes the next flow id, and the records plugin gives it no verdict: declined, the one record
+ * where its "declined" reaches the caller.
  */
 static void test_plugin_records_plugin_gets_flow_records(void **state)
 {
@@ -475,8 +479,10 @@ static void test_plugin_records_plugin_gets_flow_records(void **state)
     assert_int_equal(seen.v[0][0].verdict, FDX_VERDICT_MALICIOUS);
     assert_string_equal(seen.labels[0][0], "big");
     assert_true(seen.v[0][0].score == 0.75);
+    assert_int_equal(seen.v[0][0].declined, 0); /* said with a verdict: ignored */
     assert_string_equal(seen.v[0][1].plugin, "template");
     assert_int_equal(seen.v[0][1].verdict, FDX_VERDICT_NONE);
+    assert_int_equal(seen.v[0][1].declined, 0); /* a plugin of packets on a record */
 
     v = seen.values[1];
     assert_true(v[value_index(e, "packets")] == 3);
@@ -486,9 +492,12 @@ static void test_plugin_records_plugin_gets_flow_records(void **state)
     assert_true(v[value_index(e, "tcp_flags")] == 0x1a);
     assert_true(v[value_index(e, "rec_present")] == (FDX_REC_FROM_RECORD | FDX_REC_TCP_FLAGS));
     assert_int_equal(seen.v[1][0].verdict, FDX_VERDICT_BENIGN);
+    assert_int_equal(seen.v[1][0].declined, 0);
 
     /* the packet flow: the template judges nothing but computes; the records plugin is silent */
     assert_int_equal(seen.v[2][0].verdict, FDX_VERDICT_NONE);
+    assert_int_equal(seen.v[2][0].declined, 1);
+    assert_int_equal(seen.v[2][1].declined, 0); /* the template never declines */
     assert_true(seen.values[2][value_index(e, "template_payload_bytes")] == 0);
     assert_true(seen.values[2][value_index(e, "packets")] == 1);
 

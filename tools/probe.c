@@ -57,13 +57,10 @@ struct probe {
     bool csv_header;
     struct senders *senders;
     /* counters per plugin */
-    uint64_t flows, judged[16], malicious[16], uncertain[16], allowed;
+    /* declined: flows the plugin looked at and gave no verdict on purpose (the spam detector:
+     * SMTP flows without a packet from the server, while its judge_one_way is off) */
+    uint64_t flows, judged[16], malicious[16], uncertain[16], declined[16], allowed;
     uint64_t alerts_total; /* for the live statistics line */
-    /* SMTP flows the spam plugin gave values but no verdict, for want of a packet from the
-     * server (its judge_one_way is off); spam_sp is the index of its value spam_sp in the
-     * engine's records, -1 without one (set with the engine) */
-    uint64_t one_way;
-    int64_t spam_sp;
     bool failed;
 };
 
@@ -411,13 +408,6 @@ static void write_csv(struct probe *p, const struct fdx_flow_record *r,
     fputc('\n', fp);
 }
 
-/* Whether the spam plugin exported values for @p r (it selected the flow). */
-static bool spam_values(const struct probe *p, const struct fdx_flow_record *r)
-{
-    return p->spam_sp >= 0 && (uint64_t)p->spam_sp < r->n_features &&
-           !isnan(r->features[p->spam_sp]);
-}
-
 /* Every output for one record; @p v holds its final verdicts (the pair's for doh). */
 static void emit(struct probe *p, const struct fdx_flow_record *r, const char *server,
                  const struct fdx_flow_verdict *v, const struct fdx_pair_evidence *ev)
@@ -425,12 +415,11 @@ static void emit(struct probe *p, const struct fdx_flow_record *r, const char *s
     /* The allowlist (up to 1024 prefixes and 256 names) matters only for alerts: it is looked up
      * at the first malicious verdict, not for every flow. */
     int quiet = -1;
-    if (p->spam >= 0 && (uint32_t)p->spam < r->n_verdicts &&
-        v[p->spam].verdict == FDX_VERDICT_NONE && r->packets[1] == 0)
-        p->one_way += spam_values(p, r);
     for (uint32_t i = 0; i < r->n_verdicts && i < 16; i++) {
-        if (v[i].verdict == FDX_VERDICT_NONE)
+        if (v[i].verdict == FDX_VERDICT_NONE) {
+            p->declined[i] += v[i].declined != 0;
             continue;
+        }
         p->judged[i]++;
         p->uncertain[i] += v[i].verdict == FDX_VERDICT_UNCERTAIN;
         if (v[i].verdict != FDX_VERDICT_MALICIOUS)
@@ -683,7 +672,6 @@ static fdx_engine *reload(void *user, fdx_engine *e)
     memcpy(p->allow_names, n->allow_names, sizeof(p->allow_names));
     p->n_names = n->n_names;
     p->engine = ne;
-    p->spam_sp = feature_index(ne, "spam_sp");
     fprintf(stderr, "flowdx run: SIGHUP: %s reloaded (%u plugins); %u flows in progress ended\n",
             p->path, fdx_setup_plugin_count(p->setup), st.active_flows);
     probe_free(n);
@@ -718,13 +706,14 @@ static void summary(const struct probe *p)
 {
     fprintf(stderr, "flowdx run: %llu flow%s", (unsigned long long)p->flows,
             p->flows == 1 ? "" : "s");
-    for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup) && i < 16; i++)
+    for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup) && i < 16; i++) {
         fprintf(stderr, "; %s: %llu judged, %llu malicious, %llu uncertain",
                 fdx_setup_plugin_name(p->setup, i), (unsigned long long)p->judged[i],
                 (unsigned long long)p->malicious[i], (unsigned long long)p->uncertain[i]);
-    if (p->one_way > 0)
-        fprintf(stderr, "; %llu SMTP flow%s not judged (no packet from the server)",
-                (unsigned long long)p->one_way, p->one_way == 1 ? "" : "s");
+        if (p->declined[i] > 0) /* the one reason the spam detector declines for */
+            fprintf(stderr, ", %llu declined%s", (unsigned long long)p->declined[i],
+                    (int)i == p->spam ? " (SMTP flows with no packet from the server)" : "");
+    }
     if (p->n_allow > 0 || p->n_names > 0)
         fprintf(stderr, "; %llu alerts suppressed by the allowlist",
                 (unsigned long long)p->allowed);
@@ -835,7 +824,6 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
         return EXIT_ERROR;
     }
     p.engine = e;
-    p.spam_sp = feature_index(e, "spam_sp");
     if (p.pairs_on && p.doh >= 0 && fdx_pairs_new(&p.po, on_pair, &p, &p.pairs) < 0) {
         fprintf(stderr, "flowdx run: out of memory\n");
         fdx_engine_free(e);

@@ -112,7 +112,9 @@ struct fdx_flow_verdict {
     const char *plugin; /**< the plugin's name; static storage of the plugin */
     const char *label;  /**< its class name for alerts ("" when it gave none); borrowed */
     uint32_t verdict;   /**< FDX_VERDICT_* */
-    uint32_t reserved;
+    /** 1 when verdict is FDX_VERDICT_NONE because the plugin declined a flow of the kind it
+     * judges (fdx_plugin_result.declined, plugin ABI 1.2); 0 otherwise. Was a reserved zero. */
+    uint32_t declined;
     double score; /**< the plugin's strength of the verdict */
 };
 

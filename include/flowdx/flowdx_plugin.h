@@ -32,7 +32,7 @@ extern "C" {
  */
 
 #define FDX_PLUGIN_ABI_MAJOR 1
-#define FDX_PLUGIN_ABI_MINOR 1
+#define FDX_PLUGIN_ABI_MINOR 2
 
 /** Name of the exported entry function (of type fdx_plugin_entry_fn). */
 #define FDX_PLUGIN_ENTRY_NAME "fdx_plugin_entry_v1"
@@ -166,7 +166,12 @@ struct fdx_plugin_result {
     double score;         /**< the plugin's own strength of the verdict (e.g. a vote share) */
     double *values;       /**< one value per field of the descriptor, in table order */
     uint32_t n_values;    /**< = n_fields */
-    uint32_t reserved;
+    /** ABI 1.2 (a reserved zero before): with FDX_PLUGIN_NO_VERDICT, nonzero when the flow is
+     * one of those the plugin judges and it declined on purpose (flowdx-spam: an SMTP flow with
+     * no packet from the server), so that a host can count such flows apart from the flows the
+     * plugin does not look at. The host zeroes it; it is ignored with a verdict, and by hosts
+     * of ABI 1.0 and 1.1. */
+    uint32_t declined;
     char label[32]; /**< optional short class name for alerts ("doh-tunnel", "spam") */
 };
 
@@ -179,7 +184,7 @@ struct fdx_plugin_init_args {
                                           fdx_config_get_* accessors. Borrowed during init. */
     /** where shipped models live (the host's data directory; "." when it gave none) */
     const char *data_dir;
-    const char *host_name;           /**< "flowdx" or the embedding host's name */
+    const char *host_name; /**< "flowdx" or the embedding host's name */
 };
 
 /**

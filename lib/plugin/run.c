@@ -229,6 +229,7 @@ static void end_one(struct fdxi_plugin_run *r, uint32_t i, uint8_t *state,
     struct fdx_flow_verdict *v = &r->verdicts[i];
     /* An unknown verdict value from a plugin is reported as "no verdict", never passed on. */
     v->verdict = res.verdict <= FDX_VERDICT_UNCERTAIN ? res.verdict : FDX_VERDICT_NONE;
+    v->declined = v->verdict == FDX_VERDICT_NONE && res.declined != 0;
     v->score = res.score;
     memcpy(r->labels[i], res.label, sizeof(res.label));
     r->labels[i][sizeof(r->labels[i]) - 1] = '\0';
@@ -261,6 +262,7 @@ const struct fdx_flow_verdict *fdxi_plugin_run_record(struct fdxi_plugin_run *r,
             for (uint32_t k = 0; k < s->d->n_fields; k++)
                 values[s->first + k] = NAN;
             r->verdicts[i].verdict = FDX_VERDICT_NONE;
+            r->verdicts[i].declined = 0;
             r->verdicts[i].score = 0;
             r->labels[i][0] = '\0';
             continue;

@@ -283,8 +283,10 @@ static void end_cb(void *self, void *thread, void *state, const struct fdx_plugi
         any = !isnan(v[i]);
     if (!any)
         return; /* the set has nothing for this flow (doh:ip: not TCP to a DoH port) */
-    if (s->sel.skip_one_way && flow->packets[1] == 0)
-        return; /* values without a verdict */
+    if (s->sel.skip_one_way && flow->packets[1] == 0) {
+        result->declined = 1; /* values without a verdict, and the host may count it */
+        return;
+    }
     struct fdx_flow_record r = {.struct_size = sizeof(r),
                                 .flow_id = flow->flow_id,
                                 .start_us = flow->start_us,

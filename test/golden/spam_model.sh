@@ -137,11 +137,11 @@ check "one-way flow, --judge-one-way: one verdict" test "$(grep -c '"verdict"' "
 check "one-way flow, the spam plugin: its values, no verdict" \
     grep -q '"verdicts":{},"features":{.*"spam_sp":19,' "$tmp/one3.jsonl"
 check "one-way flow, the probe's summary: counted with the reason" \
-    grep -q "spam: 0 judged, .*; 1 SMTP flow not judged (no packet from the server)" "$tmp/one3.err"
+    grep -q "spam: 0 judged, 0 malicious, 0 uncertain, 1 declined (SMTP flows with no packet from the server)" "$tmp/one3.err"
 printf 'detectors:\n  spam: {judge_one_way: true}\n' > "$tmp/oneway.yaml"
 "$flowdx" run -c "$tmp/oneway.yaml" -r "$one" > /dev/null 2> "$tmp/one4.err"
 check "one-way flow, detectors.spam.judge_one_way: true: judged, none left unjudged" \
-    bash -c 'grep -q "spam: 1 judged" "$0" && ! grep -q "not judged" "$0"' "$tmp/one4.err"
+    bash -c 'grep -q "spam: 1 judged" "$0" && ! grep -q "declined" "$0"' "$tmp/one4.err"
 out=$("$flowdx" run --detect doh --judge-one-way -r "$one" 2>&1); rc=$?
 check "--judge-one-way with --detect doh: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'applies to --detect spam' <<< \"\$0\"" "$out"
 
