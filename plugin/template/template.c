@@ -73,7 +73,8 @@ static void flow_end(void *self, void *thread, void *flow_state, const struct fd
     result->values[1] = (double)st->payload_bytes[1];
     result->values[2] = (double)st->data_packets[0];
     result->values[3] = (double)st->data_packets[1];
-    /* A detector would also set result->verdict, result->score and result->label here. */
+    /* A detector would also set result->verdict, result->score and result->label here, or,
+     * leaving the verdict at none, result->declined = 1 for a flow it chose not to judge. */
 }
 
 static const struct fdx_plugin descriptor = {
