@@ -220,9 +220,9 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
             (unsigned long long)k->uncertain, (unsigned long long)k->one_way, s.exporters);
 }
 
-/* The model, checked to read the flowrec set, bound to the engine. false after saying why. */
-/* EXIT_OK; EXIT_ERROR when the file cannot be read as a model; EXIT_USAGE when the model does not
- * read flow records (the options do not fit together, as in run). */
+/* The model, checked to read the flowrec set, bound to the engine: EXIT_OK; after saying why,
+ * EXIT_ERROR when the file cannot be read as a model, EXIT_USAGE when the model does not read
+ * flow records (the options do not fit together, as in run). */
 static int load_model(struct collect *k, const char *path)
 {
     char err[1024];
@@ -430,12 +430,13 @@ int cmd_collect(int argc, char **argv)
             snprintf(model_path, sizeof(model_path), "%s/spam-flowrec.fdxm", default_model_dir());
             model = model_path;
         }
-        status = load_model(&k, model);
-        if (status == EXIT_OK)
-            status = apply_margin(PROG, k.model, model, margin);
-        if (status != EXIT_OK)
+        int loaded = load_model(&k, model);
+        if (loaded == EXIT_OK)
+            loaded = apply_margin(PROG, k.model, model, margin);
+        if (loaded != EXIT_OK) {
+            status = loaded;
             goto out;
-        status = EXIT_ERROR;
+        }
     }
     co.on_record = on_record;
     co.log = on_log;
