@@ -163,7 +163,8 @@ static void judge(struct collect *k, const struct fdx_flow_record *r, struct fdx
         return;
     }
     if (r->packets[1] == 0 && !k->judge_one_way) {
-        k->one_way++; /* no answer (--unpaired zero), or an empty reverse: no training row was */
+        k->one_way++; /* no answer (--unpaired zero) or an empty reverse: not a training row */
+        v->declined = 1;
         return;
     }
     struct fdx_verdict mv = {.struct_size = sizeof(mv)};

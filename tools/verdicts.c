@@ -94,6 +94,15 @@ void write_json_record(FILE *fp, const fdx_engine *e, const struct fdx_flow_reco
         first = false;
     }
     fputc('}', fp);
+    first = true; /* the plugins that declined the flow on purpose, as fdx_flow_verdict.declined */
+    for (uint32_t i = 0; i < n_verdicts; i++) {
+        if (v[i].verdict != FDX_VERDICT_NONE || !v[i].declined)
+            continue;
+        fprintf(fp, "%s\"%s\"", first ? ",\"declined\":[" : ",", v[i].plugin);
+        first = false;
+    }
+    if (!first)
+        fputc(']', fp);
     if (server != NULL) { /* printable ASCII (fdx_engine_dpi_server); quotes escaped */
         fputs(",\"server_name\":\"", fp);
         for (const char *c = server; *c != '\0'; c++) {

@@ -92,11 +92,14 @@ check "one side only: not judged, and counted" \
     grep -q ' flows=1 judged=0 malicious=0 uncertain=0 one_way=1 ' "$tmp/run6.err"
 check "one side only: the reason is given" grep -q "1 flow not judged: no packet in the" \
     "$tmp/run6.err"
+check "one side only: its JSON line names the detector that declined it" \
+    grep -q '"verdicts":{},"declined":\["spam"\],"features"' "$tmp/run6.jsonl"
 collect oneway udp://127.0.0.1:0 "-v 9" samples/spam/zeek/smtp-one-side-only.pcap \
     --pair-wait 1 --judge-one-way
 check "one side only, --judge-one-way: judged" \
     grep -q ' flows=1 judged=1 .* one_way=0 ' "$tmp/oneway.err"
-check "... with a verdict in its JSON line" grep -q '"verdicts":{"spam":{"verdict":' \
+check "... with a verdict in its JSON line, and not declined" bash -c \
+    'grep -q "\"verdicts\":{\"spam\":{\"verdict\":" "$0" && ! grep -q "\"declined\"" "$0"' \
     "$tmp/oneway.jsonl"
 
 # IPFIX over TCP (softflowd -P tcp) to a TCP listener

@@ -134,8 +134,8 @@ check "one-way flow: 0 classified, and counted with the reason" bash -c \
 "$flowdx" run --detect spam -r "$one" --format jsonl --judge-one-way > "$tmp/one2.jsonl" 2> /dev/null
 check "one-way flow, --judge-one-way: one verdict" test "$(grep -c '"verdict"' "$tmp/one2.jsonl")" -eq 1
 "$flowdx" run --detect doh,spam -r "$one" --format jsonl > "$tmp/one3.jsonl" 2> "$tmp/one3.err"
-check "one-way flow, the spam plugin: its values, no verdict" \
-    grep -q '"verdicts":{},"features":{.*"spam_sp":19,' "$tmp/one3.jsonl"
+check "one-way flow, the spam plugin: its values, no verdict, and that it declined the flow" \
+    grep -q '"verdicts":{},"declined":\["spam"\],"features":{.*"spam_sp":19,' "$tmp/one3.jsonl"
 check "one-way flow, the probe's summary: counted with the reason" \
     grep -q "spam: 0 judged, 0 malicious, 0 uncertain, 1 declined (SMTP flows with no packet from the server)" "$tmp/one3.err"
 printf 'detectors:\n  spam: {judge_one_way: true}\n' > "$tmp/oneway.yaml"
