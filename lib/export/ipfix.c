@@ -396,6 +396,15 @@ static void put_value(uint8_t *p, const struct fdxi_ipfix_element *e, double v)
 }
 
 /* Fill the internal record of template @p v from @p r and the slots' verdicts. */
+/* The fdx<Slot>Verdict value (doc/ipfix.md): FDX_VERDICT_*, and 4 for no verdict because the plugin
+ * declined the flow on purpose. */
+static uint64_t verdict_code(const struct fdx_flow_verdict *s)
+{
+    if (s == NULL)
+        return FDX_VERDICT_NONE;
+    return s->verdict == FDX_VERDICT_NONE && s->declined ? 4 : s->verdict;
+}
+
 static void fill(fdx_ipfix *x, int v, const struct fdx_flow_record *r,
                  const struct fdx_flow_verdict *const *slots)
 {
@@ -454,7 +463,7 @@ static void fill(fdx_ipfix *x, int v, const struct fdx_flow_record *r,
             put_value(p, e, r->features[e->index]);
             break;
         case FDXI_SRC_VERDICT:
-            put(p, s ? s->verdict : FDX_VERDICT_NONE, e->len);
+            put(p, verdict_code(s), e->len);
             break;
         case FDXI_SRC_SCORE:
             put_value(p, e, s ? s->score : 0.0);

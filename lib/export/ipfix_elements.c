@@ -380,7 +380,7 @@ static int add_slot(struct builder *b, uint32_t pen, const char *name, uint32_t 
         const char *what;
     } parts[] = {
         {"Verdict", FDXI_IE_UNSIGNED8, FDXI_IE_SEM_IDENTIFIER, FDXI_SRC_VERDICT,
-         "verdict: 0 none, 1 benign, 2 malicious, 3 uncertain"},
+         "verdict: 0 none, 1 benign, 2 malicious, 3 uncertain, 4 declined"},
         {"Score", FDXI_IE_FLOAT64, FDXI_IE_SEM_DEFAULT, FDXI_SRC_SCORE,
          "score: its own strength of the verdict"},
         {"Label", FDXI_IE_STRING, FDXI_IE_SEM_DEFAULT, FDXI_SRC_LABEL,

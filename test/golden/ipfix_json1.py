@@ -6,9 +6,9 @@
 Compared: addresses, ports, protocol, end reason (RFC 5102 code and flowdx's own), packet and
 octet counts per direction (RFC 5103 reverse), every value under "features" (a plugin field
 "spam_x" is element fdxSpamX; a response-direction field "spam_rx" the RFC 5103 reverse of its
-request twin, reverseFdxSpamX; doc/ipfix.md), and each detector's verdict code, score and label.
-ipfixDump 2.4 prints float64 with 8 significant digits, so floats are compared to a relative
-1e-7; integers, addresses and strings exactly. A plugin's integer field sends NaN as 0
+request twin, reverseFdxSpamX; doc/ipfix.md), and each detector's verdict code (4 for a detector
+the line names under "declined"), score and label. ipfixDump 2.4 prints float64 with 8 significant
+digits, so floats are compared to a relative 1e-7; integers, addresses and strings exactly. A plugin's integer field sends NaN as 0
 (doc/ipfix.md), which JSON writes as null.
 
 With SET_TAG (e.g. Flowrec), "features" are the values of that one feature set instead: X is
@@ -114,7 +114,9 @@ def main():
             if tag + "Verdict" not in r:  # the run had no such detector
                 want(v is None, "%d: a %s verdict in JSON only" % (fid, det))
                 continue
-            want(int(r[tag + "Verdict"]) == (VERDICT[v["verdict"]] if v else 0), "%d %s verdict" % (fid, det))
+            # no verdict: 4 when the JSON line names the detector under "declined", else 0 (doc/ipfix.md)
+            none = 4 if det in o.get("declined", ()) else 0
+            want(int(r[tag + "Verdict"]) == (VERDICT[v["verdict"]] if v else none), "%d %s verdict" % (fid, det))
             if v:
                 want(same_float(r[tag + "Score"], v["score"]), "%d %s score" % (fid, det))
                 want(r[tag + "Label"].endswith(") " + v["label"]) or (v["label"] == "" and
