@@ -395,7 +395,6 @@ static void put_value(uint8_t *p, const struct fdxi_ipfix_element *e, double v)
         put(p, fdxi_ipfix_unsigned(v, e->len), e->len);
 }
 
-/* Fill the internal record of template @p v from @p r and the slots' verdicts. */
 /* The fdx<Slot>Verdict value (doc/ipfix.md): FDX_VERDICT_*, and 4 for no verdict because the plugin
  * declined the flow on purpose. */
 static uint64_t verdict_code(const struct fdx_flow_verdict *s)
@@ -405,6 +404,7 @@ static uint64_t verdict_code(const struct fdx_flow_verdict *s)
     return s->verdict == FDX_VERDICT_NONE && s->declined ? 4 : s->verdict;
 }
 
+/* Fill the internal record of template @p v from @p r and the slots' verdicts. */
 static void fill(fdx_ipfix *x, int v, const struct fdx_flow_record *r,
                  const struct fdx_flow_verdict *const *slots)
 {
