@@ -500,16 +500,15 @@ int cmd_collect(int argc, char **argv)
     stats_line(&k, col, start_ns, "end");
     if (k.lacking > 0)
         fprintf(stderr, PROG ": %llu flow%s not judged: their records lack an input of the model\n",
-                (unsigned long long)k.lacking, k.lacking == 1 ? "" : "s");
+                (unsigned long long)k.lacking, plural(k.lacking));
     if (k.one_way > 0)
         fprintf(stderr,
                 PROG ": %llu flow%s not judged: no packet in the response direction (no answer, "
                      "or a record whose reverse never came); --judge-one-way judges %s\n",
-                (unsigned long long)k.one_way, k.one_way == 1 ? "" : "s",
-                k.one_way == 1 ? "it" : "them");
+                (unsigned long long)k.one_way, plural(k.one_way), k.one_way == 1 ? "it" : "them");
     if (k.refused > 0)
         fprintf(stderr, PROG ": %llu record%s refused by the engine (times out of order)\n",
-                (unsigned long long)k.refused, k.refused == 1 ? "" : "s");
+                (unsigned long long)k.refused, plural(k.refused));
     if (!ipfix_out_close(&k.ipfix, PROG))
         status = EXIT_ERROR;
     if (!output_close(&k.out, true))

@@ -367,7 +367,7 @@ int cmd_label(int argc, char **argv)
         status = EXIT_ERROR;
     if (status == EXIT_OK)
         fprintf(stderr, "flowdx label: %u flow%s labelled, %u matched no rule%s\n", kept,
-                kept == 1 ? "" : "s", dropped,
+                plural(kept), dropped,
                 dropped == 0   ? ""
                 : dropped == 1 ? " and was left out"
                                : " and were left out");

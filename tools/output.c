@@ -409,3 +409,8 @@ void format_endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version
     format_addr(a, sizeof(a), version, addr);
     snprintf(buf, len, version == 6 ? "[%s]:%u" : "%s:%u", a, port);
 }
+
+const char *plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}

@@ -703,8 +703,7 @@ void usage_probe(FILE *out)
 
 static void summary(const struct probe *p)
 {
-    fprintf(stderr, "flowdx run: %llu flow%s", (unsigned long long)p->flows,
-            p->flows == 1 ? "" : "s");
+    fprintf(stderr, "flowdx run: %llu flow%s", (unsigned long long)p->flows, plural(p->flows));
     for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup) && i < 16; i++) {
         fprintf(stderr, "; %s: %llu judged, %llu malicious, %llu uncertain",
                 fdx_setup_plugin_name(p->setup, i), (unsigned long long)p->judged[i],

@@ -994,10 +994,9 @@ int cmd_run(int argc, char **argv)
                     "flowdx run: %llu flow%s, %llu SMTP candidate%s classified (by source: ports "
                     "25/465/587 %llu, nDPI %s), %llu %s (%.1f %%), %llu uncertain, %llu %s; "
                     "model %s\n",
-                    (unsigned long long)d.flows, d.flows == 1 ? "" : "s",
-                    (unsigned long long)d.candidates, d.candidates == 1 ? "" : "s",
-                    (unsigned long long)d.by_port, by_dpi, (unsigned long long)d.malicious,
-                    fdx_model_class_name(d.model, 1),
+                    (unsigned long long)d.flows, plural(d.flows), (unsigned long long)d.candidates,
+                    plural(d.candidates), (unsigned long long)d.by_port, by_dpi,
+                    (unsigned long long)d.malicious, fdx_model_class_name(d.model, 1),
                     d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
                     (unsigned long long)d.uncertain,
                     (unsigned long long)(d.candidates - d.malicious - d.uncertain),
@@ -1008,10 +1007,10 @@ int cmd_run(int argc, char **argv)
                 "flowdx run: %llu flow%s, %llu DoH candidate%s classified (by source: --doh-server "
                 "%llu, resolver list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), "
                 "%llu uncertain, %llu benign; model %s\n",
-                (unsigned long long)d.flows, d.flows == 1 ? "" : "s",
-                (unsigned long long)d.candidates, d.candidates == 1 ? "" : "s",
-                (unsigned long long)d.by_server, (unsigned long long)d.by_resolver, by_dpi,
-                (unsigned long long)d.by_all_tls, (unsigned long long)d.malicious,
+                (unsigned long long)d.flows, plural(d.flows), (unsigned long long)d.candidates,
+                plural(d.candidates), (unsigned long long)d.by_server,
+                (unsigned long long)d.by_resolver, by_dpi, (unsigned long long)d.by_all_tls,
+                (unsigned long long)d.malicious,
                 d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
                 (unsigned long long)d.uncertain,
                 (unsigned long long)(d.candidates - d.malicious - d.uncertain), model_path);
@@ -1029,7 +1028,7 @@ int cmd_run(int argc, char **argv)
                     "flowdx run: %llu more candidate%s not classified: the model's feature set "
                     "'%s' has no values for %s (doh:ip covers TCP to port 443; nDPI also "
                     "finds DoH and DoT on other ports)\n",
-                    (unsigned long long)d.no_values, d.no_values == 1 ? "" : "s",
+                    (unsigned long long)d.no_values, plural(d.no_values),
                     fdx_model_feature_set(d.model), d.no_values == 1 ? "it" : "them");
         if (d.one_way > 0)
             fprintf(stderr,
@@ -1037,7 +1036,7 @@ int cmd_run(int argc, char **argv)
                     "(an unanswered connection attempt, or one direction of asymmetric "
                     "routing), and the model knows two-way sessions only; --judge-one-way "
                     "judges %s\n",
-                    (unsigned long long)d.one_way, d.one_way == 1 ? "" : "s",
+                    (unsigned long long)d.one_way, plural(d.one_way),
                     d.one_way == 1 ? "it" : "them");
         feeder_summary(&feed);
     }

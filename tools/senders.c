@@ -583,11 +583,6 @@ static int by_spam(const void *pa, const void *pb)
     return strcmp(a->addr, b->addr);
 }
 
-static const char *plural(uint64_t n)
-{
-    return n == 1 ? "" : "s";
-}
-
 static double pct(uint64_t part, uint64_t whole)
 {
     return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
@@ -896,7 +891,7 @@ static int cmd_senders(int argc, char **argv)
     if (ok && k.flows == 0) {
         if (k.not_judged > 0)
             fprintf(stderr, "flowdx report: %s: none of its %llu flow%s has a verdict\n", r.name,
-                    (unsigned long long)k.not_judged, k.not_judged == 1 ? "" : "s");
+                    (unsigned long long)k.not_judged, plural(k.not_judged));
         else
             fprintf(stderr, "flowdx report: %s: no flows after the header\n", r.name);
         ok = false;

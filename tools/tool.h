@@ -245,6 +245,8 @@ size_t format_u64(char *buf, uint64_t u);
 void format_iso_time(char *buf, size_t len, uint64_t us);
 /* ADDR:PORT, [ADDR]:PORT for IPv6. */
 void format_endpoint(char *buf, size_t len, const uint8_t *addr, uint8_t version, uint16_t port);
+/* "s" unless @p n is 1: "%llu flow%s". */
+const char *plural(uint64_t n);
 
 /* The feature set that runs nDPI (doc/features/dpi.md). */
 #define DPI_SET "dpi"
