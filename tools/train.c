@@ -387,6 +387,15 @@ static int train(int argc, char **argv, char *lists[2])
     return status;
 }
 
+int cmd_train(int argc, char **argv)
+{
+    char *lists[2] = {NULL, NULL};
+    int status = train(argc, argv, lists);
+    free(lists[0]);
+    free(lists[1]);
+    return status;
+}
+
 void usage_eval(FILE *out)
 {
     fprintf(
@@ -406,15 +415,6 @@ void usage_eval(FILE *out)
         "      --json                print JSON instead of the table\n"
         "      --svg FILE            also write the ROC curves of every model and the jury\n"
         "  -h, --help                this text\n");
-}
-
-int cmd_train(int argc, char **argv)
-{
-    char *lists[2] = {NULL, NULL};
-    int status = train(argc, argv, lists);
-    free(lists[0]);
-    free(lists[1]);
-    return status;
 }
 
 int cmd_eval(int argc, char **argv)
