@@ -402,7 +402,9 @@ static void write_csv(struct probe *p, const struct fdx_flow_record *r,
     }
     for (uint32_t i = 0; i < r->n_verdicts; i++) {
         const char *w = verdict_word(v[i].verdict);
-        fprintf(fp, ",%s", w ? w : "");
+        if (w == NULL) /* no verdict: "declined" when the plugin said why, else empty */
+            w = v[i].verdict == FDX_VERDICT_NONE && v[i].declined ? "declined" : "";
+        fprintf(fp, ",%s", w);
     }
     fputc('\n', fp);
 }

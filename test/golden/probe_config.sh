@@ -10,13 +10,14 @@ top=$2
 cd "$top" || exit 1
 emotet=samples/spam/ndpi/emotet.pcap
 dns2tcp=samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap
+oneside=samples/spam/zeek/smtp-one-side-only.pcap
 
 out=$("$flowdx" config check conf/flowdx.yaml)
 check "the shipped conf/flowdx.yaml is valid ($out)" grep -q "valid; plugins (detectors first): 2 (spam, doh)" <<< "$out"
 
 cat > "$tmp/both.yaml" <<YAML
 input:
-  read: [$emotet, $dns2tcp]
+  read: [$emotet, $dns2tcp, $oneside]
 detectors:
   spam: {}
   doh: {servers: [192.168.0.10]}
@@ -35,14 +36,17 @@ check "one spam alert, the port-587 submission" \
     test "$(grep -c '10.2.25.102:57309 -> 193.252.22.84:587: spam (detector spam)' "$tmp/alerts")" -eq 1
 check "34 DoH tunnel alerts ($(grep -c 'detector doh' "$tmp/alerts"))" \
     test "$(grep -c '192.168.0.30:[0-9]* -> 192.168.0.10:443: doh-tunnel (detector doh)' "$tmp/alerts")" -eq 34
-check "summary counts both detectors" \
-    grep -q "spam: 1 judged, 1 malicious, 0 uncertain; doh: 34 judged, 34 malicious" "$tmp/err"
+# smtp-one-side-only.pcap holds the client's packets of one SMTP session and nothing from the
+# server (its name, and tshark -z conv,tcp: 0 frames B -> A), so the spam detector declines it.
+check "summary counts both detectors and the declined flow" \
+    grep -q "spam: 1 judged, 1 malicious, 0 uncertain, 1 declined (SMTP flows with no packet from the server); doh: 34 judged, 34 malicious" "$tmp/err"
 check "JSON lines: one per flow, schema 1, verdicts only where judged, features with the plugins' fields" python3 -c '
 import json, sys, csv
 lines = [json.loads(l) for l in open(sys.argv[1])]
 rows = list(csv.DictReader(open(sys.argv[2])))
 assert len(lines) == len(rows) > 35, (len(lines), len(rows))
 judged = {"spam": 0, "doh": 0}
+declined = 0
 for o, r in zip(lines, rows):
     assert o["schema"] == 1
     for name, v in o["verdicts"].items():
@@ -50,11 +54,16 @@ for o, r in zip(lines, rows):
         assert v["verdict"] in ("malicious", "benign", "uncertain")
         assert r[name + "_verdict"] == v["verdict"]
     for name in ("spam", "doh"):
-        if name not in o["verdicts"]:
+        if name in o.get("declined", []):
+            assert name not in o["verdicts"] and r[name + "_verdict"] == "declined", (o, r)
+            declined += 1
+        elif name not in o["verdicts"]:
             assert r[name + "_verdict"] == ""
     assert "spam_sp" in o["features"] and "doh_duration" in o["features"]
     assert str(o["flow_id"]) == r["flow_id"] and o["src_addr"] == r["src_addr"]
 assert judged == {"spam": 1, "doh": 34}, judged
+one = [o for o in lines if o.get("declined")]
+assert declined == 1 and one[0]["dst_port"] == 25 and one[0]["packets"][1] == 0, one
 spam = [o for o in lines if "spam" in o["verdicts"]][0]
 assert spam["dst_port"] == 587 and spam["features"]["spam_votes"] is not None
 doh = [o for o in lines if "doh" in o["verdicts"]]
