@@ -720,6 +720,25 @@ static void summary(const struct probe *p)
     fputc('\n', stderr);
 }
 
+/* Where the outputs went, for a reader who did not write the configuration: the files (a "-"
+ * is standard output, already seen) and the IPFIX collector. */
+static void written(const struct probe *p)
+{
+    const char *files[] = {p->alerts_file, p->jsonl_file, p->csv_file,
+                           p->spam >= 0 ? p->senders_file : NULL, p->ipfix.dest};
+    bool first = true;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        if (files[i] == NULL || strcmp(files[i], "-") == 0)
+            continue;
+        bool sent = strncmp(files[i], "udp://", 6) == 0 || strncmp(files[i], "tcp://", 6) == 0;
+        fprintf(stderr, "%s%s%s", first ? "flowdx run: output: " : ", ", sent ? "sent to " : "",
+                files[i]);
+        first = false;
+    }
+    if (!first)
+        fputc('\n', stderr);
+}
+
 int cmd_probe(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -858,7 +877,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     int status = EXIT_ERROR;
     /* the capture is opened as root, the outputs (IPFIX too) then as input.user (as tcpdump -Z
      * does) */
-    bool opened = feeder_open(&feed);
+    bool opened = feeder_open(&feed), outputs_open = false;
     if (opened && p.user != NULL && !run_as_switch("flowdx run", &run_as)) {
         feeder_abort(&feed);
         opened = false;
@@ -866,7 +885,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     if (opened) {
         /* Outputs that opened before one that failed are incomplete: they must not replace the
          * files they name (output_open's promise), so they are closed without being kept. */
-        bool outputs_open = open_outputs(&p);
+        outputs_open = open_outputs(&p);
         if (outputs_open) {
             status = feeder_run(&feed, e);
             fdx_pairs_free(p.pairs); /* decides the flows still held */
@@ -893,8 +912,11 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     if (!ipfix_out_close(&p.ipfix, "flowdx run"))
         status = EXIT_ERROR;
     senders_free(p.senders);
-    if (!quiet)
-        summary(&p);
+    if (!quiet) {
+        if (outputs_open)
+            written(&p);
+        summary(&p); /* the closing line */
+    }
     if (p.syslog)
         closelog();
     fdx_engine_free(e);

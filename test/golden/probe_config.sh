@@ -80,6 +80,10 @@ check "the edited copy differs only in those lines" \
 "$flowdx" run -c "$tmp/shipped.yaml" -r "$emotet" -r "$dns2tcp" > "$tmp/shipped.alerts" 2> "$tmp/err4"
 check "shipped configuration: 35 alerts on standard output" \
     test "$(wc -l < "$tmp/shipped.alerts")" -eq 35
+check "shipped configuration: the closing line names the two files it wrote" \
+    grep -qxF "flowdx run: output: $tmp/shipped.jsonl, $tmp/shipped.ipfix" "$tmp/err4"
+check "a run with every output names its files" grep -qxF \
+    "flowdx run: output: $tmp/alerts, $tmp/flows.jsonl, $tmp/flows.csv, $tmp/senders" "$tmp/err"
 if command -v ipfixDump > /dev/null; then
     ipfixDump --rfc5610 -i "$tmp/shipped.ipfix" > "$tmp/shipped.dump" 2>&1
     check "shipped configuration: ipfixDump shows the JSON lines' values" \
