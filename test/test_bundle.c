@@ -26,12 +26,14 @@
  * The bundle layout the tests rely on is written down here, independently of bundle.c, and the
  * hostile files are built with the test's own little-endian writer and FNV-1a 64 (below):
  *
- *   "FDXM", u32 version (1), u64 payload length, payload, u64 FNV-1a 64 of the payload.
+ *   "FDXM", u32 version (2), u64 payload length, payload, u64 FNV-1a 64 of the payload.
  *   payload: str feature_set, u32 n_inputs, n_inputs str names, n_inputs f64 means,
  *            n_inputs f64 scales, f64 nan_value, u32 correction, u32 n_classes,
  *            n_classes str names, u32 n_models, per model {u32 kind tag, f64 weight,
  *            5 f64 scores, u64 length, the kind's bytes}, f64 threshold, 5 f64 jury scores,
- *            u64 data checksum, u64 seed, u32 training rows, str description.
+ *            u64 data checksum, u64 seed, u32 training rows, str description,
+ *            u32 one-way training rows (0xffffffff unknown). Version 1: the same without
+ *            the last field.
  *   str: u32 length, then the bytes. Tags: knn 1, svm 2, tree 3, forest 4, mlp 5.
  *   A tree (the tree kind's bytes, n_classes 2): u32 node count, then per node u32 feature
  *   (0xffffffff for a leaf), f64 threshold, u32 left, u32 right, u32 rows, 2 f64 class
@@ -220,6 +222,7 @@ static struct fdxi_bundle *new_bundle(void)
     b->seed = 42;
     b->train_rows = 120;
     b->description = xstrdup("test_bundle: synthetic blobs");
+    b->one_way_rows = 7;
     return b;
 }
 
@@ -377,8 +380,9 @@ static void test_bundle_fnv1a64_matches_reference_vectors(void **state)
 
 /* ---- round trip ---- */
 
-/* What the layout comment above says, written by the test from the models' own bytes. */
-static struct obuf independent_serialisation(const struct fdxi_bundle *b)
+/* What the layout comment above says, written by the test from the models' own bytes, in
+ * format @p version (1 or 2). */
+static struct obuf independent_serialisation(const struct fdxi_bundle *b, uint32_t version)
 {
     struct obuf p = {0};
     ob_str(&p, b->feature_set);
@@ -417,7 +421,9 @@ static struct obuf independent_serialisation(const struct fdxi_bundle *b)
     ob_u64(&p, b->seed);
     ob_u32(&p, b->train_rows);
     ob_str(&p, b->description);
-    struct obuf f = wrap(p.p, p.len, 1);
+    if (version >= 2)
+        ob_u32(&p, b->one_way_rows);
+    struct obuf f = wrap(p.p, p.len, version);
     free(p.p);
     return f;
 }
@@ -425,7 +431,7 @@ static struct obuf independent_serialisation(const struct fdxi_bundle *b)
 static void test_bundle_writes_the_documented_layout(void **state)
 {
     (void)state;
-    struct obuf want = independent_serialisation(ref_bundle);
+    struct obuf want = independent_serialisation(ref_bundle, 2);
     assert_int_equal(ref_file.len, want.len);
     assert_memory_equal(ref_file.p, want.p, want.len);
     free(want.p);
@@ -478,6 +484,7 @@ static void test_bundle_round_trip_classifies_identically(void **state)
     assert_true(b->seed == 42);
     assert_int_equal(b->train_rows, 120);
     assert_string_equal(b->description, "test_bundle: synthetic blobs");
+    assert_int_equal(b->one_way_rows, 7);
 
     /* The same verdicts, bit for bit, and each vote is the argmax of the model on the scaled
      * row (scaled here by hand: (x - mean) / scale, NaN -> nan_value first). */
@@ -525,6 +532,58 @@ static void test_bundle_round_trip_classifies_identically(void **state)
     free(again.p);
     free(on_disk.p);
     fdxi_bundle_free(b);
+}
+
+/* A format-1 file (written before the one-way rows were recorded) still loads: the count is
+ * unknown (-1 through the public API), it classifies as the format-2 file does, and it is written
+ * back as the same format-1 bytes. The format-2 file gives its count (7, set in new_bundle). */
+static void test_bundle_reads_format_1_without_one_way_rows(void **state)
+{
+    struct scratch *s = *state;
+    char path[4096], path2[4096], err[512] = "";
+    struct obuf v1 = independent_serialisation(ref_bundle, 1);
+    assert_int_equal(v1.len, ref_file.len - 4); /* the same bytes but the u32 */
+    struct fdxi_bundle *b = NULL;
+    int rc = parse_copy(v1.p, v1.len, &b, err, sizeof(err));
+    if (rc != 0)
+        print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(b->one_way_rows, FDXI_ONE_WAY_UNKNOWN);
+    struct fdxi_rng r;
+    fdxi_rng_seed(&r, 11);
+    for (int i = 0; i < 200; i++) {
+        double x[D];
+        random_row(&r, x);
+        struct fdxi_verdict va, vb;
+        classify(ref_bundle, x, identity, &va);
+        classify(b, x, identity, &vb);
+        assert_same_verdict(&va, &vb);
+    }
+    struct fdxi_wbuf w = {0};
+    fdxi_bundle_write(b, &w);
+    assert_false(w.failed);
+    assert_int_equal(w.len, v1.len);
+    assert_memory_equal(w.data, v1.p, v1.len);
+    fdxi_wbuf_fini(&w);
+    fdxi_bundle_free(b);
+
+    scratch_path(s, "v1.fdxm", path, sizeof(path));
+    scratch_write(path, v1.p, v1.len);
+    scratch_path(s, "v2.fdxm", path2, sizeof(path2));
+    scratch_write(path2, ref_file.p, ref_file.len);
+    fdx_model *m1 = NULL, *m2 = NULL;
+    assert_int_equal(fdx_model_load(path, &m1, err, sizeof(err)), 0);
+    assert_int_equal(fdx_model_load(path2, &m2, err, sizeof(err)), 0);
+    assert_true(fdx_model_one_way_rows(m1) == -1);
+    assert_true(fdx_model_one_way_rows(m2) == 7);
+    char text[8192];
+    fdx_model_describe(m1, text, sizeof(text));
+    assert_contains(text, "one-way rows:  unknown");
+    fdx_model_describe(m2, text, sizeof(text));
+    assert_contains(text, "one-way rows:  7 (");
+    fdx_model_free(m1);
+    fdx_model_free(m2);
+    free(v1.p);
 }
 
 static void test_bundle_public_load_names_models_and_classes(void **state)
@@ -721,10 +780,13 @@ static void test_bundle_refuses_empty_bad_magic_and_newer_version(void **state)
     load_refused(path, "not a flowdx model file", FDX_EFORMAT);
 
     f.p[3] = 'M';
-    put_u32(f.p + 4, 2);
-    scratch_path(s, "v2.fdxm", path, sizeof(path));
+    put_u32(f.p + 4, 3);
+    scratch_path(s, "v3.fdxm", path, sizeof(path));
     scratch_write(path, f.p, f.len);
-    load_refused(path, "version 2", FDX_ENOTSUP);
+    load_refused(path, "model format version 3; this flowdx reads versions 1 to 2", FDX_ENOTSUP);
+    put_u32(f.p + 4, 0);
+    scratch_write(path, f.p, f.len);
+    load_refused(path, "model format version 0", FDX_ENOTSUP);
 
     /* A missing file and a directory. */
     scratch_path(s, "absent.fdxm", path, sizeof(path));
@@ -732,7 +794,7 @@ static void test_bundle_refuses_empty_bad_magic_and_newer_version(void **state)
     load_refused(s->dir, "not a regular file", FDX_EIO);
 
     /* Padding after the checksum. */
-    f.p[4] = 1;
+    f.p[4] = 2;
     ob_bytes(&f, "\0\0\0", 3);
     scratch_path(s, "padded.fdxm", path, sizeof(path));
     scratch_write(path, f.p, f.len);
@@ -792,7 +854,7 @@ static void test_bundle_refuses_every_truncated_payload_with_valid_checksum(void
     char err[512];
     double t0 = now_ms();
     for (size_t len = 0; len < plen; len++) {
-        struct obuf f = wrap(payload, len, 1);
+        struct obuf f = wrap(payload, len, 2);
         struct fdxi_bundle *b = NULL;
         int rc = parse_copy(f.p, f.len, &b, err, sizeof(err));
         if (rc == 0) {
@@ -1540,6 +1602,8 @@ int main(void)
         cmocka_unit_test(test_bundle_fnv1a64_matches_reference_vectors),
         cmocka_unit_test(test_bundle_writes_the_documented_layout),
         cmocka_unit_test_setup_teardown(test_bundle_round_trip_classifies_identically,
+                                        scratch_setup, scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_bundle_reads_format_1_without_one_way_rows,
                                         scratch_setup, scratch_teardown),
         cmocka_unit_test_setup_teardown(test_bundle_public_load_names_models_and_classes,
                                         scratch_setup, scratch_teardown),

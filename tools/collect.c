@@ -41,8 +41,9 @@ void usage_collect(FILE *out)
         "      --margin M          a weighted-trees model's verdict is uncertain when its vote\n"
         "                          sum is within M of 0 (0 to 1; default: the model's own)\n"
         "      --judge-one-way     also judge flows with no packet in the response direction\n"
-        "                          (by default counted as one_way, not judged: the shipped\n"
-        "                          models were trained on two-way sessions only)\n"
+        "                          (by default counted as one_way, not judged, unless the\n"
+        "                          model was trained on such flows: its one-way rows in\n"
+        "                          `flowdx model show`; the shipped models were not)\n"
         "      --ports LIST|all    judge flows whose responder port is in LIST (default for\n"
         "                          spam: 25,465,587; otherwise all)\n"
         "      --format FMT        alerts (default: one line per malicious flow) or jsonl\n"
@@ -243,6 +244,8 @@ static int load_model(struct collect *k, const char *path)
         fprintf(stderr, PROG ": %s: %s\n", path, err);
         return EXIT_USAGE;
     }
+    if (fdx_model_one_way_rows(k->model) > 0)
+        k->judge_one_way = true; /* trained on one-way flows: they are the model's to judge */
     for (uint32_t i = 0; i < fdx_model_input_count(k->model) && k->n_inputs < 64; i++) {
         const char *name = fdx_model_input_name(k->model, i);
         bool resp = name[0] == 'r';

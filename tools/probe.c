@@ -57,7 +57,8 @@ struct probe {
     struct senders *senders;
     /* counters per plugin */
     /* declined: flows the plugin looked at and gave no verdict on purpose (the spam detector:
-     * SMTP flows without a packet from the server, while its judge_one_way is off) */
+     * SMTP flows without a packet from the server, unless judge_one_way or its model says to
+     * judge them) */
     uint64_t flows, judged[16], malicious[16], uncertain[16], declined[16], allowed;
     uint64_t alerts_total; /* for the live statistics line */
     bool failed;

@@ -59,8 +59,9 @@ void usage_run(FILE *out)
           "then the main spam senders: the sources of at least --min-spam spam flows and their\n"
           "share of all spam flows (as `flowdx report senders`; with jsonl, run that on the\n"
           "output). A flow without a packet from the server (an unanswered connection attempt,\n"
-          "or one side of asymmetric routing) is counted, not judged: the shipped model knows\n"
-          "two-way sessions only (--judge-one-way judges it anyway).\n\n"
+          "or one side of asymmetric routing) is counted, not judged, unless the model was\n"
+          "trained on such flows (`flowdx model show`: one-way rows; the shipped model knows\n"
+          "two-way sessions only) or --judge-one-way is given.\n\n"
           "--detect doh,spam runs both detectors in one pass through their plugins, as -c\n"
           "does (the same options, the shipped models): alerts, or JSON lines of schema 1\n"
           "(doc/json.md) with --format jsonl, a line per flow whatever it is; the senders\n"
@@ -532,7 +533,9 @@ static int run_both(const struct both *b, const char *const *inputs, int n_input
     }
     if (b->idle_us > 0)
         PUT("flows: {idle_timeout: %.6fs}\n", b->idle_us / 1e6);
-    PUT("detectors:\n  spam: {judge_one_way: %s", b->judge_one_way ? "true" : "false");
+    PUT("detectors:\n  spam: {enabled: true"); /* judge_one_way absent: as the model says */
+    if (b->judge_one_way)
+        PUT(", judge_one_way: true");
     if (!isnan(b->margin))
         PUT(", margin: %.17g", b->margin);
     PUT("}\n");
@@ -895,6 +898,8 @@ int cmd_run(int argc, char **argv)
                     d.spam ? "spam" : "doh");
         return EXIT_ERROR;
     }
+    if (fdx_model_one_way_rows(d.model) > 0)
+        d.judge_one_way = true; /* trained on one-way flows: they are the model's to judge */
     const char *set = fdx_model_feature_set(d.model);
     if (d.spam != (strncmp(set, "zadnik", 6) == 0)) {
         fprintf(stderr,
@@ -1034,9 +1039,11 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr,
                     "flowdx run: %llu more SMTP flow%s not judged: no packet from the server "
                     "(an unanswered connection attempt, or one direction of asymmetric "
-                    "routing), and the model knows two-way sessions only; --judge-one-way "
-                    "judges %s\n",
+                    "routing), and the model %s; --judge-one-way judges %s\n",
                     (unsigned long long)d.one_way, plural(d.one_way),
+                    fdx_model_one_way_rows(d.model) == 0
+                        ? "was trained on two-way sessions only"
+                        : "does not say whether it was trained on such flows",
                     d.one_way == 1 ? "it" : "them");
         feeder_summary(&feed);
     }

@@ -64,6 +64,15 @@ FDX_API uint32_t fdx_model_input_count(const fdx_model *model);
  * model. */
 FDX_API const char *fdx_model_input_name(const fdx_model *model, uint32_t i);
 
+/**
+ * How many of the rows the model was trained on were one-way flows (no packet in the response
+ * direction: zadnik's `oneway` set, or flowrec's `rpackets` 0), summed over the training runs
+ * that made it (`flowdx train --update` adds its rows to the base model's).
+ * @return the count; -1 when unknown (a model file of format 1, or training data with neither
+ * column). The spam detectors judge a one-way flow only when this is above 0, unless told to.
+ */
+FDX_API int64_t fdx_model_one_way_rows(const fdx_model *model);
+
 /** Kind of model @p i ("knn", "svm", "tree", "forest", "mlp"), or NULL. Static storage. */
 FDX_API const char *fdx_model_kind(const fdx_model *model, uint32_t i);
 

@@ -71,6 +71,11 @@ uint32_t fdx_model_input_count(const fdx_model *m)
     return m->b->n_inputs;
 }
 
+int64_t fdx_model_one_way_rows(const fdx_model *m)
+{
+    return m->b->one_way_rows == FDXI_ONE_WAY_UNKNOWN ? -1 : (int64_t)m->b->one_way_rows;
+}
+
 const char *fdx_model_input_name(const fdx_model *m, uint32_t i)
 {
     return i < m->b->n_inputs ? m->b->input_names[i] : NULL;
@@ -191,6 +196,13 @@ size_t fdx_model_describe(const fdx_model *m, char *buf, size_t len)
     used = fdxi_appendf(buf, len, used, "               %u rows, checksum %016llx, seed %llu\n",
                         b->train_rows, (unsigned long long)b->data_checksum,
                         (unsigned long long)b->seed);
+    if (b->one_way_rows == FDXI_ONE_WAY_UNKNOWN)
+        used = fdxi_appendf(buf, len, used, "one-way rows:  unknown (not recorded)\n");
+    else
+        used = fdxi_appendf(buf, len, used,
+                            "one-way rows:  %u (training rows of flows with no packet in the "
+                            "response direction)\n",
+                            b->one_way_rows);
     used = fdxi_appendf(buf, len, used, "correction:    %s\n",
                         b->correction == FDXI_CORRECTION_DATASET
                             ? "dataset rows mapped to IP lengths (header correction)"

@@ -16,7 +16,7 @@
 #include "model/tree.h"
 
 static const char magic[4] = {'F', 'D', 'X', 'M'};
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u /* written; 1 and 2 are read (1 lacks the one-way rows) */
 
 static const struct fdxi_model_kind *const kinds[] = {
     &fdxi_model_knn,    &fdxi_model_svm, &fdxi_model_tree,
@@ -87,6 +87,8 @@ static void write_payload(const struct fdxi_bundle *b, struct fdxi_wbuf *w)
     fdxi_wbuf_u64(w, b->seed);
     fdxi_wbuf_u32(w, b->train_rows);
     fdxi_wbuf_str(w, b->description ? b->description : "");
+    if (b->version != 1)
+        fdxi_wbuf_u32(w, b->one_way_rows); /* format 2 */
 }
 
 void fdxi_bundle_write(const struct fdxi_bundle *b, struct fdxi_wbuf *w)
@@ -94,7 +96,7 @@ void fdxi_bundle_write(const struct fdxi_bundle *b, struct fdxi_wbuf *w)
     struct fdxi_wbuf payload = {0};
     write_payload(b, &payload);
     fdxi_wbuf_bytes(w, magic, sizeof(magic));
-    fdxi_wbuf_u32(w, FORMAT_VERSION);
+    fdxi_wbuf_u32(w, b->version == 1 ? 1 : FORMAT_VERSION);
     fdxi_wbuf_u64(w, payload.len);
     fdxi_wbuf_bytes(w, payload.data, payload.len);
     fdxi_wbuf_u64(w, fdxi_fnv1a64(payload.data, payload.len));
@@ -232,7 +234,7 @@ static void read_model(struct fdxi_rbuf *r, struct fdxi_bundle *b, uint32_t i)
     r->off += (size_t)len;
 }
 
-static void read_payload(struct fdxi_rbuf *r, struct fdxi_bundle *b)
+static void read_payload(struct fdxi_rbuf *r, uint32_t version, struct fdxi_bundle *b)
 {
     b->feature_set = fdxi_rbuf_str(r, FDXI_BUNDLE_MAX_NAME, "feature set");
     b->n_inputs = fdxi_rbuf_count(r, 1, FDXI_MODEL_MAX_FEATURES, "number of inputs");
@@ -271,6 +273,8 @@ static void read_payload(struct fdxi_rbuf *r, struct fdxi_bundle *b)
     b->seed = fdxi_rbuf_u64(r, "seed");
     b->train_rows = fdxi_rbuf_u32(r, "training rows");
     b->description = fdxi_rbuf_str(r, 65536, "description");
+    b->one_way_rows =
+        version >= 2 ? fdxi_rbuf_u32(r, "one-way training rows") : FDXI_ONE_WAY_UNKNOWN;
     double weights = 0;
     for (uint32_t i = 0; i < b->n_models; i++)
         weights += b->models[i].weight;
@@ -299,9 +303,9 @@ int fdxi_bundle_parse(const void *data, size_t len, const char *name, struct fdx
         fdxi_set_err(err, errlen, "%s: %s", name, r.err);
         return FDX_EFORMAT;
     }
-    if (version != FORMAT_VERSION) {
-        fdxi_set_err(err, errlen, "%s: model format version %u; this flowdx reads version %u", name,
-                     version, FORMAT_VERSION);
+    if (version < 1 || version > FORMAT_VERSION) {
+        fdxi_set_err(err, errlen, "%s: model format version %u; this flowdx reads versions 1 to %u",
+                     name, version, FORMAT_VERSION);
         return FDX_ENOTSUP;
     }
     if (plen > len - r.off || len - r.off - plen != 8) {
@@ -327,7 +331,8 @@ int fdxi_bundle_parse(const void *data, size_t len, const char *name, struct fdx
     }
     struct fdxi_rbuf p;
     fdxi_rbuf_init(&p, payload, (size_t)plen);
-    read_payload(&p, b);
+    b->version = version;
+    read_payload(&p, version, b);
     if (!fdxi_rbuf_ok(&p)) {
         /* Offsets in messages count from the payload's start, which the prefix locates. */
         fdxi_set_err(err, errlen, "%s: payload (file offset +%zu): %s", name, r.off, p.err);

@@ -52,7 +52,16 @@ struct fdxi_bundle {
     uint64_t seed;
     uint32_t train_rows;
     char *description; /* free text: data, command line, date */
+    /* Training rows that were one-way flows (no packet in the response direction), over every
+     * training run that made the model (--update adds its rows to the base's):
+     * FDXI_ONE_WAY_UNKNOWN when no run could tell (a format-1 file, or data without a `oneway` or
+     * `rpackets` column). The spam detectors judge one-way flows only when this is above 0. */
+    uint32_t one_way_rows;
+    uint32_t version; /* the file format: a parsed file's own, written back the same; 0 = the
+                         newest (a bundle made by training) */
 };
+
+#define FDXI_ONE_WAY_UNKNOWN UINT32_MAX
 
 /* One verdict, with what every model said. */
 struct fdxi_verdict {

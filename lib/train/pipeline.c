@@ -305,6 +305,28 @@ static int select_columns(struct fdxi_dataset *ds, const char *list, bool listed
     return rc;
 }
 
+/* The rows that are one-way flows, told by a column the feature sets write: zadnik's `oneway`
+ * (1) or flowrec's `rpackets` (0). Counted before --features/--exclude, which may drop the column
+ * the model still depends on: a model's own inputs do not have to include it. */
+static uint32_t count_one_way(const struct fdxi_dataset *ds)
+{
+    static const struct {
+        const char *name;
+        double one_way;
+    } marks[] = {{"oneway", 1}, {"rpackets", 0}};
+    for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
+        for (uint32_t j = 0; j < ds->n_cols; j++) {
+            if (strcmp(ds->col_names[j], marks[m].name) != 0)
+                continue;
+            uint32_t n = 0;
+            for (uint32_t i = 0; i < ds->n_rows; i++)
+                n += ds->x[(size_t)i * ds->n_cols + j] == marks[m].one_way;
+            return n;
+        }
+    }
+    return FDXI_ONE_WAY_UNKNOWN;
+}
+
 /* Prepare the rows: header correction of the first file, further files joined, correlation
  * filter, NaN replacement. */
 static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in,
@@ -339,6 +361,7 @@ static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in
         file_checksum(in->more_data[f], &sum);
         *checksum = fdxi_fnv1a64_update(*checksum, &sum, sizeof(sum));
     }
+    t->one_way_rows = count_one_way(ds);
     const char *features = opt_features(in);
     if (features != NULL) {
         int rc = select_columns(ds, features, true, "--features", err, errlen);
@@ -418,6 +441,13 @@ static int bundle_start(fdx_training *t, const char *feature_set, uint64_t check
     b->correction = t->opts.header_correct ? FDXI_CORRECTION_DATASET : FDXI_CORRECTION_NONE;
     b->threshold = t->opts.jury_threshold;
     b->data_checksum = checksum;
+    /* --update: the base's trees know what its rows held, the new trees what these hold */
+    b->one_way_rows = t->one_way_rows;
+    if (t->base != NULL && t->base->one_way_rows != FDXI_ONE_WAY_UNKNOWN) {
+        uint64_t sum = (uint64_t)t->base->one_way_rows +
+                       (t->one_way_rows == FDXI_ONE_WAY_UNKNOWN ? 0 : t->one_way_rows);
+        b->one_way_rows = sum < FDXI_ONE_WAY_UNKNOWN ? (uint32_t)sum : FDXI_ONE_WAY_UNKNOWN - 1;
+    }
     b->seed = t->opts.seed;
     b->train_rows = ds->n_rows;
     /* The jury votes during cross-validation use the models' weights: 1 each. */

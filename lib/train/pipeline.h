@@ -30,11 +30,11 @@ struct fdxi_result {
 };
 
 struct fdx_training {
-    struct fdxi_dataset ds; /* after correction, selection and imputation; unscaled */
-    bool identity_scale;    /* trees only (weighted-trees): no scaling, thresholds in raw units */
+    struct fdxi_dataset ds;   /* after correction, selection and imputation; unscaled */
+    bool identity_scale;      /* trees only (weighted-trees): no scaling, thresholds in raw units */
     struct fdxi_bundle *base; /* --update: the weighted-trees model the new trees join */
     char *base_features;      /* its inputs, comma-separated */
-    uint32_t n_all;         /* columns before the correlation filter */
+    uint32_t n_all;           /* columns before the correlation filter */
     char **all_names;
     double *corr_before; /* n_all * n_all */
     double *corr_after;  /* ds.n_cols * ds.n_cols */
@@ -45,7 +45,8 @@ struct fdx_training {
     struct fdx_train_options opts; /* scalars only; strings below */
     char *data_path;
     struct fdxi_bundle *bundle;
-    uint32_t *fold; /* cross-validation fold of each row */
+    uint32_t *fold;        /* cross-validation fold of each row */
+    uint32_t one_way_rows; /* of ds's rows, before selection; FDXI_ONE_WAY_UNKNOWN: cannot tell */
 };
 
 struct fdx_evaluation {

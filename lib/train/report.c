@@ -183,10 +183,13 @@ size_t fdx_training_report(const fdx_training *t, int json, char *buf, size_t le
             used = fdxi_appendf(buf, len, used, "%s", j ? "," : "");
             used = fdxi_json_str(buf, len, used, ds->col_names[j]);
         }
-        used =
-            fdxi_appendf(buf, len, used, "],\"header_correction\":%s,\"folds\":%u,\"seed\":%llu,",
-                         t->opts.header_correct ? "true" : "false", t->opts.folds,
-                         (unsigned long long)t->opts.seed);
+        used = fdxi_appendf(buf, len, used, "],\"one_way_rows\":");
+        used = t->one_way_rows == FDXI_ONE_WAY_UNKNOWN
+                   ? fdxi_appendf(buf, len, used, "null")
+                   : fdxi_appendf(buf, len, used, "%u", t->one_way_rows);
+        used = fdxi_appendf(buf, len, used, ",\"header_correction\":%s,\"folds\":%u,\"seed\":%llu,",
+                            t->opts.header_correct ? "true" : "false", t->opts.folds,
+                            (unsigned long long)t->opts.seed);
         used =
             fdxi_report_results(t->result, t->n_models, jury, (const char *const *)b->class_names,
                                 ds->n_classes, true, buf, len, used);

@@ -21,6 +21,8 @@ struct self {
     struct det_select sel;
     uint32_t n_values;  /* the set's */
     fdx_featureset *fs; /* for a host that calls no thread_init */
+    bool skip_one_way;  /* sel.judge_one_way with the model's answer: no verdict without a
+                           packet from the responder */
 };
 
 /* In front of the set's state in the host's flow slot. */
@@ -144,6 +146,7 @@ int det_init(const struct det_plugin *p, const struct fdx_plugin_init_args *args
         return FDX_ENOMEM;
     s->def = d;
     s->sel.margin = NAN;
+    s->sel.judge_one_way = 1;
     int rc = d->select(args->settings, &s->sel, errbuf, errlen);
     const char *model = NULL;
     if (rc >= 0)
@@ -192,6 +195,8 @@ int det_init(const struct det_plugin *p, const struct fdx_plugin_init_args *args
     rc = fdx_model_bind_names(s->model, names, s->n_values, err, sizeof(err));
     if (rc == 0 && !isnan(s->sel.margin))
         rc = fdx_model_set_margin(s->model, s->sel.margin, err, sizeof(err));
+    s->skip_one_way = s->sel.judge_one_way == 0 ||
+                      (s->sel.judge_one_way < 0 && fdx_model_one_way_rows(s->model) <= 0);
     if (rc < 0) {
         snprintf(errbuf, errlen, "%s: %s", model, err);
         fini_cb(s);
@@ -283,7 +288,7 @@ static void end_cb(void *self, void *thread, void *state, const struct fdx_plugi
         any = !isnan(v[i]);
     if (!any)
         return; /* the set has nothing for this flow (doh:ip: not TCP to a DoH port) */
-    if (s->sel.skip_one_way && flow->packets[1] == 0) {
+    if (s->skip_one_way && flow->packets[1] == 0) {
         result->declined = 1; /* values without a verdict, and the host may count it */
         return;
     }

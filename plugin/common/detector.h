@@ -32,8 +32,10 @@ struct det_select {
     bool any_port;     /* with app_flag: compute every TCP flow, since the mark can come on any
                           port (it is known at flow_end only) */
     double margin; /* NaN (set before select): the model file's own; else fdx_model_set_margin */
-    bool skip_one_way; /* no verdict on a flow without a packet from the responder (its values
-                          are still exported): the model never saw one */
+    /* A flow without a packet from the responder: 1 (set before select) judged; 0 no verdict
+     * (its values are still exported); -1 judged when the model was trained on such flows
+     * (fdx_model_one_way_rows > 0), else no verdict. */
+    int judge_one_way;
 };
 
 /* One detector plugin's constants. */

@@ -11,10 +11,11 @@
  *                          known only at flow_end, so every TCP flow's values are computed
  *   margin: 0.4            replaces the model file's margin: a flow whose weighted vote sum has
  *                          |sum| < margin is uncertain (0 to 1; absent or ~: the file's own)
- *   judge_one_way: false   also judge flows without a packet from the server (a connection
- *                          attempt without an answer, or one side of asymmetric routing). The
- *                          shipped model was trained on two-way sessions only, so by default such
- *                          a flow gets its feature values and no verdict
+ *   judge_one_way: ~       flows without a packet from the server (a connection attempt
+ *                          without an answer, or one side of asymmetric routing): true judges
+ *                          them, false gives them their feature values and no verdict, ~ (the
+ *                          default) judges them only when the model was trained on such flows
+ *                          (fdx_model_one_way_rows > 0; the shipped model was not)
  */
 static int spam_select(const fdx_config_node *settings, struct det_select *sel, char *errbuf,
                        size_t errlen)
@@ -24,7 +25,7 @@ static int spam_select(const fdx_config_node *settings, struct det_select *sel, 
     for (uint32_t i = 0; i < 3; i++)
         sel->ports[i] = defaults[i];
     sel->any_server = true;
-    int host = 1, one_way = 0;
+    int host = 1, one_way = -1; /* absent or ~: as the model says */
     int rc = det_read_ports(settings, "ports", sel, errbuf, errlen);
     if (rc >= 0)
         rc = fdx_config_get_bool(settings, "host_detection", &host, errbuf, errlen);
@@ -37,7 +38,7 @@ static int spam_select(const fdx_config_node *settings, struct det_select *sel, 
     /* SMTP that the host's detection finds on another port: every TCP flow is computed */
     sel->app_flag = host ? FDX_APP_SMTP : 0;
     sel->any_port = host != 0;
-    sel->skip_one_way = one_way == 0;
+    sel->judge_one_way = one_way;
     return 0;
 }
 

@@ -101,6 +101,22 @@ check "one side only, --judge-one-way: judged" \
 check "... with a verdict in its JSON line, and not declined" bash -c \
     'grep -q "\"verdicts\":{\"spam\":{\"verdict\":" "$0" && ! grep -q "\"declined\"" "$0"' \
     "$tmp/oneway.jsonl"
+# A flowrec model trained on a one-way row (the same capture's, its rpackets 0, labelled ham, with
+# site A's seed-1 rows; without the TTL and lengths, as scripts/build-spam-flowrec-model.sh, since
+# NetFlow v9 records lack them) records it, and collect judges the lone record without
+# --judge-one-way.
+printf 'label,addr,peer,port,start,end\nham,192.150.187.22,,,,\n' > "$tmp/one-rules.csv"
+"$flowdx" label -i "$tmp/smtp-one-side-only.pcap.csv" -l "$tmp/one-rules.csv" \
+    -o "$tmp/one-ham.csv" 2> /dev/null
+"$flowdx" train -q -i samples/spam/lab/flowrec-site-A-seed1.csv --add "$tmp/one-ham.csv" \
+    --model weighted-trees --feature-set flowrec --params wtrees.trees=5 --folds 2 -o "$tmp/ow.fdxm" \
+    --exclude min_ttl,max_ttl,rmin_ttl,rmax_ttl,min_len,max_len,rmin_len,rmax_len > /dev/null
+check "a flowrec model with the one-way row records it" \
+    bash -c '"$0" model show "$1" | grep -q "^one-way rows:  1 ("' "$flowdx" "$tmp/ow.fdxm"
+collect owmodel udp://127.0.0.1:0 "-v 9" samples/spam/zeek/smtp-one-side-only.pcap \
+    --pair-wait 1 -m "$tmp/ow.fdxm"
+check "one side only, that model: judged without --judge-one-way" \
+    grep -q ' flows=1 judged=1 .* one_way=0 ' "$tmp/owmodel.err"
 
 # IPFIX over TCP (softflowd -P tcp) to a TCP listener
 collect tcp tcp://127.0.0.1:0 "-v 10 -P tcp" samples/spam/ndpi/emotet.pcap

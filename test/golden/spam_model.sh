@@ -142,6 +142,38 @@ printf 'detectors:\n  spam: {judge_one_way: true}\n' > "$tmp/oneway.yaml"
 "$flowdx" run -c "$tmp/oneway.yaml" -r "$one" > /dev/null 2> "$tmp/one4.err"
 check "one-way flow, detectors.spam.judge_one_way: true: judged, none left unjudged" \
     bash -c 'grep -q "spam: 1 judged" "$0" && ! grep -q "declined" "$0"' "$tmp/one4.err"
+# A model trained on one-way rows judges one-way flows without being told: the model file records
+# how many of its rows were one-way (format 2). The one-side capture's own row, labelled ham, joins
+# site A's seed-1 rows; the expected count is the rows whose oneway column is 1, read from the CSV
+# files here (the lab's rows are two-way sessions, so it is the one row added).
+"$flowdx" extract -f zadnik -r "$one" > "$tmp/one.csv" 2> /dev/null
+printf 'label,addr,peer,port,start,end\nham,192.150.187.22,,,,\n' > "$tmp/one-rules.csv"
+"$flowdx" label -i "$tmp/one.csv" -l "$tmp/one-rules.csv" -o "$tmp/one-ham.csv" 2> /dev/null
+want=$(python3 -c '
+import csv, sys
+print(sum(r["oneway"] == "1" for f in sys.argv[1:] for r in csv.DictReader(open(f))))
+' $l/site-A-seed1.csv "$tmp/one-ham.csv")
+"$flowdx" train -q -i $l/site-A-seed1.csv --add "$tmp/one-ham.csv" --model weighted-trees \
+    --params wtrees.trees=5 --folds 2 -o "$tmp/ow.fdxm" --json "$tmp/ow.json" > /dev/null
+check "a model with one-way rows records them ($want, counted from the CSV files)" bash -c \
+    '[ "$2" -eq 1 ] && "$0" model show "$1" | grep -q "^one-way rows:  $2 (" && grep -q "\"one_way_rows\":$2," "$3"' \
+    "$flowdx" "$tmp/ow.fdxm" "$want" "$tmp/ow.json"
+check "the shipped model records none" grep -q "^one-way rows:  0 (" "$tmp/show.txt"
+"$flowdx" run --detect spam -m "$tmp/ow.fdxm" -r "$one" --format jsonl > "$tmp/one5.jsonl" 2> "$tmp/one5.err"
+check "that model judges the one-way flow by default" bash -c \
+    'grep -q "^flowdx run: 1 flow, 1 SMTP candidate classified" "$0" && ! grep -q "not judged" "$0" && [ "$(grep -c "\"verdict\"" "$1")" -eq 1 ]' \
+    "$tmp/one5.err" "$tmp/one5.jsonl"
+printf 'detectors:\n  spam: {model: %s}\n' "$tmp/ow.fdxm" > "$tmp/ow.yaml"
+"$flowdx" run -c "$tmp/ow.yaml" -r "$one" > /dev/null 2> "$tmp/one6.err"
+check "... and so does its plugin, with judge_one_way left at its default" \
+    bash -c 'grep -q "spam: 1 judged" "$0" && ! grep -q "declined" "$0"' "$tmp/one6.err"
+printf 'detectors:\n  spam: {model: %s, judge_one_way: false}\n' "$tmp/ow.fdxm" > "$tmp/ow2.yaml"
+"$flowdx" run -c "$tmp/ow2.yaml" -r "$one" > /dev/null 2> "$tmp/one7.err"
+check "judge_one_way: false declines it all the same" grep -q "spam: 0 judged, 0 malicious, 0 uncertain, 1 declined" "$tmp/one7.err"
+"$flowdx" train -q -i $l/site-B-seed2.csv --add "$tmp/one-ham.csv" --model weighted-trees \
+    --update "$model" --params wtrees.trees=3 -o "$tmp/ow-up.fdxm" > /dev/null
+check "--update adds the new rows' one-way count to the base model's (0 + 1)" bash -c \
+    '"$0" model show "$1" | grep -q "^one-way rows:  1 ("' "$flowdx" "$tmp/ow-up.fdxm"
 out=$("$flowdx" run --detect doh --judge-one-way -r "$one" 2>&1); rc=$?
 check "--judge-one-way with --detect doh: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'applies to --detect spam' <<< \"\$0\"" "$out"
 
