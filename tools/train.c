@@ -29,7 +29,9 @@ void usage_train(FILE *out)
         "                            uncertain; wtrees.* settings; its defaults: feature set\n"
         "                            zadnik, no correlation filter, no scaling)\n"
         "      --feature-set NAME    the set the rows come from, recorded in the model\n"
-        "                            (default doh:ip; the model reads it at detection)\n"
+        "                            (default doh:ip; the model reads it at detection;\n"
+        "                            with --update the model's own). Columns that another\n"
+        "                            set computes are refused, naming it\n"
         "      --features LIST       use only these features (comma-separated names, a\n"
         "                            trailing * matches a prefix), or @FILE: one per line, as\n"
         "                            `flowdx analyze universal --output-list` writes them\n"
@@ -56,17 +58,19 @@ void usage_train(FILE *out)
         "      --seed N              seed of every random choice (default 42)\n"
         "      --params LIST         model settings, e.g. forest.trees=200,knn.k=7,\n"
         "                            svm.kernel=linear,mlp.layers=100x50,wtrees.trees=61,\n"
-        "                            wtrees.features=24,wtrees.margin=0.1 (doc/training.md)\n"
-        "      --label-column NAME   label column (default: Label, label, DoH or class)\n"
-        "      --nan-value V         value for empty/NaN cells (default -1)\n"
-        "      --jury-threshold F    share of votes for class 1 (default 0.5)\n"
-        "      --json FILE           also write the report as JSON\n"
-        "      --export-prepared FILE  also write the prepared rows with their fold (CSV), for\n"
-        "                            comparing another tool on the same split (bench/)\n"
-        "      --svg-dir DIR         also write the correlation heatmaps before and after the\n"
-        "                            filter as DIR/correlation-before.svg and -after.svg\n"
-        "  -q, --quiet               no progress on standard error\n"
-        "  -h, --help                this text\n");
+        "                            wtrees.features=24,wtrees.margin=0.1 (doc/training.md)\n");
+    fputs(/* two strings: C99 compilers need only 4,095 characters in one */
+          "      --label-column NAME   label column (default: Label, label, DoH or class)\n"
+          "      --nan-value V         value for empty/NaN cells (default -1)\n"
+          "      --jury-threshold F    share of votes for class 1 (default 0.5)\n"
+          "      --json FILE           also write the report as JSON\n"
+          "      --export-prepared FILE  also write the prepared rows with their fold (CSV), for\n"
+          "                            comparing another tool on the same split (bench/)\n"
+          "      --svg-dir DIR         also write the correlation heatmaps before and after the\n"
+          "                            filter as DIR/correlation-before.svg and -after.svg\n"
+          "  -q, --quiet               no progress on standard error\n"
+          "  -h, --help                this text\n",
+          out);
 }
 
 static void log_stderr(void *user, int level, const char *msg)
@@ -347,8 +351,8 @@ static int train(int argc, char **argv, char *lists[2])
     if (o.models != NULL && strcmp(o.models, "weighted-trees") == 0) {
         /* The spam ensemble: the zadnik set, and no correlation filter (the paper's analyses
          * keep request/response pairs together) unless asked for. */
-        if (!set_given)
-            o.feature_set = "zadnik";
+        if (!set_given) /* --update: the base model's own */
+            o.feature_set = o.update != NULL ? NULL : "zadnik";
         if (!corr_given)
             o.corr_threshold = 1;
     }

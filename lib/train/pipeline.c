@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "flowdx/flowdx.h"
+#include "flowdx/flowdx_features.h"
 
 static const char *const jury_kinds[] = {"knn", "svm", "tree", "forest", "mlp"};
 
@@ -327,6 +328,69 @@ static uint32_t count_one_way(const struct fdxi_dataset *ds)
     return FDXI_ONE_WAY_UNKNOWN;
 }
 
+/* Whether the comma-separated feature sets @p sets compute a value named @p name; -1 when a set
+ * is unknown. */
+static int sets_have(const char *sets, const char *name, char *err, size_t errlen)
+{
+    char one[64];
+    for (const char *p = sets; *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        snprintf(one, sizeof(one), "%.*s", (int)(n < sizeof(one) ? n : sizeof(one) - 1), p);
+        fdx_featureset *fs = NULL;
+        if (fdx_featureset_new(one, &fs, err, errlen) < 0)
+            return -1;
+        bool found = false;
+        for (uint32_t i = 0; i < fdx_featureset_count(fs) && !found; i++)
+            found = strcmp(fdx_featureset_name(fs, i), name) == 0;
+        fdx_featureset_free(fs);
+        if (found)
+            return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+/*
+ * The recorded feature set must compute every input, or no detector can use the model (a
+ * detector binds its inputs by name, and `flowdx collect` refuses a model of another set). When
+ * another set computes them all, the data came from it: refused, naming it. When none does
+ * (columns of the user's own), the model is still good for `flowdx eval` on rows: said, not
+ * refused.
+ */
+static int check_feature_set(const fdx_training *t, const char *sets, char *err, size_t errlen)
+{
+    const struct fdxi_dataset *ds = &t->ds;
+    for (uint32_t j = 0; j < ds->n_cols; j++) {
+        int has = sets_have(sets, ds->col_names[j], err, errlen);
+        if (has < 0)
+            return FDX_EINVAL; /* err names the unknown set */
+        if (has > 0)
+            continue;
+        const char *fits = NULL;
+        for (uint32_t k = 0; k < fdx_feature_set_count() && fits == NULL; k++) {
+            const char *cand = fdx_feature_set_name(k);
+            bool all = true;
+            for (uint32_t c = 0; c < ds->n_cols && all; c++)
+                all = sets_have(cand, ds->col_names[c], err, errlen) > 0;
+            fits = all ? cand : NULL;
+        }
+        if (fits == NULL) {
+            say(&t->opts,
+                "note: feature set %s has no feature '%s', nor does any one set have all the "
+                "columns: the model can be evaluated on rows (flowdx eval), not loaded by a "
+                "detector",
+                sets, ds->col_names[j]);
+            return 0;
+        }
+        snprintf(err, errlen,
+                 "feature set %s: the data's column '%s' is not one of its features; the "
+                 "columns are the '%s' set's (--feature-set %s)",
+                 sets, ds->col_names[j], fits, fits);
+        return FDX_EINVAL;
+    }
+    return 0;
+}
+
 /* Prepare the rows: header correction of the first file, further files joined, correlation
  * filter, NaN replacement. */
 static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in,
@@ -604,6 +668,21 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     rc = prepare_and_merge(t, &in, &checksum, errbuf, errlen);
     if (rc < 0)
         goto fail_msg;
+    /* --update: the base model's set, unless another is named (refused) */
+    const char *sets = opts->feature_set;
+    if (t->base != NULL && sets == NULL) {
+        sets = t->base->feature_set;
+    } else if (t->base != NULL && strcmp(sets, t->base->feature_set) != 0) {
+        snprintf(errbuf, errlen, "--update %s: the model reads the feature set '%s', not '%s'",
+                 update, t->base->feature_set, sets);
+        rc = FDX_EINVAL;
+        goto fail;
+    }
+    if (sets == NULL)
+        sets = "doh:ip";
+    rc = check_feature_set(t, sets, errbuf, errlen);
+    if (rc < 0)
+        goto fail;
     if (t->base != NULL) {
         bool same = t->ds.n_cols == t->base->n_inputs;
         for (uint32_t j = 0; same && j < t->ds.n_cols; j++)
@@ -617,7 +696,7 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
             goto fail;
         }
     }
-    rc = bundle_start(t, opts->feature_set, checksum);
+    rc = bundle_start(t, sets, checksum);
     if (rc < 0)
         goto fail_msg;
     uint32_t n = t->ds.n_rows, nc = t->ds.n_classes;

@@ -110,20 +110,20 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["features"] == ["sp", "rsp"] and d["pairs"][1]["rf"] is None, d' "$tmp/out"
 # The list is what flowdx train --features @FILE reads.
-"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/u.fdxm" --model tree --folds 2 --features "@$tmp/list" \
+"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/u.fdxm" --model tree --feature-set zadnik --folds 2 --features "@$tmp/list" \
     > /dev/null 2> "$tmp/err"
 check "universal list trains a model on those inputs" \
     bash -c "'$flowdx' model show '$tmp/u.fdxm' | grep -q '^inputs (2,'"
 # --exclude @FILE reads the same format: leaving out sp (a comment, a blank line and sp) keeps rsp and
 # spl, 2 inputs of the 3.
 printf '# one name per line\n\nsp  # the comment goes\n' > "$tmp/drop"
-"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --folds 2 --corr-threshold 1 \
+"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --folds 2 --corr-threshold 1 \
     --exclude "@$tmp/drop" > /dev/null 2> "$tmp/err"
 "$flowdx" model show "$tmp/x.fdxm" > "$tmp/show"
 check "--exclude @FILE: 2 inputs, sp excluded" \
     bash -c "grep -q '^inputs (2,' '$tmp/show' && grep -q 'excluded sp\$' '$tmp/show' && ! grep -q '^  sp ' '$tmp/show'"
 printf 'sp,rsp\n' > "$tmp/drop"
-"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --exclude "@$tmp/drop" > /dev/null 2> "$tmp/err"
+"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --exclude "@$tmp/drop" > /dev/null 2> "$tmp/err"
 check "--exclude @FILE with a comma: exit 2, file and line named" \
     bash -c "[ $? -eq 2 ] && grep -q -- '--exclude: $tmp/drop:1: one name per line' '$tmp/err'"
 # The list selects features for the other analyses.

@@ -44,6 +44,21 @@ check "--update: 64 trees, the model's margin 0.4 kept" \
     --params wtrees.trees=3,wtrees.margin=0.1,wtrees.max_trees=50 -o "$tmp/up2.fdxm" > /dev/null
 check "--update with wtrees.margin=0.1 and wtrees.max_trees=50: 50 trees, margin 0.1" \
     bash -c "'$flowdx' model show '$tmp/up2.fdxm' | grep -q 'sum of 50 tree votes.*|sum| < 0.1 or a tie'"
+# The model records the set its rows come from, and every input must be one of that set's: flowrec
+# rows (packets, bytes, ...) trained as weighted-trees without --feature-set (default zadnik) are
+# refused, naming the set that has them; --update keeps the base model's set, and refuses another.
+fr=samples/spam/lab/flowrec-site-B-seed2.csv
+out=$("$flowdx" train -q -i $fr --model weighted-trees --params wtrees.trees=2 -o "$tmp/fr.fdxm" 2>&1); rc=$?
+check "flowrec rows as zadnik: exit 2, the column and the right set named" bash -c \
+    "[ $rc -eq 2 ] && grep -q \"feature set zadnik: the data's column 'packets' is not one of its features; the columns are the 'flowrec' set's\" <<< \"\$0\" && [ ! -e '$tmp/fr.fdxm' ]" "$out"
+"$flowdx" train -q -i $fr --model weighted-trees --update conf/models/spam-flowrec.fdxm \
+    --params wtrees.trees=2 -o "$tmp/fr-up.fdxm" > /dev/null
+check "--update of the flowrec model keeps its set" \
+    bash -c "'$flowdx' model show '$tmp/fr-up.fdxm' | grep -q '^feature set:   flowrec\$'"
+out=$("$flowdx" train -q -i $fr --model weighted-trees --update conf/models/spam-flowrec.fdxm \
+    --feature-set zadnik --params wtrees.trees=2 -o "$tmp/fr-up2.fdxm" 2>&1); rc=$?
+check "--update with another --feature-set: exit 2" bash -c \
+    "[ $rc -eq 2 ] && grep -q \"the model reads the feature set 'flowrec', not 'zadnik'\" <<< \"\$0\"" "$out"
 
 # Emotet's malspam submission: the only SMTP flow of the capture (nDPI and port 587).
 "$flowdx" run --detect spam -r samples/spam/ndpi/emotet.pcap --format jsonl -o "$tmp/e.jsonl" \
