@@ -428,6 +428,17 @@ static struct obuf independent_serialisation(const struct fdxi_bundle *b, uint32
     return f;
 }
 
+/* fdxi_bundle_write() gives exactly @p want (the format has one spelling of each model). */
+static void assert_writes(const struct fdxi_bundle *b, const struct obuf *want)
+{
+    struct fdxi_wbuf w = {0};
+    fdxi_bundle_write(b, &w);
+    assert_false(w.failed);
+    assert_int_equal(w.len, want->len);
+    assert_memory_equal(w.data, want->p, want->len);
+    fdxi_wbuf_fini(&w);
+}
+
 static void test_bundle_writes_the_documented_layout(void **state)
 {
     (void)state;
@@ -519,12 +530,7 @@ static void test_bundle_round_trip_classifies_identically(void **state)
     assert_true(ones > 50 && ones < 450);
 
     /* Re-written, the loaded bundle is the same bytes, in memory and on disk. */
-    struct fdxi_wbuf w = {0};
-    fdxi_bundle_write(b, &w);
-    assert_false(w.failed);
-    assert_int_equal(w.len, ref_file.len);
-    assert_memory_equal(w.data, ref_file.p, ref_file.len);
-    fdxi_wbuf_fini(&w);
+    assert_writes(b, &ref_file);
     assert_int_equal(fdxi_bundle_save(b, path2, err, sizeof(err)), 0);
     struct obuf again = read_whole(path2);
     assert_int_equal(again.len, on_disk.len);
@@ -559,12 +565,7 @@ static void test_bundle_reads_format_1_without_one_way_rows(void **state)
         classify(b, x, identity, &vb);
         assert_same_verdict(&va, &vb);
     }
-    struct fdxi_wbuf w = {0};
-    fdxi_bundle_write(b, &w);
-    assert_false(w.failed);
-    assert_int_equal(w.len, v1.len);
-    assert_memory_equal(w.data, v1.p, v1.len);
-    fdxi_wbuf_fini(&w);
+    assert_writes(b, &v1);
     fdxi_bundle_free(b);
 
     scratch_path(s, "v1.fdxm", path, sizeof(path));
@@ -930,11 +931,7 @@ static void test_bundle_resealed_byte_changes_load_or_are_refused(void **state)
                 assert_true(v.verdict < b->n_classes);
                 for (uint32_t m = 0; m < v.n_models; m++)
                     assert_true(v.vote[m] < b->n_classes);
-                struct fdxi_wbuf w = {0};
-                fdxi_bundle_write(b, &w);
-                assert_int_equal(w.len, f.len);
-                assert_memory_equal(w.data, f.p, f.len);
-                fdxi_wbuf_fini(&w);
+                assert_writes(b, &f);
                 fdxi_bundle_free(b);
             } else {
                 refused++;
