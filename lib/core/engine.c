@@ -361,49 +361,6 @@ fail:
     return rc;
 }
 
-/* Parse "a,b,c" into registry entries, with a located message for an unknown name. */
-static int resolve_sets(const char *list, const struct fdxi_feature_set **ret, uint32_t *ret_n,
-                        char *errbuf, size_t errlen)
-{
-    uint32_t n = 0;
-    const char *p = list;
-    if (p[strspn(p, " ")] == '\0') { /* no set: an engine of plugins alone */
-        *ret_n = 0;
-        return 0;
-    }
-    while (1) {
-        while (*p == ' ')
-            p++;
-        size_t len = strcspn(p, ",");
-        size_t trimmed = len;
-        while (trimmed > 0 && p[trimmed - 1] == ' ')
-            trimmed--;
-        if (trimmed == 0) {
-            fdxi_set_err(errbuf, errlen, "feature set list '%s': empty name", list);
-            return FDX_EINVAL;
-        }
-        const struct fdxi_feature_set *s = fdxi_feature_set_find(p, trimmed);
-        if (s == NULL) {
-            char known[256];
-            fdxi_feature_set_names(known, sizeof(known));
-            fdxi_set_err(errbuf, errlen, "unknown feature set '%.*s' (known: %s)", (int)trimmed, p,
-                         known);
-            return FDX_ENOENT;
-        }
-        if (n == FDXI_MAX_SETS) {
-            fdxi_set_err(errbuf, errlen, "feature set list '%s': more than %d sets", list,
-                         FDXI_MAX_SETS);
-            return FDX_EINVAL;
-        }
-        ret[n++] = s;
-        if (p[len] == '\0')
-            break;
-        p += len + 1;
-    }
-    *ret_n = n;
-    return 0;
-}
-
 int fdx_engine_new(const struct fdx_engine_options *opts, fdx_engine **ret_engine, char *errbuf,
                    size_t errlen)
 {
@@ -432,7 +389,8 @@ int fdx_engine_new(const struct fdx_engine_options *opts, fdx_engine **ret_engin
         return rc;
     const struct fdxi_feature_set *sets[FDXI_MAX_SETS];
     uint32_t n = 0;
-    rc = resolve_sets(opts->feature_sets ? opts->feature_sets : "zadnik", sets, &n, errbuf, errlen);
+    rc = fdxi_feature_set_list(opts->feature_sets ? opts->feature_sets : "zadnik", sets, &n, errbuf,
+                               errlen);
     if (rc < 0)
         return rc;
     return fdxi_engine_new_with_sets(opts, sets, n, ret_engine, errbuf, errlen);

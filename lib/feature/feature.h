@@ -69,6 +69,11 @@ const struct fdxi_feature_set *fdxi_feature_set_at(uint32_t i);
 void fdxi_feature_set_names(char *buf, size_t len);
 /* The set named @p name (length @p len, not NUL-terminated), or NULL. */
 const struct fdxi_feature_set *fdxi_feature_set_find(const char *name, size_t len);
+/* Parse "a,b,c" (spaces around names allowed; blank: no set) into up to FDXI_MAX_SETS registry
+ * entries: 0, or FDX_ENOENT for an unknown name and FDX_EINVAL for an empty one or too many, with a
+ * message naming the list or the name. */
+int fdxi_feature_set_list(const char *list, const struct fdxi_feature_set **ret, uint32_t *ret_n,
+                          char *errbuf, size_t errlen);
 
 extern const struct fdxi_feature_set fdxi_feature_set_zadnik;
 extern const struct fdxi_feature_set fdxi_feature_set_doh_ip;

@@ -3,7 +3,9 @@
 #include "train/pipeline.h"
 #include "model/tree.h"
 
+#include "core/core.h"
 #include "core/err.h"
+#include "feature/feature.h"
 
 #include <errno.h>
 #include <math.h>
@@ -15,7 +17,6 @@
 #include <time.h>
 
 #include "flowdx/flowdx.h"
-#include "flowdx/flowdx_features.h"
 
 static const char *const jury_kinds[] = {"knn", "svm", "tree", "forest", "mlp"};
 
@@ -328,26 +329,20 @@ static uint32_t count_one_way(const struct fdxi_dataset *ds)
     return FDXI_ONE_WAY_UNKNOWN;
 }
 
-/* Whether the comma-separated feature sets @p sets compute a value named @p name; -1 when a set
- * is unknown. */
-static int sets_have(const char *sets, const char *name, char *err, size_t errlen)
+/* The first of @p ds's columns that none of the @p n sets computes, or NULL. */
+static const char *first_foreign(const struct fdxi_dataset *ds,
+                                 const struct fdxi_feature_set *const *sets, uint32_t n)
 {
-    char one[64];
-    for (const char *p = sets; *p != '\0';) {
-        size_t n = strcspn(p, ",");
-        snprintf(one, sizeof(one), "%.*s", (int)(n < sizeof(one) ? n : sizeof(one) - 1), p);
-        fdx_featureset *fs = NULL;
-        if (fdx_featureset_new(one, &fs, err, errlen) < 0)
-            return -1;
+    for (uint32_t j = 0; j < ds->n_cols; j++) {
         bool found = false;
-        for (uint32_t i = 0; i < fdx_featureset_count(fs) && !found; i++)
-            found = strcmp(fdx_featureset_name(fs, i), name) == 0;
-        fdx_featureset_free(fs);
-        if (found)
-            return 1;
-        p += n + (p[n] == ',');
+        for (uint32_t s = 0; s < n && !found; s++) {
+            for (uint32_t i = 0; i < sets[s]->n_features && !found; i++)
+                found = strcmp(sets[s]->feature_names[i], ds->col_names[j]) == 0;
+        }
+        if (!found)
+            return ds->col_names[j];
     }
-    return 0;
+    return NULL;
 }
 
 /*
@@ -359,36 +354,30 @@ static int sets_have(const char *sets, const char *name, char *err, size_t errle
  */
 static int check_feature_set(const fdx_training *t, const char *sets, char *err, size_t errlen)
 {
-    const struct fdxi_dataset *ds = &t->ds;
-    for (uint32_t j = 0; j < ds->n_cols; j++) {
-        int has = sets_have(sets, ds->col_names[j], err, errlen);
-        if (has < 0)
-            return FDX_EINVAL; /* err names the unknown set */
-        if (has > 0)
-            continue;
-        const char *fits = NULL;
-        for (uint32_t k = 0; k < fdx_feature_set_count() && fits == NULL; k++) {
-            const char *cand = fdx_feature_set_name(k);
-            bool all = true;
-            for (uint32_t c = 0; c < ds->n_cols && all; c++)
-                all = sets_have(cand, ds->col_names[c], err, errlen) > 0;
-            fits = all ? cand : NULL;
-        }
-        if (fits == NULL) {
-            say(&t->opts,
-                "note: feature set %s has no feature '%s', nor does any one set have all the "
-                "columns: the model can be evaluated on rows (flowdx eval), not loaded by a "
-                "detector",
-                sets, ds->col_names[j]);
-            return 0;
-        }
-        snprintf(err, errlen,
-                 "feature set %s: the data's column '%s' is not one of its features; the "
-                 "columns are the '%s' set's (--feature-set %s)",
-                 sets, ds->col_names[j], fits, fits);
-        return FDX_EINVAL;
+    const struct fdxi_feature_set *named[FDXI_MAX_SETS];
+    uint32_t n = 0;
+    if (fdxi_feature_set_list(sets, named, &n, err, errlen) < 0)
+        return FDX_EINVAL; /* err names the unknown set */
+    const char *col = first_foreign(&t->ds, named, n);
+    if (col == NULL)
+        return 0;
+    const struct fdxi_feature_set *fits = NULL;
+    for (uint32_t k = 0; k < fdxi_feature_set_count() && fits == NULL; k++) {
+        const struct fdxi_feature_set *cand = fdxi_feature_set_at(k);
+        fits = first_foreign(&t->ds, &cand, 1) == NULL ? cand : NULL;
     }
-    return 0;
+    if (fits == NULL) {
+        say(&t->opts,
+            "note: feature set %s has no feature '%s', nor does any one set have all the columns: "
+            "the model can be evaluated on rows (flowdx eval), not loaded by a detector",
+            sets, col);
+        return 0;
+    }
+    snprintf(err, errlen,
+             "feature set %s: the data's column '%s' is not one of its features; the columns are "
+             "the '%s' set's (--feature-set %s)",
+             sets, col, fits->name, fits->name);
+    return FDX_EINVAL;
 }
 
 /* Prepare the rows: header correction of the first file, further files joined, correlation
