@@ -534,13 +534,17 @@ static bool open_outputs(struct probe *p)
     return ok;
 }
 
+/* Closes the outputs; a file that could not be kept (the error names it) is no longer named. */
 static bool close_outputs(struct probe *p, bool keep)
 {
     bool ok = true;
     struct output *o[] = {&p->alerts, &p->jsonl, &p->csv, &p->senders_out};
+    const char **name[] = {&p->alerts_file, &p->jsonl_file, &p->csv_file, &p->senders_file};
     for (int i = 0; i < 4; i++) {
-        if (o[i]->fp != NULL && !output_close(o[i], keep))
+        if (o[i]->fp != NULL && !output_close(o[i], keep)) {
+            *name[i] = NULL;
             ok = false;
+        }
     }
     return ok;
 }

@@ -247,7 +247,7 @@ static int train(int argc, char **argv, char *lists[2])
     static const char *more[64];
     uint32_t n_more = 0;
     char **features_file = &lists[0], **exclude_file = &lists[1];
-    bool corr_given = false, set_given = false;
+    bool corr_given = false;
     static char prog[] = "flowdx train";
     argv[0] = prog;
     optind = 1;
@@ -266,7 +266,6 @@ static int train(int argc, char **argv, char *lists[2])
             break;
         case OPT_SET:
             o.feature_set = optarg;
-            set_given = true;
             break;
         case OPT_CORRECT:
             o.header_correct = 1;
@@ -349,10 +348,8 @@ static int train(int argc, char **argv, char *lists[2])
     o.more_data = more;
     o.n_more_data = n_more;
     if (o.models != NULL && strcmp(o.models, "weighted-trees") == 0) {
-        /* The spam ensemble: the zadnik set, and no correlation filter (the paper's analyses
-         * keep request/response pairs together) unless asked for. */
-        if (!set_given) /* --update: the base model's own */
-            o.feature_set = o.update != NULL ? NULL : "zadnik";
+        /* The spam ensemble: no correlation filter (the paper's analyses keep request/response
+         * pairs together) unless asked for; its set, zadnik, is the library's default for it. */
         if (!corr_given)
             o.corr_threshold = 1;
     }

@@ -208,9 +208,12 @@ struct fdx_train_options {
     uint32_t struct_size;
     const char *data_path;    /**< labelled CSV: the dataset layout or flowdx extract + label */
     const char *label_column; /**< NULL: Label, label, DoH or class */
-    const char *feature_set;  /**< the set the rows come from, recorded in the model ("doh:ip";
-                                   NULL with update: the base model's). Every input must be one
-                                   of its features, or training is refused (FDX_EINVAL) */
+    const char *feature_set;  /**< the set the rows come from, recorded in the model. NULL (the
+                                   default): with update the base model's, else "zadnik" for
+                                   weighted-trees and "doh:ip" for the others. Every input must
+                                   be one of its features, or training is refused (FDX_EINVAL).
+                                   With update, another set than the base's is refused unless
+                                   the base's lacks the data's columns (a wrong record) */
     const char *models;       /**< "jury" (all five) or one of knn, svm, tree, forest, mlp,
                                    weighted-trees */
     const char *params;       /**< "forest.trees=200,knn.k=7,..." (see flowdx-train docs) or NULL */

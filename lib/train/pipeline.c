@@ -24,7 +24,7 @@ void fdx_train_options_init(struct fdx_train_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->struct_size = sizeof(*o);
-    o->feature_set = "doh:ip";
+    o->feature_set = NULL; /* the base model's with update, else zadnik or doh:ip by the model */
     o->models = "jury";
     o->corr_threshold = 0.7;
     o->folds = 5;
@@ -345,14 +345,37 @@ static const char *first_foreign(const struct fdxi_dataset *ds,
     return NULL;
 }
 
+/* Whether the sets of the list @p sets compute every column of @p ds (false: a name no set has). */
+static bool sets_compute(const struct fdxi_dataset *ds, const char *sets)
+{
+    const struct fdxi_feature_set *named[FDXI_MAX_SETS];
+    uint32_t n = 0;
+    char e[8];
+    return fdxi_feature_set_list(sets, named, &n, e, sizeof(e)) == 0 &&
+           first_foreign(ds, named, n) == NULL;
+}
+
+/* Whether two set lists name the same sets in the same order (by name or alias, spaces aside). */
+static bool same_sets(const char *a, const char *b)
+{
+    const struct fdxi_feature_set *sa[FDXI_MAX_SETS], *sb[FDXI_MAX_SETS];
+    uint32_t na = 0, nb = 0;
+    char e[8];
+    if (fdxi_feature_set_list(a, sa, &na, e, sizeof(e)) < 0 ||
+        fdxi_feature_set_list(b, sb, &nb, e, sizeof(e)) < 0)
+        return strcmp(a, b) == 0;
+    return na == nb && memcmp(sa, sb, na * sizeof(sa[0])) == 0;
+}
+
 /*
  * The recorded feature set must compute every input, or no detector can use the model (a
  * detector binds its inputs by name, and `flowdx collect` refuses a model of another set). When
  * another set computes them all, the data came from it: refused, naming it. When none does
  * (columns of the user's own), the model is still good for `flowdx eval` on rows: said, not
- * refused.
+ * refused. @p update: the base model's file when @p sets is the set it records.
  */
-static int check_feature_set(const fdx_training *t, const char *sets, char *err, size_t errlen)
+static int check_feature_set(const fdx_training *t, const char *sets, const char *update, char *err,
+                             size_t errlen)
 {
     const struct fdxi_feature_set *named[FDXI_MAX_SETS];
     uint32_t n = 0;
@@ -373,10 +396,18 @@ static int check_feature_set(const fdx_training *t, const char *sets, char *err,
             sets, col);
         return 0;
     }
-    snprintf(err, errlen,
-             "feature set %s: the data's column '%s' is not one of its features; the columns are "
-             "the '%s' set's (--feature-set %s)",
-             sets, col, fits->name, fits->name);
+    /* --update: the base's inputs are these columns (checked next), so its record is wrong */
+    if (update != NULL)
+        snprintf(err, errlen,
+                 "--update %s: the model records the feature set %s, which has no feature '%s'; "
+                 "the columns are the '%s' set's: if the model was trained on them, "
+                 "--feature-set %s corrects the set it records",
+                 update, sets, col, fits->name, fits->name);
+    else
+        snprintf(err, errlen,
+                 "feature set %s: the data's column '%s' is not one of its features; the "
+                 "columns are the '%s' set's (--feature-set %s)",
+                 sets, col, fits->name, fits->name);
     return FDX_EINVAL;
 }
 
@@ -496,9 +527,11 @@ static int bundle_start(fdx_training *t, const char *feature_set, uint64_t check
     b->data_checksum = checksum;
     /* --update: the base's trees know what its rows held, the new trees what these hold */
     b->one_way_rows = t->one_way_rows;
-    if (t->base != NULL && t->base->one_way_rows != FDXI_ONE_WAY_UNKNOWN) {
-        uint64_t sum = (uint64_t)t->base->one_way_rows +
-                       (t->one_way_rows == FDXI_ONE_WAY_UNKNOWN ? 0 : t->one_way_rows);
+    if (t->base != NULL && (t->base->one_way_rows == FDXI_ONE_WAY_UNKNOWN ||
+                            t->one_way_rows == FDXI_ONE_WAY_UNKNOWN)) {
+        b->one_way_rows = FDXI_ONE_WAY_UNKNOWN; /* a sum with an unknown part is unknown */
+    } else if (t->base != NULL) {
+        uint64_t sum = (uint64_t)t->base->one_way_rows + t->one_way_rows;
         b->one_way_rows = sum < FDXI_ONE_WAY_UNKNOWN ? (uint32_t)sum : FDXI_ONE_WAY_UNKNOWN - 1;
     }
     b->seed = t->opts.seed;
@@ -657,19 +690,24 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     rc = prepare_and_merge(t, &in, &checksum, errbuf, errlen);
     if (rc < 0)
         goto fail_msg;
-    /* --update: the base model's set, unless another is named (refused) */
+    /* --update: the base model's set. Another is taken only in place of a set the base records
+     * wrongly, one without the data's columns, which are its inputs (checked below). */
     const char *sets = opts->feature_set;
-    if (t->base != NULL && sets == NULL) {
-        sets = t->base->feature_set;
-    } else if (t->base != NULL && strcmp(sets, t->base->feature_set) != 0) {
+    const char *recorded = NULL; /* sets is the base's record */
+    if (t->base != NULL && (sets == NULL || same_sets(sets, t->base->feature_set))) {
+        sets = recorded = t->base->feature_set;
+    } else if (t->base != NULL && sets_compute(&t->ds, t->base->feature_set)) {
         snprintf(errbuf, errlen, "--update %s: the model reads the feature set '%s', not '%s'",
                  update, t->base->feature_set, sets);
         rc = FDX_EINVAL;
         goto fail;
+    } else if (t->base != NULL) {
+        say(&t->opts, "--update %s: the model recorded the feature set '%s'; it now records '%s'",
+            update, t->base->feature_set, sets);
     }
-    if (sets == NULL)
-        sets = "doh:ip";
-    rc = check_feature_set(t, sets, errbuf, errlen);
+    if (sets == NULL) /* the spam ensemble's set, or the DoH jury's */
+        sets = t->identity_scale ? "zadnik" : "doh:ip";
+    rc = check_feature_set(t, sets, recorded != NULL ? update : NULL, errbuf, errlen);
     if (rc < 0)
         goto fail;
     if (t->base != NULL) {

@@ -183,10 +183,11 @@ size_t fdx_training_report(const fdx_training *t, int json, char *buf, size_t le
             used = fdxi_appendf(buf, len, used, "%s", j ? "," : "");
             used = fdxi_json_str(buf, len, used, ds->col_names[j]);
         }
+        /* the model's count, as `flowdx model show` gives it (--update: the base's rows too) */
         used = fdxi_appendf(buf, len, used, "],\"one_way_rows\":");
-        used = t->one_way_rows == FDXI_ONE_WAY_UNKNOWN
+        used = b->one_way_rows == FDXI_ONE_WAY_UNKNOWN
                    ? fdxi_appendf(buf, len, used, "null")
-                   : fdxi_appendf(buf, len, used, "%u", t->one_way_rows);
+                   : fdxi_appendf(buf, len, used, "%u", b->one_way_rows);
         used = fdxi_appendf(buf, len, used, ",\"header_correction\":%s,\"folds\":%u,\"seed\":%llu,",
                             t->opts.header_correct ? "true" : "false", t->opts.folds,
                             (unsigned long long)t->opts.seed);
