@@ -842,10 +842,11 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     }
     fdx_engine *e = NULL;
     char err[1024];
-    if (new_engine(&p, &p, &e, err, sizeof(err)) < 0) {
+    int rc = new_engine(&p, &p, &e, err, sizeof(err));
+    if (rc < 0) { /* a setting the engine refuses is the configuration's error, as config check says */
         fprintf(stderr, "flowdx run: %s: %s\n", path, err);
         probe_free(&p);
-        return EXIT_ERROR;
+        return rc == FDX_EINVAL || rc == FDX_ERANGE ? EXIT_USAGE : EXIT_ERROR;
     }
     p.engine = e;
     if (p.pairs_on && p.doh >= 0 && fdx_pairs_new(&p.po, on_pair, &p, &p.pairs) < 0) {
@@ -955,6 +956,13 @@ int cmd_config(int argc, char **argv)
     static struct probe p;
     memset(&p, 0, sizeof(p));
     bool ok = probe_load(&p, argv[2], "flowdx config: ");
+    fdx_engine *e = NULL;
+    char err[1024];
+    if (ok && new_engine(&p, &p, &e, err, sizeof(err)) < 0) { /* what only the engine checks */
+        fprintf(stderr, "flowdx config: %s: %s\n", argv[2], err);
+        ok = false;
+    }
+    fdx_engine_free(e);
     if (ok)
         printf("%s: valid; plugins (detectors first): %u (", argv[2],
                fdx_setup_plugin_count(p.setup));

@@ -224,4 +224,12 @@ bad $'allowlist:\n  addresses: [10.0.0.0/-1]' "bad.yaml:2:15: key 'addresses': n
 bad $'allowlist:\n  addresses: [""]' "bad.yaml:2:15: key 'addresses': not an address or a network"
 bad $'detectors:\n  spam: {model: conf/models/doh.fdxm}' "the spam plugin computes 'zadnik'"
 bad "input: [a.pcap]" "bad.yaml:1:8: key 'input'"
+# What only the engine checks (the moore set and the moore plugin both name moore_001_server_port) is
+# found by config check too, and run -c refuses it as a bad configuration: exit 2.
+moore_so=$(dirname "$flowdx")/../plugin/flowdx-moore.so
+bad $'features: [moore]\nplugins:\n  - path: '"$moore_so" \
+    "bad.yaml: plugin 'moore': field 'moore_001_server_port' has the name of a feature already in the record"
+"$flowdx" run -c "$tmp/bad.yaml" -r "$emotet" > /dev/null 2> "$tmp/bad-run.err"; rc=$?
+check "run -c on it: exit 2, the same message" bash -c \
+    "[ $rc -eq 2 ] && grep -q \"bad.yaml: plugin 'moore': field 'moore_001_server_port'\" \"\$0\"" "$tmp/bad-run.err"
 finish
