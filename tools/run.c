@@ -39,8 +39,8 @@ void usage_run(FILE *out)
           "DoH candidates are TCP flows that nDPI recognises as DoH or DoT (on any port; the\n"
           "first 24 packets of each flow are inspected), and TCP flows to port 443 whose\n"
           "server is a configured DoH resolver (--doh-server), a well-known public resolver\n"
-          "(built-in list), or any TLS server with --all-tls. The summary counts the\n"
-          "candidates of each source. The doh:ip features, and so the verdicts, cover TCP to\n"
+          "(built-in list, unless --no-known-resolvers), or any TLS server with --all-tls.\n"
+          "The summary counts the candidates of each source. The doh:ip features, and so the verdicts, cover TCP to\n"
           "port 443: nDPI's candidates on other ports (DoT on 853) are counted, not classified.\n\n"
           "Pair evidence. One DoH connection carrying one query looks the same whether a\n"
           "browser or a tunnel made it; a tunnel is a client-resolver pair carrying data. So a\n"
@@ -91,10 +91,13 @@ void usage_run(FILE *out)
           "      --stats SECONDS     a statistics line this often (default: 60 with -i, off\n"
           "                          with -r; 0 = off)\n",
           out);
-    fputs("      --detect NAME       the detector to run: doh or spam\n"
+    fputs("      --detect NAME       the detector to run: doh, spam, or doh,spam (both)\n"
           "  -m, --model FILE        model file (default: " FDX_MODEL_DIR "/doh.fdxm or\n"
           "                          " FDX_MODEL_DIR "/spam.fdxm)\n"
           "      --doh-server ADDR   a DoH resolver's address; repeatable\n"
+          "      --no-known-resolvers\n"
+          "                          do not take TCP/443 flows to the built-in list of\n"
+          "                          public DoH resolvers as candidates (--doh-server's only)\n"
           "      --all-tls           treat every TCP/443 flow as a DoH candidate\n"
           "      --no-dpi            do not run nDPI (candidates from the resolver lists and\n"
           "                          --all-tls only)\n"
@@ -124,6 +127,9 @@ void usage_run(FILE *out)
           "interrupted, and everything before was classified.\n",
           out);
 }
+
+/* The command whose messages these are: flowdx run, or flowdx report senders -r. */
+static const char *me = "flowdx run";
 
 struct server {
     int family;
@@ -330,7 +336,7 @@ static int new_engine(struct detect *d, struct fdx_engine_options *o, fdx_engine
     if ((rc == FDX_EINVAL || rc == FDX_ENOMEM) && add_dpi) {
         /* A set that cuts its own flows (doh:dohlyzer) runs alone, and nDPI's module may not
          * fit in memory: classify without nDPI rather than not at all. */
-        fprintf(stderr, "flowdx run: classifying without nDPI: %s\n", err);
+        fprintf(stderr, "%s: classifying without nDPI: %s\n", me, err);
         add_dpi = false;
         o->feature_sets = model_sets;
         rc = fdx_engine_new(o, ret, err, errlen);
@@ -381,7 +387,7 @@ static void report(struct detect *d, const struct pending *f, uint32_t verdict,
             .verdict = pair_verdict(verdict),
             .score = f->v.score,
         };
-        ipfix_out_write(&d->ipfix, "flowdx run", &f->r, &v);
+        ipfix_out_write(&d->ipfix, me, &f->r, &v);
     }
 }
 
@@ -461,7 +467,7 @@ static void on_tick(void *user, uint64_t now_us)
 struct both {
     const char *const *servers;
     uint32_t n_servers;
-    bool all_tls, dpi, per_flow, jsonl;
+    bool all_tls, dpi, per_flow, jsonl, known;
     const struct fdx_pairs_options *po;
     const char *output;
     uint32_t min_spam;
@@ -510,7 +516,7 @@ static int run_both(const struct both *b, const char *const *inputs, int n_input
         snprintf(bad, sizeof(bad), "--idle-timeout: from %g to %g seconds", FLOWS_IDLE_MIN_US / 1e6,
                  FLOWS_IDLE_MAX_US / 1e6);
     if (bad[0] != '\0') {
-        fprintf(stderr, "flowdx run: with --detect doh,spam, %s\n", bad);
+        fprintf(stderr, "%s: with --detect doh,spam, %s\n", me, bad);
         return EXIT_USAGE;
     }
     static char text[65536];
@@ -539,8 +545,8 @@ static int run_both(const struct both *b, const char *const *inputs, int n_input
     if (!isnan(b->margin))
         PUT(", margin: %.17g", b->margin);
     PUT("}\n");
-    PUT("  doh:\n    host_detection: %s\n    all_tls: %s\n", b->dpi ? "true" : "false",
-        b->all_tls ? "true" : "false");
+    PUT("  doh:\n    host_detection: %s\n    all_tls: %s\n    known_resolvers: %s\n",
+        b->dpi ? "true" : "false", b->all_tls ? "true" : "false", b->known ? "true" : "false");
     PUT("    servers: [");
     for (uint32_t i = 0; i < b->n_servers; i++) {
         yaml_quoted(q, sizeof(q), b->servers[i]);
@@ -565,7 +571,7 @@ static int run_both(const struct both *b, const char *const *inputs, int n_input
     }
 #undef PUT
     if (n >= sizeof(text)) {
-        fprintf(stderr, "flowdx run: too many options for --detect doh,spam; use -c FILE\n");
+        fprintf(stderr, "%s: too many options for --detect doh,spam; use -c FILE\n", me);
         return EXIT_USAGE;
     }
     return probe_main("--detect doh,spam", text, inputs, n_inputs, iface, filter, quiet);
@@ -573,6 +579,8 @@ static int run_both(const struct both *b, const char *const *inputs, int n_input
 
 int cmd_run(int argc, char **argv)
 {
+    /* `flowdx report senders -r` runs this with argv[0] "report senders": its messages say so */
+    me = strcmp(argv[0], "report senders") == 0 ? "flowdx report senders" : "flowdx run";
     /* -c FILE: the probe as a configuration file describes it (probe.c) */
     for (int i = 1; i < argc; i++) {
         /* -c, -cFILE, --config, --config=FILE */
@@ -584,6 +592,7 @@ int cmd_run(int argc, char **argv)
         OPT_SERVER,
         OPT_ALLTLS,
         OPT_NODPI,
+        OPT_NOKNOWN,
         OPT_FORMAT,
         OPT_FILTER,
         OPT_PERFLOW,
@@ -618,6 +627,7 @@ int cmd_run(int argc, char **argv)
         {"doh-server", required_argument, NULL, OPT_SERVER},
         {"all-tls", no_argument, NULL, OPT_ALLTLS},
         {"no-dpi", no_argument, NULL, OPT_NODPI},
+        {"no-known-resolvers", no_argument, NULL, OPT_NOKNOWN},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"output", required_argument, NULL, 'o'},
         {"filter", required_argument, NULL, OPT_FILTER},
@@ -644,6 +654,7 @@ int cmd_run(int argc, char **argv)
     const char *detector = NULL, *model_path = NULL, *output = NULL;
     const char *filter = NULL, *iface = NULL, *user = NULL;
     bool quiet = false, per_flow = false, doh_only_given = false, live_only_given = false;
+    bool known = true; /* the built-in list of public DoH resolvers (--no-known-resolvers) */
     uint64_t stats_us = UINT64_MAX; /* not given */
     uint64_t idle_us = 0;           /* not given: the engine's default */
     struct fdx_capture_live_options live;
@@ -670,7 +681,7 @@ int cmd_run(int argc, char **argv)
         switch (c) {
         case 'r':
             if (n_inputs == MAX_INPUTS) {
-                fprintf(stderr, "flowdx run: more than %d captures\n", MAX_INPUTS);
+                fprintf(stderr, "%s: more than %d captures\n", me, MAX_INPUTS);
                 return EXIT_USAGE;
             }
             inputs[n_inputs++] = optarg;
@@ -711,7 +722,7 @@ int cmd_run(int argc, char **argv)
             if (!parse_seconds_us("--idle-timeout", optarg, &idle_us))
                 return EXIT_USAGE;
             if (idle_us == 0) {
-                fprintf(stderr, "flowdx run: --idle-timeout must be greater than 0\n");
+                fprintf(stderr, "%s: --idle-timeout must be greater than 0\n", me);
                 return EXIT_USAGE;
             }
             break;
@@ -726,14 +737,18 @@ int cmd_run(int argc, char **argv)
                 server_text[d.n_servers] = optarg;
             if (d.n_servers == MAX_SERVERS || !add_server(&d, optarg)) {
                 fprintf(stderr,
-                        "flowdx run: --doh-server: '%s' is not an IPv4 or IPv6 address"
+                        "%s: --doh-server: '%s' is not an IPv4 or IPv6 address"
                         " (or more than %d given)\n",
-                        optarg, MAX_SERVERS);
+                        me, optarg, MAX_SERVERS);
                 return EXIT_USAGE;
             }
             break;
         case OPT_ALLTLS:
             d.all_tls = true;
+            break;
+        case OPT_NOKNOWN:
+            doh_only_given = true;
+            known = false;
             break;
         case OPT_NODPI:
             d.dpi = false;
@@ -742,7 +757,7 @@ int cmd_run(int argc, char **argv)
             if (strcmp(optarg, "jsonl") == 0) {
                 d.jsonl = true;
             } else if (strcmp(optarg, "alerts") != 0) {
-                fprintf(stderr, "flowdx run: --format: '%s' is not alerts or jsonl\n", optarg);
+                fprintf(stderr, "%s: --format: '%s' is not alerts or jsonl\n", me, optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -805,12 +820,12 @@ int cmd_run(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (!ipfix_out_check(&d.ipfix, "flowdx run") ||
-        !cli_files_distinct("flowdx run", inputs, n_inputs, output, &d.ipfix))
+    if (!ipfix_out_check(&d.ipfix, me) ||
+        !cli_files_distinct(me, inputs, n_inputs, output, &d.ipfix))
         return EXIT_USAGE;
     if (optind < argc || (n_inputs == 0) == (iface == NULL) || detector == NULL ||
         (iface == NULL && live_only_given)) {
-        fprintf(stderr, "flowdx run: %s\nTry 'flowdx run --help'.\n",
+        fprintf(stderr, "%s: %s\nTry 'flowdx run --help'.\n", me,
                 optind < argc                    ? "unexpected argument"
                 : iface != NULL && n_inputs > 0  ? "-i and -r exclude each other"
                 : n_inputs == 0 && iface == NULL ? "no capture given (-r FILE, or -i INTERFACE)"
@@ -822,9 +837,10 @@ int cmd_run(int argc, char **argv)
     if (strcmp(detector, "doh,spam") == 0 || strcmp(detector, "spam,doh") == 0) {
         if (model_path != NULL || senders_only || senders_json || senders_all) {
             fprintf(stderr,
-                    "flowdx run: --detect doh,spam runs the shipped models (no -m) and the "
+                    "%s: --detect doh,spam runs the shipped models (no -m) and the "
                     "default senders report (no --senders-*); for other models and outputs, "
-                    "write a configuration file (-c FILE, conf/flowdx.yaml)\n");
+                    "write a configuration file (-c FILE, conf/flowdx.yaml)\n",
+                    me);
             return EXIT_USAGE;
         }
         struct both b = {.servers = server_text,
@@ -832,6 +848,7 @@ int cmd_run(int argc, char **argv)
                          .all_tls = d.all_tls,
                          .dpi = d.dpi,
                          .per_flow = per_flow,
+                         .known = known,
                          .po = &po,
                          .jsonl = d.jsonl,
                          .output = output,
@@ -846,31 +863,33 @@ int cmd_run(int argc, char **argv)
         return run_both(&b, inputs, n_inputs, iface, filter, quiet);
     }
     struct run_as run_as;
-    if (user != NULL && !run_as_lookup("flowdx run", user, &run_as))
+    if (user != NULL && !run_as_lookup(me, user, &run_as))
         return EXIT_USAGE;
     if (strcmp(detector, "spam") == 0) {
         d.spam = true;
         if (d.n_servers > 0 || d.all_tls || doh_only_given) {
-            fprintf(stderr, "flowdx run: --doh-server, --all-tls, --per-flow and --pair-* apply "
-                            "to --detect doh, not spam\n");
+            fprintf(stderr,
+                    "%s: --doh-server, --no-known-resolvers, --all-tls, --per-flow and "
+                    "--pair-* apply to --detect doh, not spam\n",
+                    me);
             return EXIT_USAGE;
         }
         per_flow = true;
     } else if (strcmp(detector, "doh") != 0) {
         fprintf(stderr,
-                "flowdx run: --detect %s: not available; this release detects: doh, spam, or "
+                "%s: --detect %s: not available; this release detects: doh, spam, or "
                 "both (doh,spam)\n",
-                detector);
+                me, detector);
         return EXIT_USAGE;
     } else if (!isnan(margin) || d.judge_one_way) {
         fprintf(stderr,
-                "flowdx run: %s applies to --detect spam (the weighted-trees "
+                "%s: %s applies to --detect spam (the weighted-trees "
                 "ensemble), not to the DoH jury\n",
-                d.judge_one_way ? "--judge-one-way" : "--margin");
+                me, d.judge_one_way ? "--judge-one-way" : "--margin");
         return EXIT_USAGE;
     }
     d.n_given = d.n_servers;
-    for (uint32_t i = 0; i < MAX_KNOWN && fdx_doh_resolver_at(i) != NULL && !d.spam; i++)
+    for (uint32_t i = 0; i < MAX_KNOWN && fdx_doh_resolver_at(i) != NULL && !d.spam && known; i++)
         add_server(&d, fdx_doh_resolver_at(i));
 
     char err[1024];
@@ -884,18 +903,18 @@ int cmd_run(int argc, char **argv)
     if (fdx_model_load(model_path, &d.model, err, sizeof(err)) < 0) {
         if (default_model && strstr(err, "No such file") != NULL)
             fprintf(stderr,
-                    "flowdx run: no --model given, and the default model %s is not there "
+                    "%s: no --model given, and the default model %s is not there "
                     "(the shipped models are read from conf/models in the current directory, "
                     "else from the installed share/flowdx/models): run from the top of the "
                     "flowdx tree, install flowdx, or pass --model FILE\n",
-                    model_path);
+                    me, model_path);
         else
-            fprintf(stderr, "flowdx run: %s\n", err);
+            fprintf(stderr, "%s: %s\n", me, err);
         if (default_model) /* the shipped model: how to make it again (in the source tree) */
             fprintf(stderr,
-                    "flowdx run: scripts/build-%s-model.sh rebuilds the shipped model; "
+                    "%s: scripts/build-%s-model.sh rebuilds the shipped model; "
                     "'flowdx train' makes your own (doc/training.md)\n",
-                    d.spam ? "spam" : "doh");
+                    me, d.spam ? "spam" : "doh");
         return EXIT_ERROR;
     }
     if (fdx_model_one_way_rows(d.model) > 0)
@@ -903,13 +922,13 @@ int cmd_run(int argc, char **argv)
     const char *set = fdx_model_feature_set(d.model);
     if (d.spam != (strncmp(set, "zadnik", 6) == 0)) {
         fprintf(stderr,
-                "flowdx run: %s reads the feature set '%s': --detect %s needs a model of the %s "
+                "%s: %s reads the feature set '%s': --detect %s needs a model of the %s "
                 "set\n",
-                model_path, set, detector, d.spam ? "zadnik" : "doh");
+                me, model_path, set, detector, d.spam ? "zadnik" : "doh");
         fdx_model_free(d.model);
         return EXIT_USAGE; /* as collect's: the options do not fit together */
     }
-    int margin_status = apply_margin("flowdx run", d.model, model_path, margin);
+    int margin_status = apply_margin(me, d.model, model_path, margin);
     if (margin_status != EXIT_OK) {
         fdx_model_free(d.model);
         return margin_status;
@@ -924,14 +943,14 @@ int cmd_run(int argc, char **argv)
     int status = EXIT_OK;
     if (new_engine(&d, &o, &e, err, sizeof(err)) < 0 ||
         fdx_model_bind(d.model, e, err, sizeof(err)) < 0) {
-        fprintf(stderr, "flowdx run: %s: %s\n", model_path, err);
+        fprintf(stderr, "%s: %s: %s\n", me, model_path, err);
         fdx_engine_free(e);
         fdx_model_free(d.model);
         return EXIT_ERROR;
     }
     d.engine = e;
     if (!per_flow && fdx_pairs_new(&po, on_pair_verdict, &d, &d.pairs) < 0) {
-        fprintf(stderr, "flowdx run: out of memory\n");
+        fprintf(stderr, "%s: out of memory\n", me);
         fdx_engine_free(e);
         fdx_model_free(d.model);
         return EXIT_ERROR;
@@ -941,7 +960,7 @@ int cmd_run(int argc, char **argv)
     struct feeder feed = {.inputs = inputs,
                           .n_inputs = n_inputs,
                           .filter = filter,
-                          .prog = "flowdx run",
+                          .prog = me,
                           .catch_signals = true,
                           .iface = iface,
                           .live = live,
@@ -952,11 +971,11 @@ int cmd_run(int argc, char **argv)
                           .tick_user = &d};
     struct output out;
     /* The capture is opened first, as root; the output then as --user (as tcpdump -Z does). */
-    if (!feeder_open(&feed) || (user != NULL && !run_as_switch("flowdx run", &run_as)) ||
-        !ipfix_out_open(&d.ipfix, e, "flowdx run", detector) ||
+    if (!feeder_open(&feed) || (user != NULL && !run_as_switch(me, &run_as)) ||
+        !ipfix_out_open(&d.ipfix, e, me, detector) ||
         !(iface != NULL ? output_open_stream(&out, output) : output_open(&out, output))) {
         feeder_abort(&feed);
-        ipfix_out_close(&d.ipfix, "flowdx run");
+        ipfix_out_close(&d.ipfix, me);
         fdx_engine_free(e);
         fdx_model_free(d.model);
         return EXIT_ERROR;
@@ -964,14 +983,14 @@ int cmd_run(int argc, char **argv)
     d.out = out.fp;
     d.quiet_alerts = senders_only;
     if (d.spam && !d.jsonl && (d.senders = senders_new()) == NULL) {
-        fprintf(stderr, "flowdx run: out of memory\n");
+        fprintf(stderr, "%s: out of memory\n", me);
         d.failed = true;
     }
     status = feeder_run(&feed, e);
     fdx_pairs_free(d.pairs); /* decides the flows still held */
     d.pairs = NULL;
     if (d.failed) {
-        fprintf(stderr, "flowdx run: a record did not fit the model, or memory ran out\n");
+        fprintf(stderr, "%s: a record did not fit the model, or memory ran out\n", me);
         status = EXIT_ERROR;
     }
     if (d.senders != NULL) {
@@ -984,7 +1003,7 @@ int cmd_run(int argc, char **argv)
         senders_free(d.senders);
         d.senders = NULL;
     }
-    if (!ipfix_out_close(&d.ipfix, "flowdx run"))
+    if (!ipfix_out_close(&d.ipfix, me))
         status = EXIT_ERROR;
     if (!output_close(&out, true))
         status = EXIT_ERROR;
@@ -996,51 +1015,51 @@ int cmd_run(int argc, char **argv)
             snprintf(by_dpi, sizeof(by_dpi), "off");
         if (d.spam)
             fprintf(stderr,
-                    "flowdx run: %llu flow%s, %llu SMTP candidate%s classified (by source: ports "
+                    "%s: %llu flow%s, %llu SMTP candidate%s classified (by source: ports "
                     "25/465/587 %llu, nDPI %s), %llu %s (%.1f %%), %llu uncertain, %llu %s; "
                     "model %s\n",
-                    (unsigned long long)d.flows, plural(d.flows), (unsigned long long)d.candidates,
-                    plural(d.candidates), (unsigned long long)d.by_port, by_dpi,
-                    (unsigned long long)d.malicious, fdx_model_class_name(d.model, 1),
+                    me, (unsigned long long)d.flows, plural(d.flows),
+                    (unsigned long long)d.candidates, plural(d.candidates),
+                    (unsigned long long)d.by_port, by_dpi, (unsigned long long)d.malicious,
+                    fdx_model_class_name(d.model, 1),
                     d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
                     (unsigned long long)d.uncertain,
                     (unsigned long long)(d.candidates - d.malicious - d.uncertain),
                     fdx_model_class_name(d.model, 0), model_path);
         else
-            fprintf(
-                stderr,
-                "flowdx run: %llu flow%s, %llu DoH candidate%s classified (by source: --doh-server "
-                "%llu, resolver list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), "
-                "%llu uncertain, %llu benign; model %s\n",
-                (unsigned long long)d.flows, plural(d.flows), (unsigned long long)d.candidates,
-                plural(d.candidates), (unsigned long long)d.by_server,
-                (unsigned long long)d.by_resolver, by_dpi, (unsigned long long)d.by_all_tls,
-                (unsigned long long)d.malicious,
-                d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
-                (unsigned long long)d.uncertain,
-                (unsigned long long)(d.candidates - d.malicious - d.uncertain), model_path);
+            fprintf(stderr,
+                    "%s: %llu flow%s, %llu DoH candidate%s classified (by source: --doh-server "
+                    "%llu, resolver list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), "
+                    "%llu uncertain, %llu benign; model %s\n",
+                    me, (unsigned long long)d.flows, plural(d.flows),
+                    (unsigned long long)d.candidates, plural(d.candidates),
+                    (unsigned long long)d.by_server, (unsigned long long)d.by_resolver, by_dpi,
+                    (unsigned long long)d.by_all_tls, (unsigned long long)d.malicious,
+                    d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
+                    (unsigned long long)d.uncertain,
+                    (unsigned long long)(d.candidates - d.malicious - d.uncertain), model_path);
         if (!per_flow && !d.spam)
             fprintf(stderr,
-                    "flowdx run: verdicts decided per client-resolver pair (a tunnel: in %g s, "
+                    "%s: verdicts decided per client-resolver pair (a tunnel: in %g s, "
                     "flows the models flag carry >= %llu request bytes and are >= %g of the "
                     "pair's flows); %llu flows are malicious only through their pair; "
                     "'uncertain' = flagged by the models on a pair that carried too little. "
                     "--per-flow gives the models' verdicts alone\n",
-                    po.window_s, (unsigned long long)po.min_bytes, po.min_share,
+                    me, po.window_s, (unsigned long long)po.min_bytes, po.min_share,
                     (unsigned long long)d.escalated);
         if (d.no_values > 0)
             fprintf(stderr,
-                    "flowdx run: %llu more candidate%s not classified: the model's feature set "
+                    "%s: %llu more candidate%s not classified: the model's feature set "
                     "'%s' has no values for %s (doh:ip covers TCP to port 443; nDPI also "
                     "finds DoH and DoT on other ports)\n",
-                    (unsigned long long)d.no_values, plural(d.no_values),
+                    me, (unsigned long long)d.no_values, plural(d.no_values),
                     fdx_model_feature_set(d.model), d.no_values == 1 ? "it" : "them");
         if (d.one_way > 0)
             fprintf(stderr,
-                    "flowdx run: %llu more SMTP flow%s not judged: no packet from the server "
+                    "%s: %llu more SMTP flow%s not judged: no packet from the server "
                     "(an unanswered connection attempt, or one direction of asymmetric "
                     "routing), and the model %s; --judge-one-way judges %s\n",
-                    (unsigned long long)d.one_way, plural(d.one_way),
+                    me, (unsigned long long)d.one_way, plural(d.one_way),
                     fdx_model_one_way_rows(d.model) == 0
                         ? "was trained on two-way sessions only"
                         : "does not say whether it was trained on such flows",

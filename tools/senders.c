@@ -776,7 +776,7 @@ static int cmd_senders(int argc, char **argv)
     /* -r: the arguments of the equivalent `flowdx run --detect spam`, reporting senders only */
     static char *run_argv[8 + 2 * 64];
     int run_argc = 0, n_read = 0;
-    static char a_run[] = "run", a_detect[] = "--detect", a_spam[] = "spam",
+    static char a_run[] = "report senders", a_detect[] = "--detect", a_spam[] = "spam",
                 a_only[] = "--senders-only", a_json[] = "--senders-json", a_all[] = "--senders-all",
                 a_min[] = "--min-spam", a_model[] = "-m", a_read[] = "-r";
     run_argv[run_argc++] = a_run;

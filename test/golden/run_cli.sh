@@ -96,6 +96,16 @@ check "dnscrypt: 3 nDPI candidates off port 443 not classified" \
     2> "$tmp/err7"
 check "dnscrypt --no-dpi: only the 3 listed resolvers" \
     grep -q " 3 DoH candidates classified (by source: --doh-server 0, resolver list 3, nDPI off" "$tmp/err7"
+# --no-known-resolvers leaves out the built-in list: with --no-dpi as well, only --doh-server's. 1.0.0.1
+# (one of the 3 listed flows above) given as --doh-server is 1 candidate; the other 2 are not.
+"$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dnscrypt-v2-doh.pcap" --no-dpi --no-known-resolvers \
+    --doh-server 1.0.0.1 -o /dev/null 2> "$tmp/err7b"
+check "dnscrypt --no-dpi --no-known-resolvers --doh-server 1.0.0.1: that resolver's 1 flow alone" \
+    grep -q " 1 DoH candidate classified (by source: --doh-server 1, resolver list 0, nDPI off" "$tmp/err7b"
+(cd "$samples/.." && "$flowdx" run --detect doh,spam -r "$n/dnscrypt-v2-doh.pcap" --no-dpi \
+    --no-known-resolvers -o /dev/null 2> "$tmp/err7c") # the shipped models: conf/models of the tree
+check "... and with --detect doh,spam (the plugin's known_resolvers: false): none judged" \
+    grep -q "doh: 0 judged" "$tmp/err7c"
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$n/dns_dot.pcap" -o /dev/null 2> "$tmp/err8"
 check "dns_dot: nDPI candidate on port 853 not classified" bash -c \
     "grep -q ' 0 DoH candidates' '$tmp/err8' && grep -q '1 more candidate not classified' '$tmp/err8'"

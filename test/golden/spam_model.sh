@@ -244,7 +244,9 @@ out=$("$flowdx" run --detect doh --judge-one-way -r "$one" 2>&1); rc=$?
 check "--judge-one-way with --detect doh: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'applies to --detect spam' <<< \"\$0\"" "$out"
 
 # report senders -r: the same classification, the report alone; the lab capture has main senders.
-"$flowdx" report senders -r samples/spam/ndpi/emotet.pcap --json > "$tmp/rep.json" 2> /dev/null
+"$flowdx" report senders -r samples/spam/ndpi/emotet.pcap --json > "$tmp/rep.json" 2> "$tmp/rep.err"
+check "report senders -r: its summary line names the command it came from" bash -c \
+    'grep -Eq "^flowdx report senders: [0-9]+ flows, 1 SMTP candidate classified" "$0" && ! grep -q "flowdx run" "$0"' "$tmp/rep.err"
 check "report senders -r: JSON report of the capture's one SMTP flow, as run classified it" python3 -c '
 import json, sys
 rep = json.load(open(sys.argv[1]))
