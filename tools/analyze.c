@@ -91,8 +91,10 @@ static void options_help(FILE *out, const struct sub *s)
                 "  -a FILE, -b FILE        the two labelled sources (e.g. two mail servers)\n");
     if (s->opts & O_MODEL)
         fprintf(out, "  -m, --model-file FILE   model file (flowdx train)\n"
-                     "      --model KIND        tree (default) or forest\n"
-                     "      --index N           with --model forest: the tree to show (from 0)\n");
+                     "      --model KIND        tree, forest or weighted-trees (default: the\n"
+                     "                          first of them that the file holds)\n"
+                     "      --index N           with forest or weighted-trees: the tree to show\n"
+                     "                          (from 0; default 0)\n");
     if (s->opts & O_DATA)
         fprintf(out,
                 "      --label-column NAME label column (default: Label, label, DoH or class)\n"

@@ -32,8 +32,9 @@ struct fdx_analysis_options {
     const char *data_path;    /**< labelled CSV (source A of "universal"); not for "rules" */
     const char *data_path_b;  /**< "universal": source B */
     const char *model_path;   /**< "rules": a model file */
-    const char *model_kind;   /**< "rules": the model to show: "tree" (default), "forest" or
-                                   "weighted-trees" */
+    const char *model_kind;   /**< "rules": the model to show: "tree", "forest" or
+                                   "weighted-trees"; NULL (the default): the first of these
+                                   that the file holds */
     uint32_t tree_index;      /**< "rules" of a forest or weighted-trees: which tree (from 0) */
     const char *label_column; /**< NULL: Label, label, DoH or class */
     const char *features;     /**< comma-separated features to use; NULL: all but identifiers */

@@ -22,7 +22,7 @@ void fdx_analysis_options_init(struct fdx_analysis_options *o)
     memset(o, 0, sizeof(*o));
     o->struct_size = sizeof(*o);
     o->kind = "importance";
-    o->model_kind = "tree";
+    o->model_kind = NULL; /* the file's tree, else its forest, else its weighted trees */
     o->class_name = "spam";
     o->nan_value = -1;
     o->min_leaf = 5;
@@ -463,8 +463,15 @@ static int run_rules(fdx_analysis *a, const struct fdx_analysis_options *o, char
     int rc = fdxi_bundle_load(o->model_path, &a->bundle, err, errlen);
     if (rc < 0)
         return rc;
-    const char *want = o->model_kind != NULL ? o->model_kind : "tree";
     const struct fdxi_bundle *b = a->bundle;
+    const char *want = o->model_kind;
+    static const char *const tree_kinds[] = {"tree", "forest", "weighted-trees"};
+    for (size_t k = 0; want == NULL && k < sizeof(tree_kinds) / sizeof(tree_kinds[0]); k++) {
+        for (uint32_t i = 0; i < b->n_models && want == NULL; i++)
+            want = strcmp(b->models[i].kind->name, tree_kinds[k]) == 0 ? tree_kinds[k] : NULL;
+    }
+    if (want == NULL)
+        want = "tree"; /* none: refused below, naming what the file holds */
     bool forest = strcmp(want, "forest") == 0, wtrees = strcmp(want, "weighted-trees") == 0;
     if (strcmp(want, "tree") != 0 && !forest && !wtrees) {
         fdxi_set_err(err, errlen,
