@@ -4,7 +4,7 @@
 #   - samples/doh/cira_sample/train_set_3000.csv: the 6,000-row CIRA-CIC-DoHBrw-2020 sample, header-corrected;
 #   - samples/doh/lab/lab-seed*.csv: DoH-lab runs (test/lab/doh/), doh:ip features labelled by client.
 # The ResponseTime features are left out: they measure where a capture was taken (doc/features/doh.md).
-# Deterministic: the same files and seed give the same model file, byte for byte (about 2 minutes).
+# Deterministic: the same files and seed give the same model file, byte for byte (about 80 s).
 # Usage: scripts/build-doh-model.sh [FLOWDX] [OUTPUT]   (defaults: build/tools/flowdx, conf/models/doh.fdxm)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
