@@ -20,6 +20,9 @@ for fr in spam-flowrec spam-flowrec-len; do
     check "$fr: margin 0.4, as scripts/build-spam-flowrec-model.sh sets it" \
         bash -c "'$flowdx' model show conf/models/$fr.fdxm | grep -q '|sum| < 0.4 or a tie'"
 done
+# analyze rules without --model: the file holds no 'tree' model, so its weighted trees, tree 0.
+check "analyze rules -m the spam model, no --model: its weighted-trees' tree 0" bash -c \
+    "'$flowdx' analyze rules -m '$model' | head -1 | grep -q '; weighted-trees, tree 0 of 0..60 '"
 check "no TTL or window input (host stacks, not spam)" \
     bash -c "! grep -Eq '^  r?(sttl|minttl|maxttl|stw|mintw|maxtw)' '$tmp/show.txt'"
 
