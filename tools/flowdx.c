@@ -40,7 +40,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "Usage: flowdx COMMAND [OPTIONS]\n"
                  "       flowdx help COMMAND\n"
-                 "       flowdx --version\n\n"
+                 "       flowdx --version (or -V)\n\n"
                  "Turns network traffic into per-flow discriminators.\n\n"
                  "Commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)

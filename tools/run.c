@@ -79,6 +79,8 @@ void usage_run(FILE *out)
           "skipped (not IP, or not for the detector) and alerts. With -r, SIGINT and SIGTERM\n"
           "stop reading, and the flows read so far are classified and written (exit status 3).\n\n"
           "Options:\n"
+          "  -c, --config FILE       the full form: a flowdx.yaml(5) configuration; only -r,\n"
+          "                          -i, --filter and -q go with it ('flowdx help config')\n"
           "  -r, --read FILE         capture (pcap/pcapng; '-' = standard input); repeatable\n"
           "  -i, --interface NAME    capture live on this interface ('any' = all) instead\n"
           "      --no-promisc        -i: do not put the interface into promiscuous mode\n"
