@@ -317,14 +317,13 @@ static uint32_t count_one_way(const struct fdxi_dataset *ds)
         double one_way;
     } marks[] = {{"oneway", 1}, {"rpackets", 0}};
     for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
-        for (uint32_t j = 0; j < ds->n_cols; j++) {
-            if (strcmp(ds->col_names[j], marks[m].name) != 0)
-                continue;
-            uint32_t n = 0;
-            for (uint32_t i = 0; i < ds->n_rows; i++)
-                n += ds->x[(size_t)i * ds->n_cols + j] == marks[m].one_way;
-            return n;
-        }
+        int j = fdxi_dataset_column(ds, marks[m].name);
+        if (j < 0)
+            continue;
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < ds->n_rows; i++)
+            n += ds->x[(size_t)i * ds->n_cols + (uint32_t)j] == marks[m].one_way;
+        return n;
     }
     return FDXI_ONE_WAY_UNKNOWN;
 }
