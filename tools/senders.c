@@ -773,7 +773,8 @@ static int cmd_senders(int argc, char **argv)
     };
     struct count k = {.spam_value = "spam"};
     const char *input = NULL, *model = NULL, *min_text = NULL;
-    /* -r: the arguments of the equivalent `flowdx run --detect spam`, reporting senders only */
+    /* -r: the arguments of the equivalent `flowdx run --detect spam`, reporting senders only;
+     * argv[0] "report senders" makes cmd_run name this command in its messages (run.c's me) */
     static char *run_argv[8 + 2 * 64];
     int run_argc = 0, n_read = 0;
     static char a_run[] = "report senders", a_detect[] = "--detect", a_spam[] = "spam",
