@@ -241,6 +241,8 @@ class Direct:
                 self.log(ev="bounced", i=i, code=fcode)
             elif accepted:
                 self.log(ev="delivered", i=i, rcpts=len(accepted), attempt=item[3])
+        elif dcode is not None and 400 <= dcode < 500:
+            later += accepted  # the DATA command itself deferred: the accepted recipients wait too
         if later:
             self.requeue(item, later)
 
