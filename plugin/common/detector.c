@@ -67,7 +67,7 @@ static void end_cb(void *self, void *thread, void *state, const struct fdx_plugi
                    struct fdx_plugin_result *result);
 static void release_cb(void *self, void *thread, void *state);
 
-const struct fdx_plugin *det_descriptor(struct det_plugin *p)
+const struct fdx_plugin *fdxi_det_descriptor(struct det_plugin *p)
 {
     pthread_mutex_lock(&build_lock);
     if (!p->built) {
@@ -137,8 +137,8 @@ static void fini_cb(void *self)
     free(s);
 }
 
-int det_init(const struct det_plugin *p, const struct fdx_plugin_init_args *args, void **ret_self,
-             char *errbuf, size_t errlen)
+int fdxi_det_init(const struct det_plugin *p, const struct fdx_plugin_init_args *args,
+                  void **ret_self, char *errbuf, size_t errlen)
 {
     const struct det_def *d = p->def;
     struct self *s = calloc(1, sizeof(*s));
@@ -333,7 +333,7 @@ static void release_cb(void *self, void *thread, void *state)
         fdx_featureset_flow_release(set_of(self, thread), h + 1);
 }
 
-bool det_server_parse(const char *text, struct det_server *s)
+bool fdxi_det_server_parse(const char *text, struct det_server *s)
 {
     memset(s, 0, sizeof(*s));
     if (text != NULL && inet_pton(AF_INET, text, s->addr) == 1)
@@ -343,8 +343,8 @@ bool det_server_parse(const char *text, struct det_server *s)
     return s->version != 0;
 }
 
-int det_read_servers(const fdx_config_node *settings, const char *key, struct det_select *sel,
-                     char *errbuf, size_t errlen)
+int fdxi_det_read_servers(const fdx_config_node *settings, const char *key, struct det_select *sel,
+                          char *errbuf, size_t errlen)
 {
     const fdx_config_node *list = NULL;
     int rc = fdx_config_get_list(settings, key, &list, errbuf, errlen);
@@ -355,7 +355,7 @@ int det_read_servers(const fdx_config_node *settings, const char *key, struct de
         const char *text = fdx_config_scalar(item);
         char where[256];
         bool full = sel->n_servers == DET_MAX_SERVERS;
-        if (full || !det_server_parse(text, &sel->servers[sel->n_servers])) {
+        if (full || !fdxi_det_server_parse(text, &sel->servers[sel->n_servers])) {
             snprintf(errbuf, errlen, "%s: key '%s': %s",
                      fdx_config_node_where(item, where, sizeof(where)), key,
                      full ? "more than 256 addresses" : "not an IPv4 or IPv6 address");
@@ -366,8 +366,8 @@ int det_read_servers(const fdx_config_node *settings, const char *key, struct de
     return 1;
 }
 
-int det_read_ports(const fdx_config_node *settings, const char *key, struct det_select *sel,
-                   char *errbuf, size_t errlen)
+int fdxi_det_read_ports(const fdx_config_node *settings, const char *key, struct det_select *sel,
+                        char *errbuf, size_t errlen)
 {
     const fdx_config_node *list = NULL;
     int rc = fdx_config_get_list(settings, key, &list, errbuf, errlen);

@@ -65,22 +65,22 @@ struct det_plugin {
 
 /* The entry function's body: @p p's descriptor, or NULL when the library cannot describe the
  * feature set (a host then reports a plugin without a descriptor). */
-const struct fdx_plugin *det_descriptor(struct det_plugin *p);
+const struct fdx_plugin *fdxi_det_descriptor(struct det_plugin *p);
 
 /* The init callback's body. */
-int det_init(const struct det_plugin *p, const struct fdx_plugin_init_args *args, void **ret_self,
-             char *errbuf, size_t errlen);
+int fdxi_det_init(const struct det_plugin *p, const struct fdx_plugin_init_args *args,
+                  void **ret_self, char *errbuf, size_t errlen);
 
 /* Parses an IPv4 or IPv6 address into @p s; false if it is neither. */
-bool det_server_parse(const char *text, struct det_server *s);
+bool fdxi_det_server_parse(const char *text, struct det_server *s);
 
 /* Reads the settings key @p key, a list of addresses, into sel->servers (appended). */
-int det_read_servers(const fdx_config_node *settings, const char *key, struct det_select *sel,
-                     char *errbuf, size_t errlen);
+int fdxi_det_read_servers(const fdx_config_node *settings, const char *key, struct det_select *sel,
+                          char *errbuf, size_t errlen);
 
 /* Reads the settings key @p key, a list of ports, into sel->ports (replacing the defaults). */
-int det_read_ports(const fdx_config_node *settings, const char *key, struct det_select *sel,
-                   char *errbuf, size_t errlen);
+int fdxi_det_read_ports(const fdx_config_node *settings, const char *key, struct det_select *sel,
+                        char *errbuf, size_t errlen);
 
 /*
  * The rest of a detector plugin's source after its struct det_def DEF: its det_plugin, its init
@@ -95,12 +95,12 @@ int det_read_ports(const fdx_config_node *settings, const char *key, struct det_
     static int det_init_##ENTRY(const struct fdx_plugin_init_args *args, void **ret_self,          \
                                 char *errbuf, size_t errlen)                                       \
     {                                                                                              \
-        return det_init(&det_plugin_##ENTRY, args, ret_self, errbuf, errlen);                      \
+        return fdxi_det_init(&det_plugin_##ENTRY, args, ret_self, errbuf, errlen);                 \
     }                                                                                              \
     FDX_PLUGIN_EXPORT const struct fdx_plugin *ENTRY(void);                                        \
     FDX_PLUGIN_EXPORT const struct fdx_plugin *ENTRY(void)                                         \
     {                                                                                              \
-        return det_descriptor(&det_plugin_##ENTRY);                                                \
+        return fdxi_det_descriptor(&det_plugin_##ENTRY);                                           \
     }
 
 #endif /* FDX_PLUGIN_DETECTOR_H */

@@ -31,13 +31,13 @@ static int doh_select(const fdx_config_node *settings, struct det_select *sel, c
     sel->any_server = all != 0;
     sel->app_flag = host ? FDX_APP_DOH : 0;
     for (uint32_t i = 0; known && fdx_doh_resolver_at(i) != NULL; i++) {
-        if (!det_server_parse(fdx_doh_resolver_at(i), &sel->servers[sel->n_servers])) {
+        if (!fdxi_det_server_parse(fdx_doh_resolver_at(i), &sel->servers[sel->n_servers])) {
             snprintf(errbuf, errlen, "internal error: resolver '%s'", fdx_doh_resolver_at(i));
             return FDX_EINVAL;
         }
         sel->n_servers++;
     }
-    rc = det_read_servers(settings, "servers", sel, errbuf, errlen);
+    rc = fdxi_det_read_servers(settings, "servers", sel, errbuf, errlen);
     return rc < 0 ? rc : 0;
 }
 

@@ -26,7 +26,7 @@ static int spam_select(const fdx_config_node *settings, struct det_select *sel, 
         sel->ports[i] = defaults[i];
     sel->any_server = true;
     int host = 1, one_way = -1; /* absent or ~: as the model says */
-    int rc = det_read_ports(settings, "ports", sel, errbuf, errlen);
+    int rc = fdxi_det_read_ports(settings, "ports", sel, errbuf, errlen);
     if (rc >= 0)
         rc = fdx_config_get_bool(settings, "host_detection", &host, errbuf, errlen);
     if (rc >= 0)

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-# Checks that a shared object exports exactly the functions declared FDX_API in the public headers.
+# Checks that a shared object exports exactly the functions declared FDX_API in the public headers,
+# and (third argument) that every global symbol a static archive defines starts with "fdx": a
+# program that links libflowdx.a statically must not meet the library's internal names.
 import re
 import subprocess
 import sys
@@ -31,4 +33,13 @@ for name in extra:
     print(f"exported but not declared: {name}")
 if not declared:
     print("no FDX_API declarations found: the header parser is broken")
-sys.exit(1 if missing or extra or not declared else 0)
+foreign = []
+if len(sys.argv) > 3:
+    out = subprocess.run(["nm", "-g", "--defined-only", sys.argv[3]], check=True, capture_output=True,
+                         text=True).stdout
+    names = [p[2] for p in (line.split() for line in out.splitlines()) if len(p) == 3]
+    foreign = sorted({n for n in names if not n.startswith("fdx")})
+    print(f"{len(names)} global symbols in the static archive")
+    for name in foreign:
+        print(f"static archive defines a global symbol without the fdx prefix: {name}")
+sys.exit(1 if missing or extra or not declared or foreign else 0)
