@@ -471,6 +471,9 @@ static void test_capture_has_no_stats_for_a_file(void **state)
     struct fdx_capture_stats s = {.struct_size = sizeof(s), .packets = 42};
     assert_int_equal(fdx_capture_stats(c, &s), FDX_ENOTSUP);
     assert_int_equal(s.packets, 42); /* untouched */
+    struct fdx_capture_stats unset = {.packets = 42}; /* struct_size 0: not set */
+    assert_int_equal(fdx_capture_stats(c, &unset), FDX_EINVAL);
+    assert_int_equal(unset.packets, 42);
     fdx_capture_free(c);
 }
 

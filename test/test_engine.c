@@ -158,6 +158,21 @@ static void test_engine_every_packet_has_one_outcome(void **state)
     assert_int_equal(st.outcomes[FDX_PKT_NON_IP], 1);
     assert_int_equal(st.outcomes[FDX_PKT_MALFORMED], 1);
     assert_int_equal(st.outcomes[FDX_PKT_LINK_UNSUPPORTED], 1);
+    /* A smaller struct_size (an older caller's struct) gets that many bytes and no more: the
+     * first three members, struct_size, active_flows and packets (4 + 4 + 8 = 16 bytes). */
+    struct fdx_engine_stats small;
+    memset(&small, 0xab, sizeof(small));
+    small.struct_size = 16;
+    fdx_engine_stats(e, &small);
+    assert_int_equal(small.struct_size, 16);
+    assert_int_equal(small.packets, 5);
+    assert_int_equal(small.outcomes[0], 0xababababababababull); /* beyond 16 bytes: untouched */
+    /* struct_size not set: nothing is written, whatever the caller's struct is */
+    memset(&small, 0xab, sizeof(small));
+    small.struct_size = 0;
+    fdx_engine_stats(e, &small);
+    assert_int_equal(small.struct_size, 0);
+    assert_int_equal(small.packets, 0xababababababababull);
     fdx_engine_free(e);
 }
 

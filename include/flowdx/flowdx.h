@@ -24,7 +24,8 @@ extern "C" {
  *
  * Thread-safety: every function that takes an engine or capture handle may be called from one
  * thread at a time for that handle; distinct handles are independent (the library keeps no
- * global mutable state). Functions without a handle are thread-safe.
+ * global mutable state). Functions without a handle are thread-safe, except training
+ * (fdx_train_run(), flowdx_model.h), which changes process-wide state.
  *
  * Errors: fallible calls return 0 or a negative FDX_E* code; fdx_strerror() names the code.
  * Calls that parse user input also fill a caller buffer with a located message.
@@ -273,7 +274,8 @@ FDX_API void fdx_engine_advance(fdx_engine *engine, uint64_t now_us);
 /** End of input: every open flow ends with FDX_END_EOF, in order of start. */
 FDX_API void fdx_engine_flush(fdx_engine *engine);
 
-/** Copy the counters to @p ret_stats (whose struct_size the caller sets). */
+/** Copy the counters to @p ret_stats: no more than the struct_size the caller sets, which becomes
+ * the number of bytes written. Below 4 (not set), nothing is written. */
 FDX_API void fdx_engine_stats(const fdx_engine *engine, struct fdx_engine_stats *ret_stats);
 
 /** @name Identifier columns a record is best written with (fdx_engine_id_style()) */
@@ -293,7 +295,8 @@ FDX_API uint32_t fdx_engine_id_style(const fdx_engine *engine);
 /** Number of feature values in every record of this engine. */
 FDX_API uint32_t fdx_engine_feature_count(const fdx_engine *engine);
 
-/** Name of feature @p i (spec name), or NULL if out of range. Static storage. */
+/** Name of feature @p i (spec name), or NULL if out of range. A built-in set's names are static;
+ * a plugin's field names live in its library (fdx_plugin_lib_close() ends them). */
 FDX_API const char *fdx_engine_feature_name(const fdx_engine *engine, uint32_t i);
 
 /**
@@ -439,8 +442,9 @@ struct fdx_capture_stats {
 /**
  * Counters of a live capture since it was opened (64-bit: libpcap's 32-bit counters are
  * followed across wrap-arounds if this is called at least once per 2^32 packets).
- * @param ret_stats its struct_size set by the caller; untouched on failure.
- * @return 0, FDX_ENOTSUP for a file capture, or FDX_EIO (libpcap could not read them).
+ * @param ret_stats its struct_size set by the caller, then the bytes written; untouched on failure.
+ * @return 0, FDX_EINVAL (struct_size below 4: not set), FDX_ENOTSUP for a file capture, or
+ * FDX_EIO (libpcap could not read them).
  */
 FDX_API int fdx_capture_stats(fdx_capture *capture, struct fdx_capture_stats *ret_stats);
 

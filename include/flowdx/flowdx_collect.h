@@ -161,7 +161,8 @@ FDX_API void fdx_collector_flush(fdx_collector *c);
  */
 FDX_API void fdx_collector_break(fdx_collector *c);
 
-/** Copy the counters to @p ret_stats (whose struct_size the caller sets). */
+/** Copy the counters to @p ret_stats: no more than the struct_size the caller sets, which becomes
+ * the number of bytes written. Below 4 (not set), nothing is written. */
 FDX_API void fdx_collector_stats(const fdx_collector *c, struct fdx_collector_stats *ret_stats);
 
 /** Close the sockets and free the collector; waiting records are dropped (flush first). NULL ok.

@@ -30,8 +30,9 @@ extern "C" {
  * left untouched), or a negative FDX_E* code with "FILE:LINE:COL: key 'K': reason" in errbuf
  * (FDX_EFORMAT for a wrong type, FDX_ERANGE for a value out of range).
  *
- * Thread-safety: a configuration is read by one thread at a time (accessors record which keys
- * were asked for). Nodes are borrowed from their configuration and live until fdx_config_free().
+ * Thread-safety: a configuration is read by one thread at a time. The accessors (and
+ * fdx_plugin_inst_new(), which hands the settings to a plugin) take const nodes but record which
+ * keys were asked for, so two threads must not read one configuration at once, not even "const". Nodes are borrowed from their configuration and live until fdx_config_free().
  */
 
 typedef struct fdx_config fdx_config;

@@ -50,7 +50,7 @@ FDX_API size_t fdx_featureset_flow_state_bytes(const fdx_featureset *set);
 /** The packet inputs (FDX_IN_*) the set reads: declare them in the plugin's descriptor. */
 FDX_API uint32_t fdx_featureset_inputs(const fdx_featureset *set);
 
-/** Number of values per flow, and the name of value @p i (NULL out of range). */
+/** Number of values per flow, and the name of value @p i (NULL out of range; a static string). */
 FDX_API uint32_t fdx_featureset_count(const fdx_featureset *set);
 FDX_API const char *fdx_featureset_name(const fdx_featureset *set, uint32_t i);
 

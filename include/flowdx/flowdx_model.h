@@ -16,9 +16,11 @@ extern "C" {
  * @file flowdx_model.h
  *
  * A model file holds a detector: the feature set it reads, the inputs it selected, their
- * scaling, up to eight trained models (kNN, SVM, decision tree, random forest, MLP) and the
+ * scaling, up to eight trained models (kNN, SVM, decision tree, random forest, MLP, or the
+ * accuracy-weighted tree ensemble of the spam detector) and the
  * jury that combines their votes. Thread-safety: a loaded model may classify from several
- * threads at once; training is not thread-safe (libsvm keeps process-wide state).
+ * threads at once; training is not thread-safe: an SVM's training reseeds the C library's rand()
+ * (libsvm shuffles with it) and resets libsvm's print function (svm_set_print_string_function).
  */
 
 typedef struct fdx_model fdx_model;
@@ -73,7 +75,8 @@ FDX_API const char *fdx_model_input_name(const fdx_model *model, uint32_t i);
  */
 FDX_API int64_t fdx_model_one_way_rows(const fdx_model *model);
 
-/** Kind of model @p i ("knn", "svm", "tree", "forest", "mlp"), or NULL. Static storage. */
+/** Kind of model @p i ("knn", "svm", "tree", "forest", "mlp", "weighted-trees"), or NULL.
+ * Static storage. */
 FDX_API const char *fdx_model_kind(const fdx_model *model, uint32_t i);
 
 /**
@@ -246,7 +249,9 @@ FDX_API void fdx_train_options_init(struct fdx_train_options *opts);
 /**
  * Read the data, select and scale features, cross-validate every model and the jury, then fit
  * the final models on all rows. Reproducible: the same data, options and seed give the same
- * models, bit for bit.
+ * models, bit for bit. Not thread-safe, and with an SVM it calls srand() and leaves libsvm's print
+ * function at its default (see the file comment): run one training at a time, and set your own
+ * libsvm print hook again afterwards.
  * @return 0, or FDX_E* with a located message ("data.csv:17: ...", "--params: ...").
  */
 FDX_API int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_training,

@@ -20,6 +20,9 @@ extern "C" {
  * - Every struct here starts with its size or is reached through one that does; members are only
  *   ever added at the end, under an "ABI 1.N+" comment. A host reads a member only when the
  *   struct_size it was given covers it, and calls an added callback only when it is non-NULL.
+ *   Exception: struct fdx_plugin_field (the elements of a plugin's field table) and struct
+ *   fdx_flow_verdict (flowdx.h, the elements of a record's verdicts[]) are array elements without
+ *   a size of their own; their layout is frozen for major 1 and changes only with ABI 2.
  * - A host accepts a plugin whose abi_major equals its own and whose struct_size covers ABI 1.0,
  *   and that has every mandatory callback; otherwise it refuses it with both versions in the
  *   message and unloads it before calling anything in it.
@@ -243,9 +246,12 @@ typedef struct fdx_plugin_lib fdx_plugin_lib;
  * @param path borrowed for the call (dlopen() rules: a name without '/' is searched for).
  * @param ret_lib set on success; close with fdx_plugin_lib_close() after every engine using it
  * is freed.
- * @return 0, FDX_ENOENT (no such file, or no entry symbol), FDX_EFORMAT (not a loadable object),
- * FDX_ENOTSUP (another ABI major, or a descriptor too small: both versions in errbuf) or
- * FDX_EINVAL (a descriptor that breaks a rule: the rule in errbuf).
+ * @return 0, FDX_ENOENT (a path with '/' that does not exist, or no entry symbol), FDX_EPERM
+ * (such a path that may not be read), FDX_EIO (any other failure to stat() it), FDX_EFORMAT
+ * (dlopen() failed: not a loadable object, a missing dependency, or a name without '/' that the
+ * search path does not find; dlerror()'s text in errbuf), FDX_ENOTSUP (another ABI major, or a
+ * descriptor too small: both versions in errbuf) or FDX_EINVAL (a descriptor that breaks a rule:
+ * the rule in errbuf).
  */
 FDX_API int fdx_plugin_lib_open(const char *path, fdx_plugin_lib **ret_lib, char *errbuf,
                                 size_t errlen);

@@ -62,8 +62,9 @@ FDX_API void fdx_setup_free(fdx_setup *setup);
  */
 FDX_API void fdx_setup_engine_options(const fdx_setup *setup, struct fdx_engine_options *opts);
 
-/** Number of plugins (detectors first, then `plugins:`), and the name of plugin @p i. The
- * engine's record carries one verdict per plugin in this order. */
+/** Number of plugins (detectors first, then `plugins:`), and the name of plugin @p i (NULL out
+ * of range; the plugin's own string, valid until fdx_setup_free()). The engine's record carries one
+ * verdict per plugin in this order. */
 FDX_API uint32_t fdx_setup_plugin_count(const fdx_setup *setup);
 FDX_API const char *fdx_setup_plugin_name(const fdx_setup *setup, uint32_t i);
 

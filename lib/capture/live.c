@@ -235,6 +235,8 @@ static void follow(uint32_t now, uint32_t *last, uint64_t *total)
 
 int fdx_capture_stats(fdx_capture *c, struct fdx_capture_stats *ret)
 {
+    if (ret == NULL || ret->struct_size < sizeof(uint32_t))
+        return FDX_EINVAL; /* struct_size not set: the caller's struct may have any size */
     if (!c->live)
         return FDX_ENOTSUP;
     struct pcap_stat ps;
@@ -250,5 +252,6 @@ int fdx_capture_stats(fdx_capture *c, struct fdx_capture_stats *ret)
     s.if_dropped = c->ifdrop;
     size_t n = ret->struct_size < sizeof(s) ? ret->struct_size : sizeof(s);
     memcpy(ret, &s, n);
+    ret->struct_size = (uint32_t)n;
     return 0;
 }

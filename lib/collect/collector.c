@@ -517,7 +517,7 @@ void fdx_collector_stats(const fdx_collector *c, struct fdx_collector_stats *ret
     s.reported = p.reported;
     size_t n = ret->struct_size < sizeof(s) ? ret->struct_size : sizeof(s);
     if (n < sizeof(uint32_t))
-        n = sizeof(s);
+        return; /* struct_size not set: the caller's struct may have any size */
     memcpy(ret, &s, n);
     ret->struct_size = (uint32_t)n;
 }

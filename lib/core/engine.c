@@ -590,10 +590,11 @@ void fdx_engine_stats(const fdx_engine *e, struct fdx_engine_stats *ret)
     s.max_active_flows = e->max_active;
     s.alloc_failures = e->alloc_failures;
     s.records = e->records;
-    /* Copy no more than the caller's struct holds: an older caller has a shorter one. */
+    /* Copy no more than the caller's struct holds: an older caller has a shorter one. One that
+     * did not set struct_size may have any size, so it gets nothing. */
     size_t n = ret->struct_size < sizeof(s) ? ret->struct_size : sizeof(s);
     if (n < sizeof(uint32_t))
-        n = sizeof(s);
+        return;
     memcpy(ret, &s, n);
     ret->struct_size = (uint32_t)n;
 }

@@ -156,8 +156,11 @@ int fdx_plugin_lib_open(const char *path, fdx_plugin_lib **ret_lib, char *errbuf
     *ret_lib = NULL;
     struct stat st;
     if (strchr(path, '/') && stat(path, &st) != 0) {
-        fdxi_set_err(errbuf, errlen, "%s: %s", path, strerror(errno));
-        return FDX_ENOENT;
+        int e = errno;
+        fdxi_set_err(errbuf, errlen, "%s: %s", path, strerror(e));
+        return e == ENOENT || e == ENOTDIR ? FDX_ENOENT
+               : e == EACCES || e == EPERM ? FDX_EPERM
+                                           : FDX_EIO;
     }
     /* RTLD_LOCAL: two plugins may define the same internal names without clashing. */
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);

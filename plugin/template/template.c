@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The smallest correct flowdx plugin: payload bytes and data packets per direction. Copy it. */
 #include <flowdx/flowdx_plugin.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* Per-flow state: the host reserves flow_state_bytes in the flow slot, zeroed. No malloc. */
@@ -30,8 +31,10 @@ static int init(const struct fdx_plugin_init_args *args, void **ret_self, char *
                 size_t errlen)
 {
     struct self *s = calloc(1, sizeof(*s));
-    if (!s)
+    if (!s) {
+        snprintf(errbuf, errlen, "template: out of memory");
         return FDX_ENOMEM;
+    }
     s->min_payload = 1;
     /* Absent key: the default stays. A wrong type or range: the host gets a located message. */
     int rc = fdx_config_get_int(args->settings, "min_payload", 1, 65535, &s->min_payload, errbuf,
@@ -81,7 +84,7 @@ static const struct fdx_plugin descriptor = {
     .abi_major = FDX_PLUGIN_ABI_MAJOR,
     .abi_minor = FDX_PLUGIN_ABI_MINOR,
     .struct_size = sizeof(struct fdx_plugin),
-    .inputs = FDX_IN_IP_LEN, /* payload_bytes is always present; nothing else is needed */
+    .inputs = 0, /* payload_bytes is always present; nothing else is needed */
     .name = "template",
     .version = "1.0",
     .summary = "payload bytes and data packets per direction (the plugin to copy)",

@@ -6,6 +6,7 @@
 #include <flowdx/flowdx_config.h>
 #include <flowdx/flowdx_export.h>
 #include <flowdx/flowdx_features.h>
+#include <flowdx/flowdx_model.h>
 #include <flowdx/flowdx_plugin.h>
 #include <flowdx/flowdx_setup.h>
 #include <string.h>
