@@ -462,6 +462,24 @@ int cmd_analyze(int argc, char **argv)
                 optind < argc - 1 ? "unexpected argument" : need, s->name);
         return EXIT_USAGE;
     }
+    /* No output may overwrite an input (or another output), checked before the work. */
+    char cv[4096], profiles[4096], densities[4096];
+    bool pre = out.prefix != NULL;
+    snprintf(cv, sizeof(cv), "%s-cv.svg", pre ? out.prefix : "");
+    snprintf(profiles, sizeof(profiles), "%s-profiles.svg", pre ? out.prefix : "");
+    snprintf(densities, sizeof(densities), "%s-densities.svg", pre ? out.prefix : "");
+    const struct named_file outs[] = {
+        {"--svg", out.svg},
+        {"--output-list", out.list},
+        {"--svg-prefix", pre ? cv : NULL},
+        {"--svg-prefix", pre ? profiles : NULL},
+        {"--svg-prefix", pre ? densities : NULL},
+    };
+    const char *features = o.features != NULL && o.features[0] == '@' ? o.features + 1 : NULL;
+    const char *ins[] = {o.data_path, o.data_path_b, o.model_path, features};
+    if (!files_distinct(prog, "input", ins, sizeof(ins) / sizeof(ins[0]), outs,
+                        sizeof(outs) / sizeof(outs[0])))
+        return EXIT_USAGE;
     char err[1024];
     fdx_analysis *a = NULL;
     int rc = fdx_analysis_run(&o, &a, err, sizeof(err));

@@ -185,7 +185,7 @@ int cmd_extract(int argc, char **argv)
         }
     }
     if (!ipfix_out_check(&run.ipfix, "flowdx extract") ||
-        !cli_files_distinct("flowdx extract", inputs, n_inputs, output, &run.ipfix))
+        !cli_files_distinct("flowdx extract", "-r", inputs, n_inputs, output, &run.ipfix))
         return EXIT_USAGE;
     if (optind < argc) {
         fprintf(stderr, "flowdx extract: unexpected argument '%s' (captures go after -r)\n",
@@ -221,14 +221,14 @@ int cmd_extract(int argc, char **argv)
                           .progress = !run.quiet && isatty(STDERR_FILENO)};
     if (!feeder_open(&feed)) {
         fdx_engine_free(e);
-        return EXIT_ERROR;
+        return feed.bad_filter ? EXIT_USAGE : EXIT_ERROR;
     }
     struct output out;
     if (!ipfix_out_open(&run.ipfix, e, "flowdx extract", NULL) || !output_open(&out, output)) {
         feeder_abort(&feed);
         ipfix_out_close(&run.ipfix, "flowdx extract");
         fdx_engine_free(e);
-        return EXIT_ERROR;
+        return run.ipfix.bad_dest ? EXIT_USAGE : EXIT_ERROR;
     }
     run.w.fp = out.fp;
     long long t0 = monotonic_ns();

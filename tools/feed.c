@@ -81,6 +81,7 @@ static bool open_live(struct feeder *f)
     int rc = fdx_capture_open_live(f->iface, &o, &f->first, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, "%s: %s\n", f->prog, err);
+        f->bad_filter = rc == FDX_EINVAL && f->filter != NULL && strstr(err, "filter") != NULL;
         return false;
     }
     if (err[0] != '\0')
@@ -99,8 +100,10 @@ bool feeder_open(struct feeder *f)
     if (f->iface != NULL)
         return open_live(f);
     char err[512];
-    if (fdx_capture_open_file(f->inputs[0], f->filter, &f->first, err, sizeof(err)) < 0) {
+    int rc = fdx_capture_open_file(f->inputs[0], f->filter, &f->first, err, sizeof(err));
+    if (rc < 0) {
         fprintf(stderr, "%s: %s\n", f->prog, err);
+        f->bad_filter = rc == FDX_EINVAL && f->filter != NULL;
         return false;
     }
     return true;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The flowdx command: dispatches subcommands to their implementations. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,7 +61,7 @@ static const struct command *find(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
@@ -96,4 +97,19 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    int rc = dispatch(argc, argv);
+    /* What went to standard output (a report, a help text) must have got there: a full disk or
+     * a closed descriptor is exit 1, as for any output file. A command that failed already said
+     * why. */
+    errno = 0;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == EXIT_OK) {
+        fprintf(stderr, "flowdx: writing standard output failed%s%s\n", errno ? ": " : "",
+                errno ? strerror(errno) : "");
+        rc = EXIT_ERROR;
+    }
+    return rc;
 }

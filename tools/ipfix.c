@@ -63,8 +63,10 @@ bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
     opts.detectors = detector ? &detector : NULL;
     opts.n_detectors = detector ? 1 : 0;
     char err[1024];
-    if (fdx_ipfix_open(e, &opts, &o->x, err, sizeof(err)) < 0) {
+    int rc = fdx_ipfix_open(e, &opts, &o->x, err, sizeof(err));
+    if (rc < 0) {
         fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
+        o->bad_dest = rc == FDX_EINVAL || rc == FDX_ERANGE;
         return false;
     }
     return true;

@@ -271,13 +271,20 @@ bool output_open(struct output *o, const char *path)
 {
     /* A regular file (or a new one) is written under a temporary name and renamed at the end,
      * so an earlier file is replaced only by a complete output. Devices and pipes (/dev/null,
-     * a FIFO) are written directly. */
+     * a FIFO) are written directly, and so is a dangling symbolic link. A link to a regular file
+     * has its target replaced, not the link. */
     struct stat st;
     if (path == NULL || strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
         return open_plain(o, path);
     memset(o, 0, sizeof(*o));
     o->path = path;
-    int n = snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", path);
+    o->target = path;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        if (realpath(path, o->resolved) == NULL)
+            return open_plain(o, path);
+        o->target = o->resolved;
+    }
+    int n = snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", o->target);
     if (n < 0 || (size_t)n >= sizeof(o->tmp)) {
         fprintf(stderr, "flowdx: %s: path too long\n", path);
         return false;
@@ -318,7 +325,7 @@ bool output_close(struct output *o, bool keep)
         fprintf(stderr, "flowdx: writing %s failed%s%s\n", name, ok ? "" : ": ",
                 ok ? "" : strerror(err));
     if (o->tmp[0] != '\0') {
-        if (ok && keep && rename(o->tmp, o->path) != 0) {
+        if (ok && keep && rename(o->tmp, o->target) != 0) {
             fprintf(stderr, "flowdx: %s: %s\n", o->path, strerror(errno));
             ok = false;
         }
@@ -379,11 +386,11 @@ bool files_distinct(const char *prog, const char *in_what, const char *const *in
     return true;
 }
 
-bool cli_files_distinct(const char *prog, const char *const *inputs, int n_inputs,
-                        const char *output, const struct ipfix_out *ipfix)
+bool cli_files_distinct(const char *prog, const char *in_what, const char *const *inputs,
+                        int n_inputs, const char *output, const struct ipfix_out *ipfix)
 {
     const struct named_file out[] = {{"-o", output}, {"--ipfix", ipfix_out_file(ipfix)}};
-    return files_distinct(prog, "-r", inputs, (size_t)n_inputs, out, 2);
+    return files_distinct(prog, in_what, inputs, (size_t)n_inputs, out, 2);
 }
 
 int64_t feature_index(const fdx_engine *e, const char *name)

@@ -275,8 +275,28 @@ static int read_pairs(const fdx_config_node *root, struct probe *p, char *err, s
     return 0;
 }
 
+/* The model file detector @p name reads: its `model` key, else DATA_DIR/NAME.fdxm, as the
+ * detector plugins resolve it. NULL when the file does not run that detector. */
+static const char *detector_model(const struct probe *p, const char *name, char *buf, size_t len)
+{
+    bool runs = false;
+    for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup); i++)
+        runs = runs || strcmp(fdx_setup_plugin_name(p->setup, i), name) == 0;
+    const fdx_config_node *dets = NULL, *d = NULL;
+    const char *model = NULL;
+    if (!runs || fdx_config_get_map(fdx_config_root(p->cfg), "detectors", &dets, NULL, 0) <= 0 ||
+        fdx_config_get_map(dets, name, &d, NULL, 0) < 0 ||
+        (d != NULL && fdx_config_get_string(d, "model", &model, NULL, 0) < 0))
+        return NULL;
+    if (model != NULL)
+        return model;
+    snprintf(buf, len, "%s/%s.fdxm", p->data_dir && p->data_dir[0] ? p->data_dir : ".", name);
+    return buf;
+}
+
 /* False, after printing "@p prefix FILE: why", when an output would overwrite an input
- * (input.read) or another output: two writers on one file, or a capture replaced by rows. */
+ * (input.read, the configuration file itself, a detector's model) or another output: two
+ * writers on one file, or a capture replaced by rows. */
 static bool probe_files_distinct(const struct probe *p, const char *prefix)
 {
     const struct named_file out[] = {
@@ -286,10 +306,15 @@ static bool probe_files_distinct(const struct probe *p, const char *prefix)
         {"outputs.senders", p->senders_file},
         {"outputs.ipfix", ipfix_out_file(&p->ipfix)},
     };
-    char who[1200];
+    const size_t n_out = sizeof(out) / sizeof(out[0]);
+    char who[1200], spam[4096], doh[4096];
     snprintf(who, sizeof(who), "%s%s", prefix, p->path);
-    return files_distinct(who, "input.read", p->inputs, (size_t)p->n_inputs, out,
-                          sizeof(out) / sizeof(out[0]));
+    const char *self = p->text == NULL ? p->path : NULL; /* a text given inline has no file */
+    const char *models[] = {detector_model(p, "spam", spam, sizeof(spam)),
+                            detector_model(p, "doh", doh, sizeof(doh))};
+    return files_distinct(who, "input.read", p->inputs, (size_t)p->n_inputs, out, n_out) &&
+           files_distinct(who, "the configuration file", &self, 1, out, n_out) &&
+           files_distinct(who, "a detector's model", models, 2, out, n_out);
 }
 
 /* Loads @p path and everything it names; prints the located error and returns false. */
@@ -843,7 +868,8 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     fdx_engine *e = NULL;
     char err[1024];
     int rc = new_engine(&p, &p, &e, err, sizeof(err));
-    if (rc < 0) { /* a setting the engine refuses is the configuration's error, as config check says */
+    /* a setting the engine refuses is the configuration's error, as config check says */
+    if (rc < 0) {
         fprintf(stderr, "flowdx run: %s: %s\n", path, err);
         probe_free(&p);
         return rc == FDX_EINVAL || rc == FDX_ERANGE ? EXIT_USAGE : EXIT_ERROR;
@@ -884,6 +910,8 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     /* the capture is opened as root, the outputs (IPFIX too) then as input.user (as tcpdump -Z
      * does) */
     bool opened = feeder_open(&feed), outputs_open = false;
+    if (!opened && feed.bad_filter)
+        status = EXIT_USAGE; /* input.filter */
     if (opened && p.user != NULL && !run_as_switch("flowdx run", &run_as)) {
         feeder_abort(&feed);
         opened = false;
@@ -892,6 +920,8 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
         /* Outputs that opened before one that failed are incomplete: they must not replace the
          * files they name (output_open's promise), so they are closed without being kept. */
         outputs_open = open_outputs(&p);
+        if (!outputs_open && p.ipfix.bad_dest)
+            status = EXIT_USAGE; /* outputs.ipfix */
         if (outputs_open) {
             status = feeder_run(&feed, e);
             fdx_pairs_free(p.pairs); /* decides the flows still held */

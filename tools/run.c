@@ -824,7 +824,7 @@ int cmd_run(int argc, char **argv)
         }
     }
     if (!ipfix_out_check(&d.ipfix, me) ||
-        !cli_files_distinct(me, inputs, n_inputs, output, &d.ipfix))
+        !cli_files_distinct(me, "-r", inputs, n_inputs, output, &d.ipfix))
         return EXIT_USAGE;
     if (optind < argc || (n_inputs == 0) == (iface == NULL) || detector == NULL ||
         (iface == NULL && live_only_given)) {
@@ -903,6 +903,9 @@ int cmd_run(int argc, char **argv)
                  d.spam ? "spam.fdxm" : "doh.fdxm");
         model_path = default_path;
     }
+    if (!cli_files_distinct(me, default_model ? "the default model" : "-m", &model_path, 1, output,
+                            &d.ipfix))
+        return EXIT_USAGE;
     if (fdx_model_load(model_path, &d.model, err, sizeof(err)) < 0) {
         if (default_model && strstr(err, "No such file") != NULL)
             fprintf(stderr,
@@ -981,7 +984,7 @@ int cmd_run(int argc, char **argv)
         ipfix_out_close(&d.ipfix, me);
         fdx_engine_free(e);
         fdx_model_free(d.model);
-        return EXIT_ERROR;
+        return d.ipfix.bad_dest || feed.bad_filter ? EXIT_USAGE : EXIT_ERROR;
     }
     d.out = out.fp;
     d.quiet_alerts = senders_only;

@@ -3,6 +3,7 @@
 #ifndef FDX_TOOLS_TOOL_H
 #define FDX_TOOLS_TOOL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,6 +108,7 @@ struct feeder {
     struct statline stats;
     struct fdx_capture_stats cap_stats; /* live: the capture's counters at the end */
     bool have_cap_stats;
+    bool bad_filter; /* feeder_open failed on the filter's text: the user's error (exit 2) */
 };
 
 /* Open the first capture or the interface, before the command opens its output, so that a typo
@@ -161,8 +163,10 @@ void writer_finish(struct writer *w);
 /* Where rows go: standard output, a device or FIFO, or a regular file replaced at the end. */
 struct output {
     FILE *fp;
-    const char *path; /* NULL for standard output */
-    char tmp[4096];   /* temporary name while a regular file is written, else "" */
+    const char *path;        /* NULL for standard output */
+    const char *target;      /* the file renamed over: path, or resolved for a symbolic link */
+    char resolved[PATH_MAX]; /* the link's target */
+    char tmp[4096];          /* temporary name while a regular file is written, else "" */
 };
 
 /* Open @p path ("-" or NULL = standard output); false after printing why. */
@@ -190,9 +194,10 @@ struct named_file {
 bool files_distinct(const char *prog, const char *in_what, const char *const *in, size_t n_in,
                     const struct named_file *out, size_t n_out);
 struct ipfix_out;
-/* files_distinct() for a command line: -r CAPTURE... against -o FILE and --ipfix FILE. */
-bool cli_files_distinct(const char *prog, const char *const *inputs, int n_inputs,
-                        const char *output, const struct ipfix_out *ipfix);
+/* files_distinct() for a command line: inputs (@p in_what "-r" CAPTURE..., "-m" MODEL) against
+ * -o FILE and --ipfix FILE. */
+bool cli_files_distinct(const char *prog, const char *in_what, const char *const *inputs,
+                        int n_inputs, const char *output, const struct ipfix_out *ipfix);
 
 /* Index of the record value named @p name in @p e's records, or -1. */
 int64_t feature_index(const fdx_engine *e, const char *name);
@@ -217,6 +222,8 @@ struct ipfix_out {
     fdx_ipfix *x;
     bool failed;       /* a write failed (reported once) */
     const char *label; /* its name in messages (borrowed); NULL: "--ipfix" */
+    bool bad_dest;     /* ipfix_out_open failed on the destination's text or the layout, not on
+                        * the network or a file: the user's error (exit 2), not the system's */
 };
 
 /* 1 when @p which is one of the IPFIX options (handled), 0 when not, -1 for a bad value. */

@@ -2,6 +2,7 @@
 /* Reads, validates and writes model bundles, and runs their jury (doc/model-file.md). */
 #include "model/bundle.h"
 #include "core/err.h"
+#include "core/file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -109,36 +110,13 @@ int fdxi_bundle_save(const struct fdxi_bundle *b, const char *path, char *err, s
 {
     struct fdxi_wbuf w = {0};
     fdxi_bundle_write(b, &w);
-    int rc = 0;
-    char tmp[4096];
+    int rc;
     if (w.failed) {
         fdxi_set_err(err, errlen, "%s: out of memory serialising the model", path);
         rc = FDX_ENOMEM;
-        goto out;
+    } else {
+        rc = fdxi_file_replace(path, w.data, w.len, err, errlen);
     }
-    if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
-        fdxi_set_err(err, errlen, "%s: path too long", path);
-        rc = FDX_EINVAL;
-        goto out;
-    }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        fdxi_set_err(err, errlen, "%s: cannot create a file beside it: %s", path, strerror(errno));
-        rc = FDX_EIO;
-        goto out;
-    }
-    FILE *fp = fdopen(fd, "wb");
-    bool ok = fp != NULL && fwrite(w.data, 1, w.len, fp) == w.len;
-    if (fp != NULL)
-        ok = fclose(fp) == 0 && ok;
-    else
-        close(fd);
-    if (!ok || chmod(tmp, 0644) != 0 || rename(tmp, path) != 0) {
-        fdxi_set_err(err, errlen, "%s: writing failed: %s", path, strerror(errno));
-        unlink(tmp);
-        rc = FDX_EIO;
-    }
-out:
     fdxi_wbuf_fini(&w);
     return rc;
 }

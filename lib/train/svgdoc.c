@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/file.h"
 #include "flowdx/flowdx.h"
 #include "train/svgdoc.h"
 
@@ -254,61 +255,15 @@ void fdxi_svg_rect(struct fdxi_svgbuf *s, double x, double y, double w, double h
 
 /* ---- writing the file ---- */
 
-/*
- * Write the document to a temporary file beside @p path, then rename it over @p path, so that
- * readers see either the old file or the whole new one, never a part.
- */
+/* Write the document as fdxi_file_replace() writes: readers see either the old file or the
+ * whole new one, never a part. */
 int fdxi_svg_write(const char *path, const struct fdxi_svgbuf *s, char *err, size_t errlen)
 {
     if (s->failed) {
         fdxi_set_err(err, errlen, "%s: out of memory building the plot", path);
         return FDX_ENOMEM;
     }
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + sizeof(".XXXXXX"));
-    if (tmp == NULL) {
-        fdxi_set_err(err, errlen, "%s: out of memory", path);
-        return FDX_ENOMEM;
-    }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".XXXXXX", sizeof(".XXXXXX"));
-    int rc = 0;
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        fdxi_set_err(err, errlen, "%s: cannot create a file beside it: %s", path, strerror(errno));
-        rc = FDX_EIO;
-        goto out;
-    }
-    const char *what = NULL;
-    int saved = 0;
-    for (size_t off = 0; off < s->len && what == NULL;) {
-        ssize_t w = write(fd, s->data + off, s->len - off);
-        if (w > 0)
-            off += (size_t)w;
-        else if (w == 0 || errno != EINTR)
-            what = "write";
-    }
-    if (what == NULL && fchmod(fd, 0644) != 0)
-        what = "chmod";
-    if (what == NULL && fsync(fd) != 0)
-        what = "fsync";
-    saved = errno;
-    if (close(fd) != 0 && what == NULL) {
-        what = "close";
-        saved = errno;
-    }
-    if (what == NULL && rename(tmp, path) != 0) {
-        what = "rename";
-        saved = errno;
-    }
-    if (what != NULL) {
-        unlink(tmp);
-        fdxi_set_err(err, errlen, "%s: %s failed: %s", path, what, strerror(saved));
-        rc = FDX_EIO;
-    }
-out:
-    free(tmp);
-    return rc;
+    return fdxi_file_replace(path, s->data, s->len, err, errlen);
 }
 
 /* Okabe-Ito colours (distinct for colour-blind readers) and dash patterns (distinct in grey). */

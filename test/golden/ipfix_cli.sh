@@ -156,7 +156,7 @@ check "udp: templates sent again after refresh_s" bash -c "[ $rc -eq 0 ] && \
     [ \"\$(grep -c -- '--- options template record ---' '$tmp/udp.ipfix.dump')\" -eq 3 ] && \
     [ \"\$(grep -c 'flowId : ' '$tmp/udp.ipfix.dump')\" -eq 3 ]"
 
-# Refusals: exit 1 with the reason, or 2 for a bad command line.
+# Refusals: exit 1 with the reason, or 2 for a bad command line (a malformed destination too).
 iod=(-r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap")
 refused() { # NAME STATUS PATTERN ARGS...
     local name=$1 want=$2 pattern=$3; shift 3
@@ -165,12 +165,12 @@ refused() { # NAME STATUS PATTERN ARGS...
 }
 refused "a directory that does not exist" 1 "cannot create: No such file or directory" \
     --ipfix "$tmp/no/such/dir/x.ipfix"
-refused "a transport flowdx does not speak" 1 "unknown transport 'sctp'" --ipfix sctp://127.0.0.1:4739
-refused "port 0" 1 "port '0' is not a number from 1 to 65535" --ipfix udp://127.0.0.1:0
-refused "an IPv6 address without brackets" 1 "in brackets" --ipfix udp://::1:4739
+refused "a transport flowdx does not speak" 2 "unknown transport 'sctp'" --ipfix sctp://127.0.0.1:4739
+refused "port 0" 2 "port '0' is not a number from 1 to 65535" --ipfix udp://127.0.0.1:0
+refused "an IPv6 address without brackets" 2 "in brackets" --ipfix udp://::1:4739
 # A TCP port nobody listens on: the listener's port, now closed.
 refused "a TCP collector that is not there" 1 "cannot send to the collector" --ipfix "tcp://127.0.0.1:$port"
 refused "--ipfix-pen without --ipfix" 2 "need --ipfix" --ipfix-pen 5
-refused "PEN 29305 (RFC 5103's)" 1 "cannot hold flowdx's elements" --ipfix "$tmp/x.ipfix" --ipfix-pen 29305
+refused "PEN 29305 (RFC 5103's)" 2 "cannot hold flowdx's elements" --ipfix "$tmp/x.ipfix" --ipfix-pen 29305
 refused "a PEN that is not a number" 2 "ipfix-pen" --ipfix "$tmp/x.ipfix" --ipfix-pen 12ab
 finish

@@ -84,8 +84,8 @@ check "no such interface: exit 1, named ($out)" \
 out=$(in_cap "$flowdx" run -i cap0 --detect doh -m "$top/conf/models/doh.fdxm" \
     --filter 'tcp port banana' 2>&1)
 rc=$?
-check "bad filter: exit 1, libpcap's reason ($out)" \
-    bash -c '[ "$1" -eq 1 ] && grep -q "filter .tcp port banana.: .*banana" <<< "$2"' _ "$rc" "$out"
+check "bad filter: exit 2 (a bad value), libpcap's reason ($out)" \
+    bash -c '[ "$1" -eq 2 ] && grep -q "filter .tcp port banana.: .*banana" <<< "$2"' _ "$rc" "$out"
 out=$("$flowdx" run -i cap0 -r "$korving" --detect doh 2>&1)
 rc=$?
 check "-i with -r: exit 2" bash -c '[ "$1" -eq 2 ] && grep -q "exclude" <<< "$2"' _ "$rc" "$out"

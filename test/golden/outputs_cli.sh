@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# No output of flowdx destroys one of its inputs, a device or a link: an output that names an
+# input (a capture, a data file, a model, the configuration file) is refused with exit 2 before
+# any work; a link has its target replaced, a device is written as it is; standard output that
+# cannot be written is exit 1; a malformed filter or --ipfix destination is a bad value (exit 2).
+# Usage: outputs_cli.sh FLOWDX SOURCE_ROOT
+set -uo pipefail
+flowdx=$1
+top=$2
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+cd "$top" || exit 1 # the default models are read from conf/models
+pcap=samples/spam/ndpi/emotet.pcap
+csv=samples/spam/lab/site-A-seed1.csv
+
+# unchanged FILE SUM: the file still has the checksum it had
+unchanged() { [ "$(sha256sum < "$1")" = "$2" ]; }
+
+# ---- run --detect: -o naming the model given with -m, or the default model ----
+cp conf/models/spam.fdxm "$tmp/m.fdxm"
+sum=$(sha256sum < "$tmp/m.fdxm")
+"$flowdx" run --detect spam -r "$pcap" -m "$tmp/m.fdxm" -o "$tmp/m.fdxm" 2> "$tmp/err"
+rc=$?
+check "run -o = -m: exit 2, said, the model intact" \
+    bash -c '[ "$1" -eq 2 ] && grep -q "is also an input (-m " "$2"' _ "$rc" "$tmp/err"
+check "... the model file is intact" unchanged "$tmp/m.fdxm" "$sum"
+sum=$(sha256sum < conf/models/spam.fdxm)
+"$flowdx" run --detect spam -r "$pcap" -o conf/models/spam.fdxm 2> "$tmp/err"
+rc=$?
+check "run -o = the default model: exit 2" \
+    bash -c '[ "$1" -eq 2 ] && grep -q "the default model conf/models/spam.fdxm" "$2"' _ "$rc" "$tmp/err"
+check "... the shipped model is intact" unchanged conf/models/spam.fdxm "$sum"
+
+# ---- run -c: an output naming the configuration file or a detector's model ----
+cat > "$tmp/self.yaml" << EOY
+input: {read: [$top/$pcap]}
+detectors: {spam: {enabled: true}}
+outputs: {alerts: {enabled: false}, jsonl: {file: $tmp/self.yaml}}
+EOY
+sum=$(sha256sum < "$tmp/self.yaml")
+"$flowdx" run -c "$tmp/self.yaml" 2> "$tmp/err"
+rc=$?
+check "run -c with outputs.jsonl = the file itself: exit 2, file intact" \
+    bash -c '[ "$1" -eq 2 ] && grep -q "(the configuration file " "$2"' _ "$rc" "$tmp/err"
+check "... the configuration is intact" unchanged "$tmp/self.yaml" "$sum"
+"$flowdx" config check "$tmp/self.yaml" > /dev/null 2>&1
+check "config check refuses it too (exit 2)" test $? -eq 2
+cp conf/models/spam.fdxm "$tmp/spam.fdxm"
+sum=$(sha256sum < "$tmp/spam.fdxm")
+cat > "$tmp/dd.yaml" << EOY
+input: {read: [$top/$pcap]}
+data_dir: $tmp
+detectors: {spam: {enabled: true}}
+outputs: {alerts: {enabled: false}, csv: {file: $tmp/spam.fdxm}}
+EOY
+"$flowdx" run -c "$tmp/dd.yaml" 2> "$tmp/err"
+rc=$?
+check "run -c with outputs.csv = DATA_DIR/spam.fdxm (the detector's default model): exit 2" \
+    bash -c '[ "$1" -eq 2 ] && grep -q "(a detector.s model " "$2"' _ "$rc" "$tmp/err"
+check "... the model is intact" unchanged "$tmp/spam.fdxm" "$sum"
+
+# ---- analyze: --svg / --output-list naming the data ----
+cp "$csv" "$tmp/v.csv"
+sum=$(sha256sum < "$tmp/v.csv")
+"$flowdx" analyze importance -i "$tmp/v.csv" --svg "$tmp/v.csv" > /dev/null 2> "$tmp/err"
+check "analyze importance --svg = -i: exit 2" test $? -eq 2
+"$flowdx" analyze universal -a "$tmp/v.csv" -b samples/spam/lab/site-B-seed1.csv \
+    --output-list "$tmp/v.csv" > /dev/null 2> "$tmp/err"
+check "analyze universal --output-list = -a: exit 2" test $? -eq 2
+check "... the data is intact" unchanged "$tmp/v.csv" "$sum"
+
+# ---- a link keeps being a link; a device stays a device ----
+echo old > "$tmp/real.csv"
+ln -s real.csv "$tmp/link.csv"
+"$flowdx" extract -q -r "$pcap" -o "$tmp/link.csv" 2> /dev/null
+check "extract -o LINK: the link is still a link" test -L "$tmp/link.csv"
+check "... and its target has the rows (a header and 6 flows: tshark -z conv counts 6)" \
+    test "$(wc -l < "$tmp/real.csv")" -eq 7
+ln -s svg-target.svg "$tmp/plot.svg"
+"$flowdx" analyze importance -i "$csv" --svg "$tmp/plot.svg" > /dev/null 2>&1
+check "analyze --svg LINK (dangling): the link stays, its target is made" \
+    bash -c 'test -L "$1" && grep -q "<svg" "$2"' _ "$tmp/plot.svg" "$tmp/svg-target.svg"
+if [ -c /dev/full ]; then
+    "$flowdx" analyze importance -i "$csv" --svg /dev/full > /dev/null 2> "$tmp/err"
+    rc=$?
+    check "analyze --svg /dev/full: exit 1, said, and /dev/full is still a device" \
+        bash -c '[ "$1" -eq 1 ] && grep -q "/dev/full: write failed" "$2" && test -c /dev/full' \
+        _ "$rc" "$tmp/err"
+    # ---- standard output that cannot be written ----
+    for cmd in "features" "model show conf/models/spam.fdxm" "--help" "config check conf/flowdx.yaml"; do
+        # shellcheck disable=SC2086 # the command's words
+        "$flowdx" $cmd > /dev/full 2> "$tmp/err"
+        rc=$?
+        check "flowdx $cmd > /dev/full: exit 1, said" \
+            bash -c '[ "$1" -eq 1 ] && grep -q "writing standard output failed" "$2"' _ "$rc" "$tmp/err"
+    done
+fi
+
+# ---- bad values: a filter that does not compile, a malformed --ipfix destination ----
+"$flowdx" extract -q -r "$pcap" -o /dev/null --filter 'tcp port' 2> /dev/null
+check "extract --filter 'tcp port': exit 2" test $? -eq 2
+"$flowdx" run --detect spam -r "$pcap" -o /dev/null --filter 'tcp port' 2> /dev/null
+check "run --filter 'tcp port': exit 2" test $? -eq 2
+for dest in sctp://x:1 udp://127.0.0.1:99999 ""; do
+    "$flowdx" extract -q -r "$pcap" -o /dev/null --ipfix "$dest" 2> /dev/null
+    check "extract --ipfix '$dest': exit 2" test $? -eq 2
+done
+finish
