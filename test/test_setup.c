@@ -131,6 +131,12 @@ static void test_setup_errors_are_located(void **state)
         {"detectors:\n  spma: {}\n", "flowdx.yaml:2:3: unknown key 'spma' (did you mean 'spam'?)"},
         {"features: [zadnik, nosuchset]\n",
          "flowdx.yaml:1:20: key 'features': unknown feature set 'nosuchset'"},
+        /* the second 'zadnik' starts in column 20 */
+        {"features: [zadnik, zadnik]\n",
+         "flowdx.yaml:1:20: key 'features': feature set 'zadnik' given twice"},
+        /* doh:dohlyzer cuts its own flows; reported at it, column 12 */
+        {"features: [doh:dohlyzer, zadnik]\n",
+         "flowdx.yaml:1:12: key 'features': feature set 'doh:dohlyzer' cuts its own flows"},
         {"flows: {idle_timeout: 5 parsecs}\n", "flowdx.yaml:1:23: key 'idle_timeout'"},
         {"flows: {max_flows: 3}\n", "flowdx.yaml:1:20: key 'max_flows'"},
         /* past the engine's 2^26 (doc/api.md): refused here, where the file location is known */

@@ -72,6 +72,7 @@ static int read_features(const fdx_config_node *root, fdx_setup *s, bool *given,
         return rc;
     size_t used = 0;
     uint32_t n = fdx_config_list_count(list);
+    const struct fdxi_feature_set *sets[FDXI_MAX_SETS];
     for (uint32_t i = 0; i < n; i++) {
         const fdx_config_node *item = fdx_config_list_at(list, i);
         const char *name = fdx_config_scalar(item);
@@ -82,12 +83,30 @@ static int read_features(const fdx_config_node *root, fdx_setup *s, bool *given,
                          FDXI_MAX_SETS);
             return FDX_ERANGE;
         }
-        if (name == NULL || fdxi_feature_set_find(name, strlen(name)) == NULL) {
+        sets[i] = name != NULL ? fdxi_feature_set_find(name, strlen(name)) : NULL;
+        if (sets[i] == NULL) {
             char known[256];
             fdxi_feature_set_names(known, sizeof(known));
             fdxi_set_err(errbuf, errlen, "%s: key 'features': unknown feature set '%s' (known: %s)",
                          where, name ? name : "(not a name)", known);
             return FDX_EFORMAT;
+        }
+        /* the engine's own rules, located here (the engine knows no file) */
+        for (uint32_t j = 0; j < i; j++) {
+            if (sets[j] == sets[i]) {
+                fdxi_set_err(errbuf, errlen, "%s: key 'features': feature set '%s' given twice",
+                             where, sets[i]->name);
+                return FDX_EINVAL;
+            }
+        }
+        for (uint32_t j = 0; j <= i && n > 1; j++) {
+            if (sets[j]->policy != NULL) {
+                fdxi_set_err(errbuf, errlen,
+                             "%s: key 'features': feature set '%s' cuts its own flows (%s rules) "
+                             "and cannot be combined with other sets",
+                             where, sets[j]->name, sets[j]->policy->name);
+                return FDX_EINVAL;
+            }
         }
         int w = snprintf(s->sets + used, sizeof(s->sets) - used, "%s%s", i ? "," : "", name);
         used += (size_t)w;
