@@ -205,6 +205,9 @@ static void test_config_refuses_bad_documents(void **state)
     load_fails("a: 1\n---\nb: 2\n", FDX_EFORMAT,
                "t.yaml:2:1: more than one document (a second '---')");
     load_fails("a: !custom 1\n", FDX_EFORMAT, "t.yaml:1:4: tags are not supported");
+    /* YAML's core tags too: "!!int" on a quoted "20" would be ignored, so it is refused */
+    load_fails("a: !!int \"20\"\n", FDX_EFORMAT, "t.yaml:1:4: tags are not supported");
+    load_fails("a: !!map {b: 1}\n", FDX_EFORMAT, "t.yaml:1:4: tags are not supported");
     /* A syntax error names the line of the problem. */
     fdx_config *c = NULL;
     char err[512];

@@ -16,7 +16,7 @@ extern "C" {
  * @file flowdx_config.h
  *
  * A configuration is one YAML document (block or flow style) whose nodes are mappings, sequences
- * and scalars. Anchors and aliases, tags other than the core ones and duplicate keys are refused
+ * and scalars. Anchors and aliases, tags (the core ones too) and duplicate keys are refused
  * at load. Every node remembers its file, line and column (both from 1).
  *
  * Keys are read through typed accessors. Each accessor names the key it looks for, present or

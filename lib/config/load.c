@@ -91,14 +91,16 @@ static int attach(struct loader *ld, struct fdx_config_node *n, const yaml_mark_
     return add_child(top, n);
 }
 
-/* A new node at mark m, after the checks every node gets: no anchor, no foreign tag, the limit. */
+/* A new node at mark m, after the checks every node gets: no anchor, no tag, the limit. */
 static int start_node(struct loader *ld, uint32_t kind, const yaml_mark_t *m,
                       const yaml_char_t *anchor, const yaml_char_t *tag,
                       struct fdx_config_node **ret)
 {
     if (anchor)
         return fail_at(ld, m, FDX_EFORMAT, "anchors and aliases are not supported");
-    if (tag && strncmp((const char *)tag, "tag:yaml.org,2002:", 18) != 0)
+    /* YAML's own (!!str, !!int) too: a value is read as its key expects, so a tag would either
+     * change nothing or be ignored ('!!int "20"' is still a quoted string) */
+    if (tag)
         return fail_at(ld, m, FDX_EFORMAT, "tags are not supported");
     if (kind != FDX_CONFIG_SCALAR && ld->depth >= FDX_CONFIG_MAX_DEPTH)
         return fail_at(ld, m, FDX_ERANGE, "nested deeper than 32 levels");
