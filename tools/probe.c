@@ -86,10 +86,10 @@ static int read_strings(const fdx_config_node *map, const char *key, const char 
         const fdx_config_node *item = fdx_config_list_at(list, i);
         const char *s = fdx_config_scalar(item);
         char where[300];
-        if (s == NULL || *n == cap) {
+        if (s == NULL || s[0] == '\0' || *n == cap) {
             snprintf(err, len, "%s: key '%s': %s",
                      fdx_config_node_where(item, where, sizeof(where)), key,
-                     s == NULL ? "expected a file name" : "too many entries");
+                     s == NULL || s[0] == '\0' ? "expected a file name" : "too many entries");
             return FDX_EFORMAT;
         }
         out[(*n)++] = s;
@@ -173,6 +173,24 @@ static int read_allowlist(const fdx_config_node *root, struct probe *p, char *er
 }
 
 /* An output's file: absent or ~ leaves the default. */
+/* fdx_config_get_string(), refusing an empty value (a file, an interface, a user, a filter):
+ * located at @p map, which holds @p key. */
+static int get_name(const fdx_config_node *map, const char *key, const char **ret, char *err,
+                    size_t len)
+{
+    const char *v = NULL;
+    int rc = fdx_config_get_string(map, key, &v, err, len);
+    if (rc > 0 && v[0] == '\0') {
+        char where[300];
+        snprintf(err, len, "%s: key '%s': empty", fdx_config_node_where(map, where, sizeof(where)),
+                 key);
+        return FDX_EFORMAT;
+    }
+    if (rc > 0)
+        *ret = v;
+    return rc;
+}
+
 static int read_output(const fdx_config_node *outs, const char *name, const char **file,
                        const fdx_config_node **ret_map, char *err, size_t len)
 {
@@ -182,7 +200,7 @@ static int read_output(const fdx_config_node *outs, const char *name, const char
         *ret_map = m;
     if (rc <= 0)
         return rc;
-    return fdx_config_get_string(m, "file", file, err, len);
+    return get_name(m, "file", file, err, len);
 }
 
 static int read_outputs(const fdx_config_node *root, struct probe *p, char *err, size_t len)
@@ -212,7 +230,7 @@ static int read_outputs(const fdx_config_node *root, struct probe *p, char *err,
     const char *dest = NULL;
     int64_t pen = FDX_IPFIX_PEN_DEFAULT, domain = 0;
     if (ipfix != NULL &&
-        ((rc = fdx_config_get_string(ipfix, "destination", &dest, err, len)) < 0 ||
+        ((rc = get_name(ipfix, "destination", &dest, err, len)) < 0 ||
          (rc = fdx_config_get_int(ipfix, "pen", 1, UINT32_MAX - 1, &pen, err, len)) < 0 ||
          (rc = fdx_config_get_int(ipfix, "domain", 0, UINT32_MAX, &domain, err, len)) < 0))
         return rc;
@@ -230,13 +248,13 @@ static int read_input(const fdx_config_node *root, struct probe *p, char *err, s
         return rc;
     if ((rc = read_strings(in, "read", p->inputs, MAX_INPUTS, &p->n_inputs, err, len)) < 0 ||
         (rc = fdx_config_get_string(in, "filter", &p->filter, err, len)) < 0 ||
-        (rc = fdx_config_get_string(in, "interface", &p->iface, err, len)) < 0 ||
+        (rc = get_name(in, "interface", &p->iface, err, len)) < 0 ||
         (rc = fdx_config_get_int(in, "snaplen", INPUT_SNAPLEN_MIN, INPUT_SNAPLEN_MAX, &p->snaplen,
                                  err, len)) < 0 ||
         (rc = fdx_config_get_bool(in, "promisc", &p->promisc, err, len)) < 0 ||
         (rc = fdx_config_get_bool(in, "immediate", &p->immediate, err, len)) < 0 ||
         (rc = fdx_config_get_int(in, "buffer_size", 1, 2047, &p->buffer_mib, err, len)) < 0 ||
-        (rc = fdx_config_get_string(in, "user", &p->user, err, len)) < 0 ||
+        (rc = get_name(in, "user", &p->user, err, len)) < 0 ||
         (rc = fdx_config_get_duration(in, "stats_interval", 0, INPUT_STATS_MAX_US, &p->stats_us,
                                       err, len)) < 0)
         return rc;
@@ -315,6 +333,20 @@ static bool probe_files_distinct(const struct probe *p, const char *prefix)
     return files_distinct(who, "input.read", p->inputs, (size_t)p->n_inputs, out, n_out) &&
            files_distinct(who, "the configuration file", &self, 1, out, n_out) &&
            files_distinct(who, "a detector's model", models, 2, out, n_out);
+}
+
+/* input.user: only with input.interface, and a user that exists; false after printing why. */
+static bool probe_user(const struct probe *p, const char *prog, struct run_as *ret)
+{
+    if (p->user == NULL)
+        return true;
+    char who[1200];
+    snprintf(who, sizeof(who), "%s: %s: input.user", prog, p->path);
+    if (p->iface == NULL) {
+        fprintf(stderr, "%s: applies to live capture (input.interface) only\n", who);
+        return false;
+    }
+    return run_as_lookup(who, p->user, ret);
 }
 
 /* Loads @p path and everything it names; prints the located error and returns false. */
@@ -859,9 +891,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
         return EXIT_USAGE;
     }
     struct run_as run_as;
-    if (p.user != NULL && (p.iface == NULL || !run_as_lookup("flowdx run", p.user, &run_as))) {
-        if (p.iface == NULL)
-            fprintf(stderr, "flowdx run: %s: input.user applies to live capture only\n", path);
+    if (!probe_user(&p, "flowdx run", &run_as)) {
         probe_free(&p);
         return EXIT_USAGE;
     }
@@ -986,6 +1016,8 @@ int cmd_config(int argc, char **argv)
     static struct probe p;
     memset(&p, 0, sizeof(p));
     bool ok = probe_load(&p, argv[2], "flowdx config: ");
+    struct run_as run_as;
+    ok = ok && probe_user(&p, "flowdx config", &run_as);
     fdx_engine *e = NULL;
     char err[1024];
     if (ok && new_engine(&p, &p, &e, err, sizeof(err)) < 0) { /* what only the engine checks */

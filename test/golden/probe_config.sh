@@ -224,6 +224,13 @@ bad $'allowlist:\n  addresses: [10.0.0.0/-1]' "bad.yaml:2:15: key 'addresses': n
 bad $'allowlist:\n  addresses: [""]' "bad.yaml:2:15: key 'addresses': not an address or a network"
 bad $'detectors:\n  spam: {model: conf/models/doh.fdxm}' "the spam plugin computes 'zadnik'"
 bad "input: [a.pcap]" "bad.yaml:1:8: key 'input'"
+# empty names, which run -c used to refuse only after the run (or never): the map holding the key
+bad $'outputs:\n  jsonl: {file: ""}' "bad.yaml:2:10: key 'file': empty"
+bad $'input:\n  interface: ""' "bad.yaml:2:3: key 'interface': empty"
+bad $'input:\n  read: [""]' "bad.yaml:2:10: key 'read': expected a file name"
+# input.user: live capture only, and a user that exists
+bad $'input:\n  read: [x.pcap]\n  user: nobody' "input.user: applies to live capture (input.interface) only"
+bad $'input:\n  interface: lo\n  user: nosuchuser-fdx' "input.user: --user nosuchuser-fdx: no such user"
 # What only the engine checks (the moore set and the moore plugin both name moore_001_server_port) is
 # found by config check too, and run -c refuses it as a bad configuration: exit 2.
 moore_so=$(dirname "$flowdx")/../plugin/flowdx-moore.so
