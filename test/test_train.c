@@ -16,6 +16,8 @@
 #include <cmocka.h>
 
 #include "flowdx/flowdx.h"
+#include "flowdx/flowdx_model.h"
+#include "train/pipeline.h"
 #include "train/train.h"
 #include "train_util.h"
 
@@ -468,6 +470,298 @@ static void test_train_kfold_stratified_and_deterministic(void **state)
     assert_int_equal(fdxi_split_kfold(y, 20, 3, 21, 7, h), FDX_EINVAL);
 }
 
+/* ---- located refusals of training and evaluation (fdx_train_run, fdx_eval_run) ---- */
+
+/*
+ * One training of a tree on the CSV text (more_text: one --add file, or NULL; exclude: --exclude,
+ * or NULL) with folds folds and nan_value: train_case_run() writes the files (their paths in path
+ * and more_path, removed afterwards) and leaves the message in err.
+ */
+struct train_case {
+    const char *text;
+    const char *more_text;
+    const char *exclude;
+    uint32_t folds;
+    double nan_value;
+    char path[256];
+    char more_path[256];
+    char err[1024];
+};
+
+static int train_case_run(struct train_case *c)
+{
+    struct fdx_train_options o;
+    fdx_train_options_init(&o);
+    tu_write_temp(c->text, c->path, sizeof(c->path));
+    const char *more[1];
+    if (c->more_text != NULL) {
+        tu_write_temp(c->more_text, c->more_path, sizeof(c->more_path));
+        more[0] = c->more_path;
+        o.more_data = more;
+        o.n_more_data = 1;
+    }
+    o.data_path = c->path;
+    o.models = "tree";
+    o.folds = c->folds;
+    o.nan_value = c->nan_value;
+    o.exclude = c->exclude;
+    o.log = NULL;
+    fdx_training *t = NULL;
+    c->err[0] = '\0';
+    int rc = fdx_train_run(&o, &t, c->err, sizeof(c->err));
+    fdx_training_free(t);
+    unlink(c->path);
+    if (c->more_text != NULL)
+        unlink(c->more_path);
+    return rc;
+}
+
+/* @p got must be @p path followed by @p rest. */
+static void expect_located(const char *got, const char *path, const char *rest)
+{
+    char want[1024];
+    snprintf(want, sizeof(want), "%s%s", path, rest);
+    assert_string_equal(got, want);
+}
+
+/*
+ * Cross-validation deals the rows round-robin over the folds, so k folds need k rows: fewer are
+ * refused with a message (it was empty), counting the rows of each class and naming the folds that
+ * would fit; exactly k rows train.
+ */
+static void test_train_too_few_rows_for_the_folds(void **state)
+{
+    (void)state;
+    struct train_case c = {.text = "a,b,Label\n1,2,spam\n", .folds = 5, .nan_value = -1};
+    assert_int_equal(train_case_run(&c), FDX_EINVAL);
+    expect_located(c.err, c.path,
+                   ": 1 row (1 of class 'spam') is too few for 5-fold cross-validation, which "
+                   "needs at least 5 rows (one per fold; --folds 2, the fewest, needs 2)");
+
+    struct train_case d = {
+        .text = "a,b,Label\n1,2,spam\n3,4,ham\n5,6,ham\n", .folds = 5, .nan_value = -1};
+    assert_int_equal(train_case_run(&d), FDX_EINVAL);
+    expect_located(d.err, d.path,
+                   ": 3 rows (2 of class 'ham', 1 of class 'spam') are too few for 5-fold "
+                   "cross-validation, which needs at least 5 rows (one per fold; --folds 3 fits "
+                   "these)");
+    d.folds = 3; /* what the message offers */
+    assert_int_equal(train_case_run(&d), 0);
+}
+
+/* Rows of one class train no detector: refused as bad input, naming the class. */
+static void test_train_one_class_refused(void **state)
+{
+    (void)state;
+    struct train_case c = {
+        .text = "a,b,Label\n1,2,spam\n3,4,spam\n5,6,spam\n", .folds = 2, .nan_value = -1};
+    assert_int_equal(train_case_run(&c), FDX_EFORMAT);
+    expect_located(c.err, c.path,
+                   ": all 3 rows are of class 'spam': a model needs rows of at least two classes");
+}
+
+/*
+ * An infinite cell is refused when the data is read, naming its file line (the header is line
+ * 1, blank lines count) and column: before, a model refused "row 0, feature 1" of its own
+ * shuffled, scaled copy. A column left out with --exclude is never read by a model: accepted.
+ */
+static void test_train_infinite_value_located(void **state)
+{
+    (void)state;
+    const char *text = "a,b,Label\n" /* line 1 */
+                       "1,10,ham\n"  /* 2 */
+                       "2,20,spam\n" /* 3 */
+                       "\n"          /* 4 */
+                       "3,inf,ham\n" /* 5 */
+                       "4,40,spam\n";
+    struct train_case c = {.text = text, .folds = 2, .nan_value = -1};
+    assert_int_equal(train_case_run(&c), FDX_EFORMAT);
+    expect_located(c.err, c.path,
+                   ":5: column 'b': an infinite value (inf), which no model can train on");
+    c.exclude = "b";
+    assert_int_equal(train_case_run(&c), 0);
+}
+
+/*
+ * A finite value whose scaling could overflow (squares of 1e308 are infinite) is refused at
+ * load, located, instead of failing inside a model after scaling; 1e100, the limit, trains.
+ */
+static void test_train_huge_value_located(void **state)
+{
+    (void)state;
+    struct train_case c = {.text = "a,b,Label\n1,10,ham\n2,20,spam\n3,1e308,ham\n4,40,spam\n",
+                           .folds = 2,
+                           .nan_value = -1};
+    assert_int_equal(train_case_run(&c), FDX_EFORMAT);
+    expect_located(c.err, c.path,
+                   ":4: column 'b': 1e+308 is too large to train on (magnitude above 1e+100, "
+                   "where scaling could overflow)");
+    c.text = "a,b,Label\n1,10,ham\n2,20,spam\n3,-1e100,ham\n4,40,spam\n";
+    assert_int_equal(train_case_run(&c), 0);
+}
+
+/* The value of NaN cells must be finite and scalable, or NaN would reach the models. */
+static void test_train_nan_value_must_be_finite(void **state)
+{
+    (void)state;
+    struct train_case c = {.text = "a,b,Label\n1,,ham\n2,20,spam\n3,30,ham\n4,40,spam\n",
+                           .folds = 2};
+    c.nan_value = INFINITY;
+    assert_int_equal(train_case_run(&c), FDX_EINVAL);
+    assert_string_equal(c.err, "--nan-value: inf is not a finite number");
+    c.nan_value = NAN;
+    assert_int_equal(train_case_run(&c), FDX_EINVAL);
+    assert_string_equal(c.err, "--nan-value: nan is not a finite number");
+    c.nan_value = 1e200;
+    assert_int_equal(train_case_run(&c), FDX_EINVAL);
+    assert_string_equal(c.err, "--nan-value: 1e+200 is too large (magnitude above 1e+100, where "
+                               "scaling could overflow)");
+    c.nan_value = 1e100;
+    assert_int_equal(train_case_run(&c), 0);
+}
+
+/* An --add file's bad cell or label is named by that file and its own line. */
+static void test_train_added_file_located(void **state)
+{
+    (void)state;
+    const char *text = "a,b,Label\n1,10,ham\n2,20,spam\n3,30,ham\n4,40,spam\n";
+    struct train_case c = {.text = text,
+                           .more_text = "a,b,Label\n5,50,spam\n6,-inf,ham\n",
+                           .folds = 2,
+                           .nan_value = -1};
+    assert_int_equal(train_case_run(&c), FDX_EFORMAT);
+    expect_located(c.err, c.more_path,
+                   ":3: column 'b': an infinite value (-inf), which no model can train on");
+    c.more_text = "a,b,Label\n5,50,spam\n6,60,HAM\n";
+    assert_int_equal(train_case_run(&c), FDX_EFORMAT);
+    expect_located(c.err, c.more_path,
+                   ":3: label 'HAM' is not a class of the first data file (ham, spam)");
+    c.more_text = "b,Label\n50,spam\n";
+    assert_int_equal(train_case_run(&c), FDX_EFORMAT);
+    expect_located(c.err, c.more_path, ":1: no column 'a', which the first data file has");
+}
+
+/* Evaluate the CSV @p text with @p m; the CSV's path in @p path, the message in @p err. */
+static int eval_text(const fdx_model *m, const char *text, fdx_evaluation **ret, char *path,
+                     size_t path_len, char *err, size_t err_len)
+{
+    tu_write_temp(text, path, path_len);
+    err[0] = '\0';
+    int rc = fdx_eval_run(m, path, NULL, 0, ret, err, err_len);
+    unlink(path);
+    return rc;
+}
+
+/*
+ * Evaluation maps a label onto the model's classes by name, never by guess: a label the model
+ * does not have is refused at the line of its first row, listing the model's classes (before,
+ * with two classes, every unknown label counted as the second). A model input the file lacks is
+ * named as the file's missing column, not as a lack of the feature set.
+ */
+static void test_eval_labels_and_columns_located(void **state)
+{
+    (void)state;
+    struct train_case c = {.text = "a,b,Label\n1,10,ham\n2,20,spam\n3,30,ham\n4,40,spam\n",
+                           .folds = 2,
+                           .nan_value = -1};
+    struct fdx_train_options o;
+    fdx_train_options_init(&o);
+    tu_write_temp(c.text, c.path, sizeof(c.path));
+    o.data_path = c.path;
+    o.models = "tree";
+    o.folds = 2;
+    o.corr_threshold = 1; /* b = 10 a: the filter would leave the model a alone */
+    fdx_training *t = NULL;
+    assert_int_equal(fdx_train_run(&o, &t, c.err, sizeof(c.err)), 0);
+    unlink(c.path);
+    char model_path[256];
+    tu_write_temp("", model_path, sizeof(model_path));
+    assert_int_equal(fdx_training_save(t, model_path, c.err, sizeof(c.err)), 0);
+    fdx_training_free(t);
+    fdx_model *m = NULL;
+    assert_int_equal(fdx_model_load(model_path, &m, c.err, sizeof(c.err)), 0);
+    unlink(model_path);
+
+    char path[256], err[1024];
+    fdx_evaluation *ev = NULL;
+    assert_int_equal(eval_text(m, "a,b,Label\n1,10,ham\n\n2,20,HAM\n", &ev, path, sizeof(path), err,
+                               sizeof(err)),
+                     FDX_EFORMAT);
+    assert_null(ev);
+    expect_located(err, path, ":4: label 'HAM' is not a class of the model (ham, spam)");
+    assert_int_equal(eval_text(m, "a,b,Label\n1,10,ham\n2,20,weird\n3,30,spam\n", &ev, path,
+                               sizeof(path), err, sizeof(err)),
+                     FDX_EFORMAT);
+    expect_located(err, path, ":3: label 'weird' is not a class of the model (ham, spam)");
+    assert_int_equal(
+        eval_text(m, "a,Label\n1,ham\n2,spam\n", &ev, path, sizeof(path), err, sizeof(err)),
+        FDX_EFORMAT);
+    expect_located(err, path, ":1: no column 'b', which the model reads");
+
+    /* What still maps: the model's names, the class numbers, and a benign spelling onto the
+     * model's benign class; columns in another order. */
+    assert_int_equal(eval_text(m, "b,a,Label\n10,1,Benign\n20,2,1\n30,3,spam\n40,4,ham\n", &ev,
+                               path, sizeof(path), err, sizeof(err)),
+                     0);
+    assert_int_equal(ev->n_rows, 4);
+    assert_int_equal(ev->truth[0], 0);
+    assert_int_equal(ev->truth[1], 1);
+    assert_int_equal(ev->truth[2], 1);
+    assert_int_equal(ev->truth[3], 0);
+    fdx_evaluation_free(ev);
+    fdx_model_free(m);
+}
+
+/*
+ * fdxi_class_map: names first, then class numbers, then a benign spelling onto a benign class 0;
+ * any other name only onto the unnamed pair "0"/"1" (the DoH data set's labels, which --add files
+ * labelled "malicious" join). A named target's missing name is refused at its line.
+ */
+static void test_train_class_map_rules(void **state)
+{
+    (void)state;
+    const char *const numbered[2] = {"0", "1"};
+    const char *const named[2] = {"ham", "spam"};
+    const char *const cased[2] = {"Benign", "Malicious"};
+    const char *const three[3] = {"a", "b", "c"};
+    uint32_t map[4];
+    char err[256];
+
+    const char *const doh[3] = {"Benign", "malicious", "DoH"};
+    assert_int_equal(
+        fdxi_class_map(doh, 3, NULL, numbered, 2, map, "x.csv", "the model", err, sizeof(err)), 0);
+    assert_int_equal(map[0], 0);
+    assert_int_equal(map[1], 1);
+    assert_int_equal(map[2], 1);
+
+    const char *const spam[3] = {"1", "Benign", "spam"};
+    assert_int_equal(
+        fdxi_class_map(spam, 3, NULL, named, 2, map, "x.csv", "the model", err, sizeof(err)), 0);
+    assert_int_equal(map[0], 1);
+    assert_int_equal(map[1], 0);
+    assert_int_equal(map[2], 1);
+
+    const char *const upper[2] = {"HAM", "spam"};
+    const uint64_t lines[2] = {7, 2};
+    assert_int_equal(
+        fdxi_class_map(upper, 2, lines, named, 2, map, "x.csv", "the model", err, sizeof(err)),
+        FDX_EFORMAT);
+    assert_string_equal(err, "x.csv:7: label 'HAM' is not a class of the model (ham, spam)");
+    const char *const lower[1] = {"malicious"};
+    assert_int_equal(fdxi_class_map(lower, 1, NULL, cased, 2, map, "y.csv", "the first data file",
+                                    err, sizeof(err)),
+                     FDX_EFORMAT);
+    assert_string_equal(err,
+                        "y.csv: label 'malicious' is not a class of the first data file (Benign, "
+                        "Malicious)");
+    const char *const odd[2] = {"b", "weird"};
+    const uint64_t odd_lines[2] = {3, 0}; /* 0: not known */
+    assert_int_equal(
+        fdxi_class_map(odd, 2, odd_lines, three, 3, map, "z.csv", "the model", err, sizeof(err)),
+        FDX_EFORMAT);
+    assert_string_equal(err, "z.csv: label 'weird' is not a class of the model (a, b, c)");
+}
+
 /* ---- metrics ---- */
 
 /* Binary scores as the n x 2 matrix of the contract: column 1 is class 1's score. */
@@ -644,6 +938,14 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_train_holdout_stratified),
         cmocka_unit_test(test_train_holdout_deterministic_by_seed),
         cmocka_unit_test(test_train_kfold_stratified_and_deterministic),
+        cmocka_unit_test(test_train_too_few_rows_for_the_folds),
+        cmocka_unit_test(test_train_one_class_refused),
+        cmocka_unit_test(test_train_infinite_value_located),
+        cmocka_unit_test(test_train_huge_value_located),
+        cmocka_unit_test(test_train_nan_value_must_be_finite),
+        cmocka_unit_test(test_train_added_file_located),
+        cmocka_unit_test(test_eval_labels_and_columns_located),
+        cmocka_unit_test(test_train_class_map_rules),
         cmocka_unit_test(test_train_metrics_hand_example),
         cmocka_unit_test(test_train_metrics_auc_matches_sklearn_50_rows),
         cmocka_unit_test(test_train_metrics_multiclass_macro),

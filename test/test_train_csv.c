@@ -97,6 +97,66 @@ static void test_train_csv_blank_lines_bom_and_no_final_newline(void **state)
     fdxi_dataset_free(&ds);
 }
 
+/*
+ * Each row keeps the file line it starts on, for messages after reading (a label the model lacks,
+ * a value training refuses): blank lines before the header and between rows count, a quoted line
+ * break belongs to its row, CRLF is one line end. The header's own line is kept too, and a header
+ * after blank lines is refused at its line.
+ */
+static void test_train_csv_row_and_header_lines(void **state)
+{
+    (void)state;
+    const char *text = "\n"                   /* line 1 */
+                       "SourceIP,a,Label\r\n" /* 2 */
+                       "s,1,ham\n"            /* 3 */
+                       "\n"                   /* 4 */
+                       "\"x\ny\",2,spam\n"    /* 5-6 */
+                       "s,3,HAM\r\n"          /* 7 */
+                       "s,4,spam";            /* 8, no line end */
+    char path[256], err[256];
+    struct fdxi_dataset ds;
+    assert_int_equal(tu_read_text(text, NULL, &ds, path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(ds.header_line, 2);
+    assert_int_equal(ds.n_rows, 4);
+    const uint64_t want[4] = {3, 5, 7, 8};
+    for (uint32_t i = 0; i < 4; i++)
+        assert_int_equal(ds.row_line[i], want[i]);
+    /* Classes: ham (benign) first, then HAM and spam by byte order; their first rows' lines. */
+    assert_int_equal(ds.n_classes, 3);
+    assert_string_equal(ds.class_names[0], "ham");
+    assert_string_equal(ds.class_names[1], "HAM");
+    assert_string_equal(ds.class_names[2], "spam");
+    uint64_t first[3];
+    fdxi_dataset_class_lines(&ds, first);
+    assert_int_equal(first[0], 3);
+    assert_int_equal(first[1], 7);
+    assert_int_equal(first[2], 5);
+    fdxi_dataset_free(&ds);
+
+    tu_expect_error("\n\na,b,Verdict\n1,2,0\n", NULL, FDX_EFORMAT,
+                    "3: no label column (looked for Label, label, DoH, class)");
+}
+
+/* A row appended from another file keeps that file's line numbers. */
+static void test_train_append_keeps_row_lines(void **state)
+{
+    (void)state;
+    char path[256], err[256];
+    struct fdxi_dataset a, b;
+    assert_int_equal(
+        tu_read_text("a,Label\n1,0\n2,1\n", NULL, &a, path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(
+        tu_read_text("Label,a\n\n1,3\n", NULL, &b, path, sizeof(path), err, sizeof(err)), 0);
+    assert_int_equal(fdxi_dataset_append(&a, &b, "b.csv", err, sizeof(err)), 0);
+    assert_int_equal(a.n_rows, 3);
+    assert_true(a.x[2] == 3.0 && a.y[2] == 1);
+    assert_int_equal(a.row_line[0], 2);
+    assert_int_equal(a.row_line[1], 3);
+    assert_int_equal(a.row_line[2], 3);
+    fdxi_dataset_free(&a);
+    fdxi_dataset_free(&b);
+}
+
 static void expect_classes(const char *text, const struct fdxi_csv_options *o, uint32_t n_classes,
                            const char *const *names, const int32_t *y, uint32_t n_rows)
 {
@@ -340,6 +400,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_train_csv_quoted_newline_keeps_line_numbers),
         cmocka_unit_test(test_train_csv_crlf_line_numbers),
         cmocka_unit_test(test_train_csv_blank_lines_bom_and_no_final_newline),
+        cmocka_unit_test(test_train_csv_row_and_header_lines),
+        cmocka_unit_test(test_train_append_keeps_row_lines),
         cmocka_unit_test(test_train_csv_label_spellings_to_classes),
         cmocka_unit_test(test_train_csv_drops_identifier_columns),
         cmocka_unit_test(test_train_csv_bad_number_names_line),

@@ -296,6 +296,10 @@ static int train(int argc, char **argv, char *lists[2])
         case OPT_NAN:
             if (!parse_double("--nan-value", optarg, &o.nan_value))
                 return EXIT_USAGE;
+            if (!isfinite(o.nan_value)) { /* NaN cells would stay NaN, or become infinite */
+                fprintf(stderr, "flowdx train: --nan-value: '%s' is not a finite number\n", optarg);
+                return EXIT_USAGE;
+            }
             break;
         case OPT_JURY:
             if (!parse_double("--jury-threshold", optarg, &o.jury_threshold))
@@ -345,6 +349,22 @@ static int train(int argc, char **argv, char *lists[2])
                 optind < argc ? "unexpected argument" : "-i DATA and -o MODEL are required");
         return EXIT_USAGE;
     }
+    /* No output may overwrite an input (or another output), checked before the work. */
+    char before_svg[4096], after_svg[4096];
+    snprintf(before_svg, sizeof(before_svg), "%s/correlation-before.svg", svg_dir ? svg_dir : ".");
+    snprintf(after_svg, sizeof(after_svg), "%s/correlation-after.svg", svg_dir ? svg_dir : ".");
+    const struct named_file outs[] = {
+        {"-o", output},
+        {"--json", json},
+        {"--export-prepared", export_path},
+        {"--svg-dir", svg_dir ? before_svg : NULL},
+        {"--svg-dir", svg_dir ? after_svg : NULL},
+    };
+    const size_t n_outs = sizeof(outs) / sizeof(outs[0]);
+    const char *ins[] = {o.data_path, o.update};
+    if (!files_distinct("flowdx train", "input", ins, 2, outs, n_outs) ||
+        !files_distinct("flowdx train", "--add", more, (size_t)n_more, outs, n_outs))
+        return EXIT_USAGE;
     o.more_data = more;
     o.n_more_data = n_more;
     if (o.models != NULL && strcmp(o.models, "weighted-trees") == 0) {
@@ -366,10 +386,7 @@ static int train(int argc, char **argv, char *lists[2])
     if (json != NULL && !write_json_file(json, training_report, t))
         status = EXIT_ERROR;
     if (svg_dir != NULL) {
-        char before[4096], after[4096];
-        snprintf(before, sizeof(before), "%s/correlation-before.svg", svg_dir);
-        snprintf(after, sizeof(after), "%s/correlation-after.svg", svg_dir);
-        if (fdx_training_write_svg(t, before, after, err, sizeof(err)) < 0) {
+        if (fdx_training_write_svg(t, before_svg, after_svg, err, sizeof(err)) < 0) {
             fprintf(stderr, "flowdx train: %s\n", err);
             status = EXIT_ERROR;
         }
@@ -476,6 +493,10 @@ int cmd_eval(int argc, char **argv)
                         "Try 'flowdx eval --help'.\n");
         return EXIT_USAGE;
     }
+    const struct named_file svg_out[] = {{"--svg", svg}};
+    const char *ins[] = {model_path, data};
+    if (!files_distinct("flowdx eval", "input", ins, 2, svg_out, 1))
+        return EXIT_USAGE;
     char err[1024];
     fdx_model *m = NULL;
     if (fdx_model_load(model_path, &m, err, sizeof(err)) < 0) {

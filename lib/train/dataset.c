@@ -318,6 +318,7 @@ struct builder {
     uint32_t cap_rows;
     double *x;
     int32_t *y;
+    uint64_t *line; /* of each row */
 };
 
 static int grow_rows(struct builder *b)
@@ -336,6 +337,10 @@ static int grow_rows(struct builder *b)
     if (y == NULL)
         return FDX_ENOMEM;
     b->y = y;
+    uint64_t *line = realloc(b->line, (size_t)cap * sizeof(*line));
+    if (line == NULL)
+        return FDX_ENOMEM;
+    b->line = line;
     b->cap_rows = cap;
     return 0;
 }
@@ -359,20 +364,21 @@ static long find_label(const struct record *h, const char *wanted)
 }
 
 /* Check the header (the record in @p h) and fill the feature column map and names. */
-static int read_header(const struct record *h, const char *path, const char *label_column,
-                       long *ret_label, uint32_t *feature_of, uint32_t *ret_n_cols,
-                       char ***ret_names, char *err, size_t errlen)
+static int read_header(const struct record *h, const char *path, uint64_t at,
+                       const char *label_column, long *ret_label, uint32_t *feature_of,
+                       uint32_t *ret_n_cols, char ***ret_names, char *err, size_t errlen)
 {
     if (h->n_fields > MAX_COLUMNS) {
-        fdxi_set_err(err, errlen, "%s:1: %zu columns, more than the limit of %u", path, h->n_fields,
-                     MAX_COLUMNS);
+        fdxi_set_err(err, errlen, "%s:%llu: %zu columns, more than the limit of %u", path,
+                     (unsigned long long)at, h->n_fields, MAX_COLUMNS);
         return FDX_ERANGE;
     }
     for (size_t k = 0; k < h->n_fields; k++) {
         for (size_t m = 0; m < k; m++) {
             if (strcmp(field(h, k), field(h, m)) == 0) {
-                fdxi_set_err(err, errlen, "%s:1: column '%s' appears twice (columns %zu and %zu)",
-                             path, field(h, k), m + 1, k + 1);
+                fdxi_set_err(err, errlen,
+                             "%s:%llu: column '%s' appears twice (columns %zu and %zu)", path,
+                             (unsigned long long)at, field(h, k), m + 1, k + 1);
                 return FDX_EFORMAT;
             }
         }
@@ -380,10 +386,12 @@ static int read_header(const struct record *h, const char *path, const char *lab
     long label = find_label(h, label_column);
     if (label < 0) {
         if (label_column != NULL)
-            fdxi_set_err(err, errlen, "%s:1: no label column '%s'", path, label_column);
+            fdxi_set_err(err, errlen, "%s:%llu: no label column '%s'", path, (unsigned long long)at,
+                         label_column);
         else
-            fdxi_set_err(err, errlen, "%s:1: no label column (looked for Label, label, DoH, class)",
-                         path);
+            fdxi_set_err(err, errlen,
+                         "%s:%llu: no label column (looked for Label, label, DoH, class)", path,
+                         (unsigned long long)at);
         return FDX_EFORMAT;
     }
     uint32_t n_cols = 0;
@@ -395,13 +403,13 @@ static int read_header(const struct record *h, const char *path, const char *lab
         feature_of[k] = n_cols++;
     }
     if (n_cols == 0) {
-        fdxi_set_err(err, errlen, "%s:1: no feature columns besides the label and identifiers",
-                     path);
+        fdxi_set_err(err, errlen, "%s:%llu: no feature columns besides the label and identifiers",
+                     path, (unsigned long long)at);
         return FDX_EFORMAT;
     }
     if (n_cols > FDXI_MODEL_MAX_FEATURES) {
-        fdxi_set_err(err, errlen, "%s:1: %u feature columns, more than the limit of %u", path,
-                     n_cols, FDXI_MODEL_MAX_FEATURES);
+        fdxi_set_err(err, errlen, "%s:%llu: %u feature columns, more than the limit of %u", path,
+                     (unsigned long long)at, n_cols, FDXI_MODEL_MAX_FEATURES);
         return FDX_ERANGE;
     }
     char **names = calloc(n_cols, sizeof(*names));
@@ -500,7 +508,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
     uint32_t n_classes = 0;
     long label = -1;
     size_t n_fields = 0;
-    uint64_t line = 1;
+    uint64_t line = 1, header_line = 1;
     enum record_status status;
     int rc;
 
@@ -536,6 +544,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
         }
     }
     do {
+        header_line = line;
         rc = read_record(src, &rec, &line, max_line, path, &status, err, errlen);
         if (rc < 0)
             goto out;
@@ -551,8 +560,8 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
         rc = FDX_ENOMEM;
         goto out;
     }
-    rc = read_header(&rec, path, label_column, &label, feature_of, &b.n_cols, &col_names, err,
-                     errlen);
+    rc = read_header(&rec, path, header_line, label_column, &label, feature_of, &b.n_cols,
+                     &col_names, err, errlen);
     if (rc < 0)
         goto out;
 
@@ -595,6 +604,7 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
                 }
             }
         }
+        b.line[b.n_rows] = at;
         b.n_rows++;
     }
     if (b.n_rows == 0) {
@@ -615,13 +625,18 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
         .n_classes = n_classes,
         .col_names = col_names,
         .class_names = class_names,
+        .header_line = header_line,
+        .row_line = b.line,
     };
     b.x = NULL;
     b.y = NULL;
+    b.line = NULL;
     col_names = NULL;
     class_names = NULL;
     rc = 0;
 out:
+    if (rc == FDX_ENOMEM)
+        fdxi_set_err(err, errlen, "%s: out of memory", path);
     if (src != NULL && src->f != NULL)
         fclose(src->f);
     free(src);
@@ -630,6 +645,7 @@ out:
     free(feature_of);
     free(b.x);
     free(b.y);
+    free(b.line);
     for (uint32_t c = 0; c < labels.n; c++)
         free(labels.name[c]);
     if (col_names != NULL) {
@@ -655,9 +671,22 @@ void fdxi_dataset_free(struct fdxi_dataset *ds)
     }
     free(ds->col_names);
     free(ds->class_names);
+    free(ds->row_line);
     free(ds->x);
     free(ds->y);
     memset(ds, 0, sizeof(*ds));
+}
+
+void fdxi_dataset_class_lines(const struct fdxi_dataset *ds, uint64_t *ret)
+{
+    for (uint32_t c = 0; c < ds->n_classes; c++)
+        ret[c] = 0;
+    if (ds->row_line == NULL)
+        return;
+    for (uint32_t i = 0; i < ds->n_rows; i++) {
+        if (ret[ds->y[i]] == 0)
+            ret[ds->y[i]] = ds->row_line[i];
+    }
 }
 
 int fdxi_dataset_column(const struct fdxi_dataset *ds, const char *name)

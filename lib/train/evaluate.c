@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "train/pipeline.h"
 #include "train/svg.h"
 
@@ -19,9 +20,25 @@ void fdx_evaluation_free(fdx_evaluation *ev)
     free(ev);
 }
 
+/* The first of the model's inputs that @p ds has no column of, or NULL. */
+static const char *first_missing(const struct fdxi_bundle *b, const struct fdxi_dataset *ds)
+{
+    for (uint32_t i = 0; i < b->n_inputs; i++) {
+        if (fdxi_dataset_column(ds, b->input_names[i]) < 0)
+            return b->input_names[i];
+    }
+    return NULL;
+}
+
 int fdx_eval_run(const fdx_model *model, const char *data_path, const char *label_column,
                  uint32_t header_correct, fdx_evaluation **ret_eval, char *errbuf, size_t errlen)
 {
+    char scratch_err[1];
+    if (errbuf == NULL || errlen == 0) {
+        errbuf = scratch_err;
+        errlen = sizeof(scratch_err);
+    }
+    errbuf[0] = '\0';
     const struct fdxi_bundle *b = fdxi_model_bundle(model);
     struct fdxi_dataset ds = {0};
     struct fdxi_csv_options co = {.label_column = label_column};
@@ -31,6 +48,14 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
     int rc = fdxi_dataset_read_csv(data_path, &co, &ds, errbuf, errlen);
     if (rc < 0)
         return rc;
+    /* The columns the model reads, before the header correction drops some. */
+    const char *missing = first_missing(b, &ds);
+    if (missing != NULL) {
+        fdxi_set_err(errbuf, errlen, "%s:%llu: no column '%s', which the model reads", data_path,
+                     (unsigned long long)ds.header_line, missing);
+        rc = FDX_EFORMAT;
+        goto out;
+    }
     if (header_correct) {
         const double h[2] = {14, 16};
         if (ds.n_classes != 2) {
@@ -38,12 +63,18 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
             rc = FDX_EINVAL;
             goto out;
         }
-        rc = fdxi_dataset_header_correct(&ds, h, true, errbuf, errlen);
-        if (rc < 0)
+        char why[256] = "";
+        rc = fdxi_dataset_header_correct(&ds, h, true, why, sizeof(why));
+        if (rc < 0) {
+            fdxi_set_err(errbuf, errlen, "%s:%llu: %s", data_path,
+                         (unsigned long long)ds.header_line, why);
             goto out;
+        }
     }
     uint32_t class_map[FDXI_MODEL_MAX_CLASSES];
-    rc = fdxi_class_map((const char *const *)ds.class_names, ds.n_classes,
+    uint64_t first[FDXI_MODEL_MAX_CLASSES];
+    fdxi_dataset_class_lines(&ds, first);
+    rc = fdxi_class_map((const char *const *)ds.class_names, ds.n_classes, first,
                         (const char *const *)b->class_names, b->n_classes, class_map, data_path,
                         "the model", errbuf, errlen);
     if (rc < 0)
@@ -55,12 +86,18 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
         rc = FDX_ENOMEM;
         goto out;
     }
-    rc = fdxi_bundle_bind(b, (const char *const *)ds.col_names, ds.n_cols, cols, errbuf, errlen);
-    if (rc < 0) {
-        size_t l = strlen(errbuf);
-        snprintf(errbuf + l, errlen > l ? errlen - l : 0, " (in %s)", data_path);
+    missing = first_missing(b, &ds);
+    if (missing != NULL) { /* every input was there before the correction */
+        fdxi_set_err(errbuf, errlen,
+                     "%s: --correct-header drops column '%s', which the model reads: it was "
+                     "trained without the correction",
+                     data_path, missing);
+        rc = FDX_EINVAL;
         goto out;
     }
+    rc = fdxi_bundle_bind(b, (const char *const *)ds.col_names, ds.n_cols, cols, errbuf, errlen);
+    if (rc < 0)
+        goto out;
     uint32_t n = ds.n_rows, nc = b->n_classes;
     ev->n_rows = n;
     ev->n_classes = nc;
@@ -113,17 +150,24 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
             j->score[(size_t)i * nc + v.verdict] = v.score;
         }
     }
-    for (uint32_t m = 0; m <= FDXI_JURY; m++) {
+    for (uint32_t m = 0; m <= FDXI_JURY && rc == 0; m++) {
         if (m >= b->n_models && m != FDXI_JURY)
             continue;
-        fdxi_metrics_compute(ev->truth, ev->result[m].pred, ev->result[m].score, n, nc,
-                             &ev->result[m].metrics);
+        rc = fdxi_metrics_compute(ev->truth, ev->result[m].pred, ev->result[m].score, n, nc,
+                                  &ev->result[m].metrics);
+        if (rc < 0 && rc != FDX_ENOMEM)
+            fdxi_set_err(errbuf, errlen, "%s: the %s's scores: %s", data_path, ev->result[m].name,
+                         fdx_strerror(rc));
     }
+    if (rc < 0)
+        goto out;
     *ret_eval = ev;
     ev = NULL;
 out:
     if (rc == FDX_ENOMEM)
         snprintf(errbuf, errlen, "%s: out of memory", data_path);
+    else if (rc < 0 && errbuf[0] == '\0')
+        snprintf(errbuf, errlen, "%s: evaluation failed: %s", data_path, fdx_strerror(rc));
     fdx_evaluation_free(ev);
     free(cols);
     free(scratch);
@@ -181,9 +225,11 @@ int fdx_evaluation_write_svg(const fdx_evaluation *ev, const char *path, char *e
 int fdx_training_write_svg(const fdx_training *t, const char *before_path, const char *after_path,
                            char *errbuf, size_t errlen)
 {
-    bool *dropped = malloc(t->n_all * sizeof(bool));
-    if (dropped == NULL)
+    bool *dropped = malloc((t->n_all ? t->n_all : 1) * sizeof(bool));
+    if (dropped == NULL) {
+        fdxi_set_err(errbuf, errlen, "%s: out of memory", before_path);
         return FDX_ENOMEM;
+    }
     for (uint32_t j = 0; j < t->n_all; j++)
         dropped[j] = !t->keep[j];
     int rc = fdxi_svg_heatmap(

@@ -7,11 +7,34 @@
 
 #include "core/err.h"
 #include "flowdx/flowdx.h"
+#include "model/model.h"
 #include "train/train.h"
 
-int fdxi_class_map(const char *const *from, uint32_t n_from, const char *const *to,
-                   uint32_t n_to, uint32_t *map, const char *source, const char *target,
-                   char *err, size_t errlen)
+/* The target's classes as "ham, spam" for a message (shortened with "..." when long). */
+static void class_list(const char *const *to, uint32_t n_to, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (uint32_t k = 0; k < n_to && at < len; k++) {
+        int w = snprintf(buf + at, len - at, "%s%s", k ? ", " : "", to[k]);
+        if (w < 0 || (size_t)w >= len - at) {
+            snprintf(buf + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len, "...");
+            return;
+        }
+        at += (size_t)w;
+    }
+}
+
+/* Whether a target names its two classes only by their numbers, "0" and "1" (as the DoH data
+ * set's labels do): it has no names that another spelling could fail to match. */
+static bool numbered_pair(const char *const *to, uint32_t n_to)
+{
+    return n_to == 2 && strcmp(to[0], "0") == 0 && strcmp(to[1], "1") == 0;
+}
+
+int fdxi_class_map(const char *const *from, uint32_t n_from, const uint64_t *from_line,
+                   const char *const *to, uint32_t n_to, uint32_t *map, const char *source,
+                   const char *target, char *err, size_t errlen)
 {
     for (uint32_t c = 0; c < n_from; c++) {
         uint32_t k = 0;
@@ -22,12 +45,21 @@ int fdxi_class_map(const char *const *from, uint32_t n_from, const char *const *
             unsigned long v = strtoul(from[c], &end, 10);
             if (end != from[c] && *end == '\0' && v < n_to) {
                 k = (uint32_t)v;
-            } else if (n_to == 2) {
-                k = fdxi_label_is_benign(from[c]) ? 0 : 1;
+            } else if (n_to == 2 && fdxi_label_is_benign(from[c]) && fdxi_label_is_benign(to[0])) {
+                k = 0; /* two spellings of benign: "Benign" rows are "ham" */
+            } else if (numbered_pair(to, n_to)) {
+                k = fdxi_label_is_benign(from[c]) ? 0 : 1; /* "malicious" rows are "1" */
             } else {
-                fdxi_set_err(err, errlen, "%s: class '%s' is not one of %s's classes", source,
-                             from[c], target);
-                return FDX_EINVAL;
+                /* A name the target does not have is never guessed: "HAM" is not "ham". */
+                char names[256];
+                class_list(to, n_to, names, sizeof(names));
+                if (from_line != NULL && from_line[c] != 0)
+                    fdxi_set_err(err, errlen, "%s:%llu: label '%s' is not a class of %s (%s)",
+                                 source, (unsigned long long)from_line[c], from[c], target, names);
+                else
+                    fdxi_set_err(err, errlen, "%s: label '%s' is not a class of %s (%s)", source,
+                                 from[c], target, names);
+                return FDX_EFORMAT;
             }
         }
         map[c] = k;
@@ -46,15 +78,17 @@ int fdxi_dataset_append(struct fdxi_dataset *dst, const struct fdxi_dataset *src
     for (uint32_t j = 0; j < dst->n_cols; j++) {
         int k = fdxi_dataset_column(src, dst->col_names[j]);
         if (k < 0) {
-            fdxi_set_err(err, errlen, "%s: no column '%s', which the first data file has", src_name,
-                         dst->col_names[j]);
+            fdxi_set_err(err, errlen, "%s:%llu: no column '%s', which the first data file has",
+                         src_name, (unsigned long long)src->header_line, dst->col_names[j]);
             free(col);
-            return FDX_EINVAL;
+            return FDX_EFORMAT;
         }
         col[j] = (uint32_t)k;
     }
-    uint32_t cls[64];
-    int rc = fdxi_class_map((const char *const *)src->class_names, src->n_classes,
+    uint32_t cls[FDXI_MODEL_MAX_CLASSES];
+    uint64_t first[FDXI_MODEL_MAX_CLASSES];
+    fdxi_dataset_class_lines(src, first);
+    int rc = fdxi_class_map((const char *const *)src->class_names, src->n_classes, first,
                             (const char *const *)dst->class_names, dst->n_classes, cls, src_name,
                             "the first data file", err, errlen);
     if (rc < 0) {
@@ -74,11 +108,21 @@ int fdxi_dataset_append(struct fdxi_dataset *dst, const struct fdxi_dataset *src
         return FDX_ENOMEM;
     }
     dst->y = y;
+    if (dst->row_line != NULL) { /* each row keeps the line of its own file */
+        uint64_t *line = realloc(dst->row_line, n * sizeof(uint64_t));
+        if (line == NULL) {
+            free(col);
+            return FDX_ENOMEM;
+        }
+        dst->row_line = line;
+    }
     for (uint32_t i = 0; i < src->n_rows; i++) {
         double *row = dst->x + ((size_t)dst->n_rows + i) * dst->n_cols;
         for (uint32_t j = 0; j < dst->n_cols; j++)
             row[j] = src->x[(size_t)i * src->n_cols + col[j]];
         dst->y[dst->n_rows + i] = (int32_t)cls[src->y[i]];
+        if (dst->row_line != NULL)
+            dst->row_line[dst->n_rows + i] = src->row_line != NULL ? src->row_line[i] : 0;
     }
     dst->n_rows = (uint32_t)n;
     free(col);

@@ -69,6 +69,7 @@ void fdx_training_free(fdx_training *t)
     free(t->data_path);
     fdxi_bundle_free(t->bundle);
     free(t->fold);
+    free(t->add_start);
     free(t);
 }
 
@@ -410,6 +411,77 @@ static int check_feature_set(const fdx_training *t, const char *sets, const char
     return FDX_EINVAL;
 }
 
+/*
+ * Whether the prepared rows can be cross-validated with @p k folds and trained on: every fold
+ * needs a row to test (fdxi_split_kfold() deals the rows round-robin, so k rows are enough), and
+ * a model needs two classes. Errors count the rows of each class.
+ */
+static int check_rows(const fdx_training *t, uint32_t k, char *err, size_t errlen)
+{
+    const struct fdxi_dataset *ds = &t->ds;
+    const char *more = t->opts.n_more_data > 0 ? " with the --add files" : "";
+    if (ds->n_rows >= k && ds->n_classes >= 2)
+        return 0;
+    char counts[512];
+    size_t at = 0;
+    counts[0] = '\0';
+    for (uint32_t c = 0; c < ds->n_classes && at < sizeof(counts); c++) {
+        int w = snprintf(counts + at, sizeof(counts) - at, "%s%u of class '%s'", c ? ", " : "",
+                         t->class_count[c], ds->class_names[c]);
+        at = w < 0 ? sizeof(counts) : at + (size_t)w;
+    }
+    if (ds->n_rows < k) {
+        char fits[64] = "--folds 2, the fewest, needs 2";
+        if (ds->n_rows >= 2)
+            snprintf(fits, sizeof(fits), "--folds %u fits these", ds->n_rows);
+        snprintf(err, errlen,
+                 "%s%s: %u row%s (%s) %s too few for %u-fold cross-validation, which needs at "
+                 "least %u rows (one per fold; %s)",
+                 t->data_path, more, ds->n_rows, ds->n_rows == 1 ? "" : "s", counts,
+                 ds->n_rows == 1 ? "is" : "are", k, k, fits);
+        return FDX_EINVAL;
+    }
+    snprintf(err, errlen,
+             "%s%s: all %u rows are of class '%s': a model needs rows of at least two classes",
+             t->data_path, more, ds->n_rows, ds->class_names[0]);
+    return FDX_EFORMAT;
+}
+
+/*
+ * Every value of the chosen columns must be finite and within FDXI_TRAIN_MAX_ABS, so that
+ * scaling cannot overflow (NaN cells are replaced later). Errors name the file, line and column
+ * of the first value that is not.
+ */
+static int check_values(const fdx_training *t, const struct fdx_train_options *in, char *err,
+                        size_t errlen)
+{
+    const struct fdxi_dataset *ds = &t->ds;
+    for (uint32_t i = 0; i < ds->n_rows; i++) {
+        for (uint32_t j = 0; j < ds->n_cols; j++) {
+            double v = ds->x[(size_t)i * ds->n_cols + j];
+            if (isnan(v) || fabs(v) <= FDXI_TRAIN_MAX_ABS)
+                continue;
+            const char *path = t->data_path;
+            for (uint32_t f = 0; f < in->n_more_data && i >= t->add_start[f]; f++)
+                path = in->more_data[f];
+            char at[32] = "";
+            if (ds->row_line != NULL && ds->row_line[i] != 0)
+                snprintf(at, sizeof(at), ":%llu", (unsigned long long)ds->row_line[i]);
+            if (isinf(v))
+                snprintf(err, errlen,
+                         "%s%s: column '%s': an infinite value (%s), which no model can train on",
+                         path, at, ds->col_names[j], v > 0 ? "inf" : "-inf");
+            else
+                snprintf(err, errlen,
+                         "%s%s: column '%s': %g is too large to train on (magnitude above %g, "
+                         "where scaling could overflow)",
+                         path, at, ds->col_names[j], v, FDXI_TRAIN_MAX_ABS);
+            return FDX_EFORMAT;
+        }
+    }
+    return 0;
+}
+
 /* Prepare the rows: header correction of the first file, further files joined, correlation
  * filter, NaN replacement. */
 static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in,
@@ -426,11 +498,19 @@ static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in
             return FDX_EINVAL;
         }
         const double h[2] = {14, 16};
-        int rc = fdxi_dataset_header_correct(ds, h, o->map_padding != 0, err, errlen);
-        if (rc < 0)
+        char why[256] = "";
+        int rc = fdxi_dataset_header_correct(ds, h, o->map_padding != 0, why, sizeof(why));
+        if (rc < 0) {
+            snprintf(err, errlen, "%s:%llu: %s", t->data_path, (unsigned long long)ds->header_line,
+                     why);
             return rc;
+        }
     }
+    t->add_start = malloc((in->n_more_data ? in->n_more_data : 1) * sizeof(uint32_t));
+    if (t->add_start == NULL)
+        return FDX_ENOMEM;
     for (uint32_t f = 0; f < in->n_more_data; f++) {
+        t->add_start[f] = ds->n_rows;
         struct fdxi_dataset more = {0};
         struct fdxi_csv_options co = {.label_column = in->label_column};
         int rc = fdxi_dataset_read_csv(in->more_data[f], &co, &more, err, errlen);
@@ -459,6 +539,9 @@ static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in
             return rc;
         say(o, "excluded: %s", exclude);
     }
+    int rc = check_values(t, in, err, errlen);
+    if (rc < 0)
+        return rc;
     t->n_all = ds->n_cols;
     t->all_names = calloc(t->n_all, sizeof(char *));
     t->corr_before = malloc((size_t)t->n_all * t->n_all * sizeof(double));
@@ -478,7 +561,7 @@ static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in
             t->keep[j] = true;
     }
     if (kept < t->n_all) {
-        int rc = fdxi_dataset_select(ds, t->keep);
+        rc = fdxi_dataset_select(ds, t->keep);
         if (rc < 0)
             return rc;
     }
@@ -603,6 +686,7 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
         errbuf = scratch;
         errlen = sizeof(scratch);
     }
+    errbuf[0] = '\0';
     if (opts == NULL || opts->struct_size < TRAIN_OPTIONS_V1_SIZE || opts->data_path == NULL) {
         snprintf(errbuf, errlen, "training: no data file given");
         return FDX_EINVAL;
@@ -614,6 +698,17 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     if (!(opts->jury_threshold > 0 && opts->jury_threshold <= 1)) {
         snprintf(errbuf, errlen, "--jury-threshold: %g outside (0, 1]", opts->jury_threshold);
         return FDX_ERANGE;
+    }
+    /* NaN cells become this value before scaling: it must be a number the scaler can take. */
+    if (!isfinite(opts->nan_value)) {
+        snprintf(errbuf, errlen, "--nan-value: %g is not a finite number", opts->nan_value);
+        return FDX_EINVAL;
+    }
+    if (fabs(opts->nan_value) > FDXI_TRAIN_MAX_ABS) {
+        snprintf(errbuf, errlen,
+                 "--nan-value: %g is too large (magnitude above %g, where scaling could overflow)",
+                 opts->nan_value, FDXI_TRAIN_MAX_ABS);
+        return FDX_EINVAL;
     }
     struct fdxi_train_params params;
     fdxi_train_params_init(&params);
@@ -689,6 +784,9 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     rc = prepare_and_merge(t, &in, &checksum, errbuf, errlen);
     if (rc < 0)
         goto fail_msg;
+    rc = check_rows(t, opts->folds, errbuf, errlen);
+    if (rc < 0)
+        goto fail;
     /* --update: the base model's set. Another is taken only in place of a set the base records
      * wrongly, one without the data's columns, which are its inputs (checked below). */
     const char *sets = opts->feature_set;
@@ -745,19 +843,28 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
         goto fail_msg;
     }
     rc = fdxi_split_kfold(t->ds.y, n, nc, opts->folds, opts->seed, fold);
+    if (rc < 0 && rc != FDX_ENOMEM) /* check_rows() let only splittable rows through */
+        snprintf(errbuf, errlen, "%s: %u rows of %u classes could not be split into %u folds",
+                 t->data_path, n, nc, opts->folds);
     for (uint32_t f = 0; f < opts->folds && rc == 0; f++)
         rc = run_fold(t, kinds, &params, fold, f, errbuf, errlen);
     if (rc < 0)
-        goto fail;
+        goto fail_msg;
     for (uint32_t m = 0; m <= FDXI_JURY; m++) {
         if (m >= t->n_models && m != FDXI_JURY)
             continue;
-        fdxi_metrics_compute(t->ds.y, t->result[m].pred, t->result[m].score, n, nc,
-                             &t->result[m].metrics);
+        rc = fdxi_metrics_compute(t->ds.y, t->result[m].pred, t->result[m].score, n, nc,
+                                  &t->result[m].metrics);
+        if (rc < 0) {
+            if (rc != FDX_ENOMEM)
+                snprintf(errbuf, errlen, "%s: the %s's cross-validated scores: %s", t->data_path,
+                         t->result[m].name, fdx_strerror(rc));
+            goto fail_msg;
+        }
     }
     rc = fit_final(t, kinds, &params, errbuf, errlen);
     if (rc < 0)
-        goto fail;
+        goto fail_msg;
     char desc[1024];
     int w = snprintf(desc, sizeof(desc), "trained on %s%s", t->data_path,
                      opts->header_correct ? " (header-corrected)" : "");
@@ -780,6 +887,8 @@ fail_msg:
     if (rc == FDX_ENOMEM)
         snprintf(errbuf, errlen, "%s: out of memory while training", opts->data_path);
 fail:
+    if (errbuf[0] == '\0') /* every failure says something, if only what failed */
+        snprintf(errbuf, errlen, "%s: training failed: %s", opts->data_path, fdx_strerror(rc));
     fdx_training_free(t);
     return rc;
 }

@@ -47,6 +47,8 @@ struct fdx_training {
     struct fdxi_bundle *bundle;
     uint32_t *fold;        /* cross-validation fold of each row */
     uint32_t one_way_rows; /* of ds's rows, before selection; FDXI_ONE_WAY_UNKNOWN: cannot tell */
+    uint32_t *add_start;   /* the first row of each --add file (ds's rows of the first file come
+                              first; messages name a row's file and ds.row_line its line) */
 };
 
 struct fdx_evaluation {

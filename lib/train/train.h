@@ -19,9 +19,19 @@ struct fdxi_dataset {
     double *x;
     int32_t *y;
     uint32_t n_classes;
-    char **col_names;   /* n_cols, owned */
-    char **class_names; /* n_classes, owned; class 0 is the benign/negative one when known */
+    char **col_names;     /* n_cols, owned */
+    char **class_names;   /* n_classes, owned; class 0 is the benign/negative one when known */
+    uint64_t header_line; /* the file's line of the header (1 unless blank lines precede it) */
+    uint64_t *row_line;   /* n_rows, owned: the file line each row starts on (the header is
+                             line 1); NULL, or 0 for a row, when not known */
 };
+
+/*
+ * The largest magnitude of a training value. The scaler and the correlation filter sum squares
+ * of differences over the rows: with |v| <= 1e100 and at most 2^32 rows those sums stay below
+ * 2^34 * (2e100)^2 (about 7e210), far from overflowing, so every step after reading is finite.
+ */
+#define FDXI_TRAIN_MAX_ABS 1e100
 
 struct fdxi_csv_options {
     const char *label_column; /* NULL: the first of "Label", "label", "DoH", "class" present */
@@ -35,27 +45,34 @@ struct fdxi_csv_options {
  * labels Benign/Malicious, DoH/NonDoH or 0/1) or `flowdx extract` output with a label column
  * (its identifier columns flow_id, src_addr, src_port, dst_addr, dst_port, proto, start_us,
  * end_us, end_reason are dropped). Empty, "NaN", "nan" cells read as NaN; "inf"/"-inf" as
- * infinities. Labels: known negatives (0, Benign, benign, BENIGN, NonDoH, ham, Ham) become class
- * 0; with two classes the other is class 1; more classes are ordered negatives first, then by
- * name. Errors name the file, line and column: "data.csv:17: column 'Duration': 'abc' is not a
- * number". Returns 0 or FDX_E*.
+ * infinities (training refuses them after choosing its columns). Labels: known negatives (0,
+ * Benign, benign, BENIGN, NonDoH, ham, Ham) become class 0; with two classes the other is class 1;
+ * more classes are ordered negatives first, then by name. Errors name the file, line and column:
+ * "data.csv:17: column 'Duration': 'abc' is not a number". Returns 0 or FDX_E*.
  */
 int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
                           struct fdxi_dataset *ret, char *err, size_t errlen);
 void fdxi_dataset_free(struct fdxi_dataset *ds);
+
+/* The line of each class's first row into @p ret (n_classes entries; 0 when not known). */
+void fdxi_dataset_class_lines(const struct fdxi_dataset *ds, uint64_t *ret);
 
 /* Whether @p name is one of the known spellings of the benign class (0, Benign, NonDoH, ham...). */
 bool fdxi_label_is_benign(const char *name);
 
 /*
  * Map class names onto a target's classes: by name; else a number names the target's class
- * index ("1" is class 1); else, for two target classes, a known benign spelling is class 0 and
- * any other name class 1. Never by position: a file holding only malicious rows must not become
- * class 0. Errors: "SOURCE: class 'x' is not one of TARGET's classes". 0 or FDX_EINVAL.
+ * index ("1" is class 1); else, for two target classes, a known benign spelling is class 0 when
+ * the target's class 0 is one too ("Benign" is "ham"); else, for the two classes "0" and "1"
+ * (a target that names no class: the DoH data set's labels), any other name is class 1
+ * ("malicious" is "1"). A name of a target that names its classes is never guessed ("HAM" is not
+ * "ham"), and never by position: a file holding only malicious rows must not become class 0.
+ * @p from_line: the line of each source class's first row (0: not known), or NULL. Errors:
+ * "SOURCE:LINE: label 'HAM' is not a class of TARGET (ham, spam)". 0 or FDX_EFORMAT.
  */
-int fdxi_class_map(const char *const *from, uint32_t n_from, const char *const *to,
-                   uint32_t n_to, uint32_t *map, const char *source, const char *target,
-                   char *err, size_t errlen);
+int fdxi_class_map(const char *const *from, uint32_t n_from, const uint64_t *from_line,
+                   const char *const *to, uint32_t n_to, uint32_t *map, const char *source,
+                   const char *target, char *err, size_t errlen);
 
 /*
  * Append src's rows to dst: dst's columns are looked up in src by name (src may have more);

@@ -69,6 +69,21 @@ check "analyze importance --svg = -i: exit 2" test $? -eq 2
 check "analyze universal --output-list = -a: exit 2" test $? -eq 2
 check "... the data is intact" unchanged "$tmp/v.csv" "$sum"
 
+# ---- train and eval: -o, --json, --export-prepared, --svg naming the data, --add or the model ----
+tr=(train -q --model tree --feature-set zadnik)
+for outopt in -o --json --export-prepared; do
+    if [ "$outopt" = -o ]; then more=(); else more=(-o "$tmp/t.fdxm"); fi
+    "$flowdx" "${tr[@]}" -i "$tmp/v.csv" "${more[@]}" "$outopt" "$tmp/v.csv" > /dev/null 2>&1
+    check "train $outopt = -i: exit 2" test $? -eq 2
+done
+"$flowdx" "${tr[@]}" -i "$csv" --add "$tmp/v.csv" -o "$tmp/v.csv" > /dev/null 2>&1
+check "train -o = --add: exit 2" test $? -eq 2
+check "... the data is still intact" unchanged "$tmp/v.csv" "$sum"
+"$flowdx" eval -m "$tmp/m.fdxm" -i "$csv" --svg "$tmp/m.fdxm" > /dev/null 2>&1
+check "eval --svg = -m: exit 2, model intact" \
+    bash -c '[ "$1" -eq 2 ] && [ "$(sha256sum < "$2")" = "$(sha256sum < conf/models/spam.fdxm)" ]' \
+    _ $? "$tmp/m.fdxm"
+
 # ---- a link keeps being a link; a device stays a device ----
 echo old > "$tmp/real.csv"
 ln -s real.csv "$tmp/link.csv"

@@ -79,4 +79,44 @@ names = re.findall(r"^  (\S+) +mean ", open(sys.argv[1]).read(), re.M)
 assert names[0] == "PacketLengthMode" and len(names) == 9, names
 assert all(n.startswith("ResponseTime") for n in names[1:]), names
 ' "$tmp/feat.txt"
+# Refusals name their place and exit as doc/flowdx.1 says: 2 when the options do not fit the data
+# (too few rows for the folds) or are bad (--nan-value inf), 1 for bad input (an infinite or
+# unscalable value, a label or a column the model lacks). Rows written by hand; lines counted
+# with the header as line 1.
+refused() { # NAME STATUS MESSAGE COMMAND...: exit STATUS, MESSAGE (fixed text) on stderr
+    local name=$1 want=$2 msg=$3
+    shift 3
+    "$@" > /dev/null 2> "$tmp/err"
+    local rc=$?
+    check "$name: exit $want, '$msg'" bash -c \
+        "[ $rc -eq $want ] && grep -qF -- \"\$0\" '$tmp/err'" "$msg"
+}
+printf 'a,b,Label\n1,2,spam\n' > "$tmp/r1.csv"
+refused "1 row" 2 "$tmp/r1.csv: 1 row (1 of class 'spam') is too few for 5-fold cross-validation, which needs at least 5 rows" \
+    "$flowdx" train -q -i "$tmp/r1.csv" --model weighted-trees -o "$tmp/r.fdxm"
+printf 'a,b,Label\n1,2,spam\n3,4,ham\n5,6,ham\n' > "$tmp/r3.csv"
+refused "3 rows" 2 "$tmp/r3.csv: 3 rows (2 of class 'ham', 1 of class 'spam') are too few for 5-fold cross-validation, which needs at least 5 rows (one per fold; --folds 3 fits these)" \
+    "$flowdx" train -q -i "$tmp/r3.csv" --model tree -o "$tmp/r.fdxm"
+check "no model file written" test ! -e "$tmp/r.fdxm"
+printf 'a,b,Label\n1,10,ham\n2,20,spam\n\n3,inf,ham\n4,40,spam\n' > "$tmp/inf.csv"
+for m in weighted-trees tree; do
+    refused "inf, --model $m" 1 "$tmp/inf.csv:5: column 'b': an infinite value (inf), which no model can train on" \
+        "$flowdx" train -q -i "$tmp/inf.csv" --model $m -o "$tmp/r.fdxm"
+done
+printf 'a,b,Label\n1,10,ham\n2,20,spam\n3,1e308,ham\n4,40,spam\n' > "$tmp/big.csv"
+refused "1e308" 1 "$tmp/big.csv:4: column 'b': 1e+308 is too large to train on" \
+    "$flowdx" train -q -i "$tmp/big.csv" --model knn -o "$tmp/r.fdxm"
+for v in inf nan; do
+    refused "--nan-value $v" 2 "--nan-value: '$v' is not a finite number" \
+        "$flowdx" train -q -i "$tmp/big.csv" --nan-value $v -o "$tmp/r.fdxm"
+done
+# eval: a label the model lacks is not guessed (HAM is not ham), a column it reads is named.
+printf 'a,b,Label\n1,40,ham\n2,10,spam\n3,30,ham\n4,20,spam\n5,60,ham\n6,50,spam\n' > "$tmp/hs.csv"
+"$flowdx" train -q -i "$tmp/hs.csv" --model tree --folds 2 --corr-threshold 1 -o "$tmp/hs.fdxm" > /dev/null
+printf 'a,b,Label\n1,40,ham\n2,10,HAM\n3,30,spam\n' > "$tmp/upper.csv"
+refused "eval of a label the model lacks" 1 "$tmp/upper.csv:3: label 'HAM' is not a class of the model (ham, spam)" \
+    "$flowdx" eval -m "$tmp/hs.fdxm" -i "$tmp/upper.csv"
+printf 'a,Label\n1,ham\n2,spam\n' > "$tmp/nob.csv"
+refused "eval without a column the model reads" 1 "$tmp/nob.csv:1: no column 'b', which the model reads" \
+    "$flowdx" eval -m "$tmp/hs.fdxm" -i "$tmp/nob.csv"
 finish
