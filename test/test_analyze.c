@@ -335,6 +335,25 @@ static void test_analyze_importance_report_through_the_api(void **state)
     unlink(path);
 }
 
+/* An infinite value is refused at its file line: the header is line 1, a blank line 3 is skipped,
+ * so the third data row ("inf") is line 5. */
+static void test_analyze_infinite_value_located(void **state)
+{
+    (void)state;
+    char path[256];
+    tu_write_temp("x0,x1,Label\n1,2,ham\n\n3,4,spam\n5,inf,spam\n6,7,ham\n", path, sizeof(path));
+    struct fdx_analysis_options o;
+    fdx_analysis_options_init(&o);
+    o.data_path = path;
+    fdx_analysis *a = NULL;
+    char err[512], want[300];
+    assert_int_equal(fdx_analysis_run(&o, &a, err, sizeof(err)), FDX_EFORMAT);
+    snprintf(want, sizeof(want), "%s:5: column 'x1': an infinite value", path);
+    assert_string_equal(err, want);
+    assert_null(a);
+    unlink(path);
+}
+
 /* ---- rules ---- */
 
 /* A tree from hand-written nodes in the model-file layout (fdxi_tree_write's). */
@@ -550,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_analyze_universal_pairs_in_any_column_order),
         cmocka_unit_test(test_analyze_importance_scale100_by_hand),
         cmocka_unit_test(test_analyze_importance_report_through_the_api),
+        cmocka_unit_test(test_analyze_infinite_value_located),
         cmocka_unit_test(test_analyze_rules_of_a_tiny_tree),
         cmocka_unit_test(test_analyze_rules_merge_tests_of_one_feature),
         cmocka_unit_test(test_analyze_profile_by_hand),

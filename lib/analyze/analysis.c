@@ -111,8 +111,12 @@ static int load_source(struct source *s, const char *path, const struct fdx_anal
     for (uint32_t i = 0; i < ds->n_rows; i++) {
         for (uint32_t j = 0; j < ds->n_cols; j++) {
             if (!isfinite(ds->x[(size_t)i * ds->n_cols + j])) {
-                fdxi_set_err(err, errlen, "%s: data row %u, column '%s': an infinite value", path,
-                             i + 1, ds->col_names[j]);
+                if (ds->row_line != NULL && ds->row_line[i] != 0)
+                    fdxi_set_err(err, errlen, "%s:%llu: column '%s': an infinite value", path,
+                                 (unsigned long long)ds->row_line[i], ds->col_names[j]);
+                else
+                    fdxi_set_err(err, errlen, "%s: data row %u, column '%s': an infinite value",
+                                 path, i + 1, ds->col_names[j]);
                 return FDX_EFORMAT;
             }
         }
