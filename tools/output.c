@@ -321,9 +321,8 @@ bool output_close(struct output *o, bool keep)
         ok = false;
         err = errno;
     }
-    if (!ok || !keep)
-        fprintf(stderr, "flowdx: writing %s failed%s%s\n", name, ok ? "" : ": ",
-                ok ? "" : strerror(err));
+    if (!ok) /* not kept for the caller's reason: the caller said why */
+        fprintf(stderr, "flowdx: writing %s failed: %s\n", name, strerror(err));
     if (o->tmp[0] != '\0') {
         if (ok && keep && rename(o->tmp, o->target) != 0) {
             fprintf(stderr, "flowdx: %s: %s\n", o->path, strerror(errno));

@@ -285,6 +285,21 @@ static bool read_csv(struct count *k, struct reader *r)
     size_t n_header = split_csv(r, r->line, field, MAX_FIELDS);
     if (n_header == 0)
         return false;
+    /* as the other readers of CSV (train, analyze): a name means one column */
+    for (size_t i = 0; i < n_header; i++)
+        field[i] = trim(field[i]);
+    for (size_t i = 1; i < n_header; i++) {
+        const char *name = field[i];
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(field[j], name) == 0) {
+                fprintf(stderr,
+                        "flowdx report: %s:%llu: column '%.64s' appears twice (columns %zu and "
+                        "%zu)\n",
+                        r->name, (unsigned long long)r->line_no, name, j + 1, i + 1);
+                return false;
+            }
+        }
+    }
     const char *src_name = k->src_column != NULL ? k->src_column : "src_addr";
     long src = column(field, n_header, src_name);
     if (src < 0 && k->src_column == NULL)
@@ -320,140 +335,352 @@ static bool read_csv(struct count *k, struct reader *r)
     return rc == 0;
 }
 
-/* ---- JSON lines: top-level string, number and literal values by key ---- */
+/* ---- JSON lines: each line one object (RFC 8259), some of its members read by key ---- */
+
+#define JSON_MAX_DEPTH 64
 
 struct json {
     const char *p;
     const char *start; /* of the line, for columns in messages */
     const char *why;   /* first error, NULL while fine */
+    char why_buf[256]; /* for a why naming a key */
+};
+
+/* A decoded string: its length, and what cannot be text. */
+struct jstr {
+    size_t len;     /* may exceed the buffer's capacity - 1: then it holds the first bytes */
+    bool nul;       /* \u0000 */
+    bool surrogate; /* an unpaired \uD800 to \uDFFF (decoded as U+FFFD) */
 };
 
 static void ws(struct json *j)
 {
-    while (*j->p == ' ' || *j->p == '\t')
+    while (*j->p == ' ' || *j->p == '\t' || *j->p == '\r' || *j->p == '\n')
         j->p++;
 }
 
-/* A string at j->p (after its quote is checked), decoded into out when not NULL. */
-static void json_string(struct json *j, char *out, size_t cap)
+/* The length of the UTF-8 sequence at @p s, or 0 when it is not a well-formed one (RFC 3629: no
+ * overlong forms, surrogates or code points beyond U+10FFFF). */
+static int utf8_len(const unsigned char *s)
 {
-    size_t n = 0;
+    /* by the lead byte: the length, the bits it holds, the least code point of that length */
+    static const struct {
+        unsigned char lo, hi;
+        int n;
+        unsigned bits, min;
+    } lead[] = {
+        {0xC2, 0xDF, 2, 0x1F, 0x80}, {0xE0, 0xEF, 3, 0x0F, 0x800}, {0xF0, 0xF4, 4, 0x07, 0x10000}};
+    if (s[0] < 0x80)
+        return 1;
+    size_t k = 0;
+    while (k < 3 && !(s[0] >= lead[k].lo && s[0] <= lead[k].hi))
+        k++;
+    if (k == 3)
+        return 0;
+    int n = lead[k].n;
+    unsigned cp = s[0] & lead[k].bits, min = lead[k].min;
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/* Four hex digits at @p s, or -1. */
+static long hex4(const char *s)
+{
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        char h = s[i];
+        int d = h >= '0' && h <= '9'   ? h - '0'
+                : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Append byte @p b to the decoded string. */
+static void put_byte(char *out, size_t cap, struct jstr *s, unsigned b)
+{
+    if (out != NULL && s->len + 1 < cap)
+        out[s->len] = (char)b;
+    s->len++;
+}
+
+/* Append code point @p cp as UTF-8. */
+static void put_utf8(char *out, size_t cap, struct jstr *s, unsigned long cp)
+{
+    if (cp < 0x80) {
+        put_byte(out, cap, s, (unsigned)cp);
+    } else if (cp < 0x800) {
+        put_byte(out, cap, s, 0xC0 | (unsigned)(cp >> 6));
+        put_byte(out, cap, s, 0x80 | (unsigned)(cp & 0x3F));
+    } else if (cp < 0x10000) {
+        put_byte(out, cap, s, 0xE0 | (unsigned)(cp >> 12));
+        put_byte(out, cap, s, 0x80 | (unsigned)(cp >> 6 & 0x3F));
+        put_byte(out, cap, s, 0x80 | (unsigned)(cp & 0x3F));
+    } else {
+        put_byte(out, cap, s, 0xF0 | (unsigned)(cp >> 18));
+        put_byte(out, cap, s, 0x80 | (unsigned)(cp >> 12 & 0x3F));
+        put_byte(out, cap, s, 0x80 | (unsigned)(cp >> 6 & 0x3F));
+        put_byte(out, cap, s, 0x80 | (unsigned)(cp & 0x3F));
+    }
+}
+
+/*
+ * A string at j->p (its quote checked by the caller): RFC 8259's escapes, no control character,
+ * UTF-8. Decoded into @p out (@p cap bytes, NUL-terminated) when not NULL; @p ret (if not NULL)
+ * tells its length and whether it holds \u0000 or an unpaired surrogate.
+ */
+static void json_string(struct json *j, char *out, size_t cap, struct jstr *ret)
+{
+    static const char pairs[] = "\"\"\\\\//b\bf\fn\nr\rt\t"; /* escape, then its byte */
+    struct jstr s = {0, false, false};
     j->p++;
     for (;;) {
         unsigned char c = (unsigned char)*j->p;
-        if (c == '\0' || c < 0x20) {
-            j->why = c == '\0' ? "string not closed" : "control character in a string";
+        if (c == '\0') {
+            j->why = "string not closed";
             return;
         }
-        j->p++;
-        if (c == '"')
-            break;
-        if (c == '\\') {
-            static const char pairs[] = "\"\"\\\\//b\bf\fn\nr\rt\t"; /* escape, then its byte */
-            char e = *j->p;
-            if (e == '\0') {
-                j->why = "string not closed";
-                return;
-            }
-            j->p++;
-            const char *map = strchr(pairs, e);
-            if (e == 'u') {
-                unsigned v = 0;
-                for (int i = 0; i < 4; i++, j->p++) {
-                    char h = *j->p;
-                    int d = h >= '0' && h <= '9'   ? h - '0'
-                            : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                            : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                                   : -1;
-                    if (d < 0) {
-                        j->why = "bad \\u escape";
-                        return;
-                    }
-                    v = v * 16 + (unsigned)d;
-                }
-                c = v < 0x80 ? (unsigned char)v : '?'; /* labels and addresses are ASCII */
-            } else if (map != NULL && (map - pairs) % 2 == 0) {
-                c = (unsigned char)map[1];
-            } else {
-                j->why = "bad escape in a string";
-                return;
-            }
+        if (c < 0x20) {
+            j->why = "control character in a string";
+            return;
         }
-        if (out != NULL && n + 1 < cap)
-            out[n++] = (char)c;
+        if (c == '"') {
+            j->p++;
+            break;
+        }
+        if (c >= 0x80) {
+            int n = utf8_len((const unsigned char *)j->p);
+            if (n == 0) {
+                j->why = "not UTF-8 in a string";
+                return;
+            }
+            for (int i = 0; i < n; i++)
+                put_byte(out, cap, &s, (unsigned char)*j->p++);
+            continue;
+        }
+        if (c != '\\') {
+            put_byte(out, cap, &s, c);
+            j->p++;
+            continue;
+        }
+        char e = j->p[1];
+        const char *map = e != '\0' ? strchr(pairs, e) : NULL;
+        if (e == 'u') {
+            long cp = hex4(j->p + 2);
+            if (cp < 0) {
+                j->why = "bad \\u escape";
+                return;
+            }
+            j->p += 6;
+            if (cp >= 0xD800 && cp <= 0xDBFF && j->p[0] == '\\' && j->p[1] == 'u') {
+                long lo = hex4(j->p + 2);
+                if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    j->p += 6;
+                }
+            }
+            if (cp >= 0xD800 && cp <= 0xDFFF) {
+                s.surrogate = true;
+                cp = 0xFFFD;
+            }
+            s.nul |= cp == 0;
+            put_utf8(out, cap, &s, (unsigned long)cp);
+        } else if (map != NULL && (map - pairs) % 2 == 0) {
+            put_byte(out, cap, &s, (unsigned char)map[1]);
+            j->p += 2;
+        } else {
+            j->p++;
+            j->why = "bad escape in a string";
+            return;
+        }
     }
     if (out != NULL)
-        out[n] = '\0';
+        out[s.len < cap ? s.len : cap - 1] = '\0';
+    if (ret != NULL)
+        *ret = s;
 }
 
-/* Skip any value (objects and arrays nested up to a depth limit). */
-static void json_skip(struct json *j, int depth)
+/* A number at j->p: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static void json_number(struct json *j)
 {
-    ws(j);
+    const char *p = j->p;
+    if (*p == '-')
+        p++;
+    if (*p == '0') {
+        p++;
+        if (*p >= '0' && *p <= '9') {
+            j->p = p;
+            j->why = "leading zero in a number";
+            return;
+        }
+    } else if (*p >= '1' && *p <= '9') {
+        p += strspn(p, "0123456789");
+    } else {
+        j->why = p == j->p ? "expected a value" : "expected a digit after '-'";
+        j->p = p;
+        return;
+    }
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9') {
+            j->p = p;
+            j->why = "expected a digit after '.'";
+            return;
+        }
+        p += strspn(p, "0123456789");
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (*p < '0' || *p > '9') {
+            j->p = p;
+            j->why = "expected a digit in the exponent";
+            return;
+        }
+        p += strspn(p, "0123456789");
+    }
+    j->p = p;
+}
+
+/* What the value at @p v is, for messages. */
+static const char *json_kind(const char *v)
+{
+    switch (*v) {
+    case '"':
+        return "a string";
+    case '{':
+        return "an object";
+    case '[':
+        return "an array";
+    case 't':
+        return "true";
+    case 'f':
+        return "false";
+    case 'n':
+        return "null";
+    default:
+        return "a number";
+    }
+}
+
+/* Check and pass any value at j->p (after white space), at nesting depth @p depth. */
+static void json_value(struct json *j, int depth)
+{
+    static const char *const literals[] = {"true", "false", "null"};
     char c = *j->p;
     if (c == '"') {
-        json_string(j, NULL, 0);
-    } else if (c == '{' || c == '[') {
-        char close = c == '{' ? '}' : ']';
-        if (depth > 64) {
-            j->why = "nested too deeply";
+        json_string(j, NULL, 0, NULL);
+        return;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        json_number(j);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(literals) / sizeof(literals[0]); i++) {
+        size_t n = strlen(literals[i]);
+        if (strncmp(j->p, literals[i], n) == 0) {
+            j->p += n;
             return;
         }
+    }
+    if (c != '{' && c != '[') {
+        j->why = "expected a value";
+        return;
+    }
+    if (depth >= JSON_MAX_DEPTH) {
+        j->why = "nested too deeply";
+        return;
+    }
+    char close = c == '{' ? '}' : ']';
+    j->p++;
+    ws(j);
+    if (*j->p == close) {
         j->p++;
+        return;
+    }
+    for (;;) {
         ws(j);
-        if (*j->p == close) {
-            j->p++;
-            return;
-        }
-        for (;;) {
-            if (c == '{') {
-                ws(j);
-                if (*j->p != '"') {
-                    j->why = "expected a key";
-                    return;
-                }
-                json_string(j, NULL, 0);
-                ws(j);
-                if (j->why == NULL && *j->p++ != ':')
-                    j->why = "expected ':'";
+        if (c == '{') {
+            if (*j->p != '"') {
+                j->why = "expected a key";
+                return;
             }
-            if (j->why == NULL)
-                json_skip(j, depth + 1);
+            json_string(j, NULL, 0, NULL);
             if (j->why != NULL)
                 return;
             ws(j);
-            if (*j->p == ',') {
-                j->p++;
-                continue;
+            if (*j->p != ':') {
+                j->why = "expected ':'";
+                return;
             }
-            if (*j->p++ != close)
-                j->why = c == '{' ? "expected ',' or '}'" : "expected ',' or ']'";
+            j->p++;
+            ws(j);
+        }
+        json_value(j, depth + 1);
+        if (j->why != NULL)
+            return;
+        ws(j);
+        if (*j->p == ',') {
+            j->p++;
+            continue;
+        }
+        if (*j->p != close) {
+            j->why = c == '{' ? "expected ',' or '}'" : "expected ',' or ']'";
             return;
         }
-    } else {
-        /* A number or a literal: its characters up to a delimiter. */
-        const char *s = j->p;
-        j->p += strcspn(j->p, ",}] \t");
-        if (j->p == s)
-            j->why = "expected a value";
+        j->p++;
+        return;
     }
 }
 
 #define JSON_KEYS 4
+#define NOT_HERE ((size_t)-1)
+
+/* The members looked for and what was found. */
+struct fields {
+    const char *keys[JSON_KEYS]; /* a member name, or a dotted path into nested objects; NULL:
+                                  * none */
+    char value[JSON_KEYS][MAX_VALUE_BYTES]; /* a string's decoded text */
+    const char *kind[JSON_KEYS];            /* json_kind() of the value */
+    size_t column[JSON_KEYS];               /* of the value, from 1 */
+    bool found[JSON_KEYS];
+};
+
+/* j->why: @p pre, then the first @p len bytes of @p key quoted (at most 100), then @p post. */
+static void json_why_key(struct json *j, const char *pre, const char *key, size_t len,
+                         const char *post)
+{
+    snprintf(j->why_buf, sizeof(j->why_buf), "%s\"%.*s\"%s", pre, len > 100 ? 100 : (int)len, key,
+             post);
+    j->why = j->why_buf;
+}
 
 /*
- * Find the values of @p keys in the object at j->p. A key is a member name, or a dotted path into
- * nested objects ("verdicts.spam.verdict"); @p prefix is the path of the object being read ("" at
- * the top). A string value is decoded, a number or literal copied as written; found[i] tells which
- * keys were present. A NULL key is not looked for.
+ * Read the object at j->p: every value is checked; the members on the paths of the keys are
+ * read, the others passed. @p off[i] is where the names of this object start in keys[i] (the
+ * part after the path of the object, "" at the top), or NOT_HERE when key i is not inside it. A
+ * key given twice, by the same name or by a dotted name and nested objects, is an error.
  */
-static void json_fields(struct json *j, const char *prefix, int depth,
-                        const char *const keys[JSON_KEYS], char out[JSON_KEYS][MAX_VALUE_BYTES],
-                        bool found[JSON_KEYS])
+static void json_fields(struct json *j, const size_t off[JSON_KEYS], int depth, struct fields *x)
 {
-    ws(j);
+    static char name[MAX_LINE_BYTES + 1]; /* decoded: never longer than the line */
     if (*j->p != '{') {
         j->why = "expected an object";
+        return;
+    }
+    if (depth >= JSON_MAX_DEPTH) {
+        j->why = "nested too deeply";
         return;
     }
     j->p++;
@@ -462,57 +689,99 @@ static void json_fields(struct json *j, const char *prefix, int depth,
         j->p++;
         return;
     }
+    unsigned seen = 0; /* keys whose part in this object a member already matched */
     for (;;) {
-        char key[256], path[600];
         ws(j);
         if (*j->p != '"') {
             j->why = "expected a key";
             return;
         }
-        json_string(j, key, sizeof(key));
-        ws(j);
-        if (j->why == NULL && *j->p++ != ':')
-            j->why = "expected ':'";
+        const char *key_at = j->p;
+        struct jstr k;
+        json_string(j, name, sizeof(name), &k);
         if (j->why != NULL)
             return;
         ws(j);
-        snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] != '\0' ? "." : "", key);
-        size_t path_len = strlen(path);
-        int which = -1;
-        bool inside = false; /* a key lies inside this member's object */
-        for (int i = 0; i < JSON_KEYS; i++) {
-            if (keys[i] == NULL)
-                continue;
-            if (strcmp(path, keys[i]) == 0)
-                which = i;
-            else if (strncmp(path, keys[i], path_len) == 0 && keys[i][path_len] == '.')
-                inside = true;
+        if (*j->p != ':') {
+            j->why = "expected ':'";
+            return;
         }
-        const char *v = j->p;
-        if (which >= 0 && *v == '"') {
-            json_string(j, out[which], MAX_VALUE_BYTES);
-        } else if (which < 0 && inside && *v == '{' && depth < 8) {
-            json_fields(j, path, depth + 1, keys, out, found);
-        } else {
-            json_skip(j, 0);
-            if (which >= 0 && j->why == NULL) {
-                size_t n = (size_t)(j->p - v) < MAX_VALUE_BYTES - 1 ? (size_t)(j->p - v)
-                                                                    : MAX_VALUE_BYTES - 1;
-                memcpy(out[which], v, n);
-                out[which][n] = '\0';
+        j->p++;
+        ws(j);
+        unsigned leaf = 0, inside = 0;
+        size_t sub[JSON_KEYS];
+        for (int i = 0; i < JSON_KEYS; i++) {
+            sub[i] = NOT_HERE;
+            if (x->keys[i] == NULL || off[i] == NOT_HERE || k.nul || k.surrogate)
+                continue;
+            const char *rest = x->keys[i] + off[i];
+            size_t rest_len = strlen(rest);
+            if (k.len > rest_len || memcmp(name, rest, k.len) != 0)
+                continue;
+            if (k.len == rest_len) {
+                leaf |= 1u << i;
+            } else if (rest[k.len] == '.') {
+                inside |= 1u << i;
+                sub[i] = off[i] + k.len + 1;
             }
         }
+        for (int i = 0; i < JSON_KEYS; i++) {
+            if ((((leaf | inside) & seen) >> i & 1) || ((leaf >> i & 1) && x->found[i])) {
+                /* the member's path: a nested object, or the key itself */
+                j->p = key_at;
+                json_why_key(j, "duplicate key ", x->keys[i], off[i] + k.len, "");
+                return;
+            }
+        }
+        seen |= leaf | inside;
+        const char *v = j->p;
+        if (leaf != 0) {
+            int first = 0;
+            while (!(leaf >> first & 1))
+                first++;
+            if (*v == '"') {
+                struct jstr s;
+                json_string(j, x->value[first], MAX_VALUE_BYTES, &s);
+                const char *bad = s.nul         ? ": \\u0000 in its string"
+                                  : s.surrogate ? ": an unpaired surrogate (\\uD800 to \\uDFFF) "
+                                                  "in its string"
+                                  : s.len >= MAX_VALUE_BYTES ? ": longer than 4095 bytes"
+                                                             : NULL;
+                if (j->why == NULL && bad != NULL) {
+                    j->p = v;
+                    json_why_key(j, "field ", x->keys[first], strlen(x->keys[first]), bad);
+                }
+            } else if (inside != 0 && *v == '{') {
+                json_fields(j, sub, depth + 1, x);
+            } else {
+                json_value(j, depth + 1);
+            }
+            for (int i = 0; i < JSON_KEYS; i++) {
+                if (leaf >> i & 1) {
+                    if (i != first)
+                        memcpy(x->value[i], x->value[first], MAX_VALUE_BYTES);
+                    x->found[i] = true;
+                    x->kind[i] = json_kind(v);
+                    x->column[i] = (size_t)(v - j->start) + 1;
+                }
+            }
+        } else if (inside != 0 && *v == '{') {
+            json_fields(j, sub, depth + 1, x);
+        } else {
+            json_value(j, depth + 1);
+        }
         if (j->why != NULL)
             return;
-        if (which >= 0)
-            found[which] = true;
         ws(j);
         if (*j->p == ',') {
             j->p++;
             continue;
         }
-        if (*j->p++ != '}')
+        if (*j->p != '}') {
             j->why = "expected ',' or '}'";
+            return;
+        }
+        j->p++;
         return;
     }
 }
@@ -525,46 +794,60 @@ static bool read_jsonl(struct count *k, struct reader *r)
      * schema 1 (run -c, run --detect doh,spam, collect), where "malicious" is spam. A record of
      * schema 1 without the label was not judged (not SMTP): it is left out and counted.
      */
-    const char *keys[JSON_KEYS] = {k->src_column != NULL ? k->src_column : "src_addr",
-                                   k->label_column != NULL ? k->label_column : "verdict", "schema",
-                                   k->label_column != NULL ? NULL : "verdicts.spam.verdict"};
-    static char value[JSON_KEYS][MAX_VALUE_BYTES];
+    static struct fields x = {
+        .keys = {NULL, NULL, "schema", NULL},
+    };
+    x.keys[0] = k->src_column != NULL ? k->src_column : "src_addr";
+    x.keys[1] = k->label_column != NULL ? k->label_column : "verdict";
+    x.keys[3] = k->label_column != NULL ? NULL : "verdicts.spam.verdict";
+    const size_t top[JSON_KEYS] = {0, 0, 0, 0};
     char what[300];
-    snprintf(what, sizeof(what), "field \"%s\"", keys[0]);
+    snprintf(what, sizeof(what), "field \"%s\"", x.keys[0]);
     int rc = 1;
     do {
         if (trim(r->line)[0] == '\0')
             continue;
         struct json j = {.p = r->line, .start = r->line};
-        bool found[JSON_KEYS] = {false, false, false, false};
-        json_fields(&j, "", 0, keys, value, found);
+        for (int i = 0; i < JSON_KEYS; i++)
+            x.found[i] = false;
+        ws(&j);
+        json_fields(&j, top, 0, &x);
         if (j.why == NULL) {
             ws(&j);
             if (*j.p != '\0')
                 j.why = "text after the object";
+        }
+        /* the values read are strings (schema only has to be there) */
+        for (int i = 0; i < JSON_KEYS && j.why == NULL; i++) {
+            if (i != 2 && x.found[i] && strcmp(x.kind[i], "a string") != 0) {
+                j.p = j.start + x.column[i] - 1;
+                snprintf(j.why_buf, sizeof(j.why_buf), "field \"%.100s\": %.20s, not a string",
+                         x.keys[i], x.kind[i]);
+                j.why = j.why_buf;
+            }
         }
         if (j.why != NULL) {
             fprintf(stderr, "flowdx report: %s:%llu:%zu: %s\n", r->name,
                     (unsigned long long)r->line_no, (size_t)(j.p - j.start) + 1, j.why);
             return false;
         }
-        if (!found[1] && found[3]) {
-            snprintf(value[1], sizeof(value[1]), "%s",
-                     strcmp(value[3], "malicious") == 0 ? k->spam_value : value[3]);
-            found[1] = true;
+        if (!x.found[1] && x.found[3]) {
+            snprintf(x.value[1], sizeof(x.value[1]), "%s",
+                     strcmp(x.value[3], "malicious") == 0 ? k->spam_value : x.value[3]);
+            x.found[1] = true;
         }
-        if (found[0] && !found[1] && found[2]) {
+        if (x.found[0] && !x.found[1] && x.found[2]) {
             k->not_judged++;
             continue;
         }
         for (int i = 0; i < 2; i++) {
-            if (!found[i]) {
+            if (!x.found[i]) {
                 fprintf(stderr, "flowdx report: %s:%llu: no \"%s\" field\n", r->name,
-                        (unsigned long long)r->line_no, keys[i]);
+                        (unsigned long long)r->line_no, x.keys[i]);
                 return false;
             }
         }
-        if (!add_flow(k, r, what, trim(value[0]), trim(value[1])))
+        if (!add_flow(k, r, what, trim(x.value[0]), trim(x.value[1])))
             return false;
     } while ((rc = next_line(r)) > 0);
     return rc == 0;

@@ -175,7 +175,8 @@ bool output_open(struct output *o, const char *path);
  * rows can be read while they come. */
 bool output_open_stream(struct output *o, const char *path);
 /* Finish: with @p keep and no write error, the output takes its name; else the temporary file
- * is removed. False (after printing why) when the output is not complete. */
+ * is removed. False when the output is not kept: a write error is printed here, a @p keep of
+ * false is the caller's to explain. */
 bool output_close(struct output *o, bool keep);
 
 /* Captures a run reads at the most (-r, repeatable; input.read). */

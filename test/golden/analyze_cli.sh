@@ -236,6 +236,62 @@ check "senders: short row" has "$tmp/short.csv:3: 6 fields, the header has 7" "$
 sed '2s/"verdict"/"verdict" 1/' "$tmp/flows.jsonl" > "$tmp/bad.jsonl"
 run 1 report senders -i "$tmp/bad.jsonl"
 check "senders: bad JSON, line and column" bash -c "grep -qE '/bad.jsonl:2:[0-9]+: expected' '$tmp/err'"
+# Each JSON line is checked whole (RFC 8259), members the report does not read included. Valid:
+# numbers, literals, escapes, nesting and white space of every form; the label written with an
+# escape is read decoded ("sp\u0061m" is spam): 2 flows of 10.0.0.7, 1 spam.
+printf '%s\n' \
+    '{"src_addr":"10.0.0.7","verdict":"sp\u0061m","n":[-0,0.5,1e3,-2.5E-3,10E+2,true,false,null],"o":{"a":{"b":[]}},"s":"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"}' \
+    ' { "src_addr" : "10.0.0.7" , "verdict" : "ham" , "e" : { } , "a" : [ ] } ' \
+    > "$tmp/strict-ok.jsonl"
+run 0 report senders -i "$tmp/strict-ok.jsonl" --min-spam 1
+check "senders: valid JSON of every form reads" has "2 flows from 1 source, 1 spam flow (50.00%)" "$tmp/out"
+# Refused, with file, line and byte column (exit 1): invalid values in members not read, and in
+# the members read: \u0000 or an unpaired surrogate in a string, a key given twice, a label or a
+# source that is not a string. Line 1 is valid; the columns are counted on line 2 by hand.
+while IFS='|' read -r name line want; do
+    printf '%s\n' '{"src_addr":"10.0.0.1","verdict":"spam"}' "$line" > "$tmp/j.jsonl"
+    check "senders: strict JSON: $name: exit 1" run 1 report senders -i "$tmp/j.jsonl"
+    check "... file:line:column and why" has "$tmp/j.jsonl:2:$want" "$tmp/err"
+done <<'CASES'
+a lone minus|{"src_addr":"10.0.0.1","verdict":"spam","y":-}|46: expected a digit after '-'
+tru|{"src_addr":"10.0.0.1","verdict":"spam","y":tru}|45: expected a value
+a leading zero|{"src_addr":"10.0.0.1","verdict":"spam","y":01}|46: leading zero in a number
+no fraction digit|{"src_addr":"10.0.0.1","verdict":"spam","y":1.}|47: expected a digit after '.'
+no exponent digit|{"src_addr":"10.0.0.1","verdict":"spam","y":1e}|47: expected a digit in the exponent
+NaN|{"src_addr":"10.0.0.1","verdict":"spam","y":NaN}|45: expected a value
+a plus sign|{"src_addr":"10.0.0.1","verdict":"spam","y":+1}|45: expected a value
+a trailing comma in an array|{"src_addr":"10.0.0.1","verdict":"spam","y":[1,]}|48: expected a value
+a trailing comma in an object|{"src_addr":"10.0.0.1","verdict":"spam","y":{"a":1,}}|52: expected a key
+a bare key|{"src_addr":"10.0.0.1","verdict":"spam","y":{a:1}}|46: expected a key
+a bad escape|{"src_addr":"10.0.0.1","verdict":"spam","y":"\x"}|47: bad escape in a string
+a short \u|{"src_addr":"10.0.0.1","verdict":"spam","y":"\u12"}|46: bad \u escape
+text after the object|{"src_addr":"10.0.0.1","verdict":"spam"} x|42: text after the object
+two objects|{"src_addr":"10.0.0.1","verdict":"spam"}{"src_addr":"10.0.0.2","verdict":"spam"}|41: text after the object
+\u0000 in the source|{"src_addr":"10.0.0.1\u0000x","verdict":"spam"}|13: field "src_addr": \u0000 in its string
+an unpaired surrogate in the label|{"src_addr":"10.0.0.1","verdict":"\ud800"}|34: field "verdict": an unpaired surrogate
+the source twice|{"src_addr":"10.0.0.1","src_addr":"10.0.0.2","verdict":"spam"}|24: duplicate key "src_addr"
+the label twice|{"src_addr":"10.0.0.1","verdict":"spam","verdict":"ham"}|41: duplicate key "verdict"
+a null label|{"src_addr":"10.0.0.1","verdict":null}|34: field "verdict": null, not a string
+a number label|{"src_addr":"10.0.0.1","verdict":5}|34: field "verdict": a number, not a string
+a number source|{"src_addr":167772161,"verdict":"spam"}|13: field "src_addr": a number, not a string
+schema 1, verdicts twice|{"schema":1,"src_addr":"10.0.0.1","verdicts":{"spam":{"verdict":"malicious"}},"verdicts":{}}|79: duplicate key "verdicts"
+schema 1, a label that is true|{"schema":1,"src_addr":"10.0.0.1","verdicts":{"spam":{"verdict":true}}}|65: field "verdicts.spam.verdict": true, not a string
+CASES
+printf '{"src_addr":"10.0.0.1","verdict":"spam","y":"\xff"}\n' > "$tmp/j.jsonl"
+run 1 report senders -i "$tmp/j.jsonl"
+check "senders: strict JSON: a string that is not UTF-8" has "$tmp/j.jsonl:1:46: not UTF-8 in a string" "$tmp/err"
+# Duplicate keys elsewhere, and \u0000 in strings not read, are not the report's business.
+printf '%s\n' '{"src_addr":"10.0.0.1","verdict":"spam","x":1,"x":"\u0000","o":{"src_addr":1,"src_addr":2}}' \
+    > "$tmp/j.jsonl"
+run 0 report senders -i "$tmp/j.jsonl" --min-spam 1
+check "senders: duplicates and \\u0000 in members not read" has "1 flow from 1 source, 1 spam flow" "$tmp/out"
+# CSV column names are distinct, as for the other readers.
+printf 'flow_id,src_addr,sp,sp,Label\n1,10.0.0.1,4,5,spam\n' > "$tmp/dup.csv"
+run 1 report senders -i "$tmp/dup.csv"
+check "senders: a CSV column twice" has "$tmp/dup.csv:1: column 'sp' appears twice (columns 3 and 4)" "$tmp/err"
+printf 'flow_id,src_addr,Label,src_addr\n1,10.0.0.1,spam,10.0.0.2\n' > "$tmp/dup.csv"
+run 1 report senders -i "$tmp/dup.csv"
+check "senders: the source column twice" has "$tmp/dup.csv:1: column 'src_addr' appears twice (columns 2 and 4)" "$tmp/err"
 run 2 report senders
 check "senders without -i" has "-i FLOWS or -r CAPTURE is required" "$tmp/err"
 run 2 report nosuch
