@@ -150,3 +150,29 @@ char *sets_with_dpi(const char *sets)
         snprintf(s, len, "%s%s%s", sets, sets[0] != '\0' ? "," : "", DPI_SET);
     return s;
 }
+
+int text_reader_next(struct text_reader *r)
+{
+    errno = 0;
+    ssize_t n = getline(&r->line, &r->cap, r->fp);
+    if (n < 0) {
+        if (!ferror(r->fp))
+            return 0;
+        fprintf(stderr, "%s: %s: %s\n", r->prog, r->name, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    r->line_no++;
+    if ((size_t)n > TEXT_LINE_MAX) {
+        fprintf(stderr, "%s: %s:%llu: line longer than %u bytes\n", r->prog, r->name,
+                (unsigned long long)r->line_no, TEXT_LINE_MAX);
+        return -1;
+    }
+    if (memchr(r->line, '\0', (size_t)n) != NULL) {
+        fprintf(stderr, "%s: %s:%llu: NUL byte (not a text file)\n", r->prog, r->name,
+                (unsigned long long)r->line_no);
+        return -1;
+    }
+    while (n > 0 && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
+        r->line[--n] = '\0';
+    return 1;
+}

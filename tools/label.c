@@ -13,7 +13,6 @@
 #include "tool.h"
 
 #define MAX_RULES 100000
-#define MAX_LINE (1 << 20)
 #define MAX_FIELDS 8192
 
 void usage_label(FILE *out)
@@ -124,42 +123,6 @@ static const char *parse_time(const char *text, double *ret)
                : "not epoch seconds or 'YYYY-MM-DD HH:MM:SS'";
 }
 
-/* Lines of a text file, without their end (LF or CR LF). */
-struct lines {
-    FILE *fp;
-    const char *path;
-    char *line;
-    size_t cap;
-    uint32_t lineno;
-};
-
-/* The next line into l->line: 1, 0 at the end, -1 after printing why (a read error, a NUL byte or
- * a line too long). */
-static int next_line(struct lines *l)
-{
-    errno = 0;
-    ssize_t n = getline(&l->line, &l->cap, l->fp);
-    if (n < 0) {
-        if (!ferror(l->fp))
-            return 0;
-        fprintf(stderr, "flowdx label: %s: %s\n", l->path, strerror(errno ? errno : EIO));
-        return -1;
-    }
-    l->lineno++;
-    if (n > MAX_LINE) {
-        fprintf(stderr, "flowdx label: %s:%u: line longer than %d bytes\n", l->path, l->lineno,
-                MAX_LINE);
-        return -1;
-    }
-    if (memchr(l->line, '\0', (size_t)n) != NULL) {
-        fprintf(stderr, "flowdx label: %s:%u: NUL byte (not a text file)\n", l->path, l->lineno);
-        return -1;
-    }
-    while (n > 0 && (l->line[n - 1] == '\n' || l->line[n - 1] == '\r'))
-        l->line[--n] = '\0';
-    return 1;
-}
-
 /* Split a line of unquoted CSV in place: the number of fields, or -1 when there are more than
  * @p max. */
 static int split(char *line, char **out, int max)
@@ -179,7 +142,7 @@ static int split(char *line, char **out, int max)
 
 static int read_rules(const char *path, struct rule **ret, uint32_t *ret_n)
 {
-    struct lines in = {.fp = fopen(path, "r"), .path = path};
+    struct text_reader in = {.fp = fopen(path, "r"), .name = path, .prog = "flowdx label"};
     if (in.fp == NULL) {
         fprintf(stderr, "flowdx label: %s: %s\n", path, strerror(errno));
         return -1;
@@ -188,9 +151,9 @@ static int read_rules(const char *path, struct rule **ret, uint32_t *ret_n)
     uint32_t n = 0, cap = 0;
     bool header = false;
     int rc = 0, got;
-    while ((got = next_line(&in)) > 0) {
+    while ((got = text_reader_next(&in)) > 0) {
         char *line = in.line;
-        uint32_t lineno = in.lineno;
+        uint32_t lineno = (uint32_t)in.line_no;
         char *hash = strchr(line, '#');
         if (hash != NULL)
             *hash = '\0';
@@ -407,11 +370,12 @@ static const char *match(const struct rule *rules, uint32_t n, const struct flow
 
 /* The header of the flows: its columns in @p cols (pointing into @p hdr, a copy of the line kept
  * by the caller) and their layout; false after printing why. */
-static bool read_header(struct lines *in, char **hdr, char **cols, int *n_cols, struct layout *l)
+static bool read_header(struct text_reader *in, char **hdr, char **cols, int *n_cols,
+                        struct layout *l)
 {
-    int got = next_line(in);
+    int got = text_reader_next(in);
     if (got == 0)
-        fprintf(stderr, "flowdx label: %s: no header line\n", in->path);
+        fprintf(stderr, "flowdx label: %s: no header line\n", in->name);
     if (got <= 0)
         return false;
     if ((*hdr = strdup(in->line)) == NULL) {
@@ -420,7 +384,7 @@ static bool read_header(struct lines *in, char **hdr, char **cols, int *n_cols, 
     }
     *n_cols = split(*hdr, cols, MAX_FIELDS);
     if (*n_cols < 0) {
-        fprintf(stderr, "flowdx label: %s:1: more than %d columns\n", in->path, MAX_FIELDS);
+        fprintf(stderr, "flowdx label: %s:1: more than %d columns\n", in->name, MAX_FIELDS);
         return false;
     }
     for (int i = 0; i < *n_cols; i++) {
@@ -428,12 +392,12 @@ static bool read_header(struct lines *in, char **hdr, char **cols, int *n_cols, 
         if (j >= 0) {
             fprintf(stderr,
                     "flowdx label: %s:1: column '%.64s' appears twice (columns %d and %d)\n",
-                    in->path, cols[i], j + 1, i + 1);
+                    in->name, cols[i], j + 1, i + 1);
             return false;
         }
     }
     if (!find_layout(cols, *n_cols, l) || l->label >= 0) {
-        fprintf(stderr, "flowdx label: %s:1: %s\n", in->path,
+        fprintf(stderr, "flowdx label: %s:1: %s\n", in->name,
                 l->label >= 0 ? "already has a Label column"
                               : "no flow identifier columns (src_addr... or SourceIP...): "
                                 "is this flowdx extract output?");
@@ -493,7 +457,7 @@ int cmd_label(int argc, char **argv)
     uint32_t n_rules = 0;
     if (read_rules(rules_path, &rules, &n_rules) < 0)
         return EXIT_ERROR;
-    struct lines in = {.fp = fopen(in_path, "r"), .path = in_path};
+    struct text_reader in = {.fp = fopen(in_path, "r"), .name = in_path, .prog = "flowdx label"};
     if (in.fp == NULL) {
         fprintf(stderr, "flowdx label: %s: %s\n", in_path, strerror(errno));
         free(rules);
@@ -509,7 +473,7 @@ int cmd_label(int argc, char **argv)
     /* The header is checked before the output is opened: a wrong -i writes nothing. */
     if (read_header(&in, &hdr, cols, &n_cols, &l) && output_open(&out, out_path)) {
         fprintf(out.fp, "%s,Label\n", in.line);
-        while ((got = next_line(&in)) > 0) {
+        while ((got = text_reader_next(&in)) > 0) {
             size_t len = strlen(in.line);
             if (len + 1 > work_cap) {
                 char *w = realloc(work, len + 1);
@@ -525,7 +489,8 @@ int cmd_label(int argc, char **argv)
             int nf = split(work, f, MAX_FIELDS);
             if (nf != n_cols) {
                 fprintf(stderr, "flowdx label: %s:%u: %s%d fields, the header has %d\n", in_path,
-                        in.lineno, nf < 0 ? "over " : "", nf < 0 ? MAX_FIELDS : nf, n_cols);
+                        (unsigned)in.line_no, nf < 0 ? "over " : "", nf < 0 ? MAX_FIELDS : nf,
+                        n_cols);
                 got = -1;
                 break;
             }
@@ -535,7 +500,7 @@ int cmd_label(int argc, char **argv)
             if (why != NULL) {
                 /* not a flow that matched no rule: --default is not for it */
                 fprintf(stderr, "flowdx label: %s:%u: column '%.64s': '%.64s' %s\n", in_path,
-                        in.lineno, cols[col], f[col], why);
+                        (unsigned)in.line_no, cols[col], f[col], why);
                 got = -1;
                 break;
             }

@@ -9,7 +9,6 @@
 
 #include "tool.h"
 
-#define MAX_LINE_BYTES (1u << 20)
 #define MAX_SOURCES 10000000u
 #define MAX_VALUE_BYTES 4096u
 
@@ -119,42 +118,6 @@ static void table_free(struct table *t)
 
 /* ---- reading ---- */
 
-struct reader {
-    FILE *fp;
-    const char *name; /* for messages */
-    char *line;
-    size_t cap;
-    uint64_t line_no;
-};
-
-/* The next line without its end (CR LF or LF); 0 at the end, -1 after printing an error. */
-static int next_line(struct reader *r)
-{
-    errno = 0;
-    ssize_t n = getline(&r->line, &r->cap, r->fp);
-    if (n < 0) {
-        if (ferror(r->fp)) {
-            fprintf(stderr, "flowdx report: %s: %s\n", r->name, strerror(errno ? errno : EIO));
-            return -1;
-        }
-        return 0;
-    }
-    r->line_no++;
-    if ((size_t)n > MAX_LINE_BYTES) {
-        fprintf(stderr, "flowdx report: %s:%llu: line longer than %u bytes\n", r->name,
-                (unsigned long long)r->line_no, MAX_LINE_BYTES);
-        return -1;
-    }
-    if (memchr(r->line, '\0', (size_t)n) != NULL) {
-        fprintf(stderr, "flowdx report: %s:%llu: NUL byte (not a text file)\n", r->name,
-                (unsigned long long)r->line_no);
-        return -1;
-    }
-    while (n > 0 && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
-        r->line[--n] = '\0';
-    return 1;
-}
-
 static char *trim(char *s)
 {
     while (*s == ' ' || *s == '\t')
@@ -169,7 +132,7 @@ static char *trim(char *s)
  * Split a CSV line in place into at most @p cap fields (quoted fields may hold commas and
  * doubled quotes, not line breaks). Returns the number of fields, or 0 after printing why.
  */
-static size_t split_csv(const struct reader *r, char *line, char **field, size_t cap)
+static size_t split_csv(const struct text_reader *r, char *line, char **field, size_t cap)
 {
     size_t n = 0;
     char *p = line;
@@ -241,8 +204,8 @@ struct count {
 };
 
 /* Count one flow; false after printing why. */
-static bool add_flow(struct count *k, const struct reader *r, const char *what, const char *addr,
-                     const char *label)
+static bool add_flow(struct count *k, const struct text_reader *r, const char *what,
+                     const char *addr, const char *label)
 {
     char canon[INET6_ADDRSTRLEN];
     if (!canonical_addr(addr, canon)) {
@@ -279,7 +242,7 @@ static long column(char **field, size_t n, const char *name)
 
 #define MAX_FIELDS 8192
 
-static bool read_csv(struct count *k, struct reader *r)
+static bool read_csv(struct count *k, struct text_reader *r)
 {
     static char *field[MAX_FIELDS];
     size_t n_header = split_csv(r, r->line, field, MAX_FIELDS);
@@ -318,7 +281,7 @@ static bool read_csv(struct count *k, struct reader *r)
     char what[300];
     snprintf(what, sizeof(what), "column '%s'", src_name);
     int rc;
-    while ((rc = next_line(r)) > 0) {
+    while ((rc = text_reader_next(r)) > 0) {
         if (trim(r->line)[0] == '\0')
             continue;
         size_t n = split_csv(r, r->line, field, MAX_FIELDS);
@@ -674,7 +637,7 @@ static void json_why_key(struct json *j, const char *pre, const char *key, size_
  */
 static void json_fields(struct json *j, const size_t off[JSON_KEYS], int depth, struct fields *x)
 {
-    static char name[MAX_LINE_BYTES + 1]; /* decoded: never longer than the line */
+    static char name[TEXT_LINE_MAX + 1]; /* decoded: never longer than the line */
     if (*j->p != '{') {
         j->why = "expected an object";
         return;
@@ -786,7 +749,7 @@ static void json_fields(struct json *j, const size_t off[JSON_KEYS], int depth, 
     }
 }
 
-static bool read_jsonl(struct count *k, struct reader *r)
+static bool read_jsonl(struct count *k, struct text_reader *r)
 {
     /*
      * The label: --label-column (a dotted path reads nested objects), else the "verdict" of
@@ -849,7 +812,7 @@ static bool read_jsonl(struct count *k, struct reader *r)
         }
         if (!add_flow(k, r, what, trim(x.value[0]), trim(x.value[1])))
             return false;
-    } while ((rc = next_line(r)) > 0);
+    } while ((rc = text_reader_next(r)) > 0);
     return rc == 0;
 }
 
@@ -1149,8 +1112,9 @@ static int cmd_senders(int argc, char **argv)
         return cmd_run(run_argc, run_argv);
     }
     bool std_in = strcmp(input, "-") == 0;
-    struct reader r = {.fp = std_in ? stdin : fopen(input, "r"),
-                       .name = std_in ? "standard input" : input};
+    struct text_reader r = {.fp = std_in ? stdin : fopen(input, "r"),
+                            .name = std_in ? "standard input" : input,
+                            .prog = "flowdx report"};
     if (r.fp == NULL) {
         fprintf(stderr, "flowdx report: %s: %s\n", input, strerror(errno));
         return EXIT_ERROR;
@@ -1158,7 +1122,7 @@ static int cmd_senders(int argc, char **argv)
     bool ok = false;
     int rc;
     /* The first line that is not blank decides the format; a byte order mark is skipped. */
-    while ((rc = next_line(&r)) > 0) {
+    while ((rc = text_reader_next(&r)) > 0) {
         char *p = r.line;
         size_t len = strlen(p);
         if (r.line_no == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)

@@ -183,6 +183,21 @@ bool output_close(struct output *o, bool keep);
 #define MAX_INPUTS 256
 
 /* A file a command reads or writes, and how it was named (for messages). */
+/* Lines of a text file, without their end (LF or CR LF), for the commands' CSV and JSON-lines
+ * readers. */
+struct text_reader {
+    FILE *fp;
+    const char *name; /* the file, in messages */
+    const char *prog; /* "flowdx label", ... */
+    char *line;       /* the current line (owned: free it) */
+    size_t cap;
+    uint64_t line_no; /* of the current line, from 1 */
+};
+#define TEXT_LINE_MAX (1u << 20)
+/* The next line into r->line: 1, 0 at the end, -1 after printing why (a read error, a NUL byte,
+ * a line over TEXT_LINE_MAX bytes). */
+int text_reader_next(struct text_reader *r);
+
 struct named_file {
     const char *what; /* "-o", "--ipfix", "outputs.csv", ... */
     const char *path; /* NULL or "-": standard input or output, never compared */
