@@ -361,12 +361,36 @@ static bool named(const char *path)
     return path != NULL && strcmp(path, "-") != 0;
 }
 
+/* Whether @p path can be created or replaced: its directory exists and may be written (a
+ * device or an existing file that is not regular is written as it is, so only it counts). */
+static bool writable_place(const char *prog, const char *what, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: %s %s: is a directory\n", prog, what, path);
+        return false;
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return true;
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+    if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "%s: %s %s: cannot write in %s: %s\n", prog, what, path, dir,
+                strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 bool files_distinct(const char *prog, const char *in_what, const char *const *in, size_t n_in,
                     const struct named_file *out, size_t n_out)
 {
     for (size_t i = 0; i < n_out; i++) {
         if (!named(out[i].path))
             continue;
+        if (!writable_place(prog, out[i].what, out[i].path))
+            return false;
         for (size_t j = 0; j < n_in; j++) {
             if (named(in[j]) && same_file(out[i].path, in[j]) == 1) {
                 fprintf(stderr, "%s: %s %s is also an input (%s %s): it would be overwritten\n",

@@ -206,7 +206,8 @@ struct named_file {
 /* False, after printing "PROG: ..." why, when an output would overwrite an input (one of the
  * @p n_in files @p in, all named by @p in_what, e.g. "-r") or another output: the same path, or
  * the same existing file under another name. Devices and FIFOs (/dev/null) may be named more
- * than once. */
+ * than once. Also false when an output is a directory or its directory cannot be written, so
+ * that a long run does not fail at its end. */
 bool files_distinct(const char *prog, const char *in_what, const char *const *in, size_t n_in,
                     const struct named_file *out, size_t n_out);
 struct ipfix_out;

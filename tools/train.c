@@ -274,7 +274,7 @@ static int train(int argc, char **argv, char *lists[2])
             o.map_padding = 0;
             break;
         case OPT_CORR:
-            if (!parse_double("--corr-threshold", optarg, &o.corr_threshold))
+            if (!parse_double_in("--corr-threshold", optarg, 0, 1, &o.corr_threshold))
                 return EXIT_USAGE;
             corr_given = true;
             break;

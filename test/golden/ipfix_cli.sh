@@ -163,7 +163,7 @@ refused() { # NAME STATUS PATTERN ARGS...
     out=$(timeout 30 "$flowdx" run -q --detect doh -m "$doh_model" "${iod[@]}" -o /dev/null "$@" 2>&1); rc=$?
     check "$name: exit $want, '$pattern'" bash -c "[ $rc -eq $want ] && grep -q -- \"\$1\" <<< \"\$0\"" "$out" "$pattern"
 }
-refused "a directory that does not exist" 1 "cannot create: No such file or directory" \
+refused "a directory that does not exist" 2 "cannot write in .*: No such file or directory" \
     --ipfix "$tmp/no/such/dir/x.ipfix"
 refused "a transport flowdx does not speak" 2 "unknown transport 'sctp'" --ipfix sctp://127.0.0.1:4739
 refused "port 0" 2 "port '0' is not a number from 1 to 65535" --ipfix udp://127.0.0.1:0

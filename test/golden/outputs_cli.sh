@@ -84,6 +84,17 @@ check "eval --svg = -m: exit 2, model intact" \
     bash -c '[ "$1" -eq 2 ] && [ "$(sha256sum < "$2")" = "$(sha256sum < conf/models/spam.fdxm)" ]' \
     _ $? "$tmp/m.fdxm"
 
+# ---- an output that is a directory, or in one that does not exist: refused before the work ----
+"$flowdx" train -q --model weighted-trees -i "$csv" -o "$tmp/no/such/dir/m.fdxm" 2> "$tmp/err"
+rc=$?
+check "train -o in a directory that does not exist: exit 2 before training, said" \
+    bash -c '[ "$1" -eq 2 ] && grep -q "cannot write in .*/no/such/dir/: No such file" "$2"' \
+    _ "$rc" "$tmp/err"
+"$flowdx" extract -q -r "$pcap" -o "$tmp" 2> "$tmp/err"
+rc=$?
+check "extract -o DIRECTORY: exit 2, said" \
+    bash -c '[ "$1" -eq 2 ] && grep -q "is a directory" "$2"' _ "$rc" "$tmp/err"
+
 # ---- a link keeps being a link; a device stays a device ----
 echo old > "$tmp/real.csv"
 ln -s real.csv "$tmp/link.csv"

@@ -144,14 +144,27 @@ check "server_names: *.dns.cloudflare.com does not match the bare name" grep -q 
 "$flowdx" run -c "$tmp/both.yaml" -r "$emotet" 2> "$tmp/err3"
 check "-r overrides input.read" grep -q "doh: 0 judged" "$tmp/err3"
 
-# An output that cannot be opened stops the run before any traffic, and the outputs opened
-# before it do not replace their files (an empty alerts file must not take an earlier one's place).
+# An output in a directory that does not exist is refused at load (exit 2, before any traffic).
 echo "earlier alerts" > "$tmp/kept.alerts"
-cat > "$tmp/badout.yaml" <<YAML
+cat > "$tmp/nodir.yaml" <<YAML
 input: {read: [$emotet]}
 outputs:
   alerts: {file: $tmp/kept.alerts}
   jsonl: {file: $tmp/no-such-dir/flows.jsonl}
+YAML
+"$flowdx" run -c "$tmp/nodir.yaml" 2> "$tmp/err_nodir"; rc=$?
+check "an output in a directory that does not exist: exit 2 at load, alerts file untouched" \
+    bash -c '[ "$1" -eq 2 ] && grep -q "outputs.jsonl .*cannot write in" "$3" &&
+             [ "$(cat "$2")" = "earlier alerts" ]' _ "$rc" "$tmp/kept.alerts" "$tmp/err_nodir"
+# One that passes that check but cannot be opened (a link to a file in a directory that does
+# not exist) stops the run before any traffic, and the outputs opened before it do not replace
+# their files (an empty alerts file must not take an earlier one's place).
+ln -s no-such-dir/flows.jsonl "$tmp/dangling.jsonl"
+cat > "$tmp/badout.yaml" <<YAML
+input: {read: [$emotet]}
+outputs:
+  alerts: {file: $tmp/kept.alerts}
+  jsonl: {file: $tmp/dangling.jsonl}
 YAML
 "$flowdx" run -c "$tmp/badout.yaml" 2> "$tmp/err_badout"; rc=$?
 check "an output that cannot be opened: exit 1, the earlier alerts file untouched" \
