@@ -1019,31 +1019,28 @@ int cmd_run(int argc, char **argv)
             snprintf(by_dpi, sizeof(by_dpi), "%llu", (unsigned long long)d.by_dpi);
         else
             snprintf(by_dpi, sizeof(by_dpi), "off");
+        /* one closing line for both detectors: only the candidates' sources and the class
+         * names differ */
+        char sources[160];
         if (d.spam)
-            fprintf(stderr,
-                    "%s: %llu flow%s, %llu SMTP candidate%s classified (by source: ports "
-                    "25/465/587 %llu, nDPI %s), %llu %s (%.1f %%), %llu uncertain, %llu %s; "
-                    "model %s\n",
-                    me, (unsigned long long)d.flows, plural(d.flows),
-                    (unsigned long long)d.candidates, plural(d.candidates),
-                    (unsigned long long)d.by_port, by_dpi, (unsigned long long)d.malicious,
-                    fdx_model_class_name(d.model, 1),
-                    d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
-                    (unsigned long long)d.uncertain,
-                    (unsigned long long)(d.candidates - d.malicious - d.uncertain),
-                    fdx_model_class_name(d.model, 0), model_path);
+            snprintf(sources, sizeof(sources), "ports 25/465/587 %llu, nDPI %s",
+                     (unsigned long long)d.by_port, by_dpi);
         else
-            fprintf(stderr,
-                    "%s: %llu flow%s, %llu DoH candidate%s classified (by source: --doh-server "
-                    "%llu, resolver list %llu, nDPI %s, --all-tls %llu), %llu malicious (%.1f %%), "
-                    "%llu uncertain, %llu benign; model %s\n",
-                    me, (unsigned long long)d.flows, plural(d.flows),
-                    (unsigned long long)d.candidates, plural(d.candidates),
-                    (unsigned long long)d.by_server, (unsigned long long)d.by_resolver, by_dpi,
-                    (unsigned long long)d.by_all_tls, (unsigned long long)d.malicious,
-                    d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
-                    (unsigned long long)d.uncertain,
-                    (unsigned long long)(d.candidates - d.malicious - d.uncertain), model_path);
+            snprintf(sources, sizeof(sources),
+                     "--doh-server %llu, resolver list %llu, nDPI %s, --all-tls %llu",
+                     (unsigned long long)d.by_server, (unsigned long long)d.by_resolver, by_dpi,
+                     (unsigned long long)d.by_all_tls);
+        fprintf(stderr,
+                "%s: %llu flow%s, %llu %s candidate%s classified (by source: %s), %llu %s "
+                "(%.1f %%), %llu uncertain, %llu %s; model %s\n",
+                me, (unsigned long long)d.flows, plural(d.flows), (unsigned long long)d.candidates,
+                d.spam ? "SMTP" : "DoH", plural(d.candidates), sources,
+                (unsigned long long)d.malicious,
+                d.spam ? fdx_model_class_name(d.model, 1) : "malicious",
+                d.candidates ? 100.0 * (double)d.malicious / (double)d.candidates : 0.0,
+                (unsigned long long)d.uncertain,
+                (unsigned long long)(d.candidates - d.malicious - d.uncertain),
+                d.spam ? fdx_model_class_name(d.model, 0) : "benign", model_path);
         if (!per_flow && !d.spam)
             fprintf(stderr,
                     "%s: verdicts decided per client-resolver pair (a tunnel: in %g s, "
