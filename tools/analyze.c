@@ -475,9 +475,10 @@ int cmd_analyze(int argc, char **argv)
         {"--svg-prefix", pre ? profiles : NULL},
         {"--svg-prefix", pre ? densities : NULL},
     };
-    const char *features = o.features != NULL && o.features[0] == '@' ? o.features + 1 : NULL;
-    const char *ins[] = {o.data_path, o.data_path_b, o.model_path, features};
-    if (!files_distinct(prog, "input", ins, sizeof(ins) / sizeof(ins[0]), outs,
+    const struct input_group ins[] = {{s->opts & O_AB ? "-a" : "-i", &o.data_path, 1},
+                                      {"-b", &o.data_path_b, 1},
+                                      {"-m", &o.model_path, 1}};
+    if (!files_distinct(prog, ins, sizeof(ins) / sizeof(ins[0]), outs,
                         sizeof(outs) / sizeof(outs[0])))
         return EXIT_USAGE;
     char err[1024];

@@ -176,3 +176,17 @@ int text_reader_next(struct text_reader *r)
         r->line[--n] = '\0';
     return 1;
 }
+
+bool columns_unique(const struct text_reader *r, char *const *cols, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(cols[j], cols[i]) == 0) {
+                fprintf(stderr, "%s: %s:%llu: column '%.64s' appears twice (columns %zu and %zu)\n",
+                        r->prog, r->name, (unsigned long long)r->line_no, cols[i], j + 1, i + 1);
+                return false;
+            }
+        }
+    }
+    return true;
+}

@@ -402,7 +402,8 @@ int cmd_collect(int argc, char **argv)
         fprintf(stderr, PROG ": --detect %s: give its model with -m FILE\n", k.name);
         return EXIT_USAGE;
     }
-    if (!ipfix_out_check(&k.ipfix, PROG) || !cli_files_distinct(PROG, "-r", NULL, 0, output, &k.ipfix))
+    if (!ipfix_out_check(&k.ipfix, PROG) ||
+        !cli_files_distinct(PROG, "-r", NULL, 0, output, &k.ipfix))
         return EXIT_USAGE;
     if (ports != NULL && strcmp(ports, "all") == 0) {
         k.all_ports = true;

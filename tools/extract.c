@@ -237,8 +237,9 @@ int cmd_extract(int argc, char **argv)
     if (!ipfix_out_close(&run.ipfix, "flowdx extract"))
         status = EXIT_ERROR;
     if (run.w.failed && !ferror(out.fp))
-        fprintf(stderr, "flowdx extract: a row longer than 64 KiB could not be written; %s is not "
-                        "written\n",
+        fprintf(stderr,
+                "flowdx extract: a row longer than 64 KiB could not be written; %s is not "
+                "written\n",
                 output != NULL && strcmp(output, "-") != 0 ? output : "standard output");
     if (!output_close(&out, !run.w.failed))
         status = EXIT_ERROR;

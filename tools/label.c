@@ -387,15 +387,8 @@ static bool read_header(struct text_reader *in, char **hdr, char **cols, int *n_
         fprintf(stderr, "flowdx label: %s:1: more than %d columns\n", in->name, MAX_FIELDS);
         return false;
     }
-    for (int i = 0; i < *n_cols; i++) {
-        int j = find(cols, i, cols[i]);
-        if (j >= 0) {
-            fprintf(stderr,
-                    "flowdx label: %s:1: column '%.64s' appears twice (columns %d and %d)\n",
-                    in->name, cols[i], j + 1, i + 1);
-            return false;
-        }
-    }
+    if (!columns_unique(in, cols, (size_t)*n_cols))
+        return false;
     if (!find_layout(cols, *n_cols, l) || l->label >= 0) {
         fprintf(stderr, "flowdx label: %s:1: %s\n", in->name,
                 l->label >= 0 ? "already has a Label column"
@@ -450,8 +443,8 @@ int cmd_label(int argc, char **argv)
         return EXIT_USAGE;
     }
     const struct named_file out_file = {"-o", out_path};
-    if (!files_distinct(prog, "-i", &in_path, 1, &out_file, 1) ||
-        !files_distinct(prog, "-l", &rules_path, 1, &out_file, 1))
+    const struct input_group ins[] = {{"-i", &in_path, 1}, {"-l", &rules_path, 1}};
+    if (!files_distinct(prog, ins, 2, &out_file, 1))
         return EXIT_USAGE;
     struct rule *rules = NULL;
     uint32_t n_rules = 0;

@@ -366,11 +366,12 @@ static bool named(const char *path)
 static bool writable_place(const char *prog, const char *what, const char *path)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    bool exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
         fprintf(stderr, "%s: %s %s: is a directory\n", prog, what, path);
         return false;
     }
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    if (exists && !S_ISREG(st.st_mode))
         return true;
     char dir[PATH_MAX];
     const char *slash = strrchr(path, '/');
@@ -383,7 +384,7 @@ static bool writable_place(const char *prog, const char *what, const char *path)
     return true;
 }
 
-bool files_distinct(const char *prog, const char *in_what, const char *const *in, size_t n_in,
+bool files_distinct(const char *prog, const struct input_group *in, size_t n_groups,
                     const struct named_file *out, size_t n_out)
 {
     for (size_t i = 0; i < n_out; i++) {
@@ -391,11 +392,14 @@ bool files_distinct(const char *prog, const char *in_what, const char *const *in
             continue;
         if (!writable_place(prog, out[i].what, out[i].path))
             return false;
-        for (size_t j = 0; j < n_in; j++) {
-            if (named(in[j]) && same_file(out[i].path, in[j]) == 1) {
-                fprintf(stderr, "%s: %s %s is also an input (%s %s): it would be overwritten\n",
-                        prog, out[i].what, out[i].path, in_what, in[j]);
-                return false;
+        for (size_t g = 0; g < n_groups; g++) {
+            for (size_t j = 0; j < in[g].n; j++) {
+                const char *p = in[g].paths[j];
+                if (named(p) && same_file(out[i].path, p) == 1) {
+                    fprintf(stderr, "%s: %s %s is also an input (%s %s): it would be overwritten\n",
+                            prog, out[i].what, out[i].path, in[g].what, p);
+                    return false;
+                }
             }
         }
         for (size_t j = 0; j < i; j++) {
@@ -413,7 +417,8 @@ bool cli_files_distinct(const char *prog, const char *in_what, const char *const
                         int n_inputs, const char *output, const struct ipfix_out *ipfix)
 {
     const struct named_file out[] = {{"-o", output}, {"--ipfix", ipfix_out_file(ipfix)}};
-    return files_distinct(prog, in_what, inputs, (size_t)n_inputs, out, 2);
+    const struct input_group in = {in_what, inputs, (size_t)n_inputs};
+    return files_distinct(prog, &in, 1, out, 2);
 }
 
 int64_t feature_index(const fdx_engine *e, const char *name)

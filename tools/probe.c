@@ -173,7 +173,7 @@ static int read_allowlist(const fdx_config_node *root, struct probe *p, char *er
 }
 
 /* An output's file: absent or ~ leaves the default. */
-/* fdx_config_get_string(), refusing an empty value (a file, an interface, a user, a filter):
+/* fdx_config_get_string(), refusing an empty value (a file, an interface, a user, a destination):
  * located at @p map, which holds @p key. */
 static int get_name(const fdx_config_node *map, const char *key, const char **ret, char *err,
                     size_t len)
@@ -330,9 +330,12 @@ static bool probe_files_distinct(const struct probe *p, const char *prefix)
     const char *self = p->text == NULL ? p->path : NULL; /* a text given inline has no file */
     const char *models[] = {detector_model(p, "spam", spam, sizeof(spam)),
                             detector_model(p, "doh", doh, sizeof(doh))};
-    return files_distinct(who, "input.read", p->inputs, (size_t)p->n_inputs, out, n_out) &&
-           files_distinct(who, "the configuration file", &self, 1, out, n_out) &&
-           files_distinct(who, "a detector's model", models, 2, out, n_out);
+    const struct input_group ins[] = {
+        {"input.read", p->inputs, (size_t)p->n_inputs},
+        {"the configuration file", &self, 1},
+        {"a detector's model", models, 2},
+    };
+    return files_distinct(who, ins, 3, out, n_out);
 }
 
 /* input.user: only with input.interface, and a user that exists; false after printing why. */

@@ -251,18 +251,8 @@ static bool read_csv(struct count *k, struct text_reader *r)
     /* as the other readers of CSV (train, analyze): a name means one column */
     for (size_t i = 0; i < n_header; i++)
         field[i] = trim(field[i]);
-    for (size_t i = 1; i < n_header; i++) {
-        const char *name = field[i];
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(field[j], name) == 0) {
-                fprintf(stderr,
-                        "flowdx report: %s:%llu: column '%.64s' appears twice (columns %zu and "
-                        "%zu)\n",
-                        r->name, (unsigned long long)r->line_no, name, j + 1, i + 1);
-                return false;
-            }
-        }
-    }
+    if (!columns_unique(r, field, n_header))
+        return false;
     const char *src_name = k->src_column != NULL ? k->src_column : "src_addr";
     long src = column(field, n_header, src_name);
     if (src < 0 && k->src_column == NULL)

@@ -197,18 +197,27 @@ struct text_reader {
 /* The next line into r->line: 1, 0 at the end, -1 after printing why (a read error, a NUL byte,
  * a line over TEXT_LINE_MAX bytes). */
 int text_reader_next(struct text_reader *r);
+/* False, after printing "PROG: FILE:LINE: column 'x' appears twice (columns 2 and 5)", when a
+ * name stands twice among the @p n columns of the header line just read by @p r. */
+bool columns_unique(const struct text_reader *r, char *const *cols, size_t n);
 
 struct named_file {
     const char *what; /* "-o", "--ipfix", "outputs.csv", ... */
     const char *path; /* NULL or "-": standard input or output, never compared */
 };
 
-/* False, after printing "PROG: ..." why, when an output would overwrite an input (one of the
- * @p n_in files @p in, all named by @p in_what, e.g. "-r") or another output: the same path, or
- * the same existing file under another name. Devices and FIFOs (/dev/null) may be named more
- * than once. Also false when an output is a directory or its directory cannot be written, so
- * that a long run does not fail at its end. */
-bool files_distinct(const char *prog, const char *in_what, const char *const *in, size_t n_in,
+/* Input files named by one option: "-r" and its captures, "-m" and its model, ... */
+struct input_group {
+    const char *what;
+    const char *const *paths; /* NULL or "-" entries are never compared */
+    size_t n;
+};
+/* False, after printing "PROG: ..." why, when an output would overwrite an input (a file of one
+ * of the @p n_groups groups) or another output: the same path, or the same existing file under
+ * another name. Devices and FIFOs (/dev/null) may be named more than once. Also false when an
+ * output is a directory or its directory cannot be written, so that a long run does not fail at
+ * its end. */
+bool files_distinct(const char *prog, const struct input_group *in, size_t n_groups,
                     const struct named_file *out, size_t n_out);
 struct ipfix_out;
 /* files_distinct() for a command line: inputs (@p in_what "-r" CAPTURE..., "-m" MODEL) against

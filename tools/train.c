@@ -361,9 +361,9 @@ static int train(int argc, char **argv, char *lists[2])
         {"--svg-dir", svg_dir ? after_svg : NULL},
     };
     const size_t n_outs = sizeof(outs) / sizeof(outs[0]);
-    const char *ins[] = {o.data_path, o.update};
-    if (!files_distinct("flowdx train", "input", ins, 2, outs, n_outs) ||
-        !files_distinct("flowdx train", "--add", more, (size_t)n_more, outs, n_outs))
+    const struct input_group ins[] = {
+        {"-i", &o.data_path, 1}, {"--update", &o.update, 1}, {"--add", more, (size_t)n_more}};
+    if (!files_distinct("flowdx train", ins, 3, outs, n_outs))
         return EXIT_USAGE;
     o.more_data = more;
     o.n_more_data = n_more;
@@ -494,8 +494,8 @@ int cmd_eval(int argc, char **argv)
         return EXIT_USAGE;
     }
     const struct named_file svg_out[] = {{"--svg", svg}};
-    const char *ins[] = {model_path, data};
-    if (!files_distinct("flowdx eval", "input", ins, 2, svg_out, 1))
+    const struct input_group ins[] = {{"-m", &model_path, 1}, {"-i", &data, 1}};
+    if (!files_distinct("flowdx eval", ins, 2, svg_out, 1))
         return EXIT_USAGE;
     char err[1024];
     fdx_model *m = NULL;
