@@ -328,6 +328,21 @@ static void test_capture_rejects_bad_filter(void **state)
     assert_contains(err, "tcp port banana");
 }
 
+/* A filter is checked without a capture: valid when one decoded link type compiles it. */
+static void test_capture_check_filter_without_a_capture(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    assert_int_equal(fdx_capture_check_filter("tcp port 25 or udp port 53", err, sizeof(err)), 0);
+    /* link-layer primitives: Ethernet compiles "ether host", raw IP does not; either is enough */
+    assert_int_equal(fdx_capture_check_filter("ether host 00:11:22:33:44:55", err, sizeof(err)), 0);
+    assert_int_equal(fdx_capture_check_filter("", err, sizeof(err)), 0); /* tcpdump: all */
+    assert_int_equal(fdx_capture_check_filter("tcp port banana", err, sizeof(err)), FDX_EINVAL);
+    assert_contains(err, "filter 'tcp port banana': ");
+    assert_int_equal(fdx_capture_check_filter("port", NULL, 0), FDX_EINVAL);
+    assert_int_equal(fdx_capture_check_filter(NULL, err, sizeof(err)), FDX_EINVAL);
+}
+
 /* ---- Damaged and wrong files ---- */
 
 static void test_capture_stops_at_packet_cut_in_its_data(void **state)
@@ -493,6 +508,7 @@ int main(int argc, char **argv)
         T(test_capture_progress_reaches_file_size),
         T(test_capture_filter_keeps_only_matching_packets),
         T(test_capture_rejects_bad_filter),
+        cmocka_unit_test(test_capture_check_filter_without_a_capture),
         T(test_capture_stops_at_packet_cut_in_its_data),
         T(test_capture_stops_at_packet_cut_in_its_header),
         T(test_capture_reports_corrupt_record_length),

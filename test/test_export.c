@@ -78,7 +78,14 @@ static void test_export_dest_refuses_malformed_urls(void **state)
         if (strstr(err, bad[i].says) == NULL)
             fail_msg("'%s': '%s' does not say '%s'", bad[i].text, err, bad[i].says);
         assert_int_equal(d.kind, 99); /* untouched on failure */
+        /* the public check says the same */
+        char err2[256] = "";
+        assert_int_equal(fdx_ipfix_check_destination(bad[i].text, err2, sizeof(err2)), FDX_EINVAL);
+        assert_string_equal(err2, err);
     }
+    assert_int_equal(fdx_ipfix_check_destination(NULL, NULL, 0), FDX_EINVAL);
+    assert_int_equal(fdx_ipfix_check_destination("udp://[2001:db8::1]:4740", NULL, 0), 0);
+    assert_int_equal(fdx_ipfix_check_destination("out/flows.ipfix", NULL, 0), 0);
 }
 
 /* ---- value encodings ---- */

@@ -191,6 +191,20 @@ static int get_name(const fdx_config_node *map, const char *key, const char **re
     return rc;
 }
 
+/* A value of key @p key of @p map that @p check refuses, as "FILE:LINE:COL: key 'KEY': reason". */
+static int check_key(const fdx_config_node *map, const char *key, const char *value,
+                     int (*check)(const char *, char *, size_t), char *err, size_t len)
+{
+    char why[1024];
+    int rc = check(value, why, sizeof(why));
+    if (rc < 0) {
+        char where[300];
+        snprintf(err, len, "%s: key '%s': %s", fdx_config_node_where(map, where, sizeof(where)),
+                 key, why);
+    }
+    return rc;
+}
+
 static int read_output(const fdx_config_node *outs, const char *name, const char **file,
                        const fdx_config_node **ret_map, char *err, size_t len)
 {
@@ -234,6 +248,9 @@ static int read_outputs(const fdx_config_node *root, struct probe *p, char *err,
          (rc = fdx_config_get_int(ipfix, "pen", 1, UINT32_MAX - 1, &pen, err, len)) < 0 ||
          (rc = fdx_config_get_int(ipfix, "domain", 0, UINT32_MAX, &domain, err, len)) < 0))
         return rc;
+    if (dest != NULL &&
+        (rc = check_key(ipfix, "destination", dest, fdx_ipfix_check_destination, err, len)) < 0)
+        return rc;
     p->ipfix.dest = dest;
     p->ipfix.pen = (uint32_t)pen;
     p->ipfix.domain = (uint32_t)domain;
@@ -256,7 +273,9 @@ static int read_input(const fdx_config_node *root, struct probe *p, char *err, s
         (rc = fdx_config_get_int(in, "buffer_size", 1, 2047, &p->buffer_mib, err, len)) < 0 ||
         (rc = get_name(in, "user", &p->user, err, len)) < 0 ||
         (rc = fdx_config_get_duration(in, "stats_interval", 0, INPUT_STATS_MAX_US, &p->stats_us,
-                                      err, len)) < 0)
+                                      err, len)) < 0 ||
+        (p->filter != NULL &&
+         (rc = check_key(in, "filter", p->filter, fdx_capture_check_filter, err, len)) < 0))
         return rc;
     if (p->iface != NULL && p->n_inputs > 0) {
         char where[300];

@@ -372,6 +372,16 @@ FDX_API int fdx_capture_open_file(const char *path, const char *bpf, fdx_capture
 FDX_API int fdx_capture_next(fdx_capture *capture, struct fdx_capture_packet *ret_pkt, char *errbuf,
                              size_t errlen);
 
+/**
+ * Check that a capture filter (tcpdump syntax) compiles, without opening a capture: for a
+ * configuration checker. A filter passes when it compiles for one of the link types flowdx
+ * decodes (Ethernet, Linux cooked v1 and v2, raw IP, BSD loopback); the capture it is then used
+ * on may still refuse it ("ether host" on raw IP).
+ * @param bpf borrowed for the call.
+ * @return 0, FDX_EINVAL with "filter 'BPF': libpcap's reason" in errbuf, or FDX_ENOMEM.
+ */
+FDX_API int fdx_capture_check_filter(const char *bpf, char *errbuf, size_t errlen);
+
 /** libpcap DLT_* link type of the capture. */
 FDX_API int fdx_capture_linktype(const fdx_capture *capture);
 

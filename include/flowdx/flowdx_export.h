@@ -63,6 +63,15 @@ struct fdx_ipfix_options {
 FDX_API void fdx_ipfix_options_init(struct fdx_ipfix_options *opts);
 
 /**
+ * Check the form of an IPFIX destination (a file path, udp://HOST:PORT or tcp://HOST:PORT, an
+ * IPv6 address in brackets), as fdx_ipfix_open() parses it, without resolving, connecting or
+ * creating anything: for a configuration checker.
+ * @param destination borrowed for the call.
+ * @return 0, or FDX_EINVAL with the reason in errbuf.
+ */
+FDX_API int fdx_ipfix_check_destination(const char *destination, char *errbuf, size_t errlen);
+
+/**
  * Open an exporter for the records of @p engine and send the templates. A file is created (or
  * truncated) now; a TCP collector is connected to now; a UDP destination is resolved now (UDP
  * cannot tell whether anything listens).

@@ -84,6 +84,41 @@ int fdxi_capture_set_filter(fdx_capture *c, const char *bpf, uint32_t netmask, c
     return 0;
 }
 
+int fdx_capture_check_filter(const char *bpf, char *errbuf, size_t errlen)
+{
+    char scratch[1];
+    if (errbuf == NULL || errlen == 0) {
+        errbuf = scratch;
+        errlen = sizeof(scratch);
+    }
+    if (bpf == NULL) {
+        snprintf(errbuf, errlen, "fdx_capture_check_filter: NULL argument");
+        return FDX_EINVAL;
+    }
+    /* The link types flowdx decodes; a filter is valid when one of them takes it ("ether host"
+     * compiles for Ethernet only, "wlan" for none of them). The message is Ethernet's. */
+    static const int linktypes[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW, DLT_NULL};
+    char first[PCAP_ERRBUF_SIZE + 64] = "";
+    for (size_t i = 0; i < sizeof(linktypes) / sizeof(linktypes[0]); i++) {
+        pcap_t *p = pcap_open_dead(linktypes[i], 262144);
+        if (p == NULL) {
+            snprintf(errbuf, errlen, "filter '%s': out of memory", bpf);
+            return FDX_ENOMEM;
+        }
+        struct bpf_program prog;
+        int rc = pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN);
+        if (rc == 0)
+            pcap_freecode(&prog);
+        else if (i == 0)
+            snprintf(first, sizeof(first), "%s", pcap_geterr(p));
+        pcap_close(p);
+        if (rc == 0)
+            return 0;
+    }
+    snprintf(errbuf, errlen, "filter '%s': %s", bpf, first);
+    return FDX_EINVAL;
+}
+
 int fdx_capture_open_file(const char *path, const char *bpf, fdx_capture **ret_capture,
                           char *errbuf, size_t errlen)
 {

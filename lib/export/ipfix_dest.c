@@ -135,6 +135,17 @@ int fdxi_ipfix_dest_parse(const char *text, struct fdxi_ipfix_dest *ret, char *e
     return rc;
 }
 
+int fdx_ipfix_check_destination(const char *destination, char *errbuf, size_t errlen)
+{
+    char scratch[1];
+    if (errbuf == NULL || errlen == 0) {
+        errbuf = scratch;
+        errlen = sizeof(scratch);
+    }
+    struct fdxi_ipfix_dest d;
+    return fdxi_ipfix_dest_parse(destination, &d, errbuf, errlen);
+}
+
 int fdxi_ipfix_listen_parse(const char *text, struct fdxi_ipfix_dest *ret, char *errbuf,
                             size_t errlen)
 {

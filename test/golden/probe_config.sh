@@ -244,6 +244,17 @@ bad $'input:\n  read: [""]' "bad.yaml:2:10: key 'read': expected a file name"
 # input.user: live capture only, and a user that exists
 bad $'input:\n  read: [x.pcap]\n  user: nobody' "input.user: applies to live capture (input.interface) only"
 bad $'input:\n  interface: lo\n  user: nosuchuser-fdx' "input.user: --user nosuchuser-fdx: no such user"
+# a filter that does not compile and a malformed IPFIX destination: refused at load, before any
+# capture is opened or collector reached (libpcap's grammar: "port" needs a number or a name)
+bad $'input:\n  read: [x.pcap]\n  filter: "tcp port"' "bad.yaml:2:3: key 'filter': filter 'tcp port':"
+bad $'outputs:\n  ipfix: {destination: "udp://collector:70000"}' \
+    "bad.yaml:2:10: key 'destination': udp://collector:70000: port '70000' is not a number from 1 to 65535"
+bad $'outputs:\n  ipfix: {destination: "sctp://collector"}' "unknown transport 'sctp'"
+"$flowdx" run -c "$tmp/bad.yaml" -r "$emotet" > /dev/null 2> "$tmp/bad-run.err"; rc=$?
+check "run -c with it: exit 2, located" bash -c \
+    "[ $rc -eq 2 ] && grep -q \"bad.yaml:2:10: key 'destination'\" \"\$0\"" "$tmp/bad-run.err"
+printf 'input:\n  read: [x.pcap]\n  filter: "ether host 00:11:22:33:44:55 and tcp port 25"\noutputs:\n  ipfix: {destination: "tcp://[::1]:4739"}\n' > "$tmp/good.yaml"
+check "a filter and destination that are well formed pass config check" "$flowdx" config check "$tmp/good.yaml"
 # What only the engine checks (the moore set and the moore plugin both name moore_001_server_port) is
 # found by config check too, and run -c refuses it as a bad configuration: exit 2.
 moore_so=$(dirname "$flowdx")/../plugin/flowdx-moore.so
