@@ -261,6 +261,25 @@ static void test_train_csv_bad_number_names_line(void **state)
                     "2: column 'a': '0x10' is not a number");
     tu_expect_error("a,Label\n1,0\n1e999,0\n", NULL, FDX_EFORMAT,
                     "3: column 'a': '1e999' is not a number");
+    /* A long cell is quoted by its first 64 bytes and its length (65 + 100 = 165), and is not cut
+     * inside a UTF-8 sequence: 63 'x' and a 2-byte 'é' would end at byte 65, so 63 are shown. */
+    char text[512];
+    char cell[256];
+    memset(cell, 'x', 65);
+    memset(cell + 65, 'y', 100);
+    cell[165] = '\0';
+    snprintf(text, sizeof(text), "a,Label\n%s,0\n", cell);
+    tu_expect_error(
+        text, NULL, FDX_EFORMAT,
+        "2: column 'a': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... "
+        "(165 bytes)' is not a number");
+    memset(cell, 'x', 63);
+    snprintf(cell + 63, sizeof(cell) - 63, "\xc3\xa9zzzz");
+    snprintf(text, sizeof(text), "a,Label\n%s,0\n", cell);
+    tu_expect_error(
+        text, NULL, FDX_EFORMAT,
+        "2: column 'a': 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... "
+        "(69 bytes)' is not a number");
 }
 
 static void test_train_csv_ragged_row_names_line(void **state)

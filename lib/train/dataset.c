@@ -17,6 +17,7 @@
 /* Header columns, identifiers and label included; feature columns are limited by the models. */
 #define MAX_COLUMNS (FDXI_MODEL_MAX_FEATURES + 64u)
 #define MAX_LABEL_BYTES 256u
+#define CELL_SHOWN 64u /* bytes of a bad cell quoted in a message */
 #define READ_CHUNK_BYTES 65536u
 
 /*
@@ -597,8 +598,18 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
                     goto out;
             } else if (feature_of[k] != UINT32_MAX) {
                 if (!parse_cell(cell, &row[feature_of[k]])) {
-                    fdxi_set_err(err, errlen, "%s:%llu: column '%s': '%s' is not a number", path,
-                                 (unsigned long long)at, col_names[feature_of[k]], cell);
+                    /* a long cell is shown by its start and its length */
+                    size_t n = strlen(cell), shown = n;
+                    char more[48] = "";
+                    if (n > CELL_SHOWN) {
+                        snprintf(more, sizeof(more), "... (%zu bytes)", n);
+                        shown = CELL_SHOWN; /* not inside a UTF-8 sequence */
+                        while (shown > 0 && ((unsigned char)cell[shown] & 0xC0) == 0x80)
+                            shown--;
+                    }
+                    fdxi_set_err(err, errlen, "%s:%llu: column '%s': '%.*s%s' is not a number",
+                                 path, (unsigned long long)at, col_names[feature_of[k]], (int)shown,
+                                 cell, more);
                     rc = FDX_EFORMAT;
                     goto out;
                 }
