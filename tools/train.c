@@ -210,6 +210,51 @@ static bool name_list(const char *option, const char *arg, char **file, const ch
     return *file != NULL;
 }
 
+/* The line of @p path (a --features or --exclude list file) that names @p name (or @p name
+ * followed by '*', a prefix), or 0. Names are found as read_list_file() finds them. */
+static unsigned list_file_line(const char *path, const char *name, size_t name_len)
+{
+    FILE *fp = fopen(path, "r");
+    if (fp == NULL)
+        return 0;
+    char line[1024];
+    unsigned lineno = 0, found = 0;
+    while (found == 0 && fgets(line, sizeof(line), fp) != NULL) {
+        lineno++;
+        char *b = line + strspn(line, " \t\r\n");
+        size_t n = strcspn(b, " \t\r\n#");
+        if (n == name_len + 1 && b[name_len] == '*')
+            n--;
+        if (n == name_len && memcmp(b, name, n) == 0)
+            found = lineno;
+    }
+    fclose(fp);
+    return found;
+}
+
+/* The message of fdx_train_run() @p err, with the list file's line when it is about a name that a
+ * --features or --exclude @FILE gave ("--features: the data has no feature named 'x'"). */
+static void print_train_error(const char *err, const char *features_arg, const char *exclude_arg)
+{
+    static const char *const options[] = {"--features", "--exclude"};
+    const char *args[] = {features_arg, exclude_arg};
+    for (size_t i = 0; i < 2; i++) {
+        size_t ol = strlen(options[i]);
+        const char *q = strchr(err, '\'');
+        const char *end = q != NULL ? strchr(q + 1, '\'') : NULL;
+        if (args[i] == NULL || args[i][0] != '@' || strncmp(err, options[i], ol) != 0 ||
+            err[ol] != ':' || strstr(err, "the data has no feature") == NULL || end == NULL)
+            continue;
+        unsigned line = list_file_line(args[i] + 1, q + 1, (size_t)(end - q - 1));
+        if (line > 0) {
+            fprintf(stderr, "flowdx train: %s: %s:%u:%s\n", options[i], args[i] + 1, line,
+                    err + ol + 1);
+            return;
+        }
+    }
+    fprintf(stderr, "flowdx train: %s\n", err);
+}
+
 /* cmd_train's work; @p lists holds the --features and --exclude list files read (the caller frees
  * them, on every path). */
 static int train(int argc, char **argv, char *lists[2])
@@ -247,6 +292,7 @@ static int train(int argc, char **argv, char *lists[2])
     static const char *more[64];
     uint32_t n_more = 0;
     char **features_file = &lists[0], **exclude_file = &lists[1];
+    const char *features_arg = NULL, *exclude_arg = NULL; /* as given, for messages */
     bool corr_given = false;
     static char prog[] = "flowdx train";
     argv[0] = prog;
@@ -325,10 +371,12 @@ static int train(int argc, char **argv, char *lists[2])
         case OPT_EXCLUDE:
             if (!name_list("--exclude", optarg, exclude_file, &o.exclude))
                 return EXIT_USAGE;
+            exclude_arg = optarg;
             break;
         case OPT_FEATURES:
             if (!name_list("--features", optarg, features_file, &o.features))
                 return EXIT_USAGE;
+            features_arg = optarg;
             break;
         case OPT_UPDATE:
             o.update = optarg;
@@ -377,7 +425,7 @@ static int train(int argc, char **argv, char *lists[2])
     fdx_training *t = NULL;
     int rc = fdx_train_run(&o, &t, err, sizeof(err));
     if (rc < 0) {
-        fprintf(stderr, "flowdx train: %s\n", err);
+        print_train_error(err, features_arg, exclude_arg);
         return rc == FDX_EINVAL || rc == FDX_ERANGE ? EXIT_USAGE : EXIT_ERROR;
     }
     int status = EXIT_OK;

@@ -126,6 +126,15 @@ printf 'sp,rsp\n' > "$tmp/drop"
 "$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --exclude "@$tmp/drop" > /dev/null 2> "$tmp/err"
 check "--exclude @FILE with a comma: exit 2, file and line named" \
     bash -c "[ $? -eq 2 ] && grep -q -- '--exclude: $tmp/drop:1: one name per line' '$tmp/err'"
+# A name the data does not have: the file's line (3: after a comment and a blank line).
+printf '# names\n\nnosuch  # a typo\n' > "$tmp/drop"
+"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --exclude "@$tmp/drop" > /dev/null 2> "$tmp/err"
+check "--exclude @FILE with an unknown name: exit 2, file and line named" \
+    bash -c "[ $? -eq 2 ] && grep -qF -- \"--exclude: $tmp/drop:3: the data has no feature named 'nosuch'\" '$tmp/err'"
+printf 'sp\nno*\n' > "$tmp/drop"
+"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --features "@$tmp/drop" > /dev/null 2> "$tmp/err"
+check "--features @FILE with an unknown prefix: exit 2, file and line named" \
+    bash -c "[ $? -eq 2 ] && grep -qF -- \"--features: $tmp/drop:2: the data has no feature starting with 'no'\" '$tmp/err'"
 # The list selects features for the other analyses.
 run 0 analyze importance -q -i "$tmp/a.csv" --min-leaf 1 --features "$(paste -sd, "$tmp/list")"
 check "importance --features: two features" has "data: $tmp/a.csv: 8 rows, 2 features" "$tmp/out"
