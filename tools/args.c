@@ -172,6 +172,10 @@ int text_reader_next(struct text_reader *r)
                 (unsigned long long)r->line_no);
         return -1;
     }
+    if (r->line_no == 1 && n >= 3 && memcmp(r->line, "\xEF\xBB\xBF", 3) == 0) {
+        n -= 3; /* a UTF-8 byte order mark, as editors on Windows write it */
+        memmove(r->line, r->line + 3, (size_t)n + 1);
+    }
     while (n > 0 && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
         r->line[--n] = '\0';
     return 1;

@@ -25,6 +25,13 @@ labels=$(awk -F, 'NR > 1 { print $5 ":" $NF }' "$tmp/labelled.csv" | sort | tr '
 check "labels: 587 spam, 10.4.25.101 ham, the rest other ($labels)" \
     test "$labels" = "443:ham 443:ham 587:spam 80:ham 80:other 80:other "
 
+# A UTF-8 byte order mark before the rules' header and the flows' header (as Windows editors save
+# CSV) is not part of the first column's name: the same labels.
+{ printf '\xef\xbb\xbf'; cat "$tmp/rules.csv"; } > "$tmp/rules-bom.csv"
+{ printf '\xef\xbb\xbf'; cat "$tmp/flows.csv"; } > "$tmp/flows-bom.csv"
+"$flowdx" label -i "$tmp/flows-bom.csv" -l "$tmp/rules-bom.csv" -o "$tmp/labelled-bom.csv" 2> "$tmp/err"
+check "byte order marks: the same labelled file" cmp "$tmp/labelled.csv" "$tmp/labelled-bom.csv"
+
 # Without the catch-all rule, unmatched flows are left out and counted.
 head -5 "$tmp/rules.csv" > "$tmp/rules2.csv"
 "$flowdx" label -i "$tmp/flows.csv" -l "$tmp/rules2.csv" -o "$tmp/l2.csv" 2> "$tmp/err2"
