@@ -343,6 +343,66 @@ static void test_capture_check_filter_without_a_capture(void **state)
     assert_int_equal(fdx_capture_check_filter(NULL, err, sizeof(err)), FDX_EINVAL);
 }
 
+/* Append pcapng block @p type with @p body (a multiple of 4 bytes) to @p fp. */
+static void pcapng_block(FILE *fp, uint32_t type, const void *body, uint32_t len)
+{
+    uint32_t total = 12 + len;
+    assert_int_equal(fwrite(&type, 4, 1, fp), 1);
+    assert_int_equal(fwrite(&total, 4, 1, fp), 1);
+    assert_int_equal(fwrite(body, 1, len, fp), len);
+    assert_int_equal(fwrite(&total, 4, 1, fp), 1);
+}
+
+/* pcapng's if_tsoffset (option 14 of the interface block: seconds added to every time) of -10 on a
+ * packet at 1 s puts it at -9 s, before 1970 (tshark -T fields -e frame.time_epoch prints
+ * -9.000000000). It reads as time 0, not as 2^64 - 9 s in microseconds; 10 s later reads as 1 s. */
+static void test_capture_time_before_1970_reads_as_0(void **state)
+{
+    char path[PATH_MAX];
+    scratch_path(*state, "offset.pcapng", path, sizeof(path));
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    /* host byte order: the section's byte order magic says which */
+    uint8_t shb[16];
+    uint32_t magic = 0x1A2B3C4D;
+    uint16_t version[2] = {1, 0};
+    int64_t section_len = -1;
+    memcpy(shb, &magic, 4);
+    memcpy(shb + 4, version, 4);
+    memcpy(shb + 8, &section_len, 8);
+    pcapng_block(fp, 0x0A0D0D0A, shb, sizeof(shb));
+    uint8_t idb[24];
+    uint16_t linktype[2] = {DLT_EN10MB, 0}, opt[2] = {14, 8}, end[2] = {0, 0};
+    uint32_t snaplen = 65535;
+    int64_t offset = -10;
+    memcpy(idb, linktype, 4);
+    memcpy(idb + 4, &snaplen, 4);
+    memcpy(idb + 8, opt, 4);
+    memcpy(idb + 12, &offset, 8);
+    memcpy(idb + 20, end, 4);
+    pcapng_block(fp, 1, idb, sizeof(idb));
+    struct pkt pkts[3];
+    three_packets(pkts);
+    static const uint64_t times_us[2] = {1000000, 11000000};
+    for (int i = 0; i < 2; i++) {
+        uint8_t epb[20 + THREE_CAPLEN + 4] = {0};
+        uint32_t head[5] = {0, (uint32_t)(times_us[i] >> 32), (uint32_t)times_us[i], pkts[0].caplen,
+                            pkts[0].wirelen};
+        memcpy(epb, head, 20);
+        memcpy(epb + 20, pkts[0].data, pkts[0].caplen);
+        pcapng_block(fp, 6, epb, 20 + ((pkts[0].caplen + 3) & ~3u));
+    }
+    assert_int_equal(fclose(fp), 0);
+    fdx_capture *cap = open_ok(path, NULL);
+    struct fdx_capture_packet pkt;
+    assert_int_equal(fdx_capture_next(cap, &pkt, NULL, 0), 1);
+    assert_true(pkt.ts_us == 0);
+    assert_int_equal(fdx_capture_next(cap, &pkt, NULL, 0), 1);
+    assert_true(pkt.ts_us == 1000000);
+    assert_int_equal(fdx_capture_next(cap, &pkt, NULL, 0), 0);
+    fdx_capture_free(cap);
+}
+
 /* ---- Damaged and wrong files ---- */
 
 static void test_capture_stops_at_packet_cut_in_its_data(void **state)
@@ -509,6 +569,7 @@ int main(int argc, char **argv)
         T(test_capture_filter_keeps_only_matching_packets),
         T(test_capture_rejects_bad_filter),
         cmocka_unit_test(test_capture_check_filter_without_a_capture),
+        T(test_capture_time_before_1970_reads_as_0),
         T(test_capture_stops_at_packet_cut_in_its_data),
         T(test_capture_stops_at_packet_cut_in_its_header),
         T(test_capture_reports_corrupt_record_length),

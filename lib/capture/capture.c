@@ -155,7 +155,14 @@ enum fdxi_capture_read fdxi_capture_read(fdx_capture *c, struct fdx_capture_pack
     int rc = pcap_next_ex(c->pcap, &h, &data);
     if (rc == 1) {
         c->packets++;
-        ret_pkt->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+        /* A pcapng interface's if_tsoffset can put a time before 1970 (tshark prints it
+         * negative): it reads as 0, and one past year 584,000 as the largest time. */
+        if (h->ts.tv_sec < 0 || h->ts.tv_usec < 0)
+            ret_pkt->ts_us = 0;
+        else if ((uint64_t)h->ts.tv_sec >= UINT64_MAX / 1000000u)
+            ret_pkt->ts_us = UINT64_MAX / 1000000u * 1000000u;
+        else
+            ret_pkt->ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
         ret_pkt->caplen = h->caplen;
         ret_pkt->wirelen = h->len;
         ret_pkt->data = data;
