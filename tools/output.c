@@ -387,6 +387,19 @@ static bool writable_place(const char *prog, const char *what, const char *path)
 bool files_distinct(const char *prog, const struct input_group *in, size_t n_groups,
                     const struct named_file *out, size_t n_out)
 {
+    const char *stdin_what = NULL; /* the option that names standard input first */
+    for (size_t g = 0; g < n_groups; g++) {
+        for (size_t j = 0; j < in[g].n; j++) {
+            if (in[g].paths[j] == NULL || strcmp(in[g].paths[j], "-") != 0)
+                continue;
+            if (stdin_what != NULL) {
+                fprintf(stderr, "%s: %s - and %s - both name standard input, which can be read once\n",
+                        prog, stdin_what, in[g].what);
+                return false;
+            }
+            stdin_what = in[g].what;
+        }
+    }
     for (size_t i = 0; i < n_out; i++) {
         if (!named(out[i].path))
             continue;

@@ -127,6 +127,17 @@ fi
 check "extract --filter 'tcp port': exit 2" test $? -eq 2
 "$flowdx" run --detect spam -r "$pcap" -o /dev/null --filter 'tcp port' 2> /dev/null
 check "run --filter 'tcp port': exit 2" test $? -eq 2
+# ---- standard input named twice: it can be read once ----
+"$flowdx" extract -q -r - -r - -o /dev/null < "$pcap" 2> "$tmp/err"
+rc=$?
+check "extract -r - -r -: exit 2, said" \
+    bash -c '[ "$1" -eq 2 ] && grep -qF -- "-r - and -r - both name standard input" "$2"' _ "$rc" "$tmp/err"
+"$flowdx" label -i - -l - -o "$tmp/l.csv" < /dev/null 2> "$tmp/err"
+rc=$?
+check "label -i - -l -: exit 2, said" \
+    bash -c '[ "$1" -eq 2 ] && grep -qF -- "-i - and -l - both name standard input" "$2"' _ "$rc" "$tmp/err"
+"$flowdx" extract -q -r - -r "$pcap" -o /dev/null < "$pcap"
+check "extract -r - -r FILE: exit 0" test $? -eq 0
 for dest in sctp://x:1 udp://127.0.0.1:99999 ""; do
     "$flowdx" extract -q -r "$pcap" -o /dev/null --ipfix "$dest" 2> /dev/null
     check "extract --ipfix '$dest': exit 2" test $? -eq 2
