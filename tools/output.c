@@ -393,7 +393,8 @@ bool files_distinct(const char *prog, const struct input_group *in, size_t n_gro
             if (in[g].paths[j] == NULL || strcmp(in[g].paths[j], "-") != 0)
                 continue;
             if (stdin_what != NULL) {
-                fprintf(stderr, "%s: %s - and %s - both name standard input, which can be read once\n",
+                fprintf(stderr,
+                        "%s: %s - and %s - both name standard input, which can be read once\n",
                         prog, stdin_what, in[g].what);
                 return false;
             }
