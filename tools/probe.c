@@ -844,6 +844,12 @@ int cmd_probe(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "c:r:i:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
+            if (path != NULL) {
+                fprintf(stderr,
+                        "flowdx run: -c given twice (%s and %s): one configuration file per run\n",
+                        path, optarg);
+                return EXIT_USAGE;
+            }
             path = optarg;
             break;
         case 'r':

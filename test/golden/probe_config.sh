@@ -219,6 +219,10 @@ check "input.immediate is a key" "$flowdx" config check "$tmp/immediate.yaml"
 out=$("$flowdx" run --detect doh,spam -m conf/models/doh.fdxm -r "$emotet" 2>&1); rc=$?
 check "--detect doh,spam with -m: refused (exit 2)" bash -c '[ "$1" -eq 2 ] && grep -q "(no -m)" <<< "$2"' _ "$rc" "$out"
 
+"$flowdx" run -c conf/flowdx.yaml -c "$tmp/both.yaml" > /dev/null 2> "$tmp/err"; rc=$?
+check "run -c A -c B: exit 2, said" \
+    bash -c '[ "$1" -eq 2 ] && grep -q -- "-c given twice (conf/flowdx.yaml and" "$2"' _ "$rc" "$tmp/err"
+
 # Errors: located (columns counted by hand from 1: "  jsonl: {fiel" has the f in column 11), with
 # the nearest key; exit status 2; nothing run.
 bad() { # YAML, expected message part
