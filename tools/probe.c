@@ -1022,7 +1022,8 @@ void usage_config(FILE *out)
 {
     fprintf(out, "Usage: flowdx config check FILE\n\n"
                  "Loads a configuration file (flowdx.yaml(5); conf/flowdx.yaml documents every\n"
-                 "key) as flowdx run -c does, with its detectors' models and its plugins, and\n"
+                 "key) as flowdx run -c does, with its detectors' models, its plugins and the\n"
+                 "headers of its input.read captures (its filter is compiled for each), and\n"
                  "reads no traffic. Prints 'FILE: valid' and the plugins, or the first error\n"
                  "with its file, line and column. Exit status 0 when the file is valid, 2 when\n"
                  "it is not.\n\n"
@@ -1053,6 +1054,18 @@ int cmd_config(int argc, char **argv)
         ok = false;
     }
     fdx_engine_free(e);
+    /* input.read: each capture is there, is a capture, and takes the filter for its link type
+     * (its header is read; no packet is) */
+    for (int i = 0; ok && i < p.n_inputs; i++) {
+        if (strcmp(p.inputs[i], "-") == 0)
+            continue;
+        fdx_capture *cap = NULL;
+        if (fdx_capture_open_file(p.inputs[i], p.filter, &cap, err, sizeof(err)) < 0) {
+            fprintf(stderr, "flowdx config: %s: input.read: %s\n", argv[2], err);
+            ok = false;
+        }
+        fdx_capture_free(cap);
+    }
     if (ok)
         printf("%s: valid; plugins (detectors first): %u (", argv[2],
                fdx_setup_plugin_count(p.setup));

@@ -257,8 +257,15 @@ bad $'outputs:\n  ipfix: {destination: "sctp://collector"}' "unknown transport '
 "$flowdx" run -c "$tmp/bad.yaml" -r "$emotet" > /dev/null 2> "$tmp/bad-run.err"; rc=$?
 check "run -c with it: exit 2, located" bash -c \
     "[ $rc -eq 2 ] && grep -q \"bad.yaml:2:10: key 'destination'\" \"\$0\"" "$tmp/bad-run.err"
-printf 'input:\n  read: [x.pcap]\n  filter: "ether host 00:11:22:33:44:55 and tcp port 25"\noutputs:\n  ipfix: {destination: "tcp://[::1]:4739"}\n' > "$tmp/good.yaml"
+printf 'input:\n  read: [%s]\n  filter: "ether host 00:11:22:33:44:55 and tcp port 25"\noutputs:\n  ipfix: {destination: "tcp://[::1]:4739"}\n' "$emotet" > "$tmp/good.yaml"
 check "a filter and destination that are well formed pass config check" "$flowdx" config check "$tmp/good.yaml"
+# input.read: the captures are opened (headers only): a missing one, a file that is no capture, and
+# a filter that the capture's link type refuses are errors of the configuration (the dns2tcp capture is
+# Linux cooked v1 in capinfos -E, and tcpdump -r refuses "ether host" on it: "ethernet addresses
+# supported only on ethernet/...")
+bad $'input:\n  read: [no-such.pcap]' "bad.yaml: input.read: no-such.pcap: No such file or directory"
+bad $'input:\n  read: [conf/flowdx.yaml]' "bad.yaml: input.read: conf/flowdx.yaml: not a pcap or pcapng capture"
+bad $'input:\n  read: ['"$dns2tcp"$']\n  filter: "ether host 00:11:22:33:44:55"' "bad.yaml: input.read: $dns2tcp: filter 'ether host"
 # What only the engine checks (the moore set and the moore plugin both name moore_001_server_port) is
 # found by config check too, and run -c refuses it as a bad configuration: exit 2.
 moore_so=$(dirname "$flowdx")/../plugin/flowdx-moore.so
