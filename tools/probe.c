@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "flowdx/flowdx_export.h"
@@ -30,8 +31,10 @@ struct probe {
     /* input */
     const char *inputs[MAX_INPUTS];
     int n_inputs;
+    const char *inputs_what; /* "input.read", or "-r" when the command line replaced them */
     const char *filter;
-    const char *iface; /* live capture instead of inputs */
+    bool filter_replaced; /* --filter given: the file's input.filter is not used, nor checked */
+    const char *iface;    /* live capture instead of inputs */
     const char *data_dir;
     int64_t snaplen, buffer_mib; /* live capture */
     int promisc, immediate;
@@ -191,16 +194,21 @@ static int get_name(const fdx_config_node *map, const char *key, const char **re
     return rc;
 }
 
-/* A value of key @p key of @p map that @p check refuses, as "FILE:LINE:COL: key 'KEY': reason". */
+/* A value of key @p key of @p map that @p check refuses, as "FILE:LINE:COL: key 'KEY': reason",
+ * at the value. */
 static int check_key(const fdx_config_node *map, const char *key, const char *value,
                      int (*check)(const char *, char *, size_t), char *err, size_t len)
 {
     char why[1024];
     int rc = check(value, why, sizeof(why));
     if (rc < 0) {
+        /* a scalar is a list of one, and its own node: where the value is */
+        const fdx_config_node *at = map;
+        if (fdx_config_get_list(map, key, &at, NULL, 0) <= 0)
+            at = map;
         char where[300];
-        snprintf(err, len, "%s: key '%s': %s", fdx_config_node_where(map, where, sizeof(where)),
-                 key, why);
+        snprintf(err, len, "%s: key '%s': %s", fdx_config_node_where(at, where, sizeof(where)), key,
+                 why);
     }
     return rc;
 }
@@ -274,7 +282,7 @@ static int read_input(const fdx_config_node *root, struct probe *p, char *err, s
         (rc = get_name(in, "user", &p->user, err, len)) < 0 ||
         (rc = fdx_config_get_duration(in, "stats_interval", 0, INPUT_STATS_MAX_US, &p->stats_us,
                                       err, len)) < 0 ||
-        (p->filter != NULL &&
+        (p->filter != NULL && !p->filter_replaced &&
          (rc = check_key(in, "filter", p->filter, fdx_capture_check_filter, err, len)) < 0))
         return rc;
     if (p->iface != NULL && p->n_inputs > 0) {
@@ -350,7 +358,7 @@ static bool probe_files_distinct(const struct probe *p, const char *prefix)
     const char *models[] = {detector_model(p, "spam", spam, sizeof(spam)),
                             detector_model(p, "doh", doh, sizeof(doh))};
     const struct input_group ins[] = {
-        {"input.read", p->inputs, (size_t)p->n_inputs},
+        {p->inputs_what, p->inputs, (size_t)p->n_inputs},
         {"the configuration file", &self, 1},
         {"a detector's model", models, 2},
     };
@@ -375,6 +383,7 @@ static bool probe_user(const struct probe *p, const char *prog, struct run_as *r
 static bool probe_load(struct probe *p, const char *path, const char *prefix)
 {
     p->path = path;
+    p->inputs_what = "input.read";
     char err[2048];
     p->spam = p->doh = -1;
     p->pairs_on = true;
@@ -695,6 +704,7 @@ static fdx_engine *reload(void *user, fdx_engine *e)
         return e;
     }
     n->text = p->text;
+    n->filter_replaced = p->filter_replaced;
     if (!probe_load(n, p->path, "flowdx run: SIGHUP: ")) {
         fprintf(stderr, "flowdx run: SIGHUP: %s refused; the running configuration stays\n",
                 p->path);
@@ -780,8 +790,8 @@ void usage_probe(FILE *out)
             "(input.interface or -i): SIGHUP reads the file again; a bad file is refused.\n"
             "conf/flowdx.yaml documents every key with its default; flowdx.yaml(5) is its\n"
             "manual. -r, -i and --filter override the file's input. 'flowdx config check' loads\n"
-            "the file, its model files and plugins, and reports the first error as\n"
-            "FILE:LINE:COLUMN, without reading any traffic.\n\n"
+            "the file, its model files and plugins and the headers of its captures, and\n"
+            "reports the first error as FILE:LINE:COLUMN, without reading any traffic.\n\n"
             "Exit status: 0 done; 1 error (message on standard error); 2 bad command line or\n"
             "configuration; 3 a capture was damaged or reading was interrupted (every flow\n"
             "read before was written).\n");
@@ -890,6 +900,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     static struct probe p;
     memset(&p, 0, sizeof(p));
     p.text = text;
+    p.filter_replaced = filter != NULL;
     if (!probe_load(&p, path, "flowdx run: ")) {
         probe_free(&p);
         return EXIT_USAGE;
@@ -902,6 +913,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     if (n_extra > 0 || iface != NULL) { /* -r or -i replaces the file's input */
         memcpy(p.inputs, extra, (size_t)n_extra * sizeof(extra[0]));
         p.n_inputs = n_extra;
+        p.inputs_what = "-r";
         p.iface = iface;
     }
     if (filter != NULL)
@@ -1054,11 +1066,13 @@ int cmd_config(int argc, char **argv)
         ok = false;
     }
     fdx_engine_free(e);
-    /* input.read: each capture is there, is a capture, and takes the filter for its link type
-     * (its header is read; no packet is) */
+    /* input.read: each capture file is there, is a capture, and takes the filter for its link
+     * type (its header is read; no packet is) */
     for (int i = 0; ok && i < p.n_inputs; i++) {
-        if (strcmp(p.inputs[i], "-") == 0)
-            continue;
+        struct stat st;
+        if (strcmp(p.inputs[i], "-") == 0 ||
+            (stat(p.inputs[i], &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+            continue; /* "-", a FIFO, a device: reading its header would take it from the run */
         fdx_capture *cap = NULL;
         if (fdx_capture_open_file(p.inputs[i], p.filter, &cap, err, sizeof(err)) < 0) {
             fprintf(stderr, "flowdx config: %s: input.read: %s\n", argv[2], err);

@@ -1111,13 +1111,9 @@ static int cmd_senders(int argc, char **argv)
     }
     bool ok = false;
     int rc;
-    /* The first line that is not blank decides the format; a byte order mark is skipped. */
+    /* The first line that is not blank decides the format (the reader skips a byte order mark). */
     while ((rc = text_reader_next(&r)) > 0) {
-        char *p = r.line;
-        size_t len = strlen(p);
-        if (r.line_no == 1 && len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-            memmove(p, p + 3, len - 2); /* the rest and its NUL */
-        if (trim(p)[0] != '\0')
+        if (trim(r.line)[0] != '\0')
             break;
     }
     if (rc == 0)

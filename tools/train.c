@@ -141,123 +141,159 @@ enum {
     OPT_MARGIN
 };
 
-/* --features or --exclude @FILE (@p option names it in messages): one name per line ('#'
- * comments, blank lines skipped), as a comma list. */
-static char *read_list_file(const char *option, const char *path)
+/* A --features or --exclude list: the option's value, or the names of an @FILE with their lines. */
+struct name_list {
+    const char *option; /* "--features" or "--exclude" */
+    const char *path;   /* the @FILE, or NULL for a list given inline */
+    char *list;         /* the file's names as a comma list (owned) */
+    unsigned *lines;    /* the line of each name in the file (owned) */
+    uint32_t n;         /* names */
+};
+
+static void name_list_free(struct name_list *l)
 {
-    FILE *fp = fopen(path, "r");
-    if (fp == NULL) {
-        fprintf(stderr, "flowdx train: %s: %s: %s\n", option, path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 256, len = 0;
-    char *list = malloc(cap), line[1024];
-    unsigned lineno = 0;
-    while (list != NULL && fgets(line, sizeof(line), fp) != NULL) {
-        lineno++;
-        char *h = strchr(line, '#');
-        if (h != NULL)
-            *h = '\0';
-        char *b = line + strspn(line, " \t\r\n");
-        size_t n = strcspn(b, " \t\r\n");
-        if (n == 0)
-            continue;
-        if (strchr(b, ',') != NULL && (size_t)(strchr(b, ',') - b) < n) {
-            fprintf(stderr, "flowdx train: %s: %s:%u: one name per line, no commas\n", option, path,
-                    lineno);
-            free(list);
-            list = NULL;
-            break;
-        }
-        if (len + n + 2 > cap) {
-            cap = 2 * (len + n + 2);
-            char *bigger = realloc(list, cap);
-            if (bigger == NULL) {
-                free(list);
-                list = NULL;
-                break;
-            }
-            list = bigger;
-        }
-        if (len > 0)
-            list[len++] = ',';
-        memcpy(list + len, b, n);
-        len += n;
-    }
-    fclose(fp);
-    if (list != NULL) {
-        list[len] = '\0';
-        if (len == 0) {
-            fprintf(stderr, "flowdx train: %s: %s: no feature names\n", option, path);
-            free(list);
-            list = NULL;
-        }
-    }
-    return list;
+    free(l->list);
+    free(l->lines);
+    l->list = NULL;
+    l->lines = NULL;
+    l->n = 0;
+    l->path = NULL;
 }
 
-/* The value of a name-list @p option: @p arg itself, or with "@FILE" the file's names, read into
- * *@p file (which the caller frees; a second use of the option frees the first). */
-static bool name_list(const char *option, const char *arg, char **file, const char **ret)
+/* Append name @p b (@p n bytes) of line @p line to @p l; false when out of memory. */
+static bool list_add(struct name_list *l, size_t *len, size_t *cap, const char *b, size_t n,
+                     unsigned line)
 {
+    if (*len + n + 2 > *cap) {
+        size_t want = 2 * (*len + n + 2);
+        char *bigger = realloc(l->list, want);
+        if (bigger == NULL)
+            return false;
+        l->list = bigger;
+        *cap = want;
+    }
+    if ((l->n & (l->n + 1)) == 0 || l->lines == NULL) { /* 0, 1, 3, 7, ...: grow to twice */
+        unsigned *more = realloc(l->lines, 2 * ((size_t)l->n + 1) * sizeof(*more));
+        if (more == NULL)
+            return false;
+        l->lines = more;
+    }
+    if (*len > 0)
+        l->list[(*len)++] = ',';
+    memcpy(l->list + *len, b, n);
+    *len += n;
+    l->list[*len] = '\0';
+    l->lines[l->n++] = line;
+    return true;
+}
+
+/* Read @p l->path: one name per line ('#' comments, blank lines skipped) into l->list, a comma
+ * list, and l->lines. False after saying why. */
+static bool read_list_file(struct name_list *l)
+{
+    struct text_reader r = {.fp = fopen(l->path, "r"), .name = l->path, .prog = "flowdx train"};
+    if (r.fp == NULL) {
+        fprintf(stderr, "flowdx train: %s: %s: %s\n", l->option, l->path, strerror(errno));
+        return false;
+    }
+    size_t cap = 0, len = 0;
+    bool ok = true;
+    int got;
+    while (ok && (got = text_reader_next(&r)) != 0) {
+        if (got < 0) { /* said by the reader */
+            ok = false;
+            break;
+        }
+        char *h = strchr(r.line, '#');
+        if (h != NULL)
+            *h = '\0';
+        char *b = r.line + strspn(r.line, " \t");
+        size_t n = strcspn(b, " \t");
+        if (n == 0)
+            continue;
+        const char *why = memchr(b, ',', n) != NULL          ? "no commas"
+                          : b[n + strspn(b + n, " \t")] != 0 ? "no spaces in a name"
+                                                             : NULL;
+        if (why != NULL) {
+            fprintf(stderr, "flowdx train: %s: %s:%llu: one name per line, %s\n", l->option,
+                    l->path, (unsigned long long)r.line_no, why);
+            ok = false;
+        } else if (!list_add(l, &len, &cap, b, n, (unsigned)r.line_no)) {
+            fprintf(stderr, "flowdx train: %s: %s: out of memory\n", l->option, l->path);
+            ok = false;
+        }
+    }
+    fclose(r.fp);
+    free(r.line);
+    if (ok && l->n == 0) {
+        fprintf(stderr, "flowdx train: %s: %s: no feature names\n", l->option, l->path);
+        ok = false;
+    }
+    return ok;
+}
+
+/* The value of name-list option @p l: @p arg itself, or with "@FILE" the file's names (a second
+ * use of the option replaces the first). */
+static bool name_list(struct name_list *l, const char *arg, const char **ret)
+{
+    name_list_free(l);
     if (arg[0] != '@') {
         *ret = arg;
         return true;
     }
-    free(*file);
-    *file = read_list_file(option, arg + 1);
-    *ret = *file;
-    return *file != NULL;
+    l->path = arg + 1;
+    if (!read_list_file(l))
+        return false;
+    *ret = l->list;
+    return true;
 }
 
-/* The line of @p path (a --features or --exclude list file) that names @p name (or @p name
- * followed by '*', a prefix), or 0. Names are found as read_list_file() finds them. */
-static unsigned list_file_line(const char *path, const char *name, size_t name_len)
+/* The line of list file @p l that gave the name @p name (@p prefix: "name*"), or 0. */
+static unsigned list_file_line(const struct name_list *l, const char *name, size_t name_len,
+                               bool prefix)
 {
-    FILE *fp = fopen(path, "r");
-    if (fp == NULL)
-        return 0;
-    char line[1024];
-    unsigned lineno = 0, found = 0;
-    while (found == 0 && fgets(line, sizeof(line), fp) != NULL) {
-        lineno++;
-        char *b = line + strspn(line, " \t\r\n");
-        size_t n = strcspn(b, " \t\r\n#");
-        if (n == name_len + 1 && b[name_len] == '*')
-            n--;
-        if (n == name_len && memcmp(b, name, n) == 0)
-            found = lineno;
+    const char *at = l->list;
+    for (uint32_t i = 0; i < l->n; i++) {
+        size_t n = strcspn(at, ",");
+        if (n == name_len + prefix && memcmp(at, name, name_len) == 0 &&
+            (!prefix || at[name_len] == '*'))
+            return l->lines[i];
+        at += n + (at[n] == ',');
     }
-    fclose(fp);
-    return found;
+    return 0;
 }
 
 /* The message of fdx_train_run() @p err, with the list file's line when it is about a name that a
  * --features or --exclude @FILE gave ("--features: the data has no feature named 'x'"). */
-static void print_train_error(const char *err, const char *features_arg, const char *exclude_arg)
+static void print_train_error(const char *err, const struct name_list lists[2])
 {
-    static const char *const options[] = {"--features", "--exclude"};
-    const char *args[] = {features_arg, exclude_arg};
+    static const char *const kinds[] = {"the data has no feature named '",
+                                        "the data has no feature starting with '"};
     for (size_t i = 0; i < 2; i++) {
-        size_t ol = strlen(options[i]);
-        const char *q = strchr(err, '\'');
-        const char *end = q != NULL ? strchr(q + 1, '\'') : NULL;
-        if (args[i] == NULL || args[i][0] != '@' || strncmp(err, options[i], ol) != 0 ||
-            err[ol] != ':' || strstr(err, "the data has no feature") == NULL || end == NULL)
+        const struct name_list *l = &lists[i];
+        size_t ol = strlen(l->option);
+        if (l->path == NULL || strncmp(err, l->option, ol) != 0 || strncmp(err + ol, ": ", 2) != 0)
             continue;
-        unsigned line = list_file_line(args[i] + 1, q + 1, (size_t)(end - q - 1));
-        if (line > 0) {
-            fprintf(stderr, "flowdx train: %s: %s:%u:%s\n", options[i], args[i] + 1, line,
-                    err + ol + 1);
-            return;
+        for (size_t k = 0; k < 2; k++) {
+            size_t kl = strlen(kinds[k]);
+            const char *name = err + ol + 2 + kl, *end = strrchr(err, '\'');
+            if (strncmp(err + ol + 2, kinds[k], kl) != 0 || end == NULL || end < name ||
+                end[1] != '\0')
+                continue;
+            unsigned line = list_file_line(l, name, (size_t)(end - name), k == 1);
+            if (line > 0) {
+                fprintf(stderr, "flowdx train: %s: %s:%u: %s\n", l->option, l->path, line,
+                        err + ol + 2);
+                return;
+            }
         }
     }
     fprintf(stderr, "flowdx train: %s\n", err);
 }
 
-/* cmd_train's work; @p lists holds the --features and --exclude list files read (the caller frees
- * them, on every path). */
-static int train(int argc, char **argv, char *lists[2])
+/* cmd_train's work; @p lists holds the --features and --exclude lists (the caller frees them, on
+ * every path). */
+static int train(int argc, char **argv, struct name_list lists[2])
 {
     static const struct option opts_long[] = {
         {"input", required_argument, NULL, 'i'},
@@ -291,8 +327,6 @@ static int train(int argc, char **argv, char *lists[2])
     const char *output = NULL, *json = NULL, *svg_dir = NULL, *export_path = NULL;
     static const char *more[64];
     uint32_t n_more = 0;
-    char **features_file = &lists[0], **exclude_file = &lists[1];
-    const char *features_arg = NULL, *exclude_arg = NULL; /* as given, for messages */
     bool corr_given = false;
     static char prog[] = "flowdx train";
     argv[0] = prog;
@@ -369,14 +403,12 @@ static int train(int argc, char **argv, char *lists[2])
             more[n_more++] = optarg;
             break;
         case OPT_EXCLUDE:
-            if (!name_list("--exclude", optarg, exclude_file, &o.exclude))
+            if (!name_list(&lists[1], optarg, &o.exclude))
                 return EXIT_USAGE;
-            exclude_arg = optarg;
             break;
         case OPT_FEATURES:
-            if (!name_list("--features", optarg, features_file, &o.features))
+            if (!name_list(&lists[0], optarg, &o.features))
                 return EXIT_USAGE;
-            features_arg = optarg;
             break;
         case OPT_UPDATE:
             o.update = optarg;
@@ -425,7 +457,7 @@ static int train(int argc, char **argv, char *lists[2])
     fdx_training *t = NULL;
     int rc = fdx_train_run(&o, &t, err, sizeof(err));
     if (rc < 0) {
-        print_train_error(err, features_arg, exclude_arg);
+        print_train_error(err, lists);
         return rc == FDX_EINVAL || rc == FDX_ERANGE ? EXIT_USAGE : EXIT_ERROR;
     }
     int status = EXIT_OK;
@@ -455,10 +487,10 @@ static int train(int argc, char **argv, char *lists[2])
 
 int cmd_train(int argc, char **argv)
 {
-    char *lists[2] = {NULL, NULL};
+    struct name_list lists[2] = {{.option = "--features"}, {.option = "--exclude"}};
     int status = train(argc, argv, lists);
-    free(lists[0]);
-    free(lists[1]);
+    name_list_free(&lists[0]);
+    name_list_free(&lists[1]);
     return status;
 }
 

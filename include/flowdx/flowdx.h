@@ -375,8 +375,9 @@ FDX_API int fdx_capture_next(fdx_capture *capture, struct fdx_capture_packet *re
 /**
  * Check that a capture filter (tcpdump syntax) compiles, without opening a capture: for a
  * configuration checker. A filter passes when it compiles for one of the link types flowdx
- * decodes (Ethernet, Linux cooked v1 and v2, raw IP, BSD loopback); the capture it is then used
- * on may still refuse it ("ether host" on raw IP).
+ * decodes (Ethernet, Linux cooked v1 and v2, raw IP, BSD loopback), with a netmask; the capture
+ * it is then used on may still refuse it ("ether host" on raw IP, "ip broadcast" on a file,
+ * which has no netmask).
  * @param bpf borrowed for the call.
  * @return 0, FDX_EINVAL with "filter 'BPF': libpcap's reason" in errbuf, or FDX_ENOMEM.
  */

@@ -106,7 +106,8 @@ int fdx_capture_check_filter(const char *bpf, char *errbuf, size_t errlen)
             return FDX_ENOMEM;
         }
         struct bpf_program prog;
-        int rc = pcap_compile(p, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN);
+        /* with a netmask, as a live capture has its interface's ("ip broadcast" needs one) */
+        int rc = pcap_compile(p, &prog, bpf, 1, 0xFFFFFF00u);
         if (rc == 0)
             pcap_freecode(&prog);
         else if (i == 0)

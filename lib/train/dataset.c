@@ -603,8 +603,9 @@ int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
                     char more[48] = "";
                     if (n > CELL_SHOWN) {
                         snprintf(more, sizeof(more), "... (%zu bytes)", n);
-                        shown = CELL_SHOWN; /* not inside a UTF-8 sequence */
-                        while (shown > 0 && ((unsigned char)cell[shown] & 0xC0) == 0x80)
+                        shown = CELL_SHOWN; /* not inside a UTF-8 sequence (at most 4 bytes) */
+                        while (shown > CELL_SHOWN - 3 &&
+                               ((unsigned char)cell[shown] & 0xC0) == 0x80)
                             shown--;
                     }
                     fdxi_set_err(err, errlen, "%s:%llu: column '%s': '%.*s%s' is not a number",

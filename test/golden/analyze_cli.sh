@@ -135,6 +135,19 @@ printf 'sp\nno*\n' > "$tmp/drop"
 "$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --features "@$tmp/drop" > /dev/null 2> "$tmp/err"
 check "--features @FILE with an unknown prefix: exit 2, file and line named" \
     bash -c "[ $? -eq 2 ] && grep -qF -- \"--features: $tmp/drop:2: the data has no feature starting with 'no'\" '$tmp/err'"
+# A prefix line and an exact line for the same name: the message's kind picks the line ("s*" on line 1
+# matches sp and spl, the exact "s" on line 2 matches nothing); a name with a quote in it; CRLF line
+# ends; two names on a line.
+printf 's*\ns\n' > "$tmp/drop"
+"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --features "@$tmp/drop" > /dev/null 2> "$tmp/err"
+check "--features @FILE: the exact name's line, not the prefix's" grep -qF -- "--features: $tmp/drop:2: the data has no feature named 's'" "$tmp/err"
+printf 'sp\r\nno'"'"'pe\r\n' > "$tmp/drop"
+"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --features "@$tmp/drop" > /dev/null 2> "$tmp/err"
+check "--features @FILE: a quote in the name, CRLF: line 2" grep -qF -- "--features: $tmp/drop:2: the data has no feature named 'no'pe'" "$tmp/err"
+printf 'sp rsp\n' > "$tmp/drop"
+"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --features "@$tmp/drop" > /dev/null 2> "$tmp/err"
+check "--features @FILE with two names on a line: exit 2, located" \
+    bash -c "[ $? -eq 2 ] && grep -qF -- '--features: $tmp/drop:1: one name per line' '$tmp/err'"
 # The list selects features for the other analyses.
 run 0 analyze importance -q -i "$tmp/a.csv" --min-leaf 1 --features "$(paste -sd, "$tmp/list")"
 check "importance --features: two features" has "data: $tmp/a.csv: 8 rows, 2 features" "$tmp/out"

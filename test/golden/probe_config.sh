@@ -249,14 +249,23 @@ bad $'input:\n  read: [""]' "bad.yaml:2:10: key 'read': expected a file name"
 bad $'input:\n  read: [x.pcap]\n  user: nobody' "input.user: applies to live capture (input.interface) only"
 bad $'input:\n  interface: lo\n  user: nosuchuser-fdx' "input.user: --user nosuchuser-fdx: no such user"
 # a filter that does not compile and a malformed IPFIX destination: refused at load, before any
-# capture is opened or collector reached (libpcap's grammar: "port" needs a number or a name)
-bad $'input:\n  read: [x.pcap]\n  filter: "tcp port"' "bad.yaml:2:3: key 'filter': filter 'tcp port':"
+# capture is opened or collector reached (libpcap's grammar: "port" needs a number or a name), at
+# the value (columns counted by hand: '  filter: "' puts the quote in column 11, and
+# '  ipfix: {destination: "' in column 24)
+bad $'input:\n  read: [x.pcap]\n  filter: "tcp port"' "bad.yaml:3:11: key 'filter': filter 'tcp port':"
 bad $'outputs:\n  ipfix: {destination: "udp://collector:70000"}' \
-    "bad.yaml:2:10: key 'destination': udp://collector:70000: port '70000' is not a number from 1 to 65535"
+    "bad.yaml:2:24: key 'destination': udp://collector:70000: port '70000' is not a number from 1 to 65535"
 bad $'outputs:\n  ipfix: {destination: "sctp://collector"}' "unknown transport 'sctp'"
 "$flowdx" run -c "$tmp/bad.yaml" -r "$emotet" > /dev/null 2> "$tmp/bad-run.err"; rc=$?
 check "run -c with it: exit 2, located" bash -c \
-    "[ $rc -eq 2 ] && grep -q \"bad.yaml:2:10: key 'destination'\" \"\$0\"" "$tmp/bad-run.err"
+    "[ $rc -eq 2 ] && grep -q \"bad.yaml:2:24: key 'destination'\" \"\$0\"" "$tmp/bad-run.err"
+# --filter replaces the file's filter: a bad one in the file is then not an error
+printf 'input:\n  read: [%s]\n  filter: "tcp port"\n' "$emotet" > "$tmp/replaced.yaml"
+"$flowdx" run -c "$tmp/replaced.yaml" --filter "tcp port 587" -q > /dev/null 2> "$tmp/err"
+check "run -c with --filter: the file's bad filter is replaced, exit 0" test $? -eq 0
+# a filter that needs a netmask compiles for a live capture (the interface's netmask)
+printf 'input:\n  interface: lo\n  filter: "ip broadcast"\n' > "$tmp/live.yaml"
+check "'ip broadcast' for a live capture passes config check" "$flowdx" config check "$tmp/live.yaml"
 printf 'input:\n  read: [%s]\n  filter: "ether host 00:11:22:33:44:55 and tcp port 25"\noutputs:\n  ipfix: {destination: "tcp://[::1]:4739"}\n' "$emotet" > "$tmp/good.yaml"
 check "a filter and destination that are well formed pass config check" "$flowdx" config check "$tmp/good.yaml"
 # input.read: the captures are opened (headers only): a missing one, a file that is no capture, and
@@ -264,6 +273,10 @@ check "a filter and destination that are well formed pass config check" "$flowdx
 # Linux cooked v1 in capinfos -E, and tcpdump -r refuses "ether host" on it: "ethernet addresses
 # supported only on ethernet/...")
 bad $'input:\n  read: [no-such.pcap]' "bad.yaml: input.read: no-such.pcap: No such file or directory"
+# a FIFO is not opened (its header would be taken from the run that reads it): no wait
+mkfifo "$tmp/cap.fifo"
+printf 'input:\n  read: [%s]\n' "$tmp/cap.fifo" > "$tmp/fifo.yaml"
+check "config check with a FIFO in input.read: valid, at once" timeout 10 "$flowdx" config check "$tmp/fifo.yaml"
 bad $'input:\n  read: [conf/flowdx.yaml]' "bad.yaml: input.read: conf/flowdx.yaml: not a pcap or pcapng capture"
 bad $'input:\n  read: ['"$dns2tcp"$']\n  filter: "ether host 00:11:22:33:44:55"' "bad.yaml: input.read: $dns2tcp: filter 'ether host"
 # What only the engine checks (the moore set and the moore plugin both name moore_001_server_port) is
