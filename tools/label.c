@@ -75,6 +75,15 @@ static int digits(const char *s, int n)
     return v;
 }
 
+/* A port, of a rule or a flow: 0 to 65535, digits only. */
+static bool parse_port(const char *text, long *ret)
+{
+    int len = (int)strlen(text);
+    int p = len >= 1 && len <= 5 ? digits(text, len) : -1;
+    *ret = p;
+    return p >= 0 && p <= 65535;
+}
+
 /* 'YYYY-MM-DD HH:MM:SS' (UTC), every field its width and range: false for anything else. */
 static bool parse_date(const char *t, double *ret)
 {
@@ -209,12 +218,11 @@ static int read_rules(const char *path, struct rule **ret, uint32_t *ret_n)
         if (what == NULL)
             memcpy(r->label, f[0], strlen(f[0]) + 1); /* length checked above */
         r->port = -1;
+        long port;
         if (what == NULL && f[3][0] != '\0') {
-            int len = (int)strlen(f[3]);
-            int p = len <= 5 ? digits(f[3], len) : -1;
-            if (p < 0 || p > 65535)
+            if (!parse_port(f[3], &port))
                 what = "port: not 0 to 65535";
-            r->port = p;
+            r->port = (int)port;
         }
         r->start = -INFINITY;
         r->end = INFINITY;
@@ -319,15 +327,6 @@ static bool flow_time(const char *text, bool micro, double *ret)
     return true;
 }
 
-/* A port cell: 0 to 65535, digits only. */
-static bool flow_port(const char *text, long *ret)
-{
-    int len = (int)strlen(text);
-    int p = len >= 1 && len <= 5 ? digits(text, len) : -1;
-    *ret = p;
-    return p >= 0 && p <= 65535;
-}
-
 /* The identifiers of one flow, as the rules compare them. */
 struct flow {
     int fs, fd; /* address families, 4 or 6 */
@@ -343,7 +342,7 @@ static const char *read_flow(char **f, const struct layout *l, struct flow *fl, 
     if (!endpoint(f[ *col = l->src], &fl->fs, fl->s) ||
         !endpoint(f[ *col = l->dst], &fl->fd, fl->d))
         return "is not an IP address";
-    if (!flow_port(f[ *col = l->sport], &fl->sp) || !flow_port(f[ *col = l->dport], &fl->dp))
+    if (!parse_port(f[ *col = l->sport], &fl->sp) || !parse_port(f[ *col = l->dport], &fl->dp))
         return "is not a port (0 to 65535)";
     if (!flow_time(f[ *col = l->start], l->micro, &fl->t0) ||
         (l->end >= 0 && !flow_time(f[ *col = l->end], l->micro, &fl->t1)))

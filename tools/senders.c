@@ -463,6 +463,17 @@ static void json_string(struct json *j, char *out, size_t cap, struct jstr *ret)
         *ret = s;
 }
 
+/* One or more digits at @p p: the end of them, or NULL with the error @p why at @p p. */
+static const char *json_digits(struct json *j, const char *p, const char *why)
+{
+    if (*p < '0' || *p > '9') {
+        j->p = p;
+        j->why = why;
+        return NULL;
+    }
+    return p + strspn(p, "0123456789");
+}
+
 /* A number at j->p: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
 static void json_number(struct json *j)
 {
@@ -483,25 +494,14 @@ static void json_number(struct json *j)
         j->p = p;
         return;
     }
-    if (*p == '.') {
-        p++;
-        if (*p < '0' || *p > '9') {
-            j->p = p;
-            j->why = "expected a digit after '.'";
-            return;
-        }
-        p += strspn(p, "0123456789");
-    }
+    if (*p == '.' && (p = json_digits(j, p + 1, "expected a digit after '.'")) == NULL)
+        return;
     if (*p == 'e' || *p == 'E') {
         p++;
         if (*p == '+' || *p == '-')
             p++;
-        if (*p < '0' || *p > '9') {
-            j->p = p;
-            j->why = "expected a digit in the exponent";
+        if ((p = json_digits(j, p, "expected a digit in the exponent")) == NULL)
             return;
-        }
-        p += strspn(p, "0123456789");
     }
     j->p = p;
 }
@@ -619,6 +619,24 @@ static void json_why_key(struct json *j, const char *pre, const char *key, size_
     j->why = j->why_buf;
 }
 
+/* The string at j->p, the value of key @p i: decoded into x->value[i]; text that no field can
+ * hold (\u0000, an unpaired surrogate, over MAX_VALUE_BYTES - 1 bytes) is an error at the value. */
+static void json_field_string(struct json *j, struct fields *x, int i)
+{
+    const char *v = j->p;
+    struct jstr s;
+    json_string(j, x->value[i], MAX_VALUE_BYTES, &s);
+    const char *bad = s.nul                      ? ": \\u0000 in its string"
+                      : s.surrogate              ? ": an unpaired surrogate (\\uD800 to \\uDFFF) "
+                                                   "in its string"
+                      : s.len >= MAX_VALUE_BYTES ? ": longer than 4095 bytes"
+                                                 : NULL;
+    if (j->why == NULL && bad != NULL) {
+        j->p = v;
+        json_why_key(j, "field ", x->keys[i], strlen(x->keys[i]), bad);
+    }
+}
+
 /*
  * Read the object at j->p: every value is checked; the members on the paths of the keys are
  * read, the others passed. @p off[i] is where the names of this object start in keys[i] (the
@@ -688,40 +706,23 @@ static void json_fields(struct json *j, const size_t off[JSON_KEYS], int depth, 
         }
         seen |= leaf | inside;
         const char *v = j->p;
-        if (leaf != 0) {
-            int first = 0;
-            while (!(leaf >> first & 1))
-                first++;
-            if (*v == '"') {
-                struct jstr s;
-                json_string(j, x->value[first], MAX_VALUE_BYTES, &s);
-                const char *bad = s.nul         ? ": \\u0000 in its string"
-                                  : s.surrogate ? ": an unpaired surrogate (\\uD800 to \\uDFFF) "
-                                                  "in its string"
-                                  : s.len >= MAX_VALUE_BYTES ? ": longer than 4095 bytes"
-                                                             : NULL;
-                if (j->why == NULL && bad != NULL) {
-                    j->p = v;
-                    json_why_key(j, "field ", x->keys[first], strlen(x->keys[first]), bad);
-                }
-            } else if (inside != 0 && *v == '{') {
-                json_fields(j, sub, depth + 1, x);
-            } else {
-                json_value(j, depth + 1);
-            }
-            for (int i = 0; i < JSON_KEYS; i++) {
-                if (leaf >> i & 1) {
-                    if (i != first)
-                        memcpy(x->value[i], x->value[first], MAX_VALUE_BYTES);
-                    x->found[i] = true;
-                    x->kind[i] = json_kind(v);
-                    x->column[i] = (size_t)(v - j->start) + 1;
-                }
-            }
-        } else if (inside != 0 && *v == '{') {
+        int first = 0; /* the first key this member is the value of */
+        while (first < JSON_KEYS && !(leaf >> first & 1))
+            first++;
+        if (leaf != 0 && *v == '"')
+            json_field_string(j, x, first);
+        else if (inside != 0 && *v == '{')
             json_fields(j, sub, depth + 1, x);
-        } else {
+        else
             json_value(j, depth + 1);
+        for (int i = first; i < JSON_KEYS; i++) {
+            if (leaf >> i & 1) {
+                if (i != first)
+                    memcpy(x->value[i], x->value[first], MAX_VALUE_BYTES);
+                x->found[i] = true;
+                x->kind[i] = json_kind(v);
+                x->column[i] = (size_t)(v - j->start) + 1;
+            }
         }
         if (j->why != NULL)
             return;

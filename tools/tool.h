@@ -182,7 +182,6 @@ bool output_close(struct output *o, bool keep);
 /* Captures a run reads at the most (-r, repeatable; input.read). */
 #define MAX_INPUTS 256
 
-/* A file a command reads or writes, and how it was named (for messages). */
 /* Lines of a text file, without their end (LF or CR LF), for the commands' CSV and JSON-lines
  * readers. */
 struct text_reader {
@@ -194,13 +193,14 @@ struct text_reader {
     uint64_t line_no; /* of the current line, from 1 */
 };
 #define TEXT_LINE_MAX (1u << 20)
-/* The next line into r->line: 1, 0 at the end, -1 after printing why (a read error, a NUL byte,
- * a line over TEXT_LINE_MAX bytes). */
+/* The next line into r->line (a UTF-8 byte order mark before the first is dropped): 1, 0 at the
+ * end, -1 after printing why (a read error, a NUL byte, a line over TEXT_LINE_MAX bytes). */
 int text_reader_next(struct text_reader *r);
 /* False, after printing "PROG: FILE:LINE: column 'x' appears twice (columns 2 and 5)", when a
  * name stands twice among the @p n columns of the header line just read by @p r. */
 bool columns_unique(const struct text_reader *r, char *const *cols, size_t n);
 
+/* A file a command reads or writes, and how it was named (for messages). */
 struct named_file {
     const char *what; /* "-o", "--ipfix", "outputs.csv", ... */
     const char *path; /* NULL or "-": standard input or output, never compared */

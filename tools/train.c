@@ -172,7 +172,7 @@ static bool list_add(struct name_list *l, size_t *len, size_t *cap, const char *
         l->list = bigger;
         *cap = want;
     }
-    if ((l->n & (l->n + 1)) == 0 || l->lines == NULL) { /* 0, 1, 3, 7, ...: grow to twice */
+    if ((l->n & (l->n + 1)) == 0) { /* at 0, 1, 3, 7, ... names: room for twice as many */
         unsigned *more = realloc(l->lines, 2 * ((size_t)l->n + 1) * sizeof(*more));
         if (more == NULL)
             return false;

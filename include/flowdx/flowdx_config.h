@@ -32,7 +32,8 @@ extern "C" {
  *
  * Thread-safety: a configuration is read by one thread at a time. The accessors (and
  * fdx_plugin_inst_new(), which hands the settings to a plugin) take const nodes but record which
- * keys were asked for, so two threads must not read one configuration at once, not even "const". Nodes are borrowed from their configuration and live until fdx_config_free().
+ * keys were asked for, so two threads must not read one configuration at once, not even "const".
+ * Nodes are borrowed from their configuration and live until fdx_config_free().
  */
 
 typedef struct fdx_config fdx_config;

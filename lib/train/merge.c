@@ -13,16 +13,12 @@
 /* The target's classes as "ham, spam" for a message (shortened with "..." when long). */
 static void class_list(const char *const *to, uint32_t n_to, char *buf, size_t len)
 {
-    size_t at = 0;
+    size_t used = 0;
     buf[0] = '\0';
-    for (uint32_t k = 0; k < n_to && at < len; k++) {
-        int w = snprintf(buf + at, len - at, "%s%s", k ? ", " : "", to[k]);
-        if (w < 0 || (size_t)w >= len - at) {
-            snprintf(buf + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len, "...");
-            return;
-        }
-        at += (size_t)w;
-    }
+    for (uint32_t k = 0; k < n_to; k++)
+        used = fdxi_appendf(buf, len, used, "%s%s", k ? ", " : "", to[k]);
+    if (used >= len) /* cut short */
+        snprintf(buf + (len > 4 ? len - 4 : 0), len > 4 ? 4 : len, "...");
 }
 
 /* Whether a target names its two classes only by their numbers, "0" and "1" (as the DoH data

@@ -423,13 +423,11 @@ static int check_rows(const fdx_training *t, uint32_t k, char *err, size_t errle
     if (ds->n_rows >= k && ds->n_classes >= 2)
         return 0;
     char counts[512];
-    size_t at = 0;
+    size_t used = 0;
     counts[0] = '\0';
-    for (uint32_t c = 0; c < ds->n_classes && at < sizeof(counts); c++) {
-        int w = snprintf(counts + at, sizeof(counts) - at, "%s%u of class '%s'", c ? ", " : "",
-                         t->class_count[c], ds->class_names[c]);
-        at = w < 0 ? sizeof(counts) : at + (size_t)w;
-    }
+    for (uint32_t c = 0; c < ds->n_classes; c++)
+        used = fdxi_appendf(counts, sizeof(counts), used, "%s%u of class '%s'", c ? ", " : "",
+                            t->class_count[c], ds->class_names[c]);
     if (ds->n_rows < k) {
         char fits[64] = "--folds 2, the fewest, needs 2";
         if (ds->n_rows >= 2)

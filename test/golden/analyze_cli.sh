@@ -122,32 +122,31 @@ printf '# one name per line\n\nsp  # the comment goes\n' > "$tmp/drop"
 "$flowdx" model show "$tmp/x.fdxm" > "$tmp/show"
 check "--exclude @FILE: 2 inputs, sp excluded" \
     bash -c "grep -q '^inputs (2,' '$tmp/show' && grep -q 'excluded sp\$' '$tmp/show' && ! grep -q '^  sp ' '$tmp/show'"
-printf 'sp,rsp\n' > "$tmp/drop"
-"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --exclude "@$tmp/drop" > /dev/null 2> "$tmp/err"
-check "--exclude @FILE with a comma: exit 2, file and line named" \
-    bash -c "[ $? -eq 2 ] && grep -q -- '--exclude: $tmp/drop:1: one name per line' '$tmp/err'"
+# list_refused OPTION LINES TITLE MESSAGE: train with OPTION @FILE, FILE holding LINES (printf's
+# format), is refused with exit 2 and "OPTION: FILE:MESSAGE" on standard error.
+list_refused() {
+    printf "$2" > "$tmp/drop"
+    "$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik "$1" "@$tmp/drop" \
+        > /dev/null 2> "$tmp/err"
+    check "$3" bash -c '[ "$1" -eq 2 ] && grep -qF -- "$2" "$3"' _ $? "$1: $tmp/drop:$4" "$tmp/err"
+}
+list_refused --exclude 'sp,rsp\n' "--exclude @FILE with a comma: exit 2, file and line named" \
+    "1: one name per line"
 # A name the data does not have: the file's line (3: after a comment and a blank line).
-printf '# names\n\nnosuch  # a typo\n' > "$tmp/drop"
-"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --exclude "@$tmp/drop" > /dev/null 2> "$tmp/err"
-check "--exclude @FILE with an unknown name: exit 2, file and line named" \
-    bash -c "[ $? -eq 2 ] && grep -qF -- \"--exclude: $tmp/drop:3: the data has no feature named 'nosuch'\" '$tmp/err'"
-printf 'sp\nno*\n' > "$tmp/drop"
-"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --features "@$tmp/drop" > /dev/null 2> "$tmp/err"
-check "--features @FILE with an unknown prefix: exit 2, file and line named" \
-    bash -c "[ $? -eq 2 ] && grep -qF -- \"--features: $tmp/drop:2: the data has no feature starting with 'no'\" '$tmp/err'"
+list_refused --exclude '# names\n\nnosuch  # a typo\n' \
+    "--exclude @FILE with an unknown name: exit 2, file and line named" \
+    "3: the data has no feature named 'nosuch'"
+list_refused --features 'sp\nno*\n' "--features @FILE with an unknown prefix: exit 2, file and line named" \
+    "2: the data has no feature starting with 'no'"
 # A prefix line and an exact line for the same name: the message's kind picks the line ("s*" on line 1
 # matches sp and spl, the exact "s" on line 2 matches nothing); a name with a quote in it; CRLF line
 # ends; two names on a line.
-printf 's*\ns\n' > "$tmp/drop"
-"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --features "@$tmp/drop" > /dev/null 2> "$tmp/err"
-check "--features @FILE: the exact name's line, not the prefix's" grep -qF -- "--features: $tmp/drop:2: the data has no feature named 's'" "$tmp/err"
-printf 'sp\r\nno'"'"'pe\r\n' > "$tmp/drop"
-"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --features "@$tmp/drop" > /dev/null 2> "$tmp/err"
-check "--features @FILE: a quote in the name, CRLF: line 2" grep -qF -- "--features: $tmp/drop:2: the data has no feature named 'no'pe'" "$tmp/err"
-printf 'sp rsp\n' > "$tmp/drop"
-"$flowdx" train -q -i "$tmp/a.csv" -o "$tmp/x.fdxm" --model tree --feature-set zadnik --features "@$tmp/drop" > /dev/null 2> "$tmp/err"
-check "--features @FILE with two names on a line: exit 2, located" \
-    bash -c "[ $? -eq 2 ] && grep -qF -- '--features: $tmp/drop:1: one name per line' '$tmp/err'"
+list_refused --features 's*\ns\n' "--features @FILE: the exact name's line, not the prefix's" \
+    "2: the data has no feature named 's'"
+list_refused --features "sp\r\nno'pe\r\n" "--features @FILE: a quote in the name, CRLF: line 2" \
+    "2: the data has no feature named 'no'pe'"
+list_refused --features 'sp rsp\n' "--features @FILE with two names on a line: exit 2, located" \
+    "1: one name per line"
 # The list selects features for the other analyses.
 run 0 analyze importance -q -i "$tmp/a.csv" --min-leaf 1 --features "$(paste -sd, "$tmp/list")"
 check "importance --features: two features" has "data: $tmp/a.csv: 8 rows, 2 features" "$tmp/out"
