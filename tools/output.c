@@ -384,21 +384,36 @@ static bool writable_place(const char *prog, const char *what, const char *path)
     return true;
 }
 
+/* Whether @p path reads standard input: "-", or a name of the pipe, FIFO or terminal that is
+ * standard input (/dev/stdin, /dev/fd/0, /proc/self/fd/0). A regular file redirected with "<"
+ * is opened afresh under such a name, so it can be read twice and is not counted. */
+static bool reads_stdin(const char *path)
+{
+    if (path == NULL)
+        return false;
+    if (strcmp(path, "-") == 0)
+        return true;
+    struct stat sp, s0;
+    return stat(path, &sp) == 0 && fstat(STDIN_FILENO, &s0) == 0 && !S_ISREG(s0.st_mode) &&
+           sp.st_dev == s0.st_dev && sp.st_ino == s0.st_ino;
+}
+
 bool files_distinct(const char *prog, const struct input_group *in, size_t n_groups,
                     const struct named_file *out, size_t n_out)
 {
-    const char *stdin_what = NULL; /* the option that names standard input first */
+    const char *stdin_what = NULL, *stdin_path = NULL; /* the first input read from stdin */
     for (size_t g = 0; g < n_groups; g++) {
         for (size_t j = 0; j < in[g].n; j++) {
-            if (in[g].paths[j] == NULL || strcmp(in[g].paths[j], "-") != 0)
+            if (!reads_stdin(in[g].paths[j]))
                 continue;
             if (stdin_what != NULL) {
                 fprintf(stderr,
-                        "%s: %s - and %s - both name standard input, which can be read once\n",
-                        prog, stdin_what, in[g].what);
+                        "%s: %s %s and %s %s both name standard input, which can be read once\n",
+                        prog, stdin_what, stdin_path, in[g].what, in[g].paths[j]);
                 return false;
             }
             stdin_what = in[g].what;
+            stdin_path = in[g].paths[j];
         }
     }
     for (size_t i = 0; i < n_out; i++) {

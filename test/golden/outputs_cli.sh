@@ -138,6 +138,13 @@ check "label -i - -l -: exit 2, said" \
     bash -c '[ "$1" -eq 2 ] && grep -qF -- "-i - and -l - both name standard input" "$2"' _ "$rc" "$tmp/err"
 "$flowdx" extract -q -r - -r "$pcap" -o /dev/null < "$pcap"
 check "extract -r - -r FILE: exit 0" test $? -eq 0
+# /dev/stdin of a pipe is the same pipe; of a file redirected with "<", the file opened afresh
+cat "$pcap" | "$flowdx" extract -q -r - -r /dev/stdin -o /dev/null 2> "$tmp/err"
+rc=${PIPESTATUS[1]}
+check "cat | extract -r - -r /dev/stdin: exit 2, said" \
+    bash -c '[ "$1" -eq 2 ] && grep -qF -- "-r - and -r /dev/stdin both name standard input" "$2"' _ "$rc" "$tmp/err"
+"$flowdx" extract -q -r - -r /dev/stdin -o /dev/null < "$pcap"
+check "extract -r - -r /dev/stdin < FILE: exit 0" test $? -eq 0
 for dest in sctp://x:1 udp://127.0.0.1:99999 ""; do
     "$flowdx" extract -q -r "$pcap" -o /dev/null --ipfix "$dest" 2> /dev/null
     check "extract --ipfix '$dest': exit 2" test $? -eq 2
