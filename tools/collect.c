@@ -57,7 +57,8 @@ void usage_collect(FILE *out)
           "                          the other direction has 0 packets) or unknown (NaN)\n"
           "      --stats S           a statistics line every S seconds (default 60; 0 = only at\n"
           "                          the end)\n"
-          "  -q, --quiet             no messages about exporters, no statistics lines\n"
+          "  -q, --quiet             no messages about exporters, no statistics lines, no\n"
+          "                          listening line unless its PORT was 0\n"
           "  -h, --help              this text\n\n"
           "Exit status: 0 stopped by SIGINT or SIGTERM (every record written); 1 error (a\n"
           "socket could not be opened or failed, the model could not be read, an output could\n"
@@ -468,7 +469,11 @@ int cmd_collect(int argc, char **argv)
     running = col;
     catch_stop_signals(on_signal);
     /* said once everything is ready: from now on a signal ends the run cleanly */
-    for (int i = 0; i < n_listen && !k.quiet; i++) {
+    for (int i = 0; i < n_listen; i++) {
+        /* a port picked by the system (PORT 0) is said even with -q: it is where to send */
+        const char *colon = strrchr(listen[i], ':');
+        if (k.quiet && (colon == NULL || strcmp(colon + 1, "0") != 0))
+            continue;
         char at[300];
         fprintf(stderr, PROG ": listening on %s\n",
                 fdx_collector_address(col, (uint32_t)i, at, sizeof(at)));
@@ -501,7 +506,8 @@ int cmd_collect(int argc, char **argv)
             break;
     }
     fdx_collector_flush(col);
-    stats_line(&k, col, start_ns, "end");
+    if (!k.quiet)
+        stats_line(&k, col, start_ns, "end");
     if (k.lacking > 0)
         fprintf(stderr, PROG ": %llu flow%s not judged: their records lack an input of the model\n",
                 (unsigned long long)k.lacking, plural(k.lacking));

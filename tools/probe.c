@@ -30,6 +30,7 @@ struct probe {
     const fdx_engine *engine;
     /* input */
     const char *inputs[MAX_INPUTS];
+    const fdx_config_node *input_nodes[MAX_INPUTS]; /* where input.read names each, for messages */
     int n_inputs;
     const char *inputs_what; /* "input.read", or "-r" when the command line replaced them */
     const char *filter;
@@ -78,8 +79,9 @@ struct held {
 
 /* ---- configuration ---- */
 
-static int read_strings(const fdx_config_node *map, const char *key, const char **out, int cap,
-                        int *n, char *err, size_t len)
+/* The file names of a list (or one name) @p key of @p map, and their nodes (for messages). */
+static int read_strings(const fdx_config_node *map, const char *key, const char **out,
+                        const fdx_config_node **nodes, int cap, int *n, char *err, size_t len)
 {
     const fdx_config_node *list = NULL;
     int rc = fdx_config_get_list(map, key, &list, err, len);
@@ -95,6 +97,7 @@ static int read_strings(const fdx_config_node *map, const char *key, const char 
                      s == NULL || s[0] == '\0' ? "expected a file name" : "too many entries");
             return FDX_EFORMAT;
         }
+        nodes[*n] = item;
         out[(*n)++] = s;
     }
     return 1;
@@ -271,7 +274,8 @@ static int read_input(const fdx_config_node *root, struct probe *p, char *err, s
     int rc = fdx_config_get_map(root, "input", &in, err, len);
     if (rc <= 0)
         return rc;
-    if ((rc = read_strings(in, "read", p->inputs, MAX_INPUTS, &p->n_inputs, err, len)) < 0 ||
+    if ((rc = read_strings(in, "read", p->inputs, p->input_nodes, MAX_INPUTS, &p->n_inputs, err,
+                           len)) < 0 ||
         (rc = fdx_config_get_string(in, "filter", &p->filter, err, len)) < 0 ||
         (rc = get_name(in, "interface", &p->iface, err, len)) < 0 ||
         (rc = fdx_config_get_int(in, "snaplen", INPUT_SNAPLEN_MIN, INPUT_SNAPLEN_MAX, &p->snaplen,
@@ -1018,9 +1022,8 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     if (!ipfix_out_close(&p.ipfix, "flowdx run"))
         status = EXIT_ERROR;
     senders_free(p.senders);
-    if (!quiet) {
-        if (outputs_open)
-            written(&p);
+    if (!quiet && outputs_open) { /* nothing was read when an input or output did not open */
+        written(&p);
         summary(&p); /* the closing line */
     }
     if (p.syslog)
@@ -1075,7 +1078,9 @@ int cmd_config(int argc, char **argv)
             continue; /* "-", a FIFO, a device: reading its header would take it from the run */
         fdx_capture *cap = NULL;
         if (fdx_capture_open_file(p.inputs[i], p.filter, &cap, err, sizeof(err)) < 0) {
-            fprintf(stderr, "flowdx config: %s: input.read: %s\n", argv[2], err);
+            char where[300];
+            fprintf(stderr, "flowdx config: %s: key 'read': %s\n",
+                    fdx_config_node_where(p.input_nodes[i], where, sizeof(where)), err);
             ok = false;
         }
         fdx_capture_free(cap);

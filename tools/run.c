@@ -839,11 +839,14 @@ int cmd_run(int argc, char **argv)
     }
     if (strcmp(detector, "doh,spam") == 0 || strcmp(detector, "spam,doh") == 0) {
         if (model_path != NULL || senders_only || senders_json || senders_all) {
+            /* the --senders-* options are report senders -r's, not documented for run */
             fprintf(stderr,
-                    "%s: --detect doh,spam runs the shipped models (no -m) and the "
-                    "default senders report (no --senders-*); for other models and outputs, "
-                    "write a configuration file (-c FILE, conf/flowdx.yaml)\n",
-                    me);
+                    "%s: --detect doh,spam runs the shipped models, so %s; for other models "
+                    "and outputs, write a configuration file (-c FILE, conf/flowdx.yaml)\n",
+                    me,
+                    model_path != NULL ? "-m is for one detector"
+                                       : "its senders report is the default one (for the "
+                                         "report alone, use flowdx report senders -r)");
             return EXIT_USAGE;
         }
         struct both b = {.servers = server_text,

@@ -146,6 +146,14 @@ check "length model: no verdict without lengths" bash -c '! grep -q "\"spam\":" 
 check "length model: the reason is given" grep -q "reads 'min_len', which flow" "$tmp/len.err"
 check "length model: the count is given" grep -q "1 flow not judged" "$tmp/len.err"
 
+# -q: no statistics lines, but the port that 0 picked is still said (it is where to send)
+collect quiet udp://127.0.0.1:0 "-v 9" samples/spam/ndpi/emotet.pcap -q
+check "collect -q: exits 0" test "$(cat "$tmp/quiet.status")" -eq 0
+check "collect -q, PORT 0: the listening line is there" grep -q "listening on udp://" "$tmp/quiet.err"
+check "collect -q: no statistics line" bash -c '! grep -q " end: " "$1"' _ "$tmp/quiet.err"
+check "collect -q: the records are written" \
+    python3 "$here/collect_check.py" samples/spam/ndpi/emotet.pcap --collected "$tmp/quiet.jsonl"
+
 # A model of packets' features is refused.
 "$flowdx" collect -l udp://127.0.0.1:0 -m conf/models/spam.fdxm > /dev/null 2> "$tmp/zadnik.err"
 check "a zadnik model is refused (exit 2)" test $? -eq 2

@@ -217,7 +217,7 @@ narrow "--snaplen: from 64 to 262144 bytes" --snaplen 63 -i lo
 printf 'input: {immediate: true}\n' > "$tmp/immediate.yaml"
 check "input.immediate is a key" "$flowdx" config check "$tmp/immediate.yaml"
 out=$("$flowdx" run --detect doh,spam -m conf/models/doh.fdxm -r "$emotet" 2>&1); rc=$?
-check "--detect doh,spam with -m: refused (exit 2)" bash -c '[ "$1" -eq 2 ] && grep -q "(no -m)" <<< "$2"' _ "$rc" "$out"
+check "--detect doh,spam with -m: refused (exit 2)" bash -c '[ "$1" -eq 2 ] && grep -q "runs the shipped models, so -m is for one detector" <<< "$2"' _ "$rc" "$out"
 
 "$flowdx" run -c conf/flowdx.yaml -c "$tmp/both.yaml" > /dev/null 2> "$tmp/err"; rc=$?
 check "run -c A -c B: exit 2, said" \
@@ -263,6 +263,11 @@ check "run -c with it: exit 2, located" bash -c \
 printf 'input:\n  read: [%s]\n  filter: "tcp port"\n' "$emotet" > "$tmp/replaced.yaml"
 "$flowdx" run -c "$tmp/replaced.yaml" --filter "tcp port 587" -q > /dev/null 2> "$tmp/err"
 check "run -c with --filter: the file's bad filter is replaced, exit 0" test $? -eq 0
+# a bad --filter: exit 2, and no closing line of counts (nothing was read)
+"$flowdx" run -c "$tmp/replaced.yaml" --filter "tcp prt 1" > /dev/null 2> "$tmp/err"
+rc=$?
+check "run -c with a bad --filter: exit 2, the filter named, no closing line" bash -c \
+    '[ "$1" -eq 2 ] && grep -q "filter '"'"'tcp prt 1'"'"'" "$2" && ! grep -qE "run: [0-9]+ flows?(;|$)" "$2"' _ "$rc" "$tmp/err"
 # a filter that needs a netmask compiles for a live capture (the interface's netmask)
 printf 'input:\n  interface: lo\n  filter: "ip broadcast"\n' > "$tmp/live.yaml"
 check "'ip broadcast' for a live capture passes config check" "$flowdx" config check "$tmp/live.yaml"
@@ -271,14 +276,14 @@ check "a filter and destination that are well formed pass config check" "$flowdx
 # input.read: the captures are opened (headers only): a missing one, a file that is no capture, and
 # a filter that the capture's link type refuses are errors of the configuration (the dns2tcp capture is
 # Linux cooked v1 in capinfos -E, and tcpdump -r refuses "ether host" on it: "ethernet addresses
-# supported only on ethernet/...")
-bad $'input:\n  read: [no-such.pcap]' "bad.yaml: input.read: no-such.pcap: No such file or directory"
+# supported only on ethernet/..."). Each is located at its name: line 2, column 10 (after "  read: [")
+bad $'input:\n  read: [no-such.pcap]' "bad.yaml:2:10: key 'read': no-such.pcap: No such file or directory"
 # a FIFO is not opened (its header would be taken from the run that reads it): no wait
 mkfifo "$tmp/cap.fifo"
 printf 'input:\n  read: [%s]\n' "$tmp/cap.fifo" > "$tmp/fifo.yaml"
 check "config check with a FIFO in input.read: valid, at once" timeout 10 "$flowdx" config check "$tmp/fifo.yaml"
-bad $'input:\n  read: [conf/flowdx.yaml]' "bad.yaml: input.read: conf/flowdx.yaml: not a pcap or pcapng capture"
-bad $'input:\n  read: ['"$dns2tcp"$']\n  filter: "ether host 00:11:22:33:44:55"' "bad.yaml: input.read: $dns2tcp: filter 'ether host"
+bad $'input:\n  read: [conf/flowdx.yaml]' "bad.yaml:2:10: key 'read': conf/flowdx.yaml: not a pcap or pcapng capture"
+bad $'input:\n  read: ['"$dns2tcp"$']\n  filter: "ether host 00:11:22:33:44:55"' "bad.yaml:2:10: key 'read': $dns2tcp: filter 'ether host"
 # What only the engine checks (the moore set and the moore plugin both name moore_001_server_port) is
 # found by config check too, and run -c refuses it as a bad configuration: exit 2.
 moore_so=$(dirname "$flowdx")/../plugin/flowdx-moore.so
