@@ -148,6 +148,15 @@ static void maybe_stats(struct feeder *f, fdx_capture *cap, const fdx_engine *e,
     statline_print(&f->stats, f->prog, e, live ? &cs : NULL, f->alerts, t);
 }
 
+/* The end of the input: every open flow is written, and what the command still holds (the pair
+ * rule's flows) decided, before the last statistics line counts them. */
+static void flush_all(struct feeder *f, fdx_engine *e)
+{
+    fdx_engine_flush(e);
+    if (f->flushed != NULL)
+        f->flushed(f->tick_user);
+}
+
 /* Feed one opened capture file and close it; false when it was damaged or interrupted
  * (reported: the packets before the damage count). */
 static bool read_capture(struct feeder *f, fdx_engine *e, fdx_capture *cap, const char *path)
@@ -249,6 +258,7 @@ static int read_live(struct feeder *f, fdx_engine **engine, fdx_capture *cap)
     }
     if (ok)
         ok = feed_live(f, e, cap, true);
+    flush_all(f, e);
     f->cap_stats.struct_size = sizeof(f->cap_stats);
     f->have_cap_stats = fdx_capture_stats(cap, &f->cap_stats) == 0;
     if (f->stats_every_ns > 0)
@@ -269,7 +279,6 @@ int feeder_run(struct feeder *f, fdx_engine *e)
         if (f->reload != NULL)
             catch_hangup();
         status = read_live(f, &e, cap);
-        fdx_engine_flush(e);
         if (f->reloaded != NULL)
             *f->reloaded = e;
         return status;
@@ -287,9 +296,9 @@ int feeder_run(struct feeder *f, fdx_engine *e)
             status = EXIT_ERROR;
         }
     }
+    flush_all(f, e);
     if (f->stats_every_ns > 0)
         maybe_stats(f, NULL, e, true);
-    fdx_engine_flush(e);
     return status;
 }
 

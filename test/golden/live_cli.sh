@@ -130,6 +130,8 @@ if start doh "${doh[@]}" --stats 2; then
         _ "$tmp/doh.err"
     check "DoH: the same flows and verdicts as -r" \
         python3 "$here/live_compare.py" "$tmp/doh-ref.jsonl" "$tmp/doh.out"
+    check "DoH: the last statistics line comes after the flush (no flow active)" \
+        bash -c 'grep "stats: elapsed=" "$1" | tail -n 1 | grep -q " flows_active=0 "' _ "$tmp/doh.err"
     cat "$tmp/doh.err"
 fi
 

@@ -197,6 +197,26 @@ assert len(doh) == 34 and all("pair" not in v for v in doh), len(doh)
 # last statistics line at the end), and none without it.
 "$flowdx" run --detect doh,spam --stats 1 -r "$dns2tcp" -o /dev/null 2> "$tmp/err_stats"
 check "--detect doh,spam --stats with -r: a statistics line" grep -q "stats: elapsed=" "$tmp/err_stats"
+# The last statistics line comes after every flow was written and the pair rule decided what it
+# held: no flow is active, and its counts are those of the closing line (run -c, and run's own path).
+last_stats_agree() { # ERR-FILE
+    python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+last = [l for l in text.splitlines() if " stats: elapsed=" in l][-1]
+val = dict(re.findall(r"(\w+)=([0-9.]+)", last))
+flows = int(re.search(r"run: (\d+) flows", text).group(1))
+malicious = sum(int(n) for n in re.findall(r"(\d+) malicious", text))
+assert val["flows_active"] == "0", last
+assert int(val["flows_finished"]) == flows, (last, flows)
+assert int(val["alerts"]) == malicious, (last, malicious)
+PY
+}
+check "--detect doh,spam --stats with -r: the last statistics line counts every flow and alert" \
+    last_stats_agree "$tmp/err_stats"
+"$flowdx" run --detect doh --doh-server 192.168.0.10 --stats 1 -r "$dns2tcp" -o /dev/null 2> "$tmp/err_stats1"
+check "--detect doh --stats with -r: the last statistics line counts every flow and alert" \
+    last_stats_agree "$tmp/err_stats1"
 "$flowdx" run --detect doh,spam -r "$dns2tcp" -o /dev/null 2> "$tmp/err_nostats"
 check "--detect doh,spam with -r, no --stats: no statistics line" \
     bash -c '! grep -q "stats: elapsed=" "$1"' _ "$tmp/err_nostats"
