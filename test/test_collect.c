@@ -686,6 +686,55 @@ static void test_collect_empty_biflows_are_paired(void **state)
     fdx_collector_free(c);
 }
 
+/* softflowd -b on an ICMP echo exchange: two biflow records with the same forward source (the
+ * resolver), one whose forward direction is empty (the echo requests are in its reverse) and one
+ * whose reverse is. By hand: the first is the pinging host's request direction, 192.0.2.7 ->
+ * 198.51.100.8, 2 packets and 168 bytes from ...290000 ms; the second the answers, 2 packets and
+ * 168 bytes from ...290010 ms. Paired into one flow, initiated by 192.0.2.7 (it started first). */
+static void test_collect_biflow_with_empty_forward_is_paired(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    static const struct ie f[] = {{8, 4, 0}, {12, 4, 0},  {7, 2, 0},   {11, 2, 0},
+                                  {4, 1, 0}, {152, 8, 0}, {153, 8, 0}, {2, 4, 0},
+                                  {1, 4, 0}, {2, 4, REV}, {1, 4, REV}};
+    ipfix_header(&m, 1700000300, 0);
+    ipfix_template(&m, 400, f, sizeof(f) / sizeof(f[0]));
+    size_t set = set_begin(&m, 400);
+    const uint64_t start[2] = {1700000290000ull, 1700000290010ull};
+    const uint32_t fwd[2] = {0, 2}, rev[2] = {2, 0};
+    for (int i = 0; i < 2; i++) {
+        put_addr(&m, "198.51.100.8");
+        put_addr(&m, "192.0.2.7");
+        put(&m, 0, 2);
+        put(&m, 0, 2);
+        put(&m, 1, 1);
+        put(&m, start[i], 8);
+        put(&m, start[i] + 1000, 8);
+        put(&m, fwd[i], 4);
+        put(&m, fwd[i] * 84, 4);
+        put(&m, rev[i], 4);
+        put(&m, rev[i] * 84, 4);
+    }
+    set_end(&m, set);
+    ipfix_done(&m);
+    assert_int_equal(fdx_collector_feed(c, "udp 127.0.0.1:40000", m.b, m.n, 1 * S), 0);
+    fdx_collector_flush(c);
+    assert_int_equal(n_seen, 1);
+    assert_addr(seen[0].src_addr, "192.0.2.7");
+    assert_addr(seen[0].dst_addr, "198.51.100.8");
+    assert_int_equal(seen[0].packets[0], 2);
+    assert_int_equal(seen[0].packets[1], 2);
+    assert_int_equal(seen[0].bytes[0], 168);
+    assert_int_equal(seen[0].bytes[1], 168);
+    assert_int_equal(seen[0].start_us, 1700000290000ull * 1000);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.biflows, 2);
+    assert_int_equal(st.paired, 1);
+    fdx_collector_free(c);
+}
+
 /* SysUpTime in the 2^32 ms window that ends 1 s after the export time. */
 static void test_collect_uptime_window(void **state)
 {
@@ -807,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_collect_pairing_needs_overlap),
         cmocka_unit_test(test_collect_v5_icmp_has_no_ports),
         cmocka_unit_test(test_collect_empty_biflows_are_paired),
+        cmocka_unit_test(test_collect_biflow_with_empty_forward_is_paired),
         cmocka_unit_test(test_collect_uptime_window),
         cmocka_unit_test(test_collect_sockets_udp_and_tcp),
     };

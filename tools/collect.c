@@ -40,7 +40,7 @@ void usage_collect(FILE *out)
         "                          " FDX_SOURCE_MODEL_DIR "/spam-flowrec.fdxm)\n"
         "      --margin M          a weighted-trees model's verdict is uncertain when its vote\n"
         "                          sum is within M of 0 (0 to 1; default: the model's own)\n"
-        "      --judge-one-way     also judge flows with no packet in the response direction\n"
+        "      --judge-one-way     also judge flows with no packet in one direction\n"
         "                          (by default counted as one_way, not judged, unless the\n"
         "                          model was trained on such flows: its one-way rows in\n"
         "                          `flowdx model show`; the shipped models were not)\n"
@@ -164,8 +164,10 @@ static void judge(struct collect *k, const struct fdx_flow_record *r, struct fdx
         k->told_lacking = true;
         return;
     }
-    if (r->packets[1] == 0 && !k->judge_one_way) {
-        k->one_way++; /* no answer (--unpaired zero) or an empty reverse: not a training row */
+    if ((r->packets[0] == 0 || r->packets[1] == 0) && !k->judge_one_way) {
+        /* no answer (--unpaired zero), an empty reverse, or a record of the server's packets
+         * alone (the port rule): not a training row */
+        k->one_way++;
         v->declined = 1;
         return;
     }
@@ -513,8 +515,8 @@ int cmd_collect(int argc, char **argv)
                 (unsigned long long)k.lacking, plural(k.lacking));
     if (k.one_way > 0)
         fprintf(stderr,
-                PROG ": %llu flow%s not judged: no packet in the response direction (no answer, "
-                     "or a record whose reverse never came); --judge-one-way judges %s\n",
+                PROG ": %llu flow%s not judged: no packet in one direction (no answer, or a "
+                     "record whose reverse never came); --judge-one-way judges %s\n",
                 (unsigned long long)k.one_way, plural(k.one_way), k.one_way == 1 ? "it" : "them");
     if (k.refused > 0)
         fprintf(stderr, PROG ": %llu record%s refused by the engine (times out of order)\n",

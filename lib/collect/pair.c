@@ -295,6 +295,38 @@ static uint32_t take_slot(struct fdxi_pairer *p)
     return p->used++;
 }
 
+/* A biflow record whose forward direction is empty, made the one-way record of its reverse
+ * direction: the addresses, ports and per-direction values swap sides. */
+static void keep_reverse(struct fdxi_flowdec *d)
+{
+    uint8_t a[16];
+    memcpy(a, d->src, sizeof(a));
+    memcpy(d->src, d->dst, sizeof(a));
+    memcpy(d->dst, a, sizeof(a));
+    uint16_t port = d->sport;
+    d->sport = d->dport;
+    d->dport = port;
+    d->packets[0] = d->packets[1];
+    d->bytes[0] = d->bytes[1];
+    d->flags[0] = d->flags[1];
+    d->min_ttl[0] = d->min_ttl[1];
+    d->max_ttl[0] = d->max_ttl[1];
+    d->min_len[0] = d->min_len[1];
+    d->max_len[0] = d->max_len[1];
+    if (d->have & FDXI_DEC_RTIME) {
+        d->start_us[0] = d->start_us[1];
+        d->end_us[0] = d->end_us[1];
+    }
+    uint32_t have = d->have & ~(uint32_t)(FDXI_DEC_FLAGS | FDXI_DEC_TTL | FDXI_DEC_LEN);
+    if (d->have & FDXI_DEC_RFLAGS)
+        have |= FDXI_DEC_FLAGS;
+    if (d->have & FDXI_DEC_RTTL)
+        have |= FDXI_DEC_TTL;
+    if (d->have & FDXI_DEC_RLEN)
+        have |= FDXI_DEC_LEN;
+    d->have = have;
+}
+
 void fdxi_pairer_add(struct fdxi_pairer *p, const struct fdxi_flowdec *in, uint32_t session,
                      uint64_t now_us)
 {
@@ -305,16 +337,21 @@ void fdxi_pairer_add(struct fdxi_pairer *p, const struct fdxi_flowdec *in, uint3
     const struct fdxi_flowdec *d = &one;
     if (one.proto == 1 || one.proto == 58)
         one.sport = one.dport = 0;
-    /* A biflow record whose reverse direction is empty may be one half of a flow whose other
-     * half the exporter keeps apart (softflowd -b does so when both ends have the same address):
-     * it is paired like a one-way record, and released as a flow without an answer. */
+    /* A biflow record with one empty direction may be one half of a flow whose other half the
+     * exporter keeps apart (softflowd -b does so when both ends have the same address, and may
+     * put the packets in either direction of the record): it is paired like a one-way record of
+     * the direction that has packets, and released as a flow without an answer. */
     bool empty_rev = false;
     if (one.have & FDXI_DEC_REV) {
         p->st.biflows++;
-        if (one.packets[1] != 0 || one.bytes[1] != 0) {
+        bool fwd = one.packets[0] != 0 || one.bytes[0] != 0;
+        bool rev = one.packets[1] != 0 || one.bytes[1] != 0;
+        if (fwd && rev) {
             emit_biflow(p, d);
             return;
         }
+        if (rev)
+            keep_reverse(&one);
         one.have &= ~(uint32_t)(FDXI_DEC_REV | FDXI_DEC_RFLAGS | FDXI_DEC_RTTL | FDXI_DEC_RLEN |
                                 FDXI_DEC_RTIME | FDXI_DEC_BIDIR);
         empty_rev = true;
