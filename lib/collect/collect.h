@@ -175,6 +175,13 @@ enum {
     FDXI_K_END_DELTA,   /* 159 flowEndDeltaMicroseconds */
     FDXI_K_DUR_MS,      /* 161 flowDurationMilliseconds */
     FDXI_K_DUR_US,      /* 162 flowDurationMicroseconds */
+    /* flowdx's own flowrec elements (float64 under FDX_IPFIX_PEN_DEFAULT, doc/ipfix.md): read as
+     * the IANA element of the same meaning; NaN is a value the record does not carry */
+    FDXI_K_F64_MIN_LEN, /* 13002 fdxFlowrecMinLen */
+    FDXI_K_F64_MAX_LEN, /* 13003 fdxFlowrecMaxLen */
+    FDXI_K_F64_MIN_TTL, /* 13004 fdxFlowrecMinTtl */
+    FDXI_K_F64_MAX_TTL, /* 13005 fdxFlowrecMaxTtl */
+    FDXI_K_F64_FLAGS,   /* 13006 fdxFlowrecTcpFlags */
     FDXI_K_COUNT
 };
 

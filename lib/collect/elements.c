@@ -4,6 +4,7 @@
 
 #include "collect/collect.h"
 #include "export/ipfix.h"
+#include "flowdx/flowdx_export.h"
 
 /*
  * IANA's element ids (RFC 7012 and the IPFIX registry; NetFlow v9, RFC 3954 section 8, uses the
@@ -36,9 +37,27 @@ static const struct element {
     {239, FDXI_K_BIDIR, 1, 1, 0},
 };
 
+/* flowdx's own export (doc/ipfix.md, "Feature elements"): the flowrec set's block is 13000, value
+ * i is element 13000 + i, float64, and a response value is the RFC 5103 reverse of its request
+ * twin's element (bit 0x4000 of the id, same enterprise number). Read: values 2-6 (packets,
+ * bytes and the duration come with IANA's elements too). Only under flowdx's default enterprise
+ * number: another one may mean anything. */
+#define OWN_FLOWREC_BLOCK 13000u
+#define OWN_REVERSE_BIT 0x4000u
+static const uint16_t own_flowrec[] = {FDXI_K_F64_MIN_LEN, FDXI_K_F64_MAX_LEN, FDXI_K_F64_MIN_TTL,
+                                       FDXI_K_F64_MAX_TTL, FDXI_K_F64_FLAGS};
+
 uint16_t fdxi_element_kind(uint32_t pen, uint16_t id, uint16_t len, bool *ret_reverse)
 {
     *ret_reverse = false;
+    if (pen == FDX_IPFIX_PEN_DEFAULT) {
+        uint16_t base = (uint16_t)(id & ~OWN_REVERSE_BIT);
+        if (len != 8 || base < OWN_FLOWREC_BLOCK + 2 ||
+            base >= OWN_FLOWREC_BLOCK + 2 + sizeof(own_flowrec) / sizeof(own_flowrec[0]))
+            return FDXI_K_SKIP;
+        *ret_reverse = (id & OWN_REVERSE_BIT) != 0;
+        return own_flowrec[base - OWN_FLOWREC_BLOCK - 2];
+    }
     if (pen != 0 && pen != FDXI_IPFIX_PEN_REVERSE)
         return FDXI_K_SKIP;
     for (size_t i = 0; i < sizeof(elements) / sizeof(elements[0]); i++) {

@@ -53,11 +53,39 @@ struct raw {
     int64_t sysinit_ms;
 };
 
+/* A float64 flowrec value of flowdx's own (FDXI_K_F64_*) as the IANA element's kind and value,
+ * or FDXI_K_SKIP for NaN (a value the flow does not have) or one no IANA element can hold. */
+static uint16_t own_value(uint16_t kind, uint64_t bits, uint64_t *v)
+{
+    double x;
+    memcpy(&x, &bits, sizeof(x));
+    if (!(x >= 0 && x <= 4294967295.0))
+        return FDXI_K_SKIP;
+    *v = (uint64_t)x;
+    switch (kind) {
+    case FDXI_K_F64_MIN_LEN:
+        return FDXI_K_MIN_LEN;
+    case FDXI_K_F64_MAX_LEN:
+        return FDXI_K_MAX_LEN;
+    case FDXI_K_F64_MIN_TTL:
+        return x <= 255 ? FDXI_K_MIN_TTL : FDXI_K_SKIP;
+    case FDXI_K_F64_MAX_TTL:
+        return x <= 255 ? FDXI_K_MAX_TTL : FDXI_K_SKIP;
+    case FDXI_K_F64_FLAGS:
+        return x <= 255 ? FDXI_K_FLAGS : FDXI_K_SKIP;
+    default:
+        return FDXI_K_SKIP;
+    }
+}
+
 static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, uint16_t len)
 {
     int d = f->reverse ? 1 : 0;
     uint64_t v = len <= 8 ? fdxi_be_n(p, len) : 0;
-    switch (f->kind) {
+    uint16_t kind = f->kind;
+    if (kind >= FDXI_K_F64_MIN_LEN && kind <= FDXI_K_F64_FLAGS)
+        kind = own_value(kind, v, &v);
+    switch (kind) {
     case FDXI_K_SRC4:
         memset(r->d.src, 0, 16);
         memcpy(r->d.src, p, 4);

@@ -154,6 +154,43 @@ check "softflowd -b, ICMP both ways: collect exits 0" test "$(cat "$tmp/icmpb.st
 check "softflowd -b, ICMP both ways: the records equal the capture" \
     python3 "$here/collect_check.py" samples/doh/ndpi/googledns_android10.pcap --collected "$tmp/icmpb.jsonl"
 
+# flowdx's own export collected by flowdx: extract -f flowrec sends every flowrec value, the
+# lengths, TTLs and TCP flags as its own float64 elements (doc/ipfix.md), which collect reads as the
+# IANA elements of the same meaning. Every collected flow must have extract's 15 values (taken
+# from the packets by the engine), and the default model must judge the TCP flows.
+for capture in samples/spam/ndpi/emotet.pcap samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap; do
+    base=$(basename "$capture" .pcap)
+    "$flowdx" collect -l udp://127.0.0.1:0 --format jsonl -o "$tmp/own-$base.jsonl" --stats 0 \
+        --ports all 2> "$tmp/own-$base.err" &
+    pid=$! port=""
+    for _ in $(seq 100); do
+        port=$(grep -o 'listening on udp://127.0.0.1:[0-9]*' "$tmp/own-$base.err" | sed 's/.*://')
+        [ -n "$port" ] && break
+        sleep 0.05
+    done
+    "$flowdx" extract -q -f flowrec -r "$capture" --format jsonl -o "$tmp/own-$base.ext.jsonl" \
+        --ipfix "udp://127.0.0.1:$port"
+    sleep 0.5
+    stop INT "$pid"
+    check "$base: flowdx's own IPFIX collected: exit 0" test "$rc" -eq 0
+    check "$base: flowdx's own IPFIX collected: every flowrec value is extract's" python3 - \
+        "$tmp/own-$base.ext.jsonl" "$tmp/own-$base.jsonl" <<'PY'
+import json, math, sys
+key = lambda r: (r["src_addr"], r["src_port"], r["dst_addr"], r["dst_port"], r["proto"], r["start_us"])
+ext = {key(r): r for r in map(json.loads, open(sys.argv[1]))}
+got = {key(r): r["features"] for r in map(json.loads, open(sys.argv[2]))}
+assert len(ext) == len(got) and len(got) > 0, (len(ext), len(got))
+for k, e in ext.items():
+    for name, v in got[k].items():
+        w = e[name]
+        same = (v is None and w is None) or (v is not None and w is not None and math.isclose(v, w, abs_tol=1e-6))
+        assert same, (k, name, v, w)
+print(len(got), "flows, every value equal")
+PY
+    check "$base: flowdx's own IPFIX collected: no TCP flow lacks an input" \
+        bash -c '! grep -q "not judged: their records lack" "$1"' _ "$tmp/own-$base.err"
+done
+
 # -q: no statistics lines, but the port that 0 picked is still said (it is where to send)
 collect quiet udp://127.0.0.1:0 "-v 9" samples/spam/ndpi/emotet.pcap -q
 check "collect -q: exits 0" test "$(cat "$tmp/quiet.status")" -eq 0
