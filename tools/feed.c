@@ -148,13 +148,15 @@ static void maybe_stats(struct feeder *f, fdx_capture *cap, const fdx_engine *e,
     statline_print(&f->stats, f->prog, e, live ? &cs : NULL, f->alerts, t);
 }
 
-/* The end of the input: every open flow is written, and what the command still holds (the pair
- * rule's flows) decided, before the last statistics line counts them. */
+/* The end of the input: every open flow is written, and the flows the pair rule held decided,
+ * before the last statistics line counts them. */
 static void flush_all(struct feeder *f, fdx_engine *e)
 {
     fdx_engine_flush(e);
-    if (f->flushed != NULL)
-        f->flushed(f->tick_user);
+    if (f->pairs != NULL) {
+        fdx_pairs_free(*f->pairs);
+        *f->pairs = NULL;
+    }
 }
 
 /* Feed one opened capture file and close it; false when it was damaged or interrupted

@@ -604,14 +604,6 @@ static void on_tick(void *user, uint64_t now_us)
     }
 }
 
-/* The end of the input: the pair rule decides the flows it still holds. */
-static void on_flushed(void *user)
-{
-    struct probe *p = user;
-    fdx_pairs_free(p->pairs);
-    p->pairs = NULL;
-}
-
 static bool open_outputs(struct probe *p)
 {
     bool ok = true;
@@ -979,7 +971,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
                           .stats_every_ns = (long long)p.stats_us * 1000,
                           .alerts = &p.alerts_total,
                           .tick = on_tick,
-                          .flushed = on_flushed,
+                          .pairs = &p.pairs,
                           .tick_user = &p,
                           .reload = reload,
                           .reload_user = &p,
@@ -1006,7 +998,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
         if (!outputs_open && p.ipfix.bad_dest)
             status = EXIT_USAGE; /* outputs.ipfix */
         if (outputs_open) {
-            status = feeder_run(&feed, e); /* on_flushed decided the flows the pair rule held */
+            status = feeder_run(&feed, e); /* it decided the flows the pair rule held */
             if (p.csv.fp != NULL && !p.csv_header)
                 write_csv(&p, NULL, NULL);
             if (p.senders != NULL &&

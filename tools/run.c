@@ -466,14 +466,6 @@ static void on_tick(void *user, uint64_t now_us)
     fflush(d->out);
 }
 
-/* The end of the input: the pair rule decides the flows it still holds. */
-static void on_flushed(void *user)
-{
-    struct detect *d = user;
-    fdx_pairs_free(d->pairs);
-    d->pairs = NULL;
-}
-
 /* What --detect doh,spam carries over from the command line into its configuration. */
 struct both {
     const char *const *servers;
@@ -985,7 +977,7 @@ int cmd_run(int argc, char **argv)
                           .stats_every_ns = (long long)stats_us * 1000,
                           .alerts = &d.malicious,
                           .tick = on_tick,
-                          .flushed = on_flushed,
+                          .pairs = &d.pairs,
                           .tick_user = &d};
     struct output out;
     /* The capture is opened first, as root; the output then as --user (as tcpdump -Z does). */
@@ -1005,7 +997,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "%s: out of memory\n", me);
         d.failed = true;
     }
-    status = feeder_run(&feed, e); /* on_flushed decided the flows the pair rule held */
+    status = feeder_run(&feed, e); /* it decided the flows the pair rule held */
     if (d.failed) {
         fprintf(stderr, "%s: a record did not fit the model, or memory ran out\n", me);
         status = EXIT_ERROR;

@@ -11,6 +11,7 @@
 
 #include "flowdx/flowdx.h"
 #include "flowdx/flowdx_export.h"
+#include "flowdx/flowdx_model.h"
 
 /* Exit statuses, documented in doc/flowdx.1. */
 #define EXIT_OK 0
@@ -97,9 +98,9 @@ struct feeder {
      * moved without packets, at least once a second; NULL = nothing to do. */
     void (*tick)(void *user, uint64_t now_us);
     void *tick_user;
-    /* Called with tick_user once the engine is flushed at the end, before the last statistics
-     * line: to decide what the command still holds. NULL = nothing to do. */
-    void (*flushed)(void *user);
+    /* The command's pair rule (DoH), or NULL: once the engine is flushed at the end, before the
+     * last statistics line, *pairs is freed, which decides the flows it held, and set NULL. */
+    fdx_pairs **pairs;
     /* Live: SIGHUP calls this between packets with the running engine; it returns the engine to
      * go on with (the same one when the reload was refused). NULL: SIGHUP is not caught. */
     fdx_engine *(*reload)(void *user, fdx_engine *e);
