@@ -285,6 +285,44 @@ static int load_base(fdx_training *t, const char *path, char **ret_features, cha
     return 0;
 }
 
+/* --update: the rows join the model's classes, as those of --add join the first file's and those
+ * eval reads the model's (fdxi_class_map: by name, never by position), so that new trees vote for
+ * the class the old ones mean. */
+static int join_base_classes(fdx_training *t, const char *update, char *err, size_t errlen)
+{
+    struct fdxi_dataset *ds = &t->ds;
+    const struct fdxi_bundle *b = t->base;
+    uint32_t map[FDXI_MODEL_MAX_CLASSES];
+    uint64_t first[FDXI_MODEL_MAX_CLASSES];
+    fdxi_dataset_class_lines(ds, first);
+    char target[1100];
+    snprintf(target, sizeof(target), "the model %s", update);
+    int rc = fdxi_class_map((const char *const *)ds->class_names, ds->n_classes, first,
+                            (const char *const *)b->class_names, b->n_classes, map, t->data_path,
+                            target, err, errlen);
+    if (rc < 0)
+        return rc;
+    char **names = calloc(b->n_classes, sizeof(char *));
+    if (names == NULL)
+        return FDX_ENOMEM;
+    for (uint32_t c = 0; c < b->n_classes; c++) {
+        if ((names[c] = strdup(b->class_names[c])) == NULL) {
+            while (c > 0)
+                free(names[--c]);
+            free(names);
+            return FDX_ENOMEM;
+        }
+    }
+    for (uint32_t i = 0; i < ds->n_rows; i++)
+        ds->y[i] = (int32_t)map[ds->y[i]];
+    for (uint32_t c = 0; c < ds->n_classes; c++)
+        free(ds->class_names[c]);
+    free(ds->class_names);
+    ds->class_names = names;
+    ds->n_classes = b->n_classes;
+    return 0;
+}
+
 static const char *opt_features(const struct fdx_train_options *o)
 {
     if (o->struct_size < offsetof(struct fdx_train_options, features) + sizeof(o->features))
@@ -616,6 +654,10 @@ static int bundle_start(fdx_training *t, const char *feature_set, uint64_t check
     }
     b->seed = t->opts.seed;
     b->train_rows = ds->n_rows;
+    if (t->base != NULL) { /* the trees kept were trained on the base's rows, the new on these */
+        uint64_t sum = (uint64_t)t->base->train_rows + ds->n_rows;
+        b->train_rows = sum <= UINT32_MAX ? (uint32_t)sum : UINT32_MAX;
+    }
     /* The jury votes during cross-validation use the models' weights: 1 each. */
     b->n_models = t->n_models;
     for (uint32_t m = 0; m < t->n_models; m++)
@@ -775,8 +817,10 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     }
     struct fdxi_csv_options co = {.label_column = opts->label_column};
     rc = fdxi_dataset_read_csv(opts->data_path, &co, &t->ds, errbuf, errlen);
+    if (rc == 0 && t->base != NULL)
+        rc = join_base_classes(t, update, errbuf, errlen);
     if (rc < 0)
-        goto fail;
+        goto fail_msg;
     uint64_t checksum = 0;
     file_checksum(opts->data_path, &checksum);
     rc = prepare_and_merge(t, &in, &checksum, errbuf, errlen);
@@ -863,7 +907,7 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     rc = fit_final(t, kinds, &params, errbuf, errlen);
     if (rc < 0)
         goto fail_msg;
-    char desc[1024];
+    char desc[4096];
     int w = snprintf(desc, sizeof(desc), "trained on %s%s", t->data_path,
                      opts->header_correct ? " (header-corrected)" : "");
     for (uint32_t f = 0; f < opts->n_more_data && w > 0 && (size_t)w < sizeof(desc); f++)
@@ -873,7 +917,9 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
             desc + w, sizeof(desc) - (size_t)w, " (%u rows); models %s; %u-fold CV; seed %llu", n,
             opts->models ? opts->models : "jury", opts->folds, (unsigned long long)opts->seed);
     if (update != NULL && w > 0 && (size_t)w < sizeof(desc))
-        w += snprintf(desc + w, sizeof(desc) - (size_t)w, "; trees added to %s", update);
+        w += snprintf(desc + w, sizeof(desc) - (size_t)w, "; trees added to %s (%u rows: %s)",
+                      update, t->base->train_rows,
+                      t->base->description ? t->base->description : "no description");
     if (opt_features(opts) != NULL && w > 0 && (size_t)w < sizeof(desc))
         w += snprintf(desc + w, sizeof(desc) - (size_t)w, "; features %s", opt_features(opts));
     if (opt_exclude(opts) != NULL && w > 0 && (size_t)w < sizeof(desc))

@@ -47,6 +47,25 @@ check "--update: 64 trees, the model's margin 0.4 kept" \
     --params wtrees.trees=3,wtrees.margin=0.1,wtrees.max_trees=50 -o "$tmp/up2.fdxm" > /dev/null
 check "--update with wtrees.margin=0.1 and wtrees.max_trees=50: 50 trees, margin 0.1" \
     bash -c "'$flowdx' model show '$tmp/up2.fdxm' | grep -q 'sum of 50 tree votes.*|sum| < 0.1 or a tie'"
+# --update: the new rows join the model's classes by name. The shipped model's classes are 0 'ham'
+# and 1 'spam'. Rows labelled 'zgood' (which sorts after 'spam') must not become a class of their
+# own order: refused at the first such row, line 2 of the rewritten file (its first row is ham, as
+# in site-B-seed2.csv's second line). 'benign' is a benign spelling, taken for 'ham'.
+sed -e 's/,ham$/,zgood/' $l/site-B-seed2.csv > "$tmp/zgood.csv"
+out=$("$flowdx" train -q -i "$tmp/zgood.csv" --model weighted-trees --update "$model" \
+    --params wtrees.trees=3 -o "$tmp/zgood.fdxm" 2>&1); rc=$?
+zline=$(awk -F, 'NR > 1 && $NF == "zgood" {print NR; exit}' "$tmp/zgood.csv")
+check "--update with a label that is not one of the model's classes: exit 1 (bad data), file and line" \
+    bash -c '[ "$1" -eq 1 ] && grep -qF "$2" <<< "$0" && [ ! -e "$3" ]' "$out" "$rc" \
+    "zgood.csv:$zline: label 'zgood' is not a class of the model $model (ham, spam)" "$tmp/zgood.fdxm"
+sed -e 's/,ham$/,benign/' $l/site-B-seed2.csv > "$tmp/benign.csv"
+"$flowdx" train -q -i "$tmp/benign.csv" --model weighted-trees --update "$model" \
+    --params wtrees.trees=3 -o "$tmp/benign.fdxm" > /dev/null
+check "--update with 'benign' rows: the model's classes stay 0 'ham', 1 'spam'" \
+    bash -c "'$flowdx' model show '$tmp/benign.fdxm' | grep -q \"^classes:       0 = 'ham', 1 = 'spam'\$\""
+# Its training rows are the shipped model's 2,538 (doc/training.md) plus site-B-seed2.csv's rows.
+check "--update: training rows are the base's plus the new" bash -c \
+    "'$flowdx' model show '$tmp/benign.fdxm' | grep -q \"^               \$((2538 + $(($(wc -l < $l/site-B-seed2.csv) - 1)))) rows, \""
 # The model records the set its rows come from, and every input must be one of that set's: flowrec
 # rows (packets, bytes, ...) trained as weighted-trees without --feature-set (default zadnik) are
 # refused, naming the set that has them; --update keeps the base model's set, and refuses another.
