@@ -140,6 +140,7 @@ struct seen {
     uint32_t n_verdicts;
     uint32_t verdict;
     char plugin[32];
+    char label[32];
 };
 
 static void on_flow(void *user, const struct fdx_flow_record *r)
@@ -153,6 +154,7 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
     if (r->n_verdicts > 0) {
         s->verdict = r->verdicts[0].verdict;
         snprintf(s->plugin, sizeof(s->plugin), "%s", r->verdicts[0].plugin);
+        snprintf(s->label, sizeof(s->label), "%s", r->verdicts[0].label);
     }
 }
 
@@ -382,6 +384,85 @@ static int value_index(const fdx_engine *e, const char *name)
  * takes the next flow id, and the records plugin gives it no verdict: declined, the one record
  * where its "declined" reaches the caller.
  */
+/* The broken plugin in the engine of engine_of_broken(), freed by end_broken(). */
+static fdx_plugin_lib *broken_lib;
+static fdx_plugin_inst *broken_inst;
+
+static void end_broken(void)
+{
+    fdx_plugin_inst_free(broken_inst);
+    fdx_plugin_lib_close(broken_lib);
+    broken_inst = NULL;
+    broken_lib = NULL;
+}
+
+/* An engine of the broken plugin @p n alone; its fdx_engine_new() code, the message in @p err.
+ * On success, free the engine and then call end_broken(). */
+static int engine_of_broken(int n, struct seen *seen, fdx_engine **e, char *err, size_t len)
+{
+    assert_int_equal(open_broken(n, &broken_lib, err, len), 0);
+    assert_int_equal(fdx_plugin_inst_new(broken_lib, NULL, NULL, &broken_inst, err, len), 0);
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    o.feature_sets = "";
+    o.on_flow = on_flow;
+    o.user = seen;
+    o.plugins = &broken_inst;
+    o.n_plugins = 1;
+    err[0] = '\0';
+    int rc = fdx_engine_new(&o, e, err, len);
+    if (rc < 0)
+        end_broken();
+    return rc;
+}
+
+static void test_plugin_run_time_rules(void **state)
+{
+    (void)state;
+    fdx_plugin_lib *lib = NULL;
+    char err[512];
+    /* 8: init returns 5: refused (a positive value is outside the contract), the value named */
+    assert_int_equal(open_broken(8, &lib, err, sizeof(err)), 0);
+    fdx_plugin_inst *in = NULL;
+    assert_int_equal(fdx_plugin_inst_new(lib, NULL, NULL, &in, err, sizeof(err)), FDX_EINVAL);
+    assert_null(in);
+    assert_non_null(strstr(err, "init returned 5"));
+    fdx_plugin_lib_close(lib);
+
+    struct seen seen = {0};
+    fdx_engine *e = NULL;
+    /* 9: thread_init's own message and code reach the caller, not "out of memory creating ..." */
+    assert_int_equal(engine_of_broken(9, &seen, &e, err, sizeof(err)), FDX_ENOMEM);
+    assert_null(e);
+    assert_non_null(strstr(err, "plugin 'broken': thread set-up failed: no thread for you"));
+    /* 10, 11: a field named like an identifier column, or like the plugin's verdict column */
+    assert_int_equal(engine_of_broken(10, &seen, &e, err, sizeof(err)), FDX_EINVAL);
+    assert_non_null(strstr(err, "field 0 'src_addr' has the name of a column"));
+    assert_int_equal(engine_of_broken(11, &seen, &e, err, sizeof(err)), FDX_EINVAL);
+    assert_non_null(strstr(err, "field 0 'broken_verdict' has the name of a column"));
+}
+
+/* A label with a quote, a backslash, a newline and the two bytes of UTF-8 'e acute' reaches the
+ * record as printable ASCII: the newline and both UTF-8 bytes become '?', the rest stays. */
+static void test_plugin_label_is_printable(void **state)
+{
+    (void)state;
+    struct seen seen = {0};
+    fdx_engine *e = NULL;
+    char err[512];
+    assert_int_equal(engine_of_broken(12, &seen, &e, err, sizeof(err)), 0);
+    uint8_t b[64];
+    size_t len = tcp_packet(b, 1, 2, 40000, 25, 0x02, 0);
+    assert_int_equal(fdx_engine_feed(e, 101, 1700000000000000ull, b, (uint32_t)len, (uint32_t)len),
+                     FDX_PKT_DECODED);
+    fdx_engine_flush(e);
+    assert_int_equal(seen.records, 1);
+    assert_int_equal(seen.verdict, FDX_VERDICT_MALICIOUS);
+    assert_string_equal(seen.label, "bad\"la\\bel???");
+    fdx_engine_free(e);
+    end_broken();
+}
+
 static void test_plugin_records_plugin_gets_flow_records(void **state)
 {
     (void)state;
@@ -576,6 +657,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_plugin_init_error_reaches_caller),
         cmocka_unit_test(test_plugin_template_settings_are_checked),
         cmocka_unit_test(test_plugin_template_runs_in_engine),
+        cmocka_unit_test(test_plugin_run_time_rules),
+        cmocka_unit_test(test_plugin_label_is_printable),
         cmocka_unit_test(test_plugin_records_plugin_gets_flow_records),
         cmocka_unit_test(test_plugin_featureset_reads_record_view),
     };

@@ -469,11 +469,11 @@ int cmd_analyze(int argc, char **argv)
     snprintf(profiles, sizeof(profiles), "%s-profiles.svg", pre ? out.prefix : "");
     snprintf(densities, sizeof(densities), "%s-densities.svg", pre ? out.prefix : "");
     const struct named_file outs[] = {
-        {"--svg", out.svg},
-        {"--output-list", out.list},
-        {"--svg-prefix", pre ? cv : NULL},
-        {"--svg-prefix", pre ? profiles : NULL},
-        {"--svg-prefix", pre ? densities : NULL},
+        {"--svg", out.svg, false},
+        {"--output-list", out.list, false},
+        {"--svg-prefix", pre ? cv : NULL, false},
+        {"--svg-prefix", pre ? profiles : NULL, false},
+        {"--svg-prefix", pre ? densities : NULL, false},
     };
     const struct input_group ins[] = {{s->opts & O_AB ? "-a" : "-i", &o.data_path, 1},
                                       {"-b", &o.data_path_b, 1},

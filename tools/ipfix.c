@@ -49,19 +49,41 @@ bool ipfix_out_check(const struct ipfix_out *o, const char *prog)
     return true;
 }
 
+/* The exporter options of @p o, with @p *detector as the one detector slot when not NULL. */
+static void ipfix_options(const struct ipfix_out *o, const char *const *detector,
+                          struct fdx_ipfix_options *opts)
+{
+    fdx_ipfix_options_init(opts);
+    opts->destination = o->dest;
+    if (o->pen != 0)
+        opts->enterprise = o->pen;
+    opts->domain = o->domain;
+    opts->detectors = *detector ? detector : NULL;
+    opts->n_detectors = *detector ? 1 : 0;
+}
+
+bool ipfix_out_check_layout(const struct ipfix_out *o, const fdx_engine *e, const char *prog)
+{
+    if (o->dest == NULL)
+        return true;
+    const char *none = NULL;
+    struct fdx_ipfix_options opts;
+    ipfix_options(o, &none, &opts);
+    char err[1024];
+    if (fdx_ipfix_check(e, &opts, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
+        return false;
+    }
+    return true;
+}
+
 bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
                     const char *detector)
 {
     if (o->dest == NULL)
         return true;
     struct fdx_ipfix_options opts;
-    fdx_ipfix_options_init(&opts);
-    opts.destination = o->dest;
-    if (o->pen != 0)
-        opts.enterprise = o->pen;
-    opts.domain = o->domain;
-    opts.detectors = detector ? &detector : NULL;
-    opts.n_detectors = detector ? 1 : 0;
+    ipfix_options(o, &detector, &opts);
     char err[1024];
     int rc = fdx_ipfix_open(e, &opts, &o->x, err, sizeof(err));
     if (rc < 0) {

@@ -441,7 +441,7 @@ int cmd_label(int argc, char **argv)
                         "Try 'flowdx label --help'.\n");
         return EXIT_USAGE;
     }
-    const struct named_file out_file = {"-o", out_path};
+    const struct named_file out_file = {"-o", out_path, false};
     const struct input_group ins[] = {{"-i", &in_path, 1}, {"-l", &rules_path, 1}};
     if (!files_distinct(prog, ins, 2, &out_file, 1))
         return EXIT_USAGE;

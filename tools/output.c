@@ -398,6 +398,19 @@ static bool reads_stdin(const char *path)
            sp.st_dev == s0.st_dev && sp.st_ino == s0.st_ino;
 }
 
+/* Whether writing @p path writes to standard output: "-", or the file or device that is fd 1
+ * (/dev/stdout, /proc/self/fd/1, or the very file stdout was redirected to). */
+static bool writes_stdout(const char *path)
+{
+    if (path == NULL)
+        return false;
+    if (strcmp(path, "-") == 0)
+        return true;
+    struct stat sp, s1;
+    return stat(path, &sp) == 0 && fstat(STDOUT_FILENO, &s1) == 0 && sp.st_dev == s1.st_dev &&
+           sp.st_ino == s1.st_ino;
+}
+
 bool files_distinct(const char *prog, const struct input_group *in, size_t n_groups,
                     const struct named_file *out, size_t n_out)
 {
@@ -416,7 +429,21 @@ bool files_distinct(const char *prog, const struct input_group *in, size_t n_gro
             stdin_path = in[g].paths[j];
         }
     }
+    const struct named_file *to_stdout = NULL; /* the first output written to stdout */
     for (size_t i = 0; i < n_out; i++) {
+        if (writes_stdout(out[i].path)) {
+            if (to_stdout != NULL && !(to_stdout->text && out[i].text)) {
+                bool da = strcmp(to_stdout->path, "-") != 0, db = strcmp(out[i].path, "-") != 0;
+                fprintf(stderr,
+                        "%s: %s%s%s and %s%s%s both write to standard output, where their lines "
+                        "would mix: give one of them a file\n",
+                        prog, to_stdout->what, da ? " " : "", da ? to_stdout->path : "",
+                        out[i].what, db ? " " : "", db ? out[i].path : "");
+                return false;
+            }
+            if (to_stdout == NULL || !out[i].text)
+                to_stdout = &out[i];
+        }
         if (!named(out[i].path))
             continue;
         if (!writable_place(prog, out[i].what, out[i].path))
@@ -445,7 +472,8 @@ bool files_distinct(const char *prog, const struct input_group *in, size_t n_gro
 bool cli_files_distinct(const char *prog, const char *in_what, const char *const *inputs,
                         int n_inputs, const char *output, const struct ipfix_out *ipfix)
 {
-    const struct named_file out[] = {{"-o", output}, {"--ipfix", ipfix_out_file(ipfix)}};
+    const struct named_file out[] = {{"-o", output, false},
+                                     {"--ipfix", ipfix_out_file(ipfix), false}};
     const struct input_group in = {in_what, inputs, (size_t)n_inputs};
     return files_distinct(prog, &in, 1, out, 2);
 }

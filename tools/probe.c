@@ -262,6 +262,11 @@ static int read_outputs(const fdx_config_node *root, struct probe *p, char *err,
     if (dest != NULL &&
         (rc = check_key(ipfix, "destination", dest, fdx_ipfix_check_destination, err, len)) < 0)
         return rc;
+    if (ipfix != NULL) { /* "FILE:LINE:COL: outputs.ipfix", the exporter's name in messages */
+        char where[300];
+        snprintf(p->ipfix_label, sizeof(p->ipfix_label), "%s: outputs.ipfix",
+                 fdx_config_node_where(ipfix, where, sizeof(where)));
+    }
     p->ipfix.dest = dest;
     p->ipfix.pen = (uint32_t)pen;
     p->ipfix.domain = (uint32_t)domain;
@@ -349,11 +354,11 @@ static const char *detector_model(const struct probe *p, const char *name, char 
 static bool probe_files_distinct(const struct probe *p, const char *prefix)
 {
     const struct named_file out[] = {
-        {"outputs.alerts", p->alerts_file},
-        {"outputs.jsonl", p->jsonl_file},
-        {"outputs.csv", p->csv_file},
-        {"outputs.senders", p->senders_file},
-        {"outputs.ipfix", ipfix_out_file(&p->ipfix)},
+        {"outputs.alerts", p->alerts_file, true},
+        {"outputs.jsonl", p->jsonl_file, false},
+        {"outputs.csv", p->csv_file, false},
+        {"outputs.senders", p->spam >= 0 ? p->senders_file : NULL, true},
+        {"outputs.ipfix", ipfix_out_file(&p->ipfix), false},
     };
     const size_t n_out = sizeof(out) / sizeof(out[0]);
     char who[1200], spam[4096], doh[4096];
@@ -422,15 +427,13 @@ static bool probe_load(struct probe *p, const char *path, const char *prefix)
         fprintf(stderr, "%s%s\n", prefix, err);
         return false;
     }
-    if (!probe_files_distinct(p, prefix))
-        return false;
     for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup); i++) {
         if (strcmp(fdx_setup_plugin_name(p->setup, i), "spam") == 0)
             p->spam = (int)i;
         else if (strcmp(fdx_setup_plugin_name(p->setup, i), "doh") == 0)
             p->doh = (int)i;
     }
-    return true;
+    return probe_files_distinct(p, prefix);
 }
 
 static void probe_free(struct probe *p)
@@ -1067,6 +1070,7 @@ int cmd_config(int argc, char **argv)
         fprintf(stderr, "flowdx config: %s: %s\n", argv[2], err);
         ok = false;
     }
+    ok = ok && ipfix_out_check_layout(&p.ipfix, e, "flowdx config"); /* and the exporter */
     fdx_engine_free(e);
     /* input.read: each capture file is there, is a capture, and takes the filter for its link
      * type (its header is read; no packet is) */

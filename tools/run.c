@@ -96,7 +96,9 @@ void usage_run(FILE *out)
           out);
     fputs("      --detect NAME       the detector to run: doh, spam, or doh,spam (both)\n"
           "  -m, --model FILE        model file (default: " FDX_MODEL_DIR "/doh.fdxm or\n"
-          "                          " FDX_MODEL_DIR "/spam.fdxm)\n"
+          "                          " FDX_MODEL_DIR "/spam.fdxm when the current directory\n"
+          "                          has them, else those in\n"
+          "                          " FDX_INSTALLED_MODEL_DIR ")\n"
           "      --doh-server ADDR   a DoH resolver's address; repeatable\n"
           "      --no-known-resolvers\n"
           "                          do not take TCP/443 flows to the built-in list of\n"

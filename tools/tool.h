@@ -208,6 +208,8 @@ bool columns_unique(const struct text_reader *r, char *const *cols, size_t n);
 struct named_file {
     const char *what; /* "-o", "--ipfix", "outputs.csv", ... */
     const char *path; /* NULL or "-": standard input or output, never compared */
+    bool text;        /* text for people (alerts, a report): may share standard output with
+                         other such text, never with records (rows, JSON lines, IPFIX) */
 };
 
 /* Input files named by one option: "-r" and its captures, "-m" and its model, ... */
@@ -261,6 +263,9 @@ int ipfix_option(struct ipfix_out *o, int which, const char *arg);
 /* After the options: false (after printing why) for --ipfix-pen or -domain without --ipfix. */
 bool ipfix_out_check(const struct ipfix_out *o, const char *prog);
 /* Open the exporter for @p e with one verdict slot @p detector (or none); true without --ipfix. */
+/* What ipfix_out_open() would refuse in @p e's layout, checked without opening anything; false
+ * after printing "@p prog: NAME: why". True without a destination. */
+bool ipfix_out_check_layout(const struct ipfix_out *o, const fdx_engine *e, const char *prog);
 bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
                     const char *detector);
 void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flow_record *r,

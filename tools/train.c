@@ -434,11 +434,11 @@ static int train(int argc, char **argv, struct name_list lists[2])
     snprintf(before_svg, sizeof(before_svg), "%s/correlation-before.svg", svg_dir ? svg_dir : ".");
     snprintf(after_svg, sizeof(after_svg), "%s/correlation-after.svg", svg_dir ? svg_dir : ".");
     const struct named_file outs[] = {
-        {"-o", output},
-        {"--json", json},
-        {"--export-prepared", export_path},
-        {"--svg-dir", svg_dir ? before_svg : NULL},
-        {"--svg-dir", svg_dir ? after_svg : NULL},
+        {"-o", output, false},
+        {"--json", json, false},
+        {"--export-prepared", export_path, false},
+        {"--svg-dir", svg_dir ? before_svg : NULL, false},
+        {"--svg-dir", svg_dir ? after_svg : NULL, false},
     };
     const size_t n_outs = sizeof(outs) / sizeof(outs[0]);
     const struct input_group ins[] = {
@@ -573,7 +573,7 @@ int cmd_eval(int argc, char **argv)
                         "Try 'flowdx eval --help'.\n");
         return EXIT_USAGE;
     }
-    const struct named_file svg_out[] = {{"--svg", svg}};
+    const struct named_file svg_out[] = {{"--svg", svg, false}};
     const struct input_group ins[] = {{"-m", &model_path, 1}, {"-i", &data, 1}};
     if (!files_distinct("flowdx eval", ins, 2, svg_out, 1))
         return EXIT_USAGE;

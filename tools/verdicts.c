@@ -48,6 +48,19 @@ void format_alert(char *line, size_t len, const struct fdx_flow_record *r,
                  ev->flagged, ev->flows, (unsigned long long)ev->flagged_bytes);
 }
 
+/* @p s as a JSON string: printable ASCII (the host's labels and fdx_engine_dpi_server's names
+ * are), with quotes and backslashes escaped. */
+static void json_string(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+}
+
 static void json_number(FILE *fp, double v)
 {
     char num[48];
@@ -81,8 +94,9 @@ void write_json_record(FILE *fp, const fdx_engine *e, const struct fdx_flow_reco
         const char *w = verdict_word(v[i].verdict);
         if (w == NULL)
             continue;
-        fprintf(fp, "%s\"%s\":{\"verdict\":\"%s\",\"label\":\"%s\",\"score\":", first ? "" : ",",
-                v[i].plugin, w, v[i].label);
+        fprintf(fp, "%s\"%s\":{\"verdict\":\"%s\",\"label\":", first ? "" : ",", v[i].plugin, w);
+        json_string(fp, v[i].label);
+        fputs(",\"score\":", fp);
         json_number(fp, v[i].score);
         if ((int)i == pair_slot && ev != NULL)
             fprintf(fp,
@@ -103,14 +117,9 @@ void write_json_record(FILE *fp, const fdx_engine *e, const struct fdx_flow_reco
     }
     if (!first)
         fputc(']', fp);
-    if (server != NULL) { /* printable ASCII (fdx_engine_dpi_server); quotes escaped */
-        fputs(",\"server_name\":\"", fp);
-        for (const char *c = server; *c != '\0'; c++) {
-            if (*c == '"' || *c == '\\')
-                fputc('\\', fp);
-            fputc(*c, fp);
-        }
-        fputc('"', fp);
+    if (server != NULL) {
+        fputs(",\"server_name\":", fp);
+        json_string(fp, server);
     }
     fputs(",\"features\":{", fp);
     for (uint32_t i = 0; i < r->n_features; i++) {

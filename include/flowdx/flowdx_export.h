@@ -72,6 +72,17 @@ FDX_API void fdx_ipfix_options_init(struct fdx_ipfix_options *opts);
 FDX_API int fdx_ipfix_check_destination(const char *destination, char *errbuf, size_t errlen);
 
 /**
+ * Check, as fdx_ipfix_open() does, the destination's form and the record layout of @p engine
+ * under @p opts (element clashes, sizes for the transport), without resolving, connecting or
+ * creating anything: for a configuration checker.
+ * @param engine, opts borrowed for the call.
+ * @return 0, or with a message in errbuf: FDX_EINVAL, FDX_ERANGE or FDX_ENOMEM, as
+ * fdx_ipfix_open() would return them.
+ */
+FDX_API int fdx_ipfix_check(const fdx_engine *engine, const struct fdx_ipfix_options *opts,
+                            char *errbuf, size_t errlen);
+
+/**
  * Open an exporter for the records of @p engine and send the templates. A file is created (or
  * truncated) now; a TCP collector is connected to now; a UDP destination is resolved now (UDP
  * cannot tell whether anything listens).

@@ -54,9 +54,10 @@ extern "C" {
 #define FDX_IN_WINDOW (1u << 4)      /**< TCP window field (unscaled) */
 #define FDX_IN_PAYLOAD (1u << 5)     /**< transport payload bytes */
 #define FDX_IN_TCP_OPTIONS (1u << 6) /**< TCP option bytes (MSS, window scale, SACK, ...) */
-#define FDX_IN_RECORDS (1u << 7) /**< the plugin works on flow records alone: no packet callback   \
-                                  */
-#define FDX_IN_ALL_PACKET 0x7fu  /**< every per-packet input of ABI 1.0 */
+#define FDX_IN_RECORDS                                                                             \
+    (1u << 7)                   /**< the plugin works on flow records alone: no packet callback    \
+                                 */
+#define FDX_IN_ALL_PACKET 0x7fu /**< every per-packet input of ABI 1.0 */
 /**@}*/
 
 /** @name Field value types (fdx_plugin_field.type), with their IPFIX abstract data types */
@@ -175,7 +176,9 @@ struct fdx_plugin_result {
      * plugin does not look at. The host zeroes it; it is ignored with a verdict, and by hosts
      * of ABI 1.0 and 1.1. */
     uint32_t declined;
-    char label[32]; /**< optional short class name for alerts ("doh-tunnel", "spam") */
+    /** optional short class name for alerts ("doh-tunnel", "spam"), NUL-terminated; the host
+     * replaces each byte that is not printable ASCII with '?' */
+    char label[32];
 };
 
 /** Settings handed to init: the plugin's "settings:" mapping, and where it runs. */

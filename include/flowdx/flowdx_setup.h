@@ -47,8 +47,10 @@ typedef struct fdx_setup fdx_setup;
  * @param root the configuration's root mapping, borrowed for the call.
  * @param data_dir where detectors find their default model files (borrowed for the call); NULL
  * for the current directory.
- * @return 0, or with "FILE:LINE:COL: ..." (or the model or plugin file) in errbuf: FDX_EFORMAT,
- * FDX_ERANGE, FDX_ENOENT, FDX_ENOTSUP or FDX_ENOMEM.
+ * @return 0, or with "FILE:LINE:COL: ..." (or the model or plugin file) in errbuf: FDX_EFORMAT
+ * (a value of the wrong form, an unknown key or set), FDX_EINVAL (a rule between values: a set or
+ * plugin given twice, an unknown plugin setting, no set and no plugin, a plugin's own refusal),
+ * FDX_ERANGE, FDX_ENOENT, FDX_ENOTSUP, FDX_ENOMEM, or another code a plugin's init returned.
  */
 FDX_API int fdx_setup_new(const fdx_config_node *root, const char *data_dir, fdx_setup **ret_setup,
                           char *errbuf, size_t errlen);

@@ -55,6 +55,16 @@ static bool is_null(const struct fdx_config_node *v)
            (v->text[0] == '\0' || strcmp(v->text, "~") == 0 || strcasecmp(v->text, "null") == 0);
 }
 
+const struct fdx_config_node *fdxi_config_null_key(const fdx_config_node *map, const char *key)
+{
+    if (map == NULL || key == NULL || map->kind != FDX_CONFIG_MAP)
+        return NULL;
+    for (uint32_t i = 0; i + 1 < map->n_children; i += 2)
+        if (strcmp(map->children[i]->text, key) == 0)
+            return is_null(map->children[i + 1]) ? map->children[i] : NULL;
+    return NULL;
+}
+
 /*
  * The value node of @p key in @p map, or NULL when absent or null; < 0 in *ret_rc when map is
  * not a mapping. Marks the key as asked.

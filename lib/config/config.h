@@ -37,4 +37,8 @@ struct fdx_config {
     uint32_t n_nodes;
 };
 
+/* The key node of @p key in mapping @p map when the key is there with a null value ("key:",
+ * "key: ~"), else NULL; for readers to which null and absent do not mean the same. */
+const struct fdx_config_node *fdxi_config_null_key(const fdx_config_node *map, const char *key);
+
 #endif /* FDX_LIB_CONFIG_H */

@@ -263,11 +263,12 @@ int fdx_config_load_file(const char *path, fdx_config **ret_config, char *errbuf
         return FDX_ENOMEM;
     }
     size_t len = fread(buf, 1, FDX_CONFIG_MAX_BYTES + 1, f);
-    int bad = ferror(f);
+    int bad = ferror(f) ? errno : 0; /* EISDIR for a directory, which fopen opens */
     fclose(f);
     int rc;
     if (bad) {
-        fdxi_set_err(errbuf, errlen, "%s: read error", path);
+        fdxi_set_err(errbuf, errlen, "%s: %s", path,
+                     bad == EISDIR ? "is a directory" : strerror(bad));
         rc = FDX_EIO;
     } else if (len > FDX_CONFIG_MAX_BYTES) {
         fdxi_set_err(errbuf, errlen, "%s: larger than %u bytes", path, FDX_CONFIG_MAX_BYTES);

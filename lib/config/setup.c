@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "core/core.h"
 #include "core/err.h"
 #include "feature/feature.h"
@@ -62,12 +63,12 @@ static int read_flows(const fdx_config_node *root, fdx_setup *s, char *errbuf, s
     return 0;
 }
 
-static int read_features(const fdx_config_node *root, fdx_setup *s, bool *given, char *errbuf,
-                         size_t errlen)
+static int read_features(const fdx_config_node *root, fdx_setup *s, const fdx_config_node **given,
+                         char *errbuf, size_t errlen)
 {
     const fdx_config_node *list = NULL;
     int rc = fdx_config_get_list(root, "features", &list, errbuf, errlen);
-    *given = rc > 0;
+    *given = rc > 0 ? list : NULL;
     if (rc <= 0)
         return rc;
     size_t used = 0;
@@ -164,6 +165,16 @@ static int read_detectors(const fdx_config_node *root, fdx_setup *s, const char 
         if (rc < 0)
             return rc;
         int enabled = 1;
+        const fdx_config_node *bare = fdxi_config_null_key(dets, builtins[i].name);
+        if (bare != NULL) { /* "spam:" alone reads as "on", yet null would mean "absent": off */
+            char where[300];
+            fdxi_set_err(errbuf, errlen,
+                         "%s: key '%s': no settings; write '%s: {}' to run the detector with its "
+                         "defaults, or leave the key out",
+                         fdx_config_node_where(bare, where, sizeof(where)), builtins[i].name,
+                         builtins[i].name);
+            return FDX_EFORMAT;
+        }
         if (rc == 0)
             continue;
         if ((rc = fdx_config_get_bool(d, "enabled", &enabled, errbuf, errlen)) < 0)
@@ -239,7 +250,7 @@ int fdx_setup_new(const fdx_config_node *root, const char *data_dir, fdx_setup *
     s->active_us = d.active_timeout_us;
     s->linger_us = d.linger_us;
     s->max_flows = d.max_flows;
-    bool sets_given = false;
+    const fdx_config_node *sets_given = NULL;
     int rc = read_flows(root, s, errbuf, errlen);
     if (rc >= 0)
         rc = read_features(root, s, &sets_given, errbuf, errlen);
@@ -247,13 +258,21 @@ int fdx_setup_new(const fdx_config_node *root, const char *data_dir, fdx_setup *
         rc = read_detectors(root, s, data_dir, errbuf, errlen);
     if (rc >= 0)
         rc = read_plugins(root, s, data_dir, errbuf, errlen);
+    if (rc >= 0 && sets_given != NULL && s->sets[0] == '\0' && s->n_plugins == 0) {
+        char where[300];
+        fdxi_set_err(errbuf, errlen,
+                     "%s: key 'features': no feature set, and no detector or plugin runs: the "
+                     "records would carry nothing (name a set, or leave the key out for '%s')",
+                     fdx_config_node_where(sets_given, where, sizeof(where)), d.feature_sets);
+        rc = FDX_EINVAL;
+    }
     if (rc < 0) {
         fdx_setup_free(s);
         return rc;
     }
     /* Without `features:` an engine of plugins computes no set of its own; one without plugins
      * keeps the engine's default. */
-    if (!sets_given && s->n_plugins == 0)
+    if (sets_given == NULL && s->n_plugins == 0)
         snprintf(s->sets, sizeof(s->sets), "%s", d.feature_sets);
     *ret_setup = s;
     return 0;

@@ -205,7 +205,30 @@ static int check_options(const struct fdx_engine_options *o, char *errbuf, size_
     return 0;
 }
 
-/* The record's value names: the sets', then the plugins' fields. Names must be unique. */
+/* Column names that flowdx's outputs give a record besides its values: the identifiers of
+ * FDX_IDS_FLOWDX before them (a plugin field's name has no capitals, so the dataset style's cannot
+ * clash) and one "PLUGIN_verdict" per plugin after them. */
+static const char *const id_names[] = {"flow_id", "src_addr", "src_port", "dst_addr",  "dst_port",
+                                       "proto",   "start_us", "end_us",   "end_reason"};
+
+static bool is_output_column(const fdx_engine *e, const char *name)
+{
+    for (size_t i = 0; i < sizeof(id_names) / sizeof(id_names[0]); i++)
+        if (strcmp(id_names[i], name) == 0)
+            return true;
+    size_t len = strlen(name), sl = strlen("_verdict");
+    if (len <= sl || strcmp(name + len - sl, "_verdict") != 0)
+        return false;
+    for (uint32_t i = 0; i < fdxi_plugin_run_count(e->plugins); i++) {
+        const char *p = fdxi_plugin_run_descriptor(e->plugins, i)->name;
+        if (strlen(p) == len - sl && strncmp(p, name, len - sl) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The record's value names: the sets', then the plugins' fields. Names must be unique, and no
+ * field may take the name of an output's identifier or verdict column. */
 static int name_values(fdx_engine *e, char *errbuf, size_t errlen)
 {
     uint32_t k = 0;
@@ -217,12 +240,19 @@ static int name_values(fdx_engine *e, char *errbuf, size_t errlen)
         const struct fdx_plugin *d = fdxi_plugin_run_descriptor(e->plugins, i);
         for (uint32_t j = 0; j < d->n_fields; j++) {
             const char *name = d->fields[j].name;
+            if (is_output_column(e, name)) {
+                fdxi_set_err(errbuf, errlen,
+                             "plugin '%s': field %u '%s' has the name of a column that outputs "
+                             "give every record",
+                             d->name, j, name);
+                return FDX_EINVAL;
+            }
             for (uint32_t m = 0; m < k; m++) {
                 if (strcmp(e->names[m], name) == 0) {
                     fdxi_set_err(errbuf, errlen,
-                                 "plugin '%s': field '%s' has the name of %s already in the "
-                                 "record",
-                                 d->name, name, m < n_set_values ? "a feature" : "a field");
+                                 "plugin '%s': field %u '%s' has the name of %s already in "
+                                 "the record",
+                                 d->name, j, name, m < n_set_values ? "a feature" : "a field");
                     return FDX_EINVAL;
                 }
             }
@@ -292,7 +322,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
                              sets[i]->name, fdx_strerror(irc));
                 rc = irc;
                 e->n_sets = i + 1; /* this one too: set_fini frees what set_init had made */
-                goto fail;
+                goto fail_said;
             }
         }
         e->n_sets = i + 1;
@@ -304,7 +334,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
         rc = fdxi_plugin_run_new(opts->plugins, opts->n_plugins, flow_bytes, e->n_features,
                                  &e->plugins, &plugin_bytes, &plugin_values, errbuf, errlen);
         if (rc < 0)
-            goto fail;
+            goto fail_said;
         rc = FDX_ENOMEM;
         flow_bytes += plugin_bytes;
         e->n_features += plugin_values;
@@ -321,7 +351,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
         goto fail;
     rc = name_values(e, errbuf, errlen);
     if (rc < 0)
-        goto fail;
+        goto fail_said;
     rc = FDX_ENOMEM;
     if (policy != NULL && policy->state_bytes > 0) {
         e->policy_state = calloc(1, policy->state_bytes);
@@ -357,6 +387,7 @@ fail:
     if (rc == FDX_ENOMEM)
         fdxi_set_err(errbuf, errlen, "out of memory creating the engine (max_flows %u)",
                      opts->max_flows);
+fail_said: /* a feature set's, a plugin's or the naming's own message is in errbuf */
     fdx_engine_free(e);
     return rc;
 }

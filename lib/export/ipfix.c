@@ -314,12 +314,13 @@ static void free_ipfix(fdx_ipfix *x)
     free(x);
 }
 
-int fdx_ipfix_open(const fdx_engine *engine, const struct fdx_ipfix_options *opts,
-                   fdx_ipfix **ret_ipfix, char *errbuf, size_t errlen)
+/* An exporter with its destination parsed and its layout built and checked, nothing opened:
+ * what fdx_ipfix_open() and fdx_ipfix_check() share. */
+static int prepare(const char *fn, const fdx_engine *engine, const struct fdx_ipfix_options *opts,
+                   fdx_ipfix **ret, char *errbuf, size_t errlen)
 {
-    if (engine == NULL || opts == NULL || ret_ipfix == NULL ||
-        opts->struct_size < sizeof(struct fdx_ipfix_options)) {
-        fdxi_set_err(errbuf, errlen, "fdx_ipfix_open: invalid argument");
+    if (engine == NULL || opts == NULL || opts->struct_size < sizeof(struct fdx_ipfix_options)) {
+        fdxi_set_err(errbuf, errlen, "%s: invalid argument", fn);
         return FDX_EINVAL;
     }
     fdx_ipfix *x = calloc(1, sizeof(*x));
@@ -336,7 +337,38 @@ int fdx_ipfix_open(const fdx_engine *engine, const struct fdx_ipfix_options *opt
                                    &x->layout, errbuf, errlen);
     if (rc == 0)
         rc = check_sizes(x, errbuf, errlen);
-    if (rc == 0 && x->dest.kind != FDXI_DEST_FILE)
+    if (rc < 0) {
+        if (rc == FDX_ENOMEM)
+            fdxi_set_err(errbuf, errlen, "out of memory");
+        free_ipfix(x);
+        return rc;
+    }
+    *ret = x;
+    return 0;
+}
+
+int fdx_ipfix_check(const fdx_engine *engine, const struct fdx_ipfix_options *opts, char *errbuf,
+                    size_t errlen)
+{
+    fdx_ipfix *x = NULL;
+    int rc = prepare("fdx_ipfix_check", engine, opts, &x, errbuf, errlen);
+    if (rc == 0)
+        free_ipfix(x);
+    return rc;
+}
+
+int fdx_ipfix_open(const fdx_engine *engine, const struct fdx_ipfix_options *opts,
+                   fdx_ipfix **ret_ipfix, char *errbuf, size_t errlen)
+{
+    if (ret_ipfix == NULL) {
+        fdxi_set_err(errbuf, errlen, "fdx_ipfix_open: invalid argument");
+        return FDX_EINVAL;
+    }
+    fdx_ipfix *x = NULL;
+    int rc = prepare("fdx_ipfix_open", engine, opts, &x, errbuf, errlen);
+    if (rc < 0)
+        return rc;
+    if (x->dest.kind != FDXI_DEST_FILE)
         rc = resolve(x, errbuf, errlen);
     if (rc == 0)
         rc = open_session(x, opts, errbuf, errlen);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Runs plugin instances inside an engine: per-thread set-up, the flow and packet views, results. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +58,12 @@ int fdx_plugin_inst_new(const fdx_plugin_lib *lib, const fdx_config_node *settin
     };
     char perr[512] = "";
     int rc = lib->desc->init(&args, &in->self, perr, sizeof(perr));
-    if (rc < 0) {
+    if (rc > 0) { /* outside the contract: whether it made its state is unknown, so no fini */
+        fdxi_set_err(errbuf, errlen,
+                     "plugin '%s' (%s): init returned %d, not 0 or a negative FDX_E* code: refused",
+                     lib->desc->name, lib->what, rc);
+        rc = FDX_EINVAL;
+    } else if (rc < 0) {
         fdxi_set_err(errbuf, errlen, "plugin '%s' (%s): %s", lib->desc->name, lib->what,
                      perr[0] ? perr : fdx_strerror(rc));
     } else {
@@ -145,6 +151,11 @@ int fdxi_plugin_run_new(fdx_plugin_inst *const *insts, uint32_t n, size_t state_
         if (d->thread_init) {
             char perr[512] = "";
             int rc = d->thread_init(s->self, &s->thread, perr, sizeof(perr));
+            if (rc > 0) {
+                snprintf(perr, sizeof(perr),
+                         "thread_init returned %d, not 0 or a negative FDX_E* code", rc);
+                rc = FDX_EINVAL;
+            }
             if (rc < 0) {
                 fdxi_set_err(errbuf, errlen, "plugin '%s': thread set-up failed: %s", d->name,
                              perr[0] ? perr : fdx_strerror(rc));
@@ -231,8 +242,14 @@ static void end_one(struct fdxi_plugin_run *r, uint32_t i, uint8_t *state,
     v->verdict = res.verdict <= FDX_VERDICT_UNCERTAIN ? res.verdict : FDX_VERDICT_NONE;
     v->declined = v->verdict == FDX_VERDICT_NONE && res.declined != 0;
     v->score = res.score;
-    memcpy(r->labels[i], res.label, sizeof(res.label));
-    r->labels[i][sizeof(r->labels[i]) - 1] = '\0';
+    /* Alerts, JSON lines and IPFIX carry the label as text: a byte that is not printable
+     * ASCII becomes '?', so that no plugin can break a line or a record. */
+    char *l = r->labels[i];
+    memcpy(l, res.label, sizeof(res.label));
+    l[sizeof(r->labels[i]) - 1] = '\0';
+    for (; *l != '\0'; l++)
+        if ((unsigned char)*l < 0x20 || (unsigned char)*l > 0x7e)
+            *l = '?';
 }
 
 const struct fdx_flow_verdict *fdxi_plugin_run_end(struct fdxi_plugin_run *r,

@@ -308,8 +308,44 @@ bad $'input:\n  read: ['"$dns2tcp"$']\n  filter: "ether host 00:11:22:33:44:55"'
 # found by config check too, and run -c refuses it as a bad configuration: exit 2.
 moore_so=$(dirname "$flowdx")/../plugin/flowdx-moore.so
 bad $'features: [moore]\nplugins:\n  - path: '"$moore_so" \
-    "bad.yaml: plugin 'moore': field 'moore_001_server_port' has the name of a feature already in the record"
+    "bad.yaml: plugin 'moore': field 0 'moore_001_server_port' has the name of a feature already in the record"
 "$flowdx" run -c "$tmp/bad.yaml" -r "$emotet" > /dev/null 2> "$tmp/bad-run.err"; rc=$?
 check "run -c on it: exit 2, the same message" bash -c \
-    "[ $rc -eq 2 ] && grep -q \"bad.yaml: plugin 'moore': field 'moore_001_server_port'\" \"\$0\"" "$tmp/bad-run.err"
+    "[ $rc -eq 2 ] && grep -q \"bad.yaml: plugin 'moore': field 0 'moore_001_server_port'\" \"\$0\"" "$tmp/bad-run.err"
+# A detector's key without a value is refused (it reads as "on", and null would mean "absent"), and
+# so is an empty feature list with nothing else to compute; both located at the key's value.
+bad $'detectors:\n  spam:' "bad.yaml:2:3: key 'spam': no settings; write 'spam: {}'"
+bad 'features: []' "bad.yaml:1:11: key 'features': no feature set, and no detector or plugin runs"
+# Two outputs of records on standard output would interleave: refused. Alerts and the senders
+# report are text for people and may share it (the report comes after the alerts).
+bad $'outputs:\n  jsonl: {file: "-"}' \
+    "outputs.alerts and outputs.jsonl both write to standard output, where their lines would mix"
+printf 'detectors:\n  spam: {}\noutputs:\n  senders: {file: "-"}\n' > "$tmp/share.yaml"
+check "alerts and the senders report may share standard output" "$flowdx" config check "$tmp/share.yaml"
+check "config check on a directory says so" bash -c \
+    "\"\$0\" config check \"\$1\" 2>&1 | grep -qF \"\$1: is a directory\"" "$flowdx" "$tmp"
+# Plugins of test/plugins/broken.c (built beside the tests). 12 marks every flow malicious with the
+# label 'bad"la\bel' + newline + the two bytes of UTF-8 e-acute: the host keeps printable ASCII and
+# turns every other byte into '?', and JSON lines escape the quote and the backslash.
+plugins=$(dirname "$flowdx")/../test
+if [ -f "$plugins/broken12.so" ]; then
+    printf 'plugins:\n  - path: %s\noutputs:\n  alerts: {file: %s}\n  jsonl: {file: "-"}\n' \
+        "$plugins/broken12.so" "$tmp/label-alerts" > "$tmp/label.yaml"
+    "$flowdx" run -c "$tmp/label.yaml" -q -r "$emotet" > "$tmp/label.jsonl"
+    check "a plugin's label: valid JSON lines, printable ASCII" python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert len(lines) > 0
+for o in lines:
+    assert o["verdicts"]["broken"]["label"] == "bad\"la\\bel???", o["verdicts"]
+' "$tmp/label.jsonl"
+    check "a plugin's label: one alert line per flow" \
+        test "$(wc -l < "$tmp/label-alerts")" -eq "$(wc -l < "$tmp/label.jsonl")"
+    # 13 exports its field as element 8200 under the host's enterprise number, which is flowdx's
+    # own range (8192-16383): the exporter refuses it, and config check finds it too.
+    bad $'plugins:\n  - path: '"$plugins"$'/broken13.so\noutputs:\n  ipfix:\n    destination: '"$tmp/x.ipfix" \
+        "bad.yaml:5:5: outputs.ipfix: plugin 'broken': field 'broken_x': element id 8200 is flowdx's own"
+else
+    echo "SKIP: no test plugins beside $flowdx"
+fi
 finish

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Deliberately broken plugins for test_plugin: BROKEN selects which rule of the ABI this one
- * breaks. */
+ * breaks (8 and up: rules the host checks when it runs the plugin, not when it loads it; 12 is
+ * correct and writes a label that text outputs must not pass on as it is; 13 takes an IPFIX
+ * element that only an exporter refuses). */
 #include <flowdx/flowdx_plugin.h>
 #include <stdio.h>
 
@@ -13,6 +15,12 @@ static int init(const struct fdx_plugin_init_args *args, void **ret_self, char *
     snprintf(errbuf, errlen, "model file missing");
     (void)ret_self;
     return FDX_ENOENT;
+#elif BROKEN == 8
+    /* init answers with a positive number, which the contract does not have */
+    (void)errbuf;
+    (void)errlen;
+    (void)ret_self;
+    return 5;
 #else
     (void)errbuf;
     (void)errlen;
@@ -34,13 +42,43 @@ static void flow_end(void *self, void *thread, void *flow_state, const struct fd
     (void)thread;
     (void)flow_state;
     (void)flow;
+#if BROKEN == 12
+    /* every flow malicious, with a label holding a quote, a backslash, a newline and UTF-8 */
+    result->verdict = FDX_PLUGIN_MALICIOUS;
+    result->score = 1;
+    snprintf(result->label, sizeof(result->label), "bad\"la\\bel\n\xc3\xa9");
+#else
     (void)result;
+#endif
+}
+#endif
+
+#if BROKEN == 9
+/* thread_init fails with its own message and FDX_ENOMEM */
+static int thread_init(void *self, void **ret_thread, char *errbuf, size_t errlen)
+{
+    (void)self;
+    (void)ret_thread;
+    snprintf(errbuf, errlen, "no thread for you");
+    return FDX_ENOMEM;
+}
+
+static void thread_fini(void *self, void *thread)
+{
+    (void)self;
+    (void)thread;
 }
 #endif
 
 static const struct fdx_plugin_field fields[] = {
 #if BROKEN == 5
     {"Bad Name", FDX_FIELD_U64, FDX_FIELD_FLOW, 0, 0, 0, "a name with capitals and a space"},
+#elif BROKEN == 10
+    {"src_addr", FDX_FIELD_U64, FDX_FIELD_FLOW, 0, 0, 0, "named like an identifier column"},
+#elif BROKEN == 11
+    {"broken_verdict", FDX_FIELD_U64, FDX_FIELD_FLOW, 0, 0, 0, "named like its verdict column"},
+#elif BROKEN == 13
+    {"broken_x", FDX_FIELD_U64, FDX_FIELD_FLOW, FDX_PEN_OWN, 8200, 0, "an element of flowdx's own"},
 #else
     {"broken_x", FDX_FIELD_U64, FDX_FIELD_FLOW, 0, 0, 0, "a field"},
 #endif
@@ -71,6 +109,10 @@ static const struct fdx_plugin descriptor = {
 #endif
 #if BROKEN == 7
     .flow_state_bytes = 1u << 20, /* more per-flow state than a host reserves */
+#endif
+#if BROKEN == 9
+    .thread_init = thread_init,
+    .thread_fini = thread_fini,
 #endif
 };
 
