@@ -201,7 +201,7 @@ static void test_train_refuses(void **state)
     for (uint32_t i = 0; i < N; i++)
         y[i] = i == 0; /* one row of class 1: nothing to hold out */
     assert_int_equal(fdxi_model_wtrees.train(&p, x, y, N, 2, 2, &m, err, sizeof(err)), FDX_EINVAL);
-    assert_non_null(strstr(err, "class 1 has 1 rows"));
+    assert_non_null(strstr(err, "class 1 has 1 row;"));
     assert_null(m);
 }
 

@@ -301,7 +301,7 @@ static bool take(int c, struct fdx_analysis_options *o, struct outputs *out)
         o->features = optarg;
         return true;
     case OPT_NAN:
-        return parse_double("--nan-value", optarg, &o->nan_value);
+        return parse_nan_value("flowdx analyze", optarg, &o->nan_value);
     case OPT_DEPTH:
         return parse_u32("--max-depth", optarg, 0, 10000, &o->max_depth);
     case OPT_LEAF:

@@ -41,6 +41,17 @@ bool parse_double(const char *option, const char *text, double *ret)
     return true;
 }
 
+bool parse_nan_value(const char *prog, const char *text, double *ret)
+{
+    if (!parse_double("--nan-value", text, ret))
+        return false;
+    if (!isfinite(*ret)) { /* NaN cells would stay NaN, or become infinite */
+        fprintf(stderr, "%s: --nan-value: '%s' is not a finite number\n", prog, text);
+        return false;
+    }
+    return true;
+}
+
 bool parse_u32(const char *option, const char *text, uint32_t min, uint32_t max, uint32_t *ret)
 {
     char *end;

@@ -43,6 +43,8 @@ void usage_collect(FILE *out);
 /* Option values: false (after printing "flowdx: OPTION: ...") when @p text is not valid. */
 bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us);
 bool parse_double(const char *option, const char *text, double *ret);
+/* --nan-value V: a finite number, else false after printing "@p prog: --nan-value: ..." */
+bool parse_nan_value(const char *prog, const char *text, double *ret);
 /* Sources and their spam flows, as `flowdx report senders` counts them (senders.c). */
 struct senders;
 struct senders *senders_new(void);

@@ -374,12 +374,8 @@ static int train(int argc, char **argv, struct name_list lists[2])
             o.label_column = optarg;
             break;
         case OPT_NAN:
-            if (!parse_double("--nan-value", optarg, &o.nan_value))
+            if (!parse_nan_value("flowdx train", optarg, &o.nan_value))
                 return EXIT_USAGE;
-            if (!isfinite(o.nan_value)) { /* NaN cells would stay NaN, or become infinite */
-                fprintf(stderr, "flowdx train: --nan-value: '%s' is not a finite number\n", optarg);
-                return EXIT_USAGE;
-            }
             break;
         case OPT_JURY:
             if (!parse_double("--jury-threshold", optarg, &o.jury_threshold))

@@ -135,9 +135,13 @@ uint32_t fdxi_rbuf_u32(struct fdxi_rbuf *r, const char *what)
 
 uint64_t fdxi_rbuf_u64(struct fdxi_rbuf *r, const char *what)
 {
-    uint64_t lo = fdxi_rbuf_u32(r, what);
-    uint64_t hi = fdxi_rbuf_u32(r, what);
-    return lo | hi << 32;
+    const uint8_t *p = take(r, 8, what); /* all 8 at once: a short file says "8 bytes needed" */
+    if (p == NULL)
+        return 0;
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
 }
 
 double fdxi_rbuf_f64(struct fdxi_rbuf *r, const char *what)

@@ -166,9 +166,9 @@ static int split_rows(const struct fdxi_train_params *p, const int32_t *y, uint3
         if (k < 2 || nv >= k) {
             free(idx);
             snprintf(err, errlen,
-                     "weighted-trees: class %d has %u rows; at least 2 are needed, and enough "
-                     "for a validation share of %g",
-                     c, k, p->wtrees_validation);
+                     "weighted-trees: class %d has %u row%s; at least 2 are needed, and "
+                     "enough for a validation share of %g",
+                     c, k, k == 1 ? "" : "s", p->wtrees_validation);
             return FDX_EINVAL;
         }
         fdxi_rng_shuffle(rng, idx, k);

@@ -364,6 +364,27 @@ static long find_label(const struct record *h, const char *wanted)
     return -1;
 }
 
+/* A header with a repeated name or no label column whose fields are mostly numbers is the first
+ * row of a file without a header: said so, in place of the symptom (FDX_EFORMAT), or 0. */
+static int values_not_header(const struct record *h, const char *path, uint64_t at, char *err,
+                             size_t errlen)
+{
+    size_t numbers = 0;
+    for (size_t k = 0; k < h->n_fields; k++) {
+        char *end;
+        const char *f = field(h, k);
+        (void)strtod(f, &end);
+        numbers += end != f && *end == '\0';
+    }
+    if (numbers * 2 <= h->n_fields)
+        return 0;
+    fdxi_set_err(err, errlen,
+                 "%s:%llu: %zu of the %zu fields are numbers: a row of values, not a header; the "
+                 "first line must name the columns (the features and the label)",
+                 path, (unsigned long long)at, numbers, h->n_fields);
+    return FDX_EFORMAT;
+}
+
 /* Check the header (the record in @p h) and fill the feature column map and names. */
 static int read_header(const struct record *h, const char *path, uint64_t at,
                        const char *label_column, long *ret_label, uint32_t *feature_of,
@@ -377,6 +398,8 @@ static int read_header(const struct record *h, const char *path, uint64_t at,
     for (size_t k = 0; k < h->n_fields; k++) {
         for (size_t m = 0; m < k; m++) {
             if (strcmp(field(h, k), field(h, m)) == 0) {
+                if (values_not_header(h, path, at, err, errlen) < 0)
+                    return FDX_EFORMAT;
                 fdxi_set_err(err, errlen,
                              "%s:%llu: column '%s' appears twice (columns %zu and %zu)", path,
                              (unsigned long long)at, field(h, k), m + 1, k + 1);
@@ -386,6 +409,8 @@ static int read_header(const struct record *h, const char *path, uint64_t at,
     }
     long label = find_label(h, label_column);
     if (label < 0) {
+        if (values_not_header(h, path, at, err, errlen) < 0)
+            return FDX_EFORMAT;
         if (label_column != NULL)
             fdxi_set_err(err, errlen, "%s:%llu: no label column '%s'", path, (unsigned long long)at,
                          label_column);
@@ -787,4 +812,22 @@ int fdxi_dataset_select_names(struct fdxi_dataset *ds, const char *list, bool li
         rc = FDX_EINVAL;
     free(keep);
     return rc;
+}
+
+int fdxi_dataset_bad_value(const struct fdxi_dataset *ds, uint32_t row, uint32_t col,
+                           const char *path, const char *what, char *err, size_t errlen)
+{
+    double v = ds->x[(size_t)row * ds->n_cols + col];
+    char at[32] = "";
+    if (ds->row_line != NULL && ds->row_line[row] != 0)
+        snprintf(at, sizeof(at), ":%llu", (unsigned long long)ds->row_line[row]);
+    if (isinf(v))
+        snprintf(err, errlen, "%s%s: column '%s': an infinite value (%s), which no model can %s",
+                 path, at, ds->col_names[col], v > 0 ? "inf" : "-inf", what);
+    else
+        snprintf(err, errlen,
+                 "%s%s: column '%s': %g is too large to %s (magnitude above %g, where scaling "
+                 "could overflow)",
+                 path, at, ds->col_names[col], v, what, FDXI_TRAIN_MAX_ABS);
+    return FDX_EFORMAT;
 }

@@ -94,24 +94,26 @@ static int set_value(const struct param *pp, const char *v, size_t vlen,
         snprintf(err, errlen, "--params: knn.weights: '%s' is not uniform or distance", text);
         return FDX_EINVAL;
     case P_LAYERS: {
-        /* "100x50": hidden layer widths; "0" for none. */
+        /* "100x50": hidden layer widths, each 1 or more; "0" alone for none (a linear model) */
         uint32_t layers[FDXI_MODEL_MAX_LAYERS] = {0};
         uint32_t n = 0;
-        for (const char *s = text; *s != '\0';) {
+        bool none = strcmp(text, "0") == 0;
+        for (const char *s = text; !none;) {
             char *end;
             errno = 0;
-            unsigned long w = strtoul(s, &end, 10);
-            if (errno != 0 || end == s || w > FDXI_MODEL_MAX_WIDTH || *s == '-' ||
-                (*end != 'x' && *end != '\0') || n == FDXI_MODEL_MAX_LAYERS) {
+            unsigned long w = *s >= '0' && *s <= '9' ? strtoul(s, &end, 10) : 0;
+            if (w == 0 || errno != 0 || w > FDXI_MODEL_MAX_WIDTH || n == FDXI_MODEL_MAX_LAYERS ||
+                (*end != 'x' && *end != '\0') || (*end == 'x' && end[1] == '\0')) {
                 snprintf(err, errlen,
-                         "--params: mlp.layers: '%s' is not widths like 100x50 "
-                         "(at most %d layers of at most %u)",
+                         "--params: mlp.layers: '%s' is not widths like 100x50 (at most %d "
+                         "layers of 1 to %u), or 0 for no hidden layer",
                          text, FDXI_MODEL_MAX_LAYERS, FDXI_MODEL_MAX_WIDTH);
                 return FDX_EINVAL;
             }
-            if (w > 0)
-                layers[n++] = (uint32_t)w;
-            s = *end == 'x' ? end + 1 : end;
+            layers[n++] = (uint32_t)w;
+            if (*end == '\0')
+                break;
+            s = end + 1;
         }
         memcpy(base, layers, sizeof(layers));
         return 0;

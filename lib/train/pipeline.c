@@ -443,9 +443,9 @@ static int check_feature_set(const fdx_training *t, const char *sets, const char
                  update, sets, col, fits->name, fits->name);
     else
         snprintf(err, errlen,
-                 "feature set %s: the data's column '%s' is not one of its features; the "
+                 "%s: feature set %s: the data's column '%s' is not one of its features; the "
                  "columns are the '%s' set's (--feature-set %s)",
-                 sets, col, fits->name, fits->name);
+                 t->data_path, sets, col, fits->name, fits->name);
     return FDX_EINVAL;
 }
 
@@ -500,19 +500,7 @@ static int check_values(const fdx_training *t, const struct fdx_train_options *i
             const char *path = t->data_path;
             for (uint32_t f = 0; f < in->n_more_data && i >= t->add_start[f]; f++)
                 path = in->more_data[f];
-            char at[32] = "";
-            if (ds->row_line != NULL && ds->row_line[i] != 0)
-                snprintf(at, sizeof(at), ":%llu", (unsigned long long)ds->row_line[i]);
-            if (isinf(v))
-                snprintf(err, errlen,
-                         "%s%s: column '%s': an infinite value (%s), which no model can train on",
-                         path, at, ds->col_names[j], v > 0 ? "inf" : "-inf");
-            else
-                snprintf(err, errlen,
-                         "%s%s: column '%s': %g is too large to train on (magnitude above %g, "
-                         "where scaling could overflow)",
-                         path, at, ds->col_names[j], v, FDXI_TRAIN_MAX_ABS);
-            return FDX_EFORMAT;
+            return fdxi_dataset_bad_value(ds, i, j, path, "train on", err, errlen);
         }
     }
     return 0;
@@ -563,7 +551,12 @@ static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in
     t->one_way_rows = count_one_way(ds);
     const char *features = opt_features(in);
     if (features != NULL) {
-        int rc = select_columns(ds, features, true, "--features", err, errlen);
+        /* --update: the list is the base model's inputs, not an option the user gave */
+        char option[2200] = "--features";
+        if (t->base != NULL)
+            snprintf(option, sizeof(option), "%s: --update %s (its inputs)", t->data_path,
+                     opt_update(&t->opts));
+        int rc = select_columns(ds, features, true, option, err, errlen);
         if (rc < 0)
             return rc;
         say(o, "features: %u selected", ds->n_cols);
@@ -611,6 +604,25 @@ static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in
     say(o, "%u rows, %u features, %u kept after the correlation filter (|r| > %g)", ds->n_rows,
         t->n_all, ds->n_cols, o->corr_threshold);
     return 0;
+}
+
+/* The ensemble votes +1/-1: refused for more than two classes, naming each with its first line
+ * (without --add files, whose lines would be another file's). */
+static int two_classes(const fdx_training *t, char *err, size_t errlen)
+{
+    const struct fdxi_dataset *ds = &t->ds;
+    uint64_t first[FDXI_MODEL_MAX_CLASSES] = {0};
+    if (t->opts.n_more_data == 0)
+        fdxi_dataset_class_lines(ds, first);
+    int w = snprintf(err, errlen, "%s: %u classes (", t->data_path, ds->n_classes);
+    for (uint32_t c = 0; c < ds->n_classes && w > 0 && (size_t)w < errlen; c++)
+        w += snprintf(err + w, errlen - (size_t)w, "%s'%s'%s%.0llu", c ? ", " : "",
+                      ds->class_names[c], first[c] ? " first at line " : "",
+                      (unsigned long long)first[c]);
+    if (w > 0 && (size_t)w < errlen)
+        snprintf(err + w, errlen - (size_t)w,
+                 "): the weighted-trees ensemble votes +1/-1 and needs exactly two");
+    return FDX_EINVAL;
 }
 
 /* The bundle's fixed part: inputs, classes, jury policy and metadata (models come later). */
@@ -827,6 +839,8 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     if (rc < 0)
         goto fail_msg;
     rc = check_rows(t, opts->folds, errbuf, errlen);
+    if (rc == 0 && t->identity_scale && t->ds.n_classes != 2)
+        rc = two_classes(t, errbuf, errlen);
     if (rc < 0)
         goto fail;
     /* --update: the base model's set. Another is taken only in place of a set the base records
@@ -850,14 +864,17 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
     if (rc < 0)
         goto fail;
     if (t->base != NULL) {
-        bool same = t->ds.n_cols == t->base->n_inputs;
-        for (uint32_t j = 0; same && j < t->ds.n_cols; j++)
-            same = strcmp(t->ds.col_names[j], t->base->input_names[j]) == 0;
-        if (!same) {
+        uint32_t j = 0;
+        while (j < t->ds.n_cols && j < t->base->n_inputs &&
+               strcmp(t->ds.col_names[j], t->base->input_names[j]) == 0)
+            j++;
+        if (j < t->ds.n_cols || j < t->base->n_inputs) {
             snprintf(errbuf, errlen,
-                     "--update %s: the data's columns are not the model's %u inputs in the "
-                     "same order",
-                     update, t->base->n_inputs);
+                     "%s: --update %s: the data's columns are not the model's %u inputs in the "
+                     "same order: column %u is '%s', input %u '%s'",
+                     t->data_path, update, t->base->n_inputs, j + 1,
+                     j < t->ds.n_cols ? t->ds.col_names[j] : "(none)", j + 1,
+                     j < t->base->n_inputs ? t->base->input_names[j] : "(none)");
             rc = FDX_EINVAL;
             goto fail;
         }

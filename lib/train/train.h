@@ -33,6 +33,14 @@ struct fdxi_dataset {
  */
 #define FDXI_TRAIN_MAX_ABS 1e100
 
+/*
+ * The message for value (@p row, @p col) of @p ds, infinite or of magnitude above
+ * FDXI_TRAIN_MAX_ABS, read from @p path: "PATH:LINE: column 'b': an infinite value (inf), which
+ * no model can @p what". Returns FDX_EFORMAT.
+ */
+int fdxi_dataset_bad_value(const struct fdxi_dataset *ds, uint32_t row, uint32_t col,
+                           const char *path, const char *what, char *err, size_t errlen);
+
 struct fdxi_csv_options {
     const char *label_column; /* NULL: the first of "Label", "label", "DoH", "class" present */
     uint32_t max_line_bytes;  /* 0: 1 MiB */

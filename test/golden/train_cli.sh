@@ -109,7 +109,18 @@ refused "1e308" 1 "$tmp/big.csv:4: column 'b': 1e+308 is too large to train on" 
 for v in inf nan; do
     refused "--nan-value $v" 2 "--nan-value: '$v' is not a finite number" \
         "$flowdx" train -q -i "$tmp/big.csv" --nan-value $v -o "$tmp/r.fdxm"
+    refused "analyze --nan-value $v" 2 "flowdx analyze: --nan-value: '$v' is not a finite number" \
+        "$flowdx" analyze tree -i "$tmp/big.csv" --nan-value $v
 done
+for v in 100x0 100x 0x5 +5; do # a width of 0, a trailing x, a sign: not widths
+    refused "mlp.layers=$v" 2 "--params: mlp.layers: '$v' is not widths like 100x50" \
+        "$flowdx" train -q -i "$tmp/big.csv" --model mlp --params mlp.layers=$v -o "$tmp/r.fdxm"
+done
+# weighted-trees on three classes: refused, each class named with its first line (by hand: r3's
+# lines 2-4 are spam, ham, ham; the added line 5 is phish)
+printf '7,8,phish\n9,10,ham\n11,12,spam\n' | cat "$tmp/r3.csv" - > "$tmp/r6.csv"
+refused "weighted-trees on 3 classes" 2 "$tmp/r6.csv: 3 classes ('ham' first at line 3, 'phish' first at line 5, 'spam' first at line 2): the weighted-trees ensemble votes +1/-1 and needs exactly two" \
+    "$flowdx" train -q -i "$tmp/r6.csv" --model weighted-trees --folds 2 -o "$tmp/r.fdxm"
 # eval: a label the model lacks is not guessed (HAM is not ham), a column it reads is named.
 printf 'a,b,Label\n1,40,ham\n2,10,spam\n3,30,ham\n4,20,spam\n5,60,ham\n6,50,spam\n' > "$tmp/hs.csv"
 "$flowdx" train -q -i "$tmp/hs.csv" --model tree --folds 2 --corr-threshold 1 -o "$tmp/hs.fdxm" > /dev/null
@@ -119,4 +130,13 @@ refused "eval of a label the model lacks" 1 "$tmp/upper.csv:3: label 'HAM' is no
 printf 'a,Label\n1,ham\n2,spam\n' > "$tmp/nob.csv"
 refused "eval without a column the model reads" 1 "$tmp/nob.csv:1: no column 'b', which the model reads" \
     "$flowdx" eval -m "$tmp/hs.fdxm" -i "$tmp/nob.csv"
+# eval takes the values training takes: inf.csv's line 5 and big.csv's line 4, as above.
+refused "eval of an infinite value" 1 "$tmp/inf.csv:5: column 'b': an infinite value (inf), which no model can judge" \
+    "$flowdx" eval -m "$tmp/hs.fdxm" -i "$tmp/inf.csv"
+refused "eval of 1e308" 1 "$tmp/big.csv:4: column 'b': 1e+308 is too large to judge" \
+    "$flowdx" eval -m "$tmp/hs.fdxm" -i "$tmp/big.csv"
+# A file without its header: its first row (1,40,ham: 2 of 3 fields numbers) has no label column.
+tail -n +2 "$tmp/hs.csv" > "$tmp/nohdr.csv"
+refused "a file without a header" 1 "$tmp/nohdr.csv:1: 2 of the 3 fields are numbers: a row of values, not a header" \
+    "$flowdx" eval -m "$tmp/hs.fdxm" -i "$tmp/nohdr.csv"
 finish
