@@ -63,8 +63,8 @@ static size_t eth(uint8_t *b, uint16_t type)
 }
 
 /* IPv4 header of 20 bytes; frag = the 16-bit flags/offset field. */
-static size_t ipv4(uint8_t *b, uint16_t total, uint8_t proto, uint8_t ttl, uint8_t src,
-                   uint8_t dst, uint16_t id, uint16_t frag)
+static size_t ipv4(uint8_t *b, uint16_t total, uint8_t proto, uint8_t ttl, uint8_t src, uint8_t dst,
+                   uint16_t id, uint16_t frag)
 {
     memset(b, 0, 20);
     b[0] = 0x45;
@@ -137,12 +137,12 @@ static void test_engine_every_packet_has_one_outcome(void **state)
     uint8_t b[256];
     size_t n = tcp_frame(b, 1, 40000, 2, 25, 0x02, 0);
     assert_int_equal(feed(e, S, b, n), FDX_PKT_DECODED);
-    assert_int_equal(feed(e, S, b, 30), FDX_PKT_TRUNCATED);        /* IPv4 header cut */
-    size_t m = eth(b, 0x0806);                                      /* ARP */
+    assert_int_equal(feed(e, S, b, 30), FDX_PKT_TRUNCATED); /* IPv4 header cut */
+    size_t m = eth(b, 0x0806);                              /* ARP */
     memset(b + m, 0, 28);
     assert_int_equal(feed(e, S, b, m + 28), FDX_PKT_NON_IP);
     n = tcp_frame(b, 1, 40000, 2, 25, 0x02, 0);
-    b[14] = 0x44;                                                   /* IHL 4 < 5 */
+    b[14] = 0x44; /* IHL 4 < 5 */
     assert_int_equal(feed(e, S, b, n), FDX_PKT_MALFORMED);
     assert_int_equal(fdx_engine_feed(e, 147, S, b, (uint32_t)n, (uint32_t)n),
                      FDX_PKT_LINK_UNSUPPORTED);
@@ -568,6 +568,32 @@ static void test_engine_doh_ip_counts_wire_segments(void **state)
     fdx_engine_free(e);
 }
 
+/*
+ * doh medians over a long flow: 9,000 packets 1 ms apart from the client (10.0.0.1:40000) to
+ * 10.0.0.2:443, the first 4,096 without payload (IP length 40), the other 4,904 with 960 bytes
+ * (IP length 1000). Sorted, the 4,500th and 4,501st lengths are both 1000, so PacketLengthMedian
+ * = 1000 and PacketLengthMode = 1000 (4,904 times against 4,096). Relative times are 0, 0.001,
+ * ..., 8.999 s: PacketTimeMedian = (4.499 + 4.500) / 2 = 4.4995. A flow's first 4,096 packets
+ * alone would give 40 and 2.0475.
+ */
+static void test_engine_doh_median_of_a_long_flow(void **state)
+{
+    (void)state;
+    fdx_engine *e = engine("doh");
+    uint8_t b[2048];
+    for (uint32_t i = 0; i < 9000; i++)
+        assert_int_equal(feed(e, 1 * S + (uint64_t)i * 1000, b,
+                              tcp_frame(b, 1, 40000, 2, 443, 0x10, i < 4096 ? 0 : 960)),
+                         0);
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 1);
+    const double *f = recs[0].f;
+    assert_true(f[fidx(e, "PacketLengthMedian")] == 1000);
+    assert_true(f[fidx(e, "PacketLengthMode")] == 1000);
+    assert_true(fabs(f[fidx(e, "PacketTimeMedian")] - 4.4995) < 1e-9);
+    fdx_engine_free(e);
+}
+
 /* A TCP frame like tcp_frame() with IP TTL @p ttl. */
 static size_t tcp_frame_ttl(uint8_t *b, uint8_t src, uint16_t sp, uint8_t dst, uint16_t dp,
                             uint8_t flags, uint16_t payload, uint8_t ttl)
@@ -686,6 +712,7 @@ int main(void)
         cmocka_unit_test(test_engine_set_state_across_flows),
         cmocka_unit_test(test_engine_set_with_policy_runs_alone),
         cmocka_unit_test(test_engine_doh_ip_counts_wire_segments),
+        cmocka_unit_test(test_engine_doh_median_of_a_long_flow),
         cmocka_unit_test(test_engine_flowrec_by_hand),
         cmocka_unit_test(test_engine_flowrec_one_way_and_udp),
         cmocka_unit_test(test_engine_plugin_without_fields_alone),

@@ -11,7 +11,7 @@
 #define DOH_N_FEATURES 29
 
 /* Packets whose time, length and direction one flow keeps for medians and modes. */
-#define DOH_MAX_PACKETS 4096u
+#define DOH_MAX_PACKETS 65536u
 /* Packet records all flows of one engine may keep at once (16 bytes each: 64 MiB). */
 #define DOH_POOL_RECORDS (4u * 1024u * 1024u)
 
