@@ -384,31 +384,32 @@ static bool writable_place(const char *prog, const char *what, const char *path)
     return true;
 }
 
-/* Whether @p path reads standard input: "-", or a name of the pipe, FIFO or terminal that is
- * standard input (/dev/stdin, /dev/fd/0, /proc/self/fd/0). A regular file redirected with "<"
- * is opened afresh under such a name, so it can be read twice and is not counted. */
-static bool reads_stdin(const char *path)
+/* Whether @p path names file descriptor @p fd: "-", or the same file (/dev/fd/N, /proc/self/fd/N,
+ * /dev/stdin, or the file itself); a regular file counts only when @p regular_too. */
+static bool names_fd(const char *path, int fd, bool regular_too)
 {
     if (path == NULL)
         return false;
     if (strcmp(path, "-") == 0)
         return true;
-    struct stat sp, s0;
-    return stat(path, &sp) == 0 && fstat(STDIN_FILENO, &s0) == 0 && !S_ISREG(s0.st_mode) &&
-           sp.st_dev == s0.st_dev && sp.st_ino == s0.st_ino;
+    struct stat sp, sf;
+    return stat(path, &sp) == 0 && fstat(fd, &sf) == 0 && (regular_too || !S_ISREG(sf.st_mode)) &&
+           sp.st_dev == sf.st_dev && sp.st_ino == sf.st_ino;
+}
+
+/* Whether @p path reads standard input: "-", or a name of the pipe, FIFO or terminal that is
+ * standard input. A regular file redirected with "<" is opened afresh under such a name, so it
+ * can be read twice and is not counted. */
+static bool reads_stdin(const char *path)
+{
+    return names_fd(path, STDIN_FILENO, false);
 }
 
 /* Whether writing @p path writes to standard output: "-", or the file or device that is fd 1
- * (/dev/stdout, /proc/self/fd/1, or the very file stdout was redirected to). */
+ * (/dev/stdout, or the very file stdout was redirected to). */
 static bool writes_stdout(const char *path)
 {
-    if (path == NULL)
-        return false;
-    if (strcmp(path, "-") == 0)
-        return true;
-    struct stat sp, s1;
-    return stat(path, &sp) == 0 && fstat(STDOUT_FILENO, &s1) == 0 && sp.st_dev == s1.st_dev &&
-           sp.st_ino == s1.st_ino;
+    return names_fd(path, STDOUT_FILENO, true);
 }
 
 bool files_distinct(const char *prog, const struct input_group *in, size_t n_groups,
