@@ -86,18 +86,25 @@ static void test_plugin_refuses_missing_file_and_non_object(void **state)
     assert_non_null(strstr(err, "cannot load"));
 }
 
+/* Broken plugin @p n loads, and its init is refused with @p rc and a message holding the plugin's
+ * name and @p says. */
+static void init_refused(int n, int rc, const char *says)
+{
+    fdx_plugin_lib *lib = NULL;
+    char err[512];
+    assert_int_equal(open_broken(n, &lib, err, sizeof(err)), 0);
+    fdx_plugin_inst *in = NULL;
+    assert_int_equal(fdx_plugin_inst_new(lib, NULL, NULL, &in, err, sizeof(err)), rc);
+    assert_null(in);
+    assert_non_null(strstr(err, "plugin 'broken'"));
+    assert_non_null(strstr(err, says));
+    fdx_plugin_lib_close(lib);
+}
+
 static void test_plugin_init_error_reaches_caller(void **state)
 {
     (void)state;
-    fdx_plugin_lib *lib = NULL;
-    char err[512];
-    assert_int_equal(open_broken(6, &lib, err, sizeof(err)), 0);
-    fdx_plugin_inst *in = NULL;
-    assert_int_equal(fdx_plugin_inst_new(lib, NULL, NULL, &in, err, sizeof(err)), FDX_ENOENT);
-    assert_null(in);
-    assert_non_null(strstr(err, "plugin 'broken'"));
-    assert_non_null(strstr(err, "model file missing"));
-    fdx_plugin_lib_close(lib);
+    init_refused(6, FDX_ENOENT, "model file missing");
 }
 
 static void test_plugin_template_settings_are_checked(void **state)
@@ -419,16 +426,10 @@ static int engine_of_broken(int n, struct seen *seen, fdx_engine **e, char *err,
 static void test_plugin_run_time_rules(void **state)
 {
     (void)state;
-    fdx_plugin_lib *lib = NULL;
-    char err[512];
     /* 8: init returns 5: refused (a positive value is outside the contract), the value named */
-    assert_int_equal(open_broken(8, &lib, err, sizeof(err)), 0);
-    fdx_plugin_inst *in = NULL;
-    assert_int_equal(fdx_plugin_inst_new(lib, NULL, NULL, &in, err, sizeof(err)), FDX_EINVAL);
-    assert_null(in);
-    assert_non_null(strstr(err, "init returned 5"));
-    fdx_plugin_lib_close(lib);
+    init_refused(8, FDX_EINVAL, "init returned 5");
 
+    char err[512];
     struct seen seen = {0};
     fdx_engine *e = NULL;
     /* 9: thread_init's own message and code reach the caller, not "out of memory creating ..." */

@@ -52,6 +52,20 @@ static const struct id_column *id_columns(const struct writer *w, size_t *ret_n)
     return ids_flowdx;
 }
 
+void write_json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\')
+            fprintf(out, "\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            fprintf(out, "\\u%04x", (unsigned char)*s);
+        else
+            fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
 void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr)
 {
     if (inet_ntop(version == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len) == NULL)

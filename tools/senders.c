@@ -826,20 +826,6 @@ static double pct(uint64_t part, uint64_t whole)
     return whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-static void json_string_out(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s != '\0'; s++) {
-        if (*s == '"' || *s == '\\')
-            fprintf(out, "\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            fprintf(out, "\\u%04x", (unsigned char)*s);
-        else
-            fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static void json_list(FILE *out, struct sender *const *v, size_t n, uint64_t spam)
 {
     uint64_t cum = 0;
@@ -887,7 +873,7 @@ static bool report(FILE *out, const struct count *k, const char *input, uint64_t
     }
     if (json) {
         fprintf(out, "{\"input\":");
-        json_string_out(out, input);
+        write_json_string(out, input);
         fprintf(out,
                 ",\"format\":\"%s\",\"flows\":%llu,\"spam_flows\":%llu,\"sources\":%zu,"
                 "\"min_spam\":%llu,\"main_senders\":[",

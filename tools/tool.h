@@ -264,10 +264,10 @@ struct ipfix_out {
 int ipfix_option(struct ipfix_out *o, int which, const char *arg);
 /* After the options: false (after printing why) for --ipfix-pen or -domain without --ipfix. */
 bool ipfix_out_check(const struct ipfix_out *o, const char *prog);
-/* Open the exporter for @p e with one verdict slot @p detector (or none); true without --ipfix. */
 /* What ipfix_out_open() would refuse in @p e's layout, checked without opening anything; false
  * after printing "@p prog: NAME: why". True without a destination. */
 bool ipfix_out_check_layout(const struct ipfix_out *o, const fdx_engine *e, const char *prog);
+/* Open the exporter for @p e with one verdict slot @p detector (or none); true without --ipfix. */
 bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
                     const char *detector);
 void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flow_record *r,
@@ -277,6 +277,9 @@ bool ipfix_out_close(struct ipfix_out *o, const char *prog);
 /* The file --ipfix writes, or NULL (none, or a udp:// or tcp:// collector). */
 const char *ipfix_out_file(const struct ipfix_out *o);
 
+/* @p s as a JSON string: quotes and backslashes escaped, control characters as \u00XX, other
+ * bytes (UTF-8) as they are. */
+void write_json_string(FILE *out, const char *s);
 /* An address in text (IPv4 or IPv6 by @p version), "?" when it cannot be written. */
 void format_addr(char *buf, size_t len, uint8_t version, const uint8_t *addr);
 

@@ -48,19 +48,6 @@ void format_alert(char *line, size_t len, const struct fdx_flow_record *r,
                  ev->flagged, ev->flows, (unsigned long long)ev->flagged_bytes);
 }
 
-/* @p s as a JSON string: printable ASCII (the host's labels and fdx_engine_dpi_server's names
- * are), with quotes and backslashes escaped. */
-static void json_string(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (; *s != '\0'; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
-}
-
 static void json_number(FILE *fp, double v)
 {
     char num[48];
@@ -95,7 +82,7 @@ void write_json_record(FILE *fp, const fdx_engine *e, const struct fdx_flow_reco
         if (w == NULL)
             continue;
         fprintf(fp, "%s\"%s\":{\"verdict\":\"%s\",\"label\":", first ? "" : ",", v[i].plugin, w);
-        json_string(fp, v[i].label);
+        write_json_string(fp, v[i].label);
         fputs(",\"score\":", fp);
         json_number(fp, v[i].score);
         if ((int)i == pair_slot && ev != NULL)
@@ -119,7 +106,7 @@ void write_json_record(FILE *fp, const fdx_engine *e, const struct fdx_flow_reco
         fputc(']', fp);
     if (server != NULL) {
         fputs(",\"server_name\":", fp);
-        json_string(fp, server);
+        write_json_string(fp, server);
     }
     fputs(",\"features\":{", fp);
     for (uint32_t i = 0; i < r->n_features; i++) {

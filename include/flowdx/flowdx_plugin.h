@@ -54,9 +54,8 @@ extern "C" {
 #define FDX_IN_WINDOW (1u << 4)      /**< TCP window field (unscaled) */
 #define FDX_IN_PAYLOAD (1u << 5)     /**< transport payload bytes */
 #define FDX_IN_TCP_OPTIONS (1u << 6) /**< TCP option bytes (MSS, window scale, SACK, ...) */
-#define FDX_IN_RECORDS                                                                             \
-    (1u << 7)                   /**< the plugin works on flow records alone: no packet callback    \
-                                 */
+/** the plugin works on flow records alone: no packet callback */
+#define FDX_IN_RECORDS (1u << 7)
 #define FDX_IN_ALL_PACKET 0x7fu /**< every per-packet input of ABI 1.0 */
 /**@}*/
 

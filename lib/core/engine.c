@@ -205,17 +205,24 @@ static int check_options(const struct fdx_engine_options *o, char *errbuf, size_
     return 0;
 }
 
-/* Column names that flowdx's outputs give a record besides its values: the identifiers of
- * FDX_IDS_FLOWDX before them (a plugin field's name has no capitals, so the dataset style's cannot
- * clash) and one "PLUGIN_verdict" per plugin after them. */
 static const char *const id_names[] = {"flow_id", "src_addr", "src_port", "dst_addr",  "dst_port",
                                        "proto",   "start_us", "end_us",   "end_reason"};
 
-static bool is_output_column(const fdx_engine *e, const char *name)
+bool fdxi_is_id_column(const char *name)
 {
     for (size_t i = 0; i < sizeof(id_names) / sizeof(id_names[0]); i++)
         if (strcmp(id_names[i], name) == 0)
             return true;
+    return false;
+}
+
+/* Column names that flowdx's outputs give a record besides its values: the identifiers of
+ * FDX_IDS_FLOWDX before them (a plugin field's name has no capitals, so the dataset style's cannot
+ * clash) and one "PLUGIN_verdict" per plugin after them. */
+static bool is_output_column(const fdx_engine *e, const char *name)
+{
+    if (fdxi_is_id_column(name))
+        return true;
     size_t len = strlen(name), sl = strlen("_verdict");
     if (len <= sl || strcmp(name + len - sl, "_verdict") != 0)
         return false;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/core.h"
 #include "core/err.h"
 #include "flowdx/flowdx.h"
 #include "model/model.h"
@@ -21,14 +22,12 @@
 #define READ_CHUNK_BYTES 65536u
 
 /*
- * Columns that identify a flow instead of describing it: the CIRA-CIC-DoHBrw-2020 ones, then
- * those of `flowdx extract`. They would let a model recognise the capture set-up (shared spec
- * doh.md, "Disjoint campaigns"), so they never become features.
+ * Columns that identify a flow instead of describing it: the CIRA-CIC-DoHBrw-2020 ones, and those
+ * of `flowdx extract` (fdxi_is_id_column). They would let a model recognise the capture set-up
+ * (shared spec doh.md, "Disjoint campaigns"), so they never become features.
  */
 static const char *const identifier_columns[] = {
     "SourceIP", "DestinationIP", "SourcePort", "DestinationPort", "TimeStamp",
-    "flow_id",  "src_addr",      "src_port",   "dst_addr",        "dst_port",
-    "proto",    "start_us",      "end_us",     "end_reason",
 };
 
 /* Label columns looked for, in this order, when the options name none. */
@@ -309,7 +308,7 @@ static bool is_identifier(const char *name)
         if (strcmp(name, identifier_columns[i]) == 0)
             return true;
     }
-    return false;
+    return fdxi_is_id_column(name);
 }
 
 /* The growing table while rows are read. */
@@ -814,10 +813,12 @@ int fdxi_dataset_select_names(struct fdxi_dataset *ds, const char *list, bool li
     return rc;
 }
 
-int fdxi_dataset_bad_value(const struct fdxi_dataset *ds, uint32_t row, uint32_t col,
-                           const char *path, const char *what, char *err, size_t errlen)
+int fdxi_dataset_check_value(const struct fdxi_dataset *ds, uint32_t row, uint32_t col,
+                             const char *path, const char *what, char *err, size_t errlen)
 {
     double v = ds->x[(size_t)row * ds->n_cols + col];
+    if (isnan(v) || fabs(v) <= FDXI_TRAIN_MAX_ABS)
+        return 0;
     char at[32] = "";
     if (ds->row_line != NULL && ds->row_line[row] != 0)
         snprintf(at, sizeof(at), ":%llu", (unsigned long long)ds->row_line[row]);

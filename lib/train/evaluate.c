@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Evaluates a trained model on labelled rows: every model, the jury, metrics and ROC curves. */
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,11 +72,8 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
         }
     }
     uint32_t class_map[FDXI_MODEL_MAX_CLASSES];
-    uint64_t first[FDXI_MODEL_MAX_CLASSES];
-    fdxi_dataset_class_lines(&ds, first);
-    rc = fdxi_class_map((const char *const *)ds.class_names, ds.n_classes, first,
-                        (const char *const *)b->class_names, b->n_classes, class_map, data_path,
-                        "the model", errbuf, errlen);
+    rc = fdxi_dataset_class_map(&ds, (const char *const *)b->class_names, b->n_classes, class_map,
+                                data_path, "the model", errbuf, errlen);
     if (rc < 0)
         goto out;
     cols = calloc(b->n_inputs, sizeof(uint32_t));
@@ -99,14 +95,10 @@ int fdx_eval_run(const fdx_model *model, const char *data_path, const char *labe
     rc = fdxi_bundle_bind(b, (const char *const *)ds.col_names, ds.n_cols, cols, errbuf, errlen);
     if (rc < 0)
         goto out;
-    /* The inputs' values as training takes them: finite (or NaN), within FDXI_TRAIN_MAX_ABS */
-    for (uint32_t i = 0; i < ds.n_rows && rc == 0; i++) {
-        for (uint32_t k = 0; k < b->n_inputs && rc == 0; k++) {
-            double v = ds.x[(size_t)i * ds.n_cols + cols[k]];
-            if (!isnan(v) && !(fabs(v) <= FDXI_TRAIN_MAX_ABS))
-                rc = fdxi_dataset_bad_value(&ds, i, cols[k], data_path, "judge", errbuf, errlen);
-        }
-    }
+    /* The inputs' values as training takes them */
+    for (uint32_t i = 0; i < ds.n_rows && rc == 0; i++)
+        for (uint32_t k = 0; k < b->n_inputs && rc == 0; k++)
+            rc = fdxi_dataset_check_value(&ds, i, cols[k], data_path, "judge", errbuf, errlen);
     if (rc < 0)
         goto out;
     uint32_t n = ds.n_rows, nc = b->n_classes;

@@ -63,6 +63,16 @@ int fdxi_class_map(const char *const *from, uint32_t n_from, const uint64_t *fro
     return 0;
 }
 
+int fdxi_dataset_class_map(const struct fdxi_dataset *src, const char *const *to, uint32_t n_to,
+                           uint32_t *map, const char *source, const char *target, char *err,
+                           size_t errlen)
+{
+    uint64_t first[FDXI_MODEL_MAX_CLASSES];
+    fdxi_dataset_class_lines(src, first);
+    return fdxi_class_map((const char *const *)src->class_names, src->n_classes, first, to, n_to,
+                          map, source, target, err, errlen);
+}
+
 int fdxi_dataset_append(struct fdxi_dataset *dst, const struct fdxi_dataset *src,
                         const char *src_name, char *err, size_t errlen)
 {
@@ -82,11 +92,8 @@ int fdxi_dataset_append(struct fdxi_dataset *dst, const struct fdxi_dataset *src
         col[j] = (uint32_t)k;
     }
     uint32_t cls[FDXI_MODEL_MAX_CLASSES];
-    uint64_t first[FDXI_MODEL_MAX_CLASSES];
-    fdxi_dataset_class_lines(src, first);
-    int rc = fdxi_class_map((const char *const *)src->class_names, src->n_classes, first,
-                            (const char *const *)dst->class_names, dst->n_classes, cls, src_name,
-                            "the first data file", err, errlen);
+    int rc = fdxi_dataset_class_map(src, (const char *const *)dst->class_names, dst->n_classes, cls,
+                                    src_name, "the first data file", err, errlen);
     if (rc < 0) {
         free(col);
         return rc;

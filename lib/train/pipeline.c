@@ -293,13 +293,10 @@ static int join_base_classes(fdx_training *t, const char *update, char *err, siz
     struct fdxi_dataset *ds = &t->ds;
     const struct fdxi_bundle *b = t->base;
     uint32_t map[FDXI_MODEL_MAX_CLASSES];
-    uint64_t first[FDXI_MODEL_MAX_CLASSES];
-    fdxi_dataset_class_lines(ds, first);
     char target[1100];
     snprintf(target, sizeof(target), "the model %s", update);
-    int rc = fdxi_class_map((const char *const *)ds->class_names, ds->n_classes, first,
-                            (const char *const *)b->class_names, b->n_classes, map, t->data_path,
-                            target, err, errlen);
+    int rc = fdxi_dataset_class_map(ds, (const char *const *)b->class_names, b->n_classes, map,
+                                    t->data_path, target, err, errlen);
     if (rc < 0)
         return rc;
     char **names = calloc(b->n_classes, sizeof(char *));
@@ -492,15 +489,15 @@ static int check_values(const fdx_training *t, const struct fdx_train_options *i
                         size_t errlen)
 {
     const struct fdxi_dataset *ds = &t->ds;
+    const char *path = t->data_path; /* the file row i came from */
+    uint32_t next = 0;               /* the --add file whose rows start next */
     for (uint32_t i = 0; i < ds->n_rows; i++) {
+        for (; next < in->n_more_data && i >= t->add_start[next]; next++)
+            path = in->more_data[next];
         for (uint32_t j = 0; j < ds->n_cols; j++) {
-            double v = ds->x[(size_t)i * ds->n_cols + j];
-            if (isnan(v) || fabs(v) <= FDXI_TRAIN_MAX_ABS)
-                continue;
-            const char *path = t->data_path;
-            for (uint32_t f = 0; f < in->n_more_data && i >= t->add_start[f]; f++)
-                path = in->more_data[f];
-            return fdxi_dataset_bad_value(ds, i, j, path, "train on", err, errlen);
+            int rc = fdxi_dataset_check_value(ds, i, j, path, "train on", err, errlen);
+            if (rc < 0)
+                return rc;
         }
     }
     return 0;

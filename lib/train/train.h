@@ -34,12 +34,12 @@ struct fdxi_dataset {
 #define FDXI_TRAIN_MAX_ABS 1e100
 
 /*
- * The message for value (@p row, @p col) of @p ds, infinite or of magnitude above
- * FDXI_TRAIN_MAX_ABS, read from @p path: "PATH:LINE: column 'b': an infinite value (inf), which
- * no model can @p what". Returns FDX_EFORMAT.
+ * Whether value (@p row, @p col) of @p ds, read from @p path, is one a model takes: NaN, or finite
+ * and within FDXI_TRAIN_MAX_ABS (0). Else FDX_EFORMAT with "PATH:LINE: column 'b': an infinite
+ * value (inf), which no model can @p what" or "...: 1e+308 is too large to @p what ...".
  */
-int fdxi_dataset_bad_value(const struct fdxi_dataset *ds, uint32_t row, uint32_t col,
-                           const char *path, const char *what, char *err, size_t errlen);
+int fdxi_dataset_check_value(const struct fdxi_dataset *ds, uint32_t row, uint32_t col,
+                             const char *path, const char *what, char *err, size_t errlen);
 
 struct fdxi_csv_options {
     const char *label_column; /* NULL: the first of "Label", "label", "DoH", "class" present */
@@ -81,6 +81,11 @@ bool fdxi_label_is_benign(const char *name);
 int fdxi_class_map(const char *const *from, uint32_t n_from, const uint64_t *from_line,
                    const char *const *to, uint32_t n_to, uint32_t *map, const char *source,
                    const char *target, char *err, size_t errlen);
+
+/* fdxi_class_map() of @p src's classes, with the line of each one's first row, onto @p to. */
+int fdxi_dataset_class_map(const struct fdxi_dataset *src, const char *const *to, uint32_t n_to,
+                           uint32_t *map, const char *source, const char *target, char *err,
+                           size_t errlen);
 
 /*
  * Append src's rows to dst: dst's columns are looked up in src by name (src may have more);
