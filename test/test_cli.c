@@ -560,18 +560,22 @@ static void test_cli_output_never_overwrites_input(void **state)
     int n = snprintf(text, sizeof(text), "outputs:\n  jsonl: {file: %s}\n  csv: {file: %s}\n", out,
                      out);
     scratch_write(yaml, text, (size_t)n);
+    /* located at each name: "  jsonl: {file: " is 16 characters, "  csv: {file: " 14 */
     run_expect(&r, 2, NULL, ARGS("config", "check", yaml));
-    assert_contains(r.err, "outputs.jsonl and outputs.csv name the same file");
+    assert_contains(r.err, "c.yaml:2:17: outputs.jsonl and ");
+    assert_contains(r.err, "c.yaml:3:15: outputs.csv name the same file");
     result_fini(&r);
     run_expect(&r, 2, NULL, ARGS("run", "-c", yaml, "-r", cap));
-    assert_contains(r.err, "outputs.jsonl and outputs.csv name the same file");
+    assert_contains(r.err, "c.yaml:2:17: outputs.jsonl and ");
+    assert_contains(r.err, "c.yaml:3:15: outputs.csv name the same file");
     result_fini(&r);
     n = snprintf(text, sizeof(text), "input:\n  read: [%s]\noutputs:\n  csv: {file: %s}\n", cap,
                  other);
     scratch_write(yaml, text, (size_t)n);
     run_expect(&r, 2, NULL, ARGS("config", "check", yaml));
-    assert_contains(r.err, "outputs.csv");
-    assert_contains(r.err, "is also an input (input.read ");
+    assert_contains(r.err, "c.yaml:4:15: outputs.csv ");
+    assert_contains(r.err, "is also an input (");
+    assert_contains(r.err, "c.yaml: input.read ");
     result_fini(&r);
     /* /dev/null may be named twice */
     run_expect(&r, 0, NULL,

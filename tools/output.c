@@ -375,6 +375,11 @@ static bool named(const char *path)
     return path != NULL && strcmp(path, "-") != 0;
 }
 
+bool same_named_file(const char *a, const char *b)
+{
+    return named(a) && named(b) && same_file(a, b) == 1;
+}
+
 /* Whether @p path can be created or replaced: its directory exists and may be written (a
  * device or an existing file that is not regular is written as it is, so only it counts). */
 static bool writable_place(const char *prog, const char *what, const char *path)

@@ -54,6 +54,9 @@ struct probe {
     uint32_t n_names;
     /* outputs */
     const char *alerts_file, *jsonl_file, *csv_file, *senders_file;
+    /* their names in messages: "FILE:LINE:COL: outputs.csv" where the file names them */
+    char alerts_what[1200], jsonl_what[1200], csv_what[1200], senders_what[1200];
+    bool senders_shared; /* outputs.senders names outputs.alerts' file: the report follows them */
     bool syslog;
     uint32_t min_spam;
     struct output alerts, jsonl, csv, senders_out;
@@ -216,7 +219,10 @@ static int check_key(const fdx_config_node *map, const char *key, const char *va
     return rc;
 }
 
-static int read_output(const fdx_config_node *outs, const char *name, const char **file,
+/* outputs.NAME: its file into @p file, and its name in messages into @p what: "FILE:LINE:COL:
+ * outputs.NAME" at the file's name in a configuration file, "FILE: outputs.NAME" otherwise. */
+static int read_output(const struct probe *p, const fdx_config_node *outs, const char *name,
+                       const char **file, char *what, size_t what_len,
                        const fdx_config_node **ret_map, char *err, size_t len)
 {
     const fdx_config_node *m = NULL;
@@ -225,7 +231,14 @@ static int read_output(const fdx_config_node *outs, const char *name, const char
         *ret_map = m;
     if (rc <= 0)
         return rc;
-    return get_name(m, "file", file, err, len);
+    const fdx_config_node *at = NULL;
+    rc = get_name(m, "file", file, err, len);
+    if (rc > 0 && p->text == NULL && fdx_config_get_list(m, "file", &at, NULL, 0) > 0) {
+        char where[300];
+        snprintf(what, what_len, "%s: outputs.%s", fdx_config_node_where(at, where, sizeof(where)),
+                 name);
+    }
+    return rc;
 }
 
 static int read_outputs(const fdx_config_node *root, struct probe *p, char *err, size_t len)
@@ -237,15 +250,19 @@ static int read_outputs(const fdx_config_node *root, struct probe *p, char *err,
     int64_t min_spam = p->min_spam;
     int sys = 0;
     int on = 1;
-    if ((rc = read_output(outs, "alerts", &p->alerts_file, &alerts, err, len)) < 0 ||
+#define WHAT(x) p->x##_what, sizeof(p->x##_what)
+    if ((rc = read_output(p, outs, "alerts", &p->alerts_file, WHAT(alerts), &alerts, err, len)) <
+            0 ||
         (alerts && (rc = fdx_config_get_bool(alerts, "enabled", &on, err, len)) < 0) ||
         (alerts && (rc = fdx_config_get_bool(alerts, "syslog", &sys, err, len)) < 0) ||
-        (rc = read_output(outs, "jsonl", &p->jsonl_file, NULL, err, len)) < 0 ||
-        (rc = read_output(outs, "csv", &p->csv_file, NULL, err, len)) < 0 ||
-        (rc = read_output(outs, "senders", &p->senders_file, &senders, err, len)) < 0 ||
+        (rc = read_output(p, outs, "jsonl", &p->jsonl_file, WHAT(jsonl), NULL, err, len)) < 0 ||
+        (rc = read_output(p, outs, "csv", &p->csv_file, WHAT(csv), NULL, err, len)) < 0 ||
+        (rc = read_output(p, outs, "senders", &p->senders_file, WHAT(senders), &senders, err,
+                          len)) < 0 ||
         (senders &&
          (rc = fdx_config_get_int(senders, "min_spam", 1, UINT32_MAX, &min_spam, err, len)) < 0))
         return rc;
+#undef WHAT
     p->syslog = sys != 0;
     if (!on)
         p->alerts_file = NULL;
@@ -354,20 +371,28 @@ static const char *detector_model(const struct probe *p, const char *name, char 
 static bool probe_files_distinct(const struct probe *p, const char *prefix)
 {
     const struct named_file out[] = {
-        {"outputs.alerts", p->alerts_file, true},
-        {"outputs.jsonl", p->jsonl_file, false},
-        {"outputs.csv", p->csv_file, false},
-        {"outputs.senders", p->spam >= 0 ? p->senders_file : NULL, true},
-        {"outputs.ipfix", ipfix_out_file(&p->ipfix), false},
+        {p->alerts_what, p->alerts_file, true},
+        {p->jsonl_what, p->jsonl_file, false},
+        {p->csv_what, p->csv_file, false},
+        {p->senders_what, p->senders_shared ? NULL : p->senders_file, true},
+        {p->ipfix_label, ipfix_out_file(&p->ipfix), false},
     };
     const size_t n_out = sizeof(out) / sizeof(out[0]);
-    char who[1200], spam[4096], doh[4096];
-    snprintf(who, sizeof(who), "%s%s", prefix, p->path);
+    char who[1200], in_what[1200], spam[4096], doh[4096];
+    size_t n_who = strlen(prefix); /* the prefix without its ": ": each name says its file */
+    if (n_who >= 2 && strcmp(prefix + n_who - 2, ": ") == 0)
+        n_who -= 2;
+    snprintf(who, sizeof(who), "%.*s", (int)n_who, prefix);
+    /* input.read of the file, or -r of the command line */
+    if (strcmp(p->inputs_what, "-r") == 0)
+        snprintf(in_what, sizeof(in_what), "-r");
+    else
+        snprintf(in_what, sizeof(in_what), "%s: %s", p->path, p->inputs_what);
     const char *self = p->text == NULL ? p->path : NULL; /* a text given inline has no file */
     const char *models[] = {detector_model(p, "spam", spam, sizeof(spam)),
                             detector_model(p, "doh", doh, sizeof(doh))};
     const struct input_group ins[] = {
-        {p->inputs_what, p->inputs, (size_t)p->n_inputs},
+        {in_what, p->inputs, (size_t)p->n_inputs},
         {"the configuration file", &self, 1},
         {"a detector's model", models, 2},
     };
@@ -400,6 +425,10 @@ static bool probe_load(struct probe *p, const char *path, const char *prefix)
     p->alerts_file = "-";
     snprintf(p->ipfix_label, sizeof(p->ipfix_label), "%s: outputs.ipfix", path);
     p->ipfix.label = p->ipfix_label;
+    snprintf(p->alerts_what, sizeof(p->alerts_what), "%s: outputs.alerts", path);
+    snprintf(p->jsonl_what, sizeof(p->jsonl_what), "%s: outputs.jsonl", path);
+    snprintf(p->csv_what, sizeof(p->csv_what), "%s: outputs.csv", path);
+    snprintf(p->senders_what, sizeof(p->senders_what), "%s: outputs.senders", path);
     p->snaplen = INPUT_SNAPLEN_MAX;
     p->promisc = 1;
     p->stats_us = UINT64_MAX;
@@ -433,6 +462,15 @@ static bool probe_load(struct probe *p, const char *path, const char *prefix)
         else if (strcmp(fdx_setup_plugin_name(p->setup, i), "doh") == 0)
             p->doh = (int)i;
     }
+    if (p->senders_file != NULL && p->spam < 0) {
+        fprintf(stderr, "%s%s: the senders report needs the spam detector (detectors.spam)\n",
+                prefix, p->senders_what);
+        return false;
+    }
+    /* the report may follow the alerts in their file, as run --detect spam -o writes them */
+    p->senders_shared = p->senders_file != NULL && p->alerts_file != NULL &&
+                        (strcmp(p->senders_file, p->alerts_file) == 0 ||
+                         same_named_file(p->senders_file, p->alerts_file));
     return probe_files_distinct(p, prefix);
 }
 
@@ -620,7 +658,8 @@ static bool open_outputs(struct probe *p)
     if (ok && p->csv_file != NULL)
         ok = open(&p->csv, p->csv_file);
     if (ok && p->senders_file != NULL && p->spam >= 0) {
-        ok = output_open(&p->senders_out, p->senders_file);
+        if (!p->senders_shared)
+            ok = output_open(&p->senders_out, p->senders_file);
         if (ok && (p->senders = senders_new()) == NULL) {
             fprintf(stderr, "flowdx run: out of memory\n");
             ok = false;
@@ -826,7 +865,8 @@ static void summary(const struct probe *p)
 static void written(const struct probe *p)
 {
     const char *files[] = {p->alerts_file, p->jsonl_file, p->csv_file,
-                           p->spam >= 0 ? p->senders_file : NULL, p->ipfix.dest};
+                           p->spam >= 0 && !p->senders_shared ? p->senders_file : NULL,
+                           p->ipfix.dest};
     bool first = true;
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         if (files[i] == NULL || strcmp(files[i], "-") == 0)
@@ -1005,7 +1045,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
             if (p.csv.fp != NULL && !p.csv_header)
                 write_csv(&p, NULL, NULL);
             if (p.senders != NULL &&
-                !senders_write(p.senders, p.senders_out.fp,
+                !senders_write(p.senders, p.senders_shared ? p.alerts.fp : p.senders_out.fp,
                                senders_input_name(p.iface, p.inputs, p.n_inputs), p.min_spam, false,
                                false))
                 status = EXIT_ERROR;

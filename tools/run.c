@@ -66,7 +66,7 @@ void usage_run(FILE *out)
           "--detect doh,spam runs both detectors in one pass through their plugins, as -c\n"
           "does (the same options, the shipped models): alerts, or JSON lines of schema 1\n"
           "(doc/json.md) with --format jsonl, a line per flow whatever it is; the senders\n"
-          "report follows alerts on standard output.\n\n"
+          "report follows the alerts (on standard output, or in -o FILE).\n\n"
           "--ipfix sends every classified flow (the flows --format jsonl writes, whatever\n"
           "--format says) as one IPFIX record: identifiers, features and the verdict.\n\n",
           out);
@@ -504,7 +504,7 @@ static void yaml_quoted(char *buf, size_t len, const char *s)
  * --detect doh,spam: both detectors in one pass, through their plugins, as flowdx run -c runs them
  * (probe.c): the command line becomes a configuration with the shipped models. Alerts (or JSON
  * lines with --format jsonl, schema 1) go to -o or standard output; the senders report follows
- * the alerts on standard output.
+ * the alerts there.
  */
 static int run_both(const struct both *b, const char *const *inputs, int n_inputs,
                     const char *iface, const char *filter, bool quiet)
@@ -565,8 +565,8 @@ static int run_both(const struct both *b, const char *const *inputs, int n_input
         PUT("outputs:\n  alerts: {enabled: false}\n  jsonl: {file: %s}\n", q);
     else
         PUT("outputs:\n  alerts: {file: %s}\n", q);
-    if (!b->jsonl && (b->output == NULL || strcmp(b->output, "-") == 0))
-        PUT("  senders: {file: \"-\", min_spam: %u}\n", b->min_spam);
+    if (!b->jsonl) /* the report follows the alerts, in their file */
+        PUT("  senders: {file: %s, min_spam: %u}\n", q, b->min_spam);
     if (b->ipfix->dest != NULL) {
         yaml_quoted(q2, sizeof(q2), b->ipfix->dest);
         PUT("  ipfix: {destination: %s", q2);

@@ -214,6 +214,9 @@ struct named_file {
                          other such text, never with records (rows, JSON lines, IPFIX) */
 };
 
+/* Whether @p a and @p b, neither NULL nor "-", name one regular file (or would create one). */
+bool same_named_file(const char *a, const char *b);
+
 /* Input files named by one option: "-r" and its captures, "-m" and its model, ... */
 struct input_group {
     const char *what;

@@ -184,6 +184,8 @@ check "a capture that cannot be opened: exit 1, no IPFIX file created" \
     -o "$tmp/both.alerts" 2> "$tmp/err5"
 check "--detect doh,spam: the same 35 alerts as -c" \
     test "$(grep -c 'detector \(doh\|spam\)' "$tmp/both.alerts")" -eq 35
+check "--detect doh,spam -o FILE: the senders report follows the alerts in FILE" \
+    bash -c 'tail -n 2 "$1" | grep -q "^main spam senders" && grep -q "^input: .*SMTP flows classified" "$1"' _ "$tmp/both.alerts"
 "$flowdx" run --detect doh,spam --doh-server 192.168.0.10 --per-flow --format jsonl \
     -r "$dns2tcp" -o "$tmp/both.jsonl" 2> /dev/null
 check "--detect doh,spam --per-flow --format jsonl: per-flow DoH verdicts, no pair evidence" \
@@ -319,9 +321,26 @@ bad 'features: []' "bad.yaml:1:11: key 'features': no feature set, and no detect
 # Two outputs of records on standard output would interleave: refused. Alerts and the senders
 # report are text for people and may share it (the report comes after the alerts).
 bad $'outputs:\n  jsonl: {file: "-"}' \
-    "outputs.alerts and outputs.jsonl both write to standard output, where their lines would mix"
+    "bad.yaml: outputs.alerts and $tmp/bad.yaml:2:17: outputs.jsonl both write to standard output, where their lines would mix"
 printf 'detectors:\n  spam: {}\noutputs:\n  senders: {file: "-"}\n' > "$tmp/share.yaml"
 check "alerts and the senders report may share standard output" "$flowdx" config check "$tmp/share.yaml"
+# ... and a file: the report follows the alerts in it, as run --detect spam -o writes them. The
+# emotet flow is spam (README), so the file holds its alert, then the report naming its source.
+printf 'detectors:\n  spam: {}\noutputs:\n  alerts: {file: %s}\n  senders: {file: %s, min_spam: 1}\n' \
+    "$tmp/shared.txt" "$tmp/./shared.txt" > "$tmp/share2.yaml"
+"$flowdx" run -c "$tmp/share2.yaml" -q -r "$emotet" > "$tmp/share2.out"
+check "alerts and the senders report in one file: the alert, then the report" python3 -c '
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+alert = [i for i, l in enumerate(lines) if "spam (detector spam)" in l]
+report = [i for i, l in enumerate(lines) if l.startswith("main spam senders")]
+assert len(alert) == 1 and len(report) == 1 and alert[0] < report[0], lines
+assert lines[report[0] + 2].startswith("10.2.25.102 "), lines
+' "$tmp/shared.txt"
+check "... and nothing on standard output" test ! -s "$tmp/share2.out"
+# The report counts the spam detector's verdicts: without that detector it is refused, located.
+bad $'detectors:\n  doh: {}\noutputs:\n  senders:\n    file: s.txt' \
+    "bad.yaml:5:11: outputs.senders: the senders report needs the spam detector (detectors.spam)"
 check "config check on a directory says so" bash -c \
     "\"\$0\" config check \"\$1\" 2>&1 | grep -qF \"\$1: is a directory\"" "$flowdx" "$tmp"
 # Plugins of test/plugins/broken.c (built beside the tests). 12 marks every flow malicious with the
