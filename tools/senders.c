@@ -17,7 +17,7 @@ void usage_report(FILE *out)
     fprintf(
         out,
         "Usage: flowdx report senders -i FLOWS [--min-spam N] [--label-column NAME]\n"
-        "                             [--spam-value V] [--all] [--json]\n"
+        "                             [--spam-value V] [--src-column NAME] [--all] [--json]\n"
         "       flowdx report senders -r CAPTURE [-r CAPTURE ...] [-m MODEL] [--min-spam N]\n"
         "                             [--all] [--json]\n\n"
         "Counts, per source address, its flows and its spam flows, and lists the main spam\n"
@@ -29,8 +29,11 @@ void usage_report(FILE *out)
         "tells which ('{' for JSON lines). A flow is spam when its label equals V (default\n"
         "spam, compared ignoring case); any other value, 'uncertain' included, is not spam.\n"
         "In JSON lines of schema 1 (flowdx run -c, run --detect doh,spam, collect) the label\n"
-        "is verdicts.spam.verdict, where 'malicious' is spam; flows without a label are left\n"
-        "out and counted. A dotted --label-column (verdicts.NAME.verdict) reads nested fields.\n\n"
+        "is verdicts.spam.verdict, where 'malicious' is spam. Flows the detector did not judge\n"
+        "are left out and counted: in JSON lines of schema 1 those without the label, in CSV\n"
+        "those whose label is empty or 'declined' (the spam_verdict column of run -c). A\n"
+        "dotted --label-column (verdicts.NAME.verdict) reads nested fields. An input without\n"
+        "flows gives a report of 0 flows.\n\n"
         "With -r, the flows come from captures: their SMTP flows are classified by the spam\n"
         "detector first (as flowdx run --detect spam does, with the shipped model unless -m\n"
         "names another), and only the report is printed.\n\n"
@@ -283,7 +286,12 @@ static bool read_csv(struct count *k, struct text_reader *r)
                     (unsigned long long)r->line_no, n, n_header);
             return false;
         }
-        if (!add_flow(k, r, what, trim(field[src]), trim(field[label])))
+        const char *l = trim(field[label]);
+        if (l[0] == '\0' || strcmp(l, "declined") == 0) { /* not judged (run -c's CSV) */
+            k->not_judged++;
+            continue;
+        }
+        if (!add_flow(k, r, what, trim(field[src]), l))
             return false;
     }
     return rc == 0;
@@ -1104,19 +1112,11 @@ static int cmd_senders(int argc, char **argv)
         if (trim(r.line)[0] != '\0')
             break;
     }
-    if (rc == 0)
-        fprintf(stderr, "flowdx report: %s: no flows (the input is empty)\n", r.name);
+    /* An input without flows (a quiet day's run) is a report of 0 flows, as from a capture. */
+    ok = rc == 0;
     if (rc > 0) {
         k.jsonl = trim(r.line)[0] == '{';
         ok = k.jsonl ? read_jsonl(&k, &r) : read_csv(&k, &r);
-    }
-    if (ok && k.flows == 0) {
-        if (k.not_judged > 0)
-            fprintf(stderr, "flowdx report: %s: none of its %llu flow%s has a verdict\n", r.name,
-                    (unsigned long long)k.not_judged, plural(k.not_judged));
-        else
-            fprintf(stderr, "flowdx report: %s: no flows after the header\n", r.name);
-        ok = false;
     }
     if (ok)
         ok = report(stdout, &k, r.name, min_spam, all, json);

@@ -243,6 +243,25 @@ check "senders: schema 1, main senders" has "2 sources sent 5 of the 6 spam flow
 run 0 report senders -i "$tmp/v1.jsonl" --label-column verdicts.doh.verdict --spam-value malicious --min-spam 1
 check "senders: a dotted label column reads another detector's verdict" \
     has "1 flow from 1 source, 1 spam flow (100.00%)" "$tmp/out"
+# The same in run -c's CSV: spam_verdict is empty for a flow the detector did not judge and
+# "declined" for one it left on purpose; both are left out and counted, as in JSON lines.
+awk -F, 'NR == 1 { print "flow_id,src_addr,spam_verdict" } NR > 1 { print $1 "," $2 "," (tolower($7) == "spam" ? "malicious" : "benign") }' \
+    "$tmp/flows.csv" > "$tmp/v1.csv"
+printf '9,10.0.0.1,\n10,10.0.0.9,declined\n' >> "$tmp/v1.csv"
+run 0 report senders -i "$tmp/v1.csv" --label-column spam_verdict --spam-value malicious --min-spam 2
+check "senders: run -c CSV, totals" has "8 flows from 4 sources, 6 spam flows (75.00%)" "$tmp/out"
+check "senders: run -c CSV, empty and declined cells left out" has "left out: 2 flows without a verdict" "$tmp/out"
+# A quiet day: inputs without flows give a report of 0 flows, as a capture without SMTP does.
+: > "$tmp/empty.jsonl"
+run 0 report senders -i "$tmp/empty.jsonl"
+check "senders: an empty input, 0 flows" has "0 flows from 0 sources, 0 spam flows" "$tmp/out"
+head -n 1 "$tmp/flows.csv" > "$tmp/header.csv"
+run 0 report senders -i "$tmp/header.csv"
+check "senders: a header alone, 0 flows" has "0 flows from 0 sources" "$tmp/out"
+tail -n 2 "$tmp/v1.jsonl" > "$tmp/unjudged.jsonl"
+run 0 report senders -i "$tmp/unjudged.jsonl"
+check "senders: no flow judged, 0 flows and 2 left out" bash -c \
+    "grep -qF '0 flows from 0 sources' '$tmp/out' && grep -qF 'left out: 2 flows without a verdict' '$tmp/out'"
 run 0 report senders -i "$tmp/flows.csv" --label-column sp --spam-value 4
 check "senders: another label column and value" has "8 flows from 4 sources, 8 spam flows" "$tmp/out"
 sed '4s/10.0.0.1/not-an-ip/' "$tmp/flows.csv" > "$tmp/bad-addr.csv"
