@@ -121,7 +121,8 @@ static void options_help(FILE *out, const struct sub *s)
                 "                          falls by less than P (default 5)\n"
                 "      --seed N            seed of the folds and the starts (default 42)\n");
     if ((s->opts & O_TOP) && (s->opts & O_KMEANS))
-        fprintf(out, "      --top N             features in the density chart (default 4)\n");
+        fprintf(out, "      --top N             features in the density chart (default 4, at most\n"
+                     "                          64)\n");
     else if (s->opts & O_TOP)
         fprintf(out, "      --top N             show only the N most important features\n");
     if (s->opts & O_SVG)
@@ -129,7 +130,8 @@ static void options_help(FILE *out, const struct sub *s)
     if (s->opts & O_PREFIX)
         fprintf(out, "      --svg-prefix P      also write P-cv.svg (cost per k), P-profiles.svg\n"
                      "                          (normalised averages per subclass) and\n"
-                     "                          P-densities.svg (normal densities per subclass)\n");
+                     "                          P-densities.svg (normal densities per subclass);\n"
+                     "                          they draw at most 42 subclasses: --k up to 42\n");
     fprintf(out, "      --json              print JSON instead of the tables\n"
                  "  -q, --quiet             no progress on standard error\n"
                  "  -h, --help              this text\n");
@@ -460,6 +462,20 @@ int cmd_analyze(int argc, char **argv)
     if (optind < argc - 1 || need != NULL) {
         fprintf(stderr, "flowdx analyze %s: %s\nTry 'flowdx analyze %s --help'.\n", s->name,
                 optind < argc - 1 ? "unexpected argument" : need, s->name);
+        return EXIT_USAGE;
+    }
+    /* The charts' limits, checked before the work (k-means takes minutes on large data). */
+    if (out.prefix != NULL && (o.k_max > FDX_ANALYSIS_SVG_MAX_SUBCLASSES ||
+                               o.top > FDX_ANALYSIS_SVG_MAX_PANELS)) {
+        if (o.k_max > FDX_ANALYSIS_SVG_MAX_SUBCLASSES)
+            fprintf(stderr,
+                    "%s: --svg-prefix: the charts draw at most %u subclasses, one line style each; "
+                    "--k goes to %u\n",
+                    prog, FDX_ANALYSIS_SVG_MAX_SUBCLASSES, o.k_max);
+        else
+            fprintf(stderr,
+                    "%s: --svg-prefix: the density chart shows at most %u features; --top is %u\n",
+                    prog, FDX_ANALYSIS_SVG_MAX_PANELS, o.top);
         return EXIT_USAGE;
     }
     /* No output may overwrite an input (or another output), checked before the work. */

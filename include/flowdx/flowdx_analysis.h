@@ -72,11 +72,18 @@ FDX_API size_t fdx_analysis_report(const fdx_analysis *a, int json, char *buf, s
  * (e.g. ',' or '\\n'); snprintf-style. Empty for the other kinds. */
 FDX_API size_t fdx_analysis_features(const fdx_analysis *a, char sep, char *buf, size_t len);
 
+/** The most subclasses (k) the subclass charts draw, one line style each. */
+#define FDX_ANALYSIS_SVG_MAX_SUBCLASSES 42u
+/** The most features (panels) of the subclass density chart. */
+#define FDX_ANALYSIS_SVG_MAX_PANELS 64u
+
 /**
  * Write the analysis's charts as SVG. "importance": one bar chart at @p path. "subclasses":
  * @p path is a prefix: PATH-cv.svg (cross-validated cost per k), PATH-profiles.svg (normalised
  * feature averages per subclass) and PATH-densities.svg (normal densities of the most
- * important features per subclass). Other kinds: FDX_ENOTSUP.
+ * important features per subclass); FDX_ERANGE when the chosen k is above
+ * FDX_ANALYSIS_SVG_MAX_SUBCLASSES or the top features above FDX_ANALYSIS_SVG_MAX_PANELS.
+ * Other kinds: FDX_ENOTSUP.
  */
 FDX_API int fdx_analysis_write_svg(const fdx_analysis *a, const char *path, char *errbuf,
                                    size_t errlen);

@@ -9,6 +9,11 @@
 #include "core/err.h"
 #include "flowdx/flowdx.h"
 #include "train/svg.h"
+#include "train/svgdoc.h"
+
+/* The public limit is the charts' own: one line style per subclass. */
+_Static_assert(FDX_ANALYSIS_SVG_MAX_SUBCLASSES == FDXI_SVG_MAX_STROKES,
+               "the subclass limit of flowdx_analysis.h is the number of line styles");
 
 #define DEFAULT_DENSITY_FEATURES 4u
 

@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "flowdx/flowdx.h"
+#include "flowdx/flowdx_analysis.h"
 #include "train/svg.h"
 #include "train/svgdoc.h"
 
@@ -23,7 +24,7 @@
 /* Limits that keep a chart readable and its file small. */
 #define MAX_BARS 4096u
 #define MAX_POINTS 4096u
-#define MAX_PANELS 64u
+#define MAX_PANELS FDX_ANALYSIS_SVG_MAX_PANELS
 #define DENSITY_SAMPLES 160u
 
 /* ---- axes ---- */

@@ -164,6 +164,14 @@ check "subclasses: first group is subclass 1" has "if a <= 50.75 then subclass 1
 for f in cv profiles densities; do
     check "subclasses: $f chart is XML" well_formed "$tmp/s-$f.svg"
 done
+# The charts' limits (42 subclasses, 64 density panels) are refused before any work: no chart
+# is written, not even the cost chart that comes first.
+run 2 analyze subclasses -q -i "$tmp/sub.csv" --k 1..43 --svg-prefix "$tmp/lim"
+check "subclasses: --k beyond the charts' 42 subclasses, refused first" bash -c \
+    "grep -qF 'at most 42 subclasses' '$tmp/err' && ! ls '$tmp'/lim-* 2> /dev/null"
+run 2 analyze subclasses -q -i "$tmp/sub.csv" --k 1..4 --top 65 --svg-prefix "$tmp/lim"
+check "subclasses: --top beyond the 64 density panels, refused first" bash -c \
+    "grep -qF 'at most 64 features; --top is 65' '$tmp/err' && ! ls '$tmp'/lim-* 2> /dev/null"
 run 0 analyze subclasses -q -i "$tmp/sub.csv" --k 1..4 --folds 4 --json
 check "subclasses --json parses" "$python" -c '
 import json, sys
