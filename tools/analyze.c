@@ -465,8 +465,8 @@ int cmd_analyze(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* The charts' limits, checked before the work (k-means takes minutes on large data). */
-    if (out.prefix != NULL && (o.k_max > FDX_ANALYSIS_SVG_MAX_SUBCLASSES ||
-                               o.top > FDX_ANALYSIS_SVG_MAX_PANELS)) {
+    if (out.prefix != NULL &&
+        (o.k_max > FDX_ANALYSIS_SVG_MAX_SUBCLASSES || o.top > FDX_ANALYSIS_SVG_MAX_PANELS)) {
         if (o.k_max > FDX_ANALYSIS_SVG_MAX_SUBCLASSES)
             fprintf(stderr,
                     "%s: --svg-prefix: the charts draw at most %u subclasses, one line style each; "
