@@ -232,10 +232,14 @@ size_t fdx_model_describe(const fdx_model *m, char *buf, size_t len)
             lo = a < lo ? a : lo;
             hi = a > hi ? a : hi;
         }
+        double margin = fdxi_wtrees_margin(w);
+        char when[64] = "a tie"; /* margin 0: the paper's bare sign */
+        if (margin > 0)
+            snprintf(when, sizeof(when), "|sum| < %g or a tie", margin);
         return fdxi_appendf(buf, len, used,
                             "verdict:       sign of the accuracy-weighted sum of %u tree votes "
-                            "(tree accuracies %.4f to %.4f); |sum| < %g or a tie: uncertain\n",
-                            n, lo, hi, fdxi_wtrees_margin(w));
+                            "(tree accuracies %.4f to %.4f); %s: uncertain\n",
+                            n, lo, hi, when);
     }
     used = fdxi_appendf(buf, len, used,
                         "jury:          class 1 when the weighted share of votes is >= "

@@ -33,6 +33,8 @@ l=samples/spam/lab
     --add $l/site-B-seed2.csv --model weighted-trees --params wtrees.trees=2 --folds 2 \
     -o "$tmp/quick.fdxm" > /dev/null
 "$flowdx" model show "$tmp/quick.fdxm" > "$tmp/quick.txt"
+# Its margin is the default, 0 (the paper's bare sign): only a tie is uncertain.
+check "a margin-0 model: only a tie is uncertain" grep -q "sum of 2 tree votes .*); a tie: uncertain" "$tmp/quick.txt"
 sum() { grep -o 'checksum [0-9a-f]*' "$1" | head -1; }
 check "trained on the bundled files ($(sum "$tmp/show.txt"))" \
     test -n "$(sum "$tmp/show.txt")" -a "$(sum "$tmp/show.txt")" = "$(sum "$tmp/quick.txt")"
