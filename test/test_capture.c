@@ -476,8 +476,9 @@ static void test_capture_rejects_truncated_file_header(void **state)
     write_three(path);
     assert_int_equal(truncate(path, 10), 0); /* 10 of the 24 file-header bytes */
     char err[512];
-    open_fails(path, NULL, FDX_EFORMAT, err, sizeof(err));
+    open_fails(path, NULL, FDX_ETRUNC, err, sizeof(err));
     assert_contains(err, path);
+    assert_contains(err, "a pcap capture cut in its file header (10 of 24 bytes)");
 }
 
 static void test_capture_reports_missing_file(void **state)
@@ -505,8 +506,20 @@ static void test_capture_rejects_empty_file(void **state)
     scratch_path(*state, "empty.pcap", path, sizeof(path));
     scratch_write(path, "", 0);
     char err[512];
-    open_fails(path, NULL, FDX_EFORMAT, err, sizeof(err));
+    open_fails(path, NULL, FDX_ETRUNC, err, sizeof(err));
     assert_contains(err, path);
+}
+
+/* pcapng's Section Header Block type (0a0d0d0a) alone: a capture cut in its file header, whose
+ * smallest form is 28 bytes (block type, length, byte-order magic, version, section length,
+ * length again). */
+static void test_capture_pcapng_header_cut_is_truncated(void **state)
+{
+    char path[PATH_MAX], err[512];
+    scratch_path(*state, "cut.pcapng", path, sizeof(path));
+    scratch_write(path, "\x0a\x0d\x0d\x0a", 4);
+    open_fails(path, NULL, FDX_ETRUNC, err, sizeof(err));
+    assert_contains(err, "a pcapng capture cut in its file header (4 of 28 bytes)");
 }
 
 static void test_capture_rejects_text_file(void **state)
@@ -577,6 +590,7 @@ int main(int argc, char **argv)
         T(test_capture_reports_missing_file),
         T(test_capture_rejects_directory),
         T(test_capture_rejects_empty_file),
+        T(test_capture_pcapng_header_cut_is_truncated),
         T(test_capture_rejects_text_file),
         T(test_capture_tolerates_missing_or_tiny_errbuf),
         T(test_capture_has_no_stats_for_a_file),

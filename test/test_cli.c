@@ -507,6 +507,44 @@ static void test_cli_extract_corrupt_record_keeps_flows_and_goes_on(void **state
     result_fini(&r);
 }
 
+/*
+ * An empty file and a capture cut inside its 24-byte pcap file header (a file just rotated in) are
+ * skipped as damaged captures, before the first capture read as after it: the rows are those of a
+ * run on the two whole captures alone, and the exit status is 3. A file of 3 bytes cannot be told
+ * from another kind of file and still ends the run.
+ */
+static void test_cli_extract_empty_and_header_cut_captures_skipped(void **state)
+{
+    char src[PATH_MAX], smtp[PATH_MAX], empty[PATH_MAX], cut[PATH_MAX], tiny[PATH_MAX];
+    sample("emotet.pcap", src, sizeof(src));
+    sample("smtp.pcap", smtp, sizeof(smtp));
+    scratch_path(*state, "empty.pcap", empty, sizeof(empty));
+    scratch_path(*state, "cut20.pcap", cut, sizeof(cut));
+    scratch_path(*state, "cut3.pcap", tiny, sizeof(tiny));
+    size_t len;
+    char *whole = slurp(src, &len);
+    scratch_write(empty, whole, 0);
+    scratch_write(cut, whole, 20);
+    scratch_write(tiny, whole, 3);
+    free(whole);
+
+    struct result r;
+    run_expect(&r, 0, NULL, ARGS("extract", "-r", src, "-r", smtp));
+    int both = check_csv(r.out);
+    result_fini(&r);
+    run_expect(&r, 3, NULL, ARGS("extract", "-r", empty, "-r", src, "-r", cut, "-r", smtp));
+    assert_contains(r.err, "empty.pcap: empty file, no capture header; skipped");
+    assert_contains(r.err, "cut20.pcap: a pcap capture cut in its file header (20 of 24 bytes)");
+    assert_int_equal(check_csv(r.out), both);
+    result_fini(&r);
+    run_expect(&r, 1, NULL, ARGS("extract", "-r", empty));
+    assert_contains(r.err, "empty.pcap: empty file, no capture header");
+    result_fini(&r);
+    run_expect(&r, 1, NULL, ARGS("extract", "-r", src, "-r", tiny, "-r", smtp));
+    assert_contains(r.err, "cut3.pcap: not a pcap or pcapng capture");
+    result_fini(&r);
+}
+
 /* A capture that cannot be opened must not clobber an existing output file. */
 static void test_cli_extract_failed_open_keeps_existing_output(void **state)
 {
@@ -790,6 +828,7 @@ int main(int argc, char **argv)
         T(test_cli_extract_missing_capture_is_error),
         T(test_cli_extract_text_file_is_error),
         T(test_cli_extract_truncated_capture_keeps_flows),
+        T(test_cli_extract_empty_and_header_cut_captures_skipped),
         cmocka_unit_test(test_cli_extract_csv_header_and_rows),
         cmocka_unit_test(test_cli_extract_summary_unless_quiet),
         cmocka_unit_test(test_cli_extract_reads_standard_input),

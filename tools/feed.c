@@ -100,7 +100,14 @@ bool feeder_open(struct feeder *f)
     if (f->iface != NULL)
         return open_live(f);
     char err[512];
-    int rc = fdx_capture_open_file(f->inputs[0], f->filter, &f->first, err, sizeof(err));
+    int rc;
+    f->first_index = 0;
+    while ((rc = fdx_capture_open_file(f->inputs[f->first_index], f->filter, &f->first, err,
+                                       sizeof(err))) == FDX_ETRUNC &&
+           f->first_index + 1 < f->n_inputs) {
+        fprintf(stderr, "%s: %s; skipped\n", f->prog, err); /* a capture just rotated in */
+        f->first_index++;
+    }
     if (rc < 0) {
         fprintf(stderr, "%s: %s\n", f->prog, err);
         f->bad_filter = rc == FDX_EINVAL && f->filter != NULL;
@@ -285,17 +292,26 @@ int feeder_run(struct feeder *f, fdx_engine *e)
             *f->reloaded = e;
         return status;
     }
-    for (int i = 0; cap != NULL; i++) {
+    if (f->first_index > 0)
+        status = EXIT_PARTIAL; /* feeder_open skipped captures */
+    for (int i = f->first_index; cap != NULL; i++) {
         if (!read_capture(f, e, cap, f->inputs[i]))
             status = EXIT_PARTIAL; /* damaged: go on with the next capture */
         cap = NULL;
-        if (i + 1 == f->n_inputs || stop_requested)
+        while (i + 1 < f->n_inputs && !stop_requested) {
+            char err[512];
+            int rc = fdx_capture_open_file(f->inputs[i + 1], f->filter, &cap, err, sizeof(err));
+            if (rc == FDX_ETRUNC) { /* empty, or cut in its header: as a damaged capture */
+                fprintf(stderr, "%s: %s; skipped\n", f->prog, err);
+                status = EXIT_PARTIAL;
+                i++;
+                continue;
+            }
+            if (rc < 0) { /* unreadable: stop here; the flows read so far are still written */
+                fprintf(stderr, "%s: %s; keeping the flows read so far\n", f->prog, err);
+                status = EXIT_ERROR;
+            }
             break;
-        char err[512];
-        if (fdx_capture_open_file(f->inputs[i + 1], f->filter, &cap, err, sizeof(err)) < 0) {
-            /* Unreadable: stop here; the flows read so far are still written. */
-            fprintf(stderr, "%s: %s; keeping the flows read so far\n", f->prog, err);
-            status = EXIT_ERROR;
         }
     }
     flush_all(f, e);

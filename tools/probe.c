@@ -1120,11 +1120,15 @@ int cmd_config(int argc, char **argv)
             (stat(p.inputs[i], &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
             continue; /* "-", a FIFO, a device: reading its header would take it from the run */
         fdx_capture *cap = NULL;
-        if (fdx_capture_open_file(p.inputs[i], p.filter, &cap, err, sizeof(err)) < 0) {
+        int rc = fdx_capture_open_file(p.inputs[i], p.filter, &cap, err, sizeof(err));
+        if (rc < 0) {
             char where[300];
-            fprintf(stderr, "flowdx config: %s: key 'read': %s\n",
-                    fdx_config_node_where(p.input_nodes[i], where, sizeof(where)), err);
-            ok = false;
+            /* empty, or cut in its header: a run skips it, as a damaged capture */
+            bool skipped = rc == FDX_ETRUNC && p.n_inputs > 1;
+            fprintf(stderr, "flowdx config: %s: %skey 'read': %s%s\n",
+                    fdx_config_node_where(p.input_nodes[i], where, sizeof(where)),
+                    skipped ? "warning: " : "", err, skipped ? " (a run skips it)" : "");
+            ok = ok && skipped;
         }
         fdx_capture_free(cap);
     }

@@ -109,6 +109,7 @@ struct feeder {
     void *reload_user;
     fdx_engine **reloaded; /* set to the engine in use at the end, if not NULL */
     fdx_capture *first;    /* opened by feeder_open() */
+    int first_index;       /* its input: captures before it were empty or cut in their header */
     long long last_progress_ns;
     long long last_tick_ns; /* live: the last time the wall clock reached the engine */
     struct statline stats;
@@ -118,13 +119,14 @@ struct feeder {
 };
 
 /* Open the first capture or the interface, before the command opens its output, so that a typo
- * in -r cannot clobber -o FILE. false after printing why. */
+ * in -r cannot clobber -o FILE. An empty capture, or one cut in its file header, is skipped with a
+ * message when another follows (feeder_run then says EXIT_PARTIAL). false after printing why. */
 bool feeder_open(struct feeder *f);
 /* Close the first capture when the command gives up before feeder_run(). */
 void feeder_abort(struct feeder *f);
 /* Feed every capture in order, or the interface until SIGINT/SIGTERM, then flush the engine:
- * EXIT_OK, EXIT_PARTIAL (a capture was damaged or reading was interrupted) or EXIT_ERROR (a
- * later capture could not be opened, or the live capture failed). */
+ * EXIT_OK, EXIT_PARTIAL (a capture was damaged, empty or cut in its header, or reading was
+ * interrupted) or EXIT_ERROR (a later capture could not be opened, or the live capture failed). */
 int feeder_run(struct feeder *f, fdx_engine *e);
 /* Live: the capture's packet and drop counters, one line on standard error. */
 void feeder_summary(const struct feeder *f);

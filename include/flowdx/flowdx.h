@@ -354,8 +354,8 @@ struct fdx_capture_packet {
  * @param bpf capture filter in tcpdump syntax, or NULL; borrowed for the call.
  * @param ret_capture set on success; free with fdx_capture_free().
  * @param errbuf filled with "PATH: reason" on failure.
- * @return 0, FDX_ENOENT (missing), FDX_EIO (unreadable), FDX_EFORMAT (not a capture), FDX_EINVAL
- * (bad filter) or FDX_ENOMEM.
+ * @return 0, FDX_ENOENT (missing), FDX_EIO (unreadable), FDX_EFORMAT (not a capture), FDX_ETRUNC
+ * (an empty file, or a capture cut in its file header), FDX_EINVAL (bad filter) or FDX_ENOMEM.
  */
 FDX_API int fdx_capture_open_file(const char *path, const char *bpf, fdx_capture **ret_capture,
                                   char *errbuf, size_t errlen);

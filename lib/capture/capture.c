@@ -22,9 +22,33 @@ void fdx_capture_free(fdx_capture *c)
     free(c);
 }
 
+/* The bytes of a file header that begins with the magic number of @p path, or 0 when the file
+ * does not begin with one: 24 for pcap, 28 for pcapng's smallest Section Header Block. */
+static uint64_t header_bytes_of(const char *path)
+{
+    unsigned char m[4];
+    FILE *fp = fopen(path, "rb");
+    size_t n = fp != NULL ? fread(m, 1, sizeof(m), fp) : 0;
+    if (fp != NULL)
+        fclose(fp);
+    if (n < sizeof(m))
+        return 0;
+    uint32_t be = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+    uint32_t le = (uint32_t)m[3] << 24 | (uint32_t)m[2] << 16 | (uint32_t)m[1] << 8 | m[0];
+    if (be == 0x0A0D0D0Au)
+        return 28;
+    for (int i = 0; i < 2; i++) {
+        uint32_t v = i == 0 ? be : le; /* microsecond and nanosecond pcap, either byte order */
+        if (v == 0xA1B2C3D4u || v == 0xA1B23C4Du)
+            return 24;
+    }
+    return 0;
+}
+
 static int open_stream(fdx_capture *c, const char *path, char *errbuf, size_t errlen)
 {
     FILE *fp;
+    bool regular = false; /* a regular file, which can be opened again to read its magic */
     if (strcmp(path, "-") == 0) {
         fp = stdin;
     } else {
@@ -38,8 +62,10 @@ static int open_stream(fdx_capture *c, const char *path, char *errbuf, size_t er
             snprintf(errbuf, errlen, "%s: is a directory, not a capture file", path);
             return FDX_EIO;
         }
-        if (S_ISREG(st.st_mode))
+        if (S_ISREG(st.st_mode)) {
             c->size_bytes = (uint64_t)st.st_size;
+            regular = true;
+        }
         fp = fopen(path, "rb");
         if (fp == NULL) {
             snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
@@ -47,8 +73,9 @@ static int open_stream(fdx_capture *c, const char *path, char *errbuf, size_t er
         }
         if (c->size_bytes == 0 && S_ISREG(st.st_mode)) {
             fclose(fp);
-            snprintf(errbuf, errlen, "%s: empty file, not a capture", path);
-            return FDX_EFORMAT;
+            /* a capture being written, or rotated, that has no byte yet */
+            snprintf(errbuf, errlen, "%s: empty file, no capture header", path);
+            return FDX_ETRUNC;
         }
     }
     /* Large reads: fewer system calls than stdio's default buffer of a few KiB. Not for standard
@@ -61,6 +88,13 @@ static int open_stream(fdx_capture *c, const char *path, char *errbuf, size_t er
         if (fp != stdin)
             fclose(fp);
         const char *what = strcmp(path, "-") == 0 ? "standard input" : path;
+        uint64_t want = regular ? header_bytes_of(path) : 0;
+        if (want > 0 && c->size_bytes < want) { /* a capture cut inside its file header */
+            snprintf(errbuf, errlen, "%s: a %s capture cut in its file header (%llu of %llu bytes)",
+                     what, want == 28 ? "pcapng" : "pcap", (unsigned long long)c->size_bytes,
+                     (unsigned long long)want);
+            return FDX_ETRUNC;
+        }
         snprintf(errbuf, errlen, "%s: not a pcap or pcapng capture (libpcap: %s)", what, pe);
         return FDX_EFORMAT;
     }

@@ -305,6 +305,12 @@ mkfifo "$tmp/cap.fifo"
 printf 'input:\n  read: [%s]\n' "$tmp/cap.fifo" > "$tmp/fifo.yaml"
 check "config check with a FIFO in input.read: valid, at once" timeout 10 "$flowdx" config check "$tmp/fifo.yaml"
 bad $'input:\n  read: [conf/flowdx.yaml]' "bad.yaml:2:10: key 'read': conf/flowdx.yaml: not a pcap or pcapng capture"
+# An empty capture among others (a file just rotated in) is skipped by the run: a warning only.
+: > "$tmp/empty.pcap"
+printf 'input:\n  read: [%s, %s]\n' "$tmp/empty.pcap" "$emotet" > "$tmp/empty.yaml"
+check "config check: an empty capture among others, valid with a warning" bash -c \
+    '"$0" config check "$1" 2>&1 >/dev/null | grep -q "2:10: warning: key .read.: .*empty.pcap: empty file, no capture header (a run skips it)"' \
+    "$flowdx" "$tmp/empty.yaml"
 bad $'input:\n  read: ['"$dns2tcp"$']\n  filter: "ether host 00:11:22:33:44:55"' "bad.yaml:2:10: key 'read': $dns2tcp: filter 'ether host"
 # What only the engine checks (the moore set and the moore plugin both name moore_001_server_port) is
 # found by config check too, and run -c refuses it as a bad configuration: exit 2.
