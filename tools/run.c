@@ -139,6 +139,7 @@ static const char *me = "flowdx run";
 struct server {
     int family;
     uint8_t addr[16];
+    uint64_t flows, flows_443; /* --doh-server's: flows to it, and TCP ones to port 443 */
 };
 
 struct detect {
@@ -407,6 +408,13 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
 {
     struct detect *d = user;
     d->flows++;
+    for (uint32_t i = 0; i < d->n_given; i++) { /* to tell a mistyped --doh-server at the end */
+        struct server *s = &d->servers[i];
+        if (s->family == r->ip_version && memcmp(s->addr, r->dst_addr, 16) == 0) {
+            s->flows++;
+            s->flows_443 += r->proto == 6 && r->dst_port == 443;
+        }
+    }
     unsigned src = candidate(d, r);
     if (src == 0)
         return;
@@ -1018,6 +1026,17 @@ int cmd_run(int argc, char **argv)
         status = EXIT_ERROR;
     if (!output_close(&out, true))
         status = EXIT_ERROR;
+    for (uint32_t i = 0; i < d.n_given && status != EXIT_ERROR; i++) {
+        /* a warning, also with -q: a mistyped resolver looks like a quiet day */
+        const struct server *s = &d.servers[i];
+        char addr[INET6_ADDRSTRLEN];
+        inet_ntop(s->family == 4 ? AF_INET : AF_INET6, s->addr, addr, sizeof(addr));
+        if (s->flows_443 == 0)
+            fprintf(stderr,
+                    "%s: warning: --doh-server %s: no TCP flow to it on port 443 in the input "
+                    "(%llu flow%s to it otherwise): is it the resolver's address?\n",
+                    me, addr, (unsigned long long)s->flows, plural(s->flows));
+    }
     if (!quiet) {
         char by_dpi[32];
         if (d.dpi)

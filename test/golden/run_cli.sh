@@ -23,6 +23,12 @@ check "64 DoH candidates classified ($(grep -o '[0-9]* DoH candidates' "$tmp/err
 check "all 64 from --doh-server, none from the built-in list (192.168.0.10 is private)" \
     grep -q "(by source: --doh-server 64, resolver list 0," "$tmp/err"
 check "one JSON line per candidate" test "$(wc -l < "$tmp/all.jsonl")" -eq 64
+check "the resolver was reached: no warning about it" bash -c '! grep -q "warning: --doh-server" "$0"' "$tmp/err"
+# A mistyped resolver (.11: tshark lists no conversation with it) finds nothing; the run says so,
+# also with -q, rather than look like a capture without tunnels.
+"$flowdx" run --detect doh -m "$tmp/m.fdxm" --doh-server 192.168.0.11 -q \
+    -r "$k/korving_c2_dns2tcp_txt_177c8813.pcap" > "$tmp/typo.out" 2> "$tmp/typo.err"
+check "a --doh-server no flow went to: a warning, exit 0" bash -c '[ "$1" -eq 0 ] && grep -qF "warning: --doh-server 192.168.0.11: no TCP flow to it on port 443 in the input (0 flows to it otherwise)" "$2"' _ $? "$tmp/typo.err"
 check "each line has a verdict, the jury's, pair evidence, votes and the 29 features" python3 -c '
 import json, sys
 for line in open(sys.argv[1]):
