@@ -109,6 +109,16 @@ if [ "$runs" -lt 1 ]; then
     echo "$prog: -r: need at least one run" >&2
     exit 2
 fi
+# the capture builder's ranges (bench/mkcapture.c), checked before anything is built
+in_range() { # OPTION VALUE MIN MAX
+    if [ "${#2}" -gt 19 ] || [ "$2" -lt "$3" ] || [ "$2" -gt "$4" ]; then
+        echo "$prog: $1: '$2' is not a whole number from $3 to $4" >&2
+        exit 2
+    fi
+}
+in_range -p "$packets" 1 4294967295
+[ -z "$replicas" ] || in_range -n "$replicas" 1 65536
+in_range -s "$spread_us" 0 3600000000
 if [ -n "$min_speedup" ] && ! [[ $min_speedup =~ ^[0-9]+([.][0-9]+)?$ ]]; then
     echo "$prog: -m: '$min_speedup' is not a number" >&2
     exit 2
@@ -186,6 +196,15 @@ if [ ! -x "$flowdx" ]; then
     have_flowdx=0
     echo "$prog: note: $flowdx not found; the flowdx arm is SKIPPED (build it with" \
         "'meson compile -C $build')" >&2
+fi
+# A debug build measures the wrong thing: say so (meson records the build type it was set up with).
+buildtype=$(python3 -c 'import json, sys
+for o in json.load(open(sys.argv[1])):
+    if o["name"] == "buildtype":
+        print(o["value"])' "$build/meson-info/intro-buildoptions.json" 2> /dev/null)
+if [ "$have_flowdx" = 1 ] && [ -n "$buildtype" ] && [ "$buildtype" != release ]; then
+    echo "$prog: warning: $build is a '$buildtype' build; the figures of bench/README.md are of a" \
+        "release build (meson setup build-rel --buildtype=release, then bench/run.sh build-rel)" >&2
 fi
 
 # Inputs, in a fixed order so the capture is the same byte for byte on every run.
