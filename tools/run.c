@@ -748,11 +748,21 @@ int cmd_run(int argc, char **argv)
         case OPT_SERVER:
             if (d.n_servers < MAX_SERVERS)
                 server_text[d.n_servers] = optarg;
-            if (d.n_servers == MAX_SERVERS || !add_server(&d, optarg)) {
-                fprintf(stderr,
-                        "%s: --doh-server: '%s' is not an IPv4 or IPv6 address"
-                        " (or more than %d given)\n",
-                        me, optarg, MAX_SERVERS);
+            if (d.n_servers == MAX_SERVERS) {
+                fprintf(stderr, "%s: --doh-server: more than %d given\n", me, MAX_SERVERS);
+                return EXIT_USAGE;
+            }
+            if (!add_server(&d, optarg)) {
+                /* the usual slips: a port, a network, a host name */
+                const char *hint =
+                    strchr(optarg, '/') != NULL ? " (one address, not a network)"
+                    : optarg[0] == '[' || (strchr(optarg, ':') != NULL && strchr(optarg, '.'))
+                        ? " (an address without a port: the port is 443)"
+                    : optarg[0] != '\0' && strspn(optarg, "0123456789.") == 0
+                        ? " (an address, not a name)"
+                        : "";
+                fprintf(stderr, "%s: --doh-server: '%s' is not an IPv4 or IPv6 address%s\n", me,
+                        optarg, hint);
                 return EXIT_USAGE;
             }
             break;
