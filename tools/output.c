@@ -375,6 +375,21 @@ static bool named(const char *path)
     return path != NULL && strcmp(path, "-") != 0;
 }
 
+void print_written(const char *prog, const char *const *files, size_t n)
+{
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        if (!named(files[i]))
+            continue;
+        bool sent = strncmp(files[i], "udp://", 6) == 0 || strncmp(files[i], "tcp://", 6) == 0;
+        fprintf(stderr, "%s%s%s%s", first ? prog : "", first ? ": output: " : ", ",
+                sent ? "sent to " : "", files[i]);
+        first = false;
+    }
+    if (!first)
+        fputc('\n', stderr);
+}
+
 bool same_named_file(const char *a, const char *b)
 {
     return named(a) && named(b) && same_file(a, b) == 1;

@@ -867,17 +867,7 @@ static void written(const struct probe *p)
     const char *files[] = {p->alerts_file, p->jsonl_file, p->csv_file,
                            p->spam >= 0 && !p->senders_shared ? p->senders_file : NULL,
                            p->ipfix.dest};
-    bool first = true;
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        if (files[i] == NULL || strcmp(files[i], "-") == 0)
-            continue;
-        bool sent = strncmp(files[i], "udp://", 6) == 0 || strncmp(files[i], "tcp://", 6) == 0;
-        fprintf(stderr, "%s%s%s", first ? "flowdx run: output: " : ", ", sent ? "sent to " : "",
-                files[i]);
-        first = false;
-    }
-    if (!first)
-        fputc('\n', stderr);
+    print_written("flowdx run", files, sizeof(files) / sizeof(files[0]));
 }
 
 int cmd_probe(int argc, char **argv)

@@ -1048,6 +1048,8 @@ int cmd_run(int argc, char **argv)
                     me, addr, (unsigned long long)s->flows, plural(s->flows));
     }
     if (!quiet) {
+        const char *files[] = {output, d.ipfix.dest};
+        print_written(me, files, 2);
         char by_dpi[32];
         if (d.dpi)
             snprintf(by_dpi, sizeof(by_dpi), "%llu", (unsigned long long)d.by_dpi);

@@ -216,6 +216,10 @@ struct named_file {
                          other such text, never with records (rows, JSON lines, IPFIX) */
 };
 
+/* "PROG: output: FILE, sent to udp://HOST:PORT, ..." on standard error, for the @p n files and
+ * IPFIX destinations a run wrote (NULL and "-" left out); nothing when there is none. */
+void print_written(const char *prog, const char *const *files, size_t n);
+
 /* Whether @p a and @p b, neither NULL nor "-", name one regular file (or would create one). */
 bool same_named_file(const char *a, const char *b);
 

@@ -23,6 +23,7 @@ check "64 DoH candidates classified ($(grep -o '[0-9]* DoH candidates' "$tmp/err
 check "all 64 from --doh-server, none from the built-in list (192.168.0.10 is private)" \
     grep -q "(by source: --doh-server 64, resolver list 0," "$tmp/err"
 check "one JSON line per candidate" test "$(wc -l < "$tmp/all.jsonl")" -eq 64
+check "the closing lines name the file written" grep -qxF "flowdx run: output: $tmp/all.jsonl" "$tmp/err"
 check "the resolver was reached: no warning about it" bash -c '! grep -q "warning: --doh-server" "$0"' "$tmp/err"
 # A mistyped resolver (.11: tshark lists no conversation with it) finds nothing; the run says so,
 # also with -q, rather than look like a capture without tunnels.
