@@ -142,7 +142,7 @@ static size_t split_csv(const struct text_reader *r, char *line, char **field, s
     char *p = line;
     for (;;) {
         if (n == cap) {
-            fprintf(stderr, "flowdx report: %s:%llu: more than %zu fields\n", r->name,
+            fprintf(stderr, "flowdx report senders: %s:%llu: more than %zu fields\n", r->name,
                     (unsigned long long)r->line_no, cap);
             return 0;
         }
@@ -154,7 +154,7 @@ static size_t split_csv(const struct text_reader *r, char *line, char **field, s
             for (;; p++) {
                 if (*p == '\0') {
                     fprintf(stderr,
-                            "flowdx report: %s:%llu: field %zu: quote not closed on its "
+                            "flowdx report senders: %s:%llu: field %zu: quote not closed on its "
                             "line\n",
                             r->name, (unsigned long long)r->line_no, n);
                     return 0;
@@ -170,7 +170,8 @@ static size_t split_csv(const struct text_reader *r, char *line, char **field, s
             while (*p == ' ' || *p == '\t')
                 p++;
             if (*p != ',' && *p != '\0') {
-                fprintf(stderr, "flowdx report: %s:%llu: field %zu: text after a closing quote\n",
+                fprintf(stderr,
+                        "flowdx report senders: %s:%llu: field %zu: text after a closing quote\n",
                         r->name, (unsigned long long)r->line_no, n);
                 return 0;
             }
@@ -213,18 +214,18 @@ static bool add_flow(struct count *k, const struct text_reader *r, const char *w
 {
     char canon[INET6_ADDRSTRLEN];
     if (!canonical_addr(addr, canon)) {
-        fprintf(stderr, "flowdx report: %s:%llu: %s: '%.64s' is not an IP address\n", r->name,
-                (unsigned long long)r->line_no, what, addr);
+        fprintf(stderr, "flowdx report senders: %s:%llu: %s: '%.64s' is not an IP address\n",
+                r->name, (unsigned long long)r->line_no, what, addr);
         return false;
     }
     if (k->t.n == MAX_SOURCES && slot_of(k->t.slot, k->t.cap, canon)->addr == NULL) {
-        fprintf(stderr, "flowdx report: %s:%llu: more than %u sources\n", r->name,
+        fprintf(stderr, "flowdx report senders: %s:%llu: more than %u sources\n", r->name,
                 (unsigned long long)r->line_no, MAX_SOURCES);
         return false;
     }
     struct sender *s = lookup(&k->t, canon);
     if (s == NULL) {
-        fprintf(stderr, "flowdx report: out of memory\n");
+        fprintf(stderr, "flowdx report senders: out of memory\n");
         return false;
     }
     bool spam = strcasecmp(label, k->spam_value) == 0;
@@ -264,7 +265,7 @@ static bool read_csv(struct count *k, struct text_reader *r)
     const char *label_name = k->label_column != NULL ? k->label_column : "Label";
     long label = column(field, n_header, label_name);
     if (src < 0 || label < 0) {
-        fprintf(stderr, "flowdx report: %s:%llu: no column '%s'%s\n", r->name,
+        fprintf(stderr, "flowdx report senders: %s:%llu: no column '%s'%s\n", r->name,
                 (unsigned long long)r->line_no,
                 src >= 0        ? label_name
                 : k->src_column ? k->src_column
@@ -282,8 +283,8 @@ static bool read_csv(struct count *k, struct text_reader *r)
         if (n == 0)
             return false;
         if (n != n_header) {
-            fprintf(stderr, "flowdx report: %s:%llu: %zu fields, the header has %zu\n", r->name,
-                    (unsigned long long)r->line_no, n, n_header);
+            fprintf(stderr, "flowdx report senders: %s:%llu: %zu fields, the header has %zu\n",
+                    r->name, (unsigned long long)r->line_no, n, n_header);
             return false;
         }
         const char *l = trim(field[label]);
@@ -790,7 +791,7 @@ static bool read_jsonl(struct count *k, struct text_reader *r)
             }
         }
         if (j.why != NULL) {
-            fprintf(stderr, "flowdx report: %s:%llu:%zu: %s\n", r->name,
+            fprintf(stderr, "flowdx report senders: %s:%llu:%zu: %s\n", r->name,
                     (unsigned long long)r->line_no, (size_t)(j.p - j.start) + 1, j.why);
             return false;
         }
@@ -805,7 +806,7 @@ static bool read_jsonl(struct count *k, struct text_reader *r)
         }
         for (int i = 0; i < 2; i++) {
             if (!x.found[i]) {
-                fprintf(stderr, "flowdx report: %s:%llu: no \"%s\" field\n", r->name,
+                fprintf(stderr, "flowdx report senders: %s:%llu: no \"%s\" field\n", r->name,
                         (unsigned long long)r->line_no, x.keys[i]);
                 return false;
             }
@@ -864,7 +865,7 @@ static bool report(FILE *out, const struct count *k, const char *input, uint64_t
 {
     struct sender **v = malloc((k->t.n ? k->t.n : 1) * sizeof(*v));
     if (v == NULL) {
-        fprintf(stderr, "flowdx report: out of memory\n");
+        fprintf(stderr, "flowdx report senders: out of memory\n");
         return false;
     }
     size_t n = 0, main_n = 0;
@@ -933,7 +934,7 @@ static bool report(FILE *out, const struct count *k, const char *input, uint64_t
     free(v);
     bool ok = fflush(out) == 0 && !ferror(out);
     if (!ok)
-        fprintf(stderr, "flowdx report: writing the report failed\n");
+        fprintf(stderr, "flowdx report senders: writing the report failed\n");
     return ok;
 }
 
@@ -1100,9 +1101,9 @@ static int cmd_senders(int argc, char **argv)
     bool std_in = strcmp(input, "-") == 0;
     struct text_reader r = {.fp = std_in ? stdin : fopen(input, "r"),
                             .name = std_in ? "standard input" : input,
-                            .prog = "flowdx report"};
+                            .prog = "flowdx report senders"};
     if (r.fp == NULL) {
-        fprintf(stderr, "flowdx report: %s: %s\n", input, strerror(errno));
+        fprintf(stderr, "flowdx report senders: %s: %s\n", input, strerror(errno));
         return EXIT_ERROR;
     }
     bool ok = false;
