@@ -158,6 +158,7 @@ struct detect {
     uint64_t flows, candidates, malicious;
     uint64_t by_resolver, by_server, by_dpi, by_all_tls, by_port; /* per source (overlapping) */
     uint64_t no_values; /* candidates the model's feature set has no values for */
+    uint64_t tls_other; /* DoH: TCP flows to port 443 that were not candidates */
     uint64_t one_way;   /* spam candidates without a packet from the server, not judged */
     bool judge_one_way; /* --judge-one-way */
     uint64_t uncertain,
@@ -416,8 +417,10 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
         }
     }
     unsigned src = candidate(d, r);
-    if (src == 0)
+    if (src == 0) {
+        d->tls_other += !d->spam && r->proto == 6 && r->dst_port == 443;
         return;
+    }
     if (no_values(d, r)) {
         d->no_values++;
         return;
@@ -1086,6 +1089,13 @@ int cmd_run(int argc, char **argv)
                     "--per-flow gives the models' verdicts alone\n",
                     me, po.window_s, (unsigned long long)po.min_bytes, po.min_share,
                     (unsigned long long)d.escalated);
+        if (d.candidates == 0 && d.tls_other > 0 && d.n_given == 0)
+            fprintf(stderr,
+                    "%s: note: none of the %llu TCP flow%s to port 443 went to a resolver of the "
+                    "built-in list%s; name your resolver with --doh-server ADDR, or judge every "
+                    "one with --all-tls\n",
+                    me, (unsigned long long)d.tls_other, plural(d.tls_other),
+                    d.dpi ? " or was recognised as DoH by nDPI" : "");
         if (d.no_values > 0)
             fprintf(stderr,
                     "%s: %llu more candidate%s not classified: the model's feature set "

@@ -30,6 +30,11 @@ check "the resolver was reached: no warning about it" bash -c '! grep -q "warnin
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" --doh-server 192.168.0.11 -q \
     -r "$k/korving_c2_dns2tcp_txt_177c8813.pcap" > "$tmp/typo.out" 2> "$tmp/typo.err"
 check "a --doh-server no flow went to: a warning, exit 0" bash -c '[ "$1" -eq 0 ] && grep -qF "warning: --doh-server 192.168.0.11: no TCP flow to it on port 443 in the input (0 flows to it otherwise)" "$2"' _ $? "$tmp/typo.err"
+# Without --doh-server the private resolver is on no list: no candidate, and a note on the 34
+# connections to 192.168.0.10:443 (the tshark count above) that says what to do.
+"$flowdx" run --detect doh -m "$tmp/m.fdxm" -r "$k/korving_c2_dns2tcp_txt_177c8813.pcap" 2> "$tmp/none.err" > /dev/null
+check "no --doh-server, no candidate: a note names --doh-server and --all-tls" grep -qF \
+    "note: none of the 34 TCP flows to port 443 went to a resolver of the built-in list or was recognised as DoH by nDPI; name your resolver with --doh-server ADDR, or judge every one with --all-tls" "$tmp/none.err"
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" --doh-server 192.168.0.10:443 -r "$k/korving_c2_dns2tcp_txt_177c8813.pcap" 2> "$tmp/port.err"
 check "--doh-server with a port: exit 2, the hint says the port is 443" bash -c '[ "$1" -eq 2 ] && grep -qF "(an address without a port: the port is 443)" "$2"' _ $? "$tmp/port.err"
 check "each line has a verdict, the jury's, pair evidence, votes and the 29 features" python3 -c '
