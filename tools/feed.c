@@ -95,19 +95,32 @@ static bool open_live(struct feeder *f)
     return true;
 }
 
+/*
+ * Opens the capture inputs[*i] into @p cap; one that is empty or cut in its file header (being
+ * written, or just rotated in) is skipped with a message, and counted, as long as @p last_too or
+ * another follows. *i is then the input opened, or n_inputs with *cap NULL when all were skipped.
+ */
+static int open_capture(struct feeder *f, int *i, bool last_too, fdx_capture **cap, char *err,
+                        size_t len)
+{
+    int rc;
+    while ((rc = fdx_capture_open_file(f->inputs[*i], f->filter, cap, err, len)) == FDX_ETRUNC &&
+           (last_too || *i + 1 < f->n_inputs)) {
+        fprintf(stderr, "%s: %s; skipped\n", f->prog, err);
+        f->n_skipped++;
+        if (++*i == f->n_inputs)
+            return 0;
+    }
+    return rc;
+}
+
 bool feeder_open(struct feeder *f)
 {
     if (f->iface != NULL)
         return open_live(f);
     char err[512];
-    int rc;
     f->first_index = 0;
-    while ((rc = fdx_capture_open_file(f->inputs[f->first_index], f->filter, &f->first, err,
-                                       sizeof(err))) == FDX_ETRUNC &&
-           f->first_index + 1 < f->n_inputs) {
-        fprintf(stderr, "%s: %s; skipped\n", f->prog, err); /* a capture just rotated in */
-        f->first_index++;
-    }
+    int rc = open_capture(f, &f->first_index, false, &f->first, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, "%s: %s\n", f->prog, err);
         f->bad_filter = rc == FDX_EINVAL && f->filter != NULL;
@@ -292,28 +305,21 @@ int feeder_run(struct feeder *f, fdx_engine *e)
             *f->reloaded = e;
         return status;
     }
-    if (f->first_index > 0)
-        status = EXIT_PARTIAL; /* feeder_open skipped captures */
-    for (int i = f->first_index; cap != NULL; i++) {
+    for (int i = f->first_index; cap != NULL;) {
         if (!read_capture(f, e, cap, f->inputs[i]))
             status = EXIT_PARTIAL; /* damaged: go on with the next capture */
         cap = NULL;
-        while (i + 1 < f->n_inputs && !stop_requested) {
-            char err[512];
-            int rc = fdx_capture_open_file(f->inputs[i + 1], f->filter, &cap, err, sizeof(err));
-            if (rc == FDX_ETRUNC) { /* empty, or cut in its header: as a damaged capture */
-                fprintf(stderr, "%s: %s; skipped\n", f->prog, err);
-                status = EXIT_PARTIAL;
-                i++;
-                continue;
-            }
-            if (rc < 0) { /* unreadable: stop here; the flows read so far are still written */
-                fprintf(stderr, "%s: %s; keeping the flows read so far\n", f->prog, err);
-                status = EXIT_ERROR;
-            }
+        if (++i == f->n_inputs || stop_requested)
             break;
+        char err[512];
+        if (open_capture(f, &i, true, &cap, err, sizeof(err)) < 0) {
+            /* Unreadable: stop here; the flows read so far are still written. */
+            fprintf(stderr, "%s: %s; keeping the flows read so far\n", f->prog, err);
+            status = EXIT_ERROR;
         }
     }
+    if (f->n_skipped > 0 && status == EXIT_OK)
+        status = EXIT_PARTIAL; /* a capture skipped counts as a damaged one */
     flush_all(f, e);
     if (f->stats_every_ns > 0)
         maybe_stats(f, NULL, e, true);

@@ -200,6 +200,16 @@ static int get_name(const fdx_config_node *map, const char *key, const char **re
     return rc;
 }
 
+/* "FILE:LINE:COL" of the value of @p key in @p map (a scalar is a list of one, and its own
+ * node), or of @p map when the key is not there. */
+static const char *value_where(const fdx_config_node *map, const char *key, char *buf, size_t len)
+{
+    const fdx_config_node *at = map;
+    if (fdx_config_get_list(map, key, &at, NULL, 0) <= 0)
+        at = map;
+    return fdx_config_node_where(at, buf, len);
+}
+
 /* A value of key @p key of @p map that @p check refuses, as "FILE:LINE:COL: key 'KEY': reason",
  * at the value. */
 static int check_key(const fdx_config_node *map, const char *key, const char *value,
@@ -208,12 +218,8 @@ static int check_key(const fdx_config_node *map, const char *key, const char *va
     char why[1024];
     int rc = check(value, why, sizeof(why));
     if (rc < 0) {
-        /* a scalar is a list of one, and its own node: where the value is */
-        const fdx_config_node *at = map;
-        if (fdx_config_get_list(map, key, &at, NULL, 0) <= 0)
-            at = map;
         char where[300];
-        snprintf(err, len, "%s: key '%s': %s", fdx_config_node_where(at, where, sizeof(where)), key,
+        snprintf(err, len, "%s: key '%s': %s", value_where(map, key, where, sizeof(where)), key,
                  why);
     }
     return rc;
@@ -231,11 +237,10 @@ static int read_output(const struct probe *p, const fdx_config_node *outs, const
         *ret_map = m;
     if (rc <= 0)
         return rc;
-    const fdx_config_node *at = NULL;
     rc = get_name(m, "file", file, err, len);
-    if (rc > 0 && p->text == NULL && fdx_config_get_list(m, "file", &at, NULL, 0) > 0) {
+    if (rc > 0 && p->text == NULL) {
         char where[300];
-        snprintf(what, what_len, "%s: outputs.%s", fdx_config_node_where(at, where, sizeof(where)),
+        snprintf(what, what_len, "%s: outputs.%s", value_where(m, "file", where, sizeof(where)),
                  name);
     }
     return rc;

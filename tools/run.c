@@ -199,8 +199,31 @@ static bool dpi_is(const struct detect *d, const struct fdx_flow_record *r, doub
            (d->i_app >= 0 && r->features[d->i_app] == id);
 }
 
-/* The sources (SRC_*) that make @p r a candidate (DoH, or SMTP with spam); 0 when none does. */
-static unsigned candidate(const struct detect *d, const struct fdx_flow_record *r)
+/* The servers @p r goes to: for a TCP flow to port 443, SRC_SERVER when one of --doh-server's,
+ * SRC_RESOLVER when one of the built-in list. Counts the flows to each --doh-server, whatever
+ * their port, for the warning about one no flow reached. */
+static unsigned to_servers(struct detect *d, const struct fdx_flow_record *r)
+{
+    bool tls = r->proto == 6 && r->dst_port == 443;
+    uint32_t n = tls ? d->n_servers : d->n_given; /* the built-in list matters on 443 only */
+    unsigned src = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct server *s = &d->servers[i];
+        if (s->family != r->ip_version || memcmp(s->addr, r->dst_addr, 16) != 0)
+            continue;
+        if (i < d->n_given) {
+            s->flows++;
+            s->flows_443 += tls;
+        }
+        if (tls)
+            src |= i < d->n_given ? SRC_SERVER : SRC_RESOLVER;
+    }
+    return src;
+}
+
+/* The sources (SRC_*) that make @p r a candidate (DoH, or SMTP with spam); 0 when none does.
+ * @p servers: to_servers() of @p r. */
+static unsigned candidate(const struct detect *d, const struct fdx_flow_record *r, unsigned servers)
 {
     if (r->proto != 6)
         return 0;
@@ -218,12 +241,7 @@ static unsigned candidate(const struct detect *d, const struct fdx_flow_record *
         return src;
     if (d->all_tls)
         src |= SRC_ALL_TLS;
-    for (uint32_t i = 0; i < d->n_servers; i++) {
-        const struct server *s = &d->servers[i];
-        if (s->family == r->ip_version && memcmp(s->addr, r->dst_addr, 16) == 0)
-            src |= i < d->n_given ? SRC_SERVER : SRC_RESOLVER;
-    }
-    return src;
+    return src | servers;
 }
 
 static void write_alert(struct detect *d, const struct fdx_flow_record *r,
@@ -409,14 +427,7 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
 {
     struct detect *d = user;
     d->flows++;
-    for (uint32_t i = 0; i < d->n_given; i++) { /* to tell a mistyped --doh-server at the end */
-        struct server *s = &d->servers[i];
-        if (s->family == r->ip_version && memcmp(s->addr, r->dst_addr, 16) == 0) {
-            s->flows++;
-            s->flows_443 += r->proto == 6 && r->dst_port == 443;
-        }
-    }
-    unsigned src = candidate(d, r);
+    unsigned src = candidate(d, r, to_servers(d, r));
     if (src == 0) {
         d->tls_other += !d->spam && r->proto == 6 && r->dst_port == 443;
         return;
@@ -1043,12 +1054,13 @@ int cmd_run(int argc, char **argv)
         /* a warning, also with -q: a mistyped resolver looks like a quiet day */
         const struct server *s = &d.servers[i];
         char addr[INET6_ADDRSTRLEN];
+        if (s->flows_443 > 0)
+            continue;
         inet_ntop(s->family == 4 ? AF_INET : AF_INET6, s->addr, addr, sizeof(addr));
-        if (s->flows_443 == 0)
-            fprintf(stderr,
-                    "%s: warning: --doh-server %s: no TCP flow to it on port 443 in the input "
-                    "(%llu flow%s to it otherwise): is it the resolver's address?\n",
-                    me, addr, (unsigned long long)s->flows, plural(s->flows));
+        fprintf(stderr,
+                "%s: warning: --doh-server %s: no TCP flow to it on port 443 in the input "
+                "(%llu flow%s to it otherwise): is it the resolver's address?\n",
+                me, addr, (unsigned long long)s->flows, plural(s->flows));
     }
     if (!quiet) {
         const char *files[] = {output, d.ipfix.dest};

@@ -110,6 +110,7 @@ struct feeder {
     fdx_engine **reloaded; /* set to the engine in use at the end, if not NULL */
     fdx_capture *first;    /* opened by feeder_open() */
     int first_index;       /* its input: captures before it were empty or cut in their header */
+    uint32_t n_skipped;    /* captures skipped: empty, or cut in their file header */
     long long last_progress_ns;
     long long last_tick_ns; /* live: the last time the wall clock reached the engine */
     struct statline stats;

@@ -37,11 +37,9 @@ static uint64_t header_bytes_of(const char *path)
     uint32_t le = (uint32_t)m[3] << 24 | (uint32_t)m[2] << 16 | (uint32_t)m[1] << 8 | m[0];
     if (be == 0x0A0D0D0Au)
         return 28;
-    for (int i = 0; i < 2; i++) {
-        uint32_t v = i == 0 ? be : le; /* microsecond and nanosecond pcap, either byte order */
-        if (v == 0xA1B2C3D4u || v == 0xA1B23C4Du)
-            return 24;
-    }
+    /* microsecond and nanosecond pcap, in either byte order */
+    if (be == 0xA1B2C3D4u || be == 0xA1B23C4Du || le == 0xA1B2C3D4u || le == 0xA1B23C4Du)
+        return 24;
     return 0;
 }
 
@@ -71,7 +69,7 @@ static int open_stream(fdx_capture *c, const char *path, char *errbuf, size_t er
             snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
             return FDX_EIO;
         }
-        if (c->size_bytes == 0 && S_ISREG(st.st_mode)) {
+        if (c->size_bytes == 0 && regular) {
             fclose(fp);
             /* a capture being written, or rotated, that has no byte yet */
             snprintf(errbuf, errlen, "%s: empty file, no capture header", path);

@@ -45,11 +45,11 @@ struct fdxi_plugin_run;
  * plugin's fields in table order, plugins in engine order. */
 const struct fdxi_plugin_run *fdxi_engine_plugins(const fdx_engine *e);
 
-/* The built-in list of server ports at or above 1024, for the initiator rule. */
 /* The identifier columns flowdx's outputs put before a record's values (FDX_IDS_FLOWDX): names no
  * value may take, and that training never reads as features. */
 bool fdxi_is_id_column(const char *name);
 
+/* The built-in list of server ports at or above 1024, for the initiator rule. */
 extern const uint16_t fdxi_default_server_ports[];
 extern const uint32_t fdxi_n_default_server_ports;
 
