@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Unit tests of the collector: NetFlow v5, v9 and IPFIX built by hand, pairing, sockets. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +21,7 @@
 
 #include "collect/collect.h"
 #include "flowdx/flowdx_collect.h"
+#include "scratch.h"
 
 #define S 1000000ull
 #define MAX_SEEN 16
@@ -68,6 +73,72 @@ static struct fdx_collector_stats stats(const fdx_collector *c)
     struct fdx_collector_stats st = {.struct_size = sizeof(st)};
     fdx_collector_stats(c, &st);
     return st;
+}
+
+/* ---- the flowdx command, run from its build directory ---- */
+
+static char flowdx_bin[4096]; /* argv[1], else tools/flowdx beside this program's test/ */
+
+/* Start `flowdx ARGS...` (NULL-terminated, without argv[0]) in directory @p dir with standard
+ * input from /dev/null, standard output to @p out_path (NULL: /dev/null) and standard error to
+ * @p err_path. An alarm of @p limit_s seconds (kept across exec) ends a command that does not
+ * stop by itself, so a regression fails the test instead of hanging it. */
+static pid_t cli_start(const char *dir, const char *out_path, const char *err_path,
+                       unsigned limit_s, const char *const *args)
+{
+    const char *argv[32];
+    size_t n = 0;
+    argv[n++] = flowdx_bin;
+    for (size_t i = 0; args[i] != NULL && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int out =
+            open(out_path != NULL ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in < 0 || out < 0 || err < 0 || chdir(dir) < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+            dup2(err, 2) < 0)
+            _exit(126);
+        alarm(limit_s);
+        execv(flowdx_bin, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* The exit status of @p pid, or 128 + the signal that ended it. */
+static int cli_wait(pid_t pid)
+{
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int cli(const char *dir, const char *err_path, const char *const *args)
+{
+    return cli_wait(cli_start(dir, NULL, err_path, 10, args));
+}
+
+/* The whole of a small file, NUL-terminated, in @p buf. */
+static const char *slurp(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, len - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_size;
 }
 
 /* ---- a byte builder, big-endian ---- */
@@ -844,7 +915,52 @@ static void test_collect_sockets_udp_and_tcp(void **state)
     fdx_collector_free(c);
 }
 
-int main(void)
+/* An output that names the model (given with -m or the default one) would truncate it: refused
+ * with exit status 2 before anything is opened, as flowdx(1) says; the file keeps its 12 bytes. */
+static void test_collect_cli_output_over_model_is_refused(void **state)
+{
+    const struct scratch *sc = *state;
+    char path[4096], err[4096], text[2048], dir[4096];
+    scratch_path(sc, "conf", dir, sizeof(dir));
+    assert_int_equal(mkdir(dir, 0755), 0);
+    scratch_path(sc, "conf/models", dir, sizeof(dir));
+    assert_int_equal(mkdir(dir, 0755), 0);
+    static const char content[] = "not a model"; /* 11 bytes and the NUL: 12 */
+    scratch_path(sc, "M.fdxm", path, sizeof(path));
+    scratch_write(path, content, sizeof(content));
+    /* the default model's place: conf/models of the current directory, when it holds spam.fdxm */
+    scratch_path(sc, "conf/models/spam-flowrec.fdxm", path, sizeof(path));
+    scratch_write(path, content, sizeof(content));
+    scratch_path(sc, "conf/models/spam.fdxm", path, sizeof(path));
+    scratch_write(path, content, sizeof(content));
+    scratch_path(sc, "err.txt", err, sizeof(err));
+
+    const char *a1[] = {"collect", "-l", "udp://127.0.0.1:0", "-m", "M.fdxm", "-o", "M.fdxm", NULL};
+    assert_int_equal(cli(sc->dir, err, a1), 2);
+    assert_non_null(strstr(slurp(err, text, sizeof(text)),
+                           "-o M.fdxm is also an input (-m M.fdxm): it would be overwritten"));
+    const char *a2[] = {"collect", "-l",      "udp://127.0.0.1:0", "-m",
+                        "M.fdxm",  "--ipfix", "./M.fdxm",          NULL};
+    assert_int_equal(cli(sc->dir, err, a2), 2);
+    assert_non_null(strstr(slurp(err, text, sizeof(text)), "--ipfix ./M.fdxm is also an input"));
+    const char *a3[] = {"collect", "-l", "udp://127.0.0.1:0", "-o", "conf/models/spam-flowrec.fdxm",
+                        NULL};
+    assert_int_equal(cli(sc->dir, err, a3), 2);
+    assert_non_null(strstr(slurp(err, text, sizeof(text)), "(the default model "));
+    scratch_path(sc, "M.fdxm", path, sizeof(path));
+    assert_int_equal(file_size(path), 12);
+    scratch_path(sc, "conf/models/spam-flowrec.fdxm", path, sizeof(path));
+    assert_int_equal(file_size(path), 12);
+    /* the scratch teardown removes files, not directories */
+    assert_int_equal(unlink(path), 0);
+    scratch_path(sc, "conf/models/spam.fdxm", path, sizeof(path));
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+    scratch_path(sc, "conf", dir, sizeof(dir));
+    assert_int_equal(rmdir(dir), 0);
+}
+
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_collect_v5_pairs_both_directions),
@@ -859,6 +975,21 @@ int main(void)
         cmocka_unit_test(test_collect_biflow_with_empty_forward_is_paired),
         cmocka_unit_test(test_collect_uptime_window),
         cmocka_unit_test(test_collect_sockets_udp_and_tcp),
+        cmocka_unit_test_setup_teardown(test_collect_cli_output_over_model_is_refused,
+                                        scratch_setup, scratch_teardown),
     };
+    if (argc > 1) {
+        snprintf(flowdx_bin, sizeof(flowdx_bin), "%s", argv[1]);
+    } else { /* BUILD/test/test_collect: the command is BUILD/tools/flowdx */
+        char self[4000];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        char *slash = n > 0 ? (self[n] = '\0', strrchr(self, '/')) : NULL;
+        if (slash == NULL) {
+            fprintf(stderr, "test_collect: give the flowdx command as the first argument\n");
+            return 1;
+        }
+        *slash = '\0';
+        snprintf(flowdx_bin, sizeof(flowdx_bin), "%s/../tools/flowdx", self);
+    }
     return cmocka_run_group_tests_name("collect", tests, NULL, NULL);
 }

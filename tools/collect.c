@@ -406,8 +406,17 @@ int cmd_collect(int argc, char **argv)
         fprintf(stderr, PROG ": --detect %s: give its model with -m FILE\n", k.name);
         return EXIT_USAGE;
     }
+    /* the model (the default one too) is an input: -o or --ipfix naming it would truncate it,
+     * so this is checked before anything is opened */
+    char model_path[4096];
+    bool default_model = !none && model == NULL;
+    if (default_model) {
+        snprintf(model_path, sizeof(model_path), "%s/spam-flowrec.fdxm", default_model_dir());
+        model = model_path;
+    }
     if (!ipfix_out_check(&k.ipfix, PROG) ||
-        !cli_files_distinct(PROG, "-r", NULL, 0, output, &k.ipfix))
+        !cli_files_distinct(PROG, default_model ? "the default model" : "-m", &model,
+                            model != NULL ? 1 : 0, output, &k.ipfix))
         return EXIT_USAGE;
     if (ports != NULL && strcmp(ports, "all") == 0) {
         k.all_ports = true;
@@ -423,7 +432,7 @@ int cmd_collect(int argc, char **argv)
     }
 
     int status = EXIT_ERROR;
-    char err[1024], model_path[4096];
+    char err[1024];
     fdx_collector *col = NULL;
     struct fdx_engine_options eo;
     fdx_engine_options_init(&eo);
@@ -435,10 +444,6 @@ int cmd_collect(int argc, char **argv)
         return EXIT_ERROR;
     }
     if (!none) {
-        if (model == NULL) {
-            snprintf(model_path, sizeof(model_path), "%s/spam-flowrec.fdxm", default_model_dir());
-            model = model_path;
-        }
         int loaded = load_model(&k, model);
         if (loaded == EXIT_OK)
             loaded = apply_margin(PROG, k.model, model, margin);
