@@ -402,6 +402,63 @@ static void test_collect_v9_template_record_waits_then_alone(void **state)
     fdx_collector_free(c);
 }
 
+/*
+ * Datagrams whose header cannot be read make no exporter session. By hand: one v9 exporter
+ * sends its template (datagram 1); then 1,100 four-byte datagrams 00 0a 00 10 (IPFIX, header
+ * length 16, 4 received) come from 1,100 ports, with max_exporters 1024 (the default): had each
+ * made a session, the 1,025th would have pushed the real one out with its template. Then a
+ * 0-byte and a 1-byte datagram, and the exporter's data (datagram 1,104): its record is still
+ * decoded, so records 1, no_template 0, exporters 1, exporters_lost 0; malformed 1,100 + 2 =
+ * 1,102; unsupported 0 (the two short ones have no version, they are malformed); datagrams
+ * 1 + 1,100 + 2 + 1 = 1,104; ipfix 1,100 (their version number is IPFIX's).
+ */
+static void test_collect_broken_headers_make_no_session(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    v9_header(&m, 1, 50000, 1700000100, 7);
+    v9_template(&m);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.1:9995", m.b, m.n, 1 * S), 0);
+    static const uint8_t bad[] = {0x00, 0x0a, 0x00, 0x10};
+    for (int i = 0; i < 1100; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "udp 203.0.113.5:%d", 10000 + i);
+        assert_int_equal(fdx_collector_feed(c, name, bad, sizeof(bad), 2 * S), FDX_EFORMAT);
+    }
+    assert_true(log_has("udp 203.0.113.5:10000: datagram 2 (IPFIX, 4 bytes)",
+                        "shorter than the IPFIX header (16); skipped"));
+    assert_false(log_has("new exporter: IPFIX", NULL));
+    assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.6:1", bad, 0, 3 * S), FDX_EFORMAT);
+    assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.6:1", bad, 1, 3 * S), FDX_EFORMAT);
+    v9_header(&m, 1, 51000, 1700000101, 7);
+    size_t set = set_begin(&m, 260);
+    put_addr(&m, "10.1.1.1");
+    put_addr(&m, "10.1.1.2");
+    put(&m, 5353, 2);
+    put(&m, 53, 2);
+    put(&m, 17, 1);
+    put(&m, 0, 1);
+    put(&m, 1, 4);
+    put(&m, 60, 4);
+    put(&m, 49000, 4);
+    put(&m, 49000, 4);
+    put(&m, 64, 1);
+    put(&m, 64, 1);
+    set_end(&m, set);
+    assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.1:9995", m.b, m.n, 4 * S), 0);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.records, 1);
+    assert_int_equal(st.no_template, 0);
+    assert_int_equal(st.exporters, 1);
+    assert_int_equal(st.exporters_lost, 0);
+    assert_int_equal(st.malformed, 1102);
+    assert_int_equal(st.unsupported, 0);
+    assert_int_equal(st.datagrams, 1104);
+    assert_int_equal(st.ipfix, 1100);
+    fdx_collector_free(c);
+}
+
 /* ---- IPFIX ---- */
 
 static void ipfix_header(struct msg *m, uint32_t export_s, uint32_t domain)
@@ -966,6 +1023,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_collect_v5_pairs_both_directions),
         cmocka_unit_test(test_collect_v5_malformed_is_skipped_with_message),
         cmocka_unit_test(test_collect_v9_template_record_waits_then_alone),
+        cmocka_unit_test(test_collect_broken_headers_make_no_session),
         cmocka_unit_test(test_collect_ipfix_biflow_turned_to_initiator),
         cmocka_unit_test(test_collect_ipfix_sysuptime_from_options_record),
         cmocka_unit_test(test_collect_ipfix_malformed_messages),

@@ -52,7 +52,8 @@ struct fdx_collector {
     uint8_t *buf; /* one datagram */
     struct fdx_collector_stats st;
     uint64_t next_expire_us;
-    struct fdxi_session *cur; /* the session whose message is being decoded */
+    struct fdxi_session *cur;  /* the session whose message is being decoded */
+    uint64_t header_malformed; /* datagrams whose header could not be read (no session) */
     uint64_t cur_now_us;
 };
 
@@ -265,16 +266,13 @@ static const char *version_name(uint16_t v)
     return v == 5 ? "NetFlow v5" : v == 9 ? "NetFlow v9" : "IPFIX";
 }
 
-/* The observation domain (IPFIX), source id (v9), or engine type and id (v5); 0 when the header
- * is too short to have one (the decoder then says what is wrong). */
-static uint32_t msg_domain(const uint8_t *m, size_t len, uint16_t version)
+/* The observation domain (IPFIX), source id (v9), or engine type and id (v5) of a message whose
+ * header passed header_check(). */
+static uint32_t msg_domain(const uint8_t *m, uint16_t version)
 {
-    if (version == 5 && len >= 22)
+    if (version == 5)
         return fdxi_be16(m + 20);
-    size_t at = version == 9 ? 16 : 12;
-    if (len < at + 4)
-        return 0;
-    return fdxi_be32(m + at);
+    return fdxi_be32(m + (version == 9 ? 16 : 12));
 }
 
 static void on_decoded(void *user, const struct fdxi_flowdec *d)
@@ -283,12 +281,67 @@ static void on_decoded(void *user, const struct fdxi_flowdec *d)
     fdxi_pairer_add(c->pairer, d, c->cur->id, c->cur_now_us);
 }
 
+/*
+ * Whether the header of a @p version message of @p len bytes can be read: long enough for it,
+ * and its length (IPFIX) or record count (v5) agrees with the datagram. A message that fails here
+ * has no trustworthy domain, source id or engine: it must not create or refresh a session, or
+ * a stream of short datagrams from many ports would push real exporters' templates out.
+ * 0, or FDX_EFORMAT with the reason in @p why.
+ */
+static int header_check(const uint8_t *m, size_t len, uint16_t version, char *why, size_t wlen)
+{
+    static const size_t min[] = {[5] = 24, [9] = 20, [10] = 16};
+    if (len < min[version]) {
+        fdxi_set_err(why, wlen, "%zu bytes: shorter than the %s header (%zu)", len,
+                     version_name(version), min[version]);
+        return FDX_EFORMAT;
+    }
+    if (version == 10 && fdxi_be16(m + 2) != len) {
+        fdxi_set_err(why, wlen,
+                     "the header's message length %u differs from the %zu bytes received",
+                     fdxi_be16(m + 2), len);
+        return FDX_EFORMAT;
+    }
+    if (version == 5) {
+        uint16_t count = fdxi_be16(m + 2);
+        if (count == 0 || count > 30) {
+            fdxi_set_err(why, wlen, "record count %u (1 to 30)", count);
+            return FDX_EFORMAT;
+        }
+        if (len != 24 + (size_t)count * 48) {
+            fdxi_set_err(why, wlen, "%zu bytes for %u records (%zu expected)", len, count,
+                         24 + (size_t)count * 48);
+            return FDX_EFORMAT;
+        }
+    }
+    return 0;
+}
+
+/* A malformed datagram of no session (its header could not be read): counted and reported, the
+ * first ten of the collector and then every thousandth. */
+static int header_malformed(fdx_collector *c, const char *exporter, uint64_t seq, size_t len,
+                            const char *what, const char *why)
+{
+    c->st.malformed++;
+    c->header_malformed++;
+    if (c->header_malformed <= LOG_FIRST || c->header_malformed % 1000 == 0)
+        say(c, FDX_LOG_WARNING, "%s: datagram %llu (%s, %zu byte%s): %s; skipped%s", exporter,
+            (unsigned long long)seq, what, len, len == 1 ? "" : "s", why,
+            c->header_malformed == LOG_FIRST
+                ? " (from now on every 1000th datagram with a broken header is reported)"
+                : "");
+    return FDX_EFORMAT;
+}
+
 /* One datagram or TCP message from @p exporter. */
 static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size_t len,
                   uint64_t now_us)
 {
     uint64_t seq = ++c->st.datagrams;
-    uint16_t version = len >= 2 ? fdxi_be16(m) : 0;
+    if (len < 2)
+        return header_malformed(c, exporter, seq, len, "no version",
+                                "too short for a version number");
+    uint16_t version = fdxi_be16(m);
     if (version != 5 && version != 9 && version != 10) {
         c->st.unsupported++;
         if (c->st.unsupported <= LOG_FIRST || c->st.unsupported % 1000 == 0)
@@ -302,7 +355,10 @@ static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size
     c->st.v5 += version == 5;
     c->st.v9 += version == 9;
     c->st.ipfix += version == 10;
-    uint32_t domain = msg_domain(m, len, version);
+    char why[300] = "";
+    if (header_check(m, len, version, why, sizeof(why)) < 0)
+        return header_malformed(c, exporter, seq, len, version_name(version), why);
+    uint32_t domain = msg_domain(m, version);
     bool fresh = false, evicted = false;
     struct fdxi_session *s =
         fdxi_sessions_get(c->sessions, exporter, version, domain, now_us, &fresh, &evicted);
@@ -318,7 +374,6 @@ static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size
             : version == 9 ? "source id"
                            : "domain",
             domain);
-    char why[300] = "";
     struct fdxi_dec_out out = {.record = on_decoded, .user = c, .why = why, .whylen = sizeof(why)};
     c->cur = s;
     c->cur_now_us = now_us;
