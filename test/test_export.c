@@ -715,6 +715,54 @@ static void test_export_plugin_fields_and_verdicts_reach_the_file(void **state)
     free(d.file);
 }
 
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+/* A record that ends while no other follows (a live probe's quiet interface) is sent by
+ * fdx_ipfix_flush, not held until the next record fills the message or the exporter closes. */
+static void test_export_flush_sends_the_waiting_record(void **state)
+{
+    struct scratch *sc = *state;
+    struct writer w = {0};
+    fdx_engine *e = engine_of("zadnik", NULL, 0, write_flow, &w);
+    char path[4096], err[512];
+    scratch_path(sc, "flush.ipfix", path, sizeof(path));
+    struct fdx_ipfix_options o;
+    fdx_ipfix_options_init(&o);
+    const char *det[] = {"doh"}; /* write_flow gives one verdict */
+    o.destination = path;
+    o.detectors = det;
+    o.n_detectors = 1;
+    if (fdx_ipfix_open(e, &o, &w.x, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(fdx_ipfix_flush(w.x, err, sizeof(err)), 0); /* nothing waits: a no-op */
+    feed(e, T0, 1, 40000, 2, 25, 0x02, 0);
+    feed(e, T0 + 1000, 2, 25, 1, 40000, 0x12, 0);
+    fdx_engine_flush(e);
+    assert_int_equal(w.written, 1);
+    assert_int_equal(fdx_ipfix_flush(w.x, err, sizeof(err)), 0);
+    struct decoded d;
+    decode_file(path, &d); /* the exporter is still open */
+    assert_int_equal(d.data_records, 1);
+    assert_int_equal(uint_of(&d, 0, 7, 2), 40000);
+    long after = file_size(path);
+    assert_int_equal(fdx_ipfix_flush(w.x, err, sizeof(err)), 0); /* sent already: nothing more */
+    assert_int_equal(file_size(path), after);
+    assert_int_equal(fdx_ipfix_close(w.x, err, sizeof(err)), 0);
+    assert_int_equal(file_size(path), after); /* close had nothing left to send */
+    decode_file(path, &d);
+    assert_int_equal(d.data_records, 1);
+    assert_int_equal(fdx_ipfix_flush(NULL, err, sizeof(err)), 0);
+    fdx_engine_free(e);
+}
+
 static void test_export_refuses_clashing_plugin_elements(void **state)
 {
     (void)state;
@@ -820,6 +868,8 @@ int main(void)
         cmocka_unit_test(test_export_refuses_reserved_pens_and_bad_names),
         cmocka_unit_test_setup_teardown(test_export_plugin_fields_and_verdicts_reach_the_file,
                                         scratch_setup, scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_export_flush_sends_the_waiting_record, scratch_setup,
+                                        scratch_teardown),
         cmocka_unit_test(test_export_refuses_clashing_plugin_elements),
         cmocka_unit_test(test_export_refuses_records_too_large_for_udp),
         cmocka_unit_test_setup_teardown(test_export_write_refuses_other_layouts, scratch_setup,

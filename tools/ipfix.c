@@ -106,6 +106,17 @@ void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flo
     }
 }
 
+void ipfix_out_flush(struct ipfix_out *o, const char *prog)
+{
+    if (o->x == NULL || o->failed)
+        return;
+    char err[1024];
+    if (fdx_ipfix_flush(o->x, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
+        o->failed = true;
+    }
+}
+
 bool ipfix_out_close(struct ipfix_out *o, const char *prog)
 {
     char err[1024];
@@ -113,7 +124,13 @@ bool ipfix_out_close(struct ipfix_out *o, const char *prog)
     o->x = NULL;
     if (rc < 0 && !o->failed)
         fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
-    return rc == 0 && !o->failed;
+    o->failed = o->failed || rc < 0;
+    return !o->failed;
+}
+
+const char *ipfix_out_sent(const struct ipfix_out *o)
+{
+    return o->failed ? NULL : o->dest;
 }
 
 const char *ipfix_out_file(const struct ipfix_out *o)

@@ -45,6 +45,7 @@ struct probe {
     char ipfix_label[4200]; /* "FILE: outputs.ipfix", its name in messages */
     /* detectors: their plugin index in each record's verdicts, or -1 */
     int spam, doh;
+    char doh_label[32]; /* the doh plugin's class name, from its first malicious verdict */
     bool pairs_on;
     struct fdx_pairs_options po;
     fdx_pairs *pairs;
@@ -598,6 +599,10 @@ static void on_pair(void *user, void *item, uint32_t verdict, const struct fdx_p
     struct fdx_flow_verdict v[16];
     memcpy(v, h->v, sizeof(v));
     v[p->doh].verdict = pair_verdict(verdict);
+    /* The label goes with the final verdict: the class name on a malicious flow (also one the
+     * pair made so, which the plugin gave none), empty on the others (an uncertain flow the
+     * jury flagged, a flagged flow of a benign pair). */
+    v[p->doh].label = v[p->doh].verdict == FDX_VERDICT_MALICIOUS ? p->doh_label : "";
     emit(p, &h->r, h->server[0] ? h->server : NULL, v, ev);
     free(h);
 }
@@ -612,6 +617,8 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
     const char *sv = p->n_names > 0 || p->jsonl.fp != NULL
                          ? fdx_engine_dpi_server(p->engine, server, sizeof(server))
                          : NULL;
+    if (p->doh >= 0 && r->verdicts[p->doh].verdict == FDX_VERDICT_MALICIOUS && !p->doh_label[0])
+        snprintf(p->doh_label, sizeof(p->doh_label), "%s", r->verdicts[p->doh].label);
     if (p->pairs == NULL || p->doh < 0 || r->verdicts[p->doh].verdict == FDX_VERDICT_NONE) {
         emit(p, r, sv, r->verdicts, NULL);
         return;
@@ -648,6 +655,7 @@ static void on_tick(void *user, uint64_t now_us)
         if (o[i]->fp != NULL)
             fflush(o[i]->fp);
     }
+    ipfix_out_flush(&p->ipfix, "flowdx run");
 }
 
 static bool open_outputs(struct probe *p)
@@ -871,7 +879,7 @@ static void written(const struct probe *p)
 {
     const char *files[] = {p->alerts_file, p->jsonl_file, p->csv_file,
                            p->spam >= 0 && !p->senders_shared ? p->senders_file : NULL,
-                           p->ipfix.dest};
+                           ipfix_out_sent(&p->ipfix)};
     print_written("flowdx run", files, sizeof(files) / sizeof(files[0]));
 }
 

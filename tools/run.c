@@ -488,6 +488,7 @@ static void on_tick(void *user, uint64_t now_us)
     if (d->pairs != NULL)
         fdx_pairs_advance(d->pairs, now_us);
     fflush(d->out);
+    ipfix_out_flush(&d->ipfix, me);
 }
 
 /* What --detect doh,spam carries over from the command line into its configuration. */
@@ -1063,7 +1064,7 @@ int cmd_run(int argc, char **argv)
                 me, addr, (unsigned long long)s->flows, plural(s->flows));
     }
     if (!quiet) {
-        const char *files[] = {output, d.ipfix.dest};
+        const char *files[] = {output, ipfix_out_sent(&d.ipfix)};
         print_written(me, files, 2);
         char by_dpi[32];
         if (d.dpi)

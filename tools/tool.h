@@ -282,8 +282,14 @@ bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
                     const char *detector);
 void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flow_record *r,
                      const struct fdx_flow_verdict *verdict);
+/* Send the records waiting in the message being built (live: on each tick); a failure is
+ * printed once, as ipfix_out_write's are. */
+void ipfix_out_flush(struct ipfix_out *o, const char *prog);
 /* Flush and close: false (after printing why) when not every record reached the destination. */
 bool ipfix_out_close(struct ipfix_out *o, const char *prog);
+/* For the closing "output:" line: the destination, or NULL when it failed (the failure was
+ * printed: the records after it were not sent, or the file is incomplete). */
+const char *ipfix_out_sent(const struct ipfix_out *o);
 /* The file --ipfix writes, or NULL (none, or a udp:// or tcp:// collector). */
 const char *ipfix_out_file(const struct ipfix_out *o);
 

@@ -98,9 +98,14 @@ FDX_API int fdx_ipfix_check(const fdx_engine *engine, const struct fdx_ipfix_opt
 FDX_API int fdx_ipfix_open(const fdx_engine *engine, const struct fdx_ipfix_options *opts,
                            fdx_ipfix **ret_ipfix, char *errbuf, size_t errlen);
 
+/** The longest a record waits in the message being built while more records come (ms). */
+#define FDX_IPFIX_MAX_WAIT_MS 1000
+
 /**
- * Add one record of the engine the exporter was opened for. Full messages are sent as records
- * come; the last one waits for fdx_ipfix_close().
+ * Add one record of the engine the exporter was opened for. A message is sent when it is full,
+ * or with this record when its first record has waited FDX_IPFIX_MAX_WAIT_MS; when records stop
+ * coming, call fdx_ipfix_flush() (a live probe: on each idle tick), or the rest waits for
+ * fdx_ipfix_close().
  * @param rec borrowed for the call; its plugin verdicts come from rec->verdicts.
  * @param verdicts one per detector named in the options, in that order (their plugin member is
  * ignored; labels are cut to 31 bytes); NULL when there are none. Borrowed for the call.
@@ -111,6 +116,14 @@ FDX_API int fdx_ipfix_open(const fdx_engine *engine, const struct fdx_ipfix_opti
 FDX_API int fdx_ipfix_write(fdx_ipfix *ipfix, const struct fdx_flow_record *rec,
                             const struct fdx_flow_verdict *verdicts, uint32_t n_verdicts,
                             char *errbuf, size_t errlen);
+
+/**
+ * Send the message being built now, if it holds records (a file destination: write it out).
+ * NULL ok.
+ * @return 0, or FDX_EIO (the destination failed: this and every later call fail, with the
+ * reason in errbuf).
+ */
+FDX_API int fdx_ipfix_flush(fdx_ipfix *ipfix, char *errbuf, size_t errlen);
 
 /**
  * Send what is buffered, close the destination and free the exporter. NULL ok.

@@ -52,8 +52,10 @@ struct fdx_ipfix {
     int cur;          /* the template set on fbuf, -1 when none is */
     uint32_t refresh_s;
     struct timespec last_templates;
-    bool failed;       /* the destination failed: every later call fails */
-    char failure[512]; /* why */
+    struct timespec pending_since; /* when the first record not yet sent was added */
+    bool pending;                  /* records may wait in the message being built */
+    bool failed;                   /* the destination failed: every later call fails */
+    char failure[512];             /* why */
 };
 
 void fdx_ipfix_options_init(struct fdx_ipfix_options *opts)
@@ -572,6 +574,41 @@ int fdx_ipfix_write(fdx_ipfix *x, const struct fdx_flow_record *rec,
     if (!fBufAppend(x->fbuf, x->rec, x->t[v].len, &err))
         return fail(x, err, x->dest.kind == FDXI_DEST_FILE ? "cannot write" : "cannot send", errbuf,
                     errlen);
+    /* A collector (or a reader of the file) gets a record at most FDX_IPFIX_MAX_WAIT_MS after
+     * it was added while records keep coming; fdx_ipfix_flush() sends the rest when they stop. */
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!x->pending) {
+        x->pending = true;
+        x->pending_since = now;
+        return 0;
+    }
+    long long waited_ms = (long long)(now.tv_sec - x->pending_since.tv_sec) * 1000 +
+                          (now.tv_nsec - x->pending_since.tv_nsec) / 1000000;
+    return waited_ms >= FDX_IPFIX_MAX_WAIT_MS ? fdx_ipfix_flush(x, errbuf, errlen) : 0;
+}
+
+int fdx_ipfix_flush(fdx_ipfix *x, char *errbuf, size_t errlen)
+{
+    if (x == NULL)
+        return 0;
+    if (x->failed) {
+        fdxi_set_err(errbuf, errlen, "%s", x->failure);
+        return FDX_EIO;
+    }
+    if (!x->pending)
+        return 0;
+    x->pending = false;
+    GError *err = NULL;
+    if (!fBufEmit(x->fbuf, &err))
+        return fail(x, err, x->dest.kind == FDXI_DEST_FILE ? "cannot write" : "cannot send", errbuf,
+                    errlen);
+    if (x->fp != NULL && fflush(x->fp) != 0) {
+        fdxi_set_err(errbuf, errlen, "%s: cannot write: %s", x->what, strerror(errno));
+        x->failed = true;
+        snprintf(x->failure, sizeof(x->failure), "%s", errbuf);
+        return FDX_EIO;
+    }
     return 0;
 }
 

@@ -53,6 +53,8 @@ for o, r in zip(lines, rows):
         judged[name] += 1
         assert v["verdict"] in ("malicious", "benign", "uncertain")
         assert r[name + "_verdict"] == v["verdict"]
+        # doc/json.md: the class name on a malicious flow, else ""
+        assert (v["label"] != "") == (v["verdict"] == "malicious"), (name, v)
     for name in ("spam", "doh"):
         if name in o.get("declined", []):
             assert name not in o["verdicts"] and r[name + "_verdict"] == "declined", (o, r)
@@ -70,6 +72,20 @@ doh = [o for o in lines if "doh" in o["verdicts"]]
 assert all(o["verdicts"]["doh"]["pair"]["flows"] >= 1 for o in doh)
 ' "$tmp/flows.jsonl" "$tmp/flows.csv"
 check "senders report lists the emotet source" grep -q "10.2.25.102" "$tmp/senders"
+
+# Flows the jury flags whose pair never carries a tunnel's bytes end 'uncertain': their label is
+# empty as on every flow that is not malicious (doc/json.md), not the plugin's 'doh-tunnel'.
+"$flowdx" run --detect doh,spam --format jsonl -q -r samples/doh/ndpi/dns_doh.pcap \
+    -r samples/doh/ndpi/googledns_android10.pcap -r samples/doh/ndpi/dnscrypt-v2-doh.pcap \
+    > "$tmp/uncertain.jsonl" 2> "$tmp/uncertain.err"
+check "an uncertain DoH flow carries no label" python3 -c '
+import json, sys
+v = [json.loads(l)["verdicts"].get("doh") for l in open(sys.argv[1])]
+v = [x for x in v if x]
+assert any(x["verdict"] == "uncertain" for x in v), v
+assert all((x["label"] == "doh-tunnel") == (x["verdict"] == "malicious") for x in v), v
+assert all(x["label"] == "" for x in v if x["verdict"] != "malicious"), v
+' "$tmp/uncertain.jsonl"
 
 # The shipped configuration, as it is but for the resolver address and the files' directory:
 # alerts, JSON lines and an IPFIX file whose records ipfixDump shows with the JSON's values.
