@@ -175,6 +175,13 @@ static void patch16(struct msg *m, size_t at, size_t v)
     m->b[at + 1] = (uint8_t)v;
 }
 
+/* Patch a 32-bit value (a header's sequence number) at @p at to @p v. */
+static void patch32(struct msg *m, size_t at, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        m->b[at + (size_t)i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
 /* Start a set (a NetFlow v9 flowset) with @p id and a length that set_end() fills in; returns
  * where the set starts. */
 static size_t set_begin(struct msg *m, uint16_t id)
@@ -972,6 +979,115 @@ static void test_collect_sockets_udp_and_tcp(void **state)
     fdx_collector_free(c);
 }
 
+/*
+ * Sequence numbers, by hand. IPFIX counts data records (offset 8), and each message here has a
+ * template and one data record. Exporter A: seq 0 (next 1), 1 (next 2), 5: a gap of 5 - 2 = 3
+ * records (error 1, next 6), then 2: a jump back (error 2, nothing missed, next 3). Exporter B:
+ * 0xffffffff (next 0xffffffff + 1 = 0 modulo 2^32), 0: no error; then 0x40000000, a jump ahead
+ * of 2^30 >= 2^24: a restart (error 3, nothing missed). NetFlow v9 counts datagrams (offset
+ * 12): 10, 11, 14: error 4, 2 datagrams but no records missed. NetFlow v5 counts flows (offset
+ * 16), two records a datagram: 100 (next 102), 102 (next 104), 110: error 5, 6 records missed.
+ * Totals: sequence_errors 5, records_missed 3 + 6 = 9.
+ */
+static void test_collect_sequence_gaps_are_counted(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    ipfix_biflow_message(&m);
+    static const uint32_t a[] = {0, 1, 5, 2}, b[] = {0xffffffffu, 0, 0x40000000u};
+    for (size_t i = 0; i < 4; i++) {
+        patch32(&m, 8, a[i]);
+        assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.5:4739", m.b, m.n, 1 * S), 0);
+    }
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.sequence_errors, 2);
+    assert_int_equal(st.records_missed, 3);
+    assert_true(log_has("udp 203.0.113.5:4739: sequence number 5 where 2 was expected: 3 "
+                        "records missed",
+                        NULL));
+    assert_true(log_has("sequence number 2 where 6 was expected: a jump back", NULL));
+    for (size_t i = 0; i < 3; i++) {
+        patch32(&m, 8, b[i]);
+        assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.6:4739", m.b, m.n, 1 * S), 0);
+    }
+    st = stats(c);
+    assert_int_equal(st.sequence_errors, 3);
+    assert_int_equal(st.records_missed, 3);
+    assert_true(log_has("sequence number 1073741824 where 1 was expected: a jump ahead", NULL));
+
+    static const uint32_t v9[] = {10, 11, 14};
+    for (size_t i = 0; i < 3; i++) {
+        v9_header(&m, 1, 50000, 1700000100, 7);
+        v9_template(&m);
+        patch32(&m, 12, v9[i]);
+        assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.1:9995", m.b, m.n, 1 * S), 0);
+    }
+    st = stats(c);
+    assert_int_equal(st.sequence_errors, 4);
+    assert_int_equal(st.records_missed, 3);
+    assert_true(log_has("sequence number 14 where 12 was expected: 2 datagrams missed", NULL));
+
+    static const uint32_t v5[] = {100, 102, 110};
+    for (size_t i = 0; i < 3; i++) {
+        v5_header(&m, 2, 10000, 1700000000, 0);
+        v5_record(&m, "10.0.0.3", "10.0.0.7", 25, 40000, 10, 900, 8001, 9499, 0x13, 6);
+        v5_record(&m, "10.0.0.7", "10.0.0.3", 40000, 25, 12, 1500, 8000, 9500, 0x1b, 6);
+        patch32(&m, 16, v5[i]);
+        assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, m.n, 1 * S), 0);
+    }
+    st = stats(c);
+    assert_int_equal(st.sequence_errors, 5);
+    assert_int_equal(st.records_missed, 9);
+    fdx_collector_free(c);
+}
+
+/*
+ * The system's drops of a full receive buffer (Linux SO_RXQ_OVFL). 20,000 datagrams of 1,400
+ * bytes (28 MB) are sent to a socket that is not read meanwhile, more than its buffer (4 MiB
+ * asked, at most twice net.core.rmem_max) can hold; whatever the buffer's size, every datagram
+ * was either read or dropped. The system tells the count with the next datagram it queues after
+ * the drops, so one more is sent once the others are read: datagrams + kernel_drops = 20,001,
+ * and some were dropped.
+ */
+static void test_collect_kernel_drops_are_counted(void **state)
+{
+    (void)state;
+#ifndef __linux__
+    skip();
+#endif
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    char err[256], addr[300];
+    assert_int_equal(fdx_collector_listen(c, "udp://127.0.0.1:0", err, sizeof(err)), 0);
+    assert_non_null(fdx_collector_address(c, 0, addr, sizeof(addr)));
+    const char *colon = strrchr(addr, ':');
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(s >= 0);
+    static uint8_t d[1400] = {0, 7}; /* version 7: unsupported, counted and skipped */
+    for (int i = 0; i < 20000; i++)
+        assert_int_equal(sendto(s, d, sizeof(d), 0, (struct sockaddr *)&to, sizeof(to)),
+                         (ssize_t)sizeof(d));
+    struct fdx_collector_stats st;
+    for (int round = 0; round < 2; round++) {
+        uint64_t before;
+        do { /* read until a wait brings nothing new */
+            before = stats(c).datagrams;
+            assert_int_equal(fdx_collector_run(c, 50, err, sizeof(err)), 0);
+            st = stats(c);
+        } while (st.datagrams != before);
+        /* the system tells the drops with the next datagram it queues: one more */
+        if (round == 0)
+            assert_int_equal(sendto(s, d, sizeof(d), 0, (struct sockaddr *)&to, sizeof(to)),
+                             (ssize_t)sizeof(d));
+    }
+    close(s);
+    assert_true(st.kernel_drops > 0);
+    assert_int_equal(st.datagrams + st.kernel_drops, 20001);
+    fdx_collector_free(c);
+}
+
 /* An output that names the model (given with -m or the default one) would truncate it: refused
  * with exit status 2 before anything is opened, as flowdx(1) says; the file keeps its 12 bytes. */
 static void test_collect_cli_output_over_model_is_refused(void **state)
@@ -1033,6 +1149,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_collect_biflow_with_empty_forward_is_paired),
         cmocka_unit_test(test_collect_uptime_window),
         cmocka_unit_test(test_collect_sockets_udp_and_tcp),
+        cmocka_unit_test(test_collect_sequence_gaps_are_counted),
+        cmocka_unit_test(test_collect_kernel_drops_are_counted),
         cmocka_unit_test_setup_teardown(test_collect_cli_output_over_model_is_refused,
                                         scratch_setup, scratch_teardown),
     };

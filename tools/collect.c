@@ -215,7 +215,8 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
             PROG ": %s: elapsed=%.0fs datagrams=%llu v5=%llu v9=%llu ipfix=%llu malformed=%llu "
                  "unsupported=%llu no_template=%llu records=%llu biflows=%llu paired=%llu "
                  "unpaired=%llu flows=%llu judged=%llu malicious=%llu uncertain=%llu "
-                 "one_way=%llu exporters=%u\n",
+                 "one_way=%llu exporters=%u sequence_errors=%llu records_missed=%llu "
+                 "kernel_drops=%llu\n",
             when, (double)(monotonic_ns() - start_ns) / 1e9, (unsigned long long)s.datagrams,
             (unsigned long long)s.v5, (unsigned long long)s.v9, (unsigned long long)s.ipfix,
             (unsigned long long)s.malformed, (unsigned long long)s.unsupported,
@@ -223,7 +224,9 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
             (unsigned long long)s.biflows, (unsigned long long)s.paired,
             (unsigned long long)s.unpaired, (unsigned long long)k->flows,
             (unsigned long long)k->judged, (unsigned long long)k->malicious,
-            (unsigned long long)k->uncertain, (unsigned long long)k->one_way, s.exporters);
+            (unsigned long long)k->uncertain, (unsigned long long)k->one_way, s.exporters,
+            (unsigned long long)s.sequence_errors, (unsigned long long)s.records_missed,
+            (unsigned long long)s.kernel_drops);
 }
 
 /* The model, checked to read the flowrec set, bound to the engine: EXIT_OK; after saying why,

@@ -97,6 +97,14 @@ struct fdx_collector_stats {
     uint64_t reported;       /**< records given to on_record */
     uint64_t tcp_sessions;   /**< TCP connections accepted */
     uint64_t exporters_lost; /**< sessions forgotten for a new one (max_exporters) or timed out */
+    /* appended after 0.1.0: written only when the caller's struct_size covers them */
+    uint64_t sequence_errors; /**< messages whose header's sequence number was not the one the
+                                   session's previous message announced (doc/collect.md,
+                                   "Sequence numbers") */
+    uint64_t records_missed;  /**< records those gaps say were lost: NetFlow v5 and IPFIX (v9
+                                   counts datagrams, so its gaps add nothing here) */
+    uint64_t kernel_drops;    /**< UDP datagrams the system dropped because the receive buffer
+                                   was full (Linux SO_RXQ_OVFL; 0 elsewhere) */
 };
 
 /** Fill @p opts with the defaults above. */

@@ -70,12 +70,13 @@ struct fdxi_flowdec {
 struct fdxi_dec_out {
     void (*record)(void *user, const struct fdxi_flowdec *r); /* NULL: check only */
     void *user;
-    uint64_t records;     /* flow records decoded */
-    uint64_t no_template; /* data sets without a known template */
-    uint64_t not_flows;   /* data records without addresses */
-    bool new_no_template; /* a data set's template was missing for the first time */
-    uint16_t missing_id;  /* ... its id */
-    char *why;            /* a malformed message's reason */
+    uint64_t data_records; /* data records read (flows or not): IPFIX's sequence counts them */
+    uint64_t records;      /* flow records decoded */
+    uint64_t no_template;  /* data sets without a known template */
+    uint64_t not_flows;    /* data records without addresses */
+    bool new_no_template;  /* a data set's template was missing for the first time */
+    uint16_t missing_id;   /* ... its id */
+    char *why;             /* a malformed message's reason */
     size_t whylen;
 };
 
@@ -108,7 +109,10 @@ struct fdxi_session {
     bool have_sysinit;  /* an IPFIX options record gave systemInitTimeMilliseconds */
     int64_t sysinit_ms; /* the exporter's start, ms since the epoch */
     bool told_no_template;
-    uint64_t malformed; /* malformed datagrams or messages from it */
+    uint64_t malformed;  /* malformed datagrams or messages from it */
+    bool have_seq;       /* next_seq is known: the previous message's sequence and size */
+    uint32_t next_seq;   /* the sequence number the next message should carry */
+    uint64_t seq_errors; /* messages with another sequence number */
     struct fdxi_template *templates[FDXI_MAX_TEMPLATES];
     uint32_t n_templates;
 };

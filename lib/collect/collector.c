@@ -29,6 +29,7 @@
 struct listener {
     int fd;
     bool tcp;
+    uint32_t drops; /* UDP: the socket's drop counter at the last datagram (SO_RXQ_OVFL) */
     char addr[300]; /* "udp://127.0.0.1:4739" */
 };
 
@@ -229,6 +230,10 @@ int fdx_collector_listen(fdx_collector *c, const char *where, char *errbuf, size
         else { /* bursts of export datagrams: a larger receive buffer if the system allows */
             int size = 4 << 20;
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+#ifdef SO_RXQ_OVFL
+            /* each datagram then carries the count of those dropped for a full buffer */
+            setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+#endif
         }
         if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || (tcp && listen(fd, 16) < 0)) {
             err = errno;
@@ -273,6 +278,46 @@ static uint32_t msg_domain(const uint8_t *m, uint16_t version)
     if (version == 5)
         return fdxi_be16(m + 20);
     return fdxi_be32(m + (version == 9 ? 16 : 12));
+}
+
+/* Sequence gaps larger than this are taken for a restart of the exporter, not for loss. */
+#define MAX_SEQ_GAP (1u << 24)
+
+/*
+ * The header's sequence number against the one @p s's previous message announced. What it counts
+ * differs: IPFIX the data records sent before this message in the domain (RFC 7011 section 3.1),
+ * NetFlow v9 the export packets (RFC 3954 section 5.1), v5 the flows (flow_sequence). A forward
+ * gap below MAX_SEQ_GAP is loss (v5 and IPFIX: that many records); a jump back, or further ahead,
+ * is a restart or a late datagram: an error, and counting starts again from this message. The
+ * arithmetic is modulo 2^32, so a counter that wraps is no gap.
+ */
+static void check_sequence(fdx_collector *c, struct fdxi_session *s, const char *exporter,
+                           uint32_t seq)
+{
+    if (!s->have_seq || seq == s->next_seq)
+        return;
+    uint32_t gap = seq - s->next_seq;
+    bool loss = gap < MAX_SEQ_GAP;
+    c->st.sequence_errors++;
+    s->seq_errors++;
+    if (loss && s->version != 9)
+        c->st.records_missed += gap;
+    if (s->seq_errors > LOG_FIRST && s->seq_errors % 1000 != 0)
+        return;
+    char what[160];
+    if (loss)
+        snprintf(what, sizeof(what), "%u %s missed (lost on the way, or dropped by the exporter)",
+                 gap, s->version == 9 ? "datagrams" : "records");
+    else
+        snprintf(what, sizeof(what),
+                 "a jump %s (the exporter restarted, or the datagram came late): counting starts "
+                 "again from it",
+                 gap >= 0x80000000u ? "back" : "ahead");
+    say(c, FDX_LOG_WARNING,
+        "%s: sequence number %u where %u was expected: %s; %llu such so far from it "
+        "(sequence_errors on the statistics line)%s",
+        exporter, seq, s->next_seq, what, (unsigned long long)s->seq_errors,
+        s->seq_errors == LOG_FIRST ? " (from now on every 1000th is reported)" : "");
 }
 
 static void on_decoded(void *user, const struct fdxi_flowdec *d)
@@ -374,11 +419,24 @@ static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size
             : version == 9 ? "source id"
                            : "domain",
             domain);
+    uint32_t hseq = fdxi_be32(m + (version == 5 ? 16 : version == 9 ? 12 : 8));
+    check_sequence(c, s, exporter, hseq);
     struct fdxi_dec_out out = {.record = on_decoded, .user = c, .why = why, .whylen = sizeof(why)};
     c->cur = s;
     c->cur_now_us = now_us;
     int rc = version == 5 ? fdxi_nfv5_decode(m, len, &out) : fdxi_tmpl_decode(s, m, len, &out);
     c->cur = NULL;
+    /* The next message's sequence number. An IPFIX message whose records could not all be counted
+     * (a data set without its template, a broken message) leaves it unknown until the next. */
+    s->have_seq = true;
+    if (version == 5)
+        s->next_seq = hseq + fdxi_be16(m + 2);
+    else if (version == 9)
+        s->next_seq = hseq + 1;
+    else if (rc == 0 && out.no_template == 0)
+        s->next_seq = hseq + (uint32_t)out.data_records;
+    else
+        s->have_seq = false;
     c->st.records += out.records;
     c->st.no_template += out.no_template;
     c->st.not_flows += out.not_flows;
@@ -421,15 +479,44 @@ void fdx_collector_break(fdx_collector *c)
     (void)w; /* a full pipe wakes poll() as well */
 }
 
-static void read_udp(fdx_collector *c, const struct listener *l)
+/* The system's count of datagrams @p l dropped (a full receive buffer) from a datagram's control
+ * messages, added to the collector's: the count is the socket's total so far, modulo 2^32. */
+static void count_drops(fdx_collector *c, struct listener *l, struct msghdr *mh)
+{
+#ifdef SO_RXQ_OVFL
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SO_RXQ_OVFL ||
+            cm->cmsg_len < CMSG_LEN(sizeof(uint32_t)))
+            continue;
+        uint32_t total;
+        memcpy(&total, CMSG_DATA(cm), sizeof(total));
+        c->st.kernel_drops += (uint32_t)(total - l->drops);
+        l->drops = total;
+    }
+#else
+    (void)c, (void)l, (void)mh;
+#endif
+}
+
+static void read_udp(fdx_collector *c, struct listener *l)
 {
     for (int k = 0; k < READS_PER_WAKE; k++) {
         struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        ssize_t n =
-            recvfrom(l->fd, c->buf, MAX_MESSAGE + 1, MSG_TRUNC, (struct sockaddr *)&ss, &sl);
+        union { /* aligned for struct cmsghdr */
+            struct cmsghdr align;
+            uint8_t b[CMSG_SPACE(sizeof(uint32_t))];
+        } ctl;
+        struct iovec iov = {.iov_base = c->buf, .iov_len = MAX_MESSAGE + 1};
+        struct msghdr mh = {.msg_name = &ss,
+                            .msg_namelen = sizeof(ss),
+                            .msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = ctl.b,
+                            .msg_controllen = sizeof(ctl.b)};
+        ssize_t n = recvmsg(l->fd, &mh, MSG_TRUNC);
         if (n < 0)
             return; /* EAGAIN: all read; other errors of an unconnected socket are transient */
+        count_drops(c, l, &mh);
         char at[128], name[140];
         addr_text((struct sockaddr *)&ss, at, sizeof(at));
         snprintf(name, sizeof(name), "udp %s", at);

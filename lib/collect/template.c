@@ -494,6 +494,7 @@ static int data_set(const struct msg *m, const struct fdxi_template *t, const ui
         }
         if (!m->decode)
             continue;
+        out->data_records++;
         if (r.sysinit && t->options) {
             m->s->have_sysinit = true;
             m->s->sysinit_ms = r.sysinit_ms;
