@@ -134,6 +134,39 @@ static const char *slurp(const char *path, char *buf, size_t len)
     return buf;
 }
 
+/* Wait (5 s at most) until the file @p path contains @p text; the file's text in @p buf. */
+static bool wait_for_text(const char *path, const char *text, char *buf, size_t len)
+{
+    for (int i = 0; i < 500; i++) {
+        if (access(path, R_OK) == 0 && strstr(slurp(path, buf, len), text) != NULL)
+            return true; /* (the child may not have created the file yet) */
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+/* The UDP port a `flowdx collect -l udp://127.0.0.1:0` started with cli_start() listens on, from
+ * its "listening on" line in @p err_path. */
+static int cli_udp_port(const char *err_path)
+{
+    static const char at[] = "listening on udp://127.0.0.1:";
+    char text[4096];
+    assert_true(wait_for_text(err_path, at, text, sizeof(text)));
+    return atoi(strstr(text, at) + strlen(at));
+}
+
+/* Send @p len bytes to UDP port @p port of 127.0.0.1. */
+static void send_udp(int port, const void *data, size_t len)
+{
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(s >= 0);
+    assert_int_equal(sendto(s, data, len, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)len);
+    close(s);
+}
+
 static off_t file_size(const char *path)
 {
     struct stat st;
@@ -1088,6 +1121,67 @@ static void test_collect_kernel_drops_are_counted(void **state)
     fdx_collector_free(c);
 }
 
+/* An IPFIX message of template 400 whose address fields are 16 bytes long for IPv4 elements 8
+ * and 12 (so no pair of addresses is read), and packetDeltaCount, with one data record. */
+static void ipfix_odd_message(struct msg *m, uint32_t seq)
+{
+    static const struct ie f[] = {{8, 16, 0}, {12, 16, 0}, {2, 4, 0}};
+    ipfix_header(m, 1700000300, 9);
+    patch32(m, 8, seq);
+    ipfix_template(m, 400, f, 3);
+    size_t set = set_begin(m, 400);
+    put(m, 0, 16);
+    put(m, 0, 16);
+    put(m, 5, 4);
+    set_end(m, set);
+    ipfix_done(m);
+}
+
+/*
+ * By hand: two such messages (sequence 0, then 1: one data record each) give not_flows 2,
+ * records 0, and one message (once per exporter) that its records are not flows.
+ */
+static void test_collect_records_that_are_not_flows_are_told(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    struct msg m;
+    for (uint32_t i = 0; i < 2; i++) {
+        ipfix_odd_message(&m, i);
+        assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.7:4739", m.b, m.n, 1 * S), 0);
+    }
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.not_flows, 2);
+    assert_int_equal(st.records, 0);
+    assert_int_equal(st.sequence_errors, 0);
+    int told = 0;
+    for (int i = 0; i < n_logged; i++)
+        told += strstr(logged[i], "udp 203.0.113.7:4739: its data records are not flows so far") !=
+                NULL;
+    assert_int_equal(told, 1);
+    fdx_collector_free(c);
+}
+
+/* The command's end says not_flows when there were such records: one datagram of one record
+ * that is not a flow (above) gives "not_flows=1"; SIGTERM ends it with status 0. */
+static void test_collect_cli_end_line_counts_not_flows(void **state)
+{
+    const struct scratch *sc = *state;
+    char err[4096], text[4096];
+    scratch_path(sc, "err.txt", err, sizeof(err));
+    const char *args[] = {"collect", "-l", "udp://127.0.0.1:0", "--detect", "none", NULL};
+    pid_t pid = cli_start(sc->dir, NULL, err, 10, args);
+    int port = cli_udp_port(err);
+    struct msg m;
+    ipfix_odd_message(&m, 0);
+    send_udp(port, m.b, m.n);
+    assert_true(wait_for_text(err, "its data records are not flows so far", text, sizeof(text)));
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    assert_int_equal(cli_wait(pid), 0);
+    assert_non_null(strstr(slurp(err, text, sizeof(text)), "flowdx collect: end: not_flows=1 ("));
+    assert_null(strstr(text, "pair_overflow="));
+}
+
 /* An output that names the model (given with -m or the default one) would truncate it: refused
  * with exit status 2 before anything is opened, as flowdx(1) says; the file keeps its 12 bytes. */
 static void test_collect_cli_output_over_model_is_refused(void **state)
@@ -1151,6 +1245,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_collect_sockets_udp_and_tcp),
         cmocka_unit_test(test_collect_sequence_gaps_are_counted),
         cmocka_unit_test(test_collect_kernel_drops_are_counted),
+        cmocka_unit_test(test_collect_records_that_are_not_flows_are_told),
+        cmocka_unit_test_setup_teardown(test_collect_cli_end_line_counts_not_flows, scratch_setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_collect_cli_output_over_model_is_refused,
                                         scratch_setup, scratch_teardown),
     };

@@ -227,6 +227,21 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
             (unsigned long long)k->uncertain, (unsigned long long)k->one_way, s.exporters,
             (unsigned long long)s.sequence_errors, (unsigned long long)s.records_missed,
             (unsigned long long)s.kernel_drops);
+    /* rarer counts, said when there is something to say (the line would be long) */
+    if (s.not_flows > 0 || s.pair_overflow > 0) {
+        fprintf(stderr, PROG ": %s:", when);
+        if (s.not_flows > 0)
+            fprintf(stderr,
+                    " not_flows=%llu (data records that are not flows: options records, no "
+                    "pair of addresses of one family)",
+                    (unsigned long long)s.not_flows);
+        if (s.pair_overflow > 0)
+            fprintf(stderr,
+                    " pair_overflow=%llu (one-way records released before their wait ended: "
+                    "more than max_pending waited)",
+                    (unsigned long long)s.pair_overflow);
+        fputc('\n', stderr);
+    }
 }
 
 /* The model, checked to read the flowrec set, bound to the engine: EXIT_OK; after saying why,

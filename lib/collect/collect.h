@@ -74,6 +74,7 @@ struct fdxi_dec_out {
     uint64_t records;      /* flow records decoded */
     uint64_t no_template;  /* data sets without a known template */
     uint64_t not_flows;    /* data records without addresses */
+    uint64_t odd_records;  /* ... of them of a data (not options) template */
     bool new_no_template;  /* a data set's template was missing for the first time */
     uint16_t missing_id;   /* ... its id */
     char *why;             /* a malformed message's reason */
@@ -113,6 +114,8 @@ struct fdxi_session {
     bool have_seq;       /* next_seq is known: the previous message's sequence and size */
     uint32_t next_seq;   /* the sequence number the next message should carry */
     uint64_t seq_errors; /* messages with another sequence number */
+    uint64_t flows;      /* flow records decoded from it */
+    bool told_not_flows; /* said that its data records are not flows */
     struct fdxi_template *templates[FDXI_MAX_TEMPLATES];
     uint32_t n_templates;
 };

@@ -440,6 +440,15 @@ static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size
     c->st.records += out.records;
     c->st.no_template += out.no_template;
     c->st.not_flows += out.not_flows;
+    s->flows += out.records;
+    if (out.odd_records > 0 && s->flows == 0 && !s->told_not_flows) {
+        s->told_not_flows = true;
+        say(c, FDX_LOG_WARNING,
+            "%s: its data records are not flows so far (no pair of IPv4 or IPv6 addresses of one "
+            "family: a template without addresses, or with address fields of another length): "
+            "nothing from it is classified; such records are counted as not_flows",
+            exporter);
+    }
     if (out.new_no_template)
         say(c, FDX_LOG_INFO,
             "%s: data set %u has no template yet: such records are skipped until the exporter "

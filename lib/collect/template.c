@@ -502,6 +502,7 @@ static int data_set(const struct msg *m, const struct fdxi_template *t, const ui
         struct fdxi_flowdec d;
         if (t->options || !settle(&r, m, &d)) {
             out->not_flows++;
+            out->odd_records += !t->options;
             continue;
         }
         out->records++;
