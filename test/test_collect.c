@@ -1182,6 +1182,23 @@ static void test_collect_cli_end_line_counts_not_flows(void **state)
     assert_null(strstr(text, "pair_overflow="));
 }
 
+/* A destination of --ipfix that is not one (another scheme, an unclosed bracket) is the command
+ * line's error: exit status 2, as doc/collect.md and flowdx extract say, before listening. */
+static void test_collect_cli_bad_ipfix_destination_is_usage(void **state)
+{
+    const struct scratch *sc = *state;
+    char err[4096], text[2048];
+    scratch_path(sc, "err.txt", err, sizeof(err));
+    const char *a1[] = {"collect", "-l",      "udp://127.0.0.1:0", "--detect",
+                        "none",    "--ipfix", "ftp://x",           NULL};
+    assert_int_equal(cli(sc->dir, err, a1), 2);
+    assert_non_null(strstr(slurp(err, text, sizeof(text)), "--ipfix: ftp://x: "));
+    assert_null(strstr(text, "listening on"));
+    const char *a2[] = {"collect", "-l",      "udp://127.0.0.1:0", "--detect",
+                        "none",    "--ipfix", "udp://[::1",        NULL};
+    assert_int_equal(cli(sc->dir, err, a2), 2);
+}
+
 /* An output that names the model (given with -m or the default one) would truncate it: refused
  * with exit status 2 before anything is opened, as flowdx(1) says; the file keeps its 12 bytes. */
 static void test_collect_cli_output_over_model_is_refused(void **state)
@@ -1246,6 +1263,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_collect_sequence_gaps_are_counted),
         cmocka_unit_test(test_collect_kernel_drops_are_counted),
         cmocka_unit_test(test_collect_records_that_are_not_flows_are_told),
+        cmocka_unit_test_setup_teardown(test_collect_cli_bad_ipfix_destination_is_usage,
+                                        scratch_setup, scratch_teardown),
         cmocka_unit_test_setup_teardown(test_collect_cli_end_line_counts_not_flows, scratch_setup,
                                         scratch_teardown),
         cmocka_unit_test_setup_teardown(test_collect_cli_output_over_model_is_refused,

@@ -63,8 +63,9 @@ void usage_collect(FILE *out)
           "  -h, --help              this text\n\n"
           "Exit status: 0 stopped by SIGINT or SIGTERM (every record written); 1 error (a\n"
           "socket could not be opened or failed, the model could not be read, an output could\n"
-          "not be written); 2 bad command line, or a model that does not fit it (not of the\n"
-          "flowrec set; --margin on a model without one).\n",
+          "not be written); 2 bad command line (a malformed --ipfix destination, an output that\n"
+          "is the model), or a model that does not fit it (not of the flowrec set; --margin on\n"
+          "a model without one).\n",
           out);
 }
 
@@ -325,6 +326,7 @@ int cmd_collect(int argc, char **argv)
     static struct collect k;
     memset(&k, 0, sizeof(k));
     k.name = "spam";
+    char err[1024];
     const char *listen[MAX_LISTEN], *model = NULL, *output = NULL, *ports = NULL;
     int n_listen = 0, c;
     struct fdx_collector_options co;
@@ -436,6 +438,11 @@ int cmd_collect(int argc, char **argv)
         !cli_files_distinct(PROG, default_model ? "the default model" : "-m", &model,
                             model != NULL ? 1 : 0, output, &k.ipfix))
         return EXIT_USAGE;
+    /* the destination's form is the command line's: checked before listening (exit 2) */
+    if (k.ipfix.dest != NULL && fdx_ipfix_check_destination(k.ipfix.dest, err, sizeof(err)) < 0) {
+        fprintf(stderr, PROG ": --ipfix: %s\n", err); /* err names the destination */
+        return EXIT_USAGE;
+    }
     if (ports != NULL && strcmp(ports, "all") == 0) {
         k.all_ports = true;
     } else if (ports != NULL) {
@@ -450,7 +457,6 @@ int cmd_collect(int argc, char **argv)
     }
 
     int status = EXIT_ERROR;
-    char err[1024];
     fdx_collector *col = NULL;
     struct fdx_engine_options eo;
     fdx_engine_options_init(&eo);
@@ -490,6 +496,8 @@ int cmd_collect(int argc, char **argv)
         goto out;
     if (!ipfix_out_open(&k.ipfix, k.engine, PROG, none ? NULL : k.name)) {
         output_close(&k.out, true);
+        if (k.ipfix.bad_dest) /* the command line's, as in extract */
+            status = EXIT_USAGE;
         goto out;
     }
     running = col;
