@@ -1199,6 +1199,107 @@ static void test_collect_cli_bad_ipfix_destination_is_usage(void **state)
     assert_int_equal(cli(sc->dir, err, a2), 2);
 }
 
+/*
+ * Times that cannot be: by hand, year 9999 ends at 253402300799 s since 1970, so its last
+ * millisecond is 253402300799999 ms. Template 500: addresses, flowStart/EndMilliseconds (152,
+ * 153), packets. Record 1 starts at 2^64 - 1 ms (microseconds would overflow): refused. Record 2
+ * starts at 253402300799999 ms (allowed) and ends at 253402300800000 ms (year 10000): refused.
+ * Record 3 starts at 1700000000000 ms and ends 1 s earlier: kept, ending at its start, and
+ * counted. far_times 2, end_before_start 1, records 1; once flushed the record's start and end
+ * are both 1700000000000000 us.
+ */
+static void test_collect_impossible_times(void **state)
+{
+    (void)state;
+    fdx_collector *c = collector(FDX_UNPAIRED_ZERO, 100);
+    static const struct ie f[] = {{8, 4, 0}, {12, 4, 0}, {152, 8, 0}, {153, 8, 0}, {2, 4, 0}};
+    static const uint64_t t[3][2] = {{UINT64_MAX, UINT64_MAX},
+                                     {253402300799999ull, 253402300800000ull},
+                                     {1700000000000ull, 1699999999000ull}};
+    struct msg m;
+    ipfix_header(&m, 1700000300, 4);
+    ipfix_template(&m, 500, f, 5);
+    size_t set = set_begin(&m, 500);
+    for (int i = 0; i < 3; i++) {
+        put_addr(&m, "10.2.2.1");
+        put_addr(&m, "10.2.2.2");
+        put(&m, t[i][0], 8);
+        put(&m, t[i][1], 8);
+        put(&m, 3, 4);
+    }
+    set_end(&m, set);
+    ipfix_done(&m);
+    assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.8:4739", m.b, m.n, 1 * S), 0);
+    fdx_collector_flush(c);
+    struct fdx_collector_stats st = stats(c);
+    assert_int_equal(st.far_times, 2);
+    assert_int_equal(st.end_before_start, 1);
+    assert_int_equal(st.records, 1);
+    assert_int_equal(n_seen, 1);
+    assert_int_equal(seen[0].start_us, 1700000000000000ull);
+    assert_int_equal(seen[0].end_us, 1700000000000000ull);
+    fdx_collector_free(c);
+}
+
+/*
+ * SIGHUP does not end collect: one NetFlow v5 record (its reverse never comes; --pair-wait 60
+ * keeps it waiting) is still written when SIGTERM ends the run after the SIGHUP: exit 0, the
+ * message about nothing to reload, and 1 JSON line (one record, one flow).
+ */
+static void test_collect_cli_sighup_goes_on(void **state)
+{
+    const struct scratch *sc = *state;
+    char err[4096], out[4096], text[8192];
+    scratch_path(sc, "err.txt", err, sizeof(err));
+    scratch_path(sc, "out.jsonl", out, sizeof(out));
+    const char *args[] = {"collect",  "-l",    "udp://127.0.0.1:0", "--detect", "none",
+                          "--format", "jsonl", "--pair-wait",       "60",       NULL};
+    pid_t pid = cli_start(sc->dir, out, err, 10, args);
+    int port = cli_udp_port(err);
+    struct msg m;
+    v5_header(&m, 1, 10000, 1700000000, 0);
+    v5_record(&m, "10.0.0.7", "10.0.0.3", 40000, 25, 12, 1500, 8000, 9500, 0x1b, 6);
+    send_udp(port, m.b, m.n);
+    assert_true(wait_for_text(err, "new exporter", text, sizeof(text)));
+    assert_int_equal(kill(pid, SIGHUP), 0);
+    assert_true(wait_for_text(err, "SIGHUP: collect has nothing to reload", text, sizeof(text)));
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    assert_int_equal(cli_wait(pid), 0);
+    slurp(out, text, sizeof(text));
+    int lines = 0;
+    for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+        lines++;
+    assert_int_equal(lines, 1);
+}
+
+/*
+ * A standard output whose reader went away: the flow's JSON line cannot be written (EPIPE);
+ * collect says so and exits 1 instead of dying silently of SIGPIPE (141).
+ */
+static void test_collect_cli_closed_stdout_is_an_error(void **state)
+{
+    const struct scratch *sc = *state;
+    char err[4096], text[8192], out[64];
+    scratch_path(sc, "err.txt", err, sizeof(err));
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(fcntl(p[0], F_SETFD, FD_CLOEXEC), 0); /* the child keeps the write end */
+    snprintf(out, sizeof(out), "/proc/self/fd/%d", p[1]);
+    const char *args[] = {"collect", "-l", "udp://127.0.0.1:0", "--detect", "none", "--format",
+                          "jsonl",   NULL};
+    pid_t pid = cli_start(sc->dir, out, err, 10, args);
+    close(p[1]);
+    int port = cli_udp_port(err);
+    close(p[0]); /* no reader any more */
+    struct msg m;
+    v5_header(&m, 2, 10000, 1700000000, 250000000);
+    v5_record(&m, "10.0.0.3", "10.0.0.7", 25, 40000, 10, 900, 8001, 9499, 0x13, 6);
+    v5_record(&m, "10.0.0.7", "10.0.0.3", 40000, 25, 12, 1500, 8000, 9500, 0x1b, 6);
+    send_udp(port, m.b, m.n);
+    assert_int_equal(cli_wait(pid), 1);
+    assert_non_null(strstr(slurp(err, text, sizeof(text)), "writing standard output failed"));
+}
+
 /* An output that names the model (given with -m or the default one) would truncate it: refused
  * with exit status 2 before anything is opened, as flowdx(1) says; the file keeps its 12 bytes. */
 static void test_collect_cli_output_over_model_is_refused(void **state)
@@ -1263,8 +1364,13 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_collect_sequence_gaps_are_counted),
         cmocka_unit_test(test_collect_kernel_drops_are_counted),
         cmocka_unit_test(test_collect_records_that_are_not_flows_are_told),
+        cmocka_unit_test(test_collect_impossible_times),
         cmocka_unit_test_setup_teardown(test_collect_cli_bad_ipfix_destination_is_usage,
                                         scratch_setup, scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_collect_cli_sighup_goes_on, scratch_setup,
+                                        scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_collect_cli_closed_stdout_is_an_error, scratch_setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_collect_cli_end_line_counts_not_flows, scratch_setup,
                                         scratch_teardown),
         cmocka_unit_test_setup_teardown(test_collect_cli_output_over_model_is_refused,

@@ -27,7 +27,8 @@ void usage_collect(FILE *out)
           "by a model trained on flowrec rows, and is written as an alert (malicious flows) or\n"
           "a JSON line of schema 1 (every flow, doc/json.md), and with --ipfix sent on as IPFIX\n"
           "with its verdict. Runs until SIGINT or SIGTERM, which end the waits, write every\n"
-          "record and exit with status 0. doc/collect.md describes the collector.\n\n",
+          "record and exit with status 0; SIGHUP is answered with a message (there is nothing\n"
+          "to reload) and the run goes on. doc/collect.md describes the collector.\n\n",
           out);
     fputs(
         "Options:\n"
@@ -63,14 +64,26 @@ void usage_collect(FILE *out)
           "  -h, --help              this text\n\n"
           "Exit status: 0 stopped by SIGINT or SIGTERM (every record written); 1 error (a\n"
           "socket could not be opened or failed, the model could not be read, an output could\n"
-          "not be written); 2 bad command line (a malformed --ipfix destination, an output that\n"
+          "not be written, such as a closed pipe); 2 bad command line (a malformed --ipfix "
+          "destination, an output that\n"
           "is the model), or a model that does not fit it (not of the flowrec set; --margin on\n"
           "a model without one).\n",
           out);
 }
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, hangup;
 static fdx_collector *volatile running;
+
+/* SIGHUP: collect has nothing to reload (its model and options are read once), so it says so and
+ * goes on, rather than end as the default action would, losing the records still waiting. */
+static void on_hangup(int sig)
+{
+    (void)sig;
+    hangup = 1;
+    fdx_collector *c = running;
+    if (c != NULL)
+        fdx_collector_break(c);
+}
 
 static void on_signal(int sig)
 {
@@ -229,7 +242,7 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
             (unsigned long long)s.sequence_errors, (unsigned long long)s.records_missed,
             (unsigned long long)s.kernel_drops);
     /* rarer counts, said when there is something to say (the line would be long) */
-    if (s.not_flows > 0 || s.pair_overflow > 0) {
+    if (s.not_flows > 0 || s.pair_overflow > 0 || s.far_times > 0 || s.end_before_start > 0) {
         fprintf(stderr, PROG ": %s:", when);
         if (s.not_flows > 0)
             fprintf(stderr,
@@ -241,6 +254,14 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
                     " pair_overflow=%llu (one-way records released before their wait ended: "
                     "more than max_pending waited)",
                     (unsigned long long)s.pair_overflow);
+        if (s.far_times > 0)
+            fprintf(stderr, " far_times=%llu (records refused: a time beyond year 9999)",
+                    (unsigned long long)s.far_times);
+        if (s.end_before_start > 0)
+            fprintf(stderr,
+                    " end_before_start=%llu (records whose end was before their start: they "
+                    "end at their start)",
+                    (unsigned long long)s.end_before_start);
         fputc('\n', stderr);
     }
 }
@@ -502,6 +523,14 @@ int cmd_collect(int argc, char **argv)
     }
     running = col;
     catch_stop_signals(on_signal);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_hangup;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGHUP, &sa, NULL);
+    /* a reader that went away (| head) is a failed output: EPIPE, a message and exit 1, not a
+     * silent death by SIGPIPE */
+    signal(SIGPIPE, SIG_IGN);
     /* said once everything is ready: from now on a signal ends the run cleanly */
     for (int i = 0; i < n_listen; i++) {
         /* a port picked by the system (PORT 0) is said even with -q: it is where to send */
@@ -521,7 +550,17 @@ int cmd_collect(int argc, char **argv)
             status = EXIT_ERROR;
             break;
         }
-        fflush(k.out.fp); /* readers of a stream see the records as they come */
+        /* readers of a stream see the records as they come; a failed write (a closed pipe)
+         * ends the run, and output_close() below says why */
+        if (fflush(k.out.fp) != 0 || ferror(k.out.fp)) {
+            status = EXIT_ERROR;
+            break;
+        }
+        if (hangup) {
+            hangup = 0;
+            fprintf(stderr, PROG ": SIGHUP: collect has nothing to reload (the model and options "
+                                 "are read once); going on (SIGINT or SIGTERM end it)\n");
+        }
         long long now = monotonic_ns();
         if (stats_us > 0 && !k.quiet && now - last_ns >= (long long)stats_us * 1000) {
             stats_line(&k, col, start_ns, "stats");

@@ -98,13 +98,17 @@ struct fdx_collector_stats {
     uint64_t tcp_sessions;   /**< TCP connections accepted */
     uint64_t exporters_lost; /**< sessions forgotten for a new one (max_exporters) or timed out */
     /* appended after 0.1.0: written only when the caller's struct_size covers them */
-    uint64_t sequence_errors; /**< messages whose header's sequence number was not the one the
-                                   session's previous message announced (doc/collect.md,
-                                   "Sequence numbers") */
-    uint64_t records_missed;  /**< records those gaps say were lost: NetFlow v5 and IPFIX (v9
-                                   counts datagrams, so its gaps add nothing here) */
-    uint64_t kernel_drops;    /**< UDP datagrams the system dropped because the receive buffer
-                                   was full (Linux SO_RXQ_OVFL; 0 elsewhere) */
+    uint64_t sequence_errors;  /**< messages whose header's sequence number was not the one the
+                                    session's previous message announced (doc/collect.md,
+                                    "Sequence numbers") */
+    uint64_t records_missed;   /**< records those gaps say were lost: NetFlow v5 and IPFIX (v9
+                                    counts datagrams, so its gaps add nothing here) */
+    uint64_t kernel_drops;     /**< UDP datagrams the system dropped because the receive buffer
+                                    was full (Linux SO_RXQ_OVFL; 0 elsewhere) */
+    uint64_t far_times;        /**< flow records refused: a start or end beyond year 9999 (or
+                                    overflowing 64-bit microseconds) */
+    uint64_t end_before_start; /**< flow records whose end was before their start: given the
+                                    start as their end */
 };
 
 /** Fill @p opts with the defaults above. */

@@ -70,14 +70,16 @@ struct fdxi_flowdec {
 struct fdxi_dec_out {
     void (*record)(void *user, const struct fdxi_flowdec *r); /* NULL: check only */
     void *user;
-    uint64_t data_records; /* data records read (flows or not): IPFIX's sequence counts them */
-    uint64_t records;      /* flow records decoded */
-    uint64_t no_template;  /* data sets without a known template */
-    uint64_t not_flows;    /* data records without addresses */
-    uint64_t odd_records;  /* ... of them of a data (not options) template */
-    bool new_no_template;  /* a data set's template was missing for the first time */
-    uint16_t missing_id;   /* ... its id */
-    char *why;             /* a malformed message's reason */
+    uint64_t data_records;     /* data records read (flows or not): IPFIX's sequence counts them */
+    uint64_t records;          /* flow records decoded */
+    uint64_t no_template;      /* data sets without a known template */
+    uint64_t not_flows;        /* data records without addresses */
+    uint64_t odd_records;      /* ... of them of a data (not options) template */
+    uint64_t far_times;        /* flow records refused: a time beyond year 9999 */
+    uint64_t end_before_start; /* flow records whose end was before their start */
+    bool new_no_template;      /* a data set's template was missing for the first time */
+    uint16_t missing_id;       /* ... its id */
+    char *why;                 /* a malformed message's reason */
     size_t whylen;
 };
 

@@ -440,6 +440,8 @@ static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size
     c->st.records += out.records;
     c->st.no_template += out.no_template;
     c->st.not_flows += out.not_flows;
+    c->st.far_times += out.far_times;
+    c->st.end_before_start += out.end_before_start;
     s->flows += out.records;
     if (out.odd_records > 0 && s->flows == 0 && !s->told_not_flows) {
         s->told_not_flows = true;

@@ -34,6 +34,22 @@ struct msg {
  * and only then are its records decoded and given out, so that a broken message gives none. */
 enum { LEARN, CHECK, DECODE };
 
+/* The last microsecond of year 9999 (253402300799 s since 1970): a later time cannot be written
+ * as RFC 3339, and is no exporter's clock. Larger values are refused (FAR_US marks overflow). */
+#define LAST_US UINT64_C(253402300799999999)
+#define FAR_US UINT64_MAX
+
+/* @p v units of @p unit_us microseconds, FAR_US when beyond LAST_US (or overflowing). */
+static uint64_t times_us(uint64_t v, uint64_t unit_us)
+{
+    return v > LAST_US / unit_us ? FAR_US : v * unit_us;
+}
+
+static uint64_t add_us(uint64_t a, uint64_t b)
+{
+    return a > LAST_US || b > LAST_US - a ? FAR_US : a + b;
+}
+
 /* One data record's values before its times are settled. */
 struct raw {
     struct fdxi_flowdec d;
@@ -51,6 +67,8 @@ struct raw {
     uint64_t dur_us[2];
     bool sysinit;
     int64_t sysinit_ms;
+    bool far_time;         /* a time beyond year 9999: the record is refused */
+    bool end_before_start; /* an end before the start, set to the start */
 };
 
 /* A float64 flowrec value of flowdx's own (FDXI_K_F64_*) as the IANA element's kind and value,
@@ -163,16 +181,16 @@ static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, u
     case FDXI_K_START_S:
     case FDXI_K_START_MS:
     case FDXI_K_START_NTP:
-        r->start_us[d] = f->kind == FDXI_K_START_S    ? v * 1000000u
-                         : f->kind == FDXI_K_START_MS ? v * 1000u
+        r->start_us[d] = f->kind == FDXI_K_START_S    ? times_us(v, 1000000u)
+                         : f->kind == FDXI_K_START_MS ? times_us(v, 1000u)
                                                       : fdxi_ipfix_unix_us(v);
         r->abs_start[d] = true;
         break;
     case FDXI_K_END_S:
     case FDXI_K_END_MS:
     case FDXI_K_END_NTP:
-        r->end_us[d] = f->kind == FDXI_K_END_S    ? v * 1000000u
-                       : f->kind == FDXI_K_END_MS ? v * 1000u
+        r->end_us[d] = f->kind == FDXI_K_END_S    ? times_us(v, 1000000u)
+                       : f->kind == FDXI_K_END_MS ? times_us(v, 1000u)
                                                   : fdxi_ipfix_unix_us(v);
         r->abs_end[d] = true;
         break;
@@ -194,7 +212,7 @@ static void apply(struct raw *r, const struct fdxi_field *f, const uint8_t *p, u
         break;
     case FDXI_K_DUR_MS:
     case FDXI_K_DUR_US:
-        r->dur_us[d] = f->kind == FDXI_K_DUR_MS ? v * 1000u : v;
+        r->dur_us[d] = f->kind == FDXI_K_DUR_MS ? times_us(v, 1000u) : v;
         r->dur[d] = true;
         break;
     default:
@@ -242,11 +260,17 @@ static bool settle_times(struct raw *r, int d, const struct msg *m, uint64_t *st
     if (!have_s && !have_e)
         return false;
     if (!have_e)
-        *end = *start + (r->dur[d] ? r->dur_us[d] : 0);
+        *end = add_us(*start, r->dur[d] ? r->dur_us[d] : 0);
     if (!have_s)
         *start = r->dur[d] && *end > r->dur_us[d] ? *end - r->dur_us[d] : *end;
-    if (*end < *start)
+    if (*start > LAST_US || *end > LAST_US) {
+        r->far_time = true; /* the record is refused */
+        return true;
+    }
+    if (*end < *start) {
+        r->end_before_start = true; /* counted; the flow ends where it starts */
         *end = *start;
+    }
     return true;
 }
 
@@ -505,6 +529,11 @@ static int data_set(const struct msg *m, const struct fdxi_template *t, const ui
             out->odd_records += !t->options;
             continue;
         }
+        if (r.far_time) {
+            out->far_times++;
+            continue;
+        }
+        out->end_before_start += r.end_before_start;
         out->records++;
         out->record(out->user, &d);
     }
