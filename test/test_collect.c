@@ -290,7 +290,10 @@ static void test_collect_v5_pairs_both_directions(void **state)
     v5_record(&m, "10.0.0.3", "10.0.0.7", 25, 40000, 10, 900, 8001, 9499, 0x13, 6);
     v5_record(&m, "10.0.0.7", "10.0.0.3", 40000, 25, 12, 1500, 8000, 9500, 0x1b, 6);
     assert_int_equal(m.n, 24 + 2 * 48);
+    m.b[20] = 1; /* engine type 1 */
+    m.b[21] = 2; /* engine id 2 */
     assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.9:2055", m.b, m.n, 1 * S), 0);
+    assert_true(log_has("udp 192.0.2.9:2055: new exporter: NetFlow v5, engine type 1, id 2", NULL));
     assert_int_equal(n_seen, 1);
     const struct fdx_input_record *r = &seen[0];
     assert_addr(r->src_addr, "10.0.0.7");
@@ -414,7 +417,7 @@ static void test_collect_v9_template_record_waits_then_alone(void **state)
     memmove(d.b + 20, d.b + 20 + 4 + 4 + 48, m.n - (20 + 56));
     d.n = m.n - 56;
     assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.2:9995", d.b, d.n, 3 * S), 0);
-    assert_true(log_has("udp 192.0.2.2:9995: data set 260 has no template yet", NULL));
+    assert_true(log_has("udp 192.0.2.2:9995: source id 7: data set 260 has no template yet", NULL));
     assert_int_equal(n_seen, 0);
     /* 5 s after its arrival: released */
     v9_header(&m, 0, 60000, 1700000110, 7);

@@ -188,9 +188,14 @@ static void addr_text(const struct sockaddr *sa, char *buf, size_t len)
         snprintf(buf, len, "%s:%u", host, port);
     } else if (sa->sa_family == AF_INET6) {
         const struct sockaddr_in6 *in = (const struct sockaddr_in6 *)(const void *)sa;
-        inet_ntop(AF_INET6, &in->sin6_addr, host, sizeof(host));
         port = ntohs(in->sin6_port);
-        snprintf(buf, len, "[%s]:%u", host, port);
+        if (IN6_IS_ADDR_V4MAPPED(&in->sin6_addr)) { /* an IPv4 exporter on a [::] socket */
+            inet_ntop(AF_INET, in->sin6_addr.s6_addr + 12, host, sizeof(host));
+            snprintf(buf, len, "%s:%u", host, port);
+        } else {
+            inet_ntop(AF_INET6, &in->sin6_addr, host, sizeof(host));
+            snprintf(buf, len, "[%s]:%u", host, port);
+        }
     } else {
         snprintf(buf, len, "(unknown address family %d)", sa->sa_family);
     }
@@ -269,6 +274,16 @@ const char *fdx_collector_address(const fdx_collector *c, uint32_t i, char *buf,
 static const char *version_name(uint16_t v)
 {
     return v == 5 ? "NetFlow v5" : v == 9 ? "NetFlow v9" : "IPFIX";
+}
+
+/* "domain 3", "source id 7" or "engine type 1, id 2" of session @p s, into @p buf. */
+static const char *domain_text(const struct fdxi_session *s, char *buf, size_t len)
+{
+    if (s->version == 5)
+        snprintf(buf, len, "engine type %u, id %u", s->domain >> 8, s->domain & 0xffu);
+    else
+        snprintf(buf, len, "%s %u", s->version == 9 ? "source id" : "domain", s->domain);
+    return buf;
 }
 
 /* The observation domain (IPFIX), source id (v9), or engine type and id (v5) of a message whose
@@ -413,12 +428,10 @@ static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size
         return FDX_ENOMEM;
     }
     c->st.exporters_lost += evicted;
+    char dom[48];
     if (fresh)
-        say(c, FDX_LOG_INFO, "%s: new exporter: %s, %s %u", exporter, version_name(version),
-            version == 5   ? "engine type and id"
-            : version == 9 ? "source id"
-                           : "domain",
-            domain);
+        say(c, FDX_LOG_INFO, "%s: new exporter: %s, %s", exporter, version_name(version),
+            domain_text(s, dom, sizeof(dom)));
     uint32_t hseq = fdxi_be32(m + (version == 5 ? 16 : version == 9 ? 12 : 8));
     check_sequence(c, s, exporter, hseq);
     struct fdxi_dec_out out = {.record = on_decoded, .user = c, .why = why, .whylen = sizeof(why)};
@@ -453,9 +466,9 @@ static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size
     }
     if (out.new_no_template)
         say(c, FDX_LOG_INFO,
-            "%s: data set %u has no template yet: such records are skipped until the exporter "
-            "sends its templates",
-            exporter, out.missing_id);
+            "%s: %s: data set %u has no template yet: such records are skipped until the "
+            "exporter sends its templates",
+            exporter, domain_text(s, dom, sizeof(dom)), out.missing_id);
     if (rc == FDX_ENOMEM) {
         say(c, FDX_LOG_ERROR, "%s: datagram %llu: out of memory for a template; skipped", exporter,
             (unsigned long long)seq);
