@@ -20,6 +20,11 @@ static volatile sig_atomic_t reload_requested; /* SIGHUP, for a feeder with a re
  * files and for a live capture, whose loop looks at stop_requested after every read timeout. */
 static fdx_capture *volatile reading;
 
+void feeder_stop(void)
+{
+    stop_requested = 1;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;

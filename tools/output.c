@@ -326,6 +326,19 @@ bool output_open_stream(struct output *o, const char *path)
     return open_plain(o, path);
 }
 
+bool output_flush(struct output *o, const char *prog)
+{
+    if (o->fp == NULL || o->failed)
+        return !o->failed;
+    errno = 0;
+    if (fflush(o->fp) == 0 && !ferror(o->fp))
+        return true;
+    o->failed = true;
+    fprintf(stderr, "%s: writing %s failed: %s; stopping (the records written before are kept)\n",
+            prog, o->path ? o->path : "standard output", strerror(errno ? errno : EIO));
+    return false;
+}
+
 bool output_close(struct output *o, bool keep)
 {
     const char *name = o->path ? o->path : "standard output";
@@ -335,7 +348,7 @@ bool output_close(struct output *o, bool keep)
         ok = false;
         err = errno;
     }
-    if (!ok) /* not kept for the caller's reason: the caller said why */
+    if (!ok && !o->failed) /* not kept for the caller's reason: the caller said why */
         fprintf(stderr, "flowdx: writing %s failed: %s\n", name, strerror(err));
     if (o->tmp[0] != '\0') {
         if (ok && keep && rename(o->tmp, o->target) != 0) {

@@ -652,8 +652,8 @@ static void on_tick(void *user, uint64_t now_us)
         fdx_pairs_advance(p->pairs, now_us);
     struct output *o[] = {&p->alerts, &p->jsonl, &p->csv};
     for (int i = 0; i < 3; i++) {
-        if (o[i]->fp != NULL)
-            fflush(o[i]->fp);
+        if (!output_flush(o[i], "flowdx run"))
+            feeder_stop();
     }
     ipfix_out_flush(&p->ipfix, "flowdx run");
 }

@@ -146,6 +146,7 @@ struct detect {
     fdx_model *model;
     FILE *out;
     bool jsonl;
+    struct output *output; /* where d->out writes (live: flushed on each tick) */
     bool all_tls;
     bool dpi; /* the engine runs the dpi set (unless --no-dpi) */
     struct server servers[MAX_SERVERS + MAX_KNOWN];
@@ -487,7 +488,8 @@ static void on_tick(void *user, uint64_t now_us)
     struct detect *d = user;
     if (d->pairs != NULL)
         fdx_pairs_advance(d->pairs, now_us);
-    fflush(d->out);
+    if (d->output != NULL && !output_flush(d->output, me))
+        feeder_stop();
     ipfix_out_flush(&d->ipfix, me);
 }
 
@@ -1027,6 +1029,7 @@ int cmd_run(int argc, char **argv)
         return d.ipfix.bad_dest || feed.bad_filter ? EXIT_USAGE : EXIT_ERROR;
     }
     d.out = out.fp;
+    d.output = &out;
     d.quiet_alerts = senders_only;
     if (d.spam && !d.jsonl && (d.senders = senders_new()) == NULL) {
         fprintf(stderr, "%s: out of memory\n", me);

@@ -131,6 +131,9 @@ void feeder_abort(struct feeder *f);
 int feeder_run(struct feeder *f, fdx_engine *e);
 /* Live: the capture's packet and drop counters, one line on standard error. */
 void feeder_summary(const struct feeder *f);
+/* Live: end the capture as SIGTERM does (every open flow is still ended and written), e.g. when
+ * an output can no longer be written. */
+void feeder_stop(void);
 long long monotonic_ns(void);
 /* SIGINT and SIGTERM call @p handler (which should set a flag and break the blocked read), once:
  * a second signal ends the process. */
@@ -176,8 +179,12 @@ struct output {
     const char *target;      /* the file renamed over: path, or resolved for a symbolic link */
     char resolved[PATH_MAX]; /* the link's target */
     char tmp[4096];          /* temporary name while a regular file is written, else "" */
+    bool failed;             /* a write failed and output_flush said so */
 };
 
+/* Live: write out what is buffered. False when @p o cannot be written (a full disk): the first
+ * time, after printing why, with the system's reason. */
+bool output_flush(struct output *o, const char *prog);
 /* Open @p path ("-" or NULL = standard output); false after printing why. */
 bool output_open(struct output *o, const char *path);
 /* The same for a run without an end (a live capture): @p path is written directly, so that its
