@@ -557,6 +557,7 @@ int cmd_collect(int argc, char **argv)
             status = EXIT_ERROR;
             break;
         }
+        ipfix_out_flush(&k.ipfix, PROG); /* the records of this wait, not at the next one */
         if (hangup) {
             hangup = 0;
             fprintf(stderr, PROG ": SIGHUP: collect has nothing to reload (the model and options "
