@@ -381,6 +381,26 @@ static void v9_template(struct msg *m)
     set_end(m, set);
 }
 
+/* A data set of template 260 with one record: 10.1.1.1:5353 -> 10.1.1.2:53 UDP, 1 packet of 60
+ * bytes at uptime 49000 ms, TTL 64. */
+static void v9_dns_record(struct msg *m)
+{
+    size_t set = set_begin(m, 260);
+    put_addr(m, "10.1.1.1");
+    put_addr(m, "10.1.1.2");
+    put(m, 5353, 2);
+    put(m, 53, 2);
+    put(m, 17, 1);
+    put(m, 0, 1);
+    put(m, 1, 4);
+    put(m, 60, 4);
+    put(m, 49000, 4);
+    put(m, 49000, 4);
+    put(m, 64, 1);
+    put(m, 64, 1);
+    set_end(m, set);
+}
+
 /*
  * v9: a template and a UDP record in one datagram, the record's reverse never comes. By hand:
  * the exporter started at 1700000100 s - 50000 ms = 1700000050000 ms; the record's packet at
@@ -395,20 +415,7 @@ static void test_collect_v9_template_record_waits_then_alone(void **state)
     struct msg m;
     v9_header(&m, 2, 50000, 1700000100, 7);
     v9_template(&m);
-    size_t set = set_begin(&m, 260);
-    put_addr(&m, "10.1.1.1");
-    put_addr(&m, "10.1.1.2");
-    put(&m, 5353, 2);
-    put(&m, 53, 2);
-    put(&m, 17, 1);
-    put(&m, 0, 1);
-    put(&m, 1, 4);
-    put(&m, 60, 4);
-    put(&m, 49000, 4);
-    put(&m, 49000, 4);
-    put(&m, 64, 1);
-    put(&m, 64, 1);
-    set_end(&m, set);
+    v9_dns_record(&m);
     assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.1:9995", m.b, m.n, 2 * S), 0);
     assert_int_equal(n_seen, 0); /* waiting for its reverse */
     assert_true(log_has("udp 192.0.2.1:9995: new exporter: NetFlow v9, source id 7", NULL));
@@ -475,20 +482,7 @@ static void test_collect_broken_headers_make_no_session(void **state)
     assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.6:1", bad, 0, 3 * S), FDX_EFORMAT);
     assert_int_equal(fdx_collector_feed(c, "udp 203.0.113.6:1", bad, 1, 3 * S), FDX_EFORMAT);
     v9_header(&m, 1, 51000, 1700000101, 7);
-    size_t set = set_begin(&m, 260);
-    put_addr(&m, "10.1.1.1");
-    put_addr(&m, "10.1.1.2");
-    put(&m, 5353, 2);
-    put(&m, 53, 2);
-    put(&m, 17, 1);
-    put(&m, 0, 1);
-    put(&m, 1, 4);
-    put(&m, 60, 4);
-    put(&m, 49000, 4);
-    put(&m, 49000, 4);
-    put(&m, 64, 1);
-    put(&m, 64, 1);
-    set_end(&m, set);
+    v9_dns_record(&m);
     assert_int_equal(fdx_collector_feed(c, "udp 192.0.2.1:9995", m.b, m.n, 4 * S), 0);
     struct fdx_collector_stats st = stats(c);
     assert_int_equal(st.records, 1);

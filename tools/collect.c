@@ -75,21 +75,15 @@ void usage_collect(FILE *out)
 static volatile sig_atomic_t stop, hangup;
 static fdx_collector *volatile running;
 
-/* SIGHUP: collect has nothing to reload (its model and options are read once), so it says so and
- * goes on, rather than end as the default action would, losing the records still waiting. */
-static void on_hangup(int sig)
-{
-    (void)sig;
-    hangup = 1;
-    fdx_collector *c = running;
-    if (c != NULL)
-        fdx_collector_break(c);
-}
-
+/* SIGINT, SIGTERM: stop. SIGHUP: collect has nothing to reload (its model and options are read
+ * once), so it says so and goes on, rather than end as the default action would, losing the
+ * records still waiting. */
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop = 1;
+    if (sig == SIGHUP)
+        hangup = 1;
+    else
+        stop = 1;
     fdx_collector *c = running;
     if (c != NULL)
         fdx_collector_break(c);
@@ -526,7 +520,7 @@ int cmd_collect(int argc, char **argv)
     catch_stop_signals(on_signal);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_hangup;
+    sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGHUP, &sa, NULL);
     /* a reader that went away (| head) is a failed output: EPIPE, a message and exit 1, not a
