@@ -184,8 +184,8 @@ struct msg {
 static void put(struct msg *m, uint64_t v, int bytes)
 {
     assert_true(m->n + (size_t)bytes <= sizeof(m->b));
-    for (int i = bytes - 1; i >= 0; i--)
-        m->b[m->n++] = (uint8_t)(v >> (8 * i));
+    for (int i = bytes - 1; i >= 0; i--) /* wider than 8 bytes: zeros first */
+        m->b[m->n++] = i < 8 ? (uint8_t)(v >> (8 * i)) : 0;
 }
 
 static void put_addr(struct msg *m, const char *text)

@@ -752,6 +752,7 @@ static void test_export_flush_sends_the_waiting_record(void **state)
     decode_file(path, &d); /* the exporter is still open */
     assert_int_equal(d.data_records, 1);
     assert_int_equal(uint_of(&d, 0, 7, 2), 40000);
+    free(d.file);
     long after = file_size(path);
     assert_int_equal(fdx_ipfix_flush(w.x, err, sizeof(err)), 0); /* sent already: nothing more */
     assert_int_equal(file_size(path), after);
@@ -759,6 +760,7 @@ static void test_export_flush_sends_the_waiting_record(void **state)
     assert_int_equal(file_size(path), after); /* close had nothing left to send */
     decode_file(path, &d);
     assert_int_equal(d.data_records, 1);
+    free(d.file);
     assert_int_equal(fdx_ipfix_flush(NULL, err, sizeof(err)), 0);
     fdx_engine_free(e);
 }
