@@ -276,6 +276,23 @@ static const char *version_name(uint16_t v)
     return v == 5 ? "NetFlow v5" : v == 9 ? "NetFlow v9" : "IPFIX";
 }
 
+/* Whether the @p n-th event of a kind is said: the first LOG_FIRST, then every 1000th. */
+static bool worth_saying(uint64_t n)
+{
+    return n <= LOG_FIRST || n % 1000 == 0;
+}
+
+/* The @p n-th skipped datagram of a kind, reported as worth_saying() says; @p later ends the last
+ * report before the thinning. */
+static void say_skipped(fdx_collector *c, uint64_t n, const char *exporter, uint64_t seq,
+                        const char *what, size_t len, const char *why, const char *later)
+{
+    if (worth_saying(n))
+        say(c, FDX_LOG_WARNING, "%s: datagram %llu (%s, %zu byte%s): %s; skipped%s", exporter,
+            (unsigned long long)seq, what, len, len == 1 ? "" : "s", why,
+            n == LOG_FIRST ? later : "");
+}
+
 /* "domain 3", "source id 7" or "engine type 1, id 2" of session @p s, into @p buf. */
 static const char *domain_text(const struct fdxi_session *s, char *buf, size_t len)
 {
@@ -317,7 +334,7 @@ static void check_sequence(fdx_collector *c, struct fdxi_session *s, const char 
     s->seq_errors++;
     if (loss && s->version != 9)
         c->st.records_missed += gap;
-    if (s->seq_errors > LOG_FIRST && s->seq_errors % 1000 != 0)
+    if (!worth_saying(s->seq_errors))
         return;
     char what[160];
     if (loss)
@@ -384,12 +401,8 @@ static int header_malformed(fdx_collector *c, const char *exporter, uint64_t seq
 {
     c->st.malformed++;
     c->header_malformed++;
-    if (c->header_malformed <= LOG_FIRST || c->header_malformed % 1000 == 0)
-        say(c, FDX_LOG_WARNING, "%s: datagram %llu (%s, %zu byte%s): %s; skipped%s", exporter,
-            (unsigned long long)seq, what, len, len == 1 ? "" : "s", why,
-            c->header_malformed == LOG_FIRST
-                ? " (from now on every 1000th datagram with a broken header is reported)"
-                : "");
+    say_skipped(c, c->header_malformed, exporter, seq, what, len, why,
+                " (from now on every 1000th datagram with a broken header is reported)");
     return FDX_EFORMAT;
 }
 
@@ -404,7 +417,7 @@ static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size
     uint16_t version = fdxi_be16(m);
     if (version != 5 && version != 9 && version != 10) {
         c->st.unsupported++;
-        if (c->st.unsupported <= LOG_FIRST || c->st.unsupported % 1000 == 0)
+        if (worth_saying(c->st.unsupported))
             say(c, FDX_LOG_WARNING,
                 "%s: datagram %llu (%zu bytes): version %u is not NetFlow v5, v9 or IPFIX; "
                 "skipped (%llu such so far)",
@@ -475,10 +488,8 @@ static int handle(fdx_collector *c, const char *exporter, const uint8_t *m, size
     } else if (rc < 0) {
         c->st.malformed++;
         s->malformed++;
-        if (s->malformed <= LOG_FIRST || s->malformed % 1000 == 0)
-            say(c, FDX_LOG_WARNING, "%s: datagram %llu (%s, %zu bytes): %s; skipped%s", exporter,
-                (unsigned long long)seq, version_name(version), len, why,
-                s->malformed == LOG_FIRST ? " (from now on every 1000th is reported)" : "");
+        say_skipped(c, s->malformed, exporter, seq, version_name(version), len, why,
+                    " (from now on every 1000th is reported)");
         rc = FDX_EFORMAT;
     }
     fdxi_pairer_advance(c->pairer, now_us);
