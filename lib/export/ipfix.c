@@ -66,18 +66,30 @@ void fdx_ipfix_options_init(struct fdx_ipfix_options *opts)
     opts->refresh_s = 600;
 }
 
-/* Record the destination's failure from @p err (consumed) and return FDX_EIO. */
-static int fail(fdx_ipfix *x, GError *err, const char *doing, char *errbuf, size_t errlen)
+/* Record the destination's failure (the first one stays) and return FDX_EIO. */
+static int fail_with(fdx_ipfix *x, const char *doing, const char *why, char *errbuf, size_t errlen)
 {
     if (!x->failed) {
         x->failed = true;
-        snprintf(x->failure, sizeof(x->failure), "%s: %s: %s", x->what, doing,
-                 err ? err->message : "unknown error");
+        snprintf(x->failure, sizeof(x->failure), "%s: %s: %s", x->what, doing, why);
     }
-    if (err != NULL)
-        g_error_free(err);
     fdxi_set_err(errbuf, errlen, "%s", x->failure);
     return FDX_EIO;
+}
+
+/* The same, the reason from libfixbuf's @p err (consumed). */
+static int fail(fdx_ipfix *x, GError *err, const char *doing, char *errbuf, size_t errlen)
+{
+    int rc = fail_with(x, doing, err ? err->message : "unknown error", errbuf, errlen);
+    if (err != NULL)
+        g_error_free(err);
+    return rc;
+}
+
+/* What a failed write to the destination was doing, for fail(). */
+static const char *sending(const fdx_ipfix *x)
+{
+    return x->dest.kind == FDXI_DEST_FILE ? "cannot write" : "cannot send";
 }
 
 /* The libfixbuf flags of an element flowdx defines: integers and floats are converted to
@@ -572,8 +584,7 @@ int fdx_ipfix_write(fdx_ipfix *x, const struct fdx_flow_record *rec,
         x->cur = v;
     }
     if (!fBufAppend(x->fbuf, x->rec, x->t[v].len, &err))
-        return fail(x, err, x->dest.kind == FDXI_DEST_FILE ? "cannot write" : "cannot send", errbuf,
-                    errlen);
+        return fail(x, err, sending(x), errbuf, errlen);
     /* A collector (or a reader of the file) gets a record at most FDX_IPFIX_MAX_WAIT_MS after
      * it was added while records keep coming; fdx_ipfix_flush() sends the rest when they stop. */
     struct timespec now;
@@ -601,14 +612,9 @@ int fdx_ipfix_flush(fdx_ipfix *x, char *errbuf, size_t errlen)
     x->pending = false;
     GError *err = NULL;
     if (!fBufEmit(x->fbuf, &err))
-        return fail(x, err, x->dest.kind == FDXI_DEST_FILE ? "cannot write" : "cannot send", errbuf,
-                    errlen);
-    if (x->fp != NULL && fflush(x->fp) != 0) {
-        fdxi_set_err(errbuf, errlen, "%s: cannot write: %s", x->what, strerror(errno));
-        x->failed = true;
-        snprintf(x->failure, sizeof(x->failure), "%s", errbuf);
-        return FDX_EIO;
-    }
+        return fail(x, err, sending(x), errbuf, errlen);
+    if (x->fp != NULL && fflush(x->fp) != 0)
+        return fail_with(x, "cannot write", strerror(errno), errbuf, errlen);
     return 0;
 }
 
@@ -619,8 +625,7 @@ int fdx_ipfix_close(fdx_ipfix *x, char *errbuf, size_t errlen)
     int rc = 0;
     GError *err = NULL;
     if (!x->failed && !fBufEmit(x->fbuf, &err))
-        rc = fail(x, err, x->dest.kind == FDXI_DEST_FILE ? "cannot write" : "cannot send", errbuf,
-                  errlen);
+        rc = fail(x, err, sending(x), errbuf, errlen);
     fBufFree(x->fbuf);
     x->fbuf = NULL;
     x->session = NULL;
@@ -632,10 +637,8 @@ int fdx_ipfix_close(fdx_ipfix *x, char *errbuf, size_t errlen)
             e = errno;
         }
         x->fp = NULL;
-        if (!ok && rc == 0) {
-            fdxi_set_err(errbuf, errlen, "%s: cannot write: %s", x->what, strerror(e));
-            rc = FDX_EIO;
-        }
+        if (!ok && rc == 0)
+            rc = fail_with(x, "cannot write", strerror(e), errbuf, errlen);
     }
     if (x->failed && rc == 0) {
         fdxi_set_err(errbuf, errlen, "%s", x->failure);
