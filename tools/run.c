@@ -144,9 +144,8 @@ struct server {
 
 struct detect {
     fdx_model *model;
-    FILE *out;
     bool jsonl;
-    struct output *output; /* where d->out writes (live: flushed on each tick) */
+    struct output *output; /* alerts, JSON lines, the senders report (live: flushed on each tick) */
     bool all_tls;
     bool dpi; /* the engine runs the dpi set (unless --no-dpi) */
     struct server servers[MAX_SERVERS + MAX_KNOWN];
@@ -256,26 +255,28 @@ static void write_alert(struct detect *d, const struct fdx_flow_record *r,
     for (uint32_t i = 0; i < v->n_models; i++)
         yes += v->votes[i] == 1;
     if (d->spam)
-        fprintf(d->out, "ALERT spam SMTP %s %s -> %s: weighted vote %+.3f (score %.2f):", when, src,
-                dst, 2 * v->score - 1, v->score);
+        fprintf(d->output->fp,
+                "ALERT spam SMTP %s %s -> %s: weighted vote %+.3f (score %.2f):", when, src, dst,
+                2 * v->score - 1, v->score);
     else
-        fprintf(d->out, "ALERT malicious DoH %s %s -> %s: %u of %u models (score %.2f):", when, src,
-                dst, yes, v->n_models, v->score);
+        fprintf(d->output->fp,
+                "ALERT malicious DoH %s %s -> %s: %u of %u models (score %.2f):", when, src, dst,
+                yes, v->n_models, v->score);
     for (uint32_t i = 0; i < v->n_models && !d->spam; i++)
-        fprintf(d->out, " %s=%s(%.2f)", fdx_model_kind(d->model, i),
+        fprintf(d->output->fp, " %s=%s(%.2f)", fdx_model_kind(d->model, i),
                 v->votes[i] == 1 ? "malicious" : "benign", v->proba[i]);
     if (ev != NULL)
-        fprintf(d->out,
+        fprintf(d->output->fp,
                 "\n  pair: %u of its %u flows in the window flagged, %llu request bytes in "
                 "them%s",
                 ev->flagged, ev->flows, (unsigned long long)ev->flagged_bytes,
                 v->verdict == 1 ? "" : " (this flow: not flagged by the models; part of the pair)");
-    fprintf(d->out, "\n  features:");
+    fprintf(d->output->fp, "\n  features:");
     for (uint32_t i = 0; i < d->n_shown; i++) {
         format_double(num, sizeof(num), r->features[i]);
-        fprintf(d->out, " %s=%s", fdx_engine_feature_name(d->engine, i), num);
+        fprintf(d->output->fp, " %s=%s", fdx_engine_feature_name(d->engine, i), num);
     }
-    fputc('\n', d->out);
+    fputc('\n', d->output->fp);
 }
 
 /* "malicious"/"uncertain"/"benign"; for spam the model's own class names ("spam", "ham"). */
@@ -296,7 +297,7 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
     format_iso_time(when, sizeof(when), r->start_us);
     format_addr(a, sizeof(a), r->ip_version, r->src_addr);
     format_addr(b, sizeof(b), r->ip_version, r->dst_addr);
-    fprintf(d->out,
+    fprintf(d->output->fp,
             "{\"flow_id\":%llu,\"time\":\"%s\",\"src_addr\":\"%s\",\"src_port\":%u,"
             "\"dst_addr\":\"%s\",\"dst_port\":%u,\"start_us\":%llu,\"end_us\":%llu,"
             "\"end_reason\":\"%s\",\"verdict\":\"%s\",\"flow_verdict\":\"%s\","
@@ -309,37 +310,38 @@ static void write_json(struct detect *d, const struct fdx_flow_record *r,
                                               : FDX_PAIR_BENIGN),
             v->score);
     if (ev != NULL)
-        fprintf(d->out,
+        fprintf(d->output->fp,
                 "\"pair\":{\"flows\":%u,\"flagged\":%u,\"flagged_bytes\":%llu,\"held\":%s},",
                 ev->flows, ev->flagged, (unsigned long long)ev->flagged_bytes,
                 ev->held ? "true" : "false");
-    fputs("\"votes\":{", d->out);
+    fputs("\"votes\":{", d->output->fp);
     for (uint32_t i = 0; i < v->n_models; i++)
-        fprintf(d->out, "%s\"%s\":{\"vote\":\"%s\",\"p\":%.6f}", i ? "," : "",
+        fprintf(d->output->fp, "%s\"%s\":{\"vote\":\"%s\",\"p\":%.6f}", i ? "," : "",
                 fdx_model_kind(d->model, i),
                 verdict_name(d, v->votes[i] == 1 ? FDX_PAIR_MALICIOUS : FDX_PAIR_BENIGN),
                 v->proba[i]);
-    fprintf(d->out, "},\"dpi\":");
+    fprintf(d->output->fp, "},\"dpi\":");
     if (dpi == NULL) {
-        fputs("null", d->out);
+        fputs("null", d->output->fp);
     } else {
         /* nDPI's names are printable ASCII; anything else is left out rather than escaped. */
-        fputc('"', d->out);
+        fputc('"', d->output->fp);
         for (const char *c = dpi; *c; c++) {
             if (*c >= 0x20 && *c < 0x7f && *c != '"' && *c != '\\')
-                fputc(*c, d->out);
+                fputc(*c, d->output->fp);
         }
-        fputc('"', d->out);
+        fputc('"', d->output->fp);
     }
-    fprintf(d->out, ",\"features\":{");
+    fprintf(d->output->fp, ",\"features\":{");
     for (uint32_t i = 0; i < d->n_shown; i++) {
         if (isfinite(r->features[i]))
             format_double(num, sizeof(num), r->features[i]);
         else
             snprintf(num, sizeof(num), "null");
-        fprintf(d->out, "%s\"%s\":%s", i ? "," : "", fdx_engine_feature_name(d->engine, i), num);
+        fprintf(d->output->fp, "%s\"%s\":%s", i ? "," : "", fdx_engine_feature_name(d->engine, i),
+                num);
     }
-    fputs("}}\n", d->out);
+    fputs("}}\n", d->output->fp);
 }
 
 /*
@@ -488,7 +490,7 @@ static void on_tick(void *user, uint64_t now_us)
     struct detect *d = user;
     if (d->pairs != NULL)
         fdx_pairs_advance(d->pairs, now_us);
-    if (d->output != NULL && !output_flush(d->output, me))
+    if (!output_flush(d->output, me))
         feeder_stop();
     ipfix_out_flush(&d->ipfix, me);
 }
@@ -1028,7 +1030,6 @@ int cmd_run(int argc, char **argv)
         fdx_model_free(d.model);
         return d.ipfix.bad_dest || feed.bad_filter ? EXIT_USAGE : EXIT_ERROR;
     }
-    d.out = out.fp;
     d.output = &out;
     d.quiet_alerts = senders_only;
     if (d.spam && !d.jsonl && (d.senders = senders_new()) == NULL) {
@@ -1043,9 +1044,9 @@ int cmd_run(int argc, char **argv)
     if (d.senders != NULL) {
         /* The spam paper's end product: the sources of at least --min-spam spam flows. */
         if (!senders_only)
-            fputc('\n', d.out);
-        if (!senders_write(d.senders, d.out, senders_input_name(iface, inputs, n_inputs), min_spam,
-                           senders_all, senders_json))
+            fputc('\n', d.output->fp);
+        if (!senders_write(d.senders, d.output->fp, senders_input_name(iface, inputs, n_inputs),
+                           min_spam, senders_all, senders_json))
             status = EXIT_ERROR;
         senders_free(d.senders);
         d.senders = NULL;
