@@ -65,10 +65,9 @@ void usage_collect(FILE *out)
           "  -h, --help              this text\n\n"
           "Exit status: 0 stopped by SIGINT or SIGTERM (every record written); 1 error (a\n"
           "socket could not be opened or failed, the model could not be read, an output could\n"
-          "not be written, such as a closed pipe); 2 bad command line (a malformed --ipfix "
-          "destination, an output that\n"
-          "is the model), or a model that does not fit it (not of the flowrec set; --margin on\n"
-          "a model without one).\n",
+          "not be written, such as a closed pipe); 2 bad command line (a malformed --ipfix\n"
+          "destination, an output that is the model), or a model that does not fit it (not of\n"
+          "the flowrec set; --margin on a model without one).\n",
           out);
 }
 
@@ -237,28 +236,31 @@ static void stats_line(const struct collect *k, const fdx_collector *c, long lon
             (unsigned long long)s.sequence_errors, (unsigned long long)s.records_missed,
             (unsigned long long)s.kernel_drops);
     /* rarer counts, said when there is something to say (the line would be long) */
-    if (s.not_flows > 0 || s.pair_overflow > 0 || s.far_times > 0 || s.end_before_start > 0) {
-        fprintf(stderr, PROG ": %s:", when);
-        if (s.not_flows > 0)
-            fprintf(stderr,
-                    " not_flows=%llu (data records that are not flows: options records, no "
-                    "pair of addresses of one family)",
-                    (unsigned long long)s.not_flows);
-        if (s.pair_overflow > 0)
-            fprintf(stderr,
-                    " pair_overflow=%llu (one-way records released before their wait ended: "
-                    "more than max_pending waited)",
-                    (unsigned long long)s.pair_overflow);
-        if (s.far_times > 0)
-            fprintf(stderr, " far_times=%llu (records refused: a time beyond year 9999)",
-                    (unsigned long long)s.far_times);
-        if (s.end_before_start > 0)
-            fprintf(stderr,
-                    " end_before_start=%llu (records whose end was before their start: they "
-                    "end at their start)",
-                    (unsigned long long)s.end_before_start);
-        fputc('\n', stderr);
+    const struct {
+        const char *name;
+        uint64_t n;
+        const char *meaning;
+    } rare[] = {
+        {"not_flows", s.not_flows,
+         "data records that are not flows: options records, no pair of addresses of one family"},
+        {"pair_overflow", s.pair_overflow,
+         "one-way records released before their wait ended: more than max_pending waited"},
+        {"far_times", s.far_times, "records refused: a time beyond year 9999"},
+        {"end_before_start", s.end_before_start,
+         "records whose end was before their start: they end at their start"},
+    };
+    bool any = false;
+    for (size_t i = 0; i < sizeof(rare) / sizeof(rare[0]); i++) {
+        if (rare[i].n == 0)
+            continue;
+        if (!any)
+            fprintf(stderr, PROG ": %s:", when);
+        any = true;
+        fprintf(stderr, " %s=%llu (%s)", rare[i].name, (unsigned long long)rare[i].n,
+                rare[i].meaning);
     }
+    if (any)
+        fputc('\n', stderr);
 }
 
 /* The model, checked to read the flowrec set, bound to the engine: EXIT_OK; after saying why,
@@ -342,7 +344,6 @@ int cmd_collect(int argc, char **argv)
     static struct collect k;
     memset(&k, 0, sizeof(k));
     k.name = "spam";
-    char err[1024];
     const char *listen[MAX_LISTEN], *model = NULL, *output = NULL, *ports = NULL;
     int n_listen = 0, c;
     struct fdx_collector_options co;
@@ -454,11 +455,6 @@ int cmd_collect(int argc, char **argv)
         !cli_files_distinct(PROG, default_model ? "the default model" : "-m", &model,
                             model != NULL ? 1 : 0, output, &k.ipfix))
         return EXIT_USAGE;
-    /* the destination's form is the command line's: checked before listening (exit 2) */
-    if (k.ipfix.dest != NULL && fdx_ipfix_check_destination(k.ipfix.dest, err, sizeof(err)) < 0) {
-        fprintf(stderr, PROG ": --ipfix: %s\n", err); /* err names the destination */
-        return EXIT_USAGE;
-    }
     if (ports != NULL && strcmp(ports, "all") == 0) {
         k.all_ports = true;
     } else if (ports != NULL) {
@@ -473,6 +469,7 @@ int cmd_collect(int argc, char **argv)
     }
 
     int status = EXIT_ERROR;
+    char err[1024];
     fdx_collector *col = NULL;
     struct fdx_engine_options eo;
     fdx_engine_options_init(&eo);
@@ -518,11 +515,7 @@ int cmd_collect(int argc, char **argv)
     }
     running = col;
     catch_stop_signals(on_signal);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGHUP, &sa, NULL);
+    catch_hangup_signal(on_signal);
     /* a reader that went away (| head) is a failed output: EPIPE, a message and exit 1, not a
      * silent death by SIGPIPE */
     signal(SIGPIPE, SIG_IGN);
@@ -546,8 +539,8 @@ int cmd_collect(int argc, char **argv)
             break;
         }
         /* readers of a stream see the records as they come; a failed write (a closed pipe)
-         * ends the run, and output_close() below says why */
-        if (fflush(k.out.fp) != 0 || ferror(k.out.fp)) {
+         * ends the run, said with its reason */
+        if (!output_flush(&k.out, PROG)) {
             status = EXIT_ERROR;
             break;
         }

@@ -53,13 +53,13 @@ void catch_stop_signals(void (*handler)(int))
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* SIGHUP asks for the reload callback between packets (live capture). SA_RESTART is off for the
- * same reason as above: the wait on a quiet interface returns, and the loop serves it. */
-static void catch_hangup(void)
+/* SA_RESTART is off for the same reason as above: the wait on a quiet interface (or socket)
+ * returns, and the loop serves the signal. */
+void catch_hangup_signal(void (*handler)(int))
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_hangup;
+    sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGHUP, &sa, NULL);
 }
@@ -303,8 +303,8 @@ int feeder_run(struct feeder *f, fdx_engine *e)
     fdx_capture *cap = f->first;
     f->first = NULL;
     if (f->iface != NULL) {
-        if (f->reload != NULL)
-            catch_hangup();
+        if (f->reload != NULL) /* SIGHUP: the reload callback, between packets */
+            catch_hangup_signal(on_hangup);
         status = read_live(f, &e, cap);
         if (f->reloaded != NULL)
             *f->reloaded = e;

@@ -46,6 +46,13 @@ bool ipfix_out_check(const struct ipfix_out *o, const char *prog)
         fprintf(stderr, "%s: --ipfix-pen and --ipfix-domain need --ipfix DEST\n", prog);
         return false;
     }
+    /* the destination's form is the command line's: refused before any work (collect would
+     * otherwise be listening already) */
+    char err[1024];
+    if (o->dest != NULL && fdx_ipfix_check_destination(o->dest, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, name(o), err); /* err names the destination */
+        return false;
+    }
     return true;
 }
 

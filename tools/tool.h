@@ -51,7 +51,8 @@ struct senders *senders_new(void);
 /* One flow of source @p addr (canonical inet_ntop text); false when out of memory or sources. */
 bool senders_count(struct senders *s, const char *addr, bool spam);
 /* The report (main senders: at least @p min_spam spam flows; every source with @p all; JSON with
- * @p json) to @p out. */
+ * @p json) to @p out; false, silently, when it could not be written (closing @p out's output
+ * says why). */
 bool senders_write(const struct senders *s, FILE *out, const char *input, uint64_t min_spam,
                    bool all, bool json);
 void senders_free(struct senders *s);
@@ -138,6 +139,8 @@ long long monotonic_ns(void);
 /* SIGINT and SIGTERM call @p handler (which should set a flag and break the blocked read), once:
  * a second signal ends the process. */
 void catch_stop_signals(void (*handler)(int));
+/* SIGHUP to @p handler, without SA_RESTART (a wait returns and the loop serves it). */
+void catch_hangup_signal(void (*handler)(int));
 
 /* ---- running as another user (privdrop.c) ---- */
 
@@ -279,7 +282,8 @@ struct ipfix_out {
 
 /* 1 when @p which is one of the IPFIX options (handled), 0 when not, -1 for a bad value. */
 int ipfix_option(struct ipfix_out *o, int which, const char *arg);
-/* After the options: false (after printing why) for --ipfix-pen or -domain without --ipfix. */
+/* After the options: false (after printing why) for --ipfix-pen or -domain without --ipfix, or
+ * a malformed destination (its form only: nothing is resolved or opened). */
 bool ipfix_out_check(const struct ipfix_out *o, const char *prog);
 /* What ipfix_out_open() would refuse in @p e's layout, checked without opening anything; false
  * after printing "@p prog: NAME: why". True without a destination. */
