@@ -932,10 +932,7 @@ static bool report(FILE *out, const struct count *k, const char *input, uint64_t
         }
     }
     free(v);
-    bool ok = fflush(out) == 0 && !ferror(out);
-    if (!ok)
-        fprintf(stderr, "flowdx report senders: writing the report failed\n");
-    return ok;
+    return fflush(out) == 0 && !ferror(out); /* the caller says why not */
 }
 
 /* ---- for flowdx run --detect spam ---- */
@@ -1119,8 +1116,10 @@ static int cmd_senders(int argc, char **argv)
         k.jsonl = trim(r.line)[0] == '{';
         ok = k.jsonl ? read_jsonl(&k, &r) : read_csv(&k, &r);
     }
-    if (ok)
-        ok = report(stdout, &k, r.name, min_spam, all, json);
+    if (ok && !report(stdout, &k, r.name, min_spam, all, json)) {
+        fprintf(stderr, "flowdx report senders: writing the report failed: %s\n", strerror(errno));
+        ok = false;
+    }
     if (!std_in)
         fclose(r.fp);
     free(r.line);
