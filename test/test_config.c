@@ -229,6 +229,7 @@ static void test_config_empty_and_files(void **state)
     fdx_config *c = load("# only a comment\n");
     assert_int_equal(fdx_config_node_kind(fdx_config_root(c)), FDX_CONFIG_MAP);
     assert_int_equal(fdx_config_check_unused(fdx_config_root(c), NULL, 0), 0);
+    assert_int_equal(fdx_config_map_count(fdx_config_root(c)), 0);
     fdx_config_free(c);
     char err[512];
     assert_int_equal(fdx_config_load_file("/nonexistent/flowdx.yaml", &c, err, sizeof(err)),
@@ -239,6 +240,17 @@ static void test_config_empty_and_files(void **state)
     const fdx_config_node *a = NULL;
     assert_int_equal(fdx_config_get_map(fdx_config_root(c), "a", &a, err, sizeof(err)), 1);
     assert_string_equal(fdx_config_node_where(a, where, sizeof(where)), "t.yaml:2:3");
+    /* the root has one key (a), a has one (b); a scalar and a sequence have none */
+    assert_int_equal(fdx_config_map_count(fdx_config_root(c)), 1);
+    assert_int_equal(fdx_config_map_count(a), 1);
+    fdx_config_free(c);
+    c = load("x: 1\ny: [1, 2, 3]\nz: {p: 1, q: 2}\n");
+    const fdx_config_node *y = NULL;
+    assert_int_equal(fdx_config_get_list(fdx_config_root(c), "y", &y, err, sizeof(err)), 1);
+    assert_int_equal(fdx_config_map_count(fdx_config_root(c)), 3);
+    assert_int_equal(fdx_config_map_count(y), 0);
+    assert_int_equal(fdx_config_map_count(fdx_config_list_at(y, 0)), 0);
+    assert_int_equal(fdx_config_map_count(NULL), 0);
     fdx_config_free(c);
 }
 

@@ -282,6 +282,45 @@ static void test_engine_record_fields(void **state)
     fdx_engine_free(e);
 }
 
+/* first_flow_id: a replacing engine goes on with the numbers (41, then 42 for the flow that
+ * starts second); an options struct of the layout before the field (it ended at n_plugins)
+ * gets the default, 1. */
+static void test_engine_first_flow_id(void **state)
+{
+    (void)state;
+    struct fdx_engine_options o;
+    fdx_engine_options_init(&o);
+    o.on_flow = collect;
+    o.first_flow_id = 41;
+    fdx_engine *e = NULL;
+    char err[256];
+    assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), 0);
+    n_recs = 0;
+    uint8_t b[256];
+    size_t n = tcp_frame(b, 7, 40000, 3, 25, 0x02, 0);
+    feed(e, 1000 * S, b, n);
+    n = tcp_frame(b, 8, 40001, 3, 25, 0x02, 0);
+    feed(e, 1001 * S, b, n);
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 2);
+    uint64_t first = recs[0].r.src_addr[3] == 7 ? recs[0].r.flow_id : recs[1].r.flow_id;
+    uint64_t second = recs[0].r.src_addr[3] == 8 ? recs[0].r.flow_id : recs[1].r.flow_id;
+    assert_int_equal(first, 41);
+    assert_int_equal(second, 42);
+    struct fdx_engine_stats st = {.struct_size = sizeof(st)};
+    fdx_engine_stats(e, &st);
+    assert_int_equal(st.last_flow_id, 42);
+    fdx_engine_free(e);
+    o.struct_size = (uint32_t)offsetof(struct fdx_engine_options, first_flow_id);
+    assert_int_equal(fdx_engine_new(&o, &e, err, sizeof(err)), 0);
+    n_recs = 0;
+    feed(e, 1000 * S, b, n);
+    fdx_engine_flush(e);
+    assert_int_equal(n_recs, 1);
+    assert_int_equal(recs[0].r.flow_id, 1);
+    fdx_engine_free(e);
+}
+
 static void test_engine_rejects_unknown_set_and_bad_options(void **state)
 {
     (void)state;
@@ -708,6 +747,7 @@ int main(void)
         cmocka_unit_test(test_engine_fragments_join_their_flow),
         cmocka_unit_test(test_engine_icmp_error_is_not_in_quoted_flow),
         cmocka_unit_test(test_engine_record_fields),
+        cmocka_unit_test(test_engine_first_flow_id),
         cmocka_unit_test(test_engine_rejects_unknown_set_and_bad_options),
         cmocka_unit_test(test_engine_set_state_across_flows),
         cmocka_unit_test(test_engine_set_with_policy_runs_alone),

@@ -158,6 +158,8 @@ struct fdx_engine_options {
                                                  the feature sets; borrowed for the engine's life;
                                                  the array itself is copied */
     uint32_t n_plugins;                     /**< entries in plugins (at most 16) */
+    uint64_t first_flow_id; /**< flow_id of the first flow; 0 = 1. An engine that replaces another
+                                 (a configuration reload) goes on with the old one's numbers */
 };
 
 /** Counters of an engine, filled by fdx_engine_stats(). Layout is ABI: append-only. */
@@ -175,6 +177,8 @@ struct fdx_engine_stats {
     /* added after the first layout: a shorter struct_size is filled up to its end */
     uint64_t records; /**< flow records given to fdx_engine_feed_record() and reported (also
                            counted in flows_ended by their end reason) */
+    uint64_t last_flow_id; /**< the highest flow_id given to a flow so far (open ones too); 0
+                                before the first (first_flow_id - 1 when that was set) */
 };
 
 typedef struct fdx_engine fdx_engine;

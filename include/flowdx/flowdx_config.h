@@ -134,6 +134,10 @@ FDX_API int fdx_config_get_list(const fdx_config_node *map, const char *key,
 /** Items of a sequence (1 for a scalar, 0 for a mapping). */
 FDX_API uint32_t fdx_config_list_count(const fdx_config_node *list);
 
+/** Keys of a mapping (0 for a scalar or a sequence): 0 for the root of an empty or comment-only
+ * file. */
+FDX_API uint32_t fdx_config_map_count(const fdx_config_node *map);
+
 /** Item @p i of a sequence (the node itself for a scalar and i = 0), or NULL. */
 FDX_API const fdx_config_node *fdx_config_list_at(const fdx_config_node *list, uint32_t i);
 

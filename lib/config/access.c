@@ -320,6 +320,11 @@ uint32_t fdx_config_list_count(const fdx_config_node *list)
     return list->kind == FDX_CONFIG_LIST ? list->n_children : list->kind == FDX_CONFIG_SCALAR;
 }
 
+uint32_t fdx_config_map_count(const fdx_config_node *map)
+{
+    return map != NULL && map->kind == FDX_CONFIG_MAP ? map->n_children / 2 : 0;
+}
+
 const fdx_config_node *fdx_config_list_at(const fdx_config_node *list, uint32_t i)
 {
     if (!list || i >= fdx_config_list_count(list))

@@ -171,7 +171,8 @@ static void on_end(void *user, struct fdxi_flow *f, int reason)
 
 /* ---- construction ---- */
 
-/* The options of the first layout end at `user`; plugins and n_plugins came later. */
+/* The options of the first layout end at `user`; plugins, n_plugins and first_flow_id came
+ * later. */
 #define OPTIONS_V1_SIZE (offsetof(struct fdx_engine_options, user) + sizeof(void *))
 
 static int check_options(const struct fdx_engine_options *o, char *errbuf, size_t errlen)
@@ -383,6 +384,7 @@ int fdxi_engine_new_with_sets(const struct fdx_engine_options *opts,
         .user = e,
         /* Only bucket placement depends on the seed, never the output. */
         .hash_seed = (uint64_t)(uintptr_t)e ^ ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec,
+        .first_id = opts->first_flow_id,
     };
     e->flows = fdxi_flow_table_new(&cfg);
     e->frags = fdxi_frag_table_new(FRAG_SLOTS, FRAG_MAX_AGE_US);
@@ -628,6 +630,7 @@ void fdx_engine_stats(const fdx_engine *e, struct fdx_engine_stats *ret)
     s.max_active_flows = e->max_active;
     s.alloc_failures = e->alloc_failures;
     s.records = e->records;
+    s.last_flow_id = fdxi_flow_table_last_id(e->flows);
     /* Copy no more than the caller's struct holds: an older caller has a shorter one. One that
      * did not set struct_size may have any size, so it gets nothing. */
     size_t n = ret->struct_size < sizeof(s) ? ret->struct_size : sizeof(s);

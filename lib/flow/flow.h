@@ -119,6 +119,7 @@ struct fdxi_flow_table_config {
     fdxi_flow_end_fn on_end;
     void *user;
     uint64_t hash_seed;
+    uint64_t first_id; /**< the first flow's id; 0 = 1 */
 };
 
 /* Create a table; returns NULL when out of memory. */
@@ -155,6 +156,8 @@ uint64_t fdxi_flow_table_take_id(struct fdxi_flow_table *t);
 
 uint32_t fdxi_flow_table_active(const struct fdxi_flow_table *t);
 uint64_t fdxi_flow_table_evictions(const struct fdxi_flow_table *t);
+/* The highest id given out so far (first_id - 1 before the first). */
+uint64_t fdxi_flow_table_last_id(const struct fdxi_flow_table *t);
 /* Slab allocations that failed; the table then evicts as if it were full. */
 uint64_t fdxi_flow_table_alloc_failures(const struct fdxi_flow_table *t);
 

@@ -443,6 +443,11 @@ uint64_t fdxi_flow_table_take_id(struct fdxi_flow_table *t)
     return ++t->next_id;
 }
 
+uint64_t fdxi_flow_table_last_id(const struct fdxi_flow_table *t)
+{
+    return t->next_id;
+}
+
 uint32_t fdxi_flow_table_active(const struct fdxi_flow_table *t)
 {
     return t->active;
@@ -474,6 +479,7 @@ struct fdxi_flow_table *fdxi_flow_table_new(const struct fdxi_flow_table_config 
     if (t == NULL)
         return NULL;
     t->cfg = *cfg;
+    t->next_id = cfg->first_id > 0 ? cfg->first_id - 1 : 0; /* ids are taken as ++next_id */
     if (cfg->policy != NULL) {
         t->policy = *cfg->policy;
     } else {
