@@ -1241,7 +1241,8 @@ static void test_collect_impossible_times(void **state)
 /*
  * SIGHUP does not end collect: one NetFlow v5 record (its reverse never comes; --pair-wait 60
  * keeps it waiting) is still written when SIGTERM ends the run after the SIGHUP: exit 0, the
- * message about nothing to reload, and 1 JSON line (one record, one flow).
+ * message that there is nothing to reopen (standard output) or reload, and 1 JSON line (one
+ * record, one flow).
  */
 static void test_collect_cli_sighup_goes_on(void **state)
 {
@@ -1259,7 +1260,7 @@ static void test_collect_cli_sighup_goes_on(void **state)
     send_udp(port, m.b, m.n);
     assert_true(wait_for_text(err, "new exporter", text, sizeof(text)));
     assert_int_equal(kill(pid, SIGHUP), 0);
-    assert_true(wait_for_text(err, "SIGHUP: collect has nothing to reload", text, sizeof(text)));
+    assert_true(wait_for_text(err, "SIGHUP: nothing to reopen", text, sizeof(text)));
     assert_int_equal(kill(pid, SIGTERM), 0);
     assert_int_equal(cli_wait(pid), 0);
     slurp(out, text, sizeof(text));
@@ -1267,6 +1268,53 @@ static void test_collect_cli_sighup_goes_on(void **state)
     for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
         lines++;
     assert_int_equal(lines, 1);
+}
+
+/*
+ * Log rotation: -o FILE is appended to (an earlier run's cut last line is ended first); after the
+ * file is renamed, SIGUSR1 opens FILE again, and the next flow goes there. --pair-wait 0: each
+ * NetFlow v5 record is a flow of its own, written at the next wait.
+ */
+static void test_collect_cli_sigusr1_reopens_output(void **state)
+{
+    const struct scratch *sc = *state;
+    char err[4096], out[4096], old[4096], text[8192];
+    scratch_path(sc, "err.txt", err, sizeof(err));
+    scratch_path(sc, "flows.jsonl", out, sizeof(out));
+    scratch_path(sc, "flows.jsonl.1", old, sizeof(old));
+    FILE *f = fopen(out, "w");
+    assert_non_null(f);
+    fputs("earlier run, cut", f); /* no line end */
+    fclose(f);
+    const char *args[] = {
+        "collect", "-l", "udp://127.0.0.1:0", "--detect", "none", "--format", "jsonl",
+        "-o",      out,  "--pair-wait",       "0",        NULL};
+    pid_t pid = cli_start(sc->dir, NULL, err, 10, args);
+    int port = cli_udp_port(err);
+    struct msg m;
+    v5_header(&m, 1, 10000, 1700000000, 0);
+    v5_record(&m, "10.0.0.7", "10.0.0.3", 40000, 25, 12, 1500, 8000, 9500, 0x1b, 6);
+    send_udp(port, m.b, m.n);
+    assert_true(wait_for_text(out, "\"src_port\":40000", text, sizeof(text)));
+    assert_int_equal(rename(out, old), 0);
+    assert_int_equal(kill(pid, SIGUSR1), 0);
+    assert_true(wait_for_text(err, "SIGUSR1: ", text, sizeof(text)));
+    assert_non_null(strstr(text, "flows.jsonl reopened"));
+    v5_header(&m, 1, 10000, 1700000000, 1);
+    v5_record(&m, "10.0.0.8", "10.0.0.3", 40001, 25, 12, 1500, 8000, 9500, 0x1b, 6);
+    send_udp(port, m.b, m.n);
+    assert_true(wait_for_text(out, "\"src_port\":40001", text, sizeof(text)));
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    assert_int_equal(cli_wait(pid), 0);
+    /* the old file: the cut line, ended, then the first flow's line; the new one: the second */
+    slurp(old, text, sizeof(text));
+    assert_true(strncmp(text, "earlier run, cut\n{", 18) == 0); /* 16 + 2 characters */
+    assert_non_null(strstr(text, "\"src_port\":40000"));
+    assert_null(strstr(text, "\"src_port\":40001"));
+    assert_int_equal(text[strlen(text) - 1], '\n');
+    slurp(out, text, sizeof(text));
+    assert_true(text[0] == '{' && strchr(text, '\n') == text + strlen(text) - 1);
+    assert_non_null(strstr(text, "\"src_port\":40001"));
 }
 
 /*
@@ -1364,6 +1412,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_collect_impossible_times),
         cmocka_unit_test_setup_teardown(test_collect_cli_bad_ipfix_destination_is_usage,
                                         scratch_setup, scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_collect_cli_sigusr1_reopens_output, scratch_setup,
+                                        scratch_teardown),
         cmocka_unit_test_setup_teardown(test_collect_cli_sighup_goes_on, scratch_setup,
                                         scratch_teardown),
         cmocka_unit_test_setup_teardown(test_collect_cli_closed_stdout_is_an_error, scratch_setup,

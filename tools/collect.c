@@ -27,8 +27,9 @@ void usage_collect(FILE *out)
           "by a model trained on flowrec rows, and is written as an alert (malicious flows) or\n"
           "a JSON line of schema 1 (every flow, doc/json.md), and with --ipfix sent on as IPFIX\n"
           "with its verdict. Runs until SIGINT or SIGTERM, which end the waits, write every\n"
-          "record and exit with status 0; SIGHUP is answered with a message (there is nothing\n"
-          "to reload) and the run goes on. doc/collect.md describes the collector.\n\n",
+          "record and exit with status 0. SIGHUP and SIGUSR1 open the -o file again by its\n"
+          "name (log rotation; it is appended to, as at a start) and the run goes on; the\n"
+          "model and options are read once. doc/collect.md describes the collector.\n\n",
           out);
     fputs(
         "Options:\n"
@@ -71,16 +72,16 @@ void usage_collect(FILE *out)
           out);
 }
 
-static volatile sig_atomic_t stop, hangup;
+static volatile sig_atomic_t stop, hangup; /* hangup: the signal's number, SIGHUP or SIGUSR1 */
 static fdx_collector *volatile running;
 
-/* SIGINT, SIGTERM: stop. SIGHUP: collect has nothing to reload (its model and options are read
- * once), so it says so and goes on, rather than end as the default action would, losing the
- * records still waiting. */
+/* SIGINT, SIGTERM: stop. SIGHUP, SIGUSR1: the output is opened again (log rotation) and the run
+ * goes on, rather than end as the default action would, losing the records still waiting; the model
+ * and options are read once. */
 static void on_signal(int sig)
 {
-    if (sig == SIGHUP)
-        hangup = 1;
+    if (sig == SIGHUP || sig == SIGUSR1)
+        hangup = sig;
     else
         stop = 1;
     fdx_collector *c = running;
@@ -545,10 +546,17 @@ int cmd_collect(int argc, char **argv)
             break;
         }
         ipfix_out_flush(&k.ipfix, PROG); /* the records of this wait, not at the next one */
-        if (hangup) {
+        if (hangup) { /* log rotation: the output file is opened again by its name */
+            const char *sig = hangup == SIGHUP ? "SIGHUP" : "SIGUSR1";
             hangup = 0;
-            fprintf(stderr, PROG ": SIGHUP: collect has nothing to reload (the model and options "
-                                 "are read once); going on (SIGINT or SIGTERM end it)\n");
+            int rc = output_reopen(&k.out, NULL, PROG);
+            if (rc > 0)
+                fprintf(stderr, PROG ": %s: %s reopened\n", sig, k.out.path);
+            else if (rc == 0)
+                fprintf(stderr,
+                        PROG ": %s: nothing to reopen (the output is not a file) and nothing to "
+                             "reload (the model and options are read once); going on\n",
+                        sig);
         }
         long long now = monotonic_ns();
         if (stats_us > 0 && !k.quiet && now - last_ns >= (long long)stats_us * 1000) {

@@ -15,7 +15,8 @@
 #define DRAIN_MAX_NS 2000000000LL
 
 static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t reload_requested; /* SIGHUP, for a feeder with a reload callback */
+/* SIGHUP and SIGUSR1, for a feeder with a reload callback */
+static volatile sig_atomic_t reload_requested, reopen_requested;
 /* The capture file being read, for the signal handler to break a blocked read; NULL between
  * files and for a live capture, whose loop looks at stop_requested after every read timeout. */
 static fdx_capture *volatile reading;
@@ -36,8 +37,10 @@ static void on_signal(int sig)
 
 static void on_hangup(int sig)
 {
-    (void)sig;
-    reload_requested = 1;
+    if (sig == SIGUSR1)
+        reopen_requested = 1;
+    else
+        reload_requested = 1;
 }
 
 /* No SA_RESTART: a read blocked on a pipe or a wait on a quiet interface (or socket) returns at
@@ -62,6 +65,7 @@ void catch_hangup_signal(void (*handler)(int))
     sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
 long long monotonic_ns(void)
@@ -247,7 +251,7 @@ static bool feed_live(struct feeder *f, fdx_engine *e, fdx_capture *cap, bool dr
         long long t = monotonic_ns();
         /* While packets flow, the clock and the statistics still run; a stop request is served
          * at once, and draining after it ends even if packets keep coming. */
-        if ((stop_requested || reload_requested) && !draining)
+        if ((stop_requested || reload_requested || reopen_requested) && !draining)
             return true;
         if (draining && t - t0 > DRAIN_MAX_NS)
             return true;
@@ -278,9 +282,15 @@ static int read_live(struct feeder *f, fdx_engine **engine, fdx_capture *cap)
         f->last_tick_ns = monotonic_ns();
         tick(f, e);
         maybe_stats(f, cap, e, false);
-        if (reload_requested && !stop_requested) {
-            reload_requested = 0;
-            e = *engine = f->reload(f->reload_user, e);
+        if ((reload_requested || reopen_requested) && !stop_requested) {
+            bool config = reload_requested;
+            reload_requested = reopen_requested = 0;
+            fdx_engine *ne = f->reload(f->reload_user, e, config);
+            if (ne != e) { /* flushed by the reload: its counters go on in the new one's */
+                statline_retire(&f->stats, e);
+                fdx_engine_free(e);
+                e = *engine = ne;
+            }
         }
     }
     if (ok)
@@ -303,7 +313,7 @@ int feeder_run(struct feeder *f, fdx_engine *e)
     fdx_capture *cap = f->first;
     f->first = NULL;
     if (f->iface != NULL) {
-        if (f->reload != NULL) /* SIGHUP: the reload callback, between packets */
+        if (f->reload != NULL) /* SIGHUP, SIGUSR1: the reload callback, between packets */
             catch_hangup_signal(on_hangup);
         status = read_live(f, &e, cap);
         if (f->reloaded != NULL)

@@ -2,6 +2,7 @@
 /* Writes flow records as CSV rows or JSON lines. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -323,7 +324,78 @@ bool output_open(struct output *o, const char *path)
 
 bool output_open_stream(struct output *o, const char *path)
 {
-    return open_plain(o, path);
+    memset(o, 0, sizeof(*o));
+    if (path == NULL || strcmp(path, "-") == 0) {
+        o->fp = stdout;
+        return true;
+    }
+    o->path = path;
+    o->fp = fopen(path, "a");
+    if (o->fp == NULL) {
+        fprintf(stderr, "flowdx: %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    o->had_bytes = fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    /* an earlier run stopped in the middle of a line (a full disk, a kill -9): the line is
+     * ended, so that the next one can be read (the stream itself is write-only) */
+    int fd = o->had_bytes ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    char last = '\n';
+    if (fd >= 0 && pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n')
+        fputc('\n', o->fp);
+    if (fd >= 0)
+        close(fd);
+    return true;
+}
+
+bool output_csv_header(struct output *o, const char *header, const char *prog)
+{
+    if (o->fp == NULL)
+        return true;
+    if (!o->had_bytes) {
+        fprintf(o->fp, "%s\n", header);
+        return true;
+    }
+    FILE *in = fopen(o->path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = in != NULL ? getline(&line, &cap, in) : -1;
+    if (n > 0 && line[n - 1] == '\n')
+        line[--n] = '\0';
+    if (n > 0 && line[n - 1] == '\r')
+        line[--n] = '\0';
+    bool same = n >= 0 && strcmp(line, header) == 0;
+    free(line);
+    if (in != NULL)
+        fclose(in);
+    if (!same)
+        fprintf(stderr,
+                "%s: %s already holds other rows: its first line is not the CSV header of this "
+                "run's columns; name another file, or move it away\n",
+                prog, o->path);
+    return same;
+}
+
+int output_reopen(struct output *o, const char *header, const char *prog)
+{
+    struct stat st;
+    if (o->fp == NULL || o->path == NULL || o->failed ||
+        (stat(o->path, &st) == 0 && !S_ISREG(st.st_mode)))
+        return 0; /* standard output, a device or a FIFO: nothing to rotate */
+    if (!output_flush(o, prog))
+        return -1;
+    struct output n;
+    if (!output_open_stream(&n, o->path) ||
+        (header != NULL && !output_csv_header(&n, header, prog))) {
+        if (n.fp != NULL)
+            fclose(n.fp);
+        fprintf(stderr, "%s: SIGHUP: %s not reopened; writing on to the file already open\n", prog,
+                o->path);
+        return -1;
+    }
+    fclose(o->fp);
+    *o = n;
+    return 1;
 }
 
 bool output_flush(struct output *o, const char *prog)

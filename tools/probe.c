@@ -21,6 +21,19 @@
 
 #define MAX_ALLOW 1024
 #define MAX_NAMES 256
+#define MAX_TALLIES 64
+
+/* A plugin's counters for the summary, under its name: they go on when a reload keeps the
+ * plugin, and stay when a reload drops it. */
+struct tally {
+    char name[64];
+    bool spam; /* it was the spam detector: its one reason to decline is said */
+    uint64_t judged, malicious, uncertain;
+    /* declined: flows the plugin looked at and gave no verdict on purpose (the spam detector:
+     * SMTP flows without a packet from the server, unless judge_one_way or its model says to
+     * judge them) */
+    uint64_t declined;
+};
 
 struct probe {
     const char *path; /* the configuration file, for SIGHUP; the name of a text */
@@ -63,11 +76,11 @@ struct probe {
     struct output alerts, jsonl, csv, senders_out;
     bool csv_header;
     struct senders *senders;
-    /* counters per plugin */
-    /* declined: flows the plugin looked at and gave no verdict on purpose (the spam detector:
-     * SMTP flows without a packet from the server, unless judge_one_way or its model says to
-     * judge them) */
-    uint64_t flows, judged[16], malicious[16], uncertain[16], declined[16], allowed;
+    /* counters per plugin: tally[slot[i]] is plugin i's */
+    struct tally tally[MAX_TALLIES];
+    uint32_t n_tallies;
+    uint8_t slot[16];
+    uint64_t flows, allowed;
     uint64_t alerts_total; /* for the live statistics line */
     bool failed;
 };
@@ -443,6 +456,15 @@ static bool probe_load(struct probe *p, const char *path, const char *prefix)
                  ? fdx_config_load_string(p->text, strlen(p->text), path, &p->cfg, err, sizeof(err))
                  : fdx_config_load_file(path, &p->cfg, err, sizeof(err));
     const fdx_config_node *root = rc == 0 ? fdx_config_root(p->cfg) : NULL;
+    /* An empty file is a mistake (cut short, or not written yet): it would run every default,
+     * which at a reload would also turn detection off. */
+    if (rc == 0 && fdx_config_map_count(root) == 0) {
+        snprintf(err, sizeof(err),
+                 "%s: empty (no key); conf/flowdx.yaml documents every key, and a file for the "
+                 "probe names at least its input or its detectors",
+                 path);
+        rc = FDX_EINVAL;
+    }
     p->data_dir = default_model_dir();
     if (rc == 0)
         rc = fdx_config_get_string(root, "data_dir", &p->data_dir, err, sizeof(err));
@@ -515,17 +537,38 @@ static void write_json(struct probe *p, const struct fdx_flow_record *r, const c
     write_json_record(p->jsonl.fp, p->engine, r, v, r->n_verdicts, p->doh, ev, server);
 }
 
+/* The CSV output's first line, without its end (malloc'd; NULL when memory ran out). */
+static char *csv_header_text(const struct probe *p)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    if (fp == NULL)
+        return NULL;
+    fputs("flow_id,src_addr,src_port,dst_addr,dst_port,proto,start_us,end_us,end_reason", fp);
+    for (uint32_t i = 0; i < fdx_engine_feature_count(p->engine); i++)
+        fprintf(fp, ",%s", fdx_engine_feature_name(p->engine, i));
+    for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup); i++)
+        fprintf(fp, ",%s_verdict", fdx_setup_plugin_name(p->setup, i));
+    if (fclose(fp) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 static void write_csv(struct probe *p, const struct fdx_flow_record *r,
                       const struct fdx_flow_verdict *v)
 {
     FILE *fp = p->csv.fp;
     if (!p->csv_header) {
-        fputs("flow_id,src_addr,src_port,dst_addr,dst_port,proto,start_us,end_us,end_reason", fp);
-        for (uint32_t i = 0; i < fdx_engine_feature_count(p->engine); i++)
-            fprintf(fp, ",%s", fdx_engine_feature_name(p->engine, i));
-        for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup); i++)
-            fprintf(fp, ",%s_verdict", fdx_setup_plugin_name(p->setup, i));
-        fputc('\n', fp);
+        char *header = csv_header_text(p);
+        if (header == NULL) {
+            p->failed = true;
+            return;
+        }
+        fprintf(fp, "%s\n", header);
+        free(header);
         p->csv_header = true;
     }
     if (r == NULL)
@@ -557,15 +600,16 @@ static void emit(struct probe *p, const struct fdx_flow_record *r, const char *s
      * at the first malicious verdict, not for every flow. */
     int quiet = -1;
     for (uint32_t i = 0; i < r->n_verdicts && i < 16; i++) {
+        struct tally *t = &p->tally[p->slot[i]];
         if (v[i].verdict == FDX_VERDICT_NONE) {
-            p->declined[i] += v[i].declined != 0;
+            t->declined += v[i].declined != 0;
             continue;
         }
-        p->judged[i]++;
-        p->uncertain[i] += v[i].verdict == FDX_VERDICT_UNCERTAIN;
+        t->judged++;
+        t->uncertain += v[i].verdict == FDX_VERDICT_UNCERTAIN;
         if (v[i].verdict != FDX_VERDICT_MALICIOUS)
             continue;
-        p->malicious[i]++;
+        t->malicious++;
         if (quiet < 0)
             quiet = allowed(p, r) || name_allowed(p, server);
         if (quiet)
@@ -670,6 +714,13 @@ static bool open_outputs(struct probe *p)
         ok = open(&p->jsonl, p->jsonl_file);
     if (ok && p->csv_file != NULL)
         ok = open(&p->csv, p->csv_file);
+    if (ok && p->csv_file != NULL && p->iface != NULL) {
+        /* appended to: the header is there already, or written now */
+        char *header = csv_header_text(p);
+        ok = header != NULL && output_csv_header(&p->csv, header, "flowdx run");
+        p->csv_header = ok;
+        free(header);
+    }
     if (ok && p->senders_file != NULL && p->spam >= 0) {
         if (!p->senders_shared)
             ok = output_open(&p->senders_out, p->senders_file);
@@ -696,13 +747,15 @@ static bool close_outputs(struct probe *p, bool keep)
     return ok;
 }
 
-/* An engine for the setup of @p conf, reporting to @p p. */
-static int new_engine(const struct probe *conf, struct probe *p, fdx_engine **ret, char *err,
-                      size_t len)
+/* The engine of configuration @p conf, whose records go to @p p; its flows are numbered from
+ * @p first_flow_id (a reload goes on with the numbers of the engine it replaces). */
+static int new_engine(const struct probe *conf, struct probe *p, uint64_t first_flow_id,
+                      fdx_engine **ret, char *err, size_t len)
 {
     struct fdx_engine_options o;
     fdx_engine_options_init(&o);
     fdx_setup_engine_options(conf->setup, &o);
+    o.first_flow_id = first_flow_id;
     /* The detectors also judge the flows nDPI calls DoH or SMTP (FDX_APP_DOH, FDX_APP_SMTP): the
      * engine runs the dpi set for them, after the configured sets. */
     char *sets = NULL;
@@ -718,6 +771,25 @@ static int new_engine(const struct probe *conf, struct probe *p, fdx_engine **re
     int rc = fdx_engine_new(&o, ret, err, len);
     free(sets);
     return rc;
+}
+
+/* SIGHUP: the live output files are opened again by their names, for log rotation (IPFIX files
+ * and the senders report, written at the end, are not). */
+static void reopen_outputs(struct probe *p, const char *sig)
+{
+    struct output *o[] = {&p->alerts, &p->jsonl, &p->csv};
+    int n = 0;
+    for (int i = 0; i < 3; i++) {
+        char *header = o[i] == &p->csv && o[i]->fp != NULL ? csv_header_text(p) : NULL;
+        if (o[i]->fp != NULL && o[i]->path != NULL && (o[i] != &p->csv || header != NULL) &&
+            output_reopen(o[i], header, "flowdx run") > 0)
+            n++;
+        free(header);
+    }
+    if (n > 0)
+        fprintf(stderr, "flowdx run: %s: %d output file%s reopened\n", sig, n, n == 1 ? "" : "s");
+    else if (!p->csv.path && !p->jsonl.path && !p->alerts.path)
+        fprintf(stderr, "flowdx run: %s: no output file to reopen\n", sig);
 }
 
 /* Whether two configurations' records have the same values in the same order, and the same plugins'
@@ -739,6 +811,24 @@ static bool same_layout(const fdx_engine *a, const fdx_setup *sa, const fdx_engi
     return true;
 }
 
+/* The tally of each plugin of @p setup (a new one for a name not seen before) into @p slot; false
+ * when the run has seen too many plugin names. */
+static bool tally_slots(struct probe *p, const fdx_setup *setup, uint8_t *slot)
+{
+    for (uint32_t i = 0; i < fdx_setup_plugin_count(setup) && i < 16; i++) {
+        const char *name = fdx_setup_plugin_name(setup, i);
+        uint32_t t = 0;
+        while (t < p->n_tallies && strcmp(p->tally[t].name, name) != 0)
+            t++;
+        if (t == MAX_TALLIES)
+            return false;
+        if (t == p->n_tallies)
+            snprintf(p->tally[p->n_tallies++].name, sizeof(p->tally[0].name), "%s", name);
+        slot[i] = (uint8_t)t;
+    }
+    return true;
+}
+
 static bool same_text(const char *a, const char *b)
 {
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
@@ -752,9 +842,16 @@ static bool same_text(const char *a, const char *b)
  * reason eof) and are judged by the old detectors; the next packets start new flows. Input and
  * outputs are kept as they are (a change to them takes effect at the next start).
  */
-static fdx_engine *reload(void *user, fdx_engine *e)
+static fdx_engine *reload(void *user, fdx_engine *e, bool config)
 {
     struct probe *p = user;
+    reopen_outputs(p, config ? "SIGHUP" : "SIGUSR1");
+    if (!config) /* SIGUSR1: log rotation only */
+        return e;
+    if (p->text != NULL) { /* --detect doh,spam: no file to read again */
+        fprintf(stderr, "flowdx run: SIGHUP: no configuration file to read again (%s)\n", p->path);
+        return e;
+    }
     struct probe *n = calloc(1, sizeof(*n));
     char err[1024];
     fdx_engine *ne = NULL;
@@ -769,7 +866,9 @@ static fdx_engine *reload(void *user, fdx_engine *e)
                 p->path);
         goto keep;
     }
-    if (new_engine(n, p, &ne, err, sizeof(err)) < 0) {
+    struct fdx_engine_stats st = {.struct_size = sizeof(st)};
+    fdx_engine_stats(e, &st);
+    if (new_engine(n, p, st.last_flow_id + 1, &ne, err, sizeof(err)) < 0) {
         fprintf(stderr, "flowdx run: SIGHUP: %s: %s; the running configuration stays\n", p->path,
                 err);
         goto keep;
@@ -781,8 +880,19 @@ static fdx_engine *reload(void *user, fdx_engine *e)
                 p->path, p->ipfix.x != NULL ? "IPFIX" : "CSV");
         goto keep;
     }
+    uint8_t slot[16] = {0};
+    uint32_t n_tallies = p->n_tallies;
+    if (!tally_slots(p, n->setup, slot)) {
+        p->n_tallies = n_tallies;
+        fprintf(stderr,
+                "flowdx run: SIGHUP: %s: this run has counted %d plugins' verdicts under their "
+                "names, the most it can: restart to apply it; the running configuration stays\n",
+                p->path, MAX_TALLIES);
+        goto keep;
+    }
     fdx_pairs *pairs = NULL;
     if (n->pairs_on && n->doh >= 0 && fdx_pairs_new(&n->po, on_pair, p, &pairs) < 0) {
+        p->n_tallies = n_tallies;
         fprintf(stderr, "flowdx run: SIGHUP: out of memory; the running configuration stays\n");
         goto keep;
     }
@@ -791,26 +901,13 @@ static fdx_engine *reload(void *user, fdx_engine *e)
         !same_text(n->alerts_file, p->alerts_file) || !same_text(n->ipfix.dest, p->ipfix.dest))
         fprintf(stderr, "flowdx run: SIGHUP: input and outputs stay as they are until the next "
                         "start\n");
-    /* The old engine's flows end under the old configuration, then everything switches. */
-    struct fdx_engine_stats st = {.struct_size = sizeof(st)};
-    fdx_engine_stats(e, &st);
+    /* The old engine's flows end under the old configuration (the feeder then frees it), then
+     * everything switches; a plugin's counters go on under its name. */
     fdx_engine_flush(e);
     fdx_pairs_free(p->pairs);
-    fdx_engine_free(e);
-    uint64_t judged[16] = {0}, malicious[16] = {0}, uncertain[16] = {0};
-    for (uint32_t i = 0; i < fdx_setup_plugin_count(n->setup) && i < 16; i++) {
-        for (uint32_t j = 0; j < fdx_setup_plugin_count(p->setup) && j < 16; j++) {
-            if (strcmp(fdx_setup_plugin_name(n->setup, i), fdx_setup_plugin_name(p->setup, j)) ==
-                0) { /* a plugin's counters go on under its name */
-                judged[i] = p->judged[j];
-                malicious[i] = p->malicious[j];
-                uncertain[i] = p->uncertain[j];
-            }
-        }
-    }
-    memcpy(p->judged, judged, sizeof(judged));
-    memcpy(p->malicious, malicious, sizeof(malicious));
-    memcpy(p->uncertain, uncertain, sizeof(uncertain));
+    memcpy(p->slot, slot, sizeof(slot));
+    if (n->spam >= 0)
+        p->tally[slot[n->spam]].spam = true;
     /* The new file's configuration is not kept: the setup and allowlist hold copies, and the
      * input and outputs go on with the first file's strings. */
     fdx_setup *old_setup = p->setup;
@@ -826,8 +923,10 @@ static fdx_engine *reload(void *user, fdx_engine *e)
     memcpy(p->allow_names, n->allow_names, sizeof(p->allow_names));
     p->n_names = n->n_names;
     p->engine = ne;
-    fprintf(stderr, "flowdx run: SIGHUP: %s reloaded (%u plugins); %u flows in progress ended\n",
-            p->path, fdx_setup_plugin_count(p->setup), st.active_flows);
+    fprintf(stderr, "flowdx run: SIGHUP: %s reloaded (%u plugins%s); %u flows in progress ended\n",
+            p->path, fdx_setup_plugin_count(p->setup),
+            fdx_setup_plugin_count(p->setup) == 0 ? ": no verdicts from now on" : "",
+            st.active_flows);
     probe_free(n);
     free(n);
     return ne;
@@ -859,13 +958,14 @@ void usage_probe(FILE *out)
 static void summary(const struct probe *p)
 {
     fprintf(stderr, "flowdx run: %llu flow%s", (unsigned long long)p->flows, plural(p->flows));
-    for (uint32_t i = 0; i < fdx_setup_plugin_count(p->setup) && i < 16; i++) {
-        fprintf(stderr, "; %s: %llu judged, %llu malicious, %llu uncertain",
-                fdx_setup_plugin_name(p->setup, i), (unsigned long long)p->judged[i],
-                (unsigned long long)p->malicious[i], (unsigned long long)p->uncertain[i]);
-        if (p->declined[i] > 0) /* the one reason the spam detector declines for */
-            fprintf(stderr, ", %llu declined%s", (unsigned long long)p->declined[i],
-                    (int)i == p->spam ? " (SMTP flows with no packet from the server)" : "");
+    for (uint32_t i = 0; i < p->n_tallies; i++) { /* every plugin of the run, reloads too */
+        const struct tally *t = &p->tally[i];
+        fprintf(stderr, "; %s: %llu judged, %llu malicious, %llu uncertain", t->name,
+                (unsigned long long)t->judged, (unsigned long long)t->malicious,
+                (unsigned long long)t->uncertain);
+        if (t->declined > 0) /* the one reason the spam detector declines for */
+            fprintf(stderr, ", %llu declined%s", (unsigned long long)t->declined,
+                    t->spam ? " (SMTP flows with no packet from the server)" : "");
     }
     if (p->n_allow > 0 || p->n_names > 0)
         fprintf(stderr, "; %llu alerts suppressed by the allowlist",
@@ -987,7 +1087,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     }
     fdx_engine *e = NULL;
     char err[1024];
-    int rc = new_engine(&p, &p, &e, err, sizeof(err));
+    int rc = new_engine(&p, &p, 1, &e, err, sizeof(err));
     /* a setting the engine refuses is the configuration's error, as config check says */
     if (rc < 0) {
         fprintf(stderr, "flowdx run: %s: %s\n", path, err);
@@ -995,6 +1095,9 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
         return rc == FDX_EINVAL || rc == FDX_ERANGE ? EXIT_USAGE : EXIT_ERROR;
     }
     p.engine = e;
+    tally_slots(&p, p.setup, p.slot); /* at most 16 plugins: a new run has room for them */
+    if (p.spam >= 0)
+        p.tally[p.slot[p.spam]].spam = true;
     if (p.pairs_on && p.doh >= 0 && fdx_pairs_new(&p.po, on_pair, &p, &p.pairs) < 0) {
         fprintf(stderr, "flowdx run: out of memory\n");
         fdx_engine_free(e);
@@ -1109,7 +1212,7 @@ int cmd_config(int argc, char **argv)
     ok = ok && probe_user(&p, "flowdx config", &run_as);
     fdx_engine *e = NULL;
     char err[1024];
-    if (ok && new_engine(&p, &p, &e, err, sizeof(err)) < 0) { /* what only the engine checks */
+    if (ok && new_engine(&p, &p, 1, &e, err, sizeof(err)) < 0) { /* what only the engine checks */
         fprintf(stderr, "flowdx config: %s: %s\n", argv[2], err);
         ok = false;
     }

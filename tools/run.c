@@ -483,6 +483,23 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
                NULL);
 }
 
+/* SIGHUP or SIGUSR1, live: the output file is opened again by its name (log rotation); the
+ * model and options are kept (run -c reads its configuration file again at SIGHUP). */
+static fdx_engine *on_hangup(void *user, fdx_engine *e, bool config)
+{
+    struct detect *d = user;
+    const char *sig = config ? "SIGHUP" : "SIGUSR1";
+    int rc = output_reopen(d->output, NULL, me);
+    if (rc > 0)
+        fprintf(stderr, "%s: %s: %s reopened\n", me, sig, d->output->path);
+    else if (rc == 0)
+        fprintf(stderr,
+                "%s: %s: nothing to reopen (the output is not a file) and nothing to reload "
+                "(run -c reads a configuration file again); going on\n",
+                me, sig);
+    return e;
+}
+
 /* Live capture: the engine's clock moved without a packet. Held flows whose pair window has
  * passed are decided, and what was written reaches the reader. */
 static void on_tick(void *user, uint64_t now_us)
@@ -1017,7 +1034,9 @@ int cmd_run(int argc, char **argv)
                           .alerts = &d.malicious,
                           .tick = on_tick,
                           .pairs = &d.pairs,
-                          .tick_user = &d};
+                          .tick_user = &d,
+                          .reload = on_hangup,
+                          .reload_user = &d};
     struct output out;
     /* The capture is opened first, as root; the output then as --user (as tcpdump -Z does). */
     if (!feeder_open(&feed) || (user != NULL && !run_as_switch(me, &run_as)) ||

@@ -75,6 +75,8 @@ struct statline {
     long long last_ns;     /* the previous line, or start_ns */
     uint64_t last_packets; /* the engine's packet count at the previous line */
     uint64_t bytes;        /* wire bytes of the packets fed, counted by the read loop */
+    /* the counters of the engines a reload replaced, added to the running engine's */
+    uint64_t base_packets, base_finished, base_malformed, base_skipped;
 };
 
 /* "PROG: stats: elapsed=... packets=... pps=... bytes=... flows_active=... flows_finished=...
@@ -82,6 +84,8 @@ struct statline {
  * with @p cap (a live capture's counters), alerts with @p alerts. */
 void statline_print(struct statline *s, const char *prog, const fdx_engine *e,
                     const struct fdx_capture_stats *cap, const uint64_t *alerts, long long now_ns);
+/* A reload replaced @p old (flushed): its counters go on in the next lines. */
+void statline_retire(struct statline *s, const fdx_engine *old);
 
 /* ---- reading captures or an interface into an engine (feed.c) ---- */
 
@@ -104,9 +108,13 @@ struct feeder {
     /* The command's pair rule (DoH), or NULL: once the engine is flushed at the end, before the
      * last statistics line, *pairs is freed, which decides the flows it held, and set NULL. */
     fdx_pairs **pairs;
-    /* Live: SIGHUP calls this between packets with the running engine; it returns the engine to
-     * go on with (the same one when the reload was refused). NULL: SIGHUP is not caught. */
-    fdx_engine *(*reload)(void *user, fdx_engine *e);
+    /* Live: SIGHUP (@p config true: the configuration is read again and the output files
+     * reopened) or SIGUSR1 (@p config false: the output files reopened, for log rotation) calls
+     * this between packets with the running engine; it returns the engine to go on with: the
+     * same one (a reload refused, or only the outputs reopened), or a new one, after flushing
+     * @p e, which the feeder then frees once its counters are taken into the statistics line.
+     * NULL: neither signal is caught. */
+    fdx_engine *(*reload)(void *user, fdx_engine *e, bool config);
     void *reload_user;
     fdx_engine **reloaded; /* set to the engine in use at the end, if not NULL */
     fdx_capture *first;    /* opened by feeder_open() */
@@ -139,7 +147,7 @@ long long monotonic_ns(void);
 /* SIGINT and SIGTERM call @p handler (which should set a flag and break the blocked read), once:
  * a second signal ends the process. */
 void catch_stop_signals(void (*handler)(int));
-/* SIGHUP to @p handler, without SA_RESTART (a wait returns and the loop serves it). */
+/* SIGHUP and SIGUSR1 to @p handler, without SA_RESTART (a wait returns and the loop serves it). */
 void catch_hangup_signal(void (*handler)(int));
 
 /* ---- running as another user (privdrop.c) ---- */
@@ -183,6 +191,7 @@ struct output {
     char resolved[PATH_MAX]; /* the link's target */
     char tmp[4096];          /* temporary name while a regular file is written, else "" */
     bool failed;             /* a write failed and output_flush said so */
+    bool had_bytes;          /* a stream: the file held something when it was opened */
 };
 
 /* Live: write out what is buffered. False when @p o cannot be written (a full disk): the first
@@ -190,9 +199,18 @@ struct output {
 bool output_flush(struct output *o, const char *prog);
 /* Open @p path ("-" or NULL = standard output); false after printing why. */
 bool output_open(struct output *o, const char *path);
-/* The same for a run without an end (a live capture): @p path is written directly, so that its
- * rows can be read while they come. */
+/* The same for a run without an end (a live capture, the collector): @p path is written
+ * directly, so that its rows can be read while they come, and appended to, so that a restart
+ * keeps what an earlier run wrote (a last line an earlier run left cut is ended first). */
 bool output_open_stream(struct output *o, const char *path);
+/* A stream about to get CSV rows whose first line is @p header (without its end): true when
+ * the file was empty (the header is written now) or already starts with that line; false after
+ * saying that the file holds other columns. */
+bool output_csv_header(struct output *o, const char *header, const char *prog);
+/* SIGHUP: a stream's file opened again by its name (a log rotation moved it away), then the old
+ * one closed; with @p header, as output_csv_header. 1 when reopened; 0 for standard output, a
+ * device or a FIFO, left as they are; -1 after printing why, the file already open kept. */
+int output_reopen(struct output *o, const char *header, const char *prog);
 /* Finish: with @p keep and no write error, the output takes its name; else the temporary file
  * is removed. False when the output is not kept: a write error is printed here, a @p keep of
  * false is the caller's to explain. */

@@ -174,9 +174,10 @@ print(len(ref), "flows,", len(doh), "judged by doh, same verdicts")
 ' "$tmp/cfg-ref.jsonl" "$tmp/cfg-live.jsonl"
 
 # ---- SIGHUP: the configuration is read again; a bad file is refused and the old one runs on ----
+# ---- and the output files are opened again (log rotation); a restart appends ----
 write_cfg() { # DETECTORS-MAPPING [EXTRA-LINE]
     cat > "$tmp/hup.yaml" <<YAML
-input: {interface: cap0, stats_interval: 0}
+input: {interface: cap0, stats_interval: 1s}
 flows: {idle_timeout: 2s, linger: 1s}
 detectors: $1
 outputs:
@@ -199,23 +200,68 @@ check "SIGHUP with a bad file: refused, located, still running" bash -c \
     'grep -q "SIGHUP: .*hup.yaml:[0-9]*:[0-9]*: unknown key .detetcors." "$1" && grep -q "refused; the running configuration stays" "$1" && kill -0 "$2"' \
     _ "$tmp/hup.err" "$pid"
 write_cfg "{doh: {model: $top/conf/models/doh.fdxm, servers: [192.168.0.10]}}"
+mv "$tmp/hup.jsonl" "$tmp/hup.jsonl.1" # as logrotate does, before it sends SIGHUP
 kill -HUP "$pid"
-sleep 1
+sleep 1.5
 check "SIGHUP with a good file: reloaded, now the DoH detector alone" \
     grep -q "SIGHUP: .*hup.yaml reloaded (1 plugins)" "$tmp/hup.err"
+check "SIGHUP: the rotated output was opened again" \
+    bash -c 'grep -q "SIGHUP: 1 output file reopened" "$1" && [ -e "$2" ]' _ "$tmp/hup.err" \
+    "$tmp/hup.jsonl"
 replay "$spam/smtp.pcap"
 sleep 4
 stop INT "$pid"
 check "SIGHUP: exit 0 after SIGINT ($rc)" test "$rc" -eq 0
 cat "$tmp/hup.err"
+# 95 packets before the reload and 95 after: the line's counters go on over the engine the reload
+# replaced (they used to restart from 0, and pps wrapped to about 1.8e19 at the first line after)
+check "SIGHUP: the statistics go on over the reload (packets 95 then 190, never back)" python3 -c '
+import re, sys
+lines = [l for l in open(sys.argv[1]) if ": stats: " in l]
+packets = [int(re.search(r" packets=(\d+)", l).group(1)) for l in lines]
+finished = [int(re.search(r" flows_finished=(\d+)", l).group(1)) for l in lines]
+pps = [float(re.search(r" pps=([0-9.e+]+)", l).group(1)) for l in lines]
+assert packets == sorted(packets) and finished == sorted(finished), (packets, finished)
+assert 95 in packets and packets[-1] == 190, packets
+assert max(pps) < 1000, pps
+' "$tmp/hup.err"
+check "SIGHUP: the summary still counts the detector the reload removed" \
+    grep -q "flowdx run: .*spam: 1 judged, .*doh: 0 judged" "$tmp/hup.err"
 check "the SMTP session before the reload was judged by spam, the one after by nothing" python3 -c '
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-smtp = [r for r in rows if r["dst_port"] == 25]
-assert len(smtp) == 2, len(smtp)
+before = [json.loads(l) for l in open(sys.argv[1])]
+after = [json.loads(l) for l in open(sys.argv[2])]
+smtp = [r for r in before + after if r["dst_port"] == 25]
+assert len(smtp) == 2 and smtp[0] in before and smtp[1] in after, smtp
 assert list(smtp[0]["verdicts"]) == ["spam"] and "spam_sp" in smtp[0]["features"], smtp[0]["verdicts"]
 assert smtp[1]["verdicts"] == {} and "doh_duration" in smtp[1]["features"], smtp[1]["verdicts"]
-' "$tmp/hup.jsonl"
+ids = [r["flow_id"] for r in before + after]
+assert len(set(ids)) == len(ids) and smtp[1]["flow_id"] > smtp[0]["flow_id"], ids
+' "$tmp/hup.jsonl.1" "$tmp/hup.jsonl"
+# a restart appends to the file (it used to be emptied); a line an earlier run left cut is ended
+rows=$(lines "$tmp/hup.jsonl")
+printf '{"cut": ' >> "$tmp/hup.jsonl"
+ip netns exec "$ns_cap" "$flowdx" run -c "$tmp/hup.yaml" > /dev/null 2> "$tmp/hup2.err" &
+pid=$!
+pids+=("$pid")
+check "restart: flowdx listens on cap0" await "$pid" "$tmp/hup2.err" "listening on cap0"
+replay "$spam/smtp.pcap"
+stop INT "$pid"
+check "restart: the file kept its $rows rows and the cut line, and got the new one" python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+assert lines[-1] == "" and lines[int(sys.argv[2])] == "{\"cut\": ", lines
+rows = [json.loads(l) for l in lines[:int(sys.argv[2])] + lines[int(sys.argv[2]) + 1:-1]]
+assert len(rows) == int(sys.argv[2]) + 1 and rows[-1]["dst_port"] == 25, rows
+' "$tmp/hup.jsonl" "$rows"
+# the CSV output of a live run is appended to as well: a file of other columns is refused
+printf 'a,b,c\n1,2,3\n' > "$tmp/other.csv"
+write_cfg "{doh: {model: $top/conf/models/doh.fdxm}}" "  csv: {file: $tmp/other.csv}"
+out=$(in_cap timeout 20 "$flowdx" run -c "$tmp/hup.yaml" 2>&1)
+rc=$?
+check "a live CSV output whose header is not the run's is refused (exit 1) and left as it was" \
+    bash -c '[ "$1" -eq 1 ] && grep -q "other.csv already holds other rows" <<< "$2" && [ "$(cat "$3")" = "$(printf "a,b,c\n1,2,3")" ]' \
+    _ "$rc" "$out" "$tmp/other.csv"
 
 # ---- spam, as user nobody: idle timeout on a quiet interface, then SIGTERM flushes ----
 # smtps.pcapng (4 packets, no FIN) must end by the idle timeout (2 s) while nothing arrives;
@@ -237,19 +283,26 @@ if start spam "${spam_opts[@]}" --user nobody -o "$tmp/nobody/spam.jsonl"; then
     sleep 3.5 # idle timeout 2 s, the clock's lag 0.2 s, the time the flow took
     check "quiet interface: the idle flow was written before any signal" \
         bash -c '[ "$(grep -c "\"end_reason\":\"idle\"" "$1")" -eq 1 ]' _ "$tmp/nobody/spam.jsonl"
+    # log rotation: the file is moved away, SIGUSR1 opens a new one (as nobody) for what follows
+    mv "$tmp/nobody/spam.jsonl" "$tmp/nobody/spam.jsonl.1"
+    kill -USR1 "$pid"
+    check "SIGUSR1: the output was opened again" \
+        await "$pid" "$tmp/spam.err" "SIGUSR1: $tmp/nobody/spam.jsonl reopened"
     replay "$spam/smtp.pcap"
     check "the FIN flow is not written yet (it lingers 2 s)" \
-        test "$(lines "$tmp/nobody/spam.jsonl")" -eq 1
+        test "$(lines "$tmp/nobody/spam.jsonl")" -eq 0
     stop TERM "$pid"
     check "SIGTERM: exit 0 ($rc)" test "$rc" -eq 0
-    check "SIGTERM: the open flow was flushed (end reason eof)" \
-        bash -c '[ "$(grep -c "\"end_reason\":\"eof\"" "$1")" -eq 1 ]' _ "$tmp/nobody/spam.jsonl"
-    check "--user nobody: the output file belongs to nobody" \
-        test "$(stat -c %U "$tmp/nobody/spam.jsonl")" = nobody
+    check "SIGTERM: the open flow was flushed (end reason eof) into the new file" \
+        bash -c '[ "$(grep -c "\"end_reason\":\"eof\"" "$1")" -eq 1 ] && [ "$(wc -l < "$1")" -eq 1 ]' \
+        _ "$tmp/nobody/spam.jsonl"
+    check "--user nobody: both output files belong to nobody" \
+        test "$(stat -c %U "$tmp/nobody/spam.jsonl" "$tmp/nobody/spam.jsonl.1")" = "$(printf 'nobody\nnobody')"
+    cat "$tmp/nobody/spam.jsonl.1" "$tmp/nobody/spam.jsonl" > "$tmp/spam-live.jsonl"
     check "spam: every packet sent was captured (99)" grep -q "99 packets captured" "$tmp/spam.err"
     check "spam: the same flows, verdicts and features as -r" \
         python3 "$here/live_compare.py" --all-features "$tmp/spam-ref.jsonl" \
-        "$tmp/nobody/spam.jsonl"
+        "$tmp/spam-live.jsonl"
     cat "$tmp/spam.err"
 fi
 
