@@ -270,6 +270,11 @@ bad() { # YAML, expected message part
     check "config check refuses: $2" bash -c "[ $rc -eq 2 ] && grep -qF -- \"\$1\" \"\$2\"" _ "$2" "$tmp/bad.err" ||
         cat "$tmp/bad.err"
 }
+bad "# a comment, no key" "bad.yaml: empty (no key)"
+bad "" "bad.yaml: empty (no key)"
+"$flowdx" run -c "$tmp/bad.yaml" -r "$emotet" > /dev/null 2> "$tmp/bad.err"
+check "run -c refuses an empty file, even with -r: exit 2" \
+    bash -c '[ "$1" -eq 2 ] && grep -q "bad.yaml: empty (no key)" "$2"' _ $? "$tmp/bad.err"
 bad "detetcors: {}" "bad.yaml:1:1: unknown key 'detetcors' (did you mean 'detectors'?)"
 bad $'detectors:\n  doh: {servers: [10.0.0.300]}' "bad.yaml:2:19: key 'servers': not an IPv4 or IPv6 address"
 bad $'flows:\n  idle_timeout: -5s' "bad.yaml:2:17: key 'idle_timeout'"
