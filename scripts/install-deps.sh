@@ -28,6 +28,8 @@ packages=(
   # flowdx collect's end-to-end test (test/golden/collect_softflowd.sh): softflowd exports a
   # capture's flows as NetFlow v5, v9 and IPFIX; tshark (above) reads the capture for the expected values
   softflowd
+  # nfdump's collector reads flowdx's IPFIX export in test/golden/ipfix_cli.sh (times in ms)
+  nfdump
   # the Moore 31-152 conformance test (test/golden/tcptrace_compare.py): tcptrace -l -r is the oracle
   tcptrace
 )

@@ -217,6 +217,9 @@ static void test_export_zadnik_elements(void **state)
     expect(named(l, "sourceIPv4Address"), 0, 8, "sourceIPv4Address", FDXI_IE_IPV4);
     expect(named(l, "destinationIPv6Address"), 0, 28, "destinationIPv6Address", FDXI_IE_IPV6);
     expect(named(l, "flowStartMicroseconds"), 0, 154, "flowStartMicroseconds", FDXI_IE_DATETIME_US);
+    /* dateTimeMilliseconds is type 15 (IANA "IPFIX Information Element Data Types") */
+    expect(named(l, "flowStartMilliseconds"), 0, 152, "flowStartMilliseconds", 15);
+    expect(named(l, "flowEndMilliseconds"), 0, 153, "flowEndMilliseconds", 15);
     expect(named(l, "flowEndReason"), 0, 136, "flowEndReason", FDXI_IE_UNSIGNED8);
     expect(named(l, "reversePacketDeltaCount"), 29305, 2, "reversePacketDeltaCount",
            FDXI_IE_UNSIGNED64);
@@ -229,8 +232,8 @@ static void test_export_zadnik_elements(void **state)
     expect(named(l, "fdxSpamScore"), PEN, 8311, "fdxSpamScore", FDXI_IE_FLOAT64);
     expect(named(l, "fdxSpamLabel"), PEN, 8312, "fdxSpamLabel", FDXI_IE_STRING);
     assert_int_equal(named(l, "fdxSpamLabel")->len, 0xffff);
-    /* 15 identifiers (two of them IPv6-only), end reason and segment, 65 values, 3 verdict. */
-    assert_int_equal(l->n, 15 + 2 + 65 + 3);
+    /* 17 identifiers (two of them IPv6-only), end reason and segment, 65 values, 3 verdict. */
+    assert_int_equal(l->n, 17 + 2 + 65 + 3);
     assert_int_equal(l->n_values, 65);
     assert_int_equal(l->n_slots, 1);
     fdxi_ipfix_layout_free(l);
@@ -683,6 +686,10 @@ static void test_export_plugin_fields_and_verdicts_reach_the_file(void **state)
     assert_true(uint_of(&d, 0, 154, 8) == ((UINT64_C(1700000000) + 2208988800u) << 32 | 1u << 30));
     uint64_t end_frac = uint_of(&d, 0, 155, 8) & 0xffffffffu;
     assert_int_equal((end_frac * 1000000) >> 32, 253001);
+    /* In milliseconds since the Unix epoch: 1700000000250 and, 3.001 ms later, 1700000000253
+     * (truncated). */
+    assert_true(uint_of(&d, 0, 152, 8) == UINT64_C(1700000000250));
+    assert_true(uint_of(&d, 0, 153, 8) == UINT64_C(1700000000253));
     /* The plugin's fields: payload bytes forward (pen/1) and as the reverse element (pen/0x4001),
      * 300 clamped to unsigned8, NaN as float64, IANA octetTotalCount's RFC 5103 reverse. */
     assert_int_equal(uint_of(&d, PEN, 1, 8), 100);

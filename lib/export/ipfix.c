@@ -484,11 +484,16 @@ static void fill(fdx_ipfix *x, int v, const struct fdx_flow_record *r,
         case FDXI_SRC_PROTO:
             put(p, r->proto, e->len);
             break;
-        case FDXI_SRC_START:
-            put(p, fdxi_ipfix_time_us(r->start_us), e->len);
+        case FDXI_SRC_START: /* dateTimeMilliseconds: ms since the Unix epoch (RFC 7011 6.1.8) */
+            put(p,
+                e->type == FDXI_IE_DATETIME_MS ? r->start_us / 1000u
+                                               : fdxi_ipfix_time_us(r->start_us),
+                e->len);
             break;
         case FDXI_SRC_END:
-            put(p, fdxi_ipfix_time_us(r->end_us), e->len);
+            put(p,
+                e->type == FDXI_IE_DATETIME_MS ? r->end_us / 1000u : fdxi_ipfix_time_us(r->end_us),
+                e->len);
             break;
         case FDXI_SRC_IANA_END_REASON:
             put(p, fdxi_ipfix_end_reason(r->end_reason), e->len);

@@ -190,6 +190,12 @@ static int add_identifiers(struct builder *b, uint32_t pen)
          FDXI_SRC_DST_PORT, 0},
         {"protocolIdentifier", 0, 4, FDXI_IE_UNSIGNED8, FDXI_IE_SEM_IDENTIFIER, 0, FDXI_SRC_PROTO,
          0},
+        /* milliseconds for collectors that read no other times (nfdump, pmacct), before the
+         * microseconds, which a reader that keeps the last time of a record then keeps */
+        {"flowStartMilliseconds", 0, 152, FDXI_IE_DATETIME_MS, FDXI_IE_SEM_DEFAULT, 0,
+         FDXI_SRC_START, 0},
+        {"flowEndMilliseconds", 0, 153, FDXI_IE_DATETIME_MS, FDXI_IE_SEM_DEFAULT, 0, FDXI_SRC_END,
+         0},
         {"flowStartMicroseconds", 0, 154, FDXI_IE_DATETIME_US, FDXI_IE_SEM_DEFAULT, 0,
          FDXI_SRC_START, 0},
         {"flowEndMicroseconds", 0, 155, FDXI_IE_DATETIME_US, FDXI_IE_SEM_DEFAULT, 0, FDXI_SRC_END,

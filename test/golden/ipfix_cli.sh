@@ -50,7 +50,8 @@ check "doh: every record equals its JSON line" compare "$tmp/doh.ipfix" "$tmp/do
 if command -v tshark > /dev/null; then
     tshark -r "$tmp/doh.ipfix" -T fields -E occurrence=a -E aggregator=';' -e cflow.flow_id \
         -e cflow.abstimestart -e cflow.abstimeend > "$tmp/doh.tshark" 2> /dev/null
-    check "doh: tshark reads the same flows and microseconds" python3 - "$tmp/doh.tshark" \
+    # each record has its times twice, in milliseconds (152, 153), then microseconds (154, 155)
+    check "doh: tshark reads the same flows, milliseconds and microseconds" python3 - "$tmp/doh.tshark" \
         "$tmp/doh.jsonl" <<'PY'
 import calendar, json, sys, time
 want = {}
@@ -61,14 +62,18 @@ def us(text):  # "May  8, 2022 08:22:14.162768363 UTC"
     day, frac = text.replace(" UTC", "").rsplit(".", 1)
     sec = calendar.timegm(time.strptime(" ".join(day.split()), "%b %d, %Y %H:%M:%S"))
     return sec * 1000000 + int(frac[:6])
-got = {}
+got, got_ms = {}, {}
 for line in open(sys.argv[1]):
     cols = line.rstrip("\n").split("\t")
     if len(cols) < 3 or not cols[0]:
         continue
-    for fid, start, end in zip(cols[0].split(";"), cols[1].split(";"), cols[2].split(";")):
-        got[int(fid)] = (us(start), us(end))
+    starts, ends = cols[1].split(";"), cols[2].split(";")
+    for i, fid in enumerate(cols[0].split(";")):
+        got_ms[int(fid)] = (us(starts[2 * i]), us(ends[2 * i]))
+        got[int(fid)] = (us(starts[2 * i + 1]), us(ends[2 * i + 1]))
 assert got == want, sorted(set(got.items()) ^ set(want.items()))[:4]
+ms = {k: (s // 1000 * 1000, e // 1000 * 1000) for k, (s, e) in want.items()}
+assert got_ms == ms, sorted(set(got_ms.items()) ^ set(ms.items()))[:4]
 PY
 fi
 
@@ -143,6 +148,44 @@ for kind in udp tcp; do
         python3 '$here/ipfix_compare.py' '$tmp/$kind.ipfix' '$tmp/$kind.jsonl' '$tmp/$kind.ipfix.dump' \
         --pen 32473 --set doh:ip --names '$tmp/doh.names' --detector doh"
 done
+
+# nfdump's collector (nfcapd 1.7, Debian's nfdump), where installed: it reads no microsecond times,
+# only flowStartMilliseconds and flowEndMilliseconds, so these carry the flow's times for it; it
+# pairs the RFC 5103 reverse counters as the flow's output packets and bytes.
+if command -v nfcapd > /dev/null && command -v nfdump > /dev/null; then
+    nport=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir "$tmp/nfcapd"
+    timeout 60 nfcapd -w "$tmp/nfcapd" -p "$nport" -b 127.0.0.1 > "$tmp/nfcapd.log" 2>&1 &
+    npid=$!
+    for _ in $(seq 50); do grep -q "Bound to" "$tmp/nfcapd.log" && break; sleep 0.1; done
+    timeout 60 "$flowdx" run -q --detect doh -m "$doh_model" --doh-server 192.168.0.10 \
+        -r "$k/korving_c2_dns2tcp_txt_177c8813.pcap" --format jsonl -o "$tmp/nf.jsonl" \
+        --ipfix "udp://127.0.0.1:$nport"; rc=$?
+    sleep 0.5
+    kill -INT "$npid" # nfcapd writes its file at the end
+    wait "$npid"
+    TZ=UTC nfdump -R "$tmp/nfcapd" -q -o 'fmt:%ts|%te|%sa|%sp|%ipkt|%opkt' > "$tmp/nfdump.txt" 2>&1
+    check "nfdump: the 34 flows, their times to the millisecond, packets in both directions" \
+        python3 - "$tmp/nfdump.txt" "$tmp/nf.jsonl" "$rc" <<'PY'
+import json, sys, time
+assert sys.argv[3] == "0", "flowdx exit " + sys.argv[3]
+def ms(us):  # nfdump prints local time: TZ=UTC
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(us // 1000000)) + ".%03d" % (us // 1000 % 1000)
+want = {}
+for l in open(sys.argv[2]):
+    o = json.loads(l)
+    want[(o["src_addr"], o["src_port"])] = (ms(o["start_us"]), ms(o["end_us"]))
+got, packets = {}, []
+for l in open(sys.argv[1]):
+    f = [x.strip() for x in l.split("|")]
+    if len(f) == 6:
+        got[(f[2], int(f[3]))] = (f[0], f[1])
+        packets.append((int(f[4]), int(f[5])))
+assert len(want) == 34 and got == want, sorted(set(got.items()) ^ set(want.items()))[:4]
+# every tunnel connection has packets both ways (a TCP handshake at least)
+assert len(packets) == 34 and all(i > 0 and o > 0 for i, o in packets), packets
+PY
+fi
 
 # UDP collectors learn templates only from what reaches them: with refresh_s 1 and records 1.1 s
 # apart, the options template and both flow templates go out three times (at open, before the second

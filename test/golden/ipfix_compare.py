@@ -41,6 +41,8 @@ IANA = {
     (0, 7): "sourceTransportPort",
     (0, 11): "destinationTransportPort",
     (0, 4): "protocolIdentifier",
+    (0, 152): "flowStartMilliseconds",
+    (0, 153): "flowEndMilliseconds",
     (0, 154): "flowStartMicroseconds",
     (0, 155): "flowEndMicroseconds",
     (0, 136): "flowEndReason",
@@ -285,6 +287,9 @@ def main():
               (fid, ntp_us(rec[(0, 154)]), j["start_us"]))
         check(ntp_us(rec[(0, 155)]) == j["end_us"], "flow %d: end" % fid)
         check(uint(rec[(0, 154)]) & 0x7FF == 0, "flow %d: low 11 bits of the fraction" % fid)
+        # dateTimeMilliseconds (RFC 7011 6.1.8): milliseconds since the Unix epoch, truncated
+        check(uint(rec[(0, 152)]) == j["start_us"] // 1000, "flow %d: start in ms" % fid)
+        check(uint(rec[(0, 153)]) == j["end_us"] // 1000, "flow %d: end in ms" % fid)
         check(uint(rec[(0, 136)]) == END_IANA[j["end_reason"]], "flow %d: flowEndReason" % fid)
         check(uint(rec[(args.pen, 8200)]) == END_FDX[j["end_reason"]], "flow %d: end reason" % fid)
         feats = j["features"] if args.detector else {n: j[n] for n in names}
@@ -325,8 +330,9 @@ def main():
             name, text = drec[key]
             check(name == names_of.get(key), "flow %d: ipfixDump names %s '%s', expected '%s'" %
                   (fid, key, name, names_of.get(key)))
-            if key in ((0, 154), (0, 155)):
-                sec = (uint(raw) >> 32) - NTP_UNIX
+            if key in ((0, 152), (0, 153), (0, 154), (0, 155)):
+                ms = key in ((0, 152), (0, 153))
+                sec = uint(raw) // 1000 if ms else (uint(raw) >> 32) - NTP_UNIX
                 t = datetime.fromtimestamp(sec, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
                 check(text.startswith(t), "flow %d: ipfixDump time %s, expected %s" % (fid, text, t))
             elif key in ((0, 8), (0, 12), (0, 27), (0, 28)):
