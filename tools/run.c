@@ -1072,7 +1072,8 @@ int cmd_run(int argc, char **argv)
     }
     if (!ipfix_out_close(&d.ipfix, me))
         status = EXIT_ERROR;
-    if (!output_close(&out, true))
+    bool out_kept = output_close(&out, true); /* a failed write was said; it is not named below */
+    if (!out_kept)
         status = EXIT_ERROR;
     for (uint32_t i = 0; i < d.n_given && status != EXIT_ERROR; i++) {
         /* a warning, also with -q: a mistyped resolver looks like a quiet day */
@@ -1087,7 +1088,7 @@ int cmd_run(int argc, char **argv)
                 me, addr, (unsigned long long)s->flows, plural(s->flows));
     }
     if (!quiet) {
-        const char *files[] = {output, ipfix_out_sent(&d.ipfix)};
+        const char *files[] = {out_kept ? output : NULL, ipfix_out_sent(&d.ipfix)};
         print_written(me, files, 2);
         char by_dpi[32];
         if (d.dpi)

@@ -246,7 +246,8 @@ struct named_file {
 };
 
 /* "PROG: output: FILE, sent to udp://HOST:PORT, ..." on standard error, for the @p n files and
- * IPFIX destinations a run wrote (NULL and "-" left out); nothing when there is none. */
+ * IPFIX destinations a run wrote (NULL and "-" left out: callers pass NULL for an output that
+ * failed, as output_close() and ipfix_out_sent() tell); nothing when there is none. */
 void print_written(const char *prog, const char *const *files, size_t n);
 
 /* Whether @p a and @p b, neither NULL nor "-", name one regular file (or would create one). */

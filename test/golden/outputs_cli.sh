@@ -112,6 +112,15 @@ if [ -c /dev/full ]; then
     check "analyze --svg /dev/full: exit 1, said, and /dev/full is still a device" \
         bash -c '[ "$1" -eq 1 ] && grep -q "/dev/full: write failed" "$2" && test -c /dev/full' \
         _ "$rc" "$tmp/err"
+    # ---- -o that cannot be written: said, exit 1, and the closing line does not name it as an
+    # output (emotet's one SMTP flow makes a JSON line, so something is written) ----
+    for detect in spam doh,spam; do
+        "$flowdx" run --detect "$detect" --format jsonl -r "$pcap" -o /dev/full 2> "$tmp/err"
+        rc=$?
+        check "run --detect $detect -o /dev/full: exit 1, said, not called an output" \
+            bash -c '[ "$1" -eq 1 ] && grep -q "writing /dev/full failed" "$2" &&
+                     ! grep -q "output: .*/dev/full" "$2"' _ "$rc" "$tmp/err" || cat "$tmp/err"
+    done
     # ---- standard output that cannot be written ----
     for cmd in "features" "model show conf/models/spam.fdxm" "--help" "config check conf/flowdx.yaml"; do
         # shellcheck disable=SC2086 # the command's words
