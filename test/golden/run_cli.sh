@@ -173,6 +173,21 @@ out=$("$flowdx" run --detect spam --doh-server 10.0.0.1 -r "$k/korving_ft_iodine
 check "--doh-server with --detect spam: exit 2" bash -c "[ $rc -eq 2 ] && grep -q 'apply to --detect doh' <<< \"\$0\"" "$out"
 out=$("$flowdx" run --detect doh -m "$tmp/none.fdxm" -r "$k/korving_ft_iodine_private_b64_23a0a5a8.pcap" 2>&1); rc=$?
 check "missing model: exit 1, named, no hint about the shipped one" bash -c "[ $rc -eq 1 ] && grep -q '$tmp/none.fdxm: No such file' <<< \"\$0\" && ! grep -q 'build-doh-model' <<< \"\$0\"" "$out"
+# --idle-timeout: one range for every detector, that of the configuration's flows.idle_timeout
+# (flowdx.yaml(5): 1 ms to a day), which --detect doh,spam passes it on as; 0 is below it.
+iodine=$k/korving_ft_iodine_private_b64_23a0a5a8.pcap
+for det in doh spam doh,spam; do
+    for v in 0 0.0005 86401; do
+        out=$("$flowdx" run --detect "$det" --idle-timeout "$v" -r "$iodine" -o /dev/null 2>&1); rc=$?
+        check "--detect $det --idle-timeout $v: exit 2, the range named" bash -c \
+            '[ "$1" -eq 2 ] && [ "$2" = "flowdx run: --idle-timeout: '"'"'$3'"'"' is not a number of seconds from 0.001 to 86400" ]' \
+            _ "$rc" "$out" "$v"
+    done
+done
+for v in 0.001 86400; do
+    "$flowdx" run -q --detect doh -m "$tmp/m.fdxm" --idle-timeout "$v" -r "$iodine" -o /dev/null
+    check "--idle-timeout $v (an end of the range): taken" test $? -eq 0
+done
 # A capture that cannot be opened must not replace an existing output file.
 printf 'earlier results\n' > "$tmp/keep.jsonl"
 "$flowdx" run -q --detect doh -m "$tmp/m.fdxm" -r "$tmp/no-such.pcap" --format jsonl \
