@@ -9,24 +9,29 @@
 
 #include "tool.h"
 
-bool run_as_lookup(const char *prog, const char *name, struct run_as *ret)
+bool run_as_lookup(const char *prog, const char *where, const char *name, struct run_as *ret)
 {
+    char what[sizeof(ret->what)];
+    if (where == NULL)
+        snprintf(what, sizeof(what), "--user %s", name);
+    else
+        snprintf(what, sizeof(what), "%s: key 'user': %s", where, name);
     errno = 0;
     struct passwd *pw = getpwnam(name);
     if (pw == NULL) {
         if (errno != 0)
-            fprintf(stderr, "%s: --user %s: cannot look the user up: %s\n", prog, name,
-                    strerror(errno));
+            fprintf(stderr, "%s: %s: cannot look the user up: %s\n", prog, what, strerror(errno));
         else
-            fprintf(stderr, "%s: --user %s: no such user\n", prog, name);
+            fprintf(stderr, "%s: %s: no such user\n", prog, what);
         return false;
     }
     if (strlen(name) >= sizeof(ret->name)) {
-        fprintf(stderr, "%s: --user %s: name too long\n", prog, name);
+        fprintf(stderr, "%s: %s: name too long\n", prog, what);
         return false;
     }
     memset(ret, 0, sizeof(*ret));
     snprintf(ret->name, sizeof(ret->name), "%s", name);
+    memcpy(ret->what, what, sizeof(what));
     ret->uid = pw->pw_uid;
     ret->gid = pw->pw_gid;
     return true;
@@ -51,7 +56,7 @@ bool run_as_switch(const char *prog, const struct run_as *u)
     if (initgroups(u->name, u->gid) != 0 || (step = "setgid", setgid(u->gid) != 0) ||
         (step = "setuid", setuid(u->uid) != 0)) {
         int err = errno;
-        fprintf(stderr, "%s: --user %s: cannot change to the user: %s: %s%s\n", prog, u->name, step,
+        fprintf(stderr, "%s: %s: cannot change to the user: %s: %s%s\n", prog, u->what, step,
                 strerror(err), err == EPERM ? " (changing the user needs root)" : "");
         return false;
     }
@@ -60,8 +65,8 @@ bool run_as_switch(const char *prog, const struct run_as *u)
     bool regained = (u->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) ||
                     (u->gid != 0 && (setgid(0) == 0 || setegid(0) == 0));
     if (!ids_are(u) || regained) {
-        fprintf(stderr, "%s: --user %s: the change of user did not take%s; stopping\n", prog,
-                u->name, regained ? " (root could be regained)" : "");
+        fprintf(stderr, "%s: %s: the change of user did not take%s; stopping\n", prog, u->what,
+                regained ? " (root could be regained)" : "");
         return false;
     }
     return true;

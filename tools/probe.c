@@ -44,6 +44,7 @@ struct probe {
     /* input */
     const char *inputs[MAX_INPUTS];
     const fdx_config_node *input_nodes[MAX_INPUTS]; /* where input.read names each, for messages */
+    const fdx_config_node *input_node;              /* the input mapping, for messages; or NULL */
     int n_inputs;
     const char *inputs_what; /* "input.read", or "-r" when the command line replaced them */
     const char *filter;
@@ -315,6 +316,7 @@ static int read_input(const fdx_config_node *root, struct probe *p, char *err, s
     int rc = fdx_config_get_map(root, "input", &in, err, len);
     if (rc <= 0)
         return rc;
+    p->input_node = in;
     if ((rc = read_strings(in, "read", p->inputs, p->input_nodes, MAX_INPUTS, &p->n_inputs, err,
                            len)) < 0 ||
         (rc = fdx_config_get_string(in, "filter", &p->filter, err, len)) < 0 ||
@@ -418,18 +420,24 @@ static bool probe_files_distinct(const struct probe *p, const char *prefix)
     return files_distinct(who, ins, 3, out, n_out);
 }
 
-/* input.user: only with input.interface, and a user that exists; false after printing why. */
+/* input.user: only with input.interface, and a user that exists; false after printing why, at
+ * the key's value in a file ("FILE:LINE:COL: key 'user': ..."), as --user in a text (the
+ * configuration --detect doh,spam makes of the command line). */
 static bool probe_user(const struct probe *p, const char *prog, struct run_as *ret)
 {
     if (p->user == NULL)
         return true;
-    char who[1200];
-    snprintf(who, sizeof(who), "%s: %s: input.user", prog, p->path);
+    char where[300];
+    if (p->text == NULL)
+        value_where(p->input_node, "user", where, sizeof(where));
+    else /* a text has input.user with -i only (cmd_run): the case below is the file's */
+        snprintf(where, sizeof(where), "%s", p->path);
     if (p->iface == NULL) {
-        fprintf(stderr, "%s: applies to live capture (input.interface) only\n", who);
+        fprintf(stderr, "%s: %s: key 'user': applies to live capture (input.interface) only\n",
+                prog, where);
         return false;
     }
-    return run_as_lookup(who, p->user, ret);
+    return run_as_lookup(prog, p->text == NULL ? where : NULL, p->user, ret);
 }
 
 /* Loads @p path and everything it names; prints the located error and returns false. */

@@ -937,7 +937,7 @@ int cmd_run(int argc, char **argv)
         return run_both(&b, inputs, n_inputs, iface, filter, quiet);
     }
     struct run_as run_as;
-    if (user != NULL && !run_as_lookup(me, user, &run_as))
+    if (user != NULL && !run_as_lookup(me, NULL, user, &run_as))
         return EXIT_USAGE;
     if (strcmp(detector, "spam") == 0) {
         d.spam = true;

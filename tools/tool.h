@@ -154,12 +154,14 @@ void catch_hangup_signal(void (*handler)(int));
 
 struct run_as {
     char name[64];
+    char what[400]; /* its name in messages: "--user NAME", or "FILE:LINE:COL: key 'user': NAME" */
     uid_t uid;
     gid_t gid;
 };
 
-/* Look up user @p name; false after printing why (no such user). */
-bool run_as_lookup(const char *prog, const char *name, struct run_as *ret);
+/* Look up user @p name, given by --user (@p where NULL) or by a configuration's input.user at
+ * @p where ("FILE:LINE:COL"); false after printing why (no such user). */
+bool run_as_lookup(const char *prog, const char *where, const char *name, struct run_as *ret);
 /* Become the user for good: supplementary groups, group, user; then check that every ID changed
  * and root cannot be regained. false after printing why. */
 bool run_as_switch(const char *prog, const struct run_as *u);

@@ -288,9 +288,20 @@ bad "input: [a.pcap]" "bad.yaml:1:8: key 'input'"
 bad $'outputs:\n  jsonl: {file: ""}' "bad.yaml:2:10: key 'file': empty"
 bad $'input:\n  interface: ""' "bad.yaml:2:3: key 'interface': empty"
 bad $'input:\n  read: [""]' "bad.yaml:2:10: key 'read': expected a file name"
-# input.user: live capture only, and a user that exists
-bad $'input:\n  read: [x.pcap]\n  user: nobody' "input.user: applies to live capture (input.interface) only"
-bad $'input:\n  interface: lo\n  user: nosuchuser-fdx' "input.user: --user nosuchuser-fdx: no such user"
+# input.user: live capture only, and a user that exists; located at the value (line 3: "  user: "
+# puts it in column 9; in a flow mapping, '{interface: lo, user: "' puts the quote in column 30)
+bad $'input:\n  read: [x.pcap]\n  user: nobody' "bad.yaml:3:9: key 'user': applies to live capture (input.interface) only"
+bad $'input:\n  interface: lo\n  user: nosuchuser-fdx' "bad.yaml:3:9: key 'user': nosuchuser-fdx: no such user"
+bad 'input: {interface: lo, user: "nosuchuser-fdx"}' "bad.yaml:1:30: key 'user': nosuchuser-fdx: no such user"
+printf 'input:\n  interface: lo\n  user: nosuchuser-fdx\n' > "$tmp/user.yaml"
+"$flowdx" run -c "$tmp/user.yaml" > /dev/null 2> "$tmp/user.err"; rc=$?
+check "run -c with that input.user: exit 2, located" bash -c \
+    '[ "$1" -eq 2 ] && grep -qxF "flowdx run: $2:3:9: key '"'"'user'"'"': nosuchuser-fdx: no such user" "$3"' \
+    _ "$rc" "$tmp/user.yaml" "$tmp/user.err"
+# --detect doh,spam passes --user on as input.user: its message names the option, as --detect doh's
+out=$("$flowdx" run --detect doh,spam -i lo --user nosuchuser-fdx 2>&1); rc=$?
+check "--detect doh,spam --user NO-SUCH: exit 2, the option named" bash -c \
+    '[ "$1" -eq 2 ] && [ "$2" = "flowdx run: --user nosuchuser-fdx: no such user" ]' _ "$rc" "$out"
 # a filter that does not compile and a malformed IPFIX destination: refused at load, before any
 # capture is opened or collector reached (libpcap's grammar: "port" needs a number or a name), at
 # the value (columns counted by hand: '  filter: "' puts the quote in column 11, and
