@@ -530,6 +530,54 @@ static bool parse_idle_timeout(const char *text, uint64_t *ret_us)
     return true;
 }
 
+/* The default model @p path of --detect @p detector ("doh", "spam") is not there: where the shipped
+ * models are read from, and what to do; @p both for --detect doh,spam, which has no -m. */
+static void say_no_default_model(const char *detector, const char *path, bool both)
+{
+    fprintf(stderr,
+            "%s: %s, and the default model %s (--detect %s's) is not there (the shipped models "
+            "are read from conf/models in the current directory, else from the installed "
+            "share/flowdx/models): run from the top of the flowdx tree, install flowdx, or %s\n",
+            me, both ? "--detect doh,spam runs the shipped models" : "no --model given", path,
+            detector,
+            both ? "name the models in a configuration file (-c FILE, conf/flowdx.yaml)"
+                 : "pass --model FILE");
+}
+
+/* A shipped model could not be read: how to make it again (in the source tree). */
+static void say_rebuild_model(const char *detector)
+{
+    fprintf(stderr,
+            "%s: scripts/build-%s-model.sh rebuilds the shipped model; 'flowdx train' makes your "
+            "own (doc/training.md)\n",
+            me, detector);
+}
+
+/* --detect doh,spam: the shipped models are there and can be read, as --detect doh|spam checks its
+ * default model: a missing one is the installation's problem (exit 1), named with its path, not an
+ * error located in the configuration the command line is turned into. */
+static bool both_models_readable(void)
+{
+    const char *detectors[] = {"doh", "spam"};
+    for (size_t i = 0; i < sizeof(detectors) / sizeof(detectors[0]); i++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s.fdxm", default_model_dir(), detectors[i]);
+        FILE *fp = fopen(path, "rb");
+        if (fp != NULL) {
+            fclose(fp);
+            continue;
+        }
+        if (errno == ENOENT)
+            say_no_default_model(detectors[i], path, true);
+        else
+            fprintf(stderr, "%s: --detect doh,spam: the default model %s: %s\n", me, path,
+                    strerror(errno));
+        say_rebuild_model(detectors[i]);
+        return false;
+    }
+    return true;
+}
+
 /* What --detect doh,spam carries over from the command line into its configuration. */
 struct both {
     const char *const *servers;
@@ -584,6 +632,8 @@ static int run_both(const struct both *b, const char *const *inputs, int n_input
         fprintf(stderr, "%s: with --detect doh,spam, %s\n", me, bad);
         return EXIT_USAGE;
     }
+    if (!both_models_readable())
+        return EXIT_ERROR;
     static char text[65536];
     char q[4200], q2[4200];
     size_t n = 0;
@@ -979,19 +1029,11 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     if (fdx_model_load(model_path, &d.model, err, sizeof(err)) < 0) {
         if (default_model && strstr(err, "No such file") != NULL)
-            fprintf(stderr,
-                    "%s: no --model given, and the default model %s is not there "
-                    "(the shipped models are read from conf/models in the current directory, "
-                    "else from the installed share/flowdx/models): run from the top of the "
-                    "flowdx tree, install flowdx, or pass --model FILE\n",
-                    me, model_path);
+            say_no_default_model(detector, model_path, false);
         else
             fprintf(stderr, "%s: %s\n", me, err);
         if (default_model) /* the shipped model: how to make it again (in the source tree) */
-            fprintf(stderr,
-                    "%s: scripts/build-%s-model.sh rebuilds the shipped model; "
-                    "'flowdx train' makes your own (doc/training.md)\n",
-                    me, d.spam ? "spam" : "doh");
+            say_rebuild_model(detector);
         return EXIT_ERROR;
     }
     if (fdx_model_one_way_rows(d.model) > 0)

@@ -251,6 +251,20 @@ narrow "--stats: at most 86400 seconds" --stats 86401 -r "$dns2tcp"
 # (--idle-timeout has the configuration's range for every detector: run_cli.sh)
 narrow "--idle-timeout: '0.0005' is not a number of seconds from 0.001 to 86400" --idle-timeout 0.0005 -r "$dns2tcp"
 narrow "--snaplen: from 64 to 262144 bytes" --snaplen 63 -i lo
+# A shipped model that is missing (a directory with conf/models holding only the other one, so
+# that the default directory is that conf/models whatever is installed): the file named, with
+# where the default comes from, exit 1 as --detect doh|spam without -m say it; no location in the
+# generated configuration.
+for have in doh spam; do
+    miss=spam; [ "$have" = spam ] && miss=doh
+    mkdir -p "$tmp/only-$have/conf/models"
+    ln -sf "$top/conf/models/$have.fdxm" "$tmp/only-$have/conf/models/$have.fdxm"
+    out=$(cd "$tmp/only-$have" && "$flowdx" run --detect doh,spam -r "$top/$emotet" -o /dev/null 2>&1); rc=$?
+    check "--detect doh,spam without conf/models/$miss.fdxm: exit 1, the file and its default named" \
+        bash -c '[ "$1" -eq 1 ] && grep -qF "flowdx run: --detect doh,spam runs the shipped models, and the default model conf/models/$2.fdxm (--detect $2'"'"'s) is not there" <<< "$3" &&
+                 grep -qF "scripts/build-$2-model.sh rebuilds" <<< "$3" && ! grep -q "doh,spam:[0-9]" <<< "$3"' \
+        _ "$rc" "$miss" "$out" || echo "$out"
+done
 # input.immediate: --immediate's key.
 printf 'input: {immediate: true}\n' > "$tmp/immediate.yaml"
 check "input.immediate is a key" "$flowdx" config check "$tmp/immediate.yaml"
