@@ -452,6 +452,7 @@ int cmd_collect(int argc, char **argv)
         snprintf(model_path, sizeof(model_path), "%s/spam-flowrec.fdxm", default_model_dir());
         model = model_path;
     }
+    k.ipfix.quiet = k.quiet;
     if (!ipfix_out_check(&k.ipfix, PROG) ||
         !cli_files_distinct(PROG, default_model ? "the default model" : "-m", &model,
                             model != NULL ? 1 : 0, output, &k.ipfix))

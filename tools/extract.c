@@ -184,6 +184,7 @@ int cmd_extract(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    run.ipfix.quiet = run.quiet;
     if (!ipfix_out_check(&run.ipfix, "flowdx extract") ||
         !cli_files_distinct("flowdx extract", "-r", inputs, n_inputs, output, &run.ipfix))
         return EXIT_USAGE;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The --ipfix options of `flowdx run` and `flowdx extract`: records to an IPFIX exporter. */
+#include <glib.h>
 #include <string.h>
 
 #include "tool.h"
@@ -84,6 +85,43 @@ bool ipfix_out_check_layout(const struct ipfix_out *o, const fdx_engine *e, cons
     return true;
 }
 
+/* GLib's handler before the exporter's was installed (its own, g_log_default_handler, whose data
+ * is NULL), given back when the exporter closes; one exporter per command. */
+static GLogFunc glib_previous;
+static bool glib_routed;
+
+/* libfixbuf, which the exporter sends with, says some things itself through GLib's log (g_warning:
+ * "I/O error on UDP send: Connection refused", "packets will be lost"), which GLib would print
+ * as "** (process:PID): WARNING **". They are the exporter's: shown as the command's messages,
+ * naming the output, or not at all with -q. Debug and info messages stay hidden, as GLib hides
+ * them by default; an error (fatal in GLib) and a critical (a misuse) are always shown. */
+static void on_glib_log(const gchar *domain, GLogLevelFlags level, const gchar *message,
+                        gpointer user)
+{
+    (void)domain;
+    const struct ipfix_out *o = user;
+    bool severe = (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) != 0;
+    if ((level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) != 0 || (o->quiet && !severe))
+        return;
+    const char *kind = (level & G_LOG_LEVEL_ERROR) != 0      ? "error: "
+                       : (level & G_LOG_LEVEL_CRITICAL) != 0 ? "critical: "
+                       : (level & G_LOG_LEVEL_WARNING) != 0  ? "warning: "
+                                                             : "";
+    fprintf(stderr, "%s: %s%s: %s: %s\n", o->prog, kind, name(o), o->dest, message);
+}
+
+/* While @p o is open, GLib's messages go to on_glib_log; @p on false gives them back. */
+static void route_glib_log(struct ipfix_out *o, bool on)
+{
+    if (on && !glib_routed) {
+        glib_previous = g_log_set_default_handler(on_glib_log, o);
+        glib_routed = true;
+    } else if (!on && glib_routed) {
+        g_log_set_default_handler(glib_previous, NULL);
+        glib_routed = false;
+    }
+}
+
 bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
                     const char *detector)
 {
@@ -92,8 +130,11 @@ bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
     struct fdx_ipfix_options opts;
     ipfix_options(o, &detector, &opts);
     char err[1024];
+    o->prog = prog;
+    route_glib_log(o, true);
     int rc = fdx_ipfix_open(e, &opts, &o->x, err, sizeof(err));
     if (rc < 0) {
+        route_glib_log(o, false);
         fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
         o->bad_dest = rc == FDX_EINVAL || rc == FDX_ERANGE;
         return false;
@@ -129,6 +170,7 @@ bool ipfix_out_close(struct ipfix_out *o, const char *prog)
     char err[1024];
     int rc = fdx_ipfix_close(o->x, err, sizeof(err));
     o->x = NULL;
+    route_glib_log(o, false);
     if (rc < 0 && !o->failed)
         fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
     o->failed = o->failed || rc < 0;

@@ -1076,6 +1076,7 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     }
     if (filter != NULL)
         p.filter = filter;
+    p.ipfix.quiet = quiet;
     if (n_extra > 0 && !probe_files_distinct(&p, "flowdx run: ")) {
         probe_free(&p);
         return EXIT_USAGE;

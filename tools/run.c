@@ -941,6 +941,7 @@ int cmd_run(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    d.ipfix.quiet = quiet;
     if (!ipfix_out_check(&d.ipfix, me) ||
         !cli_files_distinct(me, "-r", inputs, n_inputs, output, &d.ipfix))
         return EXIT_USAGE;

@@ -299,6 +299,8 @@ struct ipfix_out {
     const char *label; /* its name in messages (borrowed); NULL: "--ipfix" */
     bool bad_dest;     /* ipfix_out_open failed on the destination's text or the layout, not on
                         * the network or a file: the user's error (exit 2), not the system's */
+    bool quiet;        /* -q: libfixbuf's own warnings (through GLib's log) are not shown */
+    const char *prog;  /* the command, in those warnings (set by ipfix_out_open) */
 };
 
 /* 1 when @p which is one of the IPFIX options (handled), 0 when not, -1 for a bad value. */
@@ -309,7 +311,9 @@ bool ipfix_out_check(const struct ipfix_out *o, const char *prog);
 /* What ipfix_out_open() would refuse in @p e's layout, checked without opening anything; false
  * after printing "@p prog: NAME: why". True without a destination. */
 bool ipfix_out_check_layout(const struct ipfix_out *o, const fdx_engine *e, const char *prog);
-/* Open the exporter for @p e with one verdict slot @p detector (or none); true without --ipfix. */
+/* Open the exporter for @p e with one verdict slot @p detector (or none); true without --ipfix.
+ * Until ipfix_out_close(), GLib's log messages (libfixbuf's warnings) are printed as "PROG:
+ * warning: NAME: DEST: ...", or dropped with o->quiet. */
 bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
                     const char *detector);
 void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flow_record *r,

@@ -213,6 +213,25 @@ refused "port 0" 2 "port '0' is not a number from 1 to 65535" --ipfix udp://127.
 refused "an IPv6 address without brackets" 2 "in brackets" --ipfix udp://::1:4739
 # A TCP port nobody listens on: the listener's port, now closed.
 refused "a TCP collector that is not there" 1 "cannot send to the collector" --ipfix "tcp://127.0.0.1:$port"
+# A UDP port nobody listens on (the UDP listener's, closed): loopback answers the first message
+# with ICMP port unreachable, the socket's next send fails with ECONNREFUSED, and libfixbuf says
+# so through GLib's log (g_warning). That is the exporter's message: as the command's, naming the
+# destination, without GLib's "** (process:PID): WARNING **" form; none at all with -q. The
+# korving dns2tcp capture has 284 flows (tshark -z conv: 284 TCP and UDP conversations), far more
+# than one message, so extract sends after the refusal came back.
+listen udp
+wait "$lpid"
+dns2tcp=$k/korving_c2_dns2tcp_txt_177c8813.pcap
+timeout 30 "$flowdx" extract -r "$dns2tcp" -o /dev/null --ipfix "udp://127.0.0.1:$port" 2> "$tmp/glib.err"
+check "UDP to a closed port: libfixbuf's warning as flowdx's, naming the destination" bash -c \
+    'grep -qF "flowdx extract: warning: --ipfix: udp://127.0.0.1:$1: I/O error on UDP send: Connection refused" "$2" &&
+     ! grep -q "WARNING \*\*" "$2"' _ "$port" "$tmp/glib.err" || cat "$tmp/glib.err"
+for cmd in "extract" "run --detect doh -m $doh_model" "run --detect doh,spam"; do
+    # shellcheck disable=SC2086 # the command's words
+    (cd "$2" && timeout 30 "$flowdx" $cmd -q -r "$dns2tcp" -o /dev/null --ipfix "udp://127.0.0.1:$port") \
+        2> "$tmp/glib-q.err"
+    check "... $cmd -q: nothing on standard error" test ! -s "$tmp/glib-q.err" || cat "$tmp/glib-q.err"
+done
 refused "--ipfix-pen without --ipfix" 2 "need --ipfix" --ipfix-pen 5
 refused "PEN 29305 (RFC 5103's)" 2 "cannot hold flowdx's elements" --ipfix "$tmp/x.ipfix" --ipfix-pen 29305
 refused "a PEN that is not a number" 2 "ipfix-pen" --ipfix "$tmp/x.ipfix" --ipfix-pen 12ab
