@@ -3,8 +3,11 @@
 #define _GNU_SOURCE /* getresuid, getresgid */
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -70,4 +73,57 @@ bool run_as_switch(const char *prog, const struct run_as *u)
         return false;
     }
     return true;
+}
+
+/* In the child of run_as_can_write(), as the user: 0 when @p path can be opened as the outputs
+ * open it, else 1 after saying why. */
+static int check_writable(const char *prog, const struct run_as *u, const char *what,
+                          const char *path, bool replaced)
+{
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode))
+        return 0; /* files_distinct() says so, whoever runs */
+    if (exists && (!S_ISREG(st.st_mode) || !replaced)) {
+        /* written where it is: a device, a FIFO, or a file opened in place */
+        if (access(path, W_OK) == 0)
+            return 0;
+        fprintf(stderr,
+                "%s: %s %s: user %s cannot write it: %s (outputs are opened as that user)\n", prog,
+                what, path, u->name, strerror(errno));
+        return 1;
+    }
+    /* created, or replaced by a file made beside it: its directory must take a new file */
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+    if (access(dir, W_OK | X_OK) == 0)
+        return 0;
+    fprintf(stderr, "%s: %s %s: user %s cannot write in %s: %s (outputs are opened as that user)\n",
+            prog, what, path, u->name, dir, strerror(errno));
+    return 1;
+}
+
+bool run_as_can_write(const char *prog, const struct run_as *u, const char *what, const char *path,
+                      bool replaced)
+{
+    if (path == NULL || strcmp(path, "-") == 0)
+        return true;
+    fflush(NULL); /* nothing buffered is written twice */
+    pid_t pid = fork();
+    if (pid < 0)
+        return true; /* not known now: opening the output says it */
+    if (pid == 0) {
+        /* The user's groups, group and user, as run_as_switch() sets them; access() then
+         * answers for the user, with every permission bit, ACL and read-only mount counted. */
+        if (initgroups(u->name, u->gid) != 0 || setgid(u->gid) != 0 || setuid(u->uid) != 0)
+            _exit(2); /* not root: run_as_switch() says why, before any output is opened */
+        _exit(check_writable(prog, u, what, path, replaced));
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return true;
+    }
+    return !(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 }

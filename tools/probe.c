@@ -440,6 +440,31 @@ static bool probe_user(const struct probe *p, const char *prog, struct run_as *r
     return run_as_lookup(prog, p->text == NULL ? where : NULL, p->user, ret);
 }
 
+/* input.user: the outputs, opened once the user is changed to @p u (probe_main: after the capture),
+ * can be written by that user; false after printing which cannot. */
+static bool probe_user_can_write(const struct probe *p, const char *prog, const struct run_as *u)
+{
+    if (p->user == NULL)
+        return true;
+    /* live (input.user needs it): written in place, but for the senders report of its own file,
+     * which is replaced at the end (open_outputs) */
+    const struct {
+        const char *what, *path;
+        bool replaced;
+    } out[] = {
+        {p->alerts_what, p->alerts_file, false},
+        {p->jsonl_what, p->jsonl_file, false},
+        {p->csv_what, p->csv_file, false},
+        {p->senders_what, p->spam >= 0 && !p->senders_shared ? p->senders_file : NULL, true},
+        {p->ipfix_label, ipfix_out_file(&p->ipfix), false},
+    };
+    for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+        if (!run_as_can_write(prog, u, out[i].what, out[i].path, out[i].replaced))
+            return false;
+    }
+    return true;
+}
+
 /* Loads @p path and everything it names; prints the located error and returns false. */
 static bool probe_load(struct probe *p, const char *path, const char *prefix)
 {
@@ -1090,7 +1115,8 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
         return EXIT_USAGE;
     }
     struct run_as run_as;
-    if (!probe_user(&p, "flowdx run", &run_as)) {
+    if (!probe_user(&p, "flowdx run", &run_as) ||
+        !probe_user_can_write(&p, "flowdx run", &run_as)) {
         probe_free(&p);
         return EXIT_USAGE;
     }
@@ -1218,7 +1244,8 @@ int cmd_config(int argc, char **argv)
     memset(&p, 0, sizeof(p));
     bool ok = probe_load(&p, argv[2], "flowdx config: ");
     struct run_as run_as;
-    ok = ok && probe_user(&p, "flowdx config", &run_as);
+    ok = ok && probe_user(&p, "flowdx config", &run_as) &&
+         probe_user_can_write(&p, "flowdx config", &run_as);
     fdx_engine *e = NULL;
     char err[1024];
     if (ok && new_engine(&p, &p, 1, &e, err, sizeof(err)) < 0) { /* what only the engine checks */

@@ -1028,6 +1028,12 @@ int cmd_run(int argc, char **argv)
     if (!cli_files_distinct(me, default_model ? "the default model" : "-m", &model_path, 1, output,
                             &d.ipfix))
         return EXIT_USAGE;
+    /* --user: the outputs are opened as that user, after the capture; that the user cannot write
+     * them is known now, before anything is opened */
+    if (user != NULL &&
+        (!run_as_can_write(me, &run_as, "-o", output, false) ||
+         !run_as_can_write(me, &run_as, "--ipfix", ipfix_out_file(&d.ipfix), false)))
+        return EXIT_USAGE;
     if (fdx_model_load(model_path, &d.model, err, sizeof(err)) < 0) {
         if (default_model && strstr(err, "No such file") != NULL)
             say_no_default_model(detector, model_path, false);

@@ -165,6 +165,15 @@ bool run_as_lookup(const char *prog, const char *where, const char *name, struct
 /* Become the user for good: supplementary groups, group, user; then check that every ID changed
  * and root cannot be regained. false after printing why. */
 bool run_as_switch(const char *prog, const struct run_as *u);
+/* Before anything is opened: whether output @p path (named @p what in messages; NULL and "-" are
+ * standard output), which is opened once the user is changed to @p u, can be written by @p u:
+ * asked with access() in a short-lived child that becomes the user. @p replaced: the file is
+ * written beside and renamed over (output_open), so its directory must be writable; else it is
+ * written in place (output_open_stream, an IPFIX file). False after printing "PROG: WHAT PATH:
+ * user NAME cannot ..."; true also when the child cannot become the user (not root:
+ * run_as_switch() says so). */
+bool run_as_can_write(const char *prog, const struct run_as *u, const char *what, const char *path,
+                      bool replaced);
 
 /* ---- flow record writers ---- */
 

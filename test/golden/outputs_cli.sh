@@ -158,4 +158,56 @@ for dest in sctp://x:1 udp://127.0.0.1:99999 ""; do
     "$flowdx" extract -q -r "$pcap" -o /dev/null --ipfix "$dest" 2> /dev/null
     check "extract --ipfix '$dest': exit 2" test $? -eq 2
 done
+# ---- --user NAME / input.user: the outputs are opened as NAME, after the capture; one NAME
+# cannot write is refused before the capture is opened (exit 2). The interface does not exist:
+# an output that passes the check gets as far as opening it (exit 1, "no such interface"). Root
+# only: nobody else can take another user's identity to ask. ----
+if [ "$(id -u)" -eq 0 ] && id nobody > /dev/null 2>&1; then
+    chmod o+x "$tmp" # mktemp -d: 0700
+    mkdir "$tmp/rootdir" "$tmp/nobodydir"
+    chmod 755 "$tmp/rootdir"
+    chown nobody "$tmp/nobodydir"
+    : > "$tmp/nobodydir/roots.jsonl" # root's, 644: nobody may not write it
+    chmod 644 "$tmp/nobodydir/roots.jsonl"
+    noif=fdx-no-such0
+    user_refused() { # NAME EXPECTED-MESSAGE COMMAND...
+        local name=$1 msg=$2; shift 2
+        "$flowdx" "$@" > /dev/null 2> "$tmp/err"
+        local rc=$?
+        check "$name: exit 2, said before the capture is opened" \
+            bash -c '[ "$1" -eq 2 ] && grep -qxF -- "$2" "$3" && ! grep -q "no such interface" "$3"' \
+            _ "$rc" "$msg" "$tmp/err" || cat "$tmp/err"
+    }
+    why="(outputs are opened as that user)"
+    user_refused "--user nobody -o in root's directory" \
+        "flowdx run: -o $tmp/rootdir/x.jsonl: user nobody cannot write in $tmp/rootdir/: Permission denied $why" \
+        run -i "$noif" --detect spam --user nobody -o "$tmp/rootdir/x.jsonl"
+    check "... nothing created there" test -z "$(ls "$tmp/rootdir")"
+    user_refused "--user nobody -o a file of root's (644) in nobody's directory" \
+        "flowdx run: -o $tmp/nobodydir/roots.jsonl: user nobody cannot write it: Permission denied $why" \
+        run -i "$noif" --detect spam --user nobody -o "$tmp/nobodydir/roots.jsonl"
+    user_refused "--user nobody --ipfix FILE in root's directory" \
+        "flowdx run: --ipfix $tmp/rootdir/x.ipfix: user nobody cannot write in $tmp/rootdir/: Permission denied $why" \
+        run -i "$noif" --detect spam --user nobody -o /dev/null --ipfix "$tmp/rootdir/x.ipfix"
+    user_refused "--detect doh,spam --user nobody -o in root's directory" \
+        "flowdx run: --detect doh,spam: outputs.alerts $tmp/rootdir/x.txt: user nobody cannot write in $tmp/rootdir/: Permission denied $why" \
+        run -i "$noif" --detect doh,spam --user nobody -o "$tmp/rootdir/x.txt"
+    # a configuration: the output named where the file names it (line 4, column 17: "  jsonl: {file: ")
+    printf 'input: {interface: %s, user: nobody}\ndetectors: {spam: {}}\noutputs:\n  jsonl: {file: %s}\n' \
+        "$noif" "$tmp/rootdir/x.jsonl" > "$tmp/user.yaml"
+    msg="$tmp/user.yaml:4:17: outputs.jsonl $tmp/rootdir/x.jsonl: user nobody cannot write in $tmp/rootdir/: Permission denied $why"
+    user_refused "run -c with input.user and outputs.jsonl in root's directory" "flowdx run: $msg" \
+        run -c "$tmp/user.yaml"
+    user_refused "config check of it" "flowdx config: $msg" config check "$tmp/user.yaml"
+    # what nobody can write passes: a new file in its directory, standard output, a device
+    for out in "$tmp/nobodydir/new.jsonl" - /dev/null; do
+        "$flowdx" run -i "$noif" --detect spam --user nobody -o "$out" > /dev/null 2> "$tmp/err"
+        rc=$?
+        check "--user nobody -o $out: passes the check (exit 1 at the interface)" \
+            bash -c '[ "$1" -eq 1 ] && grep -q "no such interface" "$2"' _ "$rc" "$tmp/err" ||
+            cat "$tmp/err"
+    done
+else
+    echo "SKIP: --user checks (need root and user nobody)"
+fi
 finish
