@@ -1238,6 +1238,16 @@ static void test_collect_impossible_times(void **state)
     fdx_collector_free(c);
 }
 
+/* One NetFlow v5 record of an SMTP client @p host:@p sport to 10.0.0.3:25 (12 packets,
+ * 1500 bytes), sent to a collector on loopback port @p port. */
+static void send_v5_smtp(int port, const char *host, uint16_t sport)
+{
+    struct msg m;
+    v5_header(&m, 1, 10000, 1700000000, 0);
+    v5_record(&m, host, "10.0.0.3", sport, 25, 12, 1500, 8000, 9500, 0x1b, 6);
+    send_udp(port, m.b, m.n);
+}
+
 /*
  * SIGHUP does not end collect: one NetFlow v5 record (its reverse never comes; --pair-wait 60
  * keeps it waiting) is still written when SIGTERM ends the run after the SIGHUP: exit 0, the
@@ -1254,10 +1264,7 @@ static void test_collect_cli_sighup_goes_on(void **state)
                           "--format", "jsonl", "--pair-wait",       "60",       NULL};
     pid_t pid = cli_start(sc->dir, out, err, 10, args);
     int port = cli_udp_port(err);
-    struct msg m;
-    v5_header(&m, 1, 10000, 1700000000, 0);
-    v5_record(&m, "10.0.0.7", "10.0.0.3", 40000, 25, 12, 1500, 8000, 9500, 0x1b, 6);
-    send_udp(port, m.b, m.n);
+    send_v5_smtp(port, "10.0.0.7", 40000);
     assert_true(wait_for_text(err, "new exporter", text, sizeof(text)));
     assert_int_equal(kill(pid, SIGHUP), 0);
     assert_true(wait_for_text(err, "SIGHUP: nothing to reopen", text, sizeof(text)));
@@ -1291,18 +1298,13 @@ static void test_collect_cli_sigusr1_reopens_output(void **state)
         "-o",      out,  "--pair-wait",       "0",        NULL};
     pid_t pid = cli_start(sc->dir, NULL, err, 10, args);
     int port = cli_udp_port(err);
-    struct msg m;
-    v5_header(&m, 1, 10000, 1700000000, 0);
-    v5_record(&m, "10.0.0.7", "10.0.0.3", 40000, 25, 12, 1500, 8000, 9500, 0x1b, 6);
-    send_udp(port, m.b, m.n);
+    send_v5_smtp(port, "10.0.0.7", 40000);
     assert_true(wait_for_text(out, "\"src_port\":40000", text, sizeof(text)));
     assert_int_equal(rename(out, old), 0);
     assert_int_equal(kill(pid, SIGUSR1), 0);
     assert_true(wait_for_text(err, "SIGUSR1: ", text, sizeof(text)));
     assert_non_null(strstr(text, "flows.jsonl reopened"));
-    v5_header(&m, 1, 10000, 1700000000, 1);
-    v5_record(&m, "10.0.0.8", "10.0.0.3", 40001, 25, 12, 1500, 8000, 9500, 0x1b, 6);
-    send_udp(port, m.b, m.n);
+    send_v5_smtp(port, "10.0.0.8", 40001);
     assert_true(wait_for_text(out, "\"src_port\":40001", text, sizeof(text)));
     assert_int_equal(kill(pid, SIGTERM), 0);
     assert_int_equal(cli_wait(pid), 0);

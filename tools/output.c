@@ -265,8 +265,9 @@ void writer_finish(struct writer *w)
     }
 }
 
-/* Standard output for NULL or "-", else @p path opened for writing as it is. */
-static bool open_plain(struct output *o, const char *path)
+/* Standard output for NULL or "-", else @p path opened as it is, with fopen's @p mode ("w", or
+ * "a" for a stream). */
+static bool open_plain(struct output *o, const char *path, const char *mode)
 {
     memset(o, 0, sizeof(*o));
     if (path == NULL || strcmp(path, "-") == 0) {
@@ -274,7 +275,7 @@ static bool open_plain(struct output *o, const char *path)
         return true;
     }
     o->path = path;
-    o->fp = fopen(path, "w");
+    o->fp = fopen(path, mode);
     if (o->fp == NULL) {
         fprintf(stderr, "flowdx: %s: %s\n", path, strerror(errno));
         return false;
@@ -290,13 +291,13 @@ bool output_open(struct output *o, const char *path)
      * has its target replaced, not the link. */
     struct stat st;
     if (path == NULL || strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
-        return open_plain(o, path);
+        return open_plain(o, path, "w");
     memset(o, 0, sizeof(*o));
     o->path = path;
     o->target = path;
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
         if (realpath(path, o->resolved) == NULL)
-            return open_plain(o, path);
+            return open_plain(o, path, "w");
         o->target = o->resolved;
     }
     int n = snprintf(o->tmp, sizeof(o->tmp), "%s.XXXXXX", o->target);
@@ -324,17 +325,10 @@ bool output_open(struct output *o, const char *path)
 
 bool output_open_stream(struct output *o, const char *path)
 {
-    memset(o, 0, sizeof(*o));
-    if (path == NULL || strcmp(path, "-") == 0) {
-        o->fp = stdout;
-        return true;
-    }
-    o->path = path;
-    o->fp = fopen(path, "a");
-    if (o->fp == NULL) {
-        fprintf(stderr, "flowdx: %s: %s\n", path, strerror(errno));
+    if (!open_plain(o, path, "a"))
         return false;
-    }
+    if (o->path == NULL)
+        return true; /* standard output */
     struct stat st;
     o->had_bytes = fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
     /* an earlier run stopped in the middle of a line (a full disk, a kill -9): the line is
