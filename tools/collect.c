@@ -548,16 +548,9 @@ int cmd_collect(int argc, char **argv)
         }
         ipfix_out_flush(&k.ipfix, PROG); /* the records of this wait, not at the next one */
         if (hangup) { /* log rotation: the output file is opened again by its name */
-            const char *sig = hangup == SIGHUP ? "SIGHUP" : "SIGUSR1";
+            output_reopen_one(&k.out, PROG, hangup == SIGHUP ? "SIGHUP" : "SIGUSR1",
+                              "the model and options are read once");
             hangup = 0;
-            int rc = output_reopen(&k.out, NULL, PROG);
-            if (rc > 0)
-                fprintf(stderr, PROG ": %s: %s reopened\n", sig, k.out.path);
-            else if (rc == 0)
-                fprintf(stderr,
-                        PROG ": %s: nothing to reopen (the output is not a file) and nothing to "
-                             "reload (the model and options are read once); going on\n",
-                        sig);
         }
         long long now = monotonic_ns();
         if (stats_us > 0 && !k.quiet && now - last_ns >= (long long)stats_us * 1000) {

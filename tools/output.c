@@ -370,7 +370,7 @@ bool output_csv_header(struct output *o, const char *header, const char *prog)
     return same;
 }
 
-int output_reopen(struct output *o, const char *header, const char *prog)
+int output_reopen(struct output *o, const char *header, const char *prog, const char *sig)
 {
     struct stat st;
     if (o->fp == NULL || o->path == NULL || o->failed ||
@@ -383,13 +383,25 @@ int output_reopen(struct output *o, const char *header, const char *prog)
         (header != NULL && !output_csv_header(&n, header, prog))) {
         if (n.fp != NULL)
             fclose(n.fp);
-        fprintf(stderr, "%s: SIGHUP: %s not reopened; writing on to the file already open\n", prog,
+        fprintf(stderr, "%s: %s: %s not reopened; writing on to the file already open\n", prog, sig,
                 o->path);
         return -1;
     }
     fclose(o->fp);
     *o = n;
     return 1;
+}
+
+void output_reopen_one(struct output *o, const char *prog, const char *sig, const char *no_reload)
+{
+    int rc = output_reopen(o, NULL, prog, sig);
+    if (rc > 0)
+        fprintf(stderr, "%s: %s: %s reopened\n", prog, sig, o->path);
+    else if (rc == 0)
+        fprintf(stderr,
+                "%s: %s: nothing to reopen (the output is not a file) and nothing to reload (%s); "
+                "going on\n",
+                prog, sig, no_reload);
 }
 
 bool output_flush(struct output *o, const char *prog)

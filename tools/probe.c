@@ -815,7 +815,7 @@ static void reopen_outputs(struct probe *p, const char *sig)
     for (int i = 0; i < 3; i++) {
         char *header = o[i] == &p->csv && o[i]->fp != NULL ? csv_header_text(p) : NULL;
         if (o[i]->fp != NULL && o[i]->path != NULL && (o[i] != &p->csv || header != NULL) &&
-            output_reopen(o[i], header, "flowdx run") > 0)
+            output_reopen(o[i], header, "flowdx run", sig) > 0)
             n++;
         free(header);
     }

@@ -491,15 +491,8 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
 static fdx_engine *on_hangup(void *user, fdx_engine *e, bool config)
 {
     struct detect *d = user;
-    const char *sig = config ? "SIGHUP" : "SIGUSR1";
-    int rc = output_reopen(d->output, NULL, me);
-    if (rc > 0)
-        fprintf(stderr, "%s: %s: %s reopened\n", me, sig, d->output->path);
-    else if (rc == 0)
-        fprintf(stderr,
-                "%s: %s: nothing to reopen (the output is not a file) and nothing to reload "
-                "(run -c reads a configuration file again); going on\n",
-                me, sig);
+    output_reopen_one(d->output, me, config ? "SIGHUP" : "SIGUSR1",
+                      "run -c reads a configuration file again");
     return e;
 }
 

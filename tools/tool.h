@@ -218,10 +218,14 @@ bool output_open_stream(struct output *o, const char *path);
  * the file was empty (the header is written now) or already starts with that line; false after
  * saying that the file holds other columns. */
 bool output_csv_header(struct output *o, const char *header, const char *prog);
-/* SIGHUP: a stream's file opened again by its name (a log rotation moved it away), then the old
- * one closed; with @p header, as output_csv_header. 1 when reopened; 0 for standard output, a
- * device or a FIFO, left as they are; -1 after printing why, the file already open kept. */
-int output_reopen(struct output *o, const char *header, const char *prog);
+/* Signal @p sig ("SIGHUP", "SIGUSR1"): a stream's file opened again by its name (a log rotation
+ * moved it away), then the old one closed; with @p header, as output_csv_header. 1 when reopened;
+ * 0 for standard output, a device or a FIFO, left as they are; -1 after printing why, the file
+ * already open kept. */
+int output_reopen(struct output *o, const char *header, const char *prog, const char *sig);
+/* The same for a command's one output, saying what was done: "PROG: SIG: FILE reopened", or that
+ * there is nothing to reopen and nothing to reload (@p no_reload says why). */
+void output_reopen_one(struct output *o, const char *prog, const char *sig, const char *no_reload);
 /* Finish: with @p keep and no write error, the output takes its name; else the temporary file
  * is removed. False when the output is not kept: a write error is printed here, a @p keep of
  * false is the caller's to explain. */
