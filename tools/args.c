@@ -14,18 +14,25 @@
 #define FDX_INSTALLED_MODEL_DIR "/usr/local/share/flowdx/models"
 #endif
 
-bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us)
+bool seconds_in_us(const char *text, double min_us, double max_us, uint64_t *ret_us)
 {
     char *end;
     errno = 0;
-    double s = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0' || !isfinite(s) || s < 0 || s > 1e9) {
-        fprintf(stderr, "flowdx: %s: '%s' is not a number of seconds (0 to 1e9, decimals ok)\n",
-                option, text);
+    double us = strtod(text, &end) * 1e6;
+    /* NaN and the infinities fail the range test */
+    if (errno != 0 || end == text || *end != '\0' || !(us >= min_us && us <= max_us))
         return false;
-    }
-    *ret_us = (uint64_t)llround(s * 1e6);
+    *ret_us = (uint64_t)llround(us);
     return true;
+}
+
+bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us)
+{
+    if (seconds_in_us(text, 0, 1e15, ret_us)) /* 0 to 1e9 s */
+        return true;
+    fprintf(stderr, "flowdx: %s: '%s' is not a number of seconds (0 to 1e9, decimals ok)\n", option,
+            text);
+    return false;
 }
 
 bool parse_double(const char *option, const char *text, double *ret)

@@ -512,17 +512,11 @@ static void on_tick(void *user, uint64_t now_us)
  * detector alike (--detect doh,spam passes it on as that key); false after saying the range. */
 static bool parse_idle_timeout(const char *text, uint64_t *ret_us)
 {
-    char *end;
-    errno = 0;
-    double us = strtod(text, &end) * 1e6;
-    if (errno != 0 || end == text || *end != '\0' ||
-        !(us >= FLOWS_IDLE_MIN_US && us <= (double)FLOWS_IDLE_MAX_US)) {
-        fprintf(stderr, "%s: --idle-timeout: '%s' is not a number of seconds from %g to %g\n", me,
-                text, FLOWS_IDLE_MIN_US / 1e6, FLOWS_IDLE_MAX_US / 1e6);
-        return false;
-    }
-    *ret_us = (uint64_t)llround(us);
-    return true;
+    if (seconds_in_us(text, FLOWS_IDLE_MIN_US, (double)FLOWS_IDLE_MAX_US, ret_us))
+        return true;
+    fprintf(stderr, "%s: --idle-timeout: '%s' is not a number of seconds from %g to %g\n", me, text,
+            FLOWS_IDLE_MIN_US / 1e6, FLOWS_IDLE_MAX_US / 1e6);
+    return false;
 }
 
 /* The default model @p path of --detect @p detector ("doh", "spam") is not there: where the shipped

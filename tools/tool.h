@@ -40,6 +40,9 @@ void usage_report(FILE *out);
 int cmd_collect(int argc, char **argv);
 void usage_collect(FILE *out);
 
+/* Seconds given as text (decimals ok) in microseconds, when they are from @p min_us to @p max_us;
+ * false, silently, for anything else: the caller says what it takes. */
+bool seconds_in_us(const char *text, double min_us, double max_us, uint64_t *ret_us);
 /* Option values: false (after printing "flowdx: OPTION: ...") when @p text is not valid. */
 bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us);
 bool parse_double(const char *option, const char *text, double *ret);
