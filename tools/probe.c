@@ -27,7 +27,6 @@
  * plugin, and stay when a reload drops it. */
 struct tally {
     char name[64];
-    bool spam; /* it was the spam detector: its one reason to decline is said */
     uint64_t judged, malicious, uncertain;
     /* declined: flows the plugin looked at and gave no verdict on purpose (the spam detector:
      * SMTP flows without a packet from the server, unless judge_one_way or its model says to
@@ -844,17 +843,20 @@ static bool same_layout(const fdx_engine *a, const fdx_setup *sa, const fdx_engi
     return true;
 }
 
-/* The tally of each plugin of @p setup (a new one for a name not seen before) into @p slot; false
- * when the run has seen too many plugin names. */
+/* The tally of each plugin of @p setup (a new one for a name not seen before) into @p slot; false,
+ * with no tally added, when the run has seen too many plugin names. */
 static bool tally_slots(struct probe *p, const fdx_setup *setup, uint8_t *slot)
 {
+    uint32_t n_before = p->n_tallies;
     for (uint32_t i = 0; i < fdx_setup_plugin_count(setup) && i < 16; i++) {
         const char *name = fdx_setup_plugin_name(setup, i);
         uint32_t t = 0;
         while (t < p->n_tallies && strcmp(p->tally[t].name, name) != 0)
             t++;
-        if (t == MAX_TALLIES)
+        if (t == MAX_TALLIES) {
+            p->n_tallies = n_before;
             return false;
+        }
         if (t == p->n_tallies)
             snprintf(p->tally[p->n_tallies++].name, sizeof(p->tally[0].name), "%s", name);
         slot[i] = (uint8_t)t;
@@ -913,20 +915,18 @@ static fdx_engine *reload(void *user, fdx_engine *e, bool config)
                 p->path, p->ipfix.x != NULL ? "IPFIX" : "CSV");
         goto keep;
     }
+    fdx_pairs *pairs = NULL;
+    if (n->pairs_on && n->doh >= 0 && fdx_pairs_new(&n->po, on_pair, p, &pairs) < 0) {
+        fprintf(stderr, "flowdx run: SIGHUP: out of memory; the running configuration stays\n");
+        goto keep;
+    }
     uint8_t slot[16] = {0};
-    uint32_t n_tallies = p->n_tallies;
-    if (!tally_slots(p, n->setup, slot)) {
-        p->n_tallies = n_tallies;
+    if (!tally_slots(p, n->setup, slot)) { /* the last refusal: nothing has changed yet */
+        fdx_pairs_free(pairs);
         fprintf(stderr,
                 "flowdx run: SIGHUP: %s: this run has counted %d plugins' verdicts under their "
                 "names, the most it can: restart to apply it; the running configuration stays\n",
                 p->path, MAX_TALLIES);
-        goto keep;
-    }
-    fdx_pairs *pairs = NULL;
-    if (n->pairs_on && n->doh >= 0 && fdx_pairs_new(&n->po, on_pair, p, &pairs) < 0) {
-        p->n_tallies = n_tallies;
-        fprintf(stderr, "flowdx run: SIGHUP: out of memory; the running configuration stays\n");
         goto keep;
     }
     if (!same_text(n->iface, p->iface) || !same_text(n->filter, p->filter) ||
@@ -939,8 +939,6 @@ static fdx_engine *reload(void *user, fdx_engine *e, bool config)
     fdx_engine_flush(e);
     fdx_pairs_free(p->pairs);
     memcpy(p->slot, slot, sizeof(slot));
-    if (n->spam >= 0)
-        p->tally[slot[n->spam]].spam = true;
     /* The new file's configuration is not kept: the setup and allowlist hold copies, and the
      * input and outputs go on with the first file's strings. */
     fdx_setup *old_setup = p->setup;
@@ -998,9 +996,10 @@ static void summary(const struct probe *p)
         fprintf(stderr, "; %s: %llu judged, %llu malicious, %llu uncertain", t->name,
                 (unsigned long long)t->judged, (unsigned long long)t->malicious,
                 (unsigned long long)t->uncertain);
-        if (t->declined > 0) /* the one reason the spam detector declines for */
+        if (t->declined > 0) /* the one reason the spam detector (plugin "spam") declines for */
             fprintf(stderr, ", %llu declined%s", (unsigned long long)t->declined,
-                    t->spam ? " (SMTP flows with no packet from the server)" : "");
+                    strcmp(t->name, "spam") == 0 ? " (SMTP flows with no packet from the server)"
+                                                 : "");
     }
     if (p->n_allow > 0 || p->n_names > 0)
         fprintf(stderr, "; %llu alerts suppressed by the allowlist",
@@ -1133,8 +1132,6 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     }
     p.engine = e;
     tally_slots(&p, p.setup, p.slot); /* at most 16 plugins: a new run has room for them */
-    if (p.spam >= 0)
-        p.tally[p.slot[p.spam]].spam = true;
     if (p.pairs_on && p.doh >= 0 && fdx_pairs_new(&p.po, on_pair, &p, &p.pairs) < 0) {
         fprintf(stderr, "flowdx run: out of memory\n");
         fdx_engine_free(e);
