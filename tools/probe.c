@@ -812,9 +812,11 @@ static void reopen_outputs(struct probe *p, const char *sig)
     struct output *o[] = {&p->alerts, &p->jsonl, &p->csv};
     int n = 0;
     for (int i = 0; i < 3; i++) {
-        char *header = o[i] == &p->csv && o[i]->fp != NULL ? csv_header_text(p) : NULL;
-        if (o[i]->fp != NULL && o[i]->path != NULL && (o[i] != &p->csv || header != NULL) &&
-            output_reopen(o[i], header, "flowdx run", sig) > 0)
+        if (o[i]->path == NULL) /* not open, or standard output */
+            continue;
+        bool csv = o[i] == &p->csv;
+        char *header = csv ? csv_header_text(p) : NULL; /* NULL: out of memory, not reopened */
+        if ((!csv || header != NULL) && output_reopen(o[i], header, "flowdx run", sig) > 0)
             n++;
         free(header);
     }
