@@ -384,6 +384,13 @@ static void test_cli_extract_bad_idle_timeout_is_usage_error(void **state)
     assert_contains(r.err, "abc");
     assert_int_equal(r.out_len, 0);
     result_fini(&r);
+    /* 0 and less than run's 1 ms are refused with the range, as run's --idle-timeout is */
+    run_expect(&r, 2, NULL, ARGS("extract", "-r", cap, "--idle-timeout", "0.0005"));
+    assert_contains(r.err, "'0.0005' is not a number of seconds from 0.001 to 1e9");
+    result_fini(&r);
+    run_expect(&r, 2, NULL, ARGS("extract", "-r", cap, "--idle-timeout", "0"));
+    assert_contains(r.err, "'0' is not a number of seconds from 0.001 to 1e9");
+    result_fini(&r);
 }
 
 static void test_cli_extract_bad_filter_is_error(void **state)

@@ -148,8 +148,15 @@ int cmd_extract(int argc, char **argv)
             filter = optarg;
             break;
         case OPT_IDLE:
-            if (!parse_seconds_us("--idle-timeout", optarg, &opts.idle_timeout_us))
+            /* from run's least (FLOWS_IDLE_MIN_US) up; a capture may be read as one flow per
+             * connection, hence no cap at a day as for a probe */
+            if (!seconds_in_us(optarg, FLOWS_IDLE_MIN_US, 1e15, &opts.idle_timeout_us)) {
+                fprintf(stderr,
+                        "flowdx extract: --idle-timeout: '%s' is not a number of seconds from "
+                        "%g to 1e9\n",
+                        optarg, FLOWS_IDLE_MIN_US / 1e6);
                 return EXIT_USAGE;
+            }
             break;
         case OPT_ACTIVE:
             if (!parse_seconds_us("--active-timeout", optarg, &opts.active_timeout_us))
@@ -196,10 +203,6 @@ int cmd_extract(int argc, char **argv)
     if (n_inputs == 0) {
         fprintf(stderr, "flowdx extract: no capture given: use -r FILE (or -r - for standard "
                         "input)\nTry 'flowdx extract --help'.\n");
-        return EXIT_USAGE;
-    }
-    if (opts.idle_timeout_us == 0) {
-        fprintf(stderr, "flowdx extract: --idle-timeout must be greater than 0\n");
         return EXIT_USAGE;
     }
 

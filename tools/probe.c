@@ -1040,6 +1040,12 @@ int cmd_probe(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "c:r:i:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
+            /* `run -c --help` asks for this text: getopt would take "--help" as the file's name
+             * (a file of that name is still read as ./--help) */
+            if (strcmp(optarg, "--help") == 0 || strcmp(optarg, "-h") == 0) {
+                usage_probe(stdout);
+                return EXIT_OK;
+            }
             if (path != NULL) {
                 fprintf(stderr,
                         "flowdx run: -c given twice (%s and %s): one configuration file per run\n",

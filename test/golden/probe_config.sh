@@ -289,6 +289,10 @@ bad "" "bad.yaml: empty (no key)"
 "$flowdx" run -c "$tmp/bad.yaml" -r "$emotet" > /dev/null 2> "$tmp/bad.err"
 check "run -c refuses an empty file, even with -r: exit 2" \
     bash -c '[ "$1" -eq 2 ] && grep -q "bad.yaml: empty (no key)" "$2"' _ $? "$tmp/bad.err"
+# `run -c --help` is a request for the help, not a file named --help (getopt hands it to -c)
+out=$("$flowdx" run -c --help 2>&1)
+check "run -c --help prints the help, exit 0" \
+    bash -c '[ "$1" -eq 0 ] && grep -q "^Usage: flowdx run -c FILE" <<< "$2"' _ $? "$out"
 bad "detetcors: {}" "bad.yaml:1:1: unknown key 'detetcors' (did you mean 'detectors'?)"
 bad $'detectors:\n  doh: {servers: [10.0.0.300]}' "bad.yaml:2:19: key 'servers': not an IPv4 or IPv6 address"
 bad $'flows:\n  idle_timeout: -5s' "bad.yaml:2:17: key 'idle_timeout'"
