@@ -12,6 +12,13 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "export/ipfix.h"
 #include "flowdx/flowdx.h"
 #include "flowdx/flowdx_export.h"
@@ -772,6 +779,205 @@ static void test_export_flush_sends_the_waiting_record(void **state)
     fdx_engine_free(e);
 }
 
+/* ---- a TCP collector that goes away ---- */
+
+/* A listening socket on 127.0.0.1, a free port, in *ret_port. */
+static int listen_tcp(unsigned *ret_port)
+{
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(l >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(l, 4), 0);
+    assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
+    *ret_port = ntohs(a.sin_port);
+    return l;
+}
+
+/* Everything @p fd receives until the peer closes it (at most 5 s), into the file @p path. */
+static void receive_to_file(int fd, const char *path)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    uint8_t buf[65536];
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, 5000), 1);
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        assert_true(n >= 0);
+        if (n == 0)
+            break;
+        assert_int_equal(fwrite(buf, 1, (size_t)n, fp), (size_t)n);
+    }
+    fclose(fp);
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+static struct fdx_ipfix_stats stats_of(const fdx_ipfix *x)
+{
+    struct fdx_ipfix_stats st = {.struct_size = sizeof(st)};
+    assert_int_equal(fdx_ipfix_get_stats(x, &st), 0);
+    return st;
+}
+
+/* Opens an exporter to 127.0.0.1:@p port for @p e (no detectors), @p reconnect_s, and accepts its
+ * connection on @p l into *ret_conn. */
+static fdx_ipfix *open_tcp(fdx_engine *e, int l, unsigned port, uint32_t reconnect_s, int *ret_conn)
+{
+    char dest[64], err[512];
+    snprintf(dest, sizeof(dest), "tcp://127.0.0.1:%u", port);
+    struct fdx_ipfix_options o;
+    fdx_ipfix_options_init(&o);
+    assert_int_equal(o.reconnect_s, 10); /* the documented default */
+    o.destination = dest;
+    o.reconnect_s = reconnect_s;
+    fdx_ipfix *x = NULL;
+    if (fdx_ipfix_open(e, &o, &x, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    *ret_conn = accept(l, NULL, NULL);
+    assert_true(*ret_conn >= 0);
+    return x;
+}
+
+/* Flow @p id: an all-zero record of @p e's layout. */
+static int write_id(fdx_ipfix *x, const fdx_engine *e, uint64_t id, char *err, size_t len)
+{
+    static double values[4096];
+    struct fdx_flow_record r = {.struct_size = sizeof(r),
+                                .flow_id = id,
+                                .ip_version = 4,
+                                .proto = 6,
+                                .features = values,
+                                .n_features = fdx_engine_feature_count(e)};
+    return fdx_ipfix_write(x, &r, NULL, 0, err, len);
+}
+
+/* The collector's connection closes with data it has not read: the kernel answers with a reset
+ * (RFC 9293 section 3.6.1, as Linux does), so the exporter's next send fails at once. */
+static void drop_collector(int conn)
+{
+    close(conn);
+    pause_ms(100); /* the reset reaches the exporter's socket */
+}
+
+/* A lost collector: records are dropped and counted until the exporter has connected again, and
+ * the new connection starts with the templates. Record 1 reaches the first connection (the
+ * kernel takes it before the reset), 2 fails to go out, 3 comes before reconnect_s has passed,
+ * 4 goes on the new connection. */
+static void test_export_tcp_collector_lost_and_back(void **state)
+{
+    struct scratch *sc = *state;
+    unsigned port;
+    int l = listen_tcp(&port);
+    struct fdx_engine_options eo;
+    fdx_engine_options_init(&eo);
+    fdx_engine *e = NULL;
+    char err[512], path[4096];
+    assert_int_equal(fdx_engine_new(&eo, &e, err, sizeof(err)), 0);
+    int c1;
+    fdx_ipfix *x = open_tcp(e, l, port, 1, &c1);
+    assert_int_equal(write_id(x, e, 1, err, sizeof(err)), 0);
+    assert_int_equal(fdx_ipfix_flush(x, err, sizeof(err)), 0);
+    assert_null(stats_of(x).last_loss);
+    pause_ms(100);
+    drop_collector(c1);
+    assert_int_equal(write_id(x, e, 2, err, sizeof(err)), 0);
+    assert_int_equal(fdx_ipfix_flush(x, err, sizeof(err)), 0); /* lost: not an error */
+    struct fdx_ipfix_stats st = stats_of(x);
+    assert_int_equal(st.connected, 0);
+    assert_int_equal(st.losses, 1);
+    assert_int_equal(st.dropped, 1);
+    assert_non_null(st.last_loss);
+    char want[64];
+    snprintf(want, sizeof(want), "tcp://127.0.0.1:%u: cannot send: ", port);
+    assert_memory_equal(st.last_loss, want, strlen(want));
+    assert_int_equal(write_id(x, e, 3, err, sizeof(err)), 0); /* within reconnect_s */
+    assert_int_equal(stats_of(x).dropped, 2);
+    pause_ms(1100);
+    for (int i = 0; i < 40 && !stats_of(x).connected; i++) {
+        assert_int_equal(fdx_ipfix_flush(x, err, sizeof(err)), 0); /* connects, without records */
+        pause_ms(50);
+    }
+    st = stats_of(x);
+    assert_int_equal(st.connected, 1);
+    assert_int_equal(st.reconnects, 1);
+    assert_int_equal(write_id(x, e, 4, err, sizeof(err)), 0);
+    int c2 = accept(l, NULL, NULL);
+    assert_true(c2 >= 0);
+    st = stats_of(x);
+    assert_int_equal(st.records, 4);
+    assert_int_equal(st.dropped, 2);
+    assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), 0);
+    scratch_path(sc, "reconnected.ipfix", path, sizeof(path));
+    receive_to_file(c2, path);
+    struct decoded d;
+    decode_file(path, &d); /* a data record before its template would not be counted */
+    assert_int_equal(d.data_records, 1);
+    assert_int_equal(uint_of(&d, 0, 148, 8), 4);
+    free(d.file);
+    close(c2);
+    fdx_engine_free(e);
+    close(l);
+}
+
+/* reconnect_s 0, and an options struct from before reconnect_s: the first loss fails the exporter
+ * for good, as it did before. A collector still lost at close: FDX_EIO, with the count. */
+static void test_export_tcp_collector_lost_for_good(void **state)
+{
+    (void)state;
+    unsigned port;
+    int l = listen_tcp(&port);
+    struct fdx_engine_options eo;
+    fdx_engine_options_init(&eo);
+    fdx_engine *e = NULL;
+    char err[512];
+    assert_int_equal(fdx_engine_new(&eo, &e, err, sizeof(err)), 0);
+    for (int variant = 0; variant < 3; variant++) {
+        int c;
+        fdx_ipfix *x;
+        if (variant == 1) { /* the older layout: reconnect_s is not read */
+            char dest[64];
+            snprintf(dest, sizeof(dest), "tcp://127.0.0.1:%u", port);
+            struct fdx_ipfix_options o;
+            fdx_ipfix_options_init(&o);
+            o.struct_size = (uint32_t)offsetof(struct fdx_ipfix_options, reconnect_s);
+            o.reconnect_s = 1;
+            o.destination = dest;
+            x = NULL;
+            if (fdx_ipfix_open(e, &o, &x, err, sizeof(err)) != 0)
+                fail_msg("%s", err);
+            c = accept(l, NULL, NULL);
+        } else {
+            x = open_tcp(e, l, port, variant == 0 ? 0 : 60, &c);
+        }
+        assert_int_equal(write_id(x, e, 1, err, sizeof(err)), 0);
+        assert_int_equal(fdx_ipfix_flush(x, err, sizeof(err)), 0);
+        pause_ms(100);
+        drop_collector(c);
+        assert_int_equal(write_id(x, e, 2, err, sizeof(err)), 0);
+        int rc = fdx_ipfix_flush(x, err, sizeof(err));
+        if (variant < 2) {
+            assert_int_equal(rc, FDX_EIO);
+            assert_non_null(strstr(err, "cannot send: "));
+            assert_int_equal(write_id(x, e, 3, err, sizeof(err)), FDX_EIO); /* for good */
+            assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), FDX_EIO);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), FDX_EIO);
+            assert_non_null(
+                strstr(err, "; not connected again by the end: 1 of 2 records dropped"));
+        }
+    }
+    fdx_engine_free(e);
+    close(l);
+}
+
 static void test_export_refuses_clashing_plugin_elements(void **state)
 {
     (void)state;
@@ -879,6 +1085,9 @@ int main(void)
                                         scratch_setup, scratch_teardown),
         cmocka_unit_test_setup_teardown(test_export_flush_sends_the_waiting_record, scratch_setup,
                                         scratch_teardown),
+        cmocka_unit_test_setup_teardown(test_export_tcp_collector_lost_and_back, scratch_setup,
+                                        scratch_teardown),
+        cmocka_unit_test(test_export_tcp_collector_lost_for_good),
         cmocka_unit_test(test_export_refuses_clashing_plugin_elements),
         cmocka_unit_test(test_export_refuses_records_too_large_for_udp),
         cmocka_unit_test_setup_teardown(test_export_write_refuses_other_layouts, scratch_setup,

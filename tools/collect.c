@@ -333,6 +333,7 @@ int cmd_collect(int argc, char **argv)
         {"ipfix", required_argument, NULL, IPFIX_OPT_DEST},
         {"ipfix-pen", required_argument, NULL, IPFIX_OPT_PEN},
         {"ipfix-domain", required_argument, NULL, IPFIX_OPT_DOMAIN},
+        {"ipfix-reconnect", required_argument, NULL, IPFIX_OPT_RECONNECT},
         {"pair-wait", required_argument, NULL, OPT_PAIR_WAIT},
         {"unpaired", required_argument, NULL, OPT_UNPAIRED},
         {"stats", required_argument, NULL, OPT_STATS},

@@ -93,6 +93,7 @@ static const struct option long_opts[] = {
     {"ipfix", required_argument, NULL, IPFIX_OPT_DEST},
     {"ipfix-pen", required_argument, NULL, IPFIX_OPT_PEN},
     {"ipfix-domain", required_argument, NULL, IPFIX_OPT_DOMAIN},
+    {"ipfix-reconnect", required_argument, NULL, IPFIX_OPT_RECONNECT},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},

@@ -14,8 +14,11 @@ void usage_ipfix(FILE *out, const char *pad)
             "      --ipfix-pen N      %s private enterprise number of flowdx's elements "
             "(default\n"
             "                         %s 32473, RFC 5612's number for documentation)\n"
-            "      --ipfix-domain N   %s observation domain id of the messages (default 0)\n",
-            pad, pad, pad, pad, pad);
+            "      --ipfix-domain N   %s observation domain id of the messages (default 0)\n"
+            "      --ipfix-reconnect S%s a lost tcp:// collector is connected to again every S\n"
+            "                         %s seconds, records meanwhile dropped (default 10; 0: "
+            "never)\n",
+            pad, pad, pad, pad, pad, pad, pad);
 }
 
 /* The output's name in messages. */
@@ -36,6 +39,11 @@ int ipfix_option(struct ipfix_out *o, int which, const char *arg)
     case IPFIX_OPT_DOMAIN:
         o->tuned = true;
         return parse_u32("--ipfix-domain", arg, 0, UINT32_MAX, &o->domain) ? 1 : -1;
+    case IPFIX_OPT_RECONNECT:
+        o->tuned = true;
+        o->reconnect_given = true;
+        return parse_u32("--ipfix-reconnect", arg, 0, IPFIX_RECONNECT_MAX_S, &o->reconnect_s) ? 1
+                                                                                              : -1;
     default:
         return 0;
     }
@@ -44,7 +52,8 @@ int ipfix_option(struct ipfix_out *o, int which, const char *arg)
 bool ipfix_out_check(const struct ipfix_out *o, const char *prog)
 {
     if (o->tuned && o->dest == NULL) {
-        fprintf(stderr, "%s: --ipfix-pen and --ipfix-domain need --ipfix DEST\n", prog);
+        fprintf(stderr, "%s: --ipfix-pen, --ipfix-domain and --ipfix-reconnect need --ipfix DEST\n",
+                prog);
         return false;
     }
     /* the destination's form is the command line's: refused before any work (collect would
@@ -66,6 +75,8 @@ static void ipfix_options(const struct ipfix_out *o, const char *const *detector
     if (o->pen != 0)
         opts->enterprise = o->pen;
     opts->domain = o->domain;
+    if (o->reconnect_given)
+        opts->reconnect_s = o->reconnect_s;
     opts->detectors = *detector ? detector : NULL;
     opts->n_detectors = *detector ? 1 : 0;
 }
@@ -142,6 +153,27 @@ bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
     return true;
 }
 
+/* A TCP collector lost or connected to again since the last call: say so (once each; -q too,
+ * since records are being dropped). */
+static void report_losses(struct ipfix_out *o, const char *prog)
+{
+    struct fdx_ipfix_stats st = {.struct_size = sizeof(st)};
+    if (o->x == NULL || fdx_ipfix_get_stats(o->x, &st) < 0 ||
+        (st.losses == o->losses && st.reconnects == o->reconnects))
+        return;
+    if (st.losses != o->losses) /* last_loss names the destination */
+        fprintf(stderr,
+                "%s: warning: %s: %s; connecting again every %u s, records meanwhile are "
+                "dropped\n",
+                prog, name(o), st.last_loss ? st.last_loss : o->dest,
+                o->reconnect_given ? o->reconnect_s : IPFIX_RECONNECT_DEFAULT_S);
+    if (st.connected && st.reconnects != o->reconnects)
+        fprintf(stderr, "%s: %s: %s: connected again; %llu of %llu records dropped so far\n", prog,
+                name(o), o->dest, (unsigned long long)st.dropped, (unsigned long long)st.records);
+    o->losses = st.losses;
+    o->reconnects = st.reconnects;
+}
+
 void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flow_record *r,
                      const struct fdx_flow_verdict *verdict)
 {
@@ -152,6 +184,7 @@ void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flo
         fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
         o->failed = true;
     }
+    report_losses(o, prog);
 }
 
 void ipfix_out_flush(struct ipfix_out *o, const char *prog)
@@ -163,12 +196,23 @@ void ipfix_out_flush(struct ipfix_out *o, const char *prog)
         fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
         o->failed = true;
     }
+    report_losses(o, prog);
 }
 
 bool ipfix_out_close(struct ipfix_out *o, const char *prog)
 {
     char err[1024];
+    struct fdx_ipfix_stats st = {.struct_size = sizeof(st)};
+    bool counted = o->x != NULL && fdx_ipfix_get_stats(o->x, &st) == 0;
     int rc = fdx_ipfix_close(o->x, err, sizeof(err));
+    /* records lost while the collector was away, which came back (a collector still away at the
+     * end is the close's error, below) */
+    if (counted && rc == 0 && st.dropped > 0)
+        fprintf(stderr,
+                "%s: warning: %s: %s: %llu of %llu records were dropped while the collector "
+                "was lost (%u time%s)\n",
+                prog, name(o), o->dest, (unsigned long long)st.dropped,
+                (unsigned long long)st.records, st.losses, st.losses == 1 ? "" : "s");
     o->x = NULL;
     route_glib_log(o, false);
     if (rc < 0 && !o->failed)

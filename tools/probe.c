@@ -290,10 +290,13 @@ static int read_outputs(const fdx_config_node *root, struct probe *p, char *err,
         return rc;
     const char *dest = NULL;
     int64_t pen = FDX_IPFIX_PEN_DEFAULT, domain = 0;
+    uint64_t reconnect_us = IPFIX_RECONNECT_DEFAULT_S * 1000000ull;
     if (ipfix != NULL &&
         ((rc = get_name(ipfix, "destination", &dest, err, len)) < 0 ||
          (rc = fdx_config_get_int(ipfix, "pen", 1, UINT32_MAX - 1, &pen, err, len)) < 0 ||
-         (rc = fdx_config_get_int(ipfix, "domain", 0, UINT32_MAX, &domain, err, len)) < 0))
+         (rc = fdx_config_get_int(ipfix, "domain", 0, UINT32_MAX, &domain, err, len)) < 0 ||
+         (rc = fdx_config_get_duration(ipfix, "reconnect", 0, IPFIX_RECONNECT_MAX_S * 1000000ull,
+                                       &reconnect_us, err, len)) < 0))
         return rc;
     if (dest != NULL &&
         (rc = check_key(ipfix, "destination", dest, fdx_ipfix_check_destination, err, len)) < 0)
@@ -306,6 +309,9 @@ static int read_outputs(const fdx_config_node *root, struct probe *p, char *err,
     p->ipfix.dest = dest;
     p->ipfix.pen = (uint32_t)pen;
     p->ipfix.domain = (uint32_t)domain;
+    /* whole seconds; a part of one counts as one (0.5s is not 0, which turns reconnecting off) */
+    p->ipfix.reconnect_s = (uint32_t)((reconnect_us + 999999) / 1000000);
+    p->ipfix.reconnect_given = true;
     return 0;
 }
 

@@ -297,11 +297,11 @@ int64_t feature_index(const fdx_engine *e, const char *name);
  * and is not written). */
 bool record_has_values(const struct fdx_flow_record *r);
 
-/* ---- --ipfix DEST, --ipfix-pen N, --ipfix-domain N (ipfix.c) ---- */
+/* ---- --ipfix DEST, --ipfix-pen N, --ipfix-domain N, --ipfix-reconnect S (ipfix.c) ---- */
 
-/* Option codes (each command lists the three in its long options); the commands' own codes stay
+/* Option codes (each command lists the four in its long options); the commands' own codes stay
  * below 512. */
-enum { IPFIX_OPT_DEST = 512, IPFIX_OPT_PEN, IPFIX_OPT_DOMAIN };
+enum { IPFIX_OPT_DEST = 512, IPFIX_OPT_PEN, IPFIX_OPT_DOMAIN, IPFIX_OPT_RECONNECT };
 /* Their lines of a --help text, the option column padded with @p pad (run: "", extract: " "). */
 void usage_ipfix(FILE *out, const char *pad);
 
@@ -309,7 +309,10 @@ struct ipfix_out {
     const char *dest; /* NULL: no IPFIX */
     uint32_t pen;     /* 0: the default */
     uint32_t domain;
-    bool tuned; /* --ipfix-pen or --ipfix-domain given */
+    bool tuned;           /* --ipfix-pen, --ipfix-domain or --ipfix-reconnect given */
+    uint32_t reconnect_s; /* with reconnect_given; else the library's default */
+    bool reconnect_given;
+    uint32_t losses, reconnects; /* of the TCP collector, as last reported */
     fdx_ipfix *x;
     bool failed;       /* a write failed (reported once) */
     const char *label; /* its name in messages (borrowed); NULL: "--ipfix" */
@@ -319,6 +322,9 @@ struct ipfix_out {
     const char *prog;  /* the command, in those warnings (set by ipfix_out_open) */
 };
 
+/* --ipfix-reconnect and outputs.ipfix.reconnect: the library's default, and the most */
+#define IPFIX_RECONNECT_DEFAULT_S 10u
+#define IPFIX_RECONNECT_MAX_S 86400u
 /* 1 when @p which is one of the IPFIX options (handled), 0 when not, -1 for a bad value. */
 int ipfix_option(struct ipfix_out *o, int which, const char *arg);
 /* After the options: false (after printing why) for --ipfix-pen or -domain without --ipfix, or

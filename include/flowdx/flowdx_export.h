@@ -57,6 +57,12 @@ struct fdx_ipfix_options {
                                        fdx_ipfix_write() (e.g. "doh"), before the engine's
                                        plugins' own; [a-z0-9_-], 1-63 characters; copied */
     uint32_t n_detectors;         /**< entries of detectors, at most FDX_IPFIX_MAX_DETECTORS */
+    uint32_t reconnect_s;         /**< TCP only: when the collector is lost (a send fails), the
+                                       exporter connects to it again, without blocking, at most
+                                       this often, and sends the templates first; records given
+                                       meanwhile are dropped and counted (fdx_ipfix_get_stats()).
+                                       Default 10; 0 = a lost collector fails the exporter for good
+                                       (FDX_EIO from every later call) */
 };
 
 /** Fill @p opts with the defaults above (no destination). */
@@ -111,7 +117,9 @@ FDX_API int fdx_ipfix_open(const fdx_engine *engine, const struct fdx_ipfix_opti
  * ignored; labels are cut to 31 bytes); NULL when there are none. Borrowed for the call.
  * @param n_verdicts must equal the options' n_detectors.
  * @return 0, FDX_EINVAL (a record of another layout, a wrong verdict count) or FDX_EIO (the
- * destination failed: this and every later call fail, with the reason in errbuf).
+ * destination failed: this and every later call fail, with the reason in errbuf). A TCP
+ * collector lost while reconnect_s is not 0 is not a failure: the call returns 0, the record is
+ * dropped and counted, and the exporter tries to connect again (fdx_ipfix_get_stats()).
  */
 FDX_API int fdx_ipfix_write(fdx_ipfix *ipfix, const struct fdx_flow_record *rec,
                             const struct fdx_flow_verdict *verdicts, uint32_t n_verdicts,
@@ -119,16 +127,42 @@ FDX_API int fdx_ipfix_write(fdx_ipfix *ipfix, const struct fdx_flow_record *rec,
 
 /**
  * Send the message being built now, if it holds records (a file destination: write it out).
- * NULL ok.
+ * While a TCP collector is lost, also try to connect to it again when reconnect_s has passed,
+ * so a caller with no records to give (a quiet interface) should call it now and then. NULL ok.
  * @return 0, or FDX_EIO (the destination failed: this and every later call fail, with the
  * reason in errbuf).
  */
 FDX_API int fdx_ipfix_flush(fdx_ipfix *ipfix, char *errbuf, size_t errlen);
 
+/** Counts of an exporter. Initialise struct_size; append-only. */
+struct fdx_ipfix_stats {
+    uint32_t struct_size;  /**< sizeof(struct fdx_ipfix_stats) */
+    uint32_t connected;    /**< 1 while records can be sent: always for a file and UDP; for TCP,
+                                0 from a loss until the collector is connected to again */
+    uint64_t records;      /**< records accepted by fdx_ipfix_write() */
+    uint64_t dropped;      /**< of them, records known lost with the TCP collector: those of the
+                                message being built or sent when the connection failed, and
+                                those given until it was back. A message the kernel accepted
+                                before the collector went away may be lost without a count. */
+    uint32_t losses;       /**< times the TCP collector was lost */
+    uint32_t reconnects;   /**< times it was connected to again */
+    const char *last_loss; /**< why it was last lost, or why the last attempt to connect again
+                                failed ("tcp://HOST:PORT: ..."); NULL before any loss. Valid
+                                until the next call with this exporter */
+};
+
+/**
+ * Fill @p st (its struct_size set by the caller) with @p ipfix's counts. A caller that reports
+ * losses compares losses and reconnects with their values after its previous call.
+ * @return 0, or FDX_EINVAL (NULL, or a struct_size smaller than the first version's).
+ */
+FDX_API int fdx_ipfix_get_stats(const fdx_ipfix *ipfix, struct fdx_ipfix_stats *st);
+
 /**
  * Send what is buffered, close the destination and free the exporter. NULL ok.
  * @return 0, or FDX_EIO with the reason in errbuf when something written could not be sent or
- * stored (a file is then incomplete).
+ * stored (a file is then incomplete), or when a lost TCP collector was not connected to again
+ * by then.
  */
 FDX_API int fdx_ipfix_close(fdx_ipfix *ipfix, char *errbuf, size_t errlen);
 

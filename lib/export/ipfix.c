@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Sends an engine's flow records as IPFIX data records through libfixbuf. */
+#define _GNU_SOURCE /* fopencookie: libfixbuf writes to flowdx's TCP socket through stdio */
 #include "export/ipfix.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fixbuf/public.h>
 
@@ -18,12 +22,17 @@
 #include "plugin/run.h"
 
 /* Largest message libfixbuf 2.4 writes to each kind of destination (fbexporter.c: 65496 for a
- * file, 8192 for TCP, 1420 for UDP), less the message header (16) and a set header (4). */
+ * stdio stream, which a file and flowdx's TCP connection are, 1420 for UDP), less the message
+ * header (16) and a set header (4). */
 static const size_t message_room[] = {
     [FDXI_DEST_FILE] = 65496 - 20,
-    [FDXI_DEST_TCP] = 8192 - 20,
+    [FDXI_DEST_TCP] = 65496 - 20,
     [FDXI_DEST_UDP] = 1420 - 20,
 };
+
+/* A TCP collector that takes no byte for this long is lost (a send must not stall the capture
+ * for ever). */
+#define TCP_SEND_TIMEOUT_S 10
 static const char *const transport_name[] = {
     [FDXI_DEST_FILE] = "file",
     [FDXI_DEST_TCP] = "TCP",
@@ -43,7 +52,24 @@ struct fdx_ipfix {
     struct fdxi_ipfix_layout *layout;
     struct fdxi_ipfix_dest dest;
     char *what; /* the destination as given, for messages (dest.path points into it) */
-    FILE *fp;   /* a file destination */
+    FILE *fp;   /* a file destination, or the stdio stream over a TCP connection (below) */
+    /* TCP: flowdx's own socket, which libfixbuf writes to through a stdio cookie stream, so that a
+     * lost collector can be connected to again without blocking (reconnect_step). */
+    int fd;                       /* the connection, or the connect under way; -1 */
+    bool connecting;              /* fd is a non-blocking connect not yet known to succeed */
+    bool lost;                    /* no connection: records are dropped and counted */
+    bool opened;                  /* fdx_ipfix_open() is done: a loss is no longer an error */
+    struct sockaddr_storage addr; /* the collector's address that was connected to at open */
+    socklen_t addrlen;
+    const char *send_why; /* why the cookie's last send failed (static text) */
+    uint32_t reconnect_s;
+    uint32_t domain;
+    struct timespec next_try;    /* when to start the next connect, while lost */
+    struct timespec try_started; /* when the connect under way started */
+    uint32_t in_msg;             /* flow records in the message being built */
+    uint64_t records, dropped;   /* fdx_ipfix_get_stats() */
+    uint32_t losses, reconnects;
+    char loss[512]; /* why the collector was last lost, or a connect failed */
     fbInfoModel_t *model;
     fbSession_t *session; /* owned by fbuf once it exists */
     fBuf_t *fbuf;
@@ -64,6 +90,7 @@ void fdx_ipfix_options_init(struct fdx_ipfix_options *opts)
     opts->struct_size = sizeof(*opts);
     opts->enterprise = FDX_IPFIX_PEN_DEFAULT;
     opts->refresh_s = 600;
+    opts->reconnect_s = 10;
 }
 
 /* Record the destination's failure (the first one stays) and return FDX_EIO. */
@@ -84,6 +111,55 @@ static int fail(fdx_ipfix *x, GError *err, const char *doing, char *errbuf, size
     if (err != NULL)
         g_error_free(err);
     return rc;
+}
+
+static double seconds_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* The TCP collector is lost: drop the session with the records not yet sent (counted), close the
+ * connection, and connect again from x->next_try on (reconnect_step). */
+static void lose(fdx_ipfix *x, const char *why)
+{
+    x->dropped += x->in_msg;
+    x->in_msg = 0;
+    if (x->fbuf != NULL)
+        fBufFree(x->fbuf); /* the session and libfixbuf's exporter with it; sends nothing */
+    else if (x->session != NULL)
+        fbSessionFree(x->session);
+    x->fbuf = NULL;
+    x->session = NULL;
+    if (x->fp != NULL)
+        fclose(x->fp); /* the cookie stream; its buffer is off, so nothing is written */
+    x->fp = NULL;
+    if (x->fd >= 0)
+        close(x->fd);
+    x->fd = -1;
+    x->connecting = false;
+    x->cur = -1;
+    x->pending = false;
+    x->lost = true;
+    x->losses++;
+    snprintf(x->loss, sizeof(x->loss), "%s: %s", x->what, why);
+    clock_gettime(CLOCK_MONOTONIC, &x->next_try);
+    x->next_try.tv_sec += x->reconnect_s;
+}
+
+/* A send to the destination failed (@p err from libfixbuf, consumed): a TCP collector that may be
+ * connected to again is lost (0: the caller goes on); anything else fails the exporter. */
+static int send_failed(fdx_ipfix *x, GError *err, const char *doing, char *errbuf, size_t errlen)
+{
+    if (x->dest.kind != FDXI_DEST_TCP || x->reconnect_s == 0 || !x->opened)
+        return fail(x, err, doing, errbuf, errlen);
+    char why[256];
+    /* the cookie's reason says more than libfixbuf's "Couldn't write N bytes to FP" */
+    snprintf(why, sizeof(why), "%s: %s", doing,
+             x->send_why != NULL ? x->send_why : (err != NULL ? err->message : "unknown error"));
+    if (err != NULL)
+        g_error_free(err);
+    lose(x, why);
+    return 0;
 }
 
 /* What a failed write to the destination was doing, for fail(). */
@@ -159,6 +235,8 @@ static int add_templates(fdx_ipfix *x, int v, char *errbuf, size_t errlen)
 {
     struct fdxi_ipfix_layout *l = x->layout;
     struct tmpl *t = &x->t[v];
+    free(t->off); /* a session started again after a lost TCP collector builds them anew */
+    memset(t, 0, sizeof(*t));
     t->off = malloc((size_t)l->n * sizeof(*t->off));
     if (t->off == NULL)
         return FDX_ENOMEM;
@@ -229,7 +307,71 @@ static int check_sizes(fdx_ipfix *x, char *errbuf, size_t errlen)
     return 0;
 }
 
-/* Resolve a network destination now, so that a typo in the host is reported at once. */
+/* The stdio cookie under libfixbuf's exporter for TCP: each message goes out whole on x->fd,
+ * blocking for at most TCP_SEND_TIMEOUT_S, without SIGPIPE. 0 (stdio's error) on failure, with
+ * the reason in x->send_why. */
+static ssize_t tcp_write(void *cookie, const char *buf, size_t n)
+{
+    fdx_ipfix *x = cookie;
+    /* A collector sends nothing over IPFIX's TCP: a readable end of stream is the collector's
+     * close. Seen before the send, the message is kept from a connection that would lose it
+     * without an error (the kernel takes it, and the collector's reset comes after). */
+    char peek;
+    if (recv(x->fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+        x->send_why = "the collector closed the connection";
+        return 0;
+    }
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = send(x->fd, buf + done, n - done, MSG_NOSIGNAL);
+        if (w > 0) {
+            done += (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        x->send_why = strerror(w == 0                                    ? EPIPE
+                               : errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT
+                                                                         : errno);
+        return 0;
+    }
+    return (ssize_t)n;
+}
+
+/* Connect a socket to x->addr into x->fd: 0 when connected, 1 while a non-blocking connect
+ * (@p nonblock) is under way, or a negative errno. A connected socket blocks, with a send
+ * timeout. */
+static int tcp_connect(fdx_ipfix *x, bool nonblock)
+{
+    int fd =
+        socket(x->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+    if (fd < 0)
+        return -errno;
+    x->fd = fd;
+    if (connect(fd, (struct sockaddr *)&x->addr, x->addrlen) == 0)
+        return 0;
+    int e = errno;
+    if (nonblock && e == EINPROGRESS)
+        return 1;
+    close(fd);
+    x->fd = -1;
+    return -e;
+}
+
+/* The connection in x->fd is up: make it blocking, with the send timeout. */
+static void tcp_connected(fdx_ipfix *x)
+{
+    int flags = fcntl(x->fd, F_GETFL);
+    if (flags >= 0)
+        (void)fcntl(x->fd, F_SETFL, flags & ~O_NONBLOCK);
+    struct timeval tv = {TCP_SEND_TIMEOUT_S, 0};
+    (void)setsockopt(x->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    x->connecting = false;
+    x->send_why = NULL;
+}
+
+/* Resolve a network destination now, so that a typo in the host is reported at once; connect to
+ * a TCP collector. */
 static int resolve(fdx_ipfix *x, char *errbuf, size_t errlen)
 {
     struct addrinfo hints, *res = NULL;
@@ -241,6 +383,23 @@ static int resolve(fdx_ipfix *x, char *errbuf, size_t errlen)
         fdxi_set_err(errbuf, errlen, "%s: cannot resolve '%s': %s", x->what, x->dest.host,
                      gai_strerror(rc));
         return FDX_ENOENT;
+    }
+    if (x->dest.kind == FDXI_DEST_TCP) {
+        /* TCP: the first address that accepts; a reconnect goes back to it, with no lookup */
+        int e = 0;
+        for (struct addrinfo *a = res; a != NULL && x->fd < 0; a = a->ai_next) {
+            if (a->ai_addrlen > sizeof(x->addr))
+                continue;
+            memcpy(&x->addr, a->ai_addr, a->ai_addrlen);
+            x->addrlen = a->ai_addrlen;
+            e = tcp_connect(x, false);
+        }
+        if (x->fd < 0) {
+            fdxi_set_err(errbuf, errlen, "%s: cannot send to the collector: cannot connect: %s",
+                         x->what, strerror(e < 0 ? -e : EHOSTUNREACH));
+            freeaddrinfo(res);
+            return FDX_EIO;
+        }
     }
     freeaddrinfo(res);
     return 0;
@@ -258,11 +417,32 @@ static fbExporter_t *new_exporter(fdx_ipfix *x, char *errbuf, size_t errlen, int
         }
         return fbExporterAllocFP(x->fp);
     }
+    if (x->dest.kind == FDXI_DEST_TCP) {
+        tcp_connected(x);
+        cookie_io_functions_t io = {.write = tcp_write};
+        x->fp = fopencookie(x, "w", io);
+        if (x->fp == NULL) {
+            *ret_rc = FDX_ENOMEM;
+            return NULL;
+        }
+        setvbuf(x->fp, NULL, _IONBF, 0); /* a message is one write, sent at once */
+        return fbExporterAllocFP(x->fp);
+    }
     fbConnSpec_t spec = FB_CONNSPEC_INIT;
-    spec.transport = x->dest.kind == FDXI_DEST_UDP ? FB_UDP : FB_TCP;
+    spec.transport = FB_UDP;
     spec.host = x->dest.host;
     spec.svc = x->dest.port;
     return fbExporterAllocNet(&spec); /* copies spec */
+}
+
+/* Send the message being built. The buffer is in manual mode outside send_templates, so that
+ * every message with flow records goes out here and x->in_msg counts them. */
+static bool emit(fdx_ipfix *x, GError **err)
+{
+    if (!fBufEmit(x->fbuf, err))
+        return false;
+    x->in_msg = 0;
+    return true;
 }
 
 /* The templates and the RFC 5610 type records, sent now. */
@@ -271,22 +451,29 @@ static int send_templates(fdx_ipfix *x, char *errbuf, size_t errlen)
     GError *err = NULL;
     const char *doing =
         x->dest.kind == FDXI_DEST_FILE ? "cannot write" : "cannot send to the collector";
-    if (!fbSessionExportTemplates(x->session, &err) || !fBufEmit(x->fbuf, &err))
-        return fail(x, err, doing, errbuf, errlen);
+    /* the records gathered go out first, in a message of their own; the templates may take
+     * several messages (the buffer emits them itself while in automatic mode) */
+    if (!emit(x, &err))
+        return send_failed(x, err, doing, errbuf, errlen);
+    fBufSetAutomaticMode(x->fbuf, TRUE);
+    bool ok = fbSessionExportTemplates(x->session, &err) && fBufEmit(x->fbuf, &err);
+    fBufSetAutomaticMode(x->fbuf, FALSE);
+    if (!ok)
+        return send_failed(x, err, doing, errbuf, errlen);
     x->cur = -1; /* exporting templates switches the buffer's templates */
     clock_gettime(CLOCK_MONOTONIC, &x->last_templates);
     return 0;
 }
 
-static int open_session(fdx_ipfix *x, const struct fdx_ipfix_options *o, char *errbuf,
-                        size_t errlen)
+/* A transport session: the templates, the exporter, the templates sent (at open, and again on
+ * a new connection to a lost TCP collector). */
+static int start_session(fdx_ipfix *x, char *errbuf, size_t errlen)
 {
-    x->model = fbInfoModelAlloc();
-    int rc = fill_model(x, errbuf, errlen);
-    if (rc < 0)
-        return rc;
+    int rc;
+    x->in_msg = 0;
+    x->cur = -1;
     x->session = fbSessionAlloc(x->model);
-    fbSessionSetDomain(x->session, o->domain);
+    fbSessionSetDomain(x->session, x->domain);
     GError *err = NULL;
     if (fbSessionSetMetadataExportElements(x->session, TRUE, FB_TID_AUTO, &err) == 0) {
         fdxi_set_err(errbuf, errlen, "%s: RFC 5610 type records: %s", x->what,
@@ -300,14 +487,76 @@ static int open_session(fdx_ipfix *x, const struct fdx_ipfix_options *o, char *e
         if (rc < 0)
             return rc;
     }
-    x->rec = calloc(1, x->t[0].len > x->t[1].len ? x->t[0].len : x->t[1].len);
+    if (x->rec == NULL)
+        x->rec = calloc(1, x->t[0].len > x->t[1].len ? x->t[0].len : x->t[1].len);
     if (x->rec == NULL)
         return FDX_ENOMEM;
     fbExporter_t *exporter = new_exporter(x, errbuf, errlen, &rc);
     if (exporter == NULL)
         return rc;
     x->fbuf = fBufAllocForExport(x->session, exporter); /* owns both from here on */
+    fBufSetAutomaticMode(x->fbuf, FALSE);               /* see emit() */
     return send_templates(x, errbuf, errlen);
+}
+
+static int open_session(fdx_ipfix *x, char *errbuf, size_t errlen)
+{
+    x->model = fbInfoModelAlloc();
+    int rc = fill_model(x, errbuf, errlen);
+    return rc < 0 ? rc : start_session(x, errbuf, errlen);
+}
+
+/* While the TCP collector is lost: start a non-blocking connect when reconnect_s has passed since
+ * the loss or the last failed attempt, see whether one under way has succeeded, and once it has,
+ * start a new session on it (the templates first). Never blocks, except for the templates' send. */
+static void reconnect_step(fdx_ipfix *x)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    char why[256];
+    if (!x->connecting) {
+        if (seconds_between(&x->next_try, &now) < 0)
+            return;
+        int rc = tcp_connect(x, true);
+        if (rc < 0) {
+            snprintf(x->loss, sizeof(x->loss), "%s: cannot connect: %s", x->what, strerror(-rc));
+            x->next_try = now;
+            x->next_try.tv_sec += x->reconnect_s;
+            return;
+        }
+        x->connecting = true;
+        x->try_started = now;
+        if (rc == 1)
+            return; /* see at the next call */
+    } else {
+        struct pollfd p = {.fd = x->fd, .events = POLLOUT};
+        int ready = poll(&p, 1, 0);
+        int e = 0;
+        socklen_t len = sizeof(e);
+        if (ready == 0 && seconds_between(&x->try_started, &now) < (double)x->reconnect_s)
+            return; /* still under way */
+        if (ready == 0)
+            e = ETIMEDOUT;
+        else if (ready < 0 || getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+            e = errno;
+        if (e != 0) {
+            close(x->fd);
+            x->fd = -1;
+            x->connecting = false;
+            snprintf(x->loss, sizeof(x->loss), "%s: cannot connect: %s", x->what, strerror(e));
+            x->next_try = now;
+            x->next_try.tv_sec += x->reconnect_s;
+            return;
+        }
+    }
+    x->lost = false;
+    x->reconnects++;
+    if (start_session(x, why, sizeof(why)) < 0 && !x->lost) {
+        /* out of memory, or libfixbuf refused the templates it took at open: try again later */
+        lose(x, why);
+        x->losses--; /* the same loss */
+        x->reconnects--;
+    }
 }
 
 static void free_ipfix(fdx_ipfix *x)
@@ -320,6 +569,8 @@ static void free_ipfix(fdx_ipfix *x)
         fbInfoModelFree(x->model);
     if (x->fp != NULL)
         fclose(x->fp);
+    if (x->fd >= 0)
+        close(x->fd);
     for (int v = 0; v < 2; v++)
         free(x->t[v].off);
     fdxi_ipfix_layout_free(x->layout);
@@ -333,7 +584,8 @@ static void free_ipfix(fdx_ipfix *x)
 static int prepare(const char *fn, const fdx_engine *engine, const struct fdx_ipfix_options *opts,
                    fdx_ipfix **ret, char *errbuf, size_t errlen)
 {
-    if (engine == NULL || opts == NULL || opts->struct_size < sizeof(struct fdx_ipfix_options)) {
+    if (engine == NULL || opts == NULL ||
+        opts->struct_size < offsetof(struct fdx_ipfix_options, reconnect_s)) {
         fdxi_set_err(errbuf, errlen, "%s: invalid argument", fn);
         return FDX_EINVAL;
     }
@@ -344,6 +596,13 @@ static int prepare(const char *fn, const fdx_engine *engine, const struct fdx_ip
         return FDX_ENOMEM;
     }
     x->refresh_s = opts->refresh_s;
+    /* reconnect_s was appended to the options: an older caller's struct has none */
+    x->reconnect_s = opts->struct_size >= offsetof(struct fdx_ipfix_options, reconnect_s) +
+                                              sizeof(opts->reconnect_s)
+                         ? opts->reconnect_s
+                         : 0;
+    x->domain = opts->domain;
+    x->fd = -1;
     x->cur = -1;
     int rc = fdxi_ipfix_dest_parse(x->what, &x->dest, errbuf, errlen);
     if (rc == 0)
@@ -385,14 +644,28 @@ int fdx_ipfix_open(const fdx_engine *engine, const struct fdx_ipfix_options *opt
     if (x->dest.kind != FDXI_DEST_FILE)
         rc = resolve(x, errbuf, errlen);
     if (rc == 0)
-        rc = open_session(x, opts, errbuf, errlen);
+        rc = open_session(x, errbuf, errlen);
     if (rc == FDX_ENOMEM)
         fdxi_set_err(errbuf, errlen, "out of memory");
     if (rc < 0) {
         free_ipfix(x);
         return rc;
     }
+    x->opened = true;
     *ret_ipfix = x;
+    return 0;
+}
+
+int fdx_ipfix_get_stats(const fdx_ipfix *x, struct fdx_ipfix_stats *st)
+{
+    if (x == NULL || st == NULL || st->struct_size < sizeof(struct fdx_ipfix_stats))
+        return FDX_EINVAL;
+    st->connected = !x->lost;
+    st->records = x->records;
+    st->dropped = x->dropped;
+    st->losses = x->losses;
+    st->reconnects = x->reconnects;
+    st->last_loss = x->loss[0] != '\0' ? x->loss : NULL;
     return 0;
 }
 
@@ -573,6 +846,13 @@ int fdx_ipfix_write(fdx_ipfix *x, const struct fdx_flow_record *rec,
                      l->n_detectors);
         return FDX_EINVAL;
     }
+    x->records++;
+    if (x->lost)
+        reconnect_step(x);
+    if (x->lost) {
+        x->dropped++;
+        return 0;
+    }
     const struct fdx_flow_verdict *slots[FDX_IPFIX_MAX_DETECTORS + FDXI_MAX_PLUGINS];
     for (uint32_t i = 0; i < l->n_slots && i < sizeof(slots) / sizeof(slots[0]); i++)
         slots[i] = i < l->n_detectors ? &verdicts[i] : &rec->verdicts[i - l->n_detectors];
@@ -588,8 +868,20 @@ int fdx_ipfix_write(fdx_ipfix *x, const struct fdx_flow_record *rec,
             return fail(x, err, "cannot select the template", errbuf, errlen);
         x->cur = v;
     }
-    if (!fBufAppend(x->fbuf, x->rec, x->t[v].len, &err))
-        return fail(x, err, sending(x), errbuf, errlen);
+    bool ok = fBufAppend(x->fbuf, x->rec, x->t[v].len, &err);
+    if (!ok && g_error_matches(err, FB_ERROR_DOMAIN, FB_ERROR_EOM)) {
+        /* the message is full (or holds templates): send it, and start the next with this */
+        g_clear_error(&err);
+        if (!emit(x, &err)) {
+            rc = send_failed(x, err, sending(x), errbuf, errlen);
+            x->dropped += rc == 0; /* lost with the collector: this record too */
+            return rc;
+        }
+        ok = fBufAppend(x->fbuf, x->rec, x->t[v].len, &err);
+    }
+    if (!ok)
+        return fail(x, err, "cannot add the record", errbuf, errlen);
+    x->in_msg++;
     /* A collector (or a reader of the file) gets a record at most FDX_IPFIX_MAX_WAIT_MS after
      * it was added while records keep coming; fdx_ipfix_flush() sends the rest when they stop. */
     struct timespec now;
@@ -612,12 +904,14 @@ int fdx_ipfix_flush(fdx_ipfix *x, char *errbuf, size_t errlen)
         fdxi_set_err(errbuf, errlen, "%s", x->failure);
         return FDX_EIO;
     }
-    if (!x->pending)
+    if (x->lost)
+        reconnect_step(x);
+    if (!x->pending || x->lost)
         return 0;
     x->pending = false;
     GError *err = NULL;
-    if (!fBufEmit(x->fbuf, &err))
-        return fail(x, err, sending(x), errbuf, errlen);
+    if (!emit(x, &err))
+        return send_failed(x, err, sending(x), errbuf, errlen);
     if (x->fp != NULL && fflush(x->fp) != 0)
         return fail_with(x, "cannot write", strerror(errno), errbuf, errlen);
     return 0;
@@ -629,8 +923,16 @@ int fdx_ipfix_close(fdx_ipfix *x, char *errbuf, size_t errlen)
         return 0;
     int rc = 0;
     GError *err = NULL;
-    if (!x->failed && !fBufEmit(x->fbuf, &err))
-        rc = fail(x, err, sending(x), errbuf, errlen);
+    if (!x->failed && !x->lost && !emit(x, &err))
+        rc = send_failed(x, err, sending(x), errbuf, errlen);
+    if (x->lost && !x->failed) {
+        /* not an error of this call alone: the records since the loss are gone */
+        int n = snprintf(x->failure, sizeof(x->failure), "%.300s", x->loss);
+        snprintf(x->failure + n, sizeof(x->failure) - (size_t)n,
+                 "; not connected again by the end: %llu of %llu records dropped",
+                 (unsigned long long)x->dropped, (unsigned long long)x->records);
+        x->failed = true;
+    }
     fBufFree(x->fbuf);
     x->fbuf = NULL;
     x->session = NULL;

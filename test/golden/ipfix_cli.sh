@@ -149,6 +149,75 @@ for kind in udp tcp; do
         --pen 32473 --set doh:ip --names '$tmp/doh.names' --detector doh"
 done
 
+# A TCP collector that stops and comes back on the same port: the exporter drops and counts the
+# records meanwhile, connects again (--ipfix-reconnect 1) and sends the templates first. The
+# capture reaches extract through a pipe: its first half at once, the rest over about 3 s once the
+# first collector has stopped; --idle-timeout 0.001 ends flows all along, so records keep coming.
+rm -f "$tmp/stop1" "$tmp/half" "$tmp/go"
+timeout 90 python3 "$here/ipfix_listen.py" tcp "$tmp/tcp1.port" "$tmp/tcp1.ipfix" \
+    --until "$tmp/stop1" --max 40 > "$tmp/tcp1.listen" 2>&1 &
+lpid1=$!
+for _ in $(seq 100); do [ -s "$tmp/tcp1.port" ] && break; sleep 0.1; done
+port1=$(cat "$tmp/tcp1.port")
+python3 - "$k/korving_c2_dns2tcp_txt_177c8813.pcap" "$tmp/half" "$tmp/go" <<'PY' |
+import os, struct, sys, time
+data = open(sys.argv[1], "rb").read()
+out = sys.stdout.buffer
+out.write(data[:24])
+little = data[:4] == b"\xd4\xc3\xb2\xa1"
+pos, packets = 24, []
+while pos + 16 <= len(data):
+    n = struct.unpack_from("<I" if little else ">I", data, pos + 8)[0]
+    packets.append(data[pos:pos + 16 + n])
+    pos += 16 + n
+half = len(packets) // 2
+for p in packets[:half]:
+    out.write(p)
+out.flush()
+open(sys.argv[2], "w").close()
+for _ in range(300):  # the test stops the first collector and starts the second
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.1)
+for i, p in enumerate(packets[half:]):
+    out.write(p)
+    out.flush()
+    time.sleep(3.0 / (len(packets) - half))
+PY
+    timeout 60 "$flowdx" extract -r - --idle-timeout 0.001 --format jsonl -o "$tmp/back.jsonl" \
+        --ipfix "tcp://127.0.0.1:$port1" --ipfix-reconnect 1 2> "$tmp/back.err" &
+epid=$!
+for _ in $(seq 100); do [ -e "$tmp/half" ] && break; sleep 0.1; done
+sleep 0.5
+touch "$tmp/stop1"
+wait "$lpid1"
+rm -f "$tmp/tcp2.port"
+timeout 60 python3 "$here/ipfix_listen.py" tcp "$tmp/tcp2.port" "$tmp/tcp2.ipfix" --port "$port1" \
+    --max 40 > "$tmp/tcp2.listen" 2>&1 &
+lpid2=$!
+for _ in $(seq 100); do [ -s "$tmp/tcp2.port" ] && break; sleep 0.1; done
+touch "$tmp/go"
+wait "$epid"; rc=$?
+wait "$lpid2"
+check "collector back: extract exit 0 ($(tr '\n' ' ' < "$tmp/back.err"))" test "$rc" -eq 0
+check "collector back: the loss said, with the reason" grep -q \
+    "warning: --ipfix: tcp://127.0.0.1:$port1: cannot send: the collector closed the connection; connecting again every 1 s, records meanwhile are dropped" "$tmp/back.err"
+check "collector back: the reconnection said" grep -q \
+    "tcp://127.0.0.1:$port1: connected again; [0-9]* of [0-9]* records dropped so far" "$tmp/back.err"
+check "collector back: the dropped records counted at the end" grep -q \
+    "[0-9]* of [0-9]* records were dropped while the collector was lost (1 time)" "$tmp/back.err"
+check "collector back: ipfixDump reads the second connection (templates first)" dump "$tmp/tcp2.ipfix"
+n1=$(ipfixDump -i "$tmp/tcp1.ipfix" 2> /dev/null | grep -c 'flowId : ')
+n2=$(grep -c 'flowId : ' "$tmp/tcp2.ipfix.dump")
+dropped=$(sed -n 's/.*: \([0-9]*\) of [0-9]* records were dropped while.*/\1/p' "$tmp/back.err")
+total=$(wc -l < "$tmp/back.jsonl")
+# The collector's close (its FIN) is seen before the next message goes out, so every record is
+# accounted for: received by one of the two collectors, or counted as dropped.
+check "collector back: both collectors got records ($n1, $n2), $dropped dropped, $total in all" \
+    bash -c "[ '$n1' -gt 0 ] && [ '$n2' -gt 0 ] && [ -n '$dropped' ] && [ \$(( $n1 + $n2 + ${dropped:-0} )) -eq '$total' ]"
+check "collector back: each record of the second equals its JSON line" compare "$tmp/tcp2.ipfix" \
+    "$tmp/back.jsonl" "$tmp/tcp2.ipfix.dump" --pen 32473 --set zadnik --names "$tmp/zadnik.names" --subset
+
 # nfdump's collector (nfcapd 1.7, Debian's nfdump), where installed: it reads no microsecond times,
 # only flowStartMilliseconds and flowEndMilliseconds, so these carry the flow's times for it; it
 # pairs the RFC 5103 reverse counters as the flow's output packets and bytes.
