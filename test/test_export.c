@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -978,6 +979,95 @@ static void test_export_tcp_collector_lost_for_good(void **state)
     close(l);
 }
 
+/* ---- file rotation ---- */
+
+static fdx_ipfix *open_file(fdx_engine *e, const char *path, uint32_t append)
+{
+    struct fdx_ipfix_options o;
+    fdx_ipfix_options_init(&o);
+    assert_int_equal(o.append, 0); /* the documented default: truncate */
+    o.destination = path;
+    o.append = append;
+    fdx_ipfix *x = NULL;
+    char err[512];
+    if (fdx_ipfix_open(e, &o, &x, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    return x;
+}
+
+/* append keeps an earlier run's records (each run's part starts with its templates); reopen, after
+ * the file was moved away, goes on into a new file of the old name, templates first. */
+static void test_export_file_appended_and_reopened(void **state)
+{
+    struct scratch *sc = *state;
+    struct fdx_engine_options eo;
+    fdx_engine_options_init(&eo);
+    fdx_engine *e = NULL;
+    char err[512], path[4096], moved[4096], bad[4096];
+    assert_int_equal(fdx_engine_new(&eo, &e, err, sizeof(err)), 0);
+    scratch_path(sc, "live.ipfix", path, sizeof(path));
+    scratch_path(sc, "live.ipfix.1", moved, sizeof(moved));
+    for (uint64_t id = 1; id <= 2; id++) { /* two runs, appending */
+        fdx_ipfix *x = open_file(e, path, 1);
+        assert_int_equal(write_id(x, e, id, err, sizeof(err)), 0);
+        assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), 0);
+    }
+    struct decoded d;
+    decode_file(path, &d); /* the second run's data is decoded with its own templates */
+    assert_int_equal(d.data_records, 2);
+    free(d.file);
+    fdx_ipfix *x = open_file(e, path, 0); /* truncates */
+    assert_int_equal(write_id(x, e, 3, err, sizeof(err)), 0);
+    assert_int_equal(rename(path, moved), 0); /* logrotate */
+    assert_int_equal(fdx_ipfix_reopen(x, err, sizeof(err)), 1);
+    assert_int_equal(write_id(x, e, 4, err, sizeof(err)), 0);
+    assert_int_equal(fdx_ipfix_flush(x, err, sizeof(err)), 0);
+    decode_file(moved, &d); /* record 3 was sent to the old file before it was closed */
+    assert_int_equal(d.data_records, 1);
+    assert_int_equal(uint_of(&d, 0, 148, 8), 3);
+    free(d.file);
+    decode_file(path, &d);
+    assert_int_equal(d.data_records, 1);
+    assert_int_equal(uint_of(&d, 0, 148, 8), 4);
+    free(d.file);
+    assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), 0);
+    /* a path that cannot be opened again: refused, and the old file goes on */
+    scratch_path(sc, "gone/x.ipfix", bad, sizeof(bad));
+    char dir[4096];
+    scratch_path(sc, "gone", dir, sizeof(dir));
+    assert_int_equal(mkdir(dir, 0700), 0);
+    x = open_file(e, bad, 0);
+    assert_int_equal(write_id(x, e, 5, err, sizeof(err)), 0);
+    assert_int_equal(unlink(bad), 0);
+    assert_int_equal(rmdir(dir), 0);
+    assert_int_equal(fdx_ipfix_reopen(x, err, sizeof(err)), FDX_EIO);
+    assert_non_null(strstr(err, "x.ipfix: cannot open again: No such file or directory"));
+    assert_int_equal(write_id(x, e, 6, err, sizeof(err)), 0);
+    assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), 0); /* into the unlinked file */
+    fdx_engine_free(e);
+}
+
+/* UDP and TCP have nothing to reopen. */
+static void test_export_reopen_of_a_collector_does_nothing(void **state)
+{
+    (void)state;
+    unsigned port;
+    int l = listen_tcp(&port);
+    struct fdx_engine_options eo;
+    fdx_engine_options_init(&eo);
+    fdx_engine *e = NULL;
+    char err[512];
+    assert_int_equal(fdx_engine_new(&eo, &e, err, sizeof(err)), 0);
+    int c;
+    fdx_ipfix *x = open_tcp(e, l, port, 10, &c);
+    assert_int_equal(fdx_ipfix_reopen(x, err, sizeof(err)), 0);
+    assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), 0);
+    close(c);
+    close(l);
+    assert_int_equal(fdx_ipfix_reopen(NULL, err, sizeof(err)), FDX_EINVAL);
+    fdx_engine_free(e);
+}
+
 static void test_export_refuses_clashing_plugin_elements(void **state)
 {
     (void)state;
@@ -1088,6 +1178,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_export_tcp_collector_lost_and_back, scratch_setup,
                                         scratch_teardown),
         cmocka_unit_test(test_export_tcp_collector_lost_for_good),
+        cmocka_unit_test_setup_teardown(test_export_file_appended_and_reopened, scratch_setup,
+                                        scratch_teardown),
+        cmocka_unit_test(test_export_reopen_of_a_collector_does_nothing),
         cmocka_unit_test(test_export_refuses_clashing_plugin_elements),
         cmocka_unit_test(test_export_refuses_records_too_large_for_udp),
         cmocka_unit_test_setup_teardown(test_export_write_refuses_other_layouts, scratch_setup,

@@ -27,9 +27,10 @@ void usage_collect(FILE *out)
           "by a model trained on flowrec rows, and is written as an alert (malicious flows) or\n"
           "a JSON line of schema 1 (every flow, doc/json.md), and with --ipfix sent on as IPFIX\n"
           "with its verdict. Runs until SIGINT or SIGTERM, which end the waits, write every\n"
-          "record and exit with status 0. SIGHUP and SIGUSR1 open the -o file again by its\n"
-          "name (log rotation; it is appended to, as at a start) and the run goes on; the\n"
-          "model and options are read once. doc/collect.md describes the collector.\n\n",
+          "record and exit with status 0. SIGHUP and SIGUSR1 open the -o file and an --ipfix\n"
+          "file again by their names (log rotation; they are appended to, as at a start) and\n"
+          "the run goes on; the model and options are read once. doc/collect.md describes\n"
+          "the collector.\n\n",
           out);
     fputs(
         "Options:\n"
@@ -510,6 +511,7 @@ int cmd_collect(int argc, char **argv)
     }
     if (!output_open_stream(&k.out, output))
         goto out;
+    k.ipfix.append = true; /* as the output */
     if (!ipfix_out_open(&k.ipfix, k.engine, PROG, none ? NULL : k.name)) {
         output_close(&k.out, true);
         if (k.ipfix.bad_dest) /* the command line's, as in extract */
@@ -549,7 +551,7 @@ int cmd_collect(int argc, char **argv)
         }
         ipfix_out_flush(&k.ipfix, PROG); /* the records of this wait, not at the next one */
         if (hangup) { /* log rotation: the output file is opened again by its name */
-            output_reopen_one(&k.out, PROG, hangup == SIGHUP ? "SIGHUP" : "SIGUSR1",
+            output_reopen_one(&k.out, &k.ipfix, PROG, hangup == SIGHUP ? "SIGHUP" : "SIGUSR1",
                               "the model and options are read once");
             hangup = 0;
         }

@@ -2,6 +2,7 @@
 /* The --ipfix options of `flowdx run` and `flowdx extract`: records to an IPFIX exporter. */
 #include <glib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tool.h"
 
@@ -75,6 +76,7 @@ static void ipfix_options(const struct ipfix_out *o, const char *const *detector
     if (o->pen != 0)
         opts->enterprise = o->pen;
     opts->domain = o->domain;
+    opts->append = o->append;
     if (o->reconnect_given)
         opts->reconnect_s = o->reconnect_s;
     opts->detectors = *detector ? detector : NULL;
@@ -219,6 +221,20 @@ bool ipfix_out_close(struct ipfix_out *o, const char *prog)
         fprintf(stderr, "%s: %s: %s\n", prog, name(o), err);
     o->failed = o->failed || rc < 0;
     return !o->failed;
+}
+
+int ipfix_out_reopen(struct ipfix_out *o, const char *prog, const char *sig)
+{
+    struct stat st;
+    const char *path = ipfix_out_file(o);
+    if (o->x == NULL || o->failed || path == NULL || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
+        return 0;
+    char err[1024];
+    int rc = fdx_ipfix_reopen(o->x, err, sizeof(err));
+    if (rc < 0) /* err names the file */
+        fprintf(stderr, "%s: %s: %s: %s; writing on to the file already open\n", prog, sig, name(o),
+                err);
+    return rc < 0 ? -1 : rc;
 }
 
 const char *ipfix_out_sent(const struct ipfix_out *o)

@@ -392,12 +392,16 @@ int output_reopen(struct output *o, const char *header, const char *prog, const 
     return 1;
 }
 
-void output_reopen_one(struct output *o, const char *prog, const char *sig, const char *no_reload)
+void output_reopen_one(struct output *o, struct ipfix_out *ipfix, const char *prog, const char *sig,
+                       const char *no_reload)
 {
     int rc = output_reopen(o, NULL, prog, sig);
     if (rc > 0)
         fprintf(stderr, "%s: %s: %s reopened\n", prog, sig, o->path);
-    else if (rc == 0)
+    int xrc = ipfix_out_reopen(ipfix, prog, sig);
+    if (xrc > 0)
+        fprintf(stderr, "%s: %s: %s reopened\n", prog, sig, ipfix_out_file(ipfix));
+    if (rc == 0 && xrc == 0)
         fprintf(stderr,
                 "%s: %s: nothing to reopen (the output is not a file) and nothing to reload (%s); "
                 "going on\n",

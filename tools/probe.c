@@ -745,6 +745,7 @@ static bool open_outputs(struct probe *p)
     bool ok = true;
     /* live: written as they come (tail -f), not renamed into place at the end */
     bool (*open)(struct output *, const char *) = p->iface ? output_open_stream : output_open;
+    p->ipfix.append = p->iface != NULL; /* an IPFIX file too: a restart keeps what was written */
     ok = ipfix_out_open(&p->ipfix, p->engine, "flowdx run", NULL);
     if (ok && p->alerts_file != NULL)
         ok = open(&p->alerts, p->alerts_file);
@@ -811,8 +812,8 @@ static int new_engine(const struct probe *conf, struct probe *p, uint64_t first_
     return rc;
 }
 
-/* SIGHUP: the live output files are opened again by their names, for log rotation (IPFIX files
- * and the senders report, written at the end, are not). */
+/* SIGHUP: the live output files and the IPFIX file are opened again by their names, for log
+ * rotation (the senders report, written at the end, is not). */
 static void reopen_outputs(struct probe *p, const char *sig)
 {
     struct output *o[] = {&p->alerts, &p->jsonl, &p->csv};
@@ -826,9 +827,11 @@ static void reopen_outputs(struct probe *p, const char *sig)
             n++;
         free(header);
     }
+    int x = ipfix_out_reopen(&p->ipfix, "flowdx run", sig);
+    n += x > 0;
     if (n > 0)
         fprintf(stderr, "flowdx run: %s: %d output file%s reopened\n", sig, n, n == 1 ? "" : "s");
-    else if (!p->csv.path && !p->jsonl.path && !p->alerts.path)
+    else if (!p->csv.path && !p->jsonl.path && !p->alerts.path && x == 0)
         fprintf(stderr, "flowdx run: %s: no output file to reopen\n", sig);
 }
 

@@ -75,9 +75,10 @@ void usage_run(FILE *out)
           "flow ends, is classified and written, the summary follows, and the exit status is 0.\n"
           "Flows also time out on a quiet interface (the wall clock drives the timeouts).\n"
           "Capturing needs root or CAP_NET_RAW; --user gives root up once the interface is\n"
-          "open (the output file is then created as that user). -o FILE is appended to;\n"
-          "SIGUSR1 or SIGHUP opens it again by its name (log rotation), without ending a\n"
-          "flow. A statistics line goes to standard error every --stats seconds: elapsed,\n"
+          "open (the output file is then created as that user). -o FILE and an --ipfix FILE\n"
+          "are appended to; SIGUSR1 or SIGHUP opens them again by their names (log\n"
+          "rotation), without ending a flow. A statistics line goes to standard error every "
+          "--stats seconds: elapsed,\n"
           "packets, pps, bytes, flows_active, flows_finished, drops (libpcap: buffer full),\n"
           "ifdrops (the interface), malformed, skipped (not IP, or not for the detector) and\n"
           "alerts. With -r, SIGINT and SIGTERM stop reading, and the flows read so far are\n"
@@ -491,7 +492,7 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
 static fdx_engine *on_hangup(void *user, fdx_engine *e, bool config)
 {
     struct detect *d = user;
-    output_reopen_one(d->output, me, config ? "SIGHUP" : "SIGUSR1",
+    output_reopen_one(d->output, &d->ipfix, me, config ? "SIGHUP" : "SIGUSR1",
                       "run -c reads a configuration file again");
     return e;
 }
@@ -1089,6 +1090,7 @@ int cmd_run(int argc, char **argv)
                           .reload = on_hangup,
                           .reload_user = &d};
     struct output out;
+    d.ipfix.append = iface != NULL; /* appended to, as -o is */
     /* The capture is opened first, as root; the output then as --user (as tcpdump -Z does). */
     if (!feeder_open(&feed) || (user != NULL && !run_as_switch(me, &run_as)) ||
         !ipfix_out_open(&d.ipfix, e, me, detector) ||

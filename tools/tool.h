@@ -226,9 +226,12 @@ bool output_csv_header(struct output *o, const char *header, const char *prog);
  * 0 for standard output, a device or a FIFO, left as they are; -1 after printing why, the file
  * already open kept. */
 int output_reopen(struct output *o, const char *header, const char *prog, const char *sig);
-/* The same for a command's one output, saying what was done: "PROG: SIG: FILE reopened", or that
- * there is nothing to reopen and nothing to reload (@p no_reload says why). */
-void output_reopen_one(struct output *o, const char *prog, const char *sig, const char *no_reload);
+struct ipfix_out;
+/* The same for a command's output and its IPFIX output (@p ipfix, an --ipfix file), saying what
+ * was done: "PROG: SIG: FILE reopened" for each, or that there is nothing to reopen and nothing
+ * to reload (@p no_reload says why). */
+void output_reopen_one(struct output *o, struct ipfix_out *ipfix, const char *prog, const char *sig,
+                       const char *no_reload);
 /* Finish: with @p keep and no write error, the output takes its name; else the temporary file
  * is removed. False when the output is not kept: a write error is printed here, a @p keep of
  * false is the caller's to explain. */
@@ -319,6 +322,7 @@ struct ipfix_out {
     bool bad_dest;     /* ipfix_out_open failed on the destination's text or the layout, not on
                         * the network or a file: the user's error (exit 2), not the system's */
     bool quiet;        /* -q: libfixbuf's own warnings (through GLib's log) are not shown */
+    bool append;       /* a file is appended to (live capture, collect), not truncated */
     const char *prog;  /* the command, in those warnings (set by ipfix_out_open) */
 };
 
@@ -345,6 +349,10 @@ void ipfix_out_write(struct ipfix_out *o, const char *prog, const struct fdx_flo
 void ipfix_out_flush(struct ipfix_out *o, const char *prog);
 /* Flush and close: false (after printing why) when not every record reached the destination. */
 bool ipfix_out_close(struct ipfix_out *o, const char *prog);
+/* Signal @p sig: an IPFIX file opened again by its name (log rotation), its templates first, as
+ * output_reopen: 1 when reopened; 0 for no file, a collector, a device or a FIFO; -1 after printing
+ * why (the file already open kept). */
+int ipfix_out_reopen(struct ipfix_out *o, const char *prog, const char *sig);
 /* For the closing "output:" line: the destination, or NULL when it failed (the failure was
  * printed: the records after it were not sent, or the file is incomplete). */
 const char *ipfix_out_sent(const struct ipfix_out *o);

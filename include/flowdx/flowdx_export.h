@@ -63,6 +63,8 @@ struct fdx_ipfix_options {
                                        meanwhile are dropped and counted (fdx_ipfix_get_stats()).
                                        Default 10; 0 = a lost collector fails the exporter for good
                                        (FDX_EIO from every later call) */
+    uint32_t append;              /**< a file destination: 1 = append to it (each opening starts
+                                       with the templates), 0 = create or truncate it (default) */
 };
 
 /** Fill @p opts with the defaults above (no destination). */
@@ -90,8 +92,8 @@ FDX_API int fdx_ipfix_check(const fdx_engine *engine, const struct fdx_ipfix_opt
 
 /**
  * Open an exporter for the records of @p engine and send the templates. A file is created (or
- * truncated) now; a TCP collector is connected to now; a UDP destination is resolved now (UDP
- * cannot tell whether anything listens).
+ * truncated, or appended to with opts->append) now; a TCP collector is connected to now; a UDP
+ * destination is resolved now (UDP cannot tell whether anything listens).
  * @param engine borrowed for the call: its layout is copied, and the exporter may outlive it.
  * @param opts borrowed for the call; its strings and arrays are copied.
  * @param ret_ipfix set on success; close with fdx_ipfix_close().
@@ -133,6 +135,18 @@ FDX_API int fdx_ipfix_write(fdx_ipfix *ipfix, const struct fdx_flow_record *rec,
  * reason in errbuf).
  */
 FDX_API int fdx_ipfix_flush(fdx_ipfix *ipfix, char *errbuf, size_t errlen);
+
+/**
+ * A file destination: send the message being built, then open the file's path again, appending,
+ * and write the templates first: after log rotation moved the file away, the records go on into
+ * a new file of the old name. The old file is closed once the new one is open. Other
+ * destinations: nothing to do.
+ * @return 1 when the file was opened again, 0 for a UDP or TCP destination, or with the reason in
+ * errbuf: FDX_EIO when the path cannot be opened (the exporter writes on into the file it has)
+ * or when the old file could not be completed (the new one is in use), or the error that failed
+ * the exporter.
+ */
+FDX_API int fdx_ipfix_reopen(fdx_ipfix *ipfix, char *errbuf, size_t errlen);
 
 /** Counts of an exporter. Initialise struct_size; append-only. */
 struct fdx_ipfix_stats {

@@ -64,6 +64,7 @@ struct fdx_ipfix {
     const char *send_why; /* why the cookie's last send failed (static text) */
     uint32_t reconnect_s;
     uint32_t domain;
+    bool append;                 /* a file: "ab", not "wb" */
     struct timespec next_try;    /* when to start the next connect, while lost */
     struct timespec try_started; /* when the connect under way started */
     uint32_t in_msg;             /* flow records in the message being built */
@@ -408,7 +409,8 @@ static int resolve(fdx_ipfix *x, char *errbuf, size_t errlen)
 static fbExporter_t *new_exporter(fdx_ipfix *x, char *errbuf, size_t errlen, int *ret_rc)
 {
     if (x->dest.kind == FDXI_DEST_FILE) {
-        x->fp = fopen(x->dest.path, "wb");
+        if (x->fp == NULL) /* fdx_ipfix_reopen() opened it already */
+            x->fp = fopen(x->dest.path, x->append ? "ab" : "wb");
         if (x->fp == NULL) {
             int e = errno;
             fdxi_set_err(errbuf, errlen, "%s: cannot create: %s", x->dest.path, strerror(e));
@@ -602,6 +604,9 @@ static int prepare(const char *fn, const fdx_engine *engine, const struct fdx_ip
                          ? opts->reconnect_s
                          : 0;
     x->domain = opts->domain;
+    x->append =
+        opts->struct_size >= offsetof(struct fdx_ipfix_options, append) + sizeof(opts->append) &&
+        opts->append != 0;
     x->fd = -1;
     x->cur = -1;
     int rc = fdxi_ipfix_dest_parse(x->what, &x->dest, errbuf, errlen);
@@ -654,6 +659,49 @@ int fdx_ipfix_open(const fdx_engine *engine, const struct fdx_ipfix_options *opt
     x->opened = true;
     *ret_ipfix = x;
     return 0;
+}
+
+int fdx_ipfix_reopen(fdx_ipfix *x, char *errbuf, size_t errlen)
+{
+    if (x == NULL) {
+        fdxi_set_err(errbuf, errlen, "fdx_ipfix_reopen: invalid argument");
+        return FDX_EINVAL;
+    }
+    if (x->failed) {
+        fdxi_set_err(errbuf, errlen, "%s", x->failure);
+        return FDX_EIO;
+    }
+    if (x->dest.kind != FDXI_DEST_FILE)
+        return 0;
+    GError *err = NULL;
+    if (!emit(x, &err))
+        return fail(x, err, "cannot write", errbuf, errlen);
+    x->pending = false;
+    FILE *fp = fopen(x->dest.path, "ab");
+    if (fp == NULL) {
+        fdxi_set_err(errbuf, errlen, "%s: cannot open again: %s", x->dest.path, strerror(errno));
+        return FDX_EIO;
+    }
+    fBufFree(x->fbuf); /* the session and libfixbuf's exporter, which leaves the file open */
+    x->fbuf = NULL;
+    x->session = NULL;
+    FILE *old = x->fp;
+    x->fp = fp;
+    bool ok = fflush(old) == 0 && !ferror(old);
+    int e = errno;
+    if (fclose(old) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    int rc = start_session(x, errbuf, errlen); /* the templates first */
+    if (rc < 0)
+        return rc;
+    if (!ok) { /* the records before the reopening did not all reach the old file */
+        fdxi_set_err(errbuf, errlen, "%s: the file before reopening is incomplete: %s",
+                     x->dest.path, strerror(e));
+        return FDX_EIO;
+    }
+    return 1;
 }
 
 int fdx_ipfix_get_stats(const fdx_ipfix *x, struct fdx_ipfix_stats *st)

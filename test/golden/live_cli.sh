@@ -273,7 +273,7 @@ cat "$tmp/spam-ref1.jsonl" "$tmp/spam-ref2.jsonl" > "$tmp/spam-ref.jsonl"
 mkdir "$tmp/nobody"
 chown nobody "$tmp/nobody"
 chmod o+x "$tmp"
-if start spam "${spam_opts[@]}" --user nobody -o "$tmp/nobody/spam.jsonl"; then
+if start spam "${spam_opts[@]}" --user nobody -o "$tmp/nobody/spam.jsonl" --ipfix "$tmp/nobody/spam.ipfix"; then
     ids=$(awk '/^Uid:|^Gid:/ {print $2, $3, $4, $5}' "/proc/$pid/status" | tr '\n' ' ')
     u=$(id -u nobody)
     g=$(id -g nobody)
@@ -283,11 +283,14 @@ if start spam "${spam_opts[@]}" --user nobody -o "$tmp/nobody/spam.jsonl"; then
     sleep 3.5 # idle timeout 2 s, the clock's lag 0.2 s, the time the flow took
     check "quiet interface: the idle flow was written before any signal" \
         bash -c '[ "$(grep -c "\"end_reason\":\"idle\"" "$1")" -eq 1 ]' _ "$tmp/nobody/spam.jsonl"
-    # log rotation: the file is moved away, SIGUSR1 opens a new one (as nobody) for what follows
+    # log rotation: the files are moved away, SIGUSR1 opens new ones (as nobody) for what follows
     mv "$tmp/nobody/spam.jsonl" "$tmp/nobody/spam.jsonl.1"
+    mv "$tmp/nobody/spam.ipfix" "$tmp/nobody/spam.ipfix.1"
     kill -USR1 "$pid"
     check "SIGUSR1: the output was opened again" \
         await "$pid" "$tmp/spam.err" "SIGUSR1: $tmp/nobody/spam.jsonl reopened"
+    check "SIGUSR1: the IPFIX file was opened again" \
+        await "$pid" "$tmp/spam.err" "SIGUSR1: $tmp/nobody/spam.ipfix reopened"
     replay "$spam/smtp.pcap"
     check "the FIN flow is not written yet (it lingers 2 s)" \
         test "$(lines "$tmp/nobody/spam.jsonl")" -eq 0
@@ -298,6 +301,16 @@ if start spam "${spam_opts[@]}" --user nobody -o "$tmp/nobody/spam.jsonl"; then
         _ "$tmp/nobody/spam.jsonl"
     check "--user nobody: both output files belong to nobody" \
         test "$(stat -c %U "$tmp/nobody/spam.jsonl" "$tmp/nobody/spam.jsonl.1")" = "$(printf 'nobody\nnobody')"
+    # the idle flow went to the IPFIX file before the rotation, the flushed one after, each file
+    # starting with its templates (ipfixDump decodes a data record only after its template)
+    if command -v ipfixDump > /dev/null; then
+        check "SIGUSR1: one IPFIX record in each file, the idle flow's then the flushed one's" bash -c \
+            '[ "$(ipfixDump -i "$1" 2> /dev/null | grep -c "flowEndReason : 1$")" -eq 1 ] &&
+             [ "$(ipfixDump -i "$2" 2> /dev/null | grep -c "flowEndReason : 4$")" -eq 1 ] &&
+             [ "$(ipfixDump -i "$1" 2> /dev/null | grep -c "flowId : ")" -eq 1 ] &&
+             [ "$(ipfixDump -i "$2" 2> /dev/null | grep -c "flowId : ")" -eq 1 ]' \
+            _ "$tmp/nobody/spam.ipfix.1" "$tmp/nobody/spam.ipfix"
+    fi
     cat "$tmp/nobody/spam.jsonl.1" "$tmp/nobody/spam.jsonl" > "$tmp/spam-live.jsonl"
     check "spam: every packet sent was captured (99)" grep -q "99 packets captured" "$tmp/spam.err"
     check "spam: the same flows, verdicts and features as -r" \
