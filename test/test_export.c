@@ -827,6 +827,18 @@ static struct fdx_ipfix_stats stats_of(const fdx_ipfix *x)
     return st;
 }
 
+/* An engine of the default options (the records' layout is all these tests need). */
+static fdx_engine *default_engine(void)
+{
+    struct fdx_engine_options eo;
+    fdx_engine_options_init(&eo);
+    fdx_engine *e = NULL;
+    char err[512];
+    if (fdx_engine_new(&eo, &e, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    return e;
+}
+
 /* Opens an exporter to 127.0.0.1:@p port for @p e (no detectors), @p reconnect_s, and accepts its
  * connection on @p l into *ret_conn. */
 static fdx_ipfix *open_tcp(fdx_engine *e, int l, unsigned port, uint32_t reconnect_s, int *ret_conn)
@@ -876,11 +888,8 @@ static void test_export_tcp_collector_lost_and_back(void **state)
     struct scratch *sc = *state;
     unsigned port;
     int l = listen_tcp(&port);
-    struct fdx_engine_options eo;
-    fdx_engine_options_init(&eo);
-    fdx_engine *e = NULL;
+    fdx_engine *e = default_engine();
     char err[512], path[4096];
-    assert_int_equal(fdx_engine_new(&eo, &e, err, sizeof(err)), 0);
     int c1;
     fdx_ipfix *x = open_tcp(e, l, port, 1, &c1);
     assert_int_equal(write_id(x, e, 1, err, sizeof(err)), 0);
@@ -934,11 +943,8 @@ static void test_export_tcp_collector_lost_for_good(void **state)
     (void)state;
     unsigned port;
     int l = listen_tcp(&port);
-    struct fdx_engine_options eo;
-    fdx_engine_options_init(&eo);
-    fdx_engine *e = NULL;
+    fdx_engine *e = default_engine();
     char err[512];
-    assert_int_equal(fdx_engine_new(&eo, &e, err, sizeof(err)), 0);
     for (int variant = 0; variant < 3; variant++) {
         int c;
         fdx_ipfix *x;
@@ -1000,11 +1006,8 @@ static fdx_ipfix *open_file(fdx_engine *e, const char *path, uint32_t append)
 static void test_export_file_appended_and_reopened(void **state)
 {
     struct scratch *sc = *state;
-    struct fdx_engine_options eo;
-    fdx_engine_options_init(&eo);
-    fdx_engine *e = NULL;
+    fdx_engine *e = default_engine();
     char err[512], path[4096], moved[4096], bad[4096];
-    assert_int_equal(fdx_engine_new(&eo, &e, err, sizeof(err)), 0);
     scratch_path(sc, "live.ipfix", path, sizeof(path));
     scratch_path(sc, "live.ipfix.1", moved, sizeof(moved));
     for (uint64_t id = 1; id <= 2; id++) { /* two runs, appending */
@@ -1053,11 +1056,8 @@ static void test_export_reopen_of_a_collector_does_nothing(void **state)
     (void)state;
     unsigned port;
     int l = listen_tcp(&port);
-    struct fdx_engine_options eo;
-    fdx_engine_options_init(&eo);
-    fdx_engine *e = NULL;
+    fdx_engine *e = default_engine();
     char err[512];
-    assert_int_equal(fdx_engine_new(&eo, &e, err, sizeof(err)), 0);
     int c;
     fdx_ipfix *x = open_tcp(e, l, port, 10, &c);
     assert_int_equal(fdx_ipfix_reopen(x, err, sizeof(err)), 0);
