@@ -55,8 +55,7 @@ struct fdx_ipfix {
     FILE *fp;   /* a file destination, or the stdio stream over a TCP connection (below) */
     /* TCP: flowdx's own socket, which libfixbuf writes to through a stdio cookie stream, so that a
      * lost collector can be connected to again without blocking (reconnect_step). */
-    int fd;                       /* the connection, or the connect under way; -1 */
-    bool connecting;              /* fd is a non-blocking connect not yet known to succeed */
+    int fd;                       /* the connection; while lost, the connect under way; else -1 */
     bool lost;                    /* no connection: records are dropped and counted */
     bool opened;                  /* fdx_ipfix_open() is done: a loss is no longer an error */
     struct sockaddr_storage addr; /* the collector's address that was connected to at open */
@@ -79,8 +78,7 @@ struct fdx_ipfix {
     int cur;          /* the template set on fbuf, -1 when none is */
     uint32_t refresh_s;
     struct timespec last_templates;
-    struct timespec pending_since; /* when the first record not yet sent was added */
-    bool pending;                  /* records may wait in the message being built */
+    struct timespec pending_since; /* when the message being built got its first record */
     bool failed;                   /* the destination failed: every later call fails */
     char failure[512];             /* why */
 };
@@ -119,9 +117,17 @@ static double seconds_between(const struct timespec *a, const struct timespec *b
     return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-/* The TCP collector is lost: drop the session with the records not yet sent (counted), close the
- * connection, and connect again from x->next_try on (reconnect_step). */
-static void lose(fdx_ipfix *x, const char *why)
+/* Why the collector is lost, or why connecting again failed, for fdx_ipfix_get_stats(); the next
+ * connect starts reconnect_s after @p now. */
+static void retry_later(fdx_ipfix *x, const struct timespec *now, const char *why)
+{
+    snprintf(x->loss, sizeof(x->loss), "%s: %s", x->what, why);
+    x->next_try = *now;
+    x->next_try.tv_sec += x->reconnect_s;
+}
+
+/* Drop the TCP session with the records not yet sent (counted), and close the connection. */
+static void drop_session(fdx_ipfix *x)
 {
     x->dropped += x->in_msg;
     x->in_msg = 0;
@@ -137,14 +143,19 @@ static void lose(fdx_ipfix *x, const char *why)
     if (x->fd >= 0)
         close(x->fd);
     x->fd = -1;
-    x->connecting = false;
     x->cur = -1;
-    x->pending = false;
+}
+
+/* The TCP collector is lost: the session dropped, and connect again from x->next_try on
+ * (reconnect_step). */
+static void lose(fdx_ipfix *x, const char *why)
+{
+    drop_session(x);
     x->lost = true;
     x->losses++;
-    snprintf(x->loss, sizeof(x->loss), "%s: %s", x->what, why);
-    clock_gettime(CLOCK_MONOTONIC, &x->next_try);
-    x->next_try.tv_sec += x->reconnect_s;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    retry_later(x, &now, why);
 }
 
 /* A send to the destination failed (@p err from libfixbuf, consumed): a TCP collector that may be
@@ -367,7 +378,6 @@ static void tcp_connected(fdx_ipfix *x)
         (void)fcntl(x->fd, F_SETFL, flags & ~O_NONBLOCK);
     struct timeval tv = {TCP_SEND_TIMEOUT_S, 0};
     (void)setsockopt(x->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    x->connecting = false;
     x->send_why = NULL;
 }
 
@@ -516,24 +526,19 @@ static void reconnect_step(fdx_ipfix *x)
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     char why[256];
-    if (!x->connecting) {
+    int e = 0;
+    if (x->fd < 0) { /* no connect under way */
         if (seconds_between(&x->next_try, &now) < 0)
             return;
         int rc = tcp_connect(x, true);
-        if (rc < 0) {
-            snprintf(x->loss, sizeof(x->loss), "%s: cannot connect: %s", x->what, strerror(-rc));
-            x->next_try = now;
-            x->next_try.tv_sec += x->reconnect_s;
-            return;
-        }
-        x->connecting = true;
-        x->try_started = now;
-        if (rc == 1)
+        if (rc == 1) {
+            x->try_started = now;
             return; /* see at the next call */
+        }
+        e = -rc; /* 0: connected at once */
     } else {
         struct pollfd p = {.fd = x->fd, .events = POLLOUT};
         int ready = poll(&p, 1, 0);
-        int e = 0;
         socklen_t len = sizeof(e);
         if (ready == 0 && seconds_between(&x->try_started, &now) < (double)x->reconnect_s)
             return; /* still under way */
@@ -544,21 +549,22 @@ static void reconnect_step(fdx_ipfix *x)
         if (e != 0) {
             close(x->fd);
             x->fd = -1;
-            x->connecting = false;
-            snprintf(x->loss, sizeof(x->loss), "%s: cannot connect: %s", x->what, strerror(e));
-            x->next_try = now;
-            x->next_try.tv_sec += x->reconnect_s;
-            return;
         }
     }
-    x->lost = false;
-    x->reconnects++;
-    if (start_session(x, why, sizeof(why)) < 0 && !x->lost) {
-        /* out of memory, or libfixbuf refused the templates it took at open: try again later */
-        lose(x, why);
-        x->losses--; /* the same loss */
-        x->reconnects--;
+    if (e != 0) {
+        snprintf(why, sizeof(why), "cannot connect: %s", strerror(e));
+        retry_later(x, &now, why);
+        return;
     }
+    x->lost = false;
+    if (start_session(x, why, sizeof(why)) == 0) { /* a send that failed in it lost it again */
+        x->reconnects++;
+        return;
+    }
+    /* out of memory, or libfixbuf refused the templates it took at open: still the same loss */
+    drop_session(x);
+    x->lost = true;
+    retry_later(x, &now, why);
 }
 
 static void free_ipfix(fdx_ipfix *x)
@@ -661,6 +667,18 @@ int fdx_ipfix_open(const fdx_engine *engine, const struct fdx_ipfix_options *opt
     return 0;
 }
 
+/* Flush and close @p fp: 0, or the errno of the first failure (what was written is incomplete). */
+static int close_stream(FILE *fp)
+{
+    bool ok = fflush(fp) == 0 && !ferror(fp);
+    int e = errno;
+    if (fclose(fp) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    return ok ? 0 : e;
+}
+
 int fdx_ipfix_reopen(fdx_ipfix *x, char *errbuf, size_t errlen)
 {
     if (x == NULL) {
@@ -676,7 +694,6 @@ int fdx_ipfix_reopen(fdx_ipfix *x, char *errbuf, size_t errlen)
     GError *err = NULL;
     if (!emit(x, &err))
         return fail(x, err, "cannot write", errbuf, errlen);
-    x->pending = false;
     FILE *fp = fopen(x->dest.path, "ab");
     if (fp == NULL) {
         fdxi_set_err(errbuf, errlen, "%s: cannot open again: %s", x->dest.path, strerror(errno));
@@ -685,18 +702,12 @@ int fdx_ipfix_reopen(fdx_ipfix *x, char *errbuf, size_t errlen)
     fBufFree(x->fbuf); /* the session and libfixbuf's exporter, which leaves the file open */
     x->fbuf = NULL;
     x->session = NULL;
-    FILE *old = x->fp;
+    int e = close_stream(x->fp);
     x->fp = fp;
-    bool ok = fflush(old) == 0 && !ferror(old);
-    int e = errno;
-    if (fclose(old) != 0 && ok) {
-        ok = false;
-        e = errno;
-    }
     int rc = start_session(x, errbuf, errlen); /* the templates first */
     if (rc < 0)
         return rc;
-    if (!ok) { /* the records before the reopening did not all reach the old file */
+    if (e != 0) { /* the records before the reopening did not all reach the old file */
         fdxi_set_err(errbuf, errlen, "%s: the file before reopening is incomplete: %s",
                      x->dest.path, strerror(e));
         return FDX_EIO;
@@ -929,13 +940,11 @@ int fdx_ipfix_write(fdx_ipfix *x, const struct fdx_flow_record *rec,
     }
     if (!ok)
         return fail(x, err, "cannot add the record", errbuf, errlen);
-    x->in_msg++;
     /* A collector (or a reader of the file) gets a record at most FDX_IPFIX_MAX_WAIT_MS after
      * it was added while records keep coming; fdx_ipfix_flush() sends the rest when they stop. */
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!x->pending) {
-        x->pending = true;
+    if (++x->in_msg == 1) {
         x->pending_since = now;
         return 0;
     }
@@ -954,9 +963,8 @@ int fdx_ipfix_flush(fdx_ipfix *x, char *errbuf, size_t errlen)
     }
     if (x->lost)
         reconnect_step(x);
-    if (!x->pending || x->lost)
+    if (x->in_msg == 0 || x->lost)
         return 0;
-    x->pending = false;
     GError *err = NULL;
     if (!emit(x, &err))
         return send_failed(x, err, sending(x), errbuf, errlen);
@@ -985,14 +993,9 @@ int fdx_ipfix_close(fdx_ipfix *x, char *errbuf, size_t errlen)
     x->fbuf = NULL;
     x->session = NULL;
     if (x->fp != NULL) {
-        bool ok = fflush(x->fp) == 0 && !ferror(x->fp);
-        int e = errno;
-        if (fclose(x->fp) != 0 && ok) {
-            ok = false;
-            e = errno;
-        }
+        int e = close_stream(x->fp);
         x->fp = NULL;
-        if (!ok && rc == 0)
+        if (e != 0 && rc == 0)
             rc = fail_with(x, "cannot write", strerror(e), errbuf, errlen);
     }
     if (x->failed && rc == 0) {
