@@ -7,6 +7,12 @@
 
 #include "flowdx/flowdx.h"
 
+/* Whether the caller's struct @p s of type @p type, whose struct_size says which release it was
+ * built against (fields are only ever appended), reaches @p field: false for a caller built before
+ * the field was added. */
+#define FDXI_HAS_FIELD(s, type, field)                                                             \
+    ((size_t)(s)->struct_size >= offsetof(type, field) + sizeof(((type *)0)->field))
+
 /* printf into err (errlen bytes, always terminated); nothing when err is NULL or errlen 0. */
 void fdxi_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

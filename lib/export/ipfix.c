@@ -605,14 +605,10 @@ static int prepare(const char *fn, const fdx_engine *engine, const struct fdx_ip
     }
     x->refresh_s = opts->refresh_s;
     /* reconnect_s was appended to the options: an older caller's struct has none */
-    x->reconnect_s = opts->struct_size >= offsetof(struct fdx_ipfix_options, reconnect_s) +
-                                              sizeof(opts->reconnect_s)
-                         ? opts->reconnect_s
-                         : 0;
+    x->reconnect_s =
+        FDXI_HAS_FIELD(opts, struct fdx_ipfix_options, reconnect_s) ? opts->reconnect_s : 0;
     x->domain = opts->domain;
-    x->append =
-        opts->struct_size >= offsetof(struct fdx_ipfix_options, append) + sizeof(opts->append) &&
-        opts->append != 0;
+    x->append = FDXI_HAS_FIELD(opts, struct fdx_ipfix_options, append) && opts->append != 0;
     x->fd = -1;
     x->cur = -1;
     int rc = fdxi_ipfix_dest_parse(x->what, &x->dest, errbuf, errlen);
@@ -892,8 +888,7 @@ int fdx_ipfix_write(fdx_ipfix *x, const struct fdx_flow_record *rec,
     }
     const struct fdxi_ipfix_layout *l = x->layout;
     uint32_t n_plugins = l->n_slots - l->n_detectors;
-    bool has_verdicts =
-        rec->struct_size >= offsetof(struct fdx_flow_record, verdicts) + sizeof(rec->verdicts);
+    bool has_verdicts = FDXI_HAS_FIELD(rec, struct fdx_flow_record, verdicts);
     if (rec->n_features != l->n_values || n_verdicts != l->n_detectors ||
         (n_verdicts > 0 && verdicts == NULL) ||
         (n_plugins > 0 && (!has_verdicts || rec->n_verdicts != n_plugins)) ||

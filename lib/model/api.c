@@ -154,7 +154,7 @@ int fdx_model_classify(const fdx_model *m, const struct fdx_flow_record *rec,
      * must reach its features and have the bound width (a record of another engine of the
      * same width cannot be told apart: bind once per engine). */
     if (m == NULL || rec == NULL || ret == NULL || m->map == NULL ||
-        rec->struct_size < offsetof(struct fdx_flow_record, n_features) + sizeof(rec->n_features) ||
+        !FDXI_HAS_FIELD(rec, struct fdx_flow_record, n_features) ||
         rec->n_features != m->n_features || (rec->n_features > 0 && rec->features == NULL) ||
         ret->struct_size < offsetof(struct fdx_verdict, uncertain))
         return FDX_EINVAL;
@@ -175,7 +175,7 @@ int fdx_model_classify(const fdx_model *m, const struct fdx_flow_record *rec,
         ret->votes[i] = v.vote[i];
         ret->proba[i] = v.proba[i];
     }
-    if (ret->struct_size >= offsetof(struct fdx_verdict, uncertain) + sizeof(ret->uncertain))
+    if (FDXI_HAS_FIELD(ret, struct fdx_verdict, uncertain))
         ret->uncertain = v.uncertain;
     return 0;
 }

@@ -243,14 +243,14 @@ static int file_checksum(const char *path, uint64_t *ret);
 
 static const char *opt_exclude(const struct fdx_train_options *o)
 {
-    if (o->struct_size < offsetof(struct fdx_train_options, exclude) + sizeof(o->exclude))
+    if (!FDXI_HAS_FIELD(o, struct fdx_train_options, exclude))
         return NULL;
     return o->exclude != NULL && o->exclude[0] != '\0' ? o->exclude : NULL;
 }
 
 static const char *opt_update(const struct fdx_train_options *o)
 {
-    if (o->struct_size < offsetof(struct fdx_train_options, update) + sizeof(o->update))
+    if (!FDXI_HAS_FIELD(o, struct fdx_train_options, update))
         return NULL;
     return o->update != NULL && o->update[0] != '\0' ? o->update : NULL;
 }
@@ -322,7 +322,7 @@ static int join_base_classes(fdx_training *t, const char *update, char *err, siz
 
 static const char *opt_features(const struct fdx_train_options *o)
 {
-    if (o->struct_size < offsetof(struct fdx_train_options, features) + sizeof(o->features))
+    if (!FDXI_HAS_FIELD(o, struct fdx_train_options, features))
         return NULL;
     return o->features != NULL && o->features[0] != '\0' ? o->features : NULL;
 }
