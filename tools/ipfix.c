@@ -152,6 +152,7 @@ bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
         o->bad_dest = rc == FDX_EINVAL || rc == FDX_ERANGE;
         return false;
     }
+    o->reconnect_s = opts.reconnect_s; /* the library's default when not given, for messages */
     return true;
 }
 
@@ -160,15 +161,13 @@ bool ipfix_out_open(struct ipfix_out *o, const fdx_engine *e, const char *prog,
 static void report_losses(struct ipfix_out *o, const char *prog)
 {
     struct fdx_ipfix_stats st = {.struct_size = sizeof(st)};
-    if (o->x == NULL || fdx_ipfix_get_stats(o->x, &st) < 0 ||
-        (st.losses == o->losses && st.reconnects == o->reconnects))
+    if (o->x == NULL || fdx_ipfix_get_stats(o->x, &st) < 0)
         return;
     if (st.losses != o->losses) /* last_loss names the destination */
         fprintf(stderr,
                 "%s: warning: %s: %s; connecting again every %u s, records meanwhile are "
                 "dropped\n",
-                prog, name(o), st.last_loss ? st.last_loss : o->dest,
-                o->reconnect_given ? o->reconnect_s : IPFIX_RECONNECT_DEFAULT_S);
+                prog, name(o), st.last_loss ? st.last_loss : o->dest, o->reconnect_s);
     if (st.connected && st.reconnects != o->reconnects)
         fprintf(stderr, "%s: %s: %s: connected again; %llu of %llu records dropped so far\n", prog,
                 name(o), o->dest, (unsigned long long)st.dropped, (unsigned long long)st.records);

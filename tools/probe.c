@@ -290,7 +290,9 @@ static int read_outputs(const fdx_config_node *root, struct probe *p, char *err,
         return rc;
     const char *dest = NULL;
     int64_t pen = FDX_IPFIX_PEN_DEFAULT, domain = 0;
-    uint64_t reconnect_us = IPFIX_RECONNECT_DEFAULT_S * 1000000ull;
+    struct fdx_ipfix_options defaults;
+    fdx_ipfix_options_init(&defaults);
+    uint64_t reconnect_us = defaults.reconnect_s * 1000000ull;
     if (ipfix != NULL &&
         ((rc = get_name(ipfix, "destination", &dest, err, len)) < 0 ||
          (rc = fdx_config_get_int(ipfix, "pen", 1, UINT32_MAX - 1, &pen, err, len)) < 0 ||

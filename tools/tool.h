@@ -313,7 +313,7 @@ struct ipfix_out {
     uint32_t pen;     /* 0: the default */
     uint32_t domain;
     bool tuned;           /* --ipfix-pen, --ipfix-domain or --ipfix-reconnect given */
-    uint32_t reconnect_s; /* with reconnect_given; else the library's default */
+    uint32_t reconnect_s; /* with reconnect_given; once open, the exporter's */
     bool reconnect_given;
     uint32_t losses, reconnects; /* of the TCP collector, as last reported */
     fdx_ipfix *x;
@@ -326,8 +326,7 @@ struct ipfix_out {
     const char *prog;  /* the command, in those warnings (set by ipfix_out_open) */
 };
 
-/* --ipfix-reconnect and outputs.ipfix.reconnect: the library's default, and the most */
-#define IPFIX_RECONNECT_DEFAULT_S 10u
+/* The most --ipfix-reconnect and outputs.ipfix.reconnect take (the default is the library's) */
 #define IPFIX_RECONNECT_MAX_S 86400u
 /* 1 when @p which is one of the IPFIX options (handled), 0 when not, -1 for a bad value. */
 int ipfix_option(struct ipfix_out *o, int which, const char *arg);
