@@ -154,10 +154,116 @@ static void test_capture_live_cuts_packets_to_the_snaplen(void **state)
     struct fdx_capture_packet pkt;
     assert_int_equal(next_packet(c, &pkt), 1);
     /* At most the snapshot length: the kernel cuts where the filter program says, which libpcap
-     * trims again to the snapshot length (and on loopback a few bytes shorter). The headers stay. */
+     * trims again to the snapshot length (and on loopback a few bytes shorter). The headers stay.
+     */
     assert_true(pkt.caplen <= 60 && pkt.caplen >= HDR_BYTES);
     assert_int_equal(pkt.wirelen, HDR_BYTES + 500);
     fdx_capture_free(c);
+}
+
+static void set_lo_mtu(int mtu)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(s >= 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    ifr.ifr_mtu = mtu;
+    assert_int_equal(ioctl(s, SIOCSIFMTU, &ifr), 0);
+    close(s);
+}
+
+/* A child that accepts one connection on 127.0.0.1:@p port and reads it to the end; the
+ * parent connects and sends @p bytes, then waits for the child. */
+static void send_tcp(uint16_t port, size_t bytes)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(l >= 0);
+    int one = 1;
+    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(l, 1), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int c = accept(l, NULL, NULL);
+        char buf[65536];
+        while (c >= 0 && read(c, buf, sizeof(buf)) > 0) {
+        }
+        _exit(c >= 0 ? 0 : 1);
+    }
+    close(l);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s >= 0);
+    assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    char *buf = calloc(1, bytes);
+    assert_non_null(buf);
+    size_t done = 0;
+    while (done < bytes) {
+        ssize_t n = write(s, buf + done, bytes - done);
+        assert_true(n > 0);
+        done += (size_t)n;
+    }
+    free(buf);
+    close(s);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The MTU and offloads read at open, and the packets longer than the MTU. Loopback hands TCP
+ * the 64 KiB segments of its segmentation offload whatever its MTU, so with an MTU of 9000 a
+ * 1 MB transfer has packets over it; the test counts them itself from the wire lengths (IP
+ * length = wire length - 14). */
+static void test_capture_live_counts_packets_over_the_mtu(void **state)
+{
+    (void)state;
+    set_lo_mtu(9000);
+    struct fdx_capture_live_options o;
+    fdx_capture_live_options_init(&o);
+    o.snaplen_bytes = 128;
+    o.timeout_ms = 50;
+    o.buffer_bytes = 64u << 20;
+    o.bpf = "tcp port 5556";
+    fdx_capture *c = open_lo(&o);
+
+    struct fdx_capture_stats s = {.struct_size = sizeof(s)};
+    assert_int_equal(fdx_capture_stats(c, &s), 0);
+    assert_int_equal(s.struct_size, sizeof(s));
+    assert_int_equal(s.mtu, 9000);
+    assert_int_equal(s.offloads, 0); /* not looked up on loopback */
+    assert_int_equal(s.over_mtu, 0);
+    assert_int_equal(s.over_mtu_largest, 0);
+    /* A caller built before these fields: they are not written. */
+    struct fdx_capture_stats old;
+    memset(&old, 0xAB, sizeof(old));
+    old.struct_size = offsetof(struct fdx_capture_stats, mtu);
+    assert_int_equal(fdx_capture_stats(c, &old), 0);
+    assert_int_equal(old.struct_size, offsetof(struct fdx_capture_stats, mtu));
+    assert_int_equal(old.mtu, 0xABABABABu);
+
+    send_tcp(PORT + 1, 1u << 20);
+    struct fdx_capture_packet pkt;
+    uint64_t n = 0, over = 0;
+    uint32_t largest = 0;
+    while (next_packet(c, &pkt) == 1) {
+        n++;
+        if (pkt.wirelen - 14 > 9000) {
+            over++;
+            if (pkt.wirelen - 14 > largest)
+                largest = pkt.wirelen - 14;
+        }
+    }
+    assert_true(over > 0);
+    assert_int_equal(fdx_capture_stats(c, &s), 0);
+    assert_int_equal(s.dropped, 0);
+    assert_int_equal(s.packets, n);
+    assert_int_equal(s.over_mtu, over);
+    assert_int_equal(s.over_mtu_largest, largest);
+    fdx_capture_free(c);
+    set_lo_mtu(65536);
 }
 
 static void test_capture_live_reports_errors_by_name(void **state)
@@ -241,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_capture_live_reads_packets_with_their_times),
         cmocka_unit_test(test_capture_live_idles_on_a_quiet_interface),
         cmocka_unit_test(test_capture_live_cuts_packets_to_the_snaplen),
+        cmocka_unit_test(test_capture_live_counts_packets_over_the_mtu),
         cmocka_unit_test(test_capture_live_reports_errors_by_name),
         cmocka_unit_test(test_capture_live_says_what_permission_is_missing),
     };

@@ -82,6 +82,61 @@ static uint64_t wall_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* The advice of both offload warnings. */
+static void print_ethtool_advice(const char *iface)
+{
+    fprintf(stderr,
+            "; turn them off with 'ethtool -K %s gro off gso off tso off lro off' (flowdx(1), "
+            "NIC OFFLOADS)\n",
+            iface);
+}
+
+/* Offloads on the capturing interface: packets merged or not yet split reach the capture. */
+static void warn_offloads(const struct feeder *f, fdx_capture *cap)
+{
+    struct fdx_capture_stats cs = {.struct_size = sizeof(cs)};
+    if (fdx_capture_stats(cap, &cs) != 0 || cs.offloads == 0)
+        return;
+    static const struct {
+        uint32_t bit;
+        const char *name;
+    } names[] = {{FDX_OFFLOAD_GRO, "GRO"},
+                 {FDX_OFFLOAD_LRO, "LRO"},
+                 {FDX_OFFLOAD_TSO, "TSO"},
+                 {FDX_OFFLOAD_GSO, "GSO"}};
+    fprintf(stderr, "%s: warning: %s: offloads on:", f->prog, f->iface);
+    const char *sep = " ";
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (cs.offloads & names[i].bit) {
+            fprintf(stderr, "%s%s", sep, names[i].name);
+            sep = ", ";
+        }
+    }
+    fputs(". Received segments merged (GRO, LRO) and this host's own segments not yet split (TSO, "
+          "GSO) reach the capture as packets of up to 64 KiB, so packet counts and sizes differ "
+          "from the wire's",
+          stderr);
+    print_ethtool_advice(f->iface);
+}
+
+/* The first time packets longer than the MTU have been seen: said once, while the capture runs. */
+static void check_over_mtu(struct feeder *f, fdx_capture *cap)
+{
+    if (f->warned_over_mtu)
+        return;
+    struct fdx_capture_stats cs = {.struct_size = sizeof(cs)};
+    if (fdx_capture_stats(cap, &cs) != 0 || cs.over_mtu == 0)
+        return;
+    f->warned_over_mtu = true;
+    fprintf(stderr,
+            "%s: warning: %s: %llu packet%s longer than the MTU (%u bytes), the largest %u bytes: "
+            "an offload merged them or had not split them yet, and their flows' packet counts and "
+            "sizes are not the wire's",
+            f->prog, f->iface, (unsigned long long)cs.over_mtu, cs.over_mtu == 1 ? "" : "s", cs.mtu,
+            cs.over_mtu_largest);
+    print_ethtool_advice(f->iface);
+}
+
 static bool open_live(struct feeder *f)
 {
     char err[512];
@@ -101,6 +156,7 @@ static bool open_live(struct feeder *f)
                 o.promisc ? "promiscuous" : "not promiscuous",
                 o.immediate ? "immediate" : "batched", f->filter ? ", filter " : "",
                 f->filter ? f->filter : "");
+    warn_offloads(f, f->first);
     return true;
 }
 
@@ -258,6 +314,7 @@ static bool feed_live(struct feeder *f, fdx_engine *e, fdx_capture *cap, bool dr
         if (t - f->last_tick_ns >= TICK_EVERY_NS) {
             f->last_tick_ns = t;
             tick(f, e);
+            check_over_mtu(f, cap);
         }
         maybe_stats(f, cap, e, false);
     }
@@ -279,6 +336,7 @@ static int read_live(struct feeder *f, fdx_engine **engine, fdx_capture *cap)
     f->last_tick_ns = monotonic_ns();
     while (ok && !stop_requested) {
         ok = feed_live(f, e, cap, false);
+        check_over_mtu(f, cap);
         f->last_tick_ns = monotonic_ns();
         tick(f, e);
         maybe_stats(f, cap, e, false);
@@ -351,4 +409,8 @@ void feeder_summary(const struct feeder *f)
             "libpcap (buffer full: see --buffer-size), %llu dropped by the interface\n",
             f->prog, f->iface, (unsigned long long)s->packets, (unsigned long long)s->received,
             (unsigned long long)s->dropped, (unsigned long long)s->if_dropped);
+    if (s->over_mtu > 0)
+        fprintf(stderr,
+                "%s: %s: %llu packets longer than the MTU (%u bytes), the largest %u bytes\n",
+                f->prog, f->iface, (unsigned long long)s->over_mtu, s->mtu, s->over_mtu_largest);
 }

@@ -46,8 +46,8 @@ void statline_print(struct statline *s, const char *prog, const fdx_engine *e,
             prog, (double)(now_ns - s->start_ns) / 1e9, (unsigned long long)packets, pps,
             (unsigned long long)s->bytes, es.active_flows, (unsigned long long)finished);
     if (cap != NULL)
-        fprintf(stderr, " drops=%llu ifdrops=%llu", (unsigned long long)cap->dropped,
-                (unsigned long long)cap->if_dropped);
+        fprintf(stderr, " drops=%llu ifdrops=%llu over_mtu=%llu", (unsigned long long)cap->dropped,
+                (unsigned long long)cap->if_dropped, (unsigned long long)cap->over_mtu);
     fprintf(stderr, " malformed=%llu skipped=%llu", (unsigned long long)malformed,
             (unsigned long long)skipped);
     if (alerts != NULL)

@@ -128,7 +128,8 @@ struct feeder {
     struct statline stats;
     struct fdx_capture_stats cap_stats; /* live: the capture's counters at the end */
     bool have_cap_stats;
-    bool bad_filter; /* feeder_open failed on the filter's text: the user's error (exit 2) */
+    bool warned_over_mtu; /* live: the first packet over the MTU was reported */
+    bool bad_filter;      /* feeder_open failed on the filter's text: the user's error (exit 2) */
 };
 
 /* Open the first capture or the interface, before the command opens its output, so that a typo

@@ -175,8 +175,8 @@ struct fdx_engine_stats {
     uint64_t alloc_failures;                  /**< times memory for more flows ran out (the
                                                    table then evicts as if full; logged once) */
     /* added after the first layout: a shorter struct_size is filled up to its end */
-    uint64_t records; /**< flow records given to fdx_engine_feed_record() and reported (also
-                           counted in flows_ended by their end reason) */
+    uint64_t records;      /**< flow records given to fdx_engine_feed_record() and reported (also
+                                counted in flows_ended by their end reason) */
     uint64_t last_flow_id; /**< the highest flow_id given to a flow so far (open ones too); 0
                                 before the first (first_flow_id - 1 when that was set) */
 };
@@ -452,7 +452,23 @@ struct fdx_capture_stats {
     uint64_t dropped;    /**< dropped for lack of buffer space (ps_drop) */
     uint64_t if_dropped; /**< dropped by the interface or its driver (ps_ifdrop; Linux reports
                               it in promiscuous mode only) */
+    /* appended after 0.1.0: written only when the caller's struct_size covers them */
+    uint32_t mtu;      /**< the interface's MTU when the capture was opened; 0 when unknown
+                            (the "any" device, a system other than Linux) */
+    uint32_t offloads; /**< FDX_OFFLOAD_* bits of the offloads on when the capture was opened;
+                            0 on a loopback interface, where they change no packet */
+    uint64_t over_mtu; /**< packets whose IP length (wire length less the link header) exceeded
+                            mtu: segments an offload merged, or not yet split */
+    uint32_t over_mtu_largest; /**< the largest such IP length; 0 when none */
+    uint32_t reserved2;
 };
+
+/** Bits of fdx_capture_stats.offloads: the NIC or kernel offloads that make a capture see other
+ * packets than the wire carries. */
+#define FDX_OFFLOAD_GRO 0x1u /**< generic receive offload: received segments merged */
+#define FDX_OFFLOAD_LRO 0x2u /**< large receive offload (in the card): the same */
+#define FDX_OFFLOAD_TSO 0x4u /**< TCP segmentation offload: the host's own segments unsplit */
+#define FDX_OFFLOAD_GSO 0x8u /**< generic segmentation offload: the same, in the kernel */
 
 /**
  * Counters of a live capture since it was opened (64-bit: libpcap's 32-bit counters are

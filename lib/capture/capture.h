@@ -23,6 +23,11 @@ struct fdx_capture {
     uint32_t timeout_ms;                        /* read timeout */
     uint32_t last_recv, last_drop, last_ifdrop; /* libpcap's 32-bit counters when last read */
     uint64_t recv, drop, ifdrop;                /* their 64-bit totals */
+    int linktype;                               /* pcap_datalink() */
+    uint32_t mtu;                               /* the interface's, at open; 0 unknown */
+    uint32_t offloads;                          /* FDX_OFFLOAD_* on at open */
+    uint64_t over_mtu;                          /* packets of an IP length above mtu */
+    uint32_t over_mtu_largest;                  /* the largest of those IP lengths */
 };
 
 /* The next packet of a live capture: fdx_capture_next()'s contract for live captures. */

@@ -9,6 +9,15 @@
 
 #include "capture/capture.h"
 
+#ifdef __linux__
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
 #define SNAPLEN_MAX 262144u /* tcpdump's default, libpcap's MAXIMUM_SNAPLEN */
 #define TIMEOUT_MS_DEFAULT 100u
 #define TIMEOUT_MS_MAX 60000u
@@ -116,6 +125,93 @@ static uint32_t netmask_of(const char *iface)
     return mask;
 }
 
+#ifdef __linux__
+/* One ethtool "get" of a feature that is on or off; false also when the driver cannot say. */
+static bool ethtool_on(int sock, struct ifreq *ifr, uint32_t cmd, uint32_t mask)
+{
+    struct ethtool_value ev = {.cmd = cmd};
+    ifr->ifr_data = (char *)&ev;
+    return ioctl(sock, SIOCETHTOOL, ifr) == 0 && (ev.data & mask) != 0;
+}
+
+/* The interface's MTU and offloads, read once at open. Unknown stays 0: a capture never fails
+ * for want of them. Offloads are not looked up on a loopback interface: its MTU (65,536)
+ * already admits the largest packet an offload could make. */
+static void read_link(fdx_capture *c)
+{
+    struct ifreq ifr;
+    if (strlen(c->path) >= sizeof(ifr.ifr_name))
+        return;
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0)
+        return;
+    memset(&ifr, 0, sizeof(ifr));
+    memcpy(ifr.ifr_name, c->path, strlen(c->path) + 1);
+    if (ioctl(sock, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+        c->mtu = (uint32_t)ifr.ifr_mtu;
+    if (ioctl(sock, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_LOOPBACK) == 0) {
+        if (ethtool_on(sock, &ifr, ETHTOOL_GGRO, 1u))
+            c->offloads |= FDX_OFFLOAD_GRO;
+        if (ethtool_on(sock, &ifr, ETHTOOL_GFLAGS, ETH_FLAG_LRO))
+            c->offloads |= FDX_OFFLOAD_LRO;
+        if (ethtool_on(sock, &ifr, ETHTOOL_GTSO, 1u))
+            c->offloads |= FDX_OFFLOAD_TSO;
+        if (ethtool_on(sock, &ifr, ETHTOOL_GGSO, 1u))
+            c->offloads |= FDX_OFFLOAD_GSO;
+    }
+    close(sock);
+}
+#else
+static void read_link(fdx_capture *c)
+{
+    (void)c;
+}
+#endif
+
+/* Bytes before the IP header of a packet of this link type (VLAN tags included); -1 when the
+ * link type has no fixed header flowdx knows. */
+static int link_header_bytes(int linktype, const struct fdx_capture_packet *p)
+{
+    switch (linktype) {
+    case DLT_EN10MB: {
+        uint32_t off = 12; /* the EtherType, or the TPID of a VLAN tag */
+        while (off + 2 <= p->caplen) {
+            unsigned type = (unsigned)p->data[off] << 8 | p->data[off + 1];
+            if (type != 0x8100 && type != 0x88a8 && type != 0x9100)
+                break;
+            off += 4;
+        }
+        return (int)off + 2;
+    }
+    case DLT_LINUX_SLL:
+        return 16;
+    case DLT_LINUX_SLL2:
+        return 20;
+    case DLT_RAW:
+        return 0;
+    case DLT_NULL:
+        return 4;
+    default:
+        return -1;
+    }
+}
+
+/* Count a packet whose IP length exceeds the interface's MTU. */
+static void check_size(fdx_capture *c, const struct fdx_capture_packet *p)
+{
+    int hdr = link_header_bytes(c->linktype, p);
+    if (hdr < 0 || p->wirelen <= (uint32_t)hdr)
+        return;
+    uint32_t ip_len = p->wirelen - (uint32_t)hdr;
+    if (ip_len <= c->mtu)
+        return;
+    c->over_mtu++;
+    if (ip_len > c->over_mtu_largest)
+        c->over_mtu_largest = ip_len;
+}
+
 int fdx_capture_open_live(const char *iface, const struct fdx_capture_live_options *opts,
                           fdx_capture **ret_capture, char *errbuf, size_t errlen)
 {
@@ -159,6 +255,8 @@ int fdx_capture_open_live(const char *iface, const struct fdx_capture_live_optio
         rc = fdxi_capture_set_filter(c, opts->bpf, netmask_of(iface), errbuf, errlen);
     if (rc < 0)
         goto out;
+    c->linktype = pcap_datalink(c->pcap);
+    read_link(c);
     /* Non-blocking reads with our own poll(): libpcap's read timeout alone does not end a wait
      * on a quiet interface in every mode (Linux TPACKET_V3 keeps waiting for a first packet). */
     if (pcap_setnonblock(c->pcap, 1, pe) != 0 || (c->fd = pcap_get_selectable_fd(c->pcap)) < 0) {
@@ -204,8 +302,11 @@ int fdxi_capture_next_live(fdx_capture *c, struct fdx_capture_packet *ret_pkt, c
     long long deadline = 0;
     for (;;) {
         enum fdxi_capture_read r = fdxi_capture_read(c, ret_pkt);
-        if (r == FDXI_READ_PACKET)
+        if (r == FDXI_READ_PACKET) {
+            if (c->mtu > 0)
+                check_size(c, ret_pkt);
             return 1;
+        }
         if (r == FDXI_READ_END)
             return 0;
         if (r == FDXI_READ_ERROR) {
@@ -250,6 +351,10 @@ int fdx_capture_stats(fdx_capture *c, struct fdx_capture_stats *ret)
     s.received = c->recv;
     s.dropped = c->drop;
     s.if_dropped = c->ifdrop;
+    s.mtu = c->mtu;
+    s.offloads = c->offloads;
+    s.over_mtu = c->over_mtu;
+    s.over_mtu_largest = c->over_mtu_largest;
     size_t n = ret->struct_size < sizeof(s) ? ret->struct_size : sizeof(s);
     memcpy(ret, &s, n);
     ret->struct_size = (uint32_t)n;

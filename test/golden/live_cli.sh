@@ -126,7 +126,7 @@ if start doh "${doh[@]}" --stats 2; then
         test "$(grep -o '^flowdx run: [0-9]* flows' "$tmp/doh.err")" = \
         "$(grep -o '^flowdx run: [0-9]* flows' "$tmp/doh-ref.err")"
     check "DoH: statistics lines every 2 s with every field" \
-        bash -c '[ "$(grep -c "stats: elapsed=.* packets=.* pps=.* bytes=.* flows_active=.* flows_finished=.* drops=0 ifdrops=0 malformed=.* skipped=.* alerts=" "$1")" -ge 10 ]' \
+        bash -c '[ "$(grep -c "stats: elapsed=.* packets=.* pps=.* bytes=.* flows_active=.* flows_finished=.* drops=0 ifdrops=0 over_mtu=0 malformed=.* skipped=.* alerts=" "$1")" -ge 10 ]' \
         _ "$tmp/doh.err"
     check "DoH: the same flows and verdicts as -r" \
         python3 "$here/live_compare.py" "$tmp/doh-ref.jsonl" "$tmp/doh.out"
