@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -985,6 +986,56 @@ static void test_export_tcp_collector_lost_for_good(void **state)
     close(l);
 }
 
+/* A collector that does not answer: the connect at open gives up after reconnect_s (here 1 s,
+ * shorter than the 10 s limit) with a message that says so, instead of waiting out the kernel's
+ * SYN retries (about two minutes). A listener of backlog 0 whose one queue place a connection
+ * holds drops every further SYN unanswered (Linux: the accept queue is full), as a host behind a
+ * firewall that drops does. A refused connect fails at once, with the system's reason. */
+static void test_export_tcp_connect_at_open_is_bounded(void **state)
+{
+    (void)state;
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(l >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(l, 0), 0);
+    assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
+    int first = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_int_equal(connect(first, (struct sockaddr *)&a, sizeof(a)), 0);
+
+    fdx_engine *e = default_engine();
+    char dest[64], err[512];
+    snprintf(dest, sizeof(dest), "tcp://127.0.0.1:%u", ntohs(a.sin_port));
+    struct fdx_ipfix_options o;
+    fdx_ipfix_options_init(&o);
+    o.destination = dest;
+    o.reconnect_s = 1;
+    fdx_ipfix *x = NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(fdx_ipfix_open(e, &o, &x, err, sizeof(err)), FDX_EIO);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(waited >= 0.9 && waited < 5.0);
+    assert_null(x);
+    char want[256];
+    snprintf(want, sizeof(want),
+             "%s: cannot send to the collector: cannot connect: no answer within 1 s", dest);
+    assert_string_equal(err, want);
+
+    close(first);
+    close(l); /* nothing listens there now: refused at once */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(fdx_ipfix_open(e, &o, &x, err, sizeof(err)), FDX_EIO);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < 2);
+    snprintf(want, sizeof(want), "%s: cannot send to the collector: cannot connect: %s", dest,
+             strerror(ECONNREFUSED));
+    assert_string_equal(err, want);
+    fdx_engine_free(e);
+}
+
 /* ---- file rotation ---- */
 
 static fdx_ipfix *open_file(fdx_engine *e, const char *path, uint32_t append)
@@ -1178,6 +1229,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_export_tcp_collector_lost_and_back, scratch_setup,
                                         scratch_teardown),
         cmocka_unit_test(test_export_tcp_collector_lost_for_good),
+        cmocka_unit_test(test_export_tcp_connect_at_open_is_bounded),
         cmocka_unit_test_setup_teardown(test_export_file_appended_and_reopened, scratch_setup,
                                         scratch_teardown),
         cmocka_unit_test(test_export_reopen_of_a_collector_does_nothing),

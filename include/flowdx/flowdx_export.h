@@ -92,7 +92,8 @@ FDX_API int fdx_ipfix_check(const fdx_engine *engine, const struct fdx_ipfix_opt
 
 /**
  * Open an exporter for the records of @p engine and send the templates. A file is created (or
- * truncated, or appended to with opts->append) now; a TCP collector is connected to now; a UDP
+ * truncated, or appended to with opts->append) now; a TCP collector is connected to now (waiting
+ * at most 10 s, or reconnect_s when shorter, for each of the host's addresses); a UDP
  * destination is resolved now (UDP cannot tell whether anything listens).
  * @param engine borrowed for the call: its layout is copied, and the exporter may outlive it.
  * @param opts borrowed for the call; its strings and arrays are copied.

@@ -33,6 +33,10 @@ static const size_t message_room[] = {
 /* A TCP collector that takes no byte for this long is lost (a send must not stall the capture
  * for ever). */
 #define TCP_SEND_TIMEOUT_S 10
+/* The connect at open waits at most this long for each of the host's addresses (or reconnect_s,
+ * when that is shorter): the kernel's own SYN retries to a host that does not answer last about
+ * two minutes, during which nothing would be captured. */
+#define TCP_CONNECT_TIMEOUT_S 10
 static const char *const transport_name[] = {
     [FDXI_DEST_FILE] = "file",
     [FDXI_DEST_TCP] = "TCP",
@@ -350,22 +354,51 @@ static ssize_t tcp_write(void *cookie, const char *buf, size_t n)
     return (ssize_t)n;
 }
 
-/* Connect a socket to x->addr into x->fd: 0 when connected, 1 while a non-blocking connect
- * (@p nonblock) is under way, or a negative errno. A connected socket blocks, with a send
- * timeout. */
-static int tcp_connect(fdx_ipfix *x, bool nonblock)
+/* Start a non-blocking connect of a socket to x->addr into x->fd: 0 when connected, 1 while
+ * the connect is under way, or a negative errno. tcp_connected() makes the socket blocking,
+ * with a send timeout. */
+static int tcp_connect(fdx_ipfix *x)
 {
-    int fd =
-        socket(x->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+    int fd = socket(x->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -errno;
     x->fd = fd;
     if (connect(fd, (struct sockaddr *)&x->addr, x->addrlen) == 0)
         return 0;
     int e = errno;
-    if (nonblock && e == EINPROGRESS)
+    if (e == EINPROGRESS)
         return 1;
     close(fd);
+    x->fd = -1;
+    return -e;
+}
+
+/* A connect that waits at most @p timeout_s: 0 connected, or a negative errno (-ETIMEDOUT when
+ * the time ran out). */
+static int tcp_connect_within(fdx_ipfix *x, uint32_t timeout_s)
+{
+    int rc = tcp_connect(x);
+    if (rc <= 0)
+        return rc;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    struct pollfd p = {.fd = x->fd, .events = POLLOUT};
+    int ready, e = 0;
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        double left_ms = ((double)timeout_s - seconds_between(&start, &now)) * 1000.0;
+        ready = left_ms > 0 ? poll(&p, 1, (int)left_ms + 1) : 0;
+        if (ready >= 0 || errno != EINTR)
+            break;
+    }
+    socklen_t len = sizeof(e);
+    if (ready == 0)
+        e = ETIMEDOUT;
+    else if (ready < 0 || getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+        e = errno;
+    if (e == 0)
+        return 0;
+    close(x->fd);
     x->fd = -1;
     return -e;
 }
@@ -398,12 +431,22 @@ static int resolve(fdx_ipfix *x, char *errbuf, size_t errlen)
     if (x->dest.kind == FDXI_DEST_TCP) {
         /* TCP: the first address that accepts; a reconnect goes back to it, with no lookup */
         int e = 0;
+        uint32_t timeout_s = x->reconnect_s > 0 && x->reconnect_s < TCP_CONNECT_TIMEOUT_S
+                                 ? x->reconnect_s
+                                 : TCP_CONNECT_TIMEOUT_S;
         for (struct addrinfo *a = res; a != NULL && x->fd < 0; a = a->ai_next) {
             if (a->ai_addrlen > sizeof(x->addr))
                 continue;
             memcpy(&x->addr, a->ai_addr, a->ai_addrlen);
             x->addrlen = a->ai_addrlen;
-            e = tcp_connect(x, false);
+            e = tcp_connect_within(x, timeout_s);
+        }
+        if (x->fd < 0 && e == -ETIMEDOUT) {
+            fdxi_set_err(errbuf, errlen,
+                         "%s: cannot send to the collector: cannot connect: no answer within %u s",
+                         x->what, (unsigned)timeout_s);
+            freeaddrinfo(res);
+            return FDX_EIO;
         }
         if (x->fd < 0) {
             fdxi_set_err(errbuf, errlen, "%s: cannot send to the collector: cannot connect: %s",
@@ -530,7 +573,7 @@ static void reconnect_step(fdx_ipfix *x)
     if (x->fd < 0) { /* no connect under way */
         if (seconds_between(&x->next_try, &now) < 0)
             return;
-        int rc = tcp_connect(x, true);
+        int rc = tcp_connect(x);
         if (rc == 1) {
             x->try_started = now;
             return; /* see at the next call */
