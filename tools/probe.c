@@ -22,6 +22,7 @@
 #define MAX_ALLOW 1024
 #define MAX_NAMES 256
 #define MAX_TALLIES 64
+#define MAX_DOH_SERVERS 256 /* as many as the doh plugin takes (plugin/common/detector.h) */
 
 /* A plugin's counters for the summary, under its name: they go on when a reload keeps the
  * plugin, and stay when a reload drops it. */
@@ -59,6 +60,10 @@ struct probe {
     /* detectors: their plugin index in each record's verdicts, or -1 */
     int spam, doh;
     char doh_label[32]; /* the doh plugin's class name, from its first malicious verdict */
+    /* detectors.doh.servers, with the flows to each, and where each is named */
+    struct doh_server doh_servers[MAX_DOH_SERVERS];
+    char doh_server_what[MAX_DOH_SERVERS][160];
+    uint32_t n_doh_servers;
     bool pairs_on;
     struct fdx_pairs_options po;
     fdx_pairs *pairs;
@@ -473,6 +478,36 @@ static bool probe_user_can_write(const struct probe *p, const char *prog, const 
 }
 
 /* Loads @p path and everything it names; prints the located error and returns false. */
+/* detectors.doh.servers, which the doh plugin has read and checked already: for the warning
+ * about a server no flow reached. Named by the option of --detect doh,spam's generated text. */
+static int read_doh_servers(const fdx_config_node *root, struct probe *p, char *err, size_t len)
+{
+    const fdx_config_node *dets = NULL, *doh = NULL, *list = NULL;
+    int rc = fdx_config_get_map(root, "detectors", &dets, err, len);
+    if (rc > 0)
+        rc = fdx_config_get_map(dets, "doh", &doh, err, len);
+    if (rc > 0)
+        rc = fdx_config_get_list(doh, "servers", &list, err, len);
+    if (rc <= 0)
+        return rc;
+    for (uint32_t i = 0; i < fdx_config_list_count(list); i++) {
+        const fdx_config_node *item = fdx_config_list_at(list, i);
+        const char *text = fdx_config_scalar(item);
+        uint32_t k = p->n_doh_servers;
+        if (k == MAX_DOH_SERVERS || text == NULL || !doh_server_parse(text, &p->doh_servers[k]))
+            continue; /* refused by the plugin already */
+        char where[128];
+        if (p->text != NULL)
+            snprintf(p->doh_server_what[k], sizeof(p->doh_server_what[k]), "--doh-server");
+        else
+            snprintf(p->doh_server_what[k], sizeof(p->doh_server_what[k]),
+                     "%s: detectors.doh.servers",
+                     fdx_config_node_where(item, where, sizeof(where)));
+        p->n_doh_servers++;
+    }
+    return 1;
+}
+
 static bool probe_load(struct probe *p, const char *path, const char *prefix)
 {
     p->path = path;
@@ -529,6 +564,10 @@ static bool probe_load(struct probe *p, const char *path, const char *prefix)
             p->spam = (int)i;
         else if (strcmp(fdx_setup_plugin_name(p->setup, i), "doh") == 0)
             p->doh = (int)i;
+    }
+    if (p->doh >= 0 && read_doh_servers(root, p, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s%s\n", prefix, err);
+        return false;
     }
     if (p->senders_file != NULL && p->spam < 0) {
         fprintf(stderr, "%s%s: the senders report needs the spam detector (detectors.spam)\n",
@@ -695,6 +734,8 @@ static void on_flow(void *user, const struct fdx_flow_record *r)
 {
     struct probe *p = user;
     p->flows++;
+    for (uint32_t i = 0; i < p->n_doh_servers; i++)
+        doh_server_count(&p->doh_servers[i], r);
     uint32_t n = r->n_verdicts < 16 ? r->n_verdicts : 16;
     char server[64];
     /* readable only now, and needed only by the name allowlist and the JSON lines */
@@ -966,6 +1007,21 @@ static fdx_engine *reload(void *user, fdx_engine *e, bool config)
     p->n_allow = n->n_allow;
     memcpy(p->allow_names, n->allow_names, sizeof(p->allow_names));
     p->n_names = n->n_names;
+    /* a server the old file named too keeps its counts */
+    for (uint32_t i = 0; i < n->n_doh_servers; i++) {
+        for (uint32_t j = 0; j < p->n_doh_servers; j++) {
+            const struct doh_server *o = &p->doh_servers[j];
+            struct doh_server *s = &n->doh_servers[i];
+            if (o->family == s->family && memcmp(o->addr, s->addr, 16) == 0) {
+                s->flows = o->flows;
+                s->flows_443 = o->flows_443;
+                break;
+            }
+        }
+    }
+    memcpy(p->doh_servers, n->doh_servers, sizeof(p->doh_servers));
+    memcpy(p->doh_server_what, n->doh_server_what, sizeof(p->doh_server_what));
+    p->n_doh_servers = n->n_doh_servers;
     p->engine = ne;
     fprintf(stderr, "flowdx run: SIGHUP: %s reloaded (%u plugins%s); %u flows in progress ended\n",
             p->path, fdx_setup_plugin_count(p->setup),
@@ -1223,6 +1279,8 @@ int probe_main(const char *path, const char *text, const char *const *extra, int
     if (!ipfix_out_close(&p.ipfix, "flowdx run"))
         status = EXIT_ERROR;
     senders_free(p.senders);
+    for (uint32_t i = 0; i < p.n_doh_servers && outputs_open && status != EXIT_ERROR; i++)
+        doh_server_warn("flowdx run", p.doh_server_what[i], &p.doh_servers[i]);
     if (!quiet && outputs_open) { /* nothing was read when an input or output did not open */
         written(&p);
         summary(&p); /* the closing line */

@@ -139,19 +139,13 @@ void usage_run(FILE *out)
 /* The command whose messages these are: flowdx run, or flowdx report senders -r. */
 static const char *me = "flowdx run";
 
-struct server {
-    int family;
-    uint8_t addr[16];
-    uint64_t flows, flows_443; /* --doh-server's: flows to it, and TCP ones to port 443 */
-};
-
 struct detect {
     fdx_model *model;
     bool jsonl;
     struct output *output; /* alerts, JSON lines, the senders report (live: flushed on each tick) */
     bool all_tls;
     bool dpi; /* the engine runs the dpi set (unless --no-dpi) */
-    struct server servers[MAX_SERVERS + MAX_KNOWN];
+    struct doh_server servers[MAX_SERVERS + MAX_KNOWN];
     uint32_t n_servers;
     uint32_t n_given; /* servers[0, n_given) are --doh-server's, the rest the built-in list */
     const fdx_engine *engine;
@@ -184,13 +178,7 @@ struct pending {
 
 static bool add_server(struct detect *d, const char *text)
 {
-    struct server *s = &d->servers[d->n_servers];
-    memset(s, 0, sizeof(*s));
-    if (inet_pton(AF_INET, text, s->addr) == 1)
-        s->family = 4;
-    else if (inet_pton(AF_INET6, text, s->addr) == 1)
-        s->family = 6;
-    else
+    if (!doh_server_parse(text, &d->servers[d->n_servers]))
         return false;
     d->n_servers++;
     return true;
@@ -211,13 +199,11 @@ static unsigned to_servers(struct detect *d, const struct fdx_flow_record *r)
     uint32_t n = tls ? d->n_servers : d->n_given; /* the built-in list matters on 443 only */
     unsigned src = 0;
     for (uint32_t i = 0; i < n; i++) {
-        struct server *s = &d->servers[i];
-        if (s->family != r->ip_version || memcmp(s->addr, r->dst_addr, 16) != 0)
+        struct doh_server *s = &d->servers[i];
+        if (!doh_server_is_dst(s, r))
             continue;
-        if (i < d->n_given) {
-            s->flows++;
-            s->flows_443 += tls;
-        }
+        if (i < d->n_given)
+            doh_server_count(s, r);
         if (tls)
             src |= i < d->n_given ? SRC_SERVER : SRC_RESOLVER;
     }
@@ -1127,18 +1113,8 @@ int cmd_run(int argc, char **argv)
     bool out_kept = output_close(&out, true); /* a failed write was said; it is not named below */
     if (!out_kept)
         status = EXIT_ERROR;
-    for (uint32_t i = 0; i < d.n_given && status != EXIT_ERROR; i++) {
-        /* a warning, also with -q: a mistyped resolver looks like a quiet day */
-        const struct server *s = &d.servers[i];
-        char addr[INET6_ADDRSTRLEN];
-        if (s->flows_443 > 0)
-            continue;
-        inet_ntop(s->family == 4 ? AF_INET : AF_INET6, s->addr, addr, sizeof(addr));
-        fprintf(stderr,
-                "%s: warning: --doh-server %s: no TCP flow to it on port 443 in the input "
-                "(%llu flow%s to it otherwise): is it the resolver's address?\n",
-                me, addr, (unsigned long long)s->flows, plural(s->flows));
-    }
+    for (uint32_t i = 0; i < d.n_given && status != EXIT_ERROR; i++)
+        doh_server_warn(me, "--doh-server", &d.servers[i]);
     if (!quiet) {
         const char *files[] = {out_kept ? output : NULL, ipfix_out_sent(&d.ipfix)};
         print_written(me, files, 2);

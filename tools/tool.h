@@ -428,6 +428,24 @@ bool parse_prefix(const char *text, struct prefix *p);
 /* Whether address @p a of @p family (4 or 6) is in @p p. */
 bool in_prefix(const struct prefix *p, int family, const uint8_t *a);
 
+/* A DoH resolver's address that the user named (--doh-server, detectors.doh.servers), with the
+ * flows to it: a resolver no TCP flow to port 443 reached is likely a mistyped one. */
+struct doh_server {
+    int family; /* 4 or 6 */
+    uint8_t addr[16];
+    uint64_t flows, flows_443; /* flows to it, and TCP ones to its port 443 */
+};
+/* false when @p text is not one IPv4 or IPv6 address. */
+bool doh_server_parse(const char *text, struct doh_server *s);
+/* Whether @p r goes to @p s (any protocol and port). */
+bool doh_server_is_dst(const struct doh_server *s, const struct fdx_flow_record *r);
+/* Counts @p r in the server's counters when it goes to it. */
+void doh_server_count(struct doh_server *s, const struct fdx_flow_record *r);
+/* The warning for @p s when no TCP flow to its port 443 was counted (also with -q: a mistyped
+ * resolver looks like a quiet day); @p what names it ("--doh-server", or where the configuration
+ * lists it), followed by the address. */
+void doh_server_warn(const char *prog, const char *what, const struct doh_server *s);
+
 /* ---- the probe from a configuration file (probe.c) ---- */
 
 /* Ranges of input.snaplen and input.stats_interval (probe.c read_input); `flowdx run --detect

@@ -227,6 +227,11 @@ assert max(pps) < 1000, pps
 ' "$tmp/hup.err"
 check "SIGHUP: the summary still counts the detector the reload removed" \
     grep -q "flowdx run: .*spam: 1 judged, .*doh: 0 judged" "$tmp/hup.err"
+# the resolver the reloaded file names: smtp.pcap has no conversation with it (tshark -z conv,ip
+# lists one, 194.7.248.153 <-> 172.16.114.207), so the reloaded list's server is warned of
+check "SIGHUP: the reloaded file's DoH server, which no flow reached, is warned of" \
+    grep -q "warning: $tmp/hup.yaml:3:[0-9]*: detectors.doh.servers 192.168.0.10: no TCP flow to it on port 443 in the input (0 flows to it otherwise)" \
+    "$tmp/hup.err"
 check "the SMTP session before the reload was judged by spam, the one after by nothing" python3 -c '
 import json, sys
 before = [json.loads(l) for l in open(sys.argv[1])]

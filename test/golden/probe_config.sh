@@ -20,7 +20,8 @@ input:
   read: [$emotet, $dns2tcp, $oneside]
 detectors:
   spam: {}
-  doh: {servers: [192.168.0.10]}
+  doh: {servers: [192.168.0.10, 192.168.0.11,
+                  193.252.22.84]}
 outputs:
   alerts: {file: $tmp/alerts}
   jsonl: {file: $tmp/flows.jsonl}
@@ -36,6 +37,17 @@ check "one spam alert, the port-587 submission" \
     test "$(grep -c '10.2.25.102:57309 -> 193.252.22.84:587: spam (detector spam)' "$tmp/alerts")" -eq 1
 check "34 DoH tunnel alerts ($(grep -c 'detector doh' "$tmp/alerts"))" \
     test "$(grep -c '192.168.0.30:[0-9]* -> 192.168.0.10:443: doh-tunnel (detector doh)' "$tmp/alerts")" -eq 34
+# detectors.doh.servers: .10 got the 34 tunnel connections; .11 none (tshark -z conv,ip lists no
+# conversation with it in the three captures); 193.252.22.84 one conversation, the emotet
+# capture's TCP connection to port 587 (tshark -z conv,tcp): each of the last two is warned of,
+# at the place in the file that names it (line 5, column 33: counted in the text above).
+check "a server no flow to port 443 reached: warned of, located, with 0 other flows" grep -qxF \
+    "flowdx run: warning: $tmp/both.yaml:5:33: detectors.doh.servers 192.168.0.11: no TCP flow to it on port 443 in the input (0 flows to it otherwise): is it the resolver's address?" \
+    "$tmp/err"
+check "the SMTP server named as a resolver: warned of, with its 1 flow" grep -qxF \
+    "flowdx run: warning: $tmp/both.yaml:6:19: detectors.doh.servers 193.252.22.84: no TCP flow to it on port 443 in the input (1 flow to it otherwise): is it the resolver's address?" \
+    "$tmp/err"
+check "the resolver the tunnel went to: no warning" bash -c '! grep -q "servers 192.168.0.10:" "$1"' _ "$tmp/err"
 # smtp-one-side-only.pcap holds the client's packets of one SMTP session and nothing from the
 # server (its name, and tshark -z conv,tcp: 0 frames B -> A), so the spam detector declines it.
 check "summary counts both detectors and the declined flow" \
