@@ -32,8 +32,9 @@ check "the resolver was reached: no warning about it" bash -c '! grep -q "warnin
 check "a --doh-server no flow went to: a warning, exit 0" bash -c '[ "$1" -eq 0 ] && grep -qF "warning: --doh-server 192.168.0.11: no TCP flow to it on port 443 in the input (0 flows to it otherwise)" "$2"' _ $? "$tmp/typo.err"
 # The same through the plugins (--detect doh,spam runs the probe on a generated configuration):
 # the warning names the option, not a place in that text.
-"$flowdx" run --detect doh,spam --doh-server 192.168.0.11 -q -o /dev/null \
-    -r "$k/korving_c2_dns2tcp_txt_177c8813.pcap" 2> "$tmp/typo2.err"
+# (From the top of the tree, where the shipped models are found.)
+(cd "$samples/.." && "$flowdx" run --detect doh,spam --doh-server 192.168.0.11 -q -o /dev/null \
+    -r "$k/korving_c2_dns2tcp_txt_177c8813.pcap" 2> "$tmp/typo2.err")
 check "--detect doh,spam: the same warning, exit 0" bash -c '[ "$1" -eq 0 ] && grep -qxF "flowdx run: warning: --doh-server 192.168.0.11: no TCP flow to it on port 443 in the input (0 flows to it otherwise): is it the resolver'"'"'s address?" "$2"' _ $? "$tmp/typo2.err"
 # Without --doh-server the private resolver is on no list: no candidate, and a note on the 34
 # connections to 192.168.0.10:443 (the tshark count above) that says what to do.
