@@ -156,9 +156,10 @@ struct fdx_ipfix_stats {
                                 0 from a loss until the collector is connected to again */
     uint64_t records;      /**< records accepted by fdx_ipfix_write() */
     uint64_t dropped;      /**< of them, records known lost with the TCP collector: those of the
-                                message being built or sent when the connection failed, and
-                                those given until it was back. A message the kernel accepted
-                                before the collector went away may be lost without a count. */
+                                message being built or sent when the connection failed, of
+                                the messages sent that the collector's host had not
+                                acknowledged (TCP_INFO), and those given until it was back.
+                                A collector that acknowledges nothing for 30 s is lost. */
     uint32_t losses;       /**< times the TCP collector was lost */
     uint32_t reconnects;   /**< times it was connected to again */
     const char *last_loss; /**< why it was last lost, or why the last attempt to connect again

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/tcp.h> /* TCP_INFO's tcpi_bytes_acked, TCP_USER_TIMEOUT */
 #include <netdb.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -33,6 +34,10 @@ static const size_t message_room[] = {
 /* A TCP collector that takes no byte for this long is lost (a send must not stall the capture
  * for ever). */
 #define TCP_SEND_TIMEOUT_S 10
+/* A TCP collector that acknowledges nothing sent to it for this long is lost (TCP_USER_TIMEOUT):
+ * a host that died without closing the connection is found in this time, not after the kernel's
+ * retransmissions (about 15 minutes), while the messages for it pile up unacknowledged. */
+#define TCP_ACK_TIMEOUT_S 30
 /* The connect at open waits at most this long for each of the host's addresses (or reconnect_s,
  * when that is shorter): the kernel's own SYN retries to a host that does not answer last about
  * two minutes, during which nothing would be captured. */
@@ -50,6 +55,12 @@ struct tmpl {
     uint16_t int_tid, ext_tid;
     uint32_t *off; /* per layout element: offset in the internal record, or NO_OFFSET */
     size_t len;    /* internal record bytes */
+};
+
+/* A message sent on the TCP connection that the collector's host may not have acknowledged yet. */
+struct sent_msg {
+    uint64_t end;     /* the connection's byte count after it */
+    uint32_t records; /* flow records in it */
 };
 
 struct fdx_ipfix {
@@ -71,7 +82,13 @@ struct fdx_ipfix {
     struct timespec next_try;    /* when to start the next connect, while lost */
     struct timespec try_started; /* when the connect under way started */
     uint32_t in_msg;             /* flow records in the message being built */
-    uint64_t records, dropped;   /* fdx_ipfix_get_stats() */
+    uint32_t emitting;           /* flow records in the message being sent (emit) */
+    /* TCP: the messages sent and not yet acknowledged, oldest first (ledger[ledger_head] on);
+     * the bytes sent on the connection, and its tcpi_bytes_acked when it was made (the SYN's) */
+    struct sent_msg *ledger;
+    size_t ledger_head, ledger_n, ledger_cap;
+    uint64_t sent_bytes, acked_base;
+    uint64_t records, dropped; /* fdx_ipfix_get_stats() */
     uint32_t losses, reconnects;
     char loss[512]; /* why the collector was last lost, or a connect failed */
     fbInfoModel_t *model;
@@ -130,10 +147,71 @@ static void retry_later(fdx_ipfix *x, const struct timespec *now, const char *wh
     x->next_try.tv_sec += x->reconnect_s;
 }
 
-/* Drop the TCP session with the records not yet sent (counted), and close the connection. */
+/* The bytes of the connection x->fd that the collector's host has acknowledged; also after the
+ * connection was aborted (the kernel keeps the count). UINT64_MAX when unknown. */
+static uint64_t acked_bytes(const fdx_ipfix *x)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(x->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof(ti.tcpi_bytes_acked))
+        return UINT64_MAX;
+    return ti.tcpi_bytes_acked - x->acked_base;
+}
+
+/* Forget the messages the collector's host has acknowledged; true when none is left. */
+static bool ledger_trim(fdx_ipfix *x)
+{
+    if (x->ledger_head == x->ledger_n)
+        return true;
+    uint64_t acked = acked_bytes(x);
+    while (x->ledger_head < x->ledger_n && acked != UINT64_MAX &&
+           x->ledger[x->ledger_head].end <= acked)
+        x->ledger_head++;
+    if (x->ledger_head == x->ledger_n)
+        x->ledger_head = x->ledger_n = 0;
+    return x->ledger_n == 0;
+}
+
+/* Note a message sent on the connection. Out of memory, it goes unnoted: a loss then counts
+ * fewer records than it lost. */
+static void ledger_add(fdx_ipfix *x, uint32_t records)
+{
+    if (x->ledger_head > 0 && x->ledger_head * 2 >= x->ledger_n) { /* move the live part down */
+        memmove(x->ledger, x->ledger + x->ledger_head,
+                (x->ledger_n - x->ledger_head) * sizeof(*x->ledger));
+        x->ledger_n -= x->ledger_head;
+        x->ledger_head = 0;
+    }
+    if (x->ledger_n == x->ledger_cap) {
+        size_t cap = x->ledger_cap ? 2 * x->ledger_cap : 64;
+        struct sent_msg *l = realloc(x->ledger, cap * sizeof(*l));
+        if (l == NULL)
+            return;
+        x->ledger = l;
+        x->ledger_cap = cap;
+    }
+    x->ledger[x->ledger_n++] = (struct sent_msg){.end = x->sent_bytes, .records = records};
+}
+
+/* The records of the messages the collector's host never acknowledged; the ledger emptied. */
+static uint64_t ledger_unacked(fdx_ipfix *x)
+{
+    uint64_t n = 0;
+    if (x->fd >= 0)
+        ledger_trim(x);
+    for (size_t i = x->ledger_head; i < x->ledger_n; i++)
+        n += x->ledger[i].records;
+    x->ledger_head = x->ledger_n = 0;
+    return n;
+}
+
+/* Drop the TCP session with the records not yet sent, or sent and never acknowledged by the
+ * collector's host (both counted), and close the connection. */
 static void drop_session(fdx_ipfix *x)
 {
-    x->dropped += x->in_msg;
+    x->dropped += x->in_msg + ledger_unacked(x);
     x->in_msg = 0;
     if (x->fbuf != NULL)
         fBufFree(x->fbuf); /* the session and libfixbuf's exporter with it; sends nothing */
@@ -333,8 +411,15 @@ static ssize_t tcp_write(void *cookie, const char *buf, size_t n)
      * close. Seen before the send, the message is kept from a connection that would lose it
      * without an error (the kernel takes it, and the collector's reset comes after). */
     char peek;
-    if (recv(x->fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+    ssize_t r = recv(x->fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r == 0) {
         x->send_why = "the collector closed the connection";
+        return 0;
+    }
+    /* The connection's error (a reset; ETIMEDOUT when nothing was acknowledged for
+     * TCP_ACK_TIMEOUT_S), which this read consumed: the send would say only EPIPE. */
+    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        x->send_why = strerror(errno);
         return 0;
     }
     size_t done = 0;
@@ -351,6 +436,13 @@ static ssize_t tcp_write(void *cookie, const char *buf, size_t n)
                                                                          : errno);
         return 0;
     }
+    x->sent_bytes += n;
+    if (x->emitting > 0 || x->ledger_n > x->ledger_head) {
+        ledger_trim(x);
+        if (x->emitting > 0)
+            ledger_add(x, x->emitting);
+    }
+    x->emitting = 0;
     return (ssize_t)n;
 }
 
@@ -411,7 +503,15 @@ static void tcp_connected(fdx_ipfix *x)
         (void)fcntl(x->fd, F_SETFL, flags & ~O_NONBLOCK);
     struct timeval tv = {TCP_SEND_TIMEOUT_S, 0};
     (void)setsockopt(x->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    unsigned ack_ms = TCP_ACK_TIMEOUT_S * 1000u;
+    (void)setsockopt(x->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ack_ms, sizeof(ack_ms));
     x->send_why = NULL;
+    x->sent_bytes = 0;
+    x->ledger_head = x->ledger_n = 0;
+    x->acked_base = 0;
+    x->acked_base = acked_bytes(x); /* the SYN's 1 */
+    if (x->acked_base == UINT64_MAX)
+        x->acked_base = 0;
 }
 
 /* Resolve a network destination now, so that a typo in the host is reported at once; connect to
@@ -494,7 +594,10 @@ static fbExporter_t *new_exporter(fdx_ipfix *x, char *errbuf, size_t errlen, int
  * every message with flow records goes out here and x->in_msg counts them. */
 static bool emit(fdx_ipfix *x, GError **err)
 {
-    if (!fBufEmit(x->fbuf, err))
+    x->emitting = x->in_msg; /* for tcp_write's ledger */
+    bool ok = fBufEmit(x->fbuf, err);
+    x->emitting = 0;
+    if (!ok)
         return false;
     x->in_msg = 0;
     return true;
@@ -622,6 +725,7 @@ static void free_ipfix(fdx_ipfix *x)
         fclose(x->fp);
     if (x->fd >= 0)
         close(x->fd);
+    free(x->ledger);
     for (int v = 0; v < 2; v++)
         free(x->t[v].off);
     fdxi_ipfix_layout_free(x->layout);
@@ -1019,6 +1123,27 @@ int fdx_ipfix_close(fdx_ipfix *x, char *errbuf, size_t errlen)
     GError *err = NULL;
     if (!x->failed && !x->lost && !emit(x, &err))
         rc = send_failed(x, err, sending(x), errbuf, errlen);
+    if (!x->failed && !x->lost && x->fd >= 0 && !ledger_trim(x)) {
+        /* what the kernel still holds goes out after the close: wait for the collector's host
+         * to acknowledge it, or count what it did not */
+        struct timespec start, now, nap = {0, 10000000L};
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        do {
+            nanosleep(&nap, NULL);
+            clock_gettime(CLOCK_MONOTONIC, &now);
+        } while (!ledger_trim(x) && seconds_between(&start, &now) < TCP_SEND_TIMEOUT_S);
+        uint64_t unacked = ledger_unacked(x);
+        if (unacked > 0) {
+            x->dropped += unacked;
+            char why[160];
+            snprintf(why, sizeof(why),
+                     "%llu of %llu records not acknowledged by the collector within %d s of the "
+                     "end",
+                     (unsigned long long)x->dropped, (unsigned long long)x->records,
+                     TCP_SEND_TIMEOUT_S);
+            rc = fail_with(x, "cannot send", why, errbuf, errlen);
+        }
+    }
     if (x->lost && !x->failed) {
         /* not an error of this call alone: the records since the loss are gone */
         int n = snprintf(x->failure, sizeof(x->failure), "%.300s", x->loss);
