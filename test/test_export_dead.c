@@ -168,37 +168,68 @@ static void link_up(bool up)
         pause_ms(300);
 }
 
+/* A collector in its namespace, its link up, and an exporter connected to it. */
+struct session {
+    unsigned port;
+    int l, c; /* the listening socket, the accepted connection */
+    fdx_ipfix *x;
+};
+
+static struct session start(const fdx_engine *e)
+{
+    struct session s;
+    s.l = listen_in_collector_ns(&s.port);
+    link_up(true);
+    s.x = open_to(e, s.port, s.l, &s.c);
+    return s;
+}
+
+/* fdx_ipfix_close(), its result checked against @p want_rc; the seconds it took. */
+static long close_timed(struct session *s, int want_rc, char *err, size_t len)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(fdx_ipfix_close(s->x, err, len), want_rc);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s->x = NULL;
+    return (long)(t1.tv_sec - t0.tv_sec);
+}
+
+/* The flow records the collector got, then its sockets closed. */
+static unsigned finish(struct session *s)
+{
+    static uint8_t buf[1 << 20];
+    unsigned n = flow_records(buf, drain(s->c, buf, sizeof(buf)));
+    close(s->c);
+    close(s->l);
+    return n;
+}
+
 /* Record 1 is acknowledged; then the link goes down, records 2 and 3 go into the kernel's
  * buffer unacknowledged, and after 30 s record 4's send fails: 3 dropped, 1 received. */
 static void test_export_dead_collector_found_and_counted(void **state)
 {
     fdx_engine *e = *state;
-    unsigned port;
-    int l = listen_in_collector_ns(&port), c;
-    link_up(true);
-    fdx_ipfix *x = open_to(e, port, l, &c);
-    send_record(x, e, 1);
+    struct session s = start(e);
+    send_record(s.x, e, 1);
     pause_ms(300); /* acknowledged */
     link_up(false);
-    send_record(x, e, 2);
-    send_record(x, e, 3);
-    struct fdx_ipfix_stats st = stats_of(x);
+    send_record(s.x, e, 2);
+    send_record(s.x, e, 3);
+    struct fdx_ipfix_stats st = stats_of(s.x);
     assert_int_equal(st.connected, 1); /* nothing known yet */
     assert_int_equal(st.dropped, 0);
     pause_ms(32000); /* TCP_ACK_TIMEOUT_S and a margin */
-    send_record(x, e, 4);
-    st = stats_of(x);
+    send_record(s.x, e, 4);
+    st = stats_of(s.x);
     assert_int_equal(st.connected, 0);
     assert_int_equal(st.losses, 1);
     assert_int_equal(st.records, 4);
     assert_int_equal(st.dropped, 3);
     assert_non_null(strstr(st.last_loss, "Connection timed out"));
-    static uint8_t buf[1 << 20];
-    assert_int_equal(flow_records(buf, drain(c, buf, sizeof(buf))), 1);
     char err[512];
-    assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), FDX_EIO); /* lost at the end */
-    close(c);
-    close(l);
+    close_timed(&s, FDX_EIO, err, sizeof(err)); /* lost at the end */
+    assert_int_equal(finish(&s), 1);
 }
 
 /* The link goes down after record 2: the close waits 10 s for the acknowledgement, then counts
@@ -206,52 +237,32 @@ static void test_export_dead_collector_found_and_counted(void **state)
 static void test_export_dead_collector_at_close(void **state)
 {
     fdx_engine *e = *state;
-    unsigned port;
-    int l = listen_in_collector_ns(&port), c;
-    link_up(true);
-    fdx_ipfix *x = open_to(e, port, l, &c);
-    send_record(x, e, 1);
+    struct session s = start(e);
+    send_record(s.x, e, 1);
     pause_ms(300);
     link_up(false);
-    send_record(x, e, 2);
-    char err[512];
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), FDX_EIO);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    assert_true(t1.tv_sec - t0.tv_sec >= 9 && t1.tv_sec - t0.tv_sec <= 12);
-    char want[128];
+    send_record(s.x, e, 2);
+    char err[512], want[128];
+    long took = close_timed(&s, FDX_EIO, err, sizeof(err));
+    assert_true(took >= 9 && took <= 12);
     snprintf(want, sizeof(want),
              "tcp://10.97.0.2:%u: cannot send: 1 of 2 records not acknowledged by the collector "
              "within 10 s of the end",
-             port);
+             s.port);
     assert_string_equal(err, want);
-    static uint8_t buf[1 << 20];
-    assert_int_equal(flow_records(buf, drain(c, buf, sizeof(buf))), 1);
-    close(c);
-    close(l);
+    assert_int_equal(finish(&s), 1);
 }
 
 /* A healthy collector: the close finds every record acknowledged, at once. */
 static void test_export_live_collector_close_is_quick(void **state)
 {
     fdx_engine *e = *state;
-    unsigned port;
-    int l = listen_in_collector_ns(&port), c;
-    link_up(true);
-    fdx_ipfix *x = open_to(e, port, l, &c);
+    struct session s = start(e);
     for (uint64_t i = 1; i <= 5; i++)
-        send_record(x, e, i);
+        send_record(s.x, e, i);
     char err[512];
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), 0);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    assert_true(t1.tv_sec - t0.tv_sec < 2);
-    static uint8_t buf[1 << 20];
-    assert_int_equal(flow_records(buf, drain(c, buf, sizeof(buf))), 5);
-    close(c);
-    close(l);
+    assert_true(close_timed(&s, 0, err, sizeof(err)) < 2);
+    assert_int_equal(finish(&s), 5);
 }
 
 static int setup(void **state)
