@@ -1139,7 +1139,7 @@ int fdx_ipfix_close(fdx_ipfix *x, char *errbuf, size_t errlen)
             snprintf(why, sizeof(why),
                      "%llu of %llu records not acknowledged by the collector within %d s of the "
                      "end",
-                     (unsigned long long)x->dropped, (unsigned long long)x->records,
+                     (unsigned long long)unacked, (unsigned long long)x->records,
                      TCP_SEND_TIMEOUT_S);
             rc = fail_with(x, "cannot send", why, errbuf, errlen);
         }
