@@ -147,17 +147,24 @@ static void retry_later(fdx_ipfix *x, const struct timespec *now, const char *wh
     x->next_try.tv_sec += x->reconnect_s;
 }
 
-/* The bytes of the connection x->fd that the collector's host has acknowledged; also after the
- * connection was aborted (the kernel keeps the count). UINT64_MAX when unknown. */
-static uint64_t acked_bytes(const fdx_ipfix *x)
+/* The kernel's tcpi_bytes_acked of connection @p fd, kept also after the connection was aborted;
+ * UINT64_MAX when unknown. */
+static uint64_t tcp_bytes_acked(int fd)
 {
     struct tcp_info ti;
     socklen_t len = sizeof(ti);
     memset(&ti, 0, sizeof(ti));
-    if (getsockopt(x->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
         len < offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof(ti.tcpi_bytes_acked))
         return UINT64_MAX;
-    return ti.tcpi_bytes_acked - x->acked_base;
+    return ti.tcpi_bytes_acked;
+}
+
+/* The bytes sent on x->fd that the collector's host has acknowledged; UINT64_MAX when unknown. */
+static uint64_t acked_bytes(const fdx_ipfix *x)
+{
+    uint64_t acked = tcp_bytes_acked(x->fd);
+    return acked == UINT64_MAX ? acked : acked - x->acked_base;
 }
 
 /* Forget the messages the collector's host has acknowledged; true when none is left. */
@@ -465,6 +472,23 @@ static int tcp_connect(fdx_ipfix *x)
     return -e;
 }
 
+/* The outcome of the connect under way on x->fd once poll() for POLLOUT returned @p ready (0:
+ * the time ran out): 0 connected, or an errno (ETIMEDOUT for the time), the socket then closed. */
+static int connect_outcome(fdx_ipfix *x, int ready)
+{
+    int e = 0;
+    socklen_t len = sizeof(e);
+    if (ready == 0)
+        e = ETIMEDOUT;
+    else if (ready < 0 || getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+        e = errno;
+    if (e != 0) {
+        close(x->fd);
+        x->fd = -1;
+    }
+    return e;
+}
+
 /* A connect that waits at most @p timeout_s: 0 connected, or a negative errno (-ETIMEDOUT when
  * the time ran out). */
 static int tcp_connect_within(fdx_ipfix *x, uint32_t timeout_s)
@@ -475,7 +499,7 @@ static int tcp_connect_within(fdx_ipfix *x, uint32_t timeout_s)
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     struct pollfd p = {.fd = x->fd, .events = POLLOUT};
-    int ready, e = 0;
+    int ready;
     for (;;) {
         clock_gettime(CLOCK_MONOTONIC, &now);
         double left_ms = ((double)timeout_s - seconds_between(&start, &now)) * 1000.0;
@@ -483,16 +507,7 @@ static int tcp_connect_within(fdx_ipfix *x, uint32_t timeout_s)
         if (ready >= 0 || errno != EINTR)
             break;
     }
-    socklen_t len = sizeof(e);
-    if (ready == 0)
-        e = ETIMEDOUT;
-    else if (ready < 0 || getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
-        e = errno;
-    if (e == 0)
-        return 0;
-    close(x->fd);
-    x->fd = -1;
-    return -e;
+    return -connect_outcome(x, ready);
 }
 
 /* The connection in x->fd is up: make it blocking, with the send timeout. */
@@ -508,10 +523,8 @@ static void tcp_connected(fdx_ipfix *x)
     x->send_why = NULL;
     x->sent_bytes = 0;
     x->ledger_head = x->ledger_n = 0;
-    x->acked_base = 0;
-    x->acked_base = acked_bytes(x); /* the SYN's 1 */
-    if (x->acked_base == UINT64_MAX)
-        x->acked_base = 0;
+    uint64_t syn = tcp_bytes_acked(x->fd); /* the SYN counts 1 */
+    x->acked_base = syn == UINT64_MAX ? 0 : syn;
 }
 
 /* Resolve a network destination now, so that a typo in the host is reported at once; connect to
@@ -685,17 +698,9 @@ static void reconnect_step(fdx_ipfix *x)
     } else {
         struct pollfd p = {.fd = x->fd, .events = POLLOUT};
         int ready = poll(&p, 1, 0);
-        socklen_t len = sizeof(e);
         if (ready == 0 && seconds_between(&x->try_started, &now) < (double)x->reconnect_s)
             return; /* still under way */
-        if (ready == 0)
-            e = ETIMEDOUT;
-        else if (ready < 0 || getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
-            e = errno;
-        if (e != 0) {
-            close(x->fd);
-            x->fd = -1;
-        }
+        e = connect_outcome(x, ready);
     }
     if (e != 0) {
         snprintf(why, sizeof(why), "cannot connect: %s", strerror(e));
