@@ -119,6 +119,14 @@ static void warn_offloads(const struct feeder *f, fdx_capture *cap)
     print_ethtool_advice(f->iface);
 }
 
+/* "N packets longer than the MTU (M bytes), the largest L bytes", without a line end: the warning
+ * while the capture runs and the summary's count. */
+static void print_over_mtu(const struct fdx_capture_stats *cs)
+{
+    fprintf(stderr, "%llu packet%s longer than the MTU (%u bytes), the largest %u bytes",
+            (unsigned long long)cs->over_mtu, plural(cs->over_mtu), cs->mtu, cs->over_mtu_largest);
+}
+
 /* The first time packets longer than the MTU have been seen: said once, while the capture runs. */
 static void check_over_mtu(struct feeder *f, fdx_capture *cap)
 {
@@ -128,12 +136,11 @@ static void check_over_mtu(struct feeder *f, fdx_capture *cap)
     if (fdx_capture_stats(cap, &cs) != 0 || cs.over_mtu == 0)
         return;
     f->warned_over_mtu = true;
-    fprintf(stderr,
-            "%s: warning: %s: %llu packet%s longer than the MTU (%u bytes), the largest %u bytes: "
-            "an offload merged them or had not split them yet, and their flows' packet counts and "
-            "sizes are not the wire's",
-            f->prog, f->iface, (unsigned long long)cs.over_mtu, cs.over_mtu == 1 ? "" : "s", cs.mtu,
-            cs.over_mtu_largest);
+    fprintf(stderr, "%s: warning: %s: ", f->prog, f->iface);
+    print_over_mtu(&cs);
+    fputs(": an offload merged them or had not split them yet, and their flows' packet counts and "
+          "sizes are not the wire's",
+          stderr);
     print_ethtool_advice(f->iface);
 }
 
@@ -409,8 +416,9 @@ void feeder_summary(const struct feeder *f)
             "libpcap (buffer full: see --buffer-size), %llu dropped by the interface\n",
             f->prog, f->iface, (unsigned long long)s->packets, (unsigned long long)s->received,
             (unsigned long long)s->dropped, (unsigned long long)s->if_dropped);
-    if (s->over_mtu > 0)
-        fprintf(stderr,
-                "%s: %s: %llu packets longer than the MTU (%u bytes), the largest %u bytes\n",
-                f->prog, f->iface, (unsigned long long)s->over_mtu, s->mtu, s->over_mtu_largest);
+    if (s->over_mtu > 0) {
+        fprintf(stderr, "%s: %s: ", f->prog, f->iface);
+        print_over_mtu(s);
+        fputc('\n', stderr);
+    }
 }
