@@ -65,6 +65,11 @@ bool doh_server_parse(const char *text, struct doh_server *s)
     return s->family != 0;
 }
 
+bool doh_server_same(const struct doh_server *a, const struct doh_server *b)
+{
+    return a->family == b->family && memcmp(a->addr, b->addr, 16) == 0;
+}
+
 bool doh_server_is_dst(const struct doh_server *s, const struct fdx_flow_record *r)
 {
     return s->family == r->ip_version && memcmp(s->addr, r->dst_addr, 16) == 0;

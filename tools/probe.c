@@ -477,7 +477,6 @@ static bool probe_user_can_write(const struct probe *p, const char *prog, const 
     return true;
 }
 
-/* Loads @p path and everything it names; prints the located error and returns false. */
 /* detectors.doh.servers, which the doh plugin has read and checked already: for the warning
  * about a server no flow reached. Named by the option of --detect doh,spam's generated text. */
 static int read_doh_servers(const fdx_config_node *root, struct probe *p, char *err, size_t len)
@@ -508,6 +507,7 @@ static int read_doh_servers(const fdx_config_node *root, struct probe *p, char *
     return 1;
 }
 
+/* Loads @p path and everything it names; prints the located error and returns false. */
 static bool probe_load(struct probe *p, const char *path, const char *prefix)
 {
     p->path = path;
@@ -1012,7 +1012,7 @@ static fdx_engine *reload(void *user, fdx_engine *e, bool config)
         for (uint32_t j = 0; j < p->n_doh_servers; j++) {
             const struct doh_server *o = &p->doh_servers[j];
             struct doh_server *s = &n->doh_servers[i];
-            if (o->family == s->family && memcmp(o->addr, s->addr, 16) == 0) {
+            if (doh_server_same(o, s)) {
                 s->flows = o->flows;
                 s->flows_443 = o->flows_443;
                 break;

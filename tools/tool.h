@@ -437,6 +437,8 @@ struct doh_server {
 };
 /* false when @p text is not one IPv4 or IPv6 address. */
 bool doh_server_parse(const char *text, struct doh_server *s);
+/* Whether @p a and @p b are the same address. */
+bool doh_server_same(const struct doh_server *a, const struct doh_server *b);
 /* Whether @p r goes to @p s (any protocol and port). */
 bool doh_server_is_dst(const struct doh_server *s, const struct fdx_flow_record *r);
 /* Counts @p r in the server's counters when it goes to it. */
