@@ -39,3 +39,23 @@ stop() {
     # shellcheck disable=SC2034 # read by the scripts that source this file
     rc=$?
 }
+
+# For scripts that make network namespaces of their own (root): netns_add NS... adds them with IPv6
+# off (so that the kernel sends nothing of its own on their links); netns_del NS... kills every
+# process in them and removes them (for a teardown: no error when one is not there).
+netns_add() {
+    local n
+    for n in "$@"; do
+        ip netns add "$n" &&
+            ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+                net.ipv6.conf.default.disable_ipv6=1 || return 1
+    done
+}
+netns_del() {
+    local n
+    for n in "$@"; do
+        ip netns pids "$n" 2> /dev/null | xargs -r kill -KILL 2> /dev/null
+        ip netns del "$n" 2> /dev/null
+    done
+    return 0
+}

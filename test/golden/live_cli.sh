@@ -25,10 +25,7 @@ ns_rep=fdxlive-$$-rep
 pids=()
 teardown() {
     for p in "${pids[@]}"; do kill -KILL "$p" 2> /dev/null; done
-    ip netns pids "$ns_cap" 2> /dev/null | xargs -r kill -KILL 2> /dev/null
-    ip netns pids "$ns_rep" 2> /dev/null | xargs -r kill -KILL 2> /dev/null
-    ip netns del "$ns_cap" 2> /dev/null
-    ip netns del "$ns_rep" 2> /dev/null
+    netns_del "$ns_cap" "$ns_rep"
     rm -rf "$tmp"
 }
 trap teardown EXIT
@@ -39,12 +36,7 @@ trap 'exit 1' INT TERM
 # tcpreplay sent. Offloads off (as in the labs): no GRO merging of segments on the way. The MTU
 # fits the captures' largest frame (2347 bytes).
 set -e
-ip netns add "$ns_cap"
-ip netns add "$ns_rep"
-for n in "$ns_cap" "$ns_rep"; do
-    ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-        net.ipv6.conf.default.disable_ipv6=1
-done
+netns_add "$ns_cap" "$ns_rep"
 ip -n "$ns_cap" link add cap0 mtu 9000 type veth peer name rep0 mtu 9000 netns "$ns_rep"
 ip netns exec "$ns_cap" ethtool -K cap0 tso off gso off gro off
 ip netns exec "$ns_rep" ethtool -K rep0 tso off gso off gro off

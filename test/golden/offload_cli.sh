@@ -23,23 +23,16 @@ done
 ns_a=fdxoff-$$-a
 ns_b=fdxoff-$$-b
 teardown() {
-    ip netns pids "$ns_a" 2> /dev/null | xargs -r kill -KILL 2> /dev/null
-    ip netns pids "$ns_b" 2> /dev/null | xargs -r kill -KILL 2> /dev/null
-    ip netns del "$ns_a" 2> /dev/null
-    ip netns del "$ns_b" 2> /dev/null
+    netns_del "$ns_a" "$ns_b"
     rm -rf "$tmp"
 }
 trap teardown EXIT
 trap 'exit 1' INT TERM
 
 set -e
-ip netns add "$ns_a"
-ip netns add "$ns_b"
-for n in "$ns_a" "$ns_b"; do
-    ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-        net.ipv6.conf.default.disable_ipv6=1
-    ip -n "$n" link set lo up
-done
+netns_add "$ns_a" "$ns_b"
+ip -n "$ns_a" link set lo up
+ip -n "$ns_b" link set lo up
 ip -n "$ns_a" link add off0 mtu 1500 type veth peer name off1 mtu 1500 netns "$ns_b"
 ip -n "$ns_a" addr add 10.213.0.1/24 dev off0
 ip -n "$ns_b" addr add 10.213.0.2/24 dev off1
