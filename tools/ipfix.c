@@ -16,7 +16,8 @@ void usage_ipfix(FILE *out, const char *pad)
             "(default\n"
             "                         %s 32473, RFC 5612's number for documentation)\n"
             "      --ipfix-domain N   %s observation domain id of the messages (default 0)\n"
-            "      --ipfix-reconnect S%s a lost tcp:// collector is connected to again every S\n"
+            "      --ipfix-reconnect S\n"
+            "                         %s a lost tcp:// collector is connected to again every S\n"
             "                         %s seconds, records meanwhile dropped (default 10; 0: "
             "never)\n",
             pad, pad, pad, pad, pad, pad, pad);
