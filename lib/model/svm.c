@@ -41,6 +41,11 @@
 #define CACHE_MB 200.0
 #define STOP_EPS 1e-3
 
+/* Support vectors whose kernel values are computed together (a stack array of this many). */
+#define SV_BLOCK 64
+/* Support vectors whose sums are kept in registers together; SV_BLOCK is a multiple of it. */
+#define SV_LANES 8
+
 /* libsvm clamps every pairwise probability into [MIN_PROB, 1 - MIN_PROB]. */
 #define MIN_PROB 1e-7
 
@@ -53,7 +58,9 @@ struct svm {
     double gamma;                           /**< RBF width; 0 for linear */
     uint32_t label[FDXI_MODEL_MAX_CLASSES]; /**< flowdx class of libsvm class c */
     uint32_t nsv[FDXI_MODEL_MAX_CLASSES];   /**< support vectors of libsvm class c */
-    double *sv;                             /**< n_sv * d, row-major, grouped by class */
+    size_t stride;                          /**< n_sv rounded up to a multiple of SV_LANES */
+    double *sv;     /**< stride * d, feature-major: feature j of support vector s at
+                         sv[j * stride + s]; the values past n_sv are 0 */
     double *coef;   /**< (k - 1) * n_sv: row r, support vector s at coef[r * n_sv + s] */
     double *rho;    /**< per pair */
     double *prob_a; /**< per pair, Platt slope */
@@ -100,7 +107,8 @@ static size_t pair_index(uint32_t i, uint32_t j, uint32_t k)
 static bool alloc_arrays(struct svm *m)
 {
     size_t p = pairs_of(m->k);
-    size_t n_sv_values = (size_t)m->n_sv * m->d;
+    m->stride = ((size_t)m->n_sv + SV_LANES - 1) / SV_LANES * SV_LANES;
+    size_t n_sv_values = m->stride * m->d;
     size_t n_coef = (size_t)(m->k - 1) * m->n_sv;
     /* calloc(0) may return NULL; one spare element keeps NULL meaning "out of memory". */
     m->sv = calloc(n_sv_values + 1, sizeof(double));
@@ -113,20 +121,36 @@ static bool alloc_arrays(struct svm *m)
 
 /* ---- prediction (no libsvm call, no global state) ---- */
 
-/* libsvm's Kernel::k_function(x, sv) for dense vectors: the same sums in the same order. */
-static double kernel_value(const struct svm *m, const double *x, const double *v)
+/*
+ * libsvm's Kernel::k_function(x, sv) for dense vectors, for support vectors s0 to s0 + nb - 1
+ * (s0 a multiple of SV_BLOCK): kv[b] is the value for support vector s0 + b. Each support
+ * vector's sum is built in libsvm's order (feature 0 first), so every result is the same to
+ * the last bit; only SV_LANES support vectors are summed side by side, feature by feature, so
+ * that the compiler keeps their sums in vector registers. The columns are padded to a multiple
+ * of SV_LANES, so the lanes past n_sv read zeros and their results are not used.
+ */
+static void kernel_block(const struct svm *m, const double *x, size_t s0, size_t nb, double *kv)
 {
-    double sum = 0.0;
-    if (m->kernel == FDXI_SVM_LINEAR) {
-        for (uint32_t j = 0; j < m->d; j++)
-            sum += x[j] * v[j];
-        return sum;
+    bool linear = m->kernel == FDXI_SVM_LINEAR;
+    for (size_t l0 = 0; l0 < nb; l0 += SV_LANES) {
+        double sum[SV_LANES] = {0.0};
+        for (uint32_t j = 0; j < m->d; j++) {
+            const double *col = m->sv + (size_t)j * m->stride + s0 + l0;
+            double xj = x[j];
+            if (linear) {
+                for (size_t u = 0; u < SV_LANES; u++)
+                    sum[u] += xj * col[u];
+            } else {
+                for (size_t u = 0; u < SV_LANES; u++) {
+                    double t = xj - col[u];
+                    sum[u] += t * t;
+                }
+            }
+        }
+        size_t n = nb - l0 < SV_LANES ? nb - l0 : SV_LANES;
+        for (size_t u = 0; u < n; u++)
+            kv[l0 + u] = linear ? sum[u] : exp(-m->gamma * sum[u]);
     }
-    for (uint32_t j = 0; j < m->d; j++) {
-        double t = x[j] - v[j];
-        sum += t * t;
-    }
-    return exp(-m->gamma * sum);
 }
 
 /*
@@ -141,16 +165,28 @@ static void decision_values(const struct svm *m, const double *x, double *dec)
     size_t n_pairs = pairs_of(k);
     for (size_t p = 0; p < n_pairs; p++)
         dec[p] = 0.0;
-    size_t s = 0;
-    for (uint32_t c = 0; c < k; c++) {
-        for (uint32_t q = 0; q < m->nsv[c]; q++, s++) {
-            double kv = kernel_value(m, x, m->sv + s * m->d);
+    double kv[SV_BLOCK];
+    uint32_t c = 0;           /* class of support vector s */
+    size_t c_end = m->nsv[0]; /* first support vector after class c */
+    for (size_t s0 = 0; s0 < m->n_sv; s0 += SV_BLOCK) {
+        size_t nb = m->n_sv - s0 < SV_BLOCK ? m->n_sv - s0 : SV_BLOCK;
+        kernel_block(m, x, s0, nb, kv);
+        if (k == 2) {
+            /* Both classes' support vectors go to the one pair, with coef row 0. */
+            for (size_t b = 0; b < nb; b++)
+                dec[0] += m->coef[s0 + b] * kv[b];
+            continue;
+        }
+        for (size_t b = 0; b < nb; b++) {
+            size_t s = s0 + b;
+            while (s >= c_end)
+                c_end += m->nsv[++c];
             for (uint32_t o = 0; o < k; o++) {
                 if (o == c)
                     continue;
                 size_t row = o < c ? o : o - 1;
                 size_t p = o < c ? pair_index(o, c, k) : pair_index(c, o, k);
-                dec[p] += m->coef[row * m->n_sv + s] * kv;
+                dec[p] += m->coef[row * m->n_sv + s] * kv[b];
             }
         }
     }
@@ -310,12 +346,11 @@ static int copy_model(struct svm *m, const struct svm_model *lm, char *err, size
     if (!alloc_arrays(m))
         return fail(err, errlen, FDX_ENOMEM, "svm: out of memory for %u support vectors", m->n_sv);
     for (uint32_t s = 0; s < m->n_sv; s++) {
-        double *row = m->sv + (size_t)s * m->d;
         for (const struct svm_node *nd = lm->SV[s]; nd->index != -1; nd++) {
             if (nd->index < 1 || (uint32_t)nd->index > m->d)
                 return fail(err, errlen, FDX_EINVAL, "svm: libsvm returned feature index %d",
                             nd->index);
-            row[nd->index - 1] = nd->value;
+            m->sv[(size_t)(nd->index - 1) * m->stride + s] = nd->value;
         }
         for (uint32_t r = 0; r + 1 < m->k; r++)
             m->coef[(size_t)r * m->n_sv + s] = lm->sv_coef[r][s];
@@ -326,7 +361,7 @@ static int copy_model(struct svm *m, const struct svm_model *lm, char *err, size
         m->prob_b[p] = lm->probB[p];
     }
     /* Refuse here what load() would refuse, so every trained model can be saved and loaded. */
-    size_t n_values[] = {(size_t)m->n_sv * m->d, (size_t)(m->k - 1) * m->n_sv};
+    size_t n_values[] = {m->stride * m->d, (size_t)(m->k - 1) * m->n_sv};
     const double *arrays[] = {m->sv, m->coef};
     for (size_t a = 0; a < 2; a++) {
         for (size_t i = 0; i < n_values[a]; i++) {
@@ -523,7 +558,10 @@ static void save(const void *model, struct fdxi_wbuf *w)
     fdxi_wbuf_u32(w, m->n_sv);
     for (uint32_t c = 0; c < m->k; c++)
         fdxi_wbuf_u32(w, m->nsv[c]);
-    fdxi_wbuf_f64s(w, m->sv, (size_t)m->n_sv * m->d);
+    for (size_t s = 0; s < m->n_sv; s++) { /* the file is row-major */
+        for (uint32_t j = 0; j < m->d; j++)
+            fdxi_wbuf_f64(w, m->sv[(size_t)j * m->stride + s]);
+    }
     fdxi_wbuf_f64s(w, m->coef, (size_t)(m->k - 1) * m->n_sv);
     fdxi_wbuf_f64s(w, m->rho, n_pairs);
     fdxi_wbuf_f64s(w, m->prob_a, n_pairs);
@@ -606,7 +644,10 @@ static void *load(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes)
         fdxi_rbuf_fail(r, "svm: out of memory for %u support vectors", m->n_sv);
         goto out;
     }
-    read_finite(r, m->sv, (size_t)m->n_sv * d, "svm support vector");
+    for (size_t s = 0; s < m->n_sv && fdxi_rbuf_ok(r); s++) { /* the file is row-major */
+        for (uint32_t j = 0; j < d && fdxi_rbuf_ok(r); j++)
+            m->sv[(size_t)j * m->stride + s] = fdxi_rbuf_finite(r, "svm support vector");
+    }
     read_finite(r, m->coef, (size_t)(m->k - 1) * m->n_sv, "svm coefficient");
     read_finite(r, m->rho, n_pairs, "svm rho");
     read_finite(r, m->prob_a, n_pairs, "svm probability A");
