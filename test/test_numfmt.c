@@ -57,6 +57,15 @@ static void check(double v)
     if (strcmp(a, b) != 0)
         fail_msg("%.17g: formatter gave '%s' (digits %s), shortest correctly rounded is '%s'", v,
                  got, a, b);
+    /* Not a whole number: the text is printf's "%g" with that many digits, fixed point or with
+     * an exponent as printf chooses (whole numbers below 1e15 are written out in full). */
+    if (isfinite(v) && v != floor(v)) {
+        char text[64];
+        snprintf(text, sizeof(text), "%.*g", (int)strlen(b), v);
+        if (strcmp(got, text) != 0)
+            fail_msg("%.17g: formatter gave '%s', printf's %%.%zug gives '%s'", v, got, strlen(b),
+                     text);
+    }
 }
 
 static void test_numfmt_known_values(void **state)
@@ -64,11 +73,42 @@ static void test_numfmt_known_values(void **state)
     (void)state;
     const double values[] = {
         714.3478260869565, /* emotet spl = 16430 / 23 */
-        0.1, 0.2, 0.3, 1.0 / 3, 2.0 / 3, 0.5, 0.25, 1.5, 123.456, 1e-3, 9.765625e-4,
-        0.0009765625, /* 2^-10: the edge of the fast range */
-        4503599627370495.5, /* 2^52 - 0.5: the largest non-integer with k = 1 */
-        1e15 + 0.5, 1e-300, 5e-324, 1e300, 1.7976931348623157e308, -0.0, 0.0, -714.25,
-        93.80000000000001, 0.30000000000000004, 100.0 / 7,
+        0.1,
+        0.2,
+        0.3,
+        1.0 / 3,
+        2.0 / 3,
+        0.5,
+        0.25,
+        1.5,
+        123.456,
+        1e-3,
+        9.765625e-4,
+        0.0009765625, /* 2^-10 */
+        1e-4,
+        9.999999999999999e-5,
+        0.00010000000000000002, /* printf's exponent form below 1e-4 */
+        1e-5,
+        1.5e-7,
+        2.5e-6,
+        -3.14159e-9,
+        1e-14,
+        3.552713678800501e-15, /* 2^-48: fast range */
+        3.5527136788005e-15,
+        1e-15,
+        1.7763568394002505e-15, /* 2^-49: printf */
+        4503599627370495.5,     /* 2^52 - 0.5: the largest non-integer with k = 1 */
+        1e15 + 0.5,
+        1e-300,
+        5e-324,
+        1e300,
+        1.7976931348623157e308,
+        -0.0,
+        0.0,
+        -714.25,
+        93.80000000000001,
+        0.30000000000000004,
+        100.0 / 7,
     };
     for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
         check(values[i]);
@@ -83,13 +123,19 @@ static void test_numfmt_known_values(void **state)
     assert_string_equal(buf, "NaN");
     format_double(buf, sizeof(buf), 40.0);
     assert_string_equal(buf, "40");
+    format_double(buf, sizeof(buf), 1.5e-7);
+    assert_string_equal(buf, "1.5e-07");
+    format_double(buf, sizeof(buf), 1e-5);
+    assert_string_equal(buf, "1e-05");
+    format_double(buf, sizeof(buf), -0.00012);
+    assert_string_equal(buf, "-0.00012");
 }
 
 /* Powers of two have a closer lower neighbour: every one in and around the fast range. */
 static void test_numfmt_powers_of_two(void **state)
 {
     (void)state;
-    for (int e = -40; e <= 60; e++) {
+    for (int e = -60; e <= 60; e++) {
         check(ldexp(1.0, e));
         check(nextafter(ldexp(1.0, e), 0));
         check(nextafter(ldexp(1.0, e), INFINITY));
@@ -107,8 +153,9 @@ static void test_numfmt_random_values(void **state)
         x ^= x << 17;
         uint64_t num = x % 100000000, den = 1 + (x >> 40) % 10000;
         check((double)num / (double)den);
-        /* Exponents from 2^-14 to 2^56, any mantissa, either sign. */
-        uint64_t bits = (x & 0x800FFFFFFFFFFFFFull) | ((uint64_t)(1009 + (x >> 52) % 71) << 52);
+        check((double)num / (double)den * 1e-9); /* times in seconds, from nanoseconds up */
+        /* Exponents from 2^-56 to 2^56, any mantissa, either sign. */
+        uint64_t bits = (x & 0x800FFFFFFFFFFFFFull) | ((uint64_t)(967 + (x >> 52) % 113) << 52);
         double v;
         memcpy(&v, &bits, sizeof(v));
         check(v);

@@ -24,12 +24,42 @@ size_t format_u64(char *buf, uint64_t u)
 }
 
 /*
- * The shortest digits of a non-integer v with 2^-10 <= |v| < 2^53, by exact integer arithmetic:
- * v = m / 2^k with k in [1, 62]. The integer part is exact; fraction digits are generated until
+ * printf's "%g" writes a value below 1e-4 with an exponent: "0.0000123" becomes "1.23e-05", and
+ * "0.00001" becomes "1e-05". @p buf holds "[-]0." and then at least four zeros and the digits.
+ */
+static size_t to_exponent_form(char *buf, size_t n)
+{
+    char *p = buf + (buf[0] == '-');
+    size_t zeros = 0;
+    while (p[2 + zeros] == '0')
+        zeros++;
+    const char *digits = p + 2 + zeros;
+    size_t nd = n - (size_t)(digits - buf);
+    char tmp[64];
+    size_t k = 0;
+    tmp[k++] = digits[0];
+    if (nd > 1) {
+        tmp[k++] = '.';
+        memcpy(tmp + k, digits + 1, nd - 1);
+        k += nd - 1;
+    }
+    k += (size_t)snprintf(tmp + k, sizeof(tmp) - k, "e-%02zu", zeros + 1);
+    memcpy(p, tmp, k + 1);
+    return (size_t)(p - buf) + k;
+}
+
+/*
+ * The shortest digits of a non-integer v with 2^-48 <= |v| < 2^53, by exact integer arithmetic:
+ * v = m / 2^k with k in [1, 100]. The integer part is exact; fraction digits are generated until
  * the digits so far, or the same rounded up in the last place, lie strictly closer to v than half
  * the gap to v's neighbouring doubles (the free-format method of Steele and White, 1990), so
- * the text reads back to v. Returns the length, or 0 when v is outside this range or a carry
- * would reach the integer part (the caller then uses printf).
+ * the text reads back to v; digits that read back only when rounded against printf's rounding
+ * are passed over, so the result is always printf's correctly rounded digits. The text is printf's
+ * "%g" of those digits: fixed point, or with an exponent below 1e-4. Returns the length, or 0 when
+ * v is outside this range or a carry would reach the integer part (the caller then uses printf).
+ * With k <= 100 no number below overflows: r < s <= 2^102 before each multiplication by 10, and at
+ * most 34 digits are made (14 leading zeros and 17 significant digits at most), so mm, mp <= 2 *
+ * 10^34 < 2^115.
  */
 static size_t format_fraction(char *buf, double v)
 {
@@ -40,13 +70,13 @@ static size_t format_fraction(char *buf, double v)
     if (biased == 0 || biased == 0x7FF)
         return 0;          /* subnormal, infinite or NaN */
     int k = 1075 - biased; /* v = m / 2^k */
-    if (k < 1 || k > 62)
+    if (k < 1 || k > 100)
         return 0;
     uint64_t m = frac | (1ull << 52);
-    uint64_t ip = m >> k;
+    uint64_t ip = k < 64 ? m >> k : 0;
     /* Remaining fraction r / s; the half-gaps to the neighbouring doubles are mm / s below and
      * mp / s above. A power of two has its lower neighbour twice as close as its upper. */
-    u128 r = (u128)(m & ((1ull << k) - 1)) << 1;
+    u128 r = (k < 64 ? (u128)(m & ((1ull << k) - 1)) : (u128)m) << 1;
     u128 s = (u128)1 << (k + 1);
     u128 mm = 1, mp = 1;
     if (frac == 0) {
@@ -61,7 +91,7 @@ static size_t format_fraction(char *buf, double v)
     *p++ = '.';
     char *first = p;
     for (int n = 0;; n++) {
-        if (n == 30)
+        if (n == 34)
             return 0; /* cannot happen for doubles in range; refuse rather than loop */
         r *= 10;
         mm *= 10;
@@ -70,7 +100,11 @@ static size_t format_fraction(char *buf, double v)
         r %= s;
         bool low = r < mm;      /* the digits so far are close enough */
         bool high = r + mp > s; /* the digits so far, last one + 1, are close enough */
-        if (!low && !high) {
+        /* Only rounding up reads back (a power of two, whose gap above is twice the gap below),
+         * but printf rounds these digits down: not printf's digits at this length, so go on, as
+         * its "%.*g" does with one more digit. */
+        bool printf_down = 2 * r < s || (2 * r == s && !(d & 1));
+        if ((!low && !high) || (!low && printf_down)) {
             *p++ = (char)('0' + d);
             continue;
         }
@@ -88,7 +122,10 @@ static size_t format_fraction(char *buf, double v)
         break;
     }
     *p = '\0';
-    return (size_t)(p - buf);
+    size_t n = (size_t)(p - buf);
+    if (ip == 0 && strncmp(first, "0000", 4) == 0)
+        return to_exponent_form(buf, n);
+    return n;
 }
 
 size_t format_double(char *buf, size_t len, double v)
