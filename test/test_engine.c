@@ -215,6 +215,57 @@ static void test_engine_fragments_join_their_flow(void **state)
     fdx_engine_free(e);
 }
 
+/*
+ * Packets longer than Ethernet's MTU (the IP length field above 1500) are counted, loopback ones
+ * not: by hand, the IPv4 TCP frames of 1500 (20 + 20 + 1460) and 1501 bytes of IP, one of 9000
+ * between 127.0.0.1 and 127.0.0.2, an IPv6 one of 40 + 1480 = 1520 bytes and one of 40 + 8960 =
+ * 9000 from ::1: two counted, the largest 1520.
+ */
+static void test_engine_counts_oversize_packets(void **state)
+{
+    (void)state;
+    fdx_engine *e = engine("zadnik");
+    static uint8_t b[10000];
+    assert_int_equal(feed(e, S, b, tcp_frame(b, 1, 40000, 2, 443, 0x10, 1460)), FDX_PKT_DECODED);
+    assert_int_equal(feed(e, S + 1, b, tcp_frame(b, 1, 40000, 2, 443, 0x10, 1461)),
+                     FDX_PKT_DECODED);
+    size_t n = tcp_frame(b, 1, 40001, 2, 443, 0x10, 8960);
+    b[14 + 12] = 127; /* 127.0.0.1 -> 127.0.0.2 */
+    b[14 + 16] = 127;
+    assert_int_equal(feed(e, S + 2, b, n), FDX_PKT_DECODED);
+    for (int loop = 0; loop < 2; loop++) {
+        uint16_t payload = loop ? 8960 : 1480; /* TCP header included */
+        n = eth(b, 0x86DD);
+        memset(b + n, 0, 40);
+        b[n] = 0x60;
+        b[n + 4] = (uint8_t)(payload >> 8);
+        b[n + 5] = (uint8_t)payload;
+        b[n + 6] = 6;
+        b[n + 7] = 64;
+        b[n + 8] = 0x20; /* 2001:db8::1, or ::1 when loop */
+        b[n + 9] = 0x01;
+        b[n + 10] = 0x0d;
+        b[n + 11] = 0xb8;
+        if (loop)
+            memset(b + n + 8, 0, 4);
+        b[n + 23] = 1;
+        b[n + 24] = 0x20; /* 2001:db8::2 */
+        b[n + 25] = 0x01;
+        b[n + 26] = 0x0d;
+        b[n + 27] = 0xb8;
+        b[n + 39] = 2;
+        n += 40;
+        n += tcp(b + n, 40002, 443, 0x10, 1000);
+        memset(b + n, 0, payload - 20u);
+        assert_int_equal(feed(e, S + 3 + (uint64_t)loop, b, n + payload - 20u), FDX_PKT_DECODED);
+    }
+    struct fdx_engine_stats st = {.struct_size = sizeof(st)};
+    fdx_engine_stats(e, &st);
+    assert_int_equal(st.oversize, 2);
+    assert_int_equal(st.oversize_largest, 1520);
+    fdx_engine_free(e);
+}
+
 /* An ICMP frag-needed error quoting a TCP header is its own ICMP flow, not a TCP packet. */
 static void test_engine_icmp_error_is_not_in_quoted_flow(void **state)
 {
@@ -745,6 +796,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine_every_packet_has_one_outcome),
         cmocka_unit_test(test_engine_fragments_join_their_flow),
+        cmocka_unit_test(test_engine_counts_oversize_packets),
         cmocka_unit_test(test_engine_icmp_error_is_not_in_quoted_flow),
         cmocka_unit_test(test_engine_record_fields),
         cmocka_unit_test(test_engine_first_flow_id),

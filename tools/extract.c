@@ -223,6 +223,7 @@ int cmd_extract(int argc, char **argv)
                           .filter = filter,
                           .prog = "flowdx extract",
                           .catch_signals = true,
+                          .quiet = run.quiet,
                           .progress = !run.quiet && isatty(STDERR_FILENO)};
     if (!feeder_open(&feed)) {
         fdx_engine_free(e);

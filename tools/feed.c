@@ -144,6 +144,29 @@ static void check_over_mtu(struct feeder *f, fdx_capture *cap)
     print_ethtool_advice(f->iface);
 }
 
+/*
+ * Capture files: packets longer than Ethernet's MTU (loopback traffic left out) mean that the
+ * capture was made with offloads on, or on a jumbo-frame link. A live capture compares with its
+ * interface's own MTU instead (check_over_mtu).
+ */
+static void warn_oversize(const struct feeder *f, const fdx_engine *e)
+{
+    struct fdx_engine_stats s = {.struct_size = sizeof(s)};
+    fdx_engine_stats(e, &s);
+    if (s.oversize == 0 || f->quiet) /* -q: a fact about the input, like the summary */
+        return;
+    bool one = f->n_inputs == 1;
+    fprintf(stderr,
+            "%s: warning: %s: %llu packet%s longer than %u bytes of IP, the largest %u bytes: ",
+            f->prog, one ? f->inputs[0] : "the captures", (unsigned long long)s.oversize,
+            plural(s.oversize), FDX_ETHERNET_MTU, s.oversize_largest);
+    fprintf(stderr,
+            "%s probably made with offloads on (segments merged by GRO or LRO, or not yet split "
+            "by TSO or GSO), or on a link with jumbo frames, so their flows' packet counts and "
+            "sizes are not the wire's (flowdx(1), NIC OFFLOADS)\n",
+            one ? "the capture was" : "they were");
+}
+
 static bool open_live(struct feeder *f)
 {
     char err[512];
@@ -400,6 +423,7 @@ int feeder_run(struct feeder *f, fdx_engine *e)
     }
     if (f->n_skipped > 0 && status == EXIT_OK)
         status = EXIT_PARTIAL; /* a capture skipped counts as a damaged one */
+    warn_oversize(f, e);
     flush_all(f, e);
     if (f->stats_every_ns > 0)
         maybe_stats(f, NULL, e, true);

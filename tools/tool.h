@@ -101,7 +101,7 @@ struct feeder {
     const char *prog;                     /* message prefix, e.g. "flowdx extract" */
     bool progress;                        /* a progress line on standard error */
     bool catch_signals;                   /* SIGINT/SIGTERM stop reading; what was read is kept */
-    bool quiet;                           /* no "listening on" line */
+    bool quiet;                           /* -q: no "listening on" line, no oversize warning */
     long long stats_every_ns;             /* a statistics line this often (wall time); 0 = never */
     const uint64_t *alerts;               /* shown in statistics lines, or NULL */
     /* Live: called with the engine's new clock (the wall clock, a little behind) after it

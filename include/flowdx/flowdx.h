@@ -179,7 +179,16 @@ struct fdx_engine_stats {
                                 counted in flows_ended by their end reason) */
     uint64_t last_flow_id; /**< the highest flow_id given to a flow so far (open ones too); 0
                                 before the first (first_flow_id - 1 when that was set) */
+    uint64_t oversize;     /**< IP packets longer than FDX_ETHERNET_MTU (IP total length; IPv6:
+                                40 + payload length) between addresses other than loopback:
+                                segments merged by receive offloads or not yet split by send
+                                offloads where the capture was made, or jumbo frames */
+    uint32_t oversize_largest; /**< the largest such IP length; 0 when none */
+    uint32_t reserved;
 };
+
+/** Ethernet's MTU, the IP length above which fdx_engine_stats.oversize counts a packet. */
+#define FDX_ETHERNET_MTU 1500u
 
 typedef struct fdx_engine fdx_engine;
 

@@ -55,6 +55,8 @@ struct fdx_engine {
     uint64_t ended[FDX_END_COUNT];
     uint64_t icmp_errors;
     uint64_t fragments;
+    uint64_t oversize;
+    uint32_t oversize_largest;
     uint64_t max_active;
     uint64_t alloc_failures;
     uint64_t records; /* fed by fdx_engine_feed_record() */
@@ -492,6 +494,24 @@ static void out_of_memory(fdx_engine *e)
     }
 }
 
+/* Loopback traffic (127.0.0.0/8, ::1) has a 64 KiB MTU: its large packets are not offloads. */
+static bool loopback(const struct fdxi_packet *p)
+{
+    static const uint8_t v6_loopback[16] = {[15] = 1};
+    if (p->ip_version == 4)
+        return p->src[0] == 127 || p->dst[0] == 127;
+    return memcmp(p->src, v6_loopback, 16) == 0 || memcmp(p->dst, v6_loopback, 16) == 0;
+}
+
+static void count_oversize(fdx_engine *e, const struct fdxi_packet *p)
+{
+    if (loopback(p))
+        return;
+    e->oversize++;
+    if (p->ip_len > e->oversize_largest)
+        e->oversize_largest = p->ip_len;
+}
+
 static int account(fdx_engine *e, int outcome)
 {
     e->outcomes[outcome]++;
@@ -508,6 +528,8 @@ int fdx_engine_feed(fdx_engine *e, int linktype, uint64_t ts_us, const uint8_t *
         return account(e, outcome_of(r));
     if (pkt.icmp_error)
         e->icmp_errors++;
+    if (pkt.ip_len > FDX_ETHERNET_MTU)
+        count_oversize(e, &pkt);
     if (pkt.is_fragment) {
         e->fragments++;
         if (pkt.first_fragment)
@@ -631,6 +653,8 @@ void fdx_engine_stats(const fdx_engine *e, struct fdx_engine_stats *ret)
     s.alloc_failures = e->alloc_failures;
     s.records = e->records;
     s.last_flow_id = fdxi_flow_table_last_id(e->flows);
+    s.oversize = e->oversize;
+    s.oversize_largest = e->oversize_largest;
     /* Copy no more than the caller's struct holds: an older caller has a shorter one. One that
      * did not set struct_size may have any size, so it gets nothing. */
     size_t n = ret->struct_size < sizeof(s) ? ret->struct_size : sizeof(s);

@@ -25,6 +25,10 @@ check "all 64 from --doh-server, none from the built-in list (192.168.0.10 is pr
 check "one JSON line per candidate" test "$(wc -l < "$tmp/all.jsonl")" -eq 64
 check "the closing lines name the file written" grep -qxF "flowdx run: output: $tmp/all.jsonl" "$tmp/err"
 check "the resolver was reached: no warning about it" bash -c '! grep -q "warning: --doh-server" "$0"' "$tmp/err"
+# Offloads where the captures were made: tcpdump -vnr FILE 'ip[2:2] > 1500 and not net
+# 127.0.0.0/8' lists 34, 27 and 7 packets (iodine's has 6 more on loopback, whose MTU is 64 KiB),
+# the largest of 2331 bytes (IP's length field) in each file.
+check "packets over 1500 bytes of IP: one warning for the three captures" grep -qF "flowdx run: warning: the captures: 68 packets longer than 1500 bytes of IP, the largest 2331 bytes: they were probably made with offloads on" "$tmp/err"
 # A mistyped resolver (.11: tshark lists no conversation with it) finds nothing; the run says so,
 # also with -q, rather than look like a capture without tunnels.
 "$flowdx" run --detect doh -m "$tmp/m.fdxm" --doh-server 192.168.0.11 -q \
