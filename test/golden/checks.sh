@@ -40,6 +40,20 @@ stop() {
     rc=$?
 }
 
+# need_tools TOOL...: end the script with status 77 (meson's "skipped"), saying which, unless every
+# TOOL is on the PATH. need_root WHY TOOL...: the same, and skipped unless it runs as root (WHY:
+# what for).
+need_tools() {
+    local t
+    for t in "$@"; do
+        command -v "$t" > /dev/null || { echo "skipped: $t is not installed (scripts/install-deps.sh)"; exit 77; }
+    done
+}
+need_root() {
+    [ "$(id -u)" -eq 0 ] || { echo "skipped: needs root ($1)"; exit 77; }
+    need_tools "${@:2}"
+}
+
 # For scripts that make network namespaces of their own (root): netns_add NS... adds them with IPv6
 # off (so that the kernel sends nothing of its own on their links); netns_del NS... kills every
 # process in them and removes them (for a teardown: no error when one is not there).

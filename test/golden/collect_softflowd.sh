@@ -14,13 +14,8 @@ set -uo pipefail
 flowdx=$1
 top=$2
 here=$(cd "$(dirname "$0")" && pwd)
-for tool in softflowd tshark ipfixDump; do
-    if ! command -v "$tool" > /dev/null; then
-        echo "skip: $tool is not installed (scripts/install-deps.sh)"
-        exit 77
-    fi
-done
 source "$here/checks.sh"
+need_tools softflowd tshark ipfixDump
 cd "$top" # the shipped models in conf/models are the collector's default
 # smtp-starttls.pcap: IPv6 in 802.1Q
 captures=(samples/spam/ndpi/emotet.pcap samples/spam/zeek/smtp-one-side-only.pcap

@@ -11,11 +11,8 @@ samples=$2/samples
 doh_model=$2/conf/models/doh.fdxm
 spam_model=$2/conf/models/spam.fdxm
 here=$(cd "$(dirname "$0")" && pwd)
-if ! command -v ipfixDump > /dev/null; then
-    echo "ipfixDump not installed (Debian package libfixbuf-tools): skipped"
-    exit 77
-fi
 . "$here/checks.sh"
+need_tools ipfixDump # Debian's libfixbuf-tools
 compare() { python3 "$here/ipfix_compare.py" "$@"; }
 # ipfixDump's text of FILE in FILE.dump; false unless it read the whole file without a warning.
 dump() {

@@ -11,15 +11,10 @@ flowdx=$1
 top=$2
 here=$(cd "$(dirname "$0")" && pwd)
 
-skip() { echo "skipped: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, capture)"
-for t in ip tcpreplay ethtool python3 timeout; do
-    command -v "$t" > /dev/null || skip "$t is not installed (scripts/install-deps.sh)"
-done
+. "$here/checks.sh"
+need_root "network namespaces, capture" ip tcpreplay ethtool python3 timeout
 korving=$top/samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap
 spam=$top/samples/spam/ndpi
-
-. "$here/checks.sh"
 ns_cap=fdxlive-$$-cap
 ns_rep=fdxlive-$$-rep
 pids=()

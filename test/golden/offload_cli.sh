@@ -13,13 +13,8 @@ flowdx=$1
 top=$2
 here=$(cd "$(dirname "$0")" && pwd)
 
-skip() { echo "skipped: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, capture)"
-for t in ip ethtool tcpdump python3 timeout; do
-    command -v "$t" > /dev/null || skip "$t is not installed (scripts/install-deps.sh)"
-done
-
 . "$here/checks.sh"
+need_root "network namespaces, capture" ip ethtool tcpdump python3 timeout
 ns_a=fdxoff-$$-a
 ns_b=fdxoff-$$-b
 teardown() {

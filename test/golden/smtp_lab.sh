@@ -7,11 +7,8 @@
 set -uo pipefail
 flowdx=$1
 top=$2
-if [ "$(id -u)" -ne 0 ] || ! command -v postfix >/dev/null || ! command -v postgrey >/dev/null; then
-  echo "skip: needs root, postfix and postgrey (test/lab/smtp/packages.txt)"
-  exit 77
-fi
 . "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+need_root "the lab's network namespaces" postfix postgrey # test/lab/smtp/packages.txt
 # Another lab run on this machine (a developer's) holds the fdxsmtp-* namespaces: wait for it, at most
 # 10 minutes, rather than fail on its leftovers check.
 for _ in $(seq 60); do ip netns list | grep -q '^fdxsmtp-' || break; sleep 10; done
