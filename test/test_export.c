@@ -25,10 +25,12 @@
 #include "flowdx/flowdx.h"
 #include "flowdx/flowdx_export.h"
 #include "flowdx/flowdx_plugin.h"
+#include "ipfix_util.h"
 #include "packet_build.h"
 #include "scratch.h"
 
 #define PEN 32473u
+#define LOOPBACK "127.0.0.1"
 
 /* ---- destinations ---- */
 
@@ -815,69 +817,12 @@ static void receive_to_file(int fd, const char *path)
     fclose(fp);
 }
 
-static void pause_ms(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&t, NULL);
-}
-
-static struct fdx_ipfix_stats stats_of(const fdx_ipfix *x)
-{
-    struct fdx_ipfix_stats st = {.struct_size = sizeof(st)};
-    assert_int_equal(fdx_ipfix_get_stats(x, &st), 0);
-    return st;
-}
-
-/* An engine of the default options (the records' layout is all these tests need). */
-static fdx_engine *default_engine(void)
-{
-    struct fdx_engine_options eo;
-    fdx_engine_options_init(&eo);
-    fdx_engine *e = NULL;
-    char err[512];
-    if (fdx_engine_new(&eo, &e, err, sizeof(err)) != 0)
-        fail_msg("%s", err);
-    return e;
-}
-
-/* Opens an exporter to 127.0.0.1:@p port for @p e (no detectors), @p reconnect_s, and accepts its
- * connection on @p l into *ret_conn. */
-static fdx_ipfix *open_tcp(fdx_engine *e, int l, unsigned port, uint32_t reconnect_s, int *ret_conn)
-{
-    char dest[64], err[512];
-    snprintf(dest, sizeof(dest), "tcp://127.0.0.1:%u", port);
-    struct fdx_ipfix_options o;
-    fdx_ipfix_options_init(&o);
-    assert_int_equal(o.reconnect_s, 10); /* the documented default */
-    o.destination = dest;
-    o.reconnect_s = reconnect_s;
-    fdx_ipfix *x = NULL;
-    if (fdx_ipfix_open(e, &o, &x, err, sizeof(err)) != 0)
-        fail_msg("%s", err);
-    *ret_conn = accept(l, NULL, NULL);
-    assert_true(*ret_conn >= 0);
-    return x;
-}
-
-/* Flow @p id: an all-zero record of @p e's layout. */
-static int write_id(fdx_ipfix *x, const fdx_engine *e, uint64_t id, char *err, size_t len)
-{
-    static double values[4096];
-    struct fdx_flow_record r = {.struct_size = sizeof(r),
-                                .flow_id = id,
-                                .ip_version = 4,
-                                .proto = 6,
-                                .features = values,
-                                .n_features = fdx_engine_feature_count(e)};
-    return fdx_ipfix_write(x, &r, NULL, 0, err, len);
-}
-
 /* The collector's connection closes with data it has not read: the kernel answers with a reset
  * (RFC 9293 section 3.6.1, as Linux does), so the exporter's next send fails at once. */
 static void drop_collector(int conn)
 {
     close(conn);
-    pause_ms(100); /* the reset reaches the exporter's socket */
+    iu_pause_ms(100); /* the reset reaches the exporter's socket */
 }
 
 /* A lost collector: records are dropped and counted until the exporter has connected again, and
@@ -889,18 +834,18 @@ static void test_export_tcp_collector_lost_and_back(void **state)
     struct scratch *sc = *state;
     unsigned port;
     int l = listen_tcp(&port);
-    fdx_engine *e = default_engine();
+    fdx_engine *e = iu_default_engine();
     char err[512], path[4096];
     int c1;
-    fdx_ipfix *x = open_tcp(e, l, port, 1, &c1);
-    assert_int_equal(write_id(x, e, 1, err, sizeof(err)), 0);
+    fdx_ipfix *x = iu_open_tcp(e, LOOPBACK, port, 1, l, &c1);
+    assert_int_equal(iu_write_id(x, e, 1, err, sizeof(err)), 0);
     assert_int_equal(fdx_ipfix_flush(x, err, sizeof(err)), 0);
-    assert_null(stats_of(x).last_loss);
-    pause_ms(100);
+    assert_null(iu_stats(x).last_loss);
+    iu_pause_ms(100);
     drop_collector(c1);
-    assert_int_equal(write_id(x, e, 2, err, sizeof(err)), 0);
+    assert_int_equal(iu_write_id(x, e, 2, err, sizeof(err)), 0);
     assert_int_equal(fdx_ipfix_flush(x, err, sizeof(err)), 0); /* lost: not an error */
-    struct fdx_ipfix_stats st = stats_of(x);
+    struct fdx_ipfix_stats st = iu_stats(x);
     assert_int_equal(st.connected, 0);
     assert_int_equal(st.losses, 1);
     assert_int_equal(st.dropped, 1);
@@ -908,20 +853,20 @@ static void test_export_tcp_collector_lost_and_back(void **state)
     char want[64];
     snprintf(want, sizeof(want), "tcp://127.0.0.1:%u: cannot send: ", port);
     assert_memory_equal(st.last_loss, want, strlen(want));
-    assert_int_equal(write_id(x, e, 3, err, sizeof(err)), 0); /* within reconnect_s */
-    assert_int_equal(stats_of(x).dropped, 2);
-    pause_ms(1100);
-    for (int i = 0; i < 40 && !stats_of(x).connected; i++) {
+    assert_int_equal(iu_write_id(x, e, 3, err, sizeof(err)), 0); /* within reconnect_s */
+    assert_int_equal(iu_stats(x).dropped, 2);
+    iu_pause_ms(1100);
+    for (int i = 0; i < 40 && !iu_stats(x).connected; i++) {
         assert_int_equal(fdx_ipfix_flush(x, err, sizeof(err)), 0); /* connects, without records */
-        pause_ms(50);
+        iu_pause_ms(50);
     }
-    st = stats_of(x);
+    st = iu_stats(x);
     assert_int_equal(st.connected, 1);
     assert_int_equal(st.reconnects, 1);
-    assert_int_equal(write_id(x, e, 4, err, sizeof(err)), 0);
+    assert_int_equal(iu_write_id(x, e, 4, err, sizeof(err)), 0);
     int c2 = accept(l, NULL, NULL);
     assert_true(c2 >= 0);
-    st = stats_of(x);
+    st = iu_stats(x);
     assert_int_equal(st.records, 4);
     assert_int_equal(st.dropped, 2);
     assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), 0);
@@ -944,7 +889,7 @@ static void test_export_tcp_collector_lost_for_good(void **state)
     (void)state;
     unsigned port;
     int l = listen_tcp(&port);
-    fdx_engine *e = default_engine();
+    fdx_engine *e = iu_default_engine();
     char err[512];
     for (int variant = 0; variant < 3; variant++) {
         int c;
@@ -962,18 +907,18 @@ static void test_export_tcp_collector_lost_for_good(void **state)
                 fail_msg("%s", err);
             c = accept(l, NULL, NULL);
         } else {
-            x = open_tcp(e, l, port, variant == 0 ? 0 : 60, &c);
+            x = iu_open_tcp(e, LOOPBACK, port, variant == 0 ? 0 : 60, l, &c);
         }
-        assert_int_equal(write_id(x, e, 1, err, sizeof(err)), 0);
+        assert_int_equal(iu_write_id(x, e, 1, err, sizeof(err)), 0);
         assert_int_equal(fdx_ipfix_flush(x, err, sizeof(err)), 0);
-        pause_ms(100);
+        iu_pause_ms(100);
         drop_collector(c);
-        assert_int_equal(write_id(x, e, 2, err, sizeof(err)), 0);
+        assert_int_equal(iu_write_id(x, e, 2, err, sizeof(err)), 0);
         int rc = fdx_ipfix_flush(x, err, sizeof(err));
         if (variant < 2) {
             assert_int_equal(rc, FDX_EIO);
             assert_non_null(strstr(err, "cannot send: "));
-            assert_int_equal(write_id(x, e, 3, err, sizeof(err)), FDX_EIO); /* for good */
+            assert_int_equal(iu_write_id(x, e, 3, err, sizeof(err)), FDX_EIO); /* for good */
             assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), FDX_EIO);
         } else {
             assert_int_equal(rc, 0);
@@ -1004,7 +949,7 @@ static void test_export_tcp_connect_at_open_is_bounded(void **state)
     int first = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert_int_equal(connect(first, (struct sockaddr *)&a, sizeof(a)), 0);
 
-    fdx_engine *e = default_engine();
+    fdx_engine *e = iu_default_engine();
     char dest[64], err[512];
     snprintf(dest, sizeof(dest), "tcp://127.0.0.1:%u", ntohs(a.sin_port));
     struct fdx_ipfix_options o;
@@ -1057,13 +1002,13 @@ static fdx_ipfix *open_file(fdx_engine *e, const char *path, uint32_t append)
 static void test_export_file_appended_and_reopened(void **state)
 {
     struct scratch *sc = *state;
-    fdx_engine *e = default_engine();
+    fdx_engine *e = iu_default_engine();
     char err[512], path[4096], moved[4096], bad[4096];
     scratch_path(sc, "live.ipfix", path, sizeof(path));
     scratch_path(sc, "live.ipfix.1", moved, sizeof(moved));
     for (uint64_t id = 1; id <= 2; id++) { /* two runs, appending */
         fdx_ipfix *x = open_file(e, path, 1);
-        assert_int_equal(write_id(x, e, id, err, sizeof(err)), 0);
+        assert_int_equal(iu_write_id(x, e, id, err, sizeof(err)), 0);
         assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), 0);
     }
     struct decoded d;
@@ -1071,10 +1016,10 @@ static void test_export_file_appended_and_reopened(void **state)
     assert_int_equal(d.data_records, 2);
     free(d.file);
     fdx_ipfix *x = open_file(e, path, 0); /* truncates */
-    assert_int_equal(write_id(x, e, 3, err, sizeof(err)), 0);
+    assert_int_equal(iu_write_id(x, e, 3, err, sizeof(err)), 0);
     assert_int_equal(rename(path, moved), 0); /* logrotate */
     assert_int_equal(fdx_ipfix_reopen(x, err, sizeof(err)), 1);
-    assert_int_equal(write_id(x, e, 4, err, sizeof(err)), 0);
+    assert_int_equal(iu_write_id(x, e, 4, err, sizeof(err)), 0);
     assert_int_equal(fdx_ipfix_flush(x, err, sizeof(err)), 0);
     decode_file(moved, &d); /* record 3 was sent to the old file before it was closed */
     assert_int_equal(d.data_records, 1);
@@ -1091,12 +1036,12 @@ static void test_export_file_appended_and_reopened(void **state)
     scratch_path(sc, "gone", dir, sizeof(dir));
     assert_int_equal(mkdir(dir, 0700), 0);
     x = open_file(e, bad, 0);
-    assert_int_equal(write_id(x, e, 5, err, sizeof(err)), 0);
+    assert_int_equal(iu_write_id(x, e, 5, err, sizeof(err)), 0);
     assert_int_equal(unlink(bad), 0);
     assert_int_equal(rmdir(dir), 0);
     assert_int_equal(fdx_ipfix_reopen(x, err, sizeof(err)), FDX_EIO);
     assert_non_null(strstr(err, "x.ipfix: cannot open again: No such file or directory"));
-    assert_int_equal(write_id(x, e, 6, err, sizeof(err)), 0);
+    assert_int_equal(iu_write_id(x, e, 6, err, sizeof(err)), 0);
     assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), 0); /* into the unlinked file */
     fdx_engine_free(e);
 }
@@ -1107,10 +1052,10 @@ static void test_export_reopen_of_a_collector_does_nothing(void **state)
     (void)state;
     unsigned port;
     int l = listen_tcp(&port);
-    fdx_engine *e = default_engine();
+    fdx_engine *e = iu_default_engine();
     char err[512];
     int c;
-    fdx_ipfix *x = open_tcp(e, l, port, 10, &c);
+    fdx_ipfix *x = iu_open_tcp(e, LOOPBACK, port, 10, l, &c);
     assert_int_equal(fdx_ipfix_reopen(x, err, sizeof(err)), 0);
     assert_int_equal(fdx_ipfix_close(x, err, sizeof(err)), 0);
     close(c);

@@ -27,6 +27,10 @@
 
 #include "flowdx/flowdx.h"
 #include "flowdx/flowdx_export.h"
+#include "ipfix_util.h"
+
+/* The collector's address, in its namespace. */
+#define COLLECTOR "10.97.0.2"
 
 static char ns_name[64]; /* the collector's namespace */
 static int own_ns = -1;  /* the test's own (unshared) namespace */
@@ -42,12 +46,6 @@ static void sh(const char *fmt, ...)
         fail_msg("failed: %s", cmd);
 }
 
-static void pause_ms(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&t, NULL);
-}
-
 /* A listening socket in the collector's namespace on 10.97.0.2, a free port in *ret_port. */
 static int listen_in_collector_ns(unsigned *ret_port)
 {
@@ -61,7 +59,7 @@ static int listen_in_collector_ns(unsigned *ret_port)
     assert_int_equal(setns(own_ns, CLONE_NEWNET), 0); /* the socket stays where it was made */
     assert_true(l >= 0);
     struct sockaddr_in a = {.sin_family = AF_INET};
-    inet_pton(AF_INET, "10.97.0.2", &a.sin_addr);
+    inet_pton(AF_INET, COLLECTOR, &a.sin_addr);
     socklen_t len = sizeof(a);
     assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
     assert_int_equal(listen(l, 1), 0);
@@ -70,26 +68,12 @@ static int listen_in_collector_ns(unsigned *ret_port)
     return l;
 }
 
-/* Flow @p id: an all-zero IPv4 record of @p e's layout, written and sent at once. */
+/* Flow @p id (iu_write_id), written and sent at once. */
 static void send_record(fdx_ipfix *x, const fdx_engine *e, uint64_t id)
 {
-    static double values[4096];
-    struct fdx_flow_record r = {.struct_size = sizeof(r),
-                                .flow_id = id,
-                                .ip_version = 4,
-                                .proto = 6,
-                                .features = values,
-                                .n_features = fdx_engine_feature_count(e)};
     char err[512];
-    assert_int_equal(fdx_ipfix_write(x, &r, NULL, 0, err, sizeof(err)), 0);
+    assert_int_equal(iu_write_id(x, e, id, err, sizeof(err)), 0);
     assert_int_equal(fdx_ipfix_flush(x, err, sizeof(err)), 0);
-}
-
-static struct fdx_ipfix_stats stats_of(const fdx_ipfix *x)
-{
-    struct fdx_ipfix_stats st = {.struct_size = sizeof(st)};
-    assert_int_equal(fdx_ipfix_get_stats(x, &st), 0);
-    return st;
 }
 
 /*
@@ -145,27 +129,11 @@ static size_t drain(int fd, uint8_t *buf, size_t cap)
     }
 }
 
-static fdx_ipfix *open_to(const fdx_engine *e, unsigned port, int l, int *ret_conn)
-{
-    char dest[64], err[512];
-    snprintf(dest, sizeof(dest), "tcp://10.97.0.2:%u", port);
-    struct fdx_ipfix_options o;
-    fdx_ipfix_options_init(&o);
-    o.destination = dest;
-    o.reconnect_s = 3600; /* no reconnect during the test */
-    fdx_ipfix *x = NULL;
-    if (fdx_ipfix_open(e, &o, &x, err, sizeof(err)) != 0)
-        fail_msg("%s", err);
-    *ret_conn = accept(l, NULL, NULL);
-    assert_true(*ret_conn >= 0);
-    return x;
-}
-
 static void link_up(bool up)
 {
     sh("ip -n %s link set d1 %s", ns_name, up ? "up" : "down");
     if (up)
-        pause_ms(300);
+        iu_pause_ms(300);
 }
 
 /* A collector in its namespace, its link up, and an exporter connected to it. */
@@ -180,7 +148,7 @@ static struct session start(const fdx_engine *e)
     struct session s;
     s.l = listen_in_collector_ns(&s.port);
     link_up(true);
-    s.x = open_to(e, s.port, s.l, &s.c);
+    s.x = iu_open_tcp(e, COLLECTOR, s.port, 3600, s.l, &s.c); /* no reconnect in the test */
     return s;
 }
 
@@ -212,16 +180,16 @@ static void test_export_dead_collector_found_and_counted(void **state)
     fdx_engine *e = *state;
     struct session s = start(e);
     send_record(s.x, e, 1);
-    pause_ms(300); /* acknowledged */
+    iu_pause_ms(300); /* acknowledged */
     link_up(false);
     send_record(s.x, e, 2);
     send_record(s.x, e, 3);
-    struct fdx_ipfix_stats st = stats_of(s.x);
+    struct fdx_ipfix_stats st = iu_stats(s.x);
     assert_int_equal(st.connected, 1); /* nothing known yet */
     assert_int_equal(st.dropped, 0);
-    pause_ms(32000); /* TCP_ACK_TIMEOUT_S and a margin */
+    iu_pause_ms(32000); /* TCP_ACK_TIMEOUT_S and a margin */
     send_record(s.x, e, 4);
-    st = stats_of(s.x);
+    st = iu_stats(s.x);
     assert_int_equal(st.connected, 0);
     assert_int_equal(st.losses, 1);
     assert_int_equal(st.records, 4);
@@ -239,7 +207,7 @@ static void test_export_dead_collector_at_close(void **state)
     fdx_engine *e = *state;
     struct session s = start(e);
     send_record(s.x, e, 1);
-    pause_ms(300);
+    iu_pause_ms(300);
     link_up(false);
     send_record(s.x, e, 2);
     char err[512], want[128];
@@ -267,13 +235,7 @@ static void test_export_live_collector_close_is_quick(void **state)
 
 static int setup(void **state)
 {
-    struct fdx_engine_options o;
-    fdx_engine_options_init(&o);
-    fdx_engine *e = NULL;
-    char err[512];
-    if (fdx_engine_new(&o, &e, err, sizeof(err)) != 0)
-        return -1;
-    *state = e;
+    *state = iu_default_engine();
     return 0;
 }
 
