@@ -353,13 +353,22 @@ static int read_input(const fdx_config_node *root, struct probe *p, char *err, s
     return 0;
 }
 
+/* The mapping detectors.doh in *ret_doh: 1; 0 when the file has none; < 0 on an error (in err). */
+static int doh_detector(const fdx_config_node *root, const fdx_config_node **ret_doh, char *err,
+                        size_t len)
+{
+    const fdx_config_node *dets = NULL;
+    int rc = fdx_config_get_map(root, "detectors", &dets, err, len);
+    if (rc > 0)
+        rc = fdx_config_get_map(dets, "doh", ret_doh, err, len);
+    return rc;
+}
+
 /* The host's key inside the doh detector's mapping, read before the plugin gets the mapping. */
 static int read_pairs(const fdx_config_node *root, struct probe *p, char *err, size_t len)
 {
-    const fdx_config_node *dets = NULL, *doh = NULL, *pairs = NULL;
-    int rc = fdx_config_get_map(root, "detectors", &dets, err, len);
-    if (rc > 0)
-        rc = fdx_config_get_map(dets, "doh", &doh, err, len);
+    const fdx_config_node *doh = NULL, *pairs = NULL;
+    int rc = doh_detector(root, &doh, err, len);
     if (rc > 0)
         rc = fdx_config_get_map(doh, "pairs", &pairs, err, len);
     if (rc <= 0)
@@ -481,10 +490,8 @@ static bool probe_user_can_write(const struct probe *p, const char *prog, const 
  * about a server no flow reached. Named by the option of --detect doh,spam's generated text. */
 static int read_doh_servers(const fdx_config_node *root, struct probe *p, char *err, size_t len)
 {
-    const fdx_config_node *dets = NULL, *doh = NULL, *list = NULL;
-    int rc = fdx_config_get_map(root, "detectors", &dets, err, len);
-    if (rc > 0)
-        rc = fdx_config_get_map(dets, "doh", &doh, err, len);
+    const fdx_config_node *doh = NULL, *list = NULL;
+    int rc = doh_detector(root, &doh, err, len);
     if (rc > 0)
         rc = fdx_config_get_list(doh, "servers", &list, err, len);
     if (rc <= 0)
