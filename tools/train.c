@@ -606,8 +606,9 @@ void usage_model(FILE *out)
 {
     fprintf(out, "Usage: flowdx model show FILE\n\n"
                  "Validates a model file and prints what is inside: the feature set, the\n"
-                 "inputs and their scaling, the models with their cross-validated scores, the\n"
-                 "jury and the training metadata.\n");
+                 "inputs and their scaling, the models with their cross-validated scores and\n"
+                 "their sizes (kNN training rows, SVM support vectors, tree nodes and depth,\n"
+                 "network layers), the jury and the training metadata.\n");
 }
 
 int cmd_model(int argc, char **argv)

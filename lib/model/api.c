@@ -221,6 +221,8 @@ size_t fdx_model_describe(const fdx_model *m, char *buf, size_t len)
         used = fdxi_appendf(buf, len, used, "  %-7s weight %.2f  ", b->models[i].kind->name,
                             b->models[i].weight);
         used = add_scores(buf, len, used, &b->models[i].scores);
+        used = fdxi_appendf(buf, len, used, "\n%*s", 10, "");
+        used = b->models[i].kind->describe(b->models[i].model, buf, len, used);
         used = fdxi_appendf(buf, len, used, "\n");
     }
     const void *w = fdxi_bundle_wtrees(b);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "flowdx/flowdx.h"
 #include "model/model.h"
 #include "model/tree.h"
@@ -192,6 +193,16 @@ static void *forest_load(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes)
     return f;
 }
 
+static size_t forest_describe(const void *model, char *buf, size_t len, size_t used)
+{
+    const struct forest *f = model;
+    struct fdxi_tree_shape s = {0};
+    for (uint32_t i = 0; i < f->n_trees; i++)
+        fdxi_tree_shape_add(f->trees[i], &s);
+    used = fdxi_appendf(buf, len, used, "%u trees, ", f->n_trees);
+    return fdxi_tree_shape_describe(&s, buf, len, used);
+}
+
 const struct fdxi_model_kind fdxi_model_forest = {
     .name = "forest",
     .tag = 4,
@@ -200,4 +211,5 @@ const struct fdxi_model_kind fdxi_model_forest = {
     .save = forest_save,
     .load = forest_load,
     .free = forest_free,
+    .describe = forest_describe,
 };

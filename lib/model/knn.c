@@ -580,6 +580,13 @@ out:
     return m;
 }
 
+static size_t knn_describe(const void *model, char *buf, size_t len, size_t used)
+{
+    const struct knn *m = model;
+    return fdxi_appendf(buf, len, used, "%u training rows, k %u, neighbours weighted %s", m->n,
+                        m->k, m->weighted ? "by 1 / distance" : "alike");
+}
+
 const struct fdxi_model_kind fdxi_model_knn = {
     .name = "knn",
     .tag = 1,
@@ -588,4 +595,5 @@ const struct fdxi_model_kind fdxi_model_knn = {
     .save = knn_save,
     .load = knn_load,
     .free = knn_free,
+    .describe = knn_describe,
 };

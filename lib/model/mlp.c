@@ -719,6 +719,16 @@ fail:
     return NULL;
 }
 
+static size_t mlp_describe(const void *model, char *buf, size_t len, size_t used)
+{
+    const struct mlp *m = model;
+    used = fdxi_appendf(buf, len, used, "layer widths ");
+    for (uint32_t l = 0; l <= m->n_layers; l++)
+        used = fdxi_appendf(buf, len, used, "%s%u", l > 0 ? "-" : "", m->width[l]);
+    return fdxi_appendf(buf, len, used, " (inputs to outputs), %zu weights and biases",
+                        m->n_params);
+}
+
 const struct fdxi_model_kind fdxi_model_mlp = {
     .name = "mlp",
     .tag = 5,
@@ -727,4 +737,5 @@ const struct fdxi_model_kind fdxi_model_mlp = {
     .save = mlp_save,
     .load = mlp_load,
     .free = mlp_free,
+    .describe = mlp_describe,
 };

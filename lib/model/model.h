@@ -144,6 +144,9 @@ struct fdxi_model_kind {
      * allocating for it: per-dimension limits alone do not bound their product. */
     void *(*load)(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes);
     void (*free)(void *model);
+    /* Append to buf, as fdxi_appendf, what the model holds and what a prediction costs (training
+     * rows, support vectors, nodes, layers), for `flowdx model show`; no line end. */
+    size_t (*describe)(const void *model, char *buf, size_t len, size_t used);
 };
 
 extern const struct fdxi_model_kind fdxi_model_knn;

@@ -8,6 +8,7 @@
 
 #include <libsvm/svm.h>
 
+#include "core/err.h"
 #include "flowdx/flowdx.h"
 #include "model/model.h"
 
@@ -660,6 +661,18 @@ out:
     return m;
 }
 
+static size_t describe(const void *model, char *buf, size_t len, size_t used)
+{
+    const struct svm *m = model;
+    used = fdxi_appendf(buf, len, used, "%u support vectors (", m->n_sv);
+    for (uint32_t c = 0; c < m->k; c++)
+        used = fdxi_appendf(buf, len, used, "%s%u of class %u", c > 0 ? ", " : "", m->nsv[c],
+                            m->label[c]);
+    if (m->kernel == FDXI_SVM_RBF)
+        return fdxi_appendf(buf, len, used, "), RBF kernel, gamma %g", m->gamma);
+    return fdxi_appendf(buf, len, used, "), linear kernel");
+}
+
 const struct fdxi_model_kind fdxi_model_svm = {
     .name = "svm",
     .tag = 2,
@@ -668,4 +681,5 @@ const struct fdxi_model_kind fdxi_model_svm = {
     .save = save,
     .load = load,
     .free = free_model,
+    .describe = describe,
 };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "flowdx/flowdx.h"
 #include "model/model.h"
 #include "model/tree.h"
@@ -43,6 +44,42 @@ uint32_t fdxi_tree_node_count(const void *tree)
 {
     const struct fdxi_tree *t = tree;
     return t->n_nodes;
+}
+
+void fdxi_tree_shape_add(const void *tree, struct fdxi_tree_shape *s)
+{
+    const struct fdxi_tree *t = tree;
+    s->trees++;
+    s->nodes += t->n_nodes;
+    /* Children come after their parent (pre-order, checked on load), so one pass in index order
+     * gives every node its depth. */
+    uint32_t *depth = malloc((size_t)t->n_nodes * sizeof(*depth));
+    if (depth == NULL)
+        s->depth_unknown = true;
+    else
+        depth[0] = 0;
+    for (uint32_t i = 0; i < t->n_nodes; i++) {
+        const struct node *nd = &t->nodes[i];
+        if (nd->feature < 0) {
+            s->leaves++;
+            if (depth != NULL && depth[i] > s->depth)
+                s->depth = depth[i];
+        } else if (depth != NULL) {
+            depth[nd->left] = depth[nd->right] = depth[i] + 1;
+        }
+    }
+    free(depth);
+}
+
+size_t fdxi_tree_shape_describe(const struct fdxi_tree_shape *s, char *buf, size_t len, size_t used)
+{
+    bool several = s->trees > 1;
+    used = fdxi_appendf(buf, len, used, "%llu nodes%s (%llu leaves), depth ",
+                        (unsigned long long)s->nodes, several ? " in all" : "",
+                        (unsigned long long)s->leaves);
+    if (s->depth_unknown)
+        return fdxi_appendf(buf, len, used, "unknown (out of memory)");
+    return fdxi_appendf(buf, len, used, "%s%u", several ? "up to " : "", s->depth);
 }
 
 void fdxi_tree_node(const void *tree, uint32_t i, struct fdxi_tree_node *ret)
@@ -713,6 +750,13 @@ static void *tree_load(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes)
     return fdxi_tree_read(r, d, n_classes);
 }
 
+static size_t tree_describe(const void *model, char *buf, size_t len, size_t used)
+{
+    struct fdxi_tree_shape s = {0};
+    fdxi_tree_shape_add(model, &s);
+    return fdxi_tree_shape_describe(&s, buf, len, used);
+}
+
 static void tree_free(void *model)
 {
     fdxi_tree_free(model);
@@ -726,4 +770,5 @@ const struct fdxi_model_kind fdxi_model_tree = {
     .save = tree_save,
     .load = tree_load,
     .free = tree_free,
+    .describe = tree_describe,
 };

@@ -3,6 +3,7 @@
 #ifndef FDX_LIB_MODEL_TREE_H
 #define FDX_LIB_MODEL_TREE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,23 @@ void fdxi_tree_node(const void *tree, uint32_t i, struct fdxi_tree_node *ret);
  * feature_importances_. Returns 0, or FDX_EINVAL (ret untouched) when d is not the tree's.
  */
 int fdxi_tree_importance(const void *tree, double *ret, uint32_t d);
+
+/* The size of one tree or of several, as fdxi_tree_shape_add() sums it up. */
+struct fdxi_tree_shape {
+    uint32_t trees;
+    uint64_t nodes;
+    uint64_t leaves;
+    uint32_t depth;     /**< the largest; the root alone is depth 0 */
+    bool depth_unknown; /**< memory to measure a depth ran out */
+};
+
+/* Add tree's nodes and leaves to s and raise s->depth to the tree's depth. */
+void fdxi_tree_shape_add(const void *tree, struct fdxi_tree_shape *s);
+
+/* Append "N nodes (L leaves), depth D" (with "in all" and "up to" when s has several trees) to
+ * buf, as fdxi_appendf. */
+size_t fdxi_tree_shape_describe(const struct fdxi_tree_shape *s, char *buf, size_t len,
+                                size_t used);
 
 /* ---- used by the forest ---- */
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "flowdx/flowdx.h"
 #include "model/model.h"
 #include "model/tree.h"
@@ -406,6 +407,16 @@ static void *wtrees_load(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes)
     return w;
 }
 
+static size_t wtrees_describe(const void *model, char *buf, size_t len, size_t used)
+{
+    const struct wtrees *w = model;
+    struct fdxi_tree_shape s = {0};
+    for (uint32_t i = 0; i < w->n_trees; i++)
+        fdxi_tree_shape_add(w->trees[i], &s);
+    used = fdxi_appendf(buf, len, used, "%u trees, ", w->n_trees);
+    return fdxi_tree_shape_describe(&s, buf, len, used);
+}
+
 const struct fdxi_model_kind fdxi_model_wtrees = {
     .name = "weighted-trees",
     .tag = 6,
@@ -414,4 +425,5 @@ const struct fdxi_model_kind fdxi_model_wtrees = {
     .save = wtrees_save,
     .load = wtrees_load,
     .free = wtrees_free,
+    .describe = wtrees_describe,
 };

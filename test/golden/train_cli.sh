@@ -59,6 +59,34 @@ sys.exit(not (len(added) == 64 and all(r["label"] == "1" for r in added)))' "$tm
 
 check "model show describes the file" grep -q "feature set:   doh:ip" <("$flowdx" model show "$tmp/jury.fdxm")
 
+# model show gives each model's size. Rows by hand, one feature a: ham at 0..3, spam at 7..10.
+# - A CART tree splits once between 3 and 7: 3 nodes, 2 leaves, depth 1.
+# - A linear SVM with C = 1000 has a hard margin here: whatever affine scaling a gets, only the
+#   rows closest to the other class (3 and 7) lie on the margin, so 2 support vectors, one a class
+#   (their alpha, about 1.7 after standard scaling, is far below C).
+# - The kNN keeps all 8 rows; the forest has the 7 trees asked for.
+# - An MLP 1-4-1: 1 x 4 weights + 4 biases into the hidden layer, 4 + 1 into the output = 13.
+# - The weighted trees: 5 trees asked for.
+printf 'a,Label\n0,ham\n1,ham\n2,ham\n3,ham\n7,spam\n8,spam\n9,spam\n10,spam\n' > "$tmp/hand.csv"
+"$flowdx" train -q -i "$tmp/hand.csv" --folds 2 -o "$tmp/hand.fdxm" \
+    --params svm.kernel=linear,svm.c=1000,mlp.layers=4,knn.k=3,forest.trees=7 > /dev/null
+"$flowdx" model show "$tmp/hand.fdxm" > "$tmp/hand.txt"
+"$flowdx" train -q -i "$tmp/hand.csv" --folds 2 --model weighted-trees --params wtrees.trees=5 \
+    -o "$tmp/hand-w.fdxm" > /dev/null
+"$flowdx" model show "$tmp/hand-w.fdxm" >> "$tmp/hand.txt"
+# ham at 0, 1 and 8, 9, spam at 4, 5: the best first split (at 2.5 or 6.5, Gini 1/3 either way)
+# leaves one pure side and one side to split again: 5 nodes, 3 leaves, depth 2.
+printf 'a,Label\n0,ham\n1,ham\n4,spam\n5,spam\n8,ham\n9,ham\n' > "$tmp/hand3.csv"
+"$flowdx" train -q -i "$tmp/hand3.csv" --folds 2 --model tree -o "$tmp/hand3.fdxm" > /dev/null
+"$flowdx" model show "$tmp/hand3.fdxm" >> "$tmp/hand.txt"
+for line in "8 training rows, k 3, neighbours weighted alike" \
+    "2 support vectors (1 of class 0, 1 of class 1), linear kernel" \
+    "3 nodes (2 leaves), depth 1" "7 trees, " "5 nodes (3 leaves), depth 2" \
+    "layer widths 1-4-1 (inputs to outputs), 13 weights and biases" "5 trees, "; do
+    check "model show: '$line'" grep -qxF "          $line" \
+        <(sed -E 's/^( {10}[0-9]+ trees, ).*/\1/' "$tmp/hand.txt")
+done
+
 # --exclude: named features and 'Prefix*' never reach a model; a name that matches nothing is refused.
 "$flowdx" train -q -i "$data" --correct-header --model tree --exclude 'ResponseTime*,Duration' \
     -o "$tmp/ex.fdxm" > /dev/null
