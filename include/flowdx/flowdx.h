@@ -466,9 +466,13 @@ struct fdx_capture_stats {
                             (the "any" device, a system other than Linux) */
     uint32_t offloads; /**< FDX_OFFLOAD_* bits of the offloads on when the capture was opened;
                             0 on a loopback interface, where they change no packet */
-    uint64_t over_mtu; /**< packets whose IP length (wire length less the link header) exceeded
-                            mtu: segments an offload merged, or not yet split */
-    uint32_t over_mtu_largest; /**< the largest such IP length; 0 when none */
+    uint64_t over_mtu; /**< packets whose frame payload (wire length less the link header and
+                            VLAN tags) exceeded mtu: segments an offload merged, or not yet
+                            split. The payload is what the MTU bounds: the IP length, plus the
+                            MPLS labels or PPPoE header a frame carries. Unlike
+                            fdx_engine_stats.oversize, it is measured against the interface's
+                            own MTU, so a jumbo-frame link's packets are not counted */
+    uint32_t over_mtu_largest; /**< the largest such payload; 0 when none */
     uint32_t reserved2;
 };
 

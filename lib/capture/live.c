@@ -170,8 +170,10 @@ static void read_link(fdx_capture *c)
 }
 #endif
 
-/* Bytes before the IP header of a packet of this link type (VLAN tags included); -1 when the
- * link type has no fixed header flowdx knows. */
+/* Bytes of the link header of a packet of this link type, VLAN tags included: what is left is
+ * the payload that the interface's MTU bounds (an MPLS label stack or a PPPoE header counts
+ * against the MTU, as the kernel counts it). -1 when the link type has no fixed header flowdx
+ * knows. */
 static int link_header_bytes(int linktype, const struct fdx_capture_packet *p)
 {
     switch (linktype) {
@@ -198,7 +200,7 @@ static int link_header_bytes(int linktype, const struct fdx_capture_packet *p)
     }
 }
 
-/* Count a packet whose IP length exceeds the interface's MTU. */
+/* Count a packet whose frame payload exceeds the interface's MTU. */
 static void check_size(fdx_capture *c, const struct fdx_capture_packet *p)
 {
     int hdr = link_header_bytes(c->linktype, p);
