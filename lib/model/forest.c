@@ -196,11 +196,7 @@ static void *forest_load(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes)
 static size_t forest_describe(const void *model, char *buf, size_t len, size_t used)
 {
     const struct forest *f = model;
-    struct fdxi_tree_shape s = {0};
-    for (uint32_t i = 0; i < f->n_trees; i++)
-        fdxi_tree_shape_add(f->trees[i], &s);
-    used = fdxi_appendf(buf, len, used, "%u trees, ", f->n_trees);
-    return fdxi_tree_shape_describe(&s, buf, len, used);
+    return fdxi_trees_describe(f->trees, f->n_trees, true, buf, len, used);
 }
 
 const struct fdxi_model_kind fdxi_model_forest = {

@@ -46,40 +46,47 @@ uint32_t fdxi_tree_node_count(const void *tree)
     return t->n_nodes;
 }
 
-void fdxi_tree_shape_add(const void *tree, struct fdxi_tree_shape *s)
+/* Add t's nodes and leaves to *nodes and *leaves and raise *depth to t's depth; false when
+ * there was no memory to measure the depth. */
+static bool add_shape(const struct fdxi_tree *t, uint64_t *nodes, uint64_t *leaves, uint32_t *depth)
 {
-    const struct fdxi_tree *t = tree;
-    s->trees++;
-    s->nodes += t->n_nodes;
+    *nodes += t->n_nodes;
     /* Children come after their parent (pre-order, checked on load), so one pass in index order
      * gives every node its depth. */
-    uint32_t *depth = malloc((size_t)t->n_nodes * sizeof(*depth));
-    if (depth == NULL)
-        s->depth_unknown = true;
-    else
-        depth[0] = 0;
+    uint32_t *at = malloc((size_t)t->n_nodes * sizeof(*at));
+    if (at != NULL)
+        at[0] = 0;
     for (uint32_t i = 0; i < t->n_nodes; i++) {
         const struct node *nd = &t->nodes[i];
         if (nd->feature < 0) {
-            s->leaves++;
-            if (depth != NULL && depth[i] > s->depth)
-                s->depth = depth[i];
-        } else if (depth != NULL) {
-            depth[nd->left] = depth[nd->right] = depth[i] + 1;
+            ++*leaves;
+            if (at != NULL && at[i] > *depth)
+                *depth = at[i];
+        } else if (at != NULL) {
+            at[nd->left] = at[nd->right] = at[i] + 1;
         }
     }
-    free(depth);
+    free(at);
+    return at != NULL;
 }
 
-size_t fdxi_tree_shape_describe(const struct fdxi_tree_shape *s, char *buf, size_t len, size_t used)
+size_t fdxi_trees_describe(struct fdxi_tree *const *trees, uint32_t n_trees, bool ensemble,
+                           char *buf, size_t len, size_t used)
 {
-    bool several = s->trees > 1;
+    uint64_t nodes = 0, leaves = 0;
+    uint32_t depth = 0;
+    bool known = true;
+    for (uint32_t i = 0; i < n_trees; i++)
+        known &= add_shape(trees[i], &nodes, &leaves, &depth);
+    bool several = n_trees > 1;
+    if (ensemble)
+        used = fdxi_appendf(buf, len, used, "%u tree%s, ", n_trees, several ? "s" : "");
     used = fdxi_appendf(buf, len, used, "%llu nodes%s (%llu leaves), depth ",
-                        (unsigned long long)s->nodes, several ? " in all" : "",
-                        (unsigned long long)s->leaves);
-    if (s->depth_unknown)
+                        (unsigned long long)nodes, several ? " in all" : "",
+                        (unsigned long long)leaves);
+    if (!known)
         return fdxi_appendf(buf, len, used, "unknown (out of memory)");
-    return fdxi_appendf(buf, len, used, "%s%u", several ? "up to " : "", s->depth);
+    return fdxi_appendf(buf, len, used, "%s%u", several ? "up to " : "", depth);
 }
 
 void fdxi_tree_node(const void *tree, uint32_t i, struct fdxi_tree_node *ret)
@@ -752,9 +759,8 @@ static void *tree_load(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes)
 
 static size_t tree_describe(const void *model, char *buf, size_t len, size_t used)
 {
-    struct fdxi_tree_shape s = {0};
-    fdxi_tree_shape_add(model, &s);
-    return fdxi_tree_shape_describe(&s, buf, len, used);
+    struct fdxi_tree *t = (struct fdxi_tree *)model;
+    return fdxi_trees_describe(&t, 1, false, buf, len, used);
 }
 
 static void tree_free(void *model)

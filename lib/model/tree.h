@@ -42,22 +42,10 @@ void fdxi_tree_node(const void *tree, uint32_t i, struct fdxi_tree_node *ret);
  */
 int fdxi_tree_importance(const void *tree, double *ret, uint32_t d);
 
-/* The size of one tree or of several, as fdxi_tree_shape_add() sums it up. */
-struct fdxi_tree_shape {
-    uint32_t trees;
-    uint64_t nodes;
-    uint64_t leaves;
-    uint32_t depth;     /**< the largest; the root alone is depth 0 */
-    bool depth_unknown; /**< memory to measure a depth ran out */
-};
-
-/* Add tree's nodes and leaves to s and raise s->depth to the tree's depth. */
-void fdxi_tree_shape_add(const void *tree, struct fdxi_tree_shape *s);
-
-/* Append "N nodes (L leaves), depth D" (with "in all" and "up to" when s has several trees) to
- * buf, as fdxi_appendf. */
-size_t fdxi_tree_shape_describe(const struct fdxi_tree_shape *s, char *buf, size_t len,
-                                size_t used);
+/* Append the size of trees[0..n_trees) to buf, as fdxi_appendf: "N trees, " when they are an
+ * ensemble, then their nodes, leaves and depth ("in all" and "up to" when there are several). */
+size_t fdxi_trees_describe(struct fdxi_tree *const *trees, uint32_t n_trees, bool ensemble,
+                           char *buf, size_t len, size_t used);
 
 /* ---- used by the forest ---- */
 

@@ -410,11 +410,7 @@ static void *wtrees_load(struct fdxi_rbuf *r, uint32_t d, uint32_t n_classes)
 static size_t wtrees_describe(const void *model, char *buf, size_t len, size_t used)
 {
     const struct wtrees *w = model;
-    struct fdxi_tree_shape s = {0};
-    for (uint32_t i = 0; i < w->n_trees; i++)
-        fdxi_tree_shape_add(w->trees[i], &s);
-    used = fdxi_appendf(buf, len, used, "%u trees, ", w->n_trees);
-    return fdxi_tree_shape_describe(&s, buf, len, used);
+    return fdxi_trees_describe(w->trees, w->n_trees, true, buf, len, used);
 }
 
 const struct fdxi_model_kind fdxi_model_wtrees = {
