@@ -388,7 +388,7 @@ static void moore_finalise(void *set_state, void *flow_state, const struct fdxi_
 
 const struct fdxi_feature_set fdxi_feature_set_moore = {
     .name = "moore",
-    .summary = "Moore/Zuev/Crogan flow discriminators: all 248 per TCP flow, and is_tcp",
+    .summary = "Moore/Zuev/Crogan flow discriminators: all 248 (TCP ones 0 on other flows), and is_tcp",
     .feature_names = fdxi_moore_names,
     .n_features = MOORE_N_VALUES,
     .inputs = FDX_IN_TIMES | FDX_IN_IP_LEN | FDX_IN_TCP | FDX_IN_WINDOW | FDX_IN_PAYLOAD |
