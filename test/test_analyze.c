@@ -346,9 +346,34 @@ static void test_analyze_infinite_value_located(void **state)
     fdx_analysis_options_init(&o);
     o.data_path = path;
     fdx_analysis *a = NULL;
-    char err[512], want[300];
+    char err[512], want[512];
     assert_int_equal(fdx_analysis_run(&o, &a, err, sizeof(err)), FDX_EFORMAT);
-    snprintf(want, sizeof(want), "%s:5: column 'x1': an infinite value", path);
+    snprintf(want, sizeof(want),
+             "%s:5: column 'x1': an infinite value (inf), which no model can analyse", path);
+    assert_string_equal(err, want);
+    assert_null(a);
+    unlink(path);
+}
+
+/* A finite value above 1e100 is refused too: k-means' squared distances of 1e200-sized values
+ * overflow to inf, and its clusters were then garbage (a crash numbering them). Line 4 here. */
+static void test_analyze_huge_value_located(void **state)
+{
+    (void)state;
+    char path[256];
+    tu_write_temp("x,Label\n1e200,spam\n2e200,spam\n-3e200,spam\n1,spam\n2,spam\n", path,
+                  sizeof(path));
+    struct fdx_analysis_options o;
+    fdx_analysis_options_init(&o);
+    o.data_path = path;
+    o.kind = "subclasses";
+    fdx_analysis *a = NULL;
+    char err[512], want[512];
+    assert_int_equal(fdx_analysis_run(&o, &a, err, sizeof(err)), FDX_EFORMAT);
+    snprintf(want, sizeof(want),
+             "%s:2: column 'x': 1e+200 is too large to analyse (magnitude above 1e+100, where "
+             "scaling could overflow)",
+             path);
     assert_string_equal(err, want);
     assert_null(a);
     unlink(path);
@@ -570,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_analyze_importance_scale100_by_hand),
         cmocka_unit_test(test_analyze_importance_report_through_the_api),
         cmocka_unit_test(test_analyze_infinite_value_located),
+        cmocka_unit_test(test_analyze_huge_value_located),
         cmocka_unit_test(test_analyze_rules_of_a_tiny_tree),
         cmocka_unit_test(test_analyze_rules_merge_tests_of_one_feature),
         cmocka_unit_test(test_analyze_profile_by_hand),

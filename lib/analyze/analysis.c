@@ -93,7 +93,8 @@ static int select_features(struct fdxi_dataset *ds, const char *path, const char
     return rc;
 }
 
-/* Read a labelled CSV into @p s: features selected, NaN cells imputed, values checked finite. */
+/* Read a labelled CSV into @p s: features selected, NaN cells imputed, values checked finite and
+ * within FDXI_TRAIN_MAX_ABS (k-means' squared distances and the trees' sums stay finite). */
 static int load_source(struct source *s, const char *path, const struct fdx_analysis_options *o,
                        const char *label_column, const char *features, char *err, size_t errlen)
 {
@@ -101,7 +102,7 @@ static int load_source(struct source *s, const char *path, const struct fdx_anal
     if (s->path == NULL)
         return FDX_ENOMEM;
     struct fdxi_csv_options co = {.label_column = label_column};
-    int rc = fdxi_dataset_read_csv(path, &co, &s->ds, err, errlen);
+    int rc = fdxi_dataset_input_error(fdxi_dataset_read_csv(path, &co, &s->ds, err, errlen));
     if (rc < 0)
         return rc;
     if (features != NULL && (rc = select_features(&s->ds, path, features, err, errlen)) < 0)
@@ -110,15 +111,8 @@ static int load_source(struct source *s, const char *path, const struct fdx_anal
     const struct fdxi_dataset *ds = &s->ds;
     for (uint32_t i = 0; i < ds->n_rows; i++) {
         for (uint32_t j = 0; j < ds->n_cols; j++) {
-            if (!isfinite(ds->x[(size_t)i * ds->n_cols + j])) {
-                if (ds->row_line != NULL && ds->row_line[i] != 0)
-                    fdxi_set_err(err, errlen, "%s:%llu: column '%s': an infinite value", path,
-                                 (unsigned long long)ds->row_line[i], ds->col_names[j]);
-                else
-                    fdxi_set_err(err, errlen, "%s: data row %u, column '%s': an infinite value",
-                                 path, i + 1, ds->col_names[j]);
-                return FDX_EFORMAT;
-            }
+            if ((rc = fdxi_dataset_check_value(ds, i, j, path, "analyse", err, errlen)) < 0)
+                return rc;
         }
         s->class_rows[ds->y[i]]++;
     }

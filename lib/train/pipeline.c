@@ -534,7 +534,8 @@ static int prepare_and_merge(fdx_training *t, const struct fdx_train_options *in
         t->add_start[f] = ds->n_rows;
         struct fdxi_dataset more = {0};
         struct fdxi_csv_options co = {.label_column = in->label_column};
-        int rc = fdxi_dataset_read_csv(in->more_data[f], &co, &more, err, errlen);
+        int rc = fdxi_dataset_input_error(
+            fdxi_dataset_read_csv(in->more_data[f], &co, &more, err, errlen));
         if (rc == 0)
             rc = fdxi_dataset_append(ds, &more, in->more_data[f], err, errlen);
         say(o, "%s: %u rows added", in->more_data[f], more.n_rows);
@@ -825,7 +826,8 @@ int fdx_train_run(const struct fdx_train_options *opts, fdx_training **ret_train
             params.wtrees_margin = fdxi_wtrees_margin(params.wtrees_base);
     }
     struct fdxi_csv_options co = {.label_column = opts->label_column};
-    rc = fdxi_dataset_read_csv(opts->data_path, &co, &t->ds, errbuf, errlen);
+    rc = fdxi_dataset_input_error(
+        fdxi_dataset_read_csv(opts->data_path, &co, &t->ds, errbuf, errlen));
     if (rc == 0 && t->base != NULL)
         rc = join_base_classes(t, update, errbuf, errlen);
     if (rc < 0)

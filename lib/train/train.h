@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flowdx/flowdx.h"
+
 /* ---- labelled data ---- */
 
 /*
@@ -60,6 +62,14 @@ struct fdxi_csv_options {
  */
 int fdxi_dataset_read_csv(const char *path, const struct fdxi_csv_options *o,
                           struct fdxi_dataset *ret, char *err, size_t errlen);
+
+/* The error of fdxi_dataset_read_csv() as training and analyses return it: a file beyond one of
+ * the reader's limits (FDX_ERANGE: line length, columns, label length, classes) is bad input,
+ * FDX_EFORMAT, which the commands tell from a bad option (FDX_ERANGE, FDX_EINVAL). */
+static inline int fdxi_dataset_input_error(int rc)
+{
+    return rc == FDX_ERANGE ? FDX_EFORMAT : rc;
+}
 void fdxi_dataset_free(struct fdxi_dataset *ds);
 
 /* The line of each class's first row into @p ret (n_classes entries; 0 when not known). */

@@ -134,6 +134,15 @@ done
 printf 'a,b,Label\n1,10,ham\n2,20,spam\n3,1e308,ham\n4,40,spam\n' > "$tmp/big.csv"
 refused "1e308" 1 "$tmp/big.csv:4: column 'b': 1e+308 is too large to train on" \
     "$flowdx" train -q -i "$tmp/big.csv" --model knn -o "$tmp/r.fdxm"
+# A line over the reader's 1 MiB limit is bad input (exit 1), not a bad option: train, analyze
+# and eval alike. Line 3 is 2 + 1,048,576 + 5 bytes long.
+{ printf 'a,b,Label\n1,2,ham\n1,'; head -c 1048576 /dev/zero | tr '\0' 9; printf ',spam\n'; } > "$tmp/long.csv"
+refused "line over 1 MiB: train" 1 "$tmp/long.csv:3: line longer than 1048576 bytes" \
+    "$flowdx" train -q -i "$tmp/long.csv" --model tree -o "$tmp/r.fdxm"
+refused "line over 1 MiB: analyze" 1 "$tmp/long.csv:3: line longer than 1048576 bytes" \
+    "$flowdx" analyze tree -q -i "$tmp/long.csv"
+refused "line over 1 MiB: eval" 1 "$tmp/long.csv:3: line longer than 1048576 bytes" \
+    "$flowdx" eval -m "$tmp/a.fdxm" -i "$tmp/long.csv"
 for v in inf nan; do
     refused "--nan-value $v" 2 "--nan-value: '$v' is not a finite number" \
         "$flowdx" train -q -i "$tmp/big.csv" --nan-value $v -o "$tmp/r.fdxm"
