@@ -26,8 +26,10 @@ void usage_report(FILE *out)
         "FLOWS is either CSV with a header (flowdx extract output labelled by flowdx label, or\n"
         "any CSV with a source address column and a label column) or JSON lines (one object per\n"
         "flow, such as flowdx run --format jsonl writes); the first byte that is not a space\n"
-        "tells which ('{' for JSON lines). A flow is spam when its label equals V (default\n"
-        "spam, compared ignoring case); any other value, 'uncertain' included, is not spam.\n"
+        "tells which ('{' for JSON lines). A flow is spam when its label equals V, compared\n"
+        "ignoring case (without --spam-value: spam, or malicious, as the detectors' verdicts\n"
+        "say); any other value, 'uncertain' included, is not spam. When no flow is spam, a\n"
+        "warning lists the labels seen.\n"
         "In JSON lines of schema 1 (flowdx run -c, run --detect doh,spam, collect) the label\n"
         "is verdicts.spam.verdict, where 'malicious' is spam. Flows the detector did not judge\n"
         "are left out and counted: in JSON lines of schema 1 those without the label, in CSV\n"
@@ -203,7 +205,10 @@ struct count {
     const char *label_column; /* NULL: the format's default */
     const char *src_column;   /* NULL: the format's default */
     uint64_t flows, spam;
-    uint64_t not_judged; /* schema-1 records without the label */
+    uint64_t not_judged;   /* schema-1 records without the label */
+    bool spam_value_given; /* --spam-value: only V is spam; else "malicious" (a verdict) too */
+    char seen[8][33];      /* the first labels seen that are not spam, for the warning */
+    unsigned n_seen;
     bool jsonl;
     const char *kind; /* what the input is, for the report; NULL: CSV or JSON lines */
 };
@@ -228,7 +233,17 @@ static bool add_flow(struct count *k, const struct text_reader *r, const char *w
         fprintf(stderr, "flowdx report senders: out of memory\n");
         return false;
     }
-    bool spam = strcasecmp(label, k->spam_value) == 0;
+    /* The detectors' verdicts (run -c's spam_verdict column, verdicts.spam.verdict) say
+     * "malicious" where lab labels say "spam". */
+    bool spam = strcasecmp(label, k->spam_value) == 0 ||
+                (!k->spam_value_given && strcasecmp(label, "malicious") == 0);
+    if (!spam && k->n_seen < sizeof(k->seen) / sizeof(k->seen[0])) {
+        unsigned i = 0;
+        while (i < k->n_seen && strcmp(k->seen[i], label) != 0)
+            i++;
+        if (i == k->n_seen)
+            snprintf(k->seen[k->n_seen++], sizeof(k->seen[0]), "%s", label);
+    }
     s->flows++;
     s->spam += spam;
     k->flows++;
@@ -1047,6 +1062,7 @@ static int cmd_senders(int argc, char **argv)
             break;
         case OPT_SPAM:
             k.spam_value = optarg;
+            k.spam_value_given = true;
             break;
         case OPT_SRC:
             k.src_column = optarg;
@@ -1115,6 +1131,15 @@ static int cmd_senders(int argc, char **argv)
     if (rc > 0) {
         k.jsonl = trim(r.line)[0] == '{';
         ok = k.jsonl ? read_jsonl(&k, &r) : read_csv(&k, &r);
+    }
+    if (ok && k.flows > 0 && k.spam == 0) { /* a wrong --spam-value or label column, likely */
+        fprintf(stderr,
+                "flowdx report senders: warning: %s: no flow is labelled '%s'%s; labels seen:",
+                r.name, k.spam_value, k.spam_value_given ? "" : " or 'malicious'");
+        for (unsigned i = 0; i < k.n_seen; i++)
+            fprintf(stderr, "%s '%s'", i > 0 ? "," : "", k.seen[i]);
+        fprintf(stderr, "%s (--spam-value names the label of spam)\n",
+                k.n_seen == sizeof(k.seen) / sizeof(k.seen[0]) ? ", ..." : "");
     }
     if (ok && !report(stdout, &k, r.name, min_spam, all, json)) {
         fprintf(stderr, "flowdx report senders: writing the report failed: %s\n", strerror(errno));

@@ -259,6 +259,17 @@ printf '9,10.0.0.1,\n10,10.0.0.9,declined\n' >> "$tmp/v1.csv"
 run 0 report senders -i "$tmp/v1.csv" --label-column spam_verdict --spam-value malicious --min-spam 2
 check "senders: run -c CSV, totals" has "8 flows from 4 sources, 6 spam flows (75.00%)" "$tmp/out"
 check "senders: run -c CSV, empty and declined cells left out" has "left out: 2 flows without a verdict" "$tmp/out"
+# Naming the verdict column without --spam-value: "malicious" is still spam (8 flows, 6 spam), in
+# run -c's CSV and in schema 1's field alike.
+run 0 report senders -i "$tmp/v1.csv" --label-column spam_verdict --min-spam 2
+check "senders: spam_verdict named, malicious is spam" has "8 flows from 4 sources, 6 spam flows (75.00%)" "$tmp/out"
+run 0 report senders -i "$tmp/v1.jsonl" --label-column verdicts.spam.verdict --min-spam 2
+check "senders: verdicts.spam.verdict named, malicious is spam" has "8 flows from 4 sources, 6 spam flows (75.00%)" "$tmp/out"
+# A --spam-value no flow has: the report of 0 spam flows, and a warning with the labels seen
+# (in the order first seen, each spelling once: spam, ham, Spam).
+run 0 report senders -i "$tmp/flows.csv" --spam-value junk
+check "senders: no flow is spam, the labels seen" bash -c \
+    "grep -qF '8 flows from 4 sources, 0 spam flows' '$tmp/out' && grep -qF \"warning: $tmp/flows.csv: no flow is labelled 'junk'; labels seen: 'spam', 'ham', 'Spam' (--spam-value\" '$tmp/err'"
 # A quiet day: inputs without flows give a report of 0 flows, as a capture without SMTP does.
 : > "$tmp/empty.jsonl"
 run 0 report senders -i "$tmp/empty.jsonl"
