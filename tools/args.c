@@ -169,33 +169,71 @@ char *sets_with_dpi(const char *sets)
     return s;
 }
 
+/* Make room for @p need bytes in r->line; false after printing why. */
+static bool line_room(struct text_reader *r, size_t need)
+{
+    if (need <= r->cap)
+        return true;
+    size_t cap = r->cap > 0 ? r->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    char *p = realloc(r->line, cap);
+    if (p == NULL) {
+        fprintf(stderr, "%s: %s: out of memory\n", r->prog, r->name);
+        return false;
+    }
+    r->line = p;
+    r->cap = cap;
+    return true;
+}
+
 int text_reader_next(struct text_reader *r)
 {
+    /* Byte by byte, so that a line over the limit is refused without being held in memory (a
+     * file of one endless line, /dev/zero). A line ends at LF, CR LF or a lone CR (files saved as
+     * "CSV (Macintosh)"), as in the CSV reader of train, eval and analyze. */
+    size_t n = 0;
+    bool any = false;
+    int c;
+    if (!line_room(r, 1))
+        return -1;
     errno = 0;
-    ssize_t n = getline(&r->line, &r->cap, r->fp);
-    if (n < 0) {
-        if (!ferror(r->fp))
-            return 0;
+    while ((c = getc_unlocked(r->fp)) != EOF) {
+        any = true;
+        if (c == '\n')
+            break;
+        if (c == '\r') {
+            int d = getc_unlocked(r->fp);
+            if (d != '\n' && d != EOF)
+                ungetc(d, r->fp);
+            break;
+        }
+        if (n == TEXT_LINE_MAX) {
+            fprintf(stderr, "%s: %s:%llu: line longer than %u bytes\n", r->prog, r->name,
+                    (unsigned long long)r->line_no + 1, TEXT_LINE_MAX);
+            return -1;
+        }
+        if (c == '\0') {
+            fprintf(stderr, "%s: %s:%llu: NUL byte (not a text file)\n", r->prog, r->name,
+                    (unsigned long long)r->line_no + 1);
+            return -1;
+        }
+        if (n + 2 > r->cap && !line_room(r, n + 2))
+            return -1;
+        r->line[n++] = (char)c;
+    }
+    if (ferror(r->fp)) {
         fprintf(stderr, "%s: %s: %s\n", r->prog, r->name, strerror(errno ? errno : EIO));
         return -1;
     }
+    if (!any)
+        return 0;
+    r->line[n] = '\0';
     r->line_no++;
-    if ((size_t)n > TEXT_LINE_MAX) {
-        fprintf(stderr, "%s: %s:%llu: line longer than %u bytes\n", r->prog, r->name,
-                (unsigned long long)r->line_no, TEXT_LINE_MAX);
-        return -1;
-    }
-    if (memchr(r->line, '\0', (size_t)n) != NULL) {
-        fprintf(stderr, "%s: %s:%llu: NUL byte (not a text file)\n", r->prog, r->name,
-                (unsigned long long)r->line_no);
-        return -1;
-    }
     if (r->line_no == 1 && n >= 3 && memcmp(r->line, "\xEF\xBB\xBF", 3) == 0) {
         n -= 3; /* a UTF-8 byte order mark, as editors on Windows write it */
-        memmove(r->line, r->line + 3, (size_t)n + 1);
+        memmove(r->line, r->line + 3, n + 1);
     }
-    while (n > 0 && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
-        r->line[--n] = '\0';
     return 1;
 }
 

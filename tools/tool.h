@@ -241,8 +241,8 @@ bool output_close(struct output *o, bool keep);
 /* Captures a run reads at the most (-r, repeatable; input.read). */
 #define MAX_INPUTS 256
 
-/* Lines of a text file, without their end (LF or CR LF), for the commands' CSV and JSON-lines
- * readers. */
+/* Lines of a text file, without their end (LF, CR LF or a lone CR), for the commands' CSV and
+ * JSON-lines readers. */
 struct text_reader {
     FILE *fp;
     const char *name; /* the file, in messages */

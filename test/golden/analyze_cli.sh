@@ -270,6 +270,16 @@ check "senders: verdicts.spam.verdict named, malicious is spam" has "8 flows fro
 run 0 report senders -i "$tmp/flows.csv" --spam-value junk
 check "senders: no flow is spam, the labels seen" bash -c \
     "grep -qF '8 flows from 4 sources, 0 spam flows' '$tmp/out' && grep -qF \"warning: $tmp/flows.csv: no flow is labelled 'junk'; labels seen: 'spam', 'ham', 'Spam' (--spam-value\" '$tmp/err'"
+# Line ends: CR alone (a "CSV (Macintosh)" file) and CR LF read as LF does.
+tr '\n' '\r' < "$tmp/flows.csv" > "$tmp/flows-cr.csv"
+sed 's/$/\r/' "$tmp/flows.csv" > "$tmp/flows-crlf.csv"
+for f in flows-cr flows-crlf; do
+    run 0 report senders -i "$tmp/$f.csv" --min-spam 2
+    check "senders: $f line ends, totals" has "8 flows from 4 sources, 6 spam flows (75.00%)" "$tmp/out"
+done
+# A NUL byte ends the reading at once, with the line: /dev/zero is refused, not read to its end.
+run 1 report senders -i /dev/zero
+check "senders: /dev/zero, a NUL byte on line 1" has "/dev/zero:1: NUL byte (not a text file)" "$tmp/err"
 # A quiet day: inputs without flows give a report of 0 flows, as a capture without SMTP does.
 : > "$tmp/empty.jsonl"
 run 0 report senders -i "$tmp/empty.jsonl"
