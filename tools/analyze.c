@@ -301,7 +301,7 @@ static bool take(int c, struct fdx_analysis_options *o, struct outputs *out)
         return true;
     case OPT_FEATURES:
         o->features = optarg;
-        return true;
+        return names_some("flowdx analyze", "--features", optarg);
     case OPT_NAN:
         return parse_nan_value("flowdx analyze", optarg, &o->nan_value);
     case OPT_DEPTH:

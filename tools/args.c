@@ -169,6 +169,14 @@ char *sets_with_dpi(const char *sets)
     return s;
 }
 
+bool names_some(const char *prog, const char *option, const char *list)
+{
+    if (list[strspn(list, ", \t")] != '\0')
+        return true;
+    fprintf(stderr, "%s: %s: an empty list names no feature\n", prog, option);
+    return false;
+}
+
 /* Make room for @p need bytes in r->line; false after printing why. */
 static bool line_room(struct text_reader *r, size_t need)
 {

@@ -48,6 +48,9 @@ bool parse_seconds_us(const char *option, const char *text, uint64_t *ret_us);
 bool parse_double(const char *option, const char *text, double *ret);
 /* --nan-value V: a finite number, else false after printing "@p prog: --nan-value: ..." */
 bool parse_nan_value(const char *prog, const char *text, double *ret);
+/* False, after printing "PROG: OPTION: an empty list names no feature", when @p list holds no
+ * name (only commas and blanks: what "$(paste -sd, FILE)" gives for an empty FILE). */
+bool names_some(const char *prog, const char *option, const char *list);
 /* Sources and their spam flows, as `flowdx report senders` counts them (senders.c). */
 struct senders;
 struct senders *senders_new(void);

@@ -403,7 +403,8 @@ static int train(int argc, char **argv, struct name_list lists[2])
                 return EXIT_USAGE;
             break;
         case OPT_FEATURES:
-            if (!name_list(&lists[0], optarg, &o.features))
+            if (!names_some("flowdx train", "--features", optarg) ||
+                !name_list(&lists[0], optarg, &o.features))
                 return EXIT_USAGE;
             break;
         case OPT_UPDATE:

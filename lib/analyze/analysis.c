@@ -89,7 +89,7 @@ static int select_features(struct fdxi_dataset *ds, const char *path, const char
                      "are never features)",
                      path, u.prefix ? "starting with " : "", (int)u.len, u.name);
     else if (rc == FDX_EINVAL)
-        fdxi_set_err(err, errlen, "--features: no feature named");
+        fdxi_set_err(err, errlen, "--features: no feature would be left");
     return rc;
 }
 

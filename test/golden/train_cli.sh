@@ -119,6 +119,14 @@ refused() { # NAME STATUS MESSAGE COMMAND...: exit STATUS, MESSAGE (fixed text) 
     check "$name: exit $want, '$msg'" bash -c \
         "[ $rc -eq $want ] && grep -qF -- \"\$0\" '$tmp/err'" "$msg"
 }
+# An empty --features list (what "$(paste -sd, FILE)" gives for an empty FILE) is refused, not
+# read as "all features".
+for list in '' ' , '; do
+    refused "--features '$list'" 2 "flowdx train: --features: an empty list names no feature" \
+        "$flowdx" train -q -i "$data" --model tree --features "$list" -o "$tmp/r.fdxm"
+    refused "analyze --features '$list'" 2 "flowdx analyze: --features: an empty list names no feature" \
+        "$flowdx" analyze importance -q -i "$data" --features "$list"
+done
 printf 'a,b,Label\n1,2,spam\n' > "$tmp/r1.csv"
 refused "1 row" 2 "$tmp/r1.csv: 1 row (1 of class 'spam') is too few for 5-fold cross-validation, which needs at least 5 rows" \
     "$flowdx" train -q -i "$tmp/r1.csv" --model weighted-trees -o "$tmp/r.fdxm"
