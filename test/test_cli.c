@@ -293,6 +293,28 @@ static void test_cli_unknown_command_is_usage_error(void **state)
     result_fini(&r);
 }
 
+/* A word that no option takes is named, whatever else the command line lacks. */
+static void test_cli_stray_argument_is_named(void **state)
+{
+    (void)state;
+    struct result r;
+    static const char *const cmds[][8] = {
+        {"eval", "-m", "m.fdxm", "-i", "x.csv", "stray", NULL},
+        {"label", "-i", "a.csv", "-l", "b.csv", "stray", NULL},
+        {"train", "-i", "a.csv", "stray", NULL},
+        {"analyze", "importance", "-i", "x.csv", "stray", NULL},
+        {"run", "--detect", "spam", "-r", "x.pcap", "stray", NULL},
+        {"report", "senders", "-i", "x.csv", "stray", NULL},
+        {"collect", "-l", "udp://127.0.0.1:0", "stray", NULL},
+        {"extract", "-r", "x.pcap", "stray", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        run_expect(&r, 2, NULL, cmds[i]);
+        assert_contains(r.err, "unexpected argument 'stray'");
+        result_fini(&r);
+    }
+}
+
 static void test_cli_features_lists_sets_and_names(void **state)
 {
     (void)state;
@@ -825,6 +847,7 @@ int main(int argc, char **argv)
                                         scratch_setup, scratch_teardown),
         cmocka_unit_test(test_cli_without_arguments_is_usage_error),
         cmocka_unit_test(test_cli_unknown_command_is_usage_error),
+        cmocka_unit_test(test_cli_stray_argument_is_named),
         cmocka_unit_test(test_cli_features_lists_sets_and_names),
         cmocka_unit_test(test_cli_extract_without_capture_is_usage_error),
         cmocka_unit_test(test_cli_extract_unknown_option_is_usage_error),

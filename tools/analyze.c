@@ -461,7 +461,7 @@ int cmd_analyze(int argc, char **argv)
     const char *need = missing(s, &o);
     if (optind < argc - 1 || need != NULL) {
         fprintf(stderr, "flowdx analyze %s: %s\nTry 'flowdx analyze %s --help'.\n", s->name,
-                optind < argc - 1 ? "unexpected argument" : need, s->name);
+                optind < argc - 1 ? unexpected_argument(argv[optind + 1]) : need, s->name);
         return EXIT_USAGE;
     }
     /* The charts' limits, checked before the work (k-means takes minutes on large data). */

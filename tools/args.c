@@ -169,6 +169,13 @@ char *sets_with_dpi(const char *sets)
     return s;
 }
 
+const char *unexpected_argument(const char *arg)
+{
+    static char buf[160];
+    snprintf(buf, sizeof(buf), "unexpected argument '%.100s'", arg);
+    return buf;
+}
+
 bool names_some(const char *prog, const char *option, const char *list)
 {
     if (list[strspn(list, ", \t")] != '\0')

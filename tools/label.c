@@ -437,8 +437,9 @@ int cmd_label(int argc, char **argv)
         }
     }
     if (optind < argc || in_path == NULL || rules_path == NULL) {
-        fprintf(stderr, "flowdx label: -i FLOWS and -l RULES are required\n"
-                        "Try 'flowdx label --help'.\n");
+        fprintf(stderr, "flowdx label: %s\nTry 'flowdx label --help'.\n",
+                optind < argc ? unexpected_argument(argv[optind])
+                              : "-i FLOWS and -l RULES are required");
         return EXIT_USAGE;
     }
     const struct named_file out_file = {"-o", out_path, false};

@@ -925,7 +925,7 @@ int cmd_run(int argc, char **argv)
     if (optind < argc || (n_inputs == 0) == (iface == NULL) || detector == NULL ||
         (iface == NULL && live_only_given)) {
         fprintf(stderr, "%s: %s\nTry 'flowdx run --help'.\n", me,
-                optind < argc                    ? "unexpected argument"
+                optind < argc                    ? unexpected_argument(argv[optind])
                 : iface != NULL && n_inputs > 0  ? "-i and -r exclude each other"
                 : n_inputs == 0 && iface == NULL ? "no capture given (-r FILE, or -i INTERFACE)"
                 : detector == NULL               ? "--detect doh, spam or doh,spam is required"

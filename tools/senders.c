@@ -1083,7 +1083,7 @@ static int cmd_senders(int argc, char **argv)
     }
     if (optind < argc || (input == NULL) == (n_read == 0) || (model != NULL && n_read == 0)) {
         fprintf(stderr, "flowdx report senders: %s\nTry 'flowdx report senders --help'.\n",
-                optind < argc             ? "unexpected argument"
+                optind < argc             ? unexpected_argument(argv[optind])
                 : n_read > 0 && input     ? "-i FLOWS and -r CAPTURE do not go together"
                 : model != NULL && !input ? "-m MODEL goes with -r CAPTURE"
                 : model != NULL           ? "-m MODEL goes with -r CAPTURE, not -i"

@@ -51,6 +51,8 @@ bool parse_nan_value(const char *prog, const char *text, double *ret);
 /* False, after printing "PROG: OPTION: an empty list names no feature", when @p list holds no
  * name (only commas and blanks: what "$(paste -sd, FILE)" gives for an empty FILE). */
 bool names_some(const char *prog, const char *option, const char *list);
+/* "unexpected argument 'ARG'" (in a static buffer, ARG cut at 100 bytes), for a usage error. */
+const char *unexpected_argument(const char *arg);
 /* Sources and their spam flows, as `flowdx report senders` counts them (senders.c). */
 struct senders;
 struct senders *senders_new(void);

@@ -423,7 +423,8 @@ static int train(int argc, char **argv, struct name_list lists[2])
     }
     if (optind < argc || o.data_path == NULL || output == NULL) {
         fprintf(stderr, "flowdx train: %s\nTry 'flowdx train --help'.\n",
-                optind < argc ? "unexpected argument" : "-i DATA and -o MODEL are required");
+                optind < argc ? unexpected_argument(argv[optind])
+                              : "-i DATA and -o MODEL are required");
         return EXIT_USAGE;
     }
     /* No output may overwrite an input (or another output), checked before the work. */
@@ -566,8 +567,9 @@ int cmd_eval(int argc, char **argv)
         }
     }
     if (optind < argc || model_path == NULL || data == NULL) {
-        fprintf(stderr, "flowdx eval: -m MODEL and -i DATA are required\n"
-                        "Try 'flowdx eval --help'.\n");
+        fprintf(stderr, "flowdx eval: %s\nTry 'flowdx eval --help'.\n",
+                optind < argc ? unexpected_argument(argv[optind])
+                              : "-m MODEL and -i DATA are required");
         return EXIT_USAGE;
     }
     const struct named_file svg_out[] = {{"--svg", svg, false}};
