@@ -572,6 +572,10 @@ static void test_cli_extract_empty_and_header_cut_captures_skipped(void **state)
     run_expect(&r, 1, NULL, ARGS("extract", "-r", src, "-r", tiny, "-r", smtp));
     assert_contains(r.err, "cut3.pcap: not a pcap or pcapng capture");
     result_fini(&r);
+    /* /proc files say size 0 but have bytes: not empty, and not a capture (exit 1) */
+    run_expect(&r, 1, NULL, ARGS("extract", "-r", "/proc/self/status", "-r", smtp));
+    assert_contains(r.err, "/proc/self/status: not a pcap or pcapng capture");
+    result_fini(&r);
 }
 
 /* A capture that cannot be opened must not clobber an existing output file. */

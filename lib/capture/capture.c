@@ -69,17 +69,24 @@ static int open_stream(fdx_capture *c, const char *path, char *errbuf, size_t er
             snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
             return FDX_EIO;
         }
-        if (c->size_bytes == 0 && regular) {
-            fclose(fp);
-            /* a capture being written, or rotated, that has no byte yet */
-            snprintf(errbuf, errlen, "%s: empty file, no capture header", path);
-            return FDX_ETRUNC;
-        }
     }
     /* Large reads: fewer system calls than stdio's default buffer of a few KiB. Not for standard
      * input, which outlives this capture. */
     if (fp != stdin && (c->iobuf = malloc(IO_BUFFER_BYTES)) != NULL)
         setvbuf(fp, c->iobuf, _IOFBF, IO_BUFFER_BYTES);
+    if (c->size_bytes == 0 && regular) {
+        /* A size of 0 is an empty file, or one whose size stat does not give (/proc): a byte
+         * tells them apart. */
+        int ch = getc(fp);
+        if (ch == EOF) {
+            fclose(fp);
+            /* a capture being written, or rotated, that has no byte yet */
+            snprintf(errbuf, errlen, "%s: empty file, no capture header", path);
+            return FDX_ETRUNC;
+        }
+        ungetc(ch, fp);
+        regular = false; /* its size is not known: read it as a stream */
+    }
     char pe[PCAP_ERRBUF_SIZE] = "";
     c->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, pe);
     if (c->pcap == NULL) {
