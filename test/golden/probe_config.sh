@@ -313,6 +313,10 @@ bad $'allowlist:\n  addresses: [10.0.0.0/33]' "bad.yaml:2:15: key 'addresses': n
 bad $'allowlist:\n  addresses: [10.0.0.0/-1]' "bad.yaml:2:15: key 'addresses': not an address or a network"
 bad $'allowlist:\n  addresses: [""]' "bad.yaml:2:15: key 'addresses': not an address or a network"
 bad $'detectors:\n  spam: {model: conf/models/doh.fdxm}' "the spam plugin computes 'zadnik'"
+# a detector whose settings select no flow: spam without ports, DoH with every source off
+bad $'detectors:\n  spam: {ports: []}' "bad.yaml:2:17: key 'ports': an empty list selects no flow"
+bad $'detectors:\n  doh: {all_tls: false, known_resolvers: false, host_detection: false}' \
+    "bad.yaml:2:8: plugin 'doh' (built-in doh detector): all_tls, host_detection and known_resolvers are false and servers names none: no flow is selected"
 bad "input: [a.pcap]" "bad.yaml:1:8: key 'input'"
 # empty names, which run -c used to refuse only after the run (or never): the map holding the key
 bad $'outputs:\n  jsonl: {file: ""}' "bad.yaml:2:10: key 'file': empty"
