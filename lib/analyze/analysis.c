@@ -180,6 +180,14 @@ static int grow_source(struct source *s, const struct fdx_analysis_options *o, c
                        size_t errlen)
 {
     const struct fdxi_dataset *ds = &s->ds;
+    /* A tree on one class is a single leaf: every importance 0, a ranking of nothing. */
+    if (ds->n_classes == 1) {
+        fdxi_set_err(err, errlen,
+                     "%s: all %u rows are of class '%s': a tree needs rows of at least two "
+                     "classes",
+                     s->path, ds->n_rows, ds->class_names[0]);
+        return FDX_EFORMAT;
+    }
     return grow(&s->g, o, ds->x, ds->y, ds->n_rows, ds->n_cols, ds->n_classes, s->path, err,
                 errlen);
 }

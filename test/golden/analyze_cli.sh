@@ -204,6 +204,14 @@ run 2 analyze subclasses -i "$tmp/sub.csv" --k 2..12 --folds 4
 check "too few rows for the folds and k" has "too few for 4-fold cross-validation" "$tmp/err"
 run 1 analyze importance -i "$tmp/imp.csv" --features x0,nope
 check "unknown --features name" has "--features: $tmp/imp.csv has no feature 'nope'" "$tmp/err"
+# One class: a tree of one leaf ranks nothing, so importance, universal and tree refuse it.
+printf 'x0,x1,Label\n1,2,spam\n3,4,spam\n5,6,spam\n' > "$tmp/one-class.csv"
+for kind in importance tree; do
+    run 1 analyze $kind -i "$tmp/one-class.csv"
+    check "$kind: one class refused" has "$tmp/one-class.csv: all 3 rows are of class 'spam': a tree needs rows of at least two classes" "$tmp/err"
+done
+run 1 analyze universal -a "$tmp/imp.csv" -b "$tmp/one-class.csv"
+check "universal: one class in B refused" has "$tmp/one-class.csv: all 3 rows are of class 'spam'" "$tmp/err"
 
 # ---- report senders ----
 # Hand-counted: 10.0.0.1 3 flows, 3 spam; 10.0.0.2 2 flows, 1 spam; 2001:db8::1 (written two
