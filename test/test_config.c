@@ -135,7 +135,8 @@ static void test_config_wrong_types_are_located(void **state)
     assert_string_equal(err, "t.yaml:1:4: key 'a': expected an integer, found '12x'");
     /* A quoted number is a string. */
     assert_int_equal(fdx_config_get_int(r, "b", 0, 100, &i, err, sizeof(err)), FDX_EFORMAT);
-    assert_string_equal(err, "t.yaml:2:4: key 'b': expected an integer, found '12'");
+    assert_string_equal(err, "t.yaml:2:4: key 'b': expected an integer, found the quoted string "
+                             "'12' (write it without quotes)");
     assert_int_equal(fdx_config_get_string(r, "c", &(const char *){0}, err, sizeof(err)),
                      FDX_EFORMAT);
     assert_string_equal(err, "t.yaml:3:4: key 'c': expected a string, found a list");

@@ -109,6 +109,11 @@ static int type_error(const struct fdx_config_node *v, const char *key, char *er
     if (got)
         fdxi_set_err(errbuf, errlen, "%s:%u:%u: key '%s': expected %s, found %s", v->config->name,
                      v->line, v->col, key, expected, got);
+    else if (v->quoted) /* "120s": a string, though it reads as the value asked for */
+        fdxi_set_err(errbuf, errlen,
+                     "%s:%u:%u: key '%s': expected %s, found the quoted string '%.80s' (write "
+                     "it without quotes)",
+                     v->config->name, v->line, v->col, key, expected, v->text);
     else
         fdxi_set_err(errbuf, errlen, "%s:%u:%u: key '%s': expected %s, found '%.80s'",
                      v->config->name, v->line, v->col, key, expected, v->text);
