@@ -115,6 +115,23 @@ static int read_features(const fdx_config_node *root, fdx_setup *s, const fdx_co
     return 0;
 }
 
+/* A set of @p list (read_features has checked them) that cuts its own flows, or NULL; its item
+ * in *ret_item. */
+static const struct fdxi_feature_set *cutting_set(const fdx_config_node *list,
+                                                  const fdx_config_node **ret_item)
+{
+    for (uint32_t i = 0; i < fdx_config_list_count(list); i++) {
+        const fdx_config_node *item = fdx_config_list_at(list, i);
+        const char *name = fdx_config_scalar(item);
+        const struct fdxi_feature_set *set = fdxi_feature_set_find(name, strlen(name));
+        if (set->policy != NULL) {
+            *ret_item = item;
+            return set;
+        }
+    }
+    return NULL;
+}
+
 /* One plugin: loaded, initialised with its settings; errors located at @p at. */
 static int add_plugin(fdx_setup *s, fdx_plugin_lib *lib, const fdx_config_node *settings,
                       const char *data_dir, const fdx_config_node *at, char *errbuf, size_t errlen)
@@ -258,6 +275,19 @@ int fdx_setup_new(const fdx_config_node *root, const char *data_dir, fdx_setup *
         rc = read_detectors(root, s, data_dir, errbuf, errlen);
     if (rc >= 0)
         rc = read_plugins(root, s, data_dir, errbuf, errlen);
+    const fdx_config_node *item = NULL;
+    const struct fdxi_feature_set *cut = NULL;
+    if (rc >= 0 && sets_given != NULL && s->n_plugins > 0 &&
+        (cut = cutting_set(sets_given, &item)) !=
+            NULL) { /* located here: the engine knows no file */
+        char where[300];
+        fdxi_set_err(errbuf, errlen,
+                     "%s: key 'features': feature set '%s' cuts its own flows (%s rules) and runs "
+                     "alone: no detector or plugin can run with it",
+                     fdx_config_node_where(item, where, sizeof(where)), cut->name,
+                     cut->policy->name);
+        rc = FDX_EINVAL;
+    }
     if (rc >= 0 && sets_given != NULL && s->sets[0] == '\0' && s->n_plugins == 0) {
         char where[300];
         fdxi_set_err(errbuf, errlen,

@@ -313,6 +313,10 @@ bad $'allowlist:\n  addresses: [10.0.0.0/33]' "bad.yaml:2:15: key 'addresses': n
 bad $'allowlist:\n  addresses: [10.0.0.0/-1]' "bad.yaml:2:15: key 'addresses': not an address or a network"
 bad $'allowlist:\n  addresses: [""]' "bad.yaml:2:15: key 'addresses': not an address or a network"
 bad $'detectors:\n  spam: {model: conf/models/doh.fdxm}' "the spam plugin computes 'zadnik'"
+# a set that cuts its own flows runs alone: with a detector, refused at the set ("features: [" is
+# 11 columns)
+bad $'detectors:\n  spam: {}\nfeatures: [doh:dohlyzer]' \
+    "bad.yaml:3:12: key 'features': feature set 'doh:dohlyzer' cuts its own flows (DoHLyzer rules) and runs alone: no detector or plugin can run with it"
 # a detector whose settings select no flow: spam without ports, DoH with every source off
 bad $'detectors:\n  spam: {ports: []}' "bad.yaml:2:17: key 'ports': an empty list selects no flow"
 bad $'detectors:\n  doh: {all_tls: false, known_resolvers: false, host_detection: false}' \
