@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "flowdx/flowdx.h"
+#include "packet_build.h"
 
 /*
  * Expected protocols come from ndpiReader, not from this code: the reference outputs of nDPI's
@@ -387,6 +388,82 @@ static void test_dpi_engine_free_with_open_flows(void **state)
     fdx_engine_free(engine("dpi", 0));
 }
 
+/*
+ * nDPI 4.2 walks IPv6 extension headers itself, not as lib/packet does: it skips Mobility (135)
+ * but stops at AH (51). Packets that it would read with another transport protocol than the
+ * flow's are not given to it; otherwise nDPI's flow takes the last packet's protocol, and
+ * ndpi_free_flow_data() no longer frees the TLS buffer the TCP packet made (the sanitizer
+ * build's leak checker fails this test then), or frees a UDP field that overlays TCP state.
+ * The flows: IPv6/Mobility/TCP with a payload (nDPI: TCP; flowdx: 135) then
+ * IPv6/AH/Mobility (nDPI: 51; flowdx: 135), as a fuzzer found; and a TCP flow whose second
+ * packet carries AH (nDPI: 51), which must read as its first packet alone does.
+ */
+/* Payload no dissector decides on, which nDPI's TLS dissector copies into a buffer it allocates. */
+static const uint8_t undecided[] = {0x26, 0xea, 0x10, 0x61, 0xcd, 0xa4, 0xea, 0x16, 0x2f, 0x02};
+
+static size_t v6_tcp_undecided(uint8_t *b, bool via_mobility)
+{
+    size_t ext = via_mobility ? 8 : 0;
+    size_t n = pb_put_ipv6(b, (uint16_t)(ext + 20 + sizeof(undecided)),
+                           via_mobility ? 135 : FDXI_PROTO_TCP);
+    if (via_mobility)
+        n += pb_put_ext(b + n, FDXI_PROTO_TCP, 0);
+    n += pb_put_tcp(b + n, (struct pb_tcp){.sport = 40000,
+                                           .dport = 443,
+                                           .seq = 1,
+                                           .ack = 1,
+                                           .flags = FDXI_TCP_ACK | FDXI_TCP_PSH,
+                                           .window = 512});
+    memcpy(b + n, undecided, sizeof(undecided));
+    return n + sizeof(undecided);
+}
+
+static void feed_raw(fdx_engine *e, uint64_t ts, const uint8_t *b, size_t n)
+{
+    fdx_engine_feed(e, 101 /* LINKTYPE_RAW */, ts, b, (uint32_t)n, (uint32_t)n);
+}
+
+static void test_dpi_other_transport_to_ndpi_not_given(void **state)
+{
+    (void)state;
+    uint8_t a[128], b[128];
+    /* Mobility then TCP, then AH then Mobility: one flowdx flow of protocol 135. */
+    size_t na = v6_tcp_undecided(a, true);
+    size_t nb = pb_put_ipv6(b, 12 + 8, 51);
+    nb += pb_put_ah(b + nb, 135, 1);
+    nb += pb_put_ext(b + nb, 59, 0);
+    fdx_engine *e = engine("dpi", 0);
+    feed_raw(e, 1000000, a, na);
+    feed_raw(e, 2000000, b, nb);
+    fdx_engine_flush(e);
+    fdx_engine_free(e);
+    assert_int_equal(n_recs, 1);
+    assert_int_equal(recs[0].proto, 135);
+    assert_int_equal(recs[0].v[0], 0);
+    assert_int_equal(recs[0].v[1], 0);
+
+    /* TCP, then the same TCP connection behind AH. */
+    na = v6_tcp_undecided(a, false);
+    nb = pb_put_ipv6(b, (uint16_t)(12 + 20 + sizeof(undecided)), 51);
+    size_t ah = pb_put_ah(b + nb, FDXI_PROTO_TCP, 1);
+    memcpy(b + nb + ah, a + 40, na - 40);
+    nb += ah + na - 40;
+    e = engine("dpi", 0);
+    feed_raw(e, 1000000, a, na);
+    fdx_engine_flush(e);
+    fdx_engine_free(e);
+    assert_int_equal(n_recs, 1);
+    double alone[2] = {recs[0].v[0], recs[0].v[1]};
+    e = engine("dpi", 0);
+    feed_raw(e, 1000000, a, na);
+    feed_raw(e, 2000000, b, nb);
+    fdx_engine_flush(e);
+    fdx_engine_free(e);
+    assert_int_equal(n_recs, 1);
+    assert_int_equal(recs[0].proto, FDXI_PROTO_TCP);
+    assert_true(recs[0].v[0] == alone[0] && recs[0].v[1] == alone[1]);
+}
+
 /* fdx_engine_dpi_name: the name ndpiReader prints for dns_doh.pcap's flow ("[proto:
  * 91.196/TLS.DoH_DoT]" in dns_doh.pcap.ndpiReader.out), after the doh values when both sets
  * run; NULL for an engine without the dpi set. */
@@ -429,6 +506,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_dpi_continuations_keep_the_server_name),
         cmocka_unit_test(test_dpi_inspects_at_most_24_packets),
         cmocka_unit_test(test_dpi_engine_free_with_open_flows),
+        cmocka_unit_test(test_dpi_other_transport_to_ndpi_not_given),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,11 +71,11 @@ struct dpi_engine {
 enum { FLOW_WAITING = 0, FLOW_INSPECTING, FLOW_DONE };
 
 struct dpi_flow {
-    uint32_t entry;  /* pool index while inspecting, NIL otherwise */
-    uint16_t master; /* nDPI's master protocol id, 0 unknown */
-    uint16_t app;    /* nDPI's application protocol id, 0 unknown */
-    uint8_t fed;     /* packets given to nDPI */
-    uint8_t state;   /* FLOW_* */
+    uint32_t entry;                     /* pool index while inspecting, NIL otherwise */
+    uint16_t master;                    /* nDPI's master protocol id, 0 unknown */
+    uint16_t app;                       /* nDPI's application protocol id, 0 unknown */
+    uint8_t fed;                        /* packets given to nDPI */
+    uint8_t state;                      /* FLOW_* */
     char server[FDXI_DPI_SERVER_BYTES]; /* nDPI's host_server_name (SNI, Host, ...), cut short */
 };
 
@@ -214,7 +214,6 @@ static void finish(struct dpi_engine *e, struct dpi_flow *d)
 static void dpi_packet(void *set_state, void *flow_state, const struct fdxi_flow *f,
                        const struct fdxi_packet *p, int dir)
 {
-    (void)f;
     (void)dir;
     struct dpi_engine *e = set_state;
     struct dpi_flow *d = flow_state;
@@ -222,6 +221,22 @@ static void dpi_packet(void *set_state, void *flow_state, const struct fdxi_flow
         return;
     /* A later fragment has no transport header: nothing nDPI can use. */
     if ((p->is_fragment && !p->first_fragment) || p->l3_caplen == 0)
+        return;
+    uint16_t len = p->l3_caplen > UINT16_MAX ? UINT16_MAX : (uint16_t)p->l3_caplen;
+    /*
+     * nDPI parses the IP header itself and walks IPv6 extension headers its own way (4.2 skips
+     * Mobility, 135, but stops at AH, 51: lib/packet does the reverse), and it takes its flow's
+     * l4_proto from each packet. ndpi_free_flow_data() frees the TCP or the UDP reassembly
+     * buffer by that last l4_proto (l4.tcp and l4.udp share memory), so a flow whose packets
+     * nDPI sees with several transport protocols leaks or frees the wrong field. Only packets
+     * that nDPI reads with the flow's own protocol are given to it, as ndpiReader keys its
+     * flows on nDPI's reading.
+     */
+    const uint8_t *l4;
+    uint16_t l4_len;
+    uint8_t l4_proto;
+    if (ndpi_detection_get_l4(p->l3, len, &l4, &l4_len, &l4_proto, 0) == 0 &&
+        l4_proto != f->key.proto)
         return;
     if (d->state == FLOW_WAITING) {
         d->entry = entry_take(e);
@@ -232,7 +247,6 @@ static void dpi_packet(void *set_state, void *flow_state, const struct fdxi_flow
         d->state = FLOW_INSPECTING;
     }
     struct ndpi_flow_struct *nf = flow_at(e, d->entry);
-    uint16_t len = p->l3_caplen > UINT16_MAX ? UINT16_MAX : (uint16_t)p->l3_caplen;
     ndpi_protocol r = ndpi_detection_process_packet(e->ndpi, nf, p->l3, len, p->ts_us / 1000u);
     d->fed++;
     if (r.app_protocol != NDPI_PROTOCOL_UNKNOWN) {
