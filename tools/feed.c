@@ -3,6 +3,7 @@
  * loop of the flowdx command. */
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -209,6 +210,26 @@ static int open_capture(struct feeder *f, int *i, bool last_too, fdx_capture **c
     return rc;
 }
 
+/*
+ * The filter compiles for the link type of every later capture file too: checked before any
+ * work (their headers are read; "-", FIFOs and devices are not, as reading would take their
+ * bytes), so that a filter of the wrong link layer is a bad command line, not a stop halfway.
+ */
+static bool filter_fits_later(struct feeder *f, char *err, size_t len)
+{
+    for (int i = f->first_index + 1; f->filter != NULL && i < f->n_inputs; i++) {
+        struct stat st;
+        if (stat(f->inputs[i], &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        fdx_capture *cap = NULL;
+        int rc = fdx_capture_open_file(f->inputs[i], f->filter, &cap, err, len);
+        fdx_capture_free(cap);
+        if (rc == FDX_EINVAL)
+            return false;
+    }
+    return true;
+}
+
 bool feeder_open(struct feeder *f)
 {
     if (f->iface != NULL)
@@ -216,6 +237,10 @@ bool feeder_open(struct feeder *f)
     char err[512];
     f->first_index = 0;
     int rc = open_capture(f, &f->first_index, false, &f->first, err, sizeof(err));
+    if (rc == 0 && !filter_fits_later(f, err, sizeof(err))) {
+        feeder_abort(f);
+        rc = FDX_EINVAL;
+    }
     if (rc < 0) {
         fprintf(stderr, "%s: %s\n", f->prog, err);
         f->bad_filter = rc == FDX_EINVAL && f->filter != NULL;

@@ -136,6 +136,18 @@ fi
 check "extract --filter 'tcp port': exit 2" test $? -eq 2
 "$flowdx" run --detect spam -r "$pcap" -o /dev/null --filter 'tcp port' 2> /dev/null
 check "run --filter 'tcp port': exit 2" test $? -eq 2
+# A filter that compiles for the first capture (Ethernet) but not for a later one (the dns2tcp
+# capture is Linux cooked v1, on which tcpdump -r refuses "ether host") is refused before any
+# work: exit 2, naming that capture, and no output file.
+dns2tcp=samples/doh/korving/korving_c2_dns2tcp_txt_177c8813.pcap
+for cmd in extract "run --detect spam"; do
+    # shellcheck disable=SC2086 # the command's words
+    "$flowdx" $cmd -q -r "$pcap" -r "$dns2tcp" -o "$tmp/lt.out" --filter 'tcp or ether host 00:11:22:33:44:55' 2> "$tmp/err"
+    rc=$?
+    check "$cmd: a filter the second capture's link type refuses: exit 2, named, nothing written" \
+        bash -c '[ "$1" -eq 2 ] && grep -qF "$2: filter '"'"'tcp or ether host" "$3" && [ ! -e "$4" ]' \
+        _ "$rc" "$dns2tcp" "$tmp/err" "$tmp/lt.out"
+done
 # ---- standard input named twice: it can be read once ----
 "$flowdx" extract -q -r - -r - -o /dev/null < "$pcap" 2> "$tmp/err"
 rc=$?
