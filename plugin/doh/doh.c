@@ -38,15 +38,7 @@ static int doh_select(const fdx_config_node *settings, struct det_select *sel, c
         sel->n_servers++;
     }
     rc = fdxi_det_read_servers(settings, "servers", sel, errbuf, errlen);
-    if (rc < 0)
-        return rc;
-    if (!all && !host && sel->n_servers == 0) { /* as the spam detector's empty ports list */
-        snprintf(errbuf, errlen,
-                 "all_tls, host_detection and known_resolvers are false and servers names none: "
-                 "no flow is selected");
-        return FDX_ERANGE;
-    }
-    return 0;
+    return rc < 0 ? rc : 0;
 }
 
 static const struct det_def def = {

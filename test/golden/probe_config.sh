@@ -317,10 +317,8 @@ bad $'detectors:\n  spam: {model: conf/models/doh.fdxm}' "the spam plugin comput
 # 11 columns)
 bad $'detectors:\n  spam: {}\nfeatures: [doh:dohlyzer]' \
     "bad.yaml:3:12: key 'features': feature set 'doh:dohlyzer' cuts its own flows (DoHLyzer rules) and runs alone: no detector or plugin can run with it"
-# a detector whose settings select no flow: spam without ports, DoH with every source off
+# a spam detector without ports selects no flow
 bad $'detectors:\n  spam: {ports: []}' "bad.yaml:2:17: key 'ports': an empty list selects no flow"
-bad $'detectors:\n  doh: {all_tls: false, known_resolvers: false, host_detection: false}' \
-    "bad.yaml:2:8: plugin 'doh' (built-in doh detector): all_tls, host_detection and known_resolvers are false and servers names none: no flow is selected"
 bad "input: [a.pcap]" "bad.yaml:1:8: key 'input'"
 # empty names, which run -c used to refuse only after the run (or never): the map holding the key
 bad $'outputs:\n  jsonl: {file: ""}' "bad.yaml:2:10: key 'file': empty"
