@@ -48,14 +48,20 @@ void format_alert(char *line, size_t len, const struct fdx_flow_record *r,
                  ev->flagged, ev->flows, (unsigned long long)ev->flagged_bytes);
 }
 
+/* A JSON number into buf (at least 48 bytes): null for NaN and infinities. Returns its length. */
+static size_t json_number_text(char *buf, size_t len, double v)
+{
+    if (isnan(v) || isinf(v)) {
+        memcpy(buf, "null", 5);
+        return 4;
+    }
+    return format_double(buf, len, v);
+}
+
 static void json_number(FILE *fp, double v)
 {
     char num[48];
-    if (isnan(v) || isinf(v)) {
-        fputs("null", fp);
-        return;
-    }
-    format_double(num, sizeof(num), v);
+    json_number_text(num, sizeof(num), v);
     fputs(num, fp);
 }
 
@@ -81,12 +87,7 @@ static void json_feature(FILE *fp, bool comma, const char *name, double v)
     n += len;
     buf[n++] = '"';
     buf[n++] = ':';
-    if (isnan(v) || isinf(v)) {
-        memcpy(buf + n, "null", 4);
-        n += 4;
-    } else {
-        n += format_double(buf + n, sizeof(buf) - n, v);
-    }
+    n += json_number_text(buf + n, sizeof(buf) - n, v);
     fwrite(buf, 1, n, fp);
 }
 
