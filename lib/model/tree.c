@@ -66,8 +66,9 @@ static bool add_shape(const struct fdxi_tree *t, uint64_t *nodes, uint64_t *leav
             at[nd->left] = at[nd->right] = at[i] + 1;
         }
     }
+    bool measured = at != NULL;
     free(at);
-    return at != NULL;
+    return measured;
 }
 
 size_t fdxi_trees_describe(struct fdxi_tree *const *trees, uint32_t n_trees, bool ensemble,
