@@ -63,8 +63,11 @@ static int read_flows(const fdx_config_node *root, fdx_setup *s, char *errbuf, s
     return 0;
 }
 
+/* The features list in s->sets; *given is the list node, NULL when the key is absent. A set that
+ * cuts its own flows (it runs alone) in *ret_cut, its item in *ret_cut_item; NULL when none. */
 static int read_features(const fdx_config_node *root, fdx_setup *s, const fdx_config_node **given,
-                         char *errbuf, size_t errlen)
+                         const struct fdxi_feature_set **ret_cut,
+                         const fdx_config_node **ret_cut_item, char *errbuf, size_t errlen)
 {
     const fdx_config_node *list = NULL;
     int rc = fdx_config_get_list(root, "features", &list, errbuf, errlen);
@@ -109,27 +112,14 @@ static int read_features(const fdx_config_node *root, fdx_setup *s, const fdx_co
                 return FDX_EINVAL;
             }
         }
+        if (sets[i]->policy != NULL) {
+            *ret_cut = sets[i];
+            *ret_cut_item = item;
+        }
         int w = snprintf(s->sets + used, sizeof(s->sets) - used, "%s%s", i ? "," : "", name);
         used += (size_t)w;
     }
     return 0;
-}
-
-/* A set of @p list (read_features has checked them) that cuts its own flows, or NULL; its item
- * in *ret_item. */
-static const struct fdxi_feature_set *cutting_set(const fdx_config_node *list,
-                                                  const fdx_config_node **ret_item)
-{
-    for (uint32_t i = 0; i < fdx_config_list_count(list); i++) {
-        const fdx_config_node *item = fdx_config_list_at(list, i);
-        const char *name = fdx_config_scalar(item);
-        const struct fdxi_feature_set *set = fdxi_feature_set_find(name, strlen(name));
-        if (set->policy != NULL) {
-            *ret_item = item;
-            return set;
-        }
-    }
-    return NULL;
 }
 
 /* One plugin: loaded, initialised with its settings; errors located at @p at. */
@@ -267,24 +257,21 @@ int fdx_setup_new(const fdx_config_node *root, const char *data_dir, fdx_setup *
     s->active_us = d.active_timeout_us;
     s->linger_us = d.linger_us;
     s->max_flows = d.max_flows;
-    const fdx_config_node *sets_given = NULL;
+    const fdx_config_node *sets_given = NULL, *cut_item = NULL;
+    const struct fdxi_feature_set *cut = NULL;
     int rc = read_flows(root, s, errbuf, errlen);
     if (rc >= 0)
-        rc = read_features(root, s, &sets_given, errbuf, errlen);
+        rc = read_features(root, s, &sets_given, &cut, &cut_item, errbuf, errlen);
     if (rc >= 0)
         rc = read_detectors(root, s, data_dir, errbuf, errlen);
     if (rc >= 0)
         rc = read_plugins(root, s, data_dir, errbuf, errlen);
-    const fdx_config_node *item = NULL;
-    const struct fdxi_feature_set *cut = NULL;
-    if (rc >= 0 && sets_given != NULL && s->n_plugins > 0 &&
-        (cut = cutting_set(sets_given, &item)) !=
-            NULL) { /* located here: the engine knows no file */
+    if (rc >= 0 && cut != NULL && s->n_plugins > 0) { /* located here: the engine knows no file */
         char where[300];
         fdxi_set_err(errbuf, errlen,
                      "%s: key 'features': feature set '%s' cuts its own flows (%s rules) and runs "
                      "alone: no detector or plugin can run with it",
-                     fdx_config_node_where(item, where, sizeof(where)), cut->name,
+                     fdx_config_node_where(cut_item, where, sizeof(where)), cut->name,
                      cut->policy->name);
         rc = FDX_EINVAL;
     }
